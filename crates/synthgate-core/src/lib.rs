@@ -1,0 +1,30 @@
+//! The ground every other Synthgate crate stands on: the table model, the schema with its
+//! semantic types and privacy roles, seeds with their named random streams, and the one error
+//! type whose kind decides the process exit code.
+//!
+//! - [`Table`] is a set of Apache Arrow [`RecordBatch`](arrow_array::RecordBatch)es sharing one
+//!   Arrow schema, restricted to the storage types in [`StorageType`].
+//! - [`Schema`] is Synthgate's own, editable description of a table: one [`ColumnSchema`] per
+//!   column with its [`StorageType`], [`SemanticType`] and [`PrivacyRole`], plus the missing-value
+//!   tokens the data was read with. It is written to and read from TOML
+//!   ([`Schema::to_toml`], [`Schema::from_toml`]) so a user can correct what profiling guessed.
+//! - [`Seed`] derives independent, portable ChaCha8 streams from (master seed, purpose, shard).
+//! - [`Error`] carries an [`ErrorKind`] that maps onto the exit codes of DESIGN.md
+//!   ([`ErrorKind::exit_code`]) and an optional [`Location`] (file, line, column).
+//!
+//! This crate does no I/O: it cannot fail for I/O reasons.
+
+#![warn(missing_docs)]
+
+mod error;
+mod schema;
+mod seed;
+mod table;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use schema::{
+    Bound, ColumnSchema, DEFAULT_NA_TOKENS, PrivacyRole, SCHEMA_FORMAT_VERSION, Schema,
+    SemanticType, StorageType,
+};
+pub use seed::{Seed, SeedRng, unit_f64};
+pub use table::Table;

@@ -1,0 +1,93 @@
+//! The in-memory table: Arrow record batches sharing one schema.
+
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
+
+use crate::error::{Error, Result};
+use crate::schema::StorageType;
+
+/// A table held as Arrow [`RecordBatch`]es that share one Arrow schema. Every column has one of
+/// the [`StorageType`]s; readers convert anything else on the way in.
+#[derive(Debug, Clone)]
+pub struct Table {
+    arrow_schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    num_rows: usize,
+}
+
+impl Table {
+    /// A table from batches. Fails (as a bug) if a batch's schema differs or a column's type is
+    /// not a [`StorageType`].
+    pub fn new(arrow_schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Table> {
+        for field in arrow_schema.fields() {
+            if StorageType::from_arrow(field.data_type()).is_none() {
+                return Err(Error::internal(format!(
+                    "column '{}' has Arrow type {} which Synthgate tables do not hold",
+                    field.name(),
+                    field.data_type()
+                )));
+            }
+        }
+        for batch in &batches {
+            if batch.schema().fields() != arrow_schema.fields() {
+                return Err(Error::internal(
+                    "a record batch's schema differs from its table's schema",
+                ));
+            }
+        }
+        let num_rows = batches.iter().map(RecordBatch::num_rows).sum();
+        Ok(Table {
+            arrow_schema,
+            batches,
+            num_rows,
+        })
+    }
+
+    /// The Arrow schema.
+    pub fn arrow_schema(&self) -> &SchemaRef {
+        &self.arrow_schema
+    }
+
+    /// The batches, in row order.
+    pub fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
+
+    /// Number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.num_rows
+    }
+
+    /// Number of columns.
+    pub fn num_columns(&self) -> usize {
+        self.arrow_schema.fields().len()
+    }
+
+    /// Column names in order.
+    pub fn column_names(&self) -> Vec<&str> {
+        self.arrow_schema
+            .fields()
+            .iter()
+            .map(|field| field.name().as_str())
+            .collect()
+    }
+
+    /// The storage type of column `index`.
+    pub fn storage_type(&self, index: usize) -> StorageType {
+        // `Table::new` checked every field's type, so this lookup cannot fail.
+        StorageType::from_arrow(self.arrow_schema.field(index).data_type())
+            .unwrap_or(StorageType::String)
+    }
+
+    /// The chunks of column `index`, one per batch, in row order.
+    pub fn column_chunks(&self, index: usize) -> impl Iterator<Item = &ArrayRef> + '_ {
+        self.batches.iter().map(move |batch| batch.column(index))
+    }
+
+    /// Number of missing values in column `index`.
+    pub fn null_count(&self, index: usize) -> usize {
+        self.column_chunks(index)
+            .map(|chunk| chunk.null_count())
+            .sum()
+    }
+}

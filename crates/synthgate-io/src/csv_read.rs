@@ -1,0 +1,680 @@
+//! Reading CSV into a [`Table`].
+//!
+//! Two passes over the file, both streaming. The first detects the delimiter (comma, semicolon or
+//! tab, from a sample), checks every record (UTF-8, field count) and infers each column's
+//! storage type from **every** value, so a float in the last row still makes the column float.
+//! The second pass parses values into Arrow arrays, [`BATCH_ROWS`] rows per record batch. With a
+//! schema the types are known and the first pass is skipped. Memory stays near the size of the
+//! Arrow arrays (about the file size) plus one batch of builders.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema as ArrowSchema};
+use synthgate_core::{Error, Location, Result, Schema, StorageType, Table};
+
+use crate::Progress;
+use crate::na::NaTokens;
+use crate::output::io_error;
+use crate::values::{parse_bool, parse_date, parse_float, parse_int, parse_timestamp};
+
+/// Rows per record batch.
+pub(crate) const BATCH_ROWS: usize = 65_536;
+
+/// How many bytes the delimiter sniffer and the binary check look at.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What a CSV read found out besides the table.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvRead {
+    pub(crate) table: Table,
+    pub(crate) delimiter: u8,
+}
+
+/// A reader that reports how many bytes went through it.
+struct Counting<'a, R> {
+    inner: R,
+    done: u64,
+    reported: u64,
+    offset: u64,
+    total: u64,
+    progress: Option<&'a Progress<'a>>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.done += read as u64;
+        if let Some(progress) = self.progress
+            && (self.done - self.reported >= 1 << 20 || read == 0)
+        {
+            self.reported = self.done;
+            progress(self.offset + self.done, self.total);
+        }
+        Ok(read)
+    }
+}
+
+/// Reads the first bytes and decides: binary or text, which delimiter, whether a BOM is there.
+fn sniff(path: &Path, forced: Option<u8>) -> Result<(u8, u64)> {
+    let mut file = File::open(path).map_err(|error| open_error(path, &error))?;
+    let mut sample = Vec::with_capacity(SNIFF_BYTES);
+    (&mut file)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(|error| io_error(path, "read the file", &error))?;
+    if sample.is_empty() {
+        return Err(Error::input("the file is empty.")
+            .at(Location::file(path))
+            .hint("A CSV file needs a header row and at least one data row."));
+    }
+    if sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF") {
+        return Err(Error::input("the file is encoded as UTF-16, not UTF-8.")
+            .at(Location::file(path))
+            .hint("Save it as UTF-8 (for example `iconv -f UTF-16 -t UTF-8`)."));
+    }
+    if sample.contains(&0) {
+        return Err(Error::input(
+            "the file looks binary (it contains NUL bytes), not like CSV text.",
+        )
+        .at(Location::file(path))
+        .hint("Give a CSV file, or a Parquet file with a .parquet extension."));
+    }
+    let bom = if sample.starts_with(UTF8_BOM) { 3 } else { 0 };
+    let delimiter = forced.unwrap_or_else(|| detect_delimiter(&sample[bom..]));
+    Ok((delimiter, bom as u64))
+}
+
+/// Counts of each candidate delimiter outside quotes, per complete line of the sample.
+fn detect_delimiter(sample: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 3] = [b',', b'\t', b';'];
+    let mut lines: Vec<[usize; 3]> = Vec::new();
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for &byte in sample {
+        match byte {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                lines.push(counts);
+                counts = [0; 3];
+                if lines.len() == 50 {
+                    break;
+                }
+            }
+            _ if !in_quotes => {
+                if let Some(index) = CANDIDATES.iter().position(|&c| c == byte) {
+                    counts[index] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if lines.is_empty() {
+        // A single line with no newline: the whole sample is the header.
+        lines.push(counts);
+    }
+    let consistent = |index: usize| {
+        let first = lines[0][index];
+        first > 0 && lines.iter().all(|line| line[index] == first)
+    };
+    let best_consistent = (0..3)
+        .filter(|&index| consistent(index))
+        .max_by_key(|&index| (lines[0][index], std::cmp::Reverse(index)));
+    if let Some(index) = best_consistent {
+        return CANDIDATES[index];
+    }
+    let best_header = (0..3).max_by_key(|&index| (lines[0][index], std::cmp::Reverse(index)));
+    match best_header {
+        Some(index) if lines[0][index] > 0 => CANDIDATES[index],
+        _ => b',',
+    }
+}
+
+fn open_error(path: &Path, error: &io::Error) -> Error {
+    match error.kind() {
+        io::ErrorKind::NotFound => Error::input("the file does not exist.")
+            .at(Location::file(path))
+            .hint("Check the path; relative paths start from the current folder."),
+        io::ErrorKind::PermissionDenied => {
+            Error::input("the file cannot be read: permission denied.")
+                .at(Location::file(path))
+                .hint("Check the file's permissions.")
+        }
+        _ => io_error(path, "open the file", error),
+    }
+}
+
+fn csv_reader<'a>(
+    path: &Path,
+    delimiter: u8,
+    bom: u64,
+    pass: u64,
+    total: u64,
+    progress: Option<&'a Progress<'a>>,
+) -> Result<csv::Reader<Counting<'a, File>>> {
+    let mut file = File::open(path).map_err(|error| open_error(path, &error))?;
+    if bom > 0 {
+        let mut skipped = [0u8; 3];
+        file.read_exact(&mut skipped)
+            .map_err(|error| io_error(path, "read the file", &error))?;
+    }
+    let size = total / 2;
+    let counting = Counting {
+        inner: file,
+        done: bom,
+        reported: 0,
+        offset: pass * size,
+        total,
+        progress,
+    };
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 18)
+        .from_reader(counting))
+}
+
+fn next_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    path: &Path,
+) -> Result<bool> {
+    reader.read_byte_record(record).map_err(|error| {
+        let mut location = Location::file(path);
+        if let Some(position) = error.position() {
+            location = location.line(position.line());
+        }
+        match error.kind() {
+            csv::ErrorKind::Io(io_failure) => io_error(path, "read the file", io_failure),
+            _ => Error::input(format!("the CSV could not be parsed: {error}.")).at(location),
+        }
+    })
+}
+
+fn line_of(record: &csv::ByteRecord) -> u64 {
+    record.position().map_or(0, csv::Position::line)
+}
+
+/// The header row: UTF-8, non-empty and unique names.
+fn read_header<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<String>> {
+    let mut record = csv::ByteRecord::new();
+    if !next_record(reader, &mut record, path)? {
+        return Err(Error::input("the file has no header row.")
+            .at(Location::file(path))
+            .hint("A CSV file needs a header row naming the columns, then data rows."));
+    }
+    let line = line_of(&record);
+    let mut names = Vec::with_capacity(record.len());
+    for (index, field) in record.iter().enumerate() {
+        let name = std::str::from_utf8(field).map_err(|_| {
+            Error::input(format!(
+                "the name of column {} in the header is not valid UTF-8.",
+                index + 1
+            ))
+            .at(Location::file(path).line(line))
+            .hint("Save the file as UTF-8.")
+        })?;
+        if name.trim().is_empty() {
+            return Err(Error::input(format!(
+                "column {} has an empty name in the header.",
+                index + 1
+            ))
+            .at(Location::file(path).line(line))
+            .hint("Give every column a name in the header row."));
+        }
+        if names.iter().any(|existing: &String| existing == name) {
+            return Err(Error::input(format!(
+                "the header names column '{name}' twice (again as column {}).",
+                index + 1
+            ))
+            .at(Location::file(path).line(line).column(name))
+            .hint("Rename one of the two columns so every name is unique."));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// Every value of a column seen so far fits these storage types.
+#[derive(Debug, Clone, Copy)]
+struct Guess {
+    int: bool,
+    float: bool,
+    boolean: bool,
+    date: bool,
+    timestamp: bool,
+    any_zoned: bool,
+    any_naive: bool,
+    seen: bool,
+}
+
+impl Guess {
+    fn new() -> Guess {
+        Guess {
+            int: true,
+            float: true,
+            boolean: true,
+            date: true,
+            timestamp: true,
+            any_zoned: false,
+            any_naive: false,
+            seen: false,
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        !(self.int || self.float || self.boolean || self.date || self.timestamp)
+    }
+
+    fn observe(&mut self, value: &str) {
+        self.seen = true;
+        if self.int && parse_int(value).is_none() {
+            self.int = false;
+        }
+        if self.float && !self.int && parse_float(value).is_none() {
+            self.float = false;
+        }
+        if self.boolean && parse_bool(value).is_none() {
+            self.boolean = false;
+        }
+        if self.date && parse_date(value).is_none() {
+            self.date = false;
+        }
+        if self.timestamp {
+            match parse_timestamp(value) {
+                Some(stamp) if stamp.zoned => self.any_zoned = true,
+                Some(_) => self.any_naive = true,
+                None => self.timestamp = false,
+            }
+            if self.any_zoned && self.any_naive {
+                self.timestamp = false;
+            }
+        }
+    }
+
+    fn storage(&self) -> StorageType {
+        if !self.seen {
+            StorageType::String
+        } else if self.int {
+            StorageType::Int64
+        } else if self.float {
+            StorageType::Float64
+        } else if self.boolean {
+            StorageType::Boolean
+        } else if self.date {
+            StorageType::Date
+        } else if self.timestamp && self.any_zoned {
+            StorageType::TimestampUtc
+        } else if self.timestamp {
+            StorageType::Timestamp
+        } else {
+            StorageType::String
+        }
+    }
+}
+
+fn ragged_error(path: &Path, line: u64, found: usize, expected: usize) -> Error {
+    Error::input(format!(
+        "this row has {found} field{} but the header has {expected}.",
+        if found == 1 { "" } else { "s" }
+    ))
+    .at(Location::file(path).line(line))
+    .hint(
+        "Check for a missing or extra delimiter, or an unclosed quote on this or an earlier \
+         line; quote values that contain the delimiter.",
+    )
+}
+
+fn utf8_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error {
+    let column = record
+        .iter()
+        .position(|field| std::str::from_utf8(field).is_err())
+        .and_then(|index| names.get(index));
+    let mut location = Location::file(path).line(line_of(record));
+    if let Some(column) = column {
+        location = location.column(column);
+    }
+    Error::input("a value is not valid UTF-8 text.")
+        .at(location)
+        .hint("Save the file as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`).")
+}
+
+/// First pass: check every record and infer the storage type of every column.
+fn infer_types<R: Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+    names: &[String],
+    na: &NaTokens,
+) -> Result<(Vec<StorageType>, u64)> {
+    let mut guesses = vec![Guess::new(); names.len()];
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    while next_record(reader, &mut record, path)? {
+        if record.len() != names.len() {
+            return Err(ragged_error(
+                path,
+                line_of(&record),
+                record.len(),
+                names.len(),
+            ));
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err(utf8_error(path, &record, names));
+        }
+        rows += 1;
+        for (guess, field) in guesses.iter_mut().zip(record.iter()) {
+            // Checked as UTF-8 as a whole record just above.
+            let text = std::str::from_utf8(field).unwrap_or_default().trim();
+            if guess.is_text() || na.is_na(text) {
+                continue;
+            }
+            guess.observe(text);
+        }
+    }
+    Ok((guesses.iter().map(Guess::storage).collect(), rows))
+}
+
+/// One column's Arrow builder.
+#[derive(Debug)]
+enum Builder {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Boolean(BooleanBuilder),
+    Date(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Text(StringBuilder),
+}
+
+impl Builder {
+    fn new(storage: StorageType) -> Builder {
+        match storage {
+            StorageType::Int64 => Builder::Int(Int64Builder::with_capacity(BATCH_ROWS)),
+            StorageType::Float64 => Builder::Float(Float64Builder::with_capacity(BATCH_ROWS)),
+            StorageType::Boolean => Builder::Boolean(BooleanBuilder::with_capacity(BATCH_ROWS)),
+            StorageType::Date => Builder::Date(Date32Builder::with_capacity(BATCH_ROWS)),
+            StorageType::Timestamp => {
+                Builder::Timestamp(TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS))
+            }
+            StorageType::TimestampUtc => Builder::Timestamp(
+                TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"),
+            ),
+            StorageType::String => {
+                Builder::Text(StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 8))
+            }
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Builder::Int(builder) => builder.append_null(),
+            Builder::Float(builder) => builder.append_null(),
+            Builder::Boolean(builder) => builder.append_null(),
+            Builder::Date(builder) => builder.append_null(),
+            Builder::Timestamp(builder) => builder.append_null(),
+            Builder::Text(builder) => builder.append_null(),
+        }
+    }
+
+    /// Appends `raw` (untrimmed); returns false if it does not parse as this column's type.
+    /// Parsing is lenient where a schema asks for a type the text does not spell exactly:
+    /// `517.0` is the integer 517, a date is a timestamp at midnight, `1`/`0` are booleans.
+    fn append(&mut self, raw: &str) -> bool {
+        let text = raw.trim();
+        match self {
+            Builder::Int(builder) => {
+                let value = parse_int(text).or_else(|| {
+                    parse_float(text)
+                        .filter(|value| value.fract() == 0.0 && value.abs() < 9.0e15)
+                        .map(|value| value as i64)
+                });
+                value.map(|value| builder.append_value(value)).is_some()
+            }
+            Builder::Float(builder) => parse_float(text)
+                .or_else(|| text.parse::<f64>().ok().filter(|value| value.is_finite()))
+                .map(|value| builder.append_value(value))
+                .is_some(),
+            Builder::Boolean(builder) => parse_bool(text)
+                .or(match text {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                })
+                .map(|value| builder.append_value(value))
+                .is_some(),
+            Builder::Date(builder) => parse_date(text)
+                .map(|value| builder.append_value(value))
+                .is_some(),
+            Builder::Timestamp(builder) => parse_timestamp(text)
+                .map(|stamp| stamp.micros)
+                .or_else(|| parse_date(text).map(|days| i64::from(days) * 86_400_000_000))
+                .map(|micros| builder.append_value(micros))
+                .is_some(),
+            Builder::Text(builder) => {
+                builder.append_value(raw);
+                true
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Int(builder) => Arc::new(builder.finish()),
+            Builder::Float(builder) => Arc::new(builder.finish()),
+            Builder::Boolean(builder) => Arc::new(builder.finish()),
+            Builder::Date(builder) => Arc::new(builder.finish()),
+            Builder::Timestamp(builder) => Arc::new(builder.finish()),
+            Builder::Text(builder) => Arc::new(builder.finish()),
+        }
+    }
+}
+
+fn finish_batch(schema: &Arc<ArrowSchema>, builders: &mut [Builder]) -> Result<RecordBatch> {
+    let columns = builders.iter_mut().map(Builder::finish).collect();
+    RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|error| Error::internal(format!("building a record batch failed: {error}")))
+}
+
+/// Second pass: parse every value into Arrow arrays.
+fn build_batches<R: Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+    names: &[String],
+    storage: &[StorageType],
+    na: &NaTokens,
+) -> Result<Table> {
+    let fields: Vec<Field> = names
+        .iter()
+        .zip(storage)
+        .map(|(name, storage)| Field::new(name, storage.arrow_type(), true))
+        .collect();
+    let schema = Arc::new(ArrowSchema::new(fields));
+    let mut builders: Vec<Builder> = storage.iter().map(|&s| Builder::new(s)).collect();
+    let mut batches = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut in_batch = 0;
+    while next_record(reader, &mut record, path)? {
+        if record.len() != names.len() {
+            return Err(ragged_error(
+                path,
+                line_of(&record),
+                record.len(),
+                names.len(),
+            ));
+        }
+        let Ok(text) = std::str::from_utf8(record.as_slice()) else {
+            return Err(utf8_error(path, &record, names));
+        };
+        let mut start = 0;
+        for (index, builder) in builders.iter_mut().enumerate() {
+            let end = record.range(index).map_or(start, |range| range.end);
+            let value = &text[start..end];
+            start = end;
+            if na.is_na(value.trim()) {
+                builder.append_null();
+            } else if !builder.append(value) {
+                return Err(Error::spec(format!(
+                    "the value '{}' is not {} as the schema says this column is.",
+                    value.chars().take(60).collect::<String>(),
+                    storage_phrase(storage[index])
+                ))
+                .at(Location::file(path)
+                    .line(line_of(&record))
+                    .column(&names[index]))
+                .hint(
+                    "Correct the value, add it as a missing-value token with --na, or change \
+                     the column's storage type in the schema.",
+                ));
+            }
+        }
+        in_batch += 1;
+        if in_batch == BATCH_ROWS {
+            batches.push(finish_batch(&schema, &mut builders)?);
+            in_batch = 0;
+        }
+    }
+    if in_batch > 0 {
+        batches.push(finish_batch(&schema, &mut builders)?);
+    }
+    Table::new(schema, batches)
+}
+
+fn storage_phrase(storage: StorageType) -> &'static str {
+    match storage {
+        StorageType::Int64 => "an integer",
+        StorageType::Float64 => "a number",
+        StorageType::Boolean => "a boolean (true/false)",
+        StorageType::String => "text",
+        StorageType::Date => "a date (YYYY-MM-DD)",
+        StorageType::Timestamp | StorageType::TimestampUtc => "a timestamp (YYYY-MM-DDTHH:MM:SS)",
+    }
+}
+
+/// Storage types for the header's columns from a schema, which must name the same columns
+/// (in any order).
+fn storage_from_schema(path: &Path, names: &[String], schema: &Schema) -> Result<Vec<StorageType>> {
+    let missing: Vec<&str> = schema
+        .columns
+        .iter()
+        .map(|column| column.name.as_str())
+        .filter(|name| !names.iter().any(|header| header == name))
+        .collect();
+    let extra: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| schema.column(name).is_none())
+        .collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!(
+                "the schema lists {} that the data lacks",
+                quoted(&missing)
+            ));
+        }
+        if !extra.is_empty() {
+            parts.push(format!(
+                "the data has {} that the schema lacks",
+                quoted(&extra)
+            ));
+        }
+        return Err(Error::spec(format!(
+            "the schema does not match the data's columns: {}.",
+            parts.join("; ")
+        ))
+        .at(Location::file(path))
+        .hint(
+            "Use the schema written for this data, or edit its [[columns]] to match the header.",
+        ));
+    }
+    Ok(names
+        .iter()
+        .map(|name| {
+            schema
+                .column(name)
+                .map_or(StorageType::String, |c| c.storage)
+        })
+        .collect())
+}
+
+fn quoted(names: &[&str]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(5)
+        .map(|name| format!("'{name}'"))
+        .collect();
+    let more = names.len().saturating_sub(5);
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
+/// Read a CSV file.
+pub(crate) fn read_csv(
+    path: &Path,
+    na: &NaTokens,
+    schema: Option<&Schema>,
+    delimiter: Option<u8>,
+    progress: Option<&Progress<'_>>,
+) -> Result<CsvRead> {
+    let (delimiter, bom) = sniff(path, delimiter)?;
+    let size = std::fs::metadata(path)
+        .map_err(|error| open_error(path, &error))?
+        .len();
+    let passes = if schema.is_some() { 1 } else { 2 };
+    let total = size * passes;
+    let header_only = |path: &Path| {
+        Error::input("the file has a header row but no data rows.")
+            .at(Location::file(path))
+            .hint("Add data rows below the header.")
+    };
+    let mut first = csv_reader(path, delimiter, bom, 0, size * 2, progress)?;
+    let names = read_header(&mut first, path)?;
+    let storage = match schema {
+        Some(schema) => storage_from_schema(path, &names, schema)?,
+        None => {
+            let (storage, rows) = infer_types(&mut first, path, &names, na)?;
+            if rows == 0 {
+                return Err(header_only(path));
+            }
+            storage
+        }
+    };
+    let mut second = if schema.is_some() {
+        first
+    } else {
+        let mut reader = csv_reader(path, delimiter, bom, passes - 1, total, progress)?;
+        read_header(&mut reader, path)?;
+        reader
+    };
+    let table = build_batches(&mut second, path, &names, &storage, na)?;
+    if table.num_rows() == 0 {
+        return Err(header_only(path));
+    }
+    Ok(CsvRead { table, delimiter })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_detected() {
+        assert_eq!(detect_delimiter(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b;c\n1,5;2,5;3\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\n\"x,y\"\t2\n"), b'\t');
+        assert_eq!(detect_delimiter(b"single\n1\n2\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b"), b';');
+    }
+}

@@ -1,0 +1,59 @@
+//! Writing a [`Table`] as CSV: a header row, comma-separated, quoted where needed, missing
+//! values as empty fields, floats in a form that reads back as the same float, timestamps in
+//! ISO 8601 (`Z` for UTC).
+
+use std::io::Write;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef};
+use synthgate_core::{Error, Result, StorageType, Table};
+
+use crate::output::io_error;
+use crate::values::{format_date, format_float, format_timestamp};
+
+fn cell(column: &ArrayRef, storage: StorageType, row: usize) -> String {
+    if column.is_null(row) {
+        return String::new();
+    }
+    match storage {
+        StorageType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
+        StorageType::Float64 => format_float(column.as_primitive::<Float64Type>().value(row)),
+        StorageType::Boolean => column.as_boolean().value(row).to_string(),
+        StorageType::String => column.as_string::<i32>().value(row).to_string(),
+        StorageType::Date => format_date(column.as_primitive::<Date32Type>().value(row)),
+        StorageType::Timestamp | StorageType::TimestampUtc => format_timestamp(
+            column.as_primitive::<TimestampMicrosecondType>().value(row),
+            storage == StorageType::TimestampUtc,
+        ),
+    }
+}
+
+/// Write `table` as CSV into `writer`.
+pub(crate) fn write_csv<W: Write>(table: &Table, path: &Path, writer: W) -> Result<()> {
+    let mut csv_writer = csv::WriterBuilder::new().from_writer(writer);
+    let failed = |error: csv::Error| match error.into_kind() {
+        csv::ErrorKind::Io(io) => io_error(path, "write the output file", &io),
+        other => Error::internal(format!("writing CSV failed: {other:?}")),
+    };
+    csv_writer
+        .write_record(table.column_names())
+        .map_err(failed)?;
+    let storage: Vec<StorageType> = (0..table.num_columns())
+        .map(|index| table.storage_type(index))
+        .collect();
+    let mut record: Vec<String> = Vec::with_capacity(storage.len());
+    for batch in table.batches() {
+        for row in 0..batch.num_rows() {
+            record.clear();
+            for (column, &storage) in batch.columns().iter().zip(&storage) {
+                record.push(cell(column, storage, row));
+            }
+            csv_writer.write_record(&record).map_err(failed)?;
+        }
+    }
+    csv_writer
+        .flush()
+        .map_err(|error| io_error(path, "write the output file", &error))
+}

@@ -1,0 +1,61 @@
+//! Missing-value tokens.
+
+use synthgate_core::{DEFAULT_NA_TOKENS, Schema};
+
+/// The tokens read as missing: matched after trimming surrounding spaces, ignoring ASCII case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NaTokens {
+    tokens: Vec<String>,
+}
+
+impl NaTokens {
+    /// The schema's tokens (or the defaults without a schema) plus `extra`, without repeats.
+    pub fn new(schema: Option<&Schema>, extra: &[String]) -> NaTokens {
+        let base: Vec<String> = match schema {
+            Some(schema) => schema.na_tokens.clone(),
+            None => DEFAULT_NA_TOKENS
+                .iter()
+                .map(|token| token.to_string())
+                .collect(),
+        };
+        let mut tokens: Vec<String> = Vec::new();
+        for token in base.into_iter().chain(extra.iter().cloned()) {
+            let token = token.trim().to_string();
+            if !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+        NaTokens { tokens }
+    }
+
+    /// Whether `trimmed` (already stripped of surrounding spaces) is a missing value.
+    pub fn is_na(&self, trimmed: &str) -> bool {
+        trimmed.is_empty()
+            || self
+                .tokens
+                .iter()
+                .any(|token| token.len() == trimmed.len() && token.eq_ignore_ascii_case(trimmed))
+    }
+
+    /// The tokens, as they will be recorded in a schema.
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_extras_and_case() {
+        let na = NaTokens::new(None, &["?".to_string(), "NA".to_string()]);
+        assert_eq!(na.tokens(), &["", "NA", "N/A", "null", "NULL", "NaN", "?"]);
+        for missing in ["", "NA", "na", "Null", "nan", "?", "n/a"] {
+            assert!(na.is_na(missing), "{missing}");
+        }
+        for present in ["0", "N", "None", "??"] {
+            assert!(!na.is_na(present), "{present}");
+        }
+    }
+}

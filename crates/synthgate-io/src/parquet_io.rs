@@ -1,0 +1,219 @@
+//! Reading and writing Parquet.
+//!
+//! Reading converts every column to one of the [`StorageType`]s: narrower integers widen to
+//! `int64`, `float32` and decimals become `float64`, large and view strings and dictionaries
+//! become `string`, every timestamp becomes microseconds (zoned ones in UTC). Text equal to a
+//! missing-value token becomes missing, as in CSV. Nested and binary columns are refused with a
+//! message naming them.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_cast::{CastOptions, cast_with_options};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use synthgate_core::{Error, Location, Result, Schema, StorageType, Table};
+
+use crate::Progress;
+use crate::na::NaTokens;
+use crate::output::io_error;
+
+/// The storage type a Parquet column's Arrow type converts to, if any.
+fn target_storage(data_type: &DataType) -> Option<StorageType> {
+    use DataType as D;
+    Some(match data_type {
+        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 => {
+            StorageType::Int64
+        }
+        D::UInt64 | D::Float16 | D::Float32 | D::Float64 => StorageType::Float64,
+        D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
+            StorageType::Float64
+        }
+        D::Boolean => StorageType::Boolean,
+        D::Utf8 | D::LargeUtf8 | D::Utf8View => StorageType::String,
+        D::Dictionary(_, value) => return target_storage(value),
+        D::Date32 | D::Date64 => StorageType::Date,
+        D::Timestamp(_, None) => StorageType::Timestamp,
+        D::Timestamp(_, Some(_)) => StorageType::TimestampUtc,
+        D::Null => StorageType::String,
+        _ => return None,
+    })
+}
+
+fn convert_column(
+    path: &Path,
+    name: &str,
+    column: &ArrayRef,
+    storage: StorageType,
+    na: &NaTokens,
+) -> Result<ArrayRef> {
+    let target = storage.arrow_type();
+    let column = if let DataType::Timestamp(unit, Some(_)) = column.data_type() {
+        // A zoned timestamp is stored as UTC already; relabel it before changing the unit.
+        let relabelled = DataType::Timestamp(*unit, Some("UTC".into()));
+        cast(path, name, column, &relabelled)?
+    } else {
+        column.clone()
+    };
+    let converted = if column.data_type() == &target {
+        column
+    } else {
+        cast(path, name, &column, &target)?
+    };
+    if storage != StorageType::String {
+        return Ok(converted);
+    }
+    // Text equal to a missing-value token becomes missing, as when reading CSV.
+    let Some(strings) = converted.as_any().downcast_ref::<StringArray>() else {
+        return Err(Error::internal("a string column did not cast to Utf8"));
+    };
+    if !strings.iter().flatten().any(|value| na.is_na(value.trim())) {
+        return Ok(converted);
+    }
+    let cleaned: StringArray = strings
+        .iter()
+        .map(|value| value.filter(|text| !na.is_na(text.trim())))
+        .collect();
+    Ok(Arc::new(cleaned))
+}
+
+fn cast(path: &Path, name: &str, column: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    let options = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    cast_with_options(column, target, &options).map_err(|error| {
+        Error::input(format!(
+            "the column's values could not be converted from {} to {target}: {error}.",
+            column.data_type()
+        ))
+        .at(Location::file(path).column(name))
+    })
+}
+
+/// Read a Parquet file.
+pub(crate) fn read_parquet(
+    path: &Path,
+    na: &NaTokens,
+    schema: Option<&Schema>,
+    progress: Option<&Progress<'_>>,
+) -> Result<Table> {
+    let file = File::open(path).map_err(|error| io_error(path, "open the file", &error))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| {
+        Error::input(format!("this is not a readable Parquet file: {error}."))
+            .at(Location::file(path))
+            .hint("Check that the file is complete and really Parquet.")
+    })?;
+    let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let source_schema = builder.schema().clone();
+    let mut storage = Vec::with_capacity(source_schema.fields().len());
+    for field in source_schema.fields() {
+        let from_schema = match schema {
+            Some(schema) => Some(schema.column(field.name()).map(|c| c.storage).ok_or_else(
+                || {
+                    Error::spec("the schema has no column of this name.")
+                        .at(Location::file(path).column(field.name()))
+                        .hint("Use the schema written for this data, or add the column to it.")
+                },
+            )?),
+            None => None,
+        };
+        let inferred = target_storage(field.data_type()).ok_or_else(|| {
+            Error::input(format!(
+                "the column has Parquet/Arrow type {}, which Synthgate cannot hold.",
+                field.data_type()
+            ))
+            .at(Location::file(path).column(field.name()))
+            .hint("Drop or flatten the column (nested and binary columns are not supported).")
+        })?;
+        storage.push(from_schema.unwrap_or(inferred));
+    }
+    if let Some(schema) = schema
+        && let Some(column) = schema
+            .columns
+            .iter()
+            .find(|column| source_schema.field_with_name(&column.name).is_err())
+    {
+        return Err(
+            Error::spec("the schema lists a column that the data lacks.")
+                .at(Location::file(path).column(&column.name))
+                .hint("Use the schema written for this data."),
+        );
+    }
+    let fields: Vec<Field> = source_schema
+        .fields()
+        .iter()
+        .zip(&storage)
+        .map(|(field, storage)| Field::new(field.name(), storage.arrow_type(), true))
+        .collect();
+    let arrow_schema = Arc::new(ArrowSchema::new(fields));
+    let reader = builder
+        .with_batch_size(crate::csv_read::BATCH_ROWS)
+        .build()
+        .map_err(|error| parquet_error(path, &error))?;
+    let mut batches = Vec::new();
+    let mut rows_done = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|error| {
+            Error::input(format!("the Parquet data could not be decoded: {error}."))
+                .at(Location::file(path))
+        })?;
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(source_schema.fields())
+            .zip(&storage)
+            .map(|((column, field), &storage)| {
+                convert_column(path, field.name(), column, storage, na)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let converted = RecordBatch::try_new(arrow_schema.clone(), columns)
+            .map_err(|error| Error::internal(format!("building a record batch failed: {error}")))?;
+        rows_done += converted.num_rows() as u64;
+        if let Some(progress) = progress {
+            progress(rows_done, total_rows);
+        }
+        batches.push(converted);
+    }
+    let table = Table::new(arrow_schema, batches)?;
+    if table.num_rows() == 0 {
+        return Err(Error::input("the file has no data rows.").at(Location::file(path)));
+    }
+    Ok(table)
+}
+
+fn parquet_error(path: &Path, error: &parquet::errors::ParquetError) -> Error {
+    Error::input(format!("the Parquet file could not be read: {error}.")).at(Location::file(path))
+}
+
+/// Write `table` as Parquet (zstd-compressed) into `writer`.
+pub(crate) fn write_parquet<W: std::io::Write + Send>(
+    table: &Table,
+    path: &Path,
+    writer: W,
+) -> Result<()> {
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by(format!("synthgate {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let write_error = |error: parquet::errors::ParquetError| match error {
+        parquet::errors::ParquetError::External(inner) => {
+            let io = std::io::Error::other(inner.to_string());
+            io_error(path, "write the output file", &io)
+        }
+        other => Error::internal(format!("writing Parquet failed: {other}")),
+    };
+    let mut arrow_writer =
+        ArrowWriter::try_new(writer, table.arrow_schema().clone(), Some(properties))
+            .map_err(write_error)?;
+    for batch in table.batches() {
+        arrow_writer.write(batch).map_err(write_error)?;
+    }
+    arrow_writer.close().map_err(write_error)?;
+    Ok(())
+}
