@@ -1,1 +1,37 @@
-fn main() {}
+//! The `synthgate` binary: a thin layer that parses the command line, calls the library crates
+//! and turns their errors into the exit codes of DESIGN.md.
+
+mod args;
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn run(cli: &Cli) -> synthgate_core::Result<()> {
+    match &cli.command {
+        Command::Inspect(args) => commands::inspect::run(args, cli.quiet),
+        Command::Convert(args) => commands::convert::run(args, cli.quiet),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "internal error (this is a bug in Synthgate; please report it with the command you \
+             ran): {info}"
+        );
+    }));
+    match std::panic::catch_unwind(|| run(&cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            eprintln!("{error}");
+            ExitCode::from(error.kind().exit_code() as u8)
+        }
+        Err(_) => ExitCode::from(1),
+    }
+}

@@ -12,6 +12,9 @@
 //! - [`Error`] carries an [`ErrorKind`] that maps onto the exit codes of DESIGN.md
 //!   ([`ErrorKind::exit_code`]) and an optional [`Location`] (file, line, column).
 //!
+//! - [`text`] holds the text forms of values: the strict parsers CSV type inference relies on
+//!   and the writers that read back to the same value.
+//!
 //! This crate does no I/O: it cannot fail for I/O reasons.
 
 #![warn(missing_docs)]
@@ -20,6 +23,7 @@ mod error;
 mod schema;
 mod seed;
 mod table;
+pub mod text;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use schema::{

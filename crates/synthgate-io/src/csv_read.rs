@@ -23,7 +23,7 @@ use synthgate_core::{Error, Location, Result, Schema, StorageType, Table};
 use crate::Progress;
 use crate::na::NaTokens;
 use crate::output::io_error;
-use crate::values::{parse_bool, parse_date, parse_float, parse_int, parse_timestamp};
+use synthgate_core::text::{parse_bool, parse_date, parse_float, parse_int, parse_timestamp};
 
 /// Rows per record batch.
 pub(crate) const BATCH_ROWS: usize = 65_536;

@@ -11,7 +11,7 @@ use arrow_array::{Array, ArrayRef};
 use synthgate_core::{Error, Result, StorageType, Table};
 
 use crate::output::io_error;
-use crate::values::{format_date, format_float, format_timestamp};
+use synthgate_core::text::{format_date, format_float, format_timestamp};
 
 fn cell(column: &ArrayRef, storage: StorageType, row: usize) -> String {
     if column.is_null(row) {

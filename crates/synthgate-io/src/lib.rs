@@ -19,7 +19,6 @@ mod csv_write;
 mod na;
 mod output;
 mod parquet_io;
-mod values;
 
 use std::path::{Path, PathBuf};
 

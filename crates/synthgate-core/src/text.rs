@@ -4,10 +4,10 @@
 //! survive a round trip.
 
 /// Microseconds in one day.
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// An integer in plain decimal form, with no leading zeros (`0` itself is fine).
-pub(crate) fn parse_int(text: &str) -> Option<i64> {
+pub fn parse_int(text: &str) -> Option<i64> {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -20,7 +20,7 @@ pub(crate) fn parse_int(text: &str) -> Option<i64> {
 
 /// A finite decimal number (`517`, `517.0`, `-1.5e3`, `.5`), with no leading zeros before the
 /// decimal point and no `inf` or `nan` spellings.
-pub(crate) fn parse_float(text: &str) -> Option<f64> {
+pub fn parse_float(text: &str) -> Option<f64> {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mantissa_end = body.find(['e', 'E']).unwrap_or(body.len());
     let mantissa = &body[..mantissa_end];
@@ -43,7 +43,7 @@ pub(crate) fn parse_float(text: &str) -> Option<f64> {
 }
 
 /// `true` or `false`, in any letter case.
-pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+pub fn parse_bool(text: &str) -> Option<bool> {
     if text.eq_ignore_ascii_case("true") {
         Some(true)
     } else if text.eq_ignore_ascii_case("false") {
@@ -66,7 +66,7 @@ fn digits(bytes: &[u8]) -> Option<i64> {
 
 /// Days from 1970-01-01 to the civil date (proleptic Gregorian), after Howard Hinnant's
 /// `days_from_civil`.
-pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -77,7 +77,7 @@ pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The civil date of a day count from 1970-01-01 (inverse of [`days_from_civil`]).
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
@@ -109,7 +109,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 }
 
 /// `YYYY-MM-DD` as days since 1970-01-01.
-pub(crate) fn parse_date(text: &str) -> Option<i32> {
+pub fn parse_date(text: &str) -> Option<i32> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
@@ -126,13 +126,15 @@ pub(crate) fn parse_date(text: &str) -> Option<i32> {
 /// A parsed timestamp: microseconds since 1970-01-01T00:00:00 and whether the text carried a
 /// zone (`Z` or an offset), in which case the value is in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Timestamp {
-    pub(crate) micros: i64,
-    pub(crate) zoned: bool,
+pub struct Timestamp {
+    /// Microseconds since 1970-01-01T00:00:00 (UTC when `zoned`).
+    pub micros: i64,
+    /// Whether the text carried a zone (`Z` or an offset).
+    pub zoned: bool,
 }
 
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]`.
-pub(crate) fn parse_timestamp(text: &str) -> Option<Timestamp> {
+pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let bytes = text.as_bytes();
     if bytes.len() < 16 || !(bytes[10] == b'T' || bytes[10] == b' ') {
         return None;
@@ -192,13 +194,13 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<Timestamp> {
 }
 
 /// `YYYY-MM-DD`.
-pub(crate) fn format_date(days: i32) -> String {
+pub fn format_date(days: i32) -> String {
     let (year, month, day) = civil_from_days(i64::from(days));
     format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.ffffff]`, with `Z` appended for UTC instants.
-pub(crate) fn format_timestamp(micros: i64, utc: bool) -> String {
+pub fn format_timestamp(micros: i64, utc: bool) -> String {
     let days = micros.div_euclid(MICROS_PER_DAY);
     let within = micros.rem_euclid(MICROS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
@@ -220,7 +222,7 @@ pub(crate) fn format_timestamp(micros: i64, utc: bool) -> String {
 }
 
 /// A float in a form that reads back as the same float and as a float (`517.0`, not `517`).
-pub(crate) fn format_float(value: f64) -> String {
+pub fn format_float(value: f64) -> String {
     format!("{value:?}")
 }
 

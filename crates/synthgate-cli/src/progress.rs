@@ -1,0 +1,62 @@
+//! Progress display: an indicatif bar on stderr that appears only when work has taken more than
+//! a second, and never when stderr is not a terminal or `--quiet` is given.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+/// A bar that stays hidden for its first second.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    enabled: bool,
+    shown: Mutex<bool>,
+}
+
+impl Progress {
+    /// A bar for `message`, counting `unit` ("bytes" shows sizes; anything else counts).
+    pub(crate) fn new(quiet: bool, message: &str, bytes: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        let template = if bytes {
+            "{msg:>10} [{bar:30}] {bytes}/{total_bytes} ({eta})"
+        } else {
+            "{msg:>10} [{bar:30}] {pos}/{len} ({eta})"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_string());
+        Progress {
+            bar,
+            started: Instant::now(),
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            shown: Mutex::new(false),
+        }
+    }
+
+    /// Record progress: `done` of `total` units.
+    pub(crate) fn update(&self, done: u64, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+        if self.enabled && self.started.elapsed() >= SHOW_AFTER {
+            // A poisoned lock only means another update panicked; showing the bar is harmless.
+            let mut shown = self
+                .shown
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            if !*shown {
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+                *shown = true;
+            }
+        }
+    }
+
+    /// Remove the bar from the screen.
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `synthgate` binary: real runs on real files.
+
+mod bad_input;
+mod convert;
+mod datasets;
+mod support;

@@ -1,0 +1,64 @@
+//! Helpers shared by the CLI tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared datasets folder: `$SYNTHGATE_DATASETS`, or `../shared/datasets` beside the
+/// repository root. A missing folder fails the test with instructions, never skips it.
+pub(crate) fn datasets_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SYNTHGATE_DATASETS") {
+        return PathBuf::from(dir);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("../shared/datasets");
+    assert!(
+        dir.join("adult/data.csv").is_file(),
+        "the shared datasets are missing: expected {} (the folder `shared/datasets` beside the \
+         repository). Put them there or set SYNTHGATE_DATASETS to their folder.",
+        dir.display()
+    );
+    dir
+}
+
+/// The path of a shared dataset's data file.
+pub(crate) fn dataset(name: &str) -> PathBuf {
+    datasets_dir().join(name).join("data.csv")
+}
+
+/// Run `synthgate` with `args`.
+pub(crate) fn synthgate<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(args)
+        .output()
+        .expect("the synthgate binary runs")
+}
+
+/// Standard error as text.
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Standard output as text.
+pub(crate) fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The names of the entries of `dir`, sorted.
+pub(crate) fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("folder lists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
