@@ -1,6 +1,10 @@
 //! Writing a [`Table`] as CSV: a header row, comma-separated, quoted where needed, missing
 //! values as empty fields, floats in a form that reads back as the same float, timestamps in
 //! ISO 8601 (`Z` for UTC).
+//!
+//! CSV cannot tell a missing value from text that spells a missing-value token: a string value
+//! `NA` (possible only in a table read from Parquet or built in memory) reads back as missing.
+//! Use Parquet where such values matter.
 
 use std::io::Write;
 use std::path::Path;

@@ -3,6 +3,7 @@
 use synthgate_core::{DEFAULT_NA_TOKENS, Schema};
 
 /// The tokens read as missing: matched after trimming surrounding spaces, ignoring ASCII case.
+/// An empty field is missing whenever the empty token is listed (it is by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NaTokens {
     tokens: Vec<String>,
@@ -28,9 +29,19 @@ impl NaTokens {
         NaTokens { tokens }
     }
 
+    /// Only the given tokens: no defaults, and the empty string only if listed.
+    pub fn explicit(tokens: &[String]) -> NaTokens {
+        NaTokens {
+            tokens: tokens
+                .iter()
+                .map(|token| token.trim().to_string())
+                .collect(),
+        }
+    }
+
     /// Whether `trimmed` (already stripped of surrounding spaces) is a missing value.
     pub fn is_na(&self, trimmed: &str) -> bool {
-        trimmed.is_empty()
+        (trimmed.is_empty() && self.tokens.iter().any(String::is_empty))
             || self
                 .tokens
                 .iter()
@@ -57,5 +68,9 @@ mod tests {
         for present in ["0", "N", "None", "??"] {
             assert!(!na.is_na(present), "{present}");
         }
+        let explicit = NaTokens::explicit(&["?".to_string()]);
+        assert!(explicit.is_na("?"));
+        assert!(!explicit.is_na("NA"));
+        assert!(!explicit.is_na(""));
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! Reading converts every column to one of the [`StorageType`]s: narrower integers widen to
 //! `int64`, `float32` and decimals become `float64`, large and view strings and dictionaries
-//! become `string`, every timestamp becomes microseconds (zoned ones in UTC). Text equal to a
-//! missing-value token becomes missing, as in CSV. Nested and binary columns are refused with a
-//! message naming them.
+//! become `string`, every timestamp becomes microseconds (zoned ones in UTC). Parquet has real
+//! missing values, so the default tokens (`NA`, `null`, ...) are not applied to its text: only
+//! tokens the user names explicitly (`--na`) turn text into missing values. Nested and binary
+//! columns are refused with a message naming them.
 
 use std::fs::File;
 use std::path::Path;

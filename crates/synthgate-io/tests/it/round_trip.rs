@@ -1,0 +1,82 @@
+//! Reading details: type inference from every row, timestamps, NA tokens, and schema-driven
+//! reading of other tools' output.
+
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use synthgate_core::{Schema, StorageType};
+use synthgate_io::{ReadOptions, read_table};
+
+fn read(content: &str, options: &ReadOptions<'_>) -> synthgate_io::Dataset {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, content).expect("write");
+    read_table(&path, options).expect("reads")
+}
+
+#[test]
+fn a_late_float_makes_the_column_float() {
+    let mut content = String::from("x,y\n");
+    for index in 0..100_000 {
+        content.push_str(&format!("{index},a\n"));
+    }
+    content.push_str("0.5,b\n");
+    let dataset = read(&content, &ReadOptions::default());
+    assert_eq!(dataset.table.storage_type(0), StorageType::Float64);
+    assert_eq!(dataset.table.num_rows(), 100_001);
+    assert!(dataset.table.batches().len() > 1, "read in batches");
+    let last = dataset.table.batches().last().expect("batch");
+    let values = last.column(0).as_primitive::<Float64Type>();
+    assert_eq!(values.value(values.len() - 1), 0.5);
+}
+
+#[test]
+fn extra_na_tokens_and_schema_types() {
+    let content = "a,b\n1,?\n2,3.0\n";
+    let dataset = read(
+        content,
+        &ReadOptions {
+            extra_na_tokens: vec!["?".into()],
+            ..ReadOptions::default()
+        },
+    );
+    assert_eq!(dataset.table.storage_type(1), StorageType::Float64);
+    assert_eq!(dataset.table.null_count(1), 1);
+    assert!(dataset.info.na_tokens.contains(&"?".to_string()));
+
+    // Another tool wrote integers as 3.0: a schema that says int64 reads them as integers.
+    let schema = Schema::from_toml(
+        "format_version = 1\nna_tokens = [\"\", \"?\"]\n\
+         [[columns]]\nname = \"b\"\nstorage = \"int64\"\nsemantic = \"integer\"\nrole = \"none\"\n\
+         [[columns]]\nname = \"a\"\nstorage = \"float64\"\nsemantic = \"continuous\"\nrole = \"none\"\n",
+        std::path::Path::new("s.toml"),
+    )
+    .expect("schema");
+    let dataset = read(
+        content,
+        &ReadOptions {
+            schema: Some(&schema),
+            ..ReadOptions::default()
+        },
+    );
+    assert_eq!(dataset.table.storage_type(0), StorageType::Float64);
+    assert_eq!(dataset.table.storage_type(1), StorageType::Int64);
+    let b = dataset.table.batches()[0]
+        .column(1)
+        .as_primitive::<Int64Type>();
+    assert!(b.is_null(0));
+    assert_eq!(b.value(1), 3);
+}
+
+#[test]
+fn timestamps_dates_and_mixed_zones() {
+    let dataset = read(
+        "when,day,mixed\n2020-01-01T00:00:00Z,2020-01-01,2020-01-01T00:00:00Z\n\
+         2020-06-01T12:30:00+02:00,2020-02-29,2020-01-01T00:00:00\n",
+        &ReadOptions::default(),
+    );
+    assert_eq!(dataset.table.storage_type(0), StorageType::TimestampUtc);
+    assert_eq!(dataset.table.storage_type(1), StorageType::Date);
+    // Zoned and naive values in one column cannot share a type: keep the text.
+    assert_eq!(dataset.table.storage_type(2), StorageType::String);
+}
