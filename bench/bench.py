@@ -32,9 +32,14 @@ def machine():
 
 
 def timed(command):
+    """Wall time in seconds and peak resident memory in MB of one run of `command`."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        sys.exit(f"bench: {command} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def synthgate_read(binary, path, na):
@@ -73,9 +78,12 @@ def main():
             sys.exit(f"bench: missing dataset {path}; set SYNTHGATE_DATASETS")
 
     inspect_times = []
+    inspect_memory = []
     reads = {name: {"synthgate": [], "pandas": []} for name, _, _ in read_cases}
     for round_index in range(args.rounds):
-        inspect_times.append(timed([args.synthgate, "inspect", flights, "--quiet"]))
+        seconds, megabytes = timed([args.synthgate, "inspect", flights, "--quiet"])
+        inspect_times.append(seconds)
+        inspect_memory.append(megabytes)
         for name, path, na in read_cases:
             reads[name]["synthgate"].append(synthgate_read(args.read_throughput, path, na))
             reads[name]["pandas"].append(pandas_read(path, na))
@@ -85,9 +93,12 @@ def main():
     print(f"Machine: {machine()}  ")
     print(f"Command: `bench/run {args.rounds}` (pandas {pandas.__version__}, {args.rounds} rounds, interleaved)\n")
     median, low, high = summary(inspect_times)
-    print("| benchmark | median | min | max |")
-    print("|---|---:|---:|---:|")
-    print(f"| `synthgate inspect` nycflights13_flights (36 MB, 336,776 rows) | {median:.3f} s | {low:.3f} s | {high:.3f} s |\n")
+    print("| benchmark | median | min | max | peak memory |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| `synthgate inspect` nycflights13_flights (36 MB, 336,776 rows) | {median:.3f} s "
+        f"| {low:.3f} s | {high:.3f} s | {max(inspect_memory):.0f} MB |\n"
+    )
     print("| CSV read | size | Synthgate median | pandas.read_csv median | Synthgate MB/s | pandas MB/s | pandas time / Synthgate time |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, path, _ in read_cases:

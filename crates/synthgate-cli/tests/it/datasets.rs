@@ -370,3 +370,20 @@ fn table_output_lists_every_column() {
     assert!(age.contains("int64") && age.contains("integer") && age.contains("quasi_identifier"));
     assert!(age.contains("17 .. 37 .. 90"), "{age}");
 }
+
+/// The profile does not depend on the thread count.
+#[test]
+fn profile_is_identical_across_thread_counts() {
+    let data = dataset("diabetes130");
+    let run = |threads: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthgate"))
+            .args(["inspect", "--json", "--na", "?"])
+            .arg(&data)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        output.stdout
+    };
+    assert_eq!(run("1"), run("4"));
+}

@@ -3,4 +3,5 @@
 mod bad_input;
 mod convert;
 mod datasets;
+mod snapshot;
 mod support;

@@ -25,6 +25,44 @@ pub(crate) fn dataset(name: &str) -> PathBuf {
     datasets_dir().join(name).join("data.csv")
 }
 
+/// The repository root.
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Compare `actual` with the golden file `tests/it/snapshots/NAME`; with `UPDATE_SNAPSHOTS=1`
+/// in the environment, rewrite the file instead (then review the diff before committing).
+pub(crate) fn check_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).expect("snapshot written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first_difference = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(want, got)| want != got)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "output differs from snapshot {} at line {}:\n  expected: {:?}\n  actual:   {:?}\n\
+             Run with UPDATE_SNAPSHOTS=1 to accept the new output.",
+            path.display(),
+            first_difference + 1,
+            expected.lines().nth(first_difference),
+            actual.lines().nth(first_difference)
+        );
+    }
+}
+
 /// Run `synthgate` with `args`.
 pub(crate) fn synthgate<I, S>(args: I) -> Output
 where
