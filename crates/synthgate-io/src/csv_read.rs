@@ -349,6 +349,19 @@ fn utf8_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error 
         .hint("Save the file as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`).")
 }
 
+/// The record's fields as one UTF-8 text, after checking its field count.
+fn checked_text<'r>(record: &'r csv::ByteRecord, path: &Path, names: &[String]) -> Result<&'r str> {
+    if record.len() != names.len() {
+        return Err(ragged_error(
+            path,
+            line_of(record),
+            record.len(),
+            names.len(),
+        ));
+    }
+    std::str::from_utf8(record.as_slice()).map_err(|_| utf8_error(path, record, names))
+}
+
 /// First pass: check every record and infer the storage type of every column.
 fn infer_types<R: Read>(
     reader: &mut csv::Reader<R>,
@@ -360,20 +373,10 @@ fn infer_types<R: Read>(
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     while next_record(reader, &mut record, path)? {
-        if record.len() != names.len() {
-            return Err(ragged_error(
-                path,
-                line_of(&record),
-                record.len(),
-                names.len(),
-            ));
-        }
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            return Err(utf8_error(path, &record, names));
-        }
+        checked_text(&record, path, names)?;
         rows += 1;
         for (guess, field) in guesses.iter_mut().zip(record.iter()) {
-            // Checked as UTF-8 as a whole record just above.
+            // The whole record was checked as UTF-8 just above.
             let text = std::str::from_utf8(field).unwrap_or_default().trim();
             if guess.is_text() || na.is_na(text) {
                 continue;
@@ -503,17 +506,7 @@ fn build_batches<R: Read>(
     let mut record = csv::ByteRecord::new();
     let mut in_batch = 0;
     while next_record(reader, &mut record, path)? {
-        if record.len() != names.len() {
-            return Err(ragged_error(
-                path,
-                line_of(&record),
-                record.len(),
-                names.len(),
-            ));
-        }
-        let Ok(text) = std::str::from_utf8(record.as_slice()) else {
-            return Err(utf8_error(path, &record, names));
-        };
+        let text = checked_text(&record, path, names)?;
         let mut start = 0;
         for (index, builder) in builders.iter_mut().enumerate() {
             let end = record.range(index).map_or(start, |range| range.end);

@@ -26,6 +26,15 @@ fn profile(name: &str, na: &[&str]) -> Value {
     serde_json::from_str(&stdout(&output)).expect("inspect --json prints JSON")
 }
 
+fn total_missing(profile: &Value) -> u64 {
+    profile["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|column| column["missing"].as_u64().expect("count"))
+        .sum()
+}
+
 fn column<'a>(profile: &'a Value, name: &str) -> &'a Value {
     profile["columns"]
         .as_array()
@@ -163,12 +172,7 @@ fn nycflights13_flights() {
     assert_eq!(tailnum["high_cardinality"], true);
     // 05:00 in New York is 10:00 UTC.
     assert_eq!(column(&profile, "time_hour")["min"], "2013-01-01T10:00:00Z");
-    let missing: u64 = profile["columns"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .map(|column| column["missing"].as_u64().expect("count"))
-        .sum();
+    let missing = total_missing(&profile);
     assert_eq!(missing, 46595, "the README counts 46,595 empty cells");
 }
 
@@ -189,12 +193,7 @@ fn nhefs() {
             ("age", None, Some("integer"), Some("quasi_identifier")),
         ],
     );
-    let missing: u64 = profile["columns"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .map(|column| column["missing"].as_u64().expect("count"))
-        .sum();
+    let missing = total_missing(&profile);
     assert_eq!(missing, 6343, "the README counts 6,343 empty cells");
 }
 
@@ -245,12 +244,7 @@ fn nist_acs_national2019() {
             ("DENSITY", Some("float64"), Some("continuous"), None),
         ],
     );
-    let missing: u64 = profile["columns"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .map(|column| column["missing"].as_u64().expect("count"))
-        .sum();
+    let missing = total_missing(&profile);
     assert_eq!(missing, 76344, "the README counts 76,344 `N` cells");
 }
 
