@@ -50,7 +50,37 @@ pub(crate) enum Command {
     /// Convert a table between CSV and Parquet (by the output's extension).
     #[command(long_about = CONVERT_ABOUT)]
     Convert(ConvertArgs),
+    /// Fit a synthesizer on a table and save the model.
+    #[command(long_about = FIT_ABOUT)]
+    Fit(FitArgs),
+    /// Sample synthetic rows from a saved model.
+    #[command(long_about = SAMPLE_ABOUT)]
+    Sample(SampleArgs),
+    /// List the available synthesizers.
+    Synthesizers(SynthesizersArgs),
 }
+
+const FIT_ABOUT: &str = "\
+Fit a synthesizer on a table and save the model file. Without --schema the table is profiled \
+first (as `inspect` does) and the inferred schema is stored in the model.
+
+Privacy protections apply to every synthesizer that sees rows: categories held by fewer than \
+--min-category-count training rows are not reproduced, and numeric values are clipped to the \
+--tail-count-th smallest and largest training values. A model file holds statistics of the \
+training data: keep it as safe as the data itself.
+
+Examples:
+    synthgate fit data.csv --out model.json
+    synthgate fit adult.csv --na '?' --seed 7 --synthesizer independent --out adult.model.json";
+
+const SAMPLE_ABOUT: &str = "\
+Sample synthetic rows from a model file and write them as CSV or Parquet (by the output's \
+extension). The same model, seed and row count give byte-identical files on any machine and \
+with any number of threads. The seed defaults to the one the model was fitted with.
+
+Examples:
+    synthgate sample model.json --rows 10000 --out synthetic.csv
+    synthgate sample model.json --rows 1000000 --seed 3 --out synthetic.parquet";
 
 const INSPECT_ABOUT: &str = "\
 Profile a table: for each column its storage type, semantic type (continuous, integer, \
@@ -141,4 +171,71 @@ pub(crate) struct ConvertArgs {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+/// `synthgate fit`.
+#[derive(Debug, Args)]
+pub(crate) struct FitArgs {
+    /// The training table (.csv, .tsv or .parquet).
+    #[arg(value_name = "DATA")]
+    pub(crate) data: PathBuf,
+
+    #[command(flatten)]
+    pub(crate) input: DataArgs,
+
+    /// The synthesizer (see `synthgate synthesizers`).
+    #[arg(long, value_name = "NAME", default_value = synthgate_synth::DEFAULT_SYNTHESIZER)]
+    pub(crate) synthesizer: String,
+
+    /// The master seed: the same data, schema, synthesizer and seed give the same model.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) seed: u64,
+
+    /// Categories held by fewer training rows are not reproduced.
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) min_category_count: u64,
+
+    /// Numeric values are clipped to the K-th smallest and largest training values.
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) tail_count: u64,
+
+    /// Where to write the model file (JSON).
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) out: PathBuf,
+
+    /// Replace the model file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `synthgate sample`.
+#[derive(Debug, Args)]
+pub(crate) struct SampleArgs {
+    /// A model file written by `synthgate fit`.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+
+    /// How many rows to sample (at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) rows: u64,
+
+    /// The sampling seed (default: the model's fit seed).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+
+    /// Where to write the rows (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `synthgate synthesizers`.
+#[derive(Debug, Args)]
+pub(crate) struct SynthesizersArgs {
+    /// Print the list as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }

@@ -15,6 +15,9 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
     match &cli.command {
         Command::Inspect(args) => commands::inspect::run(args, cli.quiet),
         Command::Convert(args) => commands::convert::run(args, cli.quiet),
+        Command::Fit(args) => commands::fit::run(args, cli.quiet),
+        Command::Sample(args) => commands::sample::run(args, cli.quiet),
+        Command::Synthesizers(args) => commands::synthesizers::run(args),
     }
 }
 

@@ -3,6 +3,12 @@
 //! with a leading zero (`02139`) is text, not the number 2139, so ZIP codes and zero-padded codes
 //! survive a round trip.
 
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+
+use crate::schema::StorageType;
+
 /// Microseconds in one day.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -224,6 +230,25 @@ pub fn format_timestamp(micros: i64, utc: bool) -> String {
 /// A float in a form that reads back as the same float and as a float (`517.0`, not `517`).
 pub fn format_float(value: f64) -> String {
     format!("{value:?}")
+}
+
+/// The text form of row `row` of `column`, stored as `storage`, or `None` when missing: the
+/// form the CSV writer writes and the readers read back to the same value.
+pub fn format_cell(column: &dyn Array, storage: StorageType, row: usize) -> Option<String> {
+    if column.is_null(row) {
+        return None;
+    }
+    Some(match storage {
+        StorageType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
+        StorageType::Float64 => format_float(column.as_primitive::<Float64Type>().value(row)),
+        StorageType::Boolean => column.as_boolean().value(row).to_string(),
+        StorageType::String => column.as_string::<i32>().value(row).to_string(),
+        StorageType::Date => format_date(column.as_primitive::<Date32Type>().value(row)),
+        StorageType::Timestamp | StorageType::TimestampUtc => format_timestamp(
+            column.as_primitive::<TimestampMicrosecondType>().value(row),
+            storage == StorageType::TimestampUtc,
+        ),
+    })
 }
 
 #[cfg(test)]

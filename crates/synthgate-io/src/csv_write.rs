@@ -9,30 +9,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef};
+use synthgate_core::text::format_cell;
 use synthgate_core::{Error, Result, StorageType, Table};
 
 use crate::output::io_error;
-use synthgate_core::text::{format_date, format_float, format_timestamp};
-
-fn cell(column: &ArrayRef, storage: StorageType, row: usize) -> String {
-    if column.is_null(row) {
-        return String::new();
-    }
-    match storage {
-        StorageType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
-        StorageType::Float64 => format_float(column.as_primitive::<Float64Type>().value(row)),
-        StorageType::Boolean => column.as_boolean().value(row).to_string(),
-        StorageType::String => column.as_string::<i32>().value(row).to_string(),
-        StorageType::Date => format_date(column.as_primitive::<Date32Type>().value(row)),
-        StorageType::Timestamp | StorageType::TimestampUtc => format_timestamp(
-            column.as_primitive::<TimestampMicrosecondType>().value(row),
-            storage == StorageType::TimestampUtc,
-        ),
-    }
-}
 
 /// Write `table` as CSV into `writer`.
 pub(crate) fn write_csv<W: Write>(table: &Table, path: &Path, writer: W) -> Result<()> {
@@ -52,7 +32,7 @@ pub(crate) fn write_csv<W: Write>(table: &Table, path: &Path, writer: W) -> Resu
         for row in 0..batch.num_rows() {
             record.clear();
             for (column, &storage) in batch.columns().iter().zip(&storage) {
-                record.push(cell(column, storage, row));
+                record.push(format_cell(column.as_ref(), storage, row).unwrap_or_default());
             }
             csv_writer.write_record(&record).map_err(failed)?;
         }

@@ -4,18 +4,14 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use synthgate_core::{Error, Result, SemanticType};
-use synthgate_io::{Dataset, Overwrite, check_output_path, write_bytes_atomically};
+use synthgate_io::{Dataset, check_output_path, write_bytes_atomically};
 use synthgate_profile::{ColumnProfile, Profile, profile};
 
 use crate::args::InspectArgs;
-use crate::commands::read_input;
+use crate::commands::{overwrite, read_input};
 
 pub(crate) fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
-    let overwrite = if args.force {
-        Overwrite::Allow
-    } else {
-        Overwrite::Refuse
-    };
+    let overwrite = overwrite(args.force);
     if let Some(path) = &args.schema_out {
         check_output_path(path, overwrite)?;
     }

@@ -1,12 +1,15 @@
 //! One module per verb; shared helpers for reading inputs.
 
 pub(crate) mod convert;
+pub(crate) mod fit;
 pub(crate) mod inspect;
+pub(crate) mod sample;
+pub(crate) mod synthesizers;
 
 use std::path::Path;
 
 use synthgate_core::{Error, Location, Result, Schema};
-use synthgate_io::{Dataset, ReadOptions, read_table};
+use synthgate_io::{Dataset, Overwrite, ReadOptions, read_table};
 
 use crate::args::DataArgs;
 use crate::progress::Progress;
@@ -25,6 +28,15 @@ pub(crate) fn load_schema(path: &Path) -> Result<Schema> {
     let text = String::from_utf8(text)
         .map_err(|_| Error::spec("the schema file is not UTF-8 text.").at(Location::file(path)))?;
     Schema::from_toml(&text, path)
+}
+
+/// `--force` as an [`Overwrite`].
+pub(crate) fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    }
 }
 
 /// Read the table at `path` as `input` says, with a progress bar.

@@ -5,3 +5,4 @@ mod convert;
 mod datasets;
 mod snapshot;
 mod support;
+mod synthesis;

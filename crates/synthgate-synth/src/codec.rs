@@ -1,0 +1,582 @@
+//! The codec: from a typed table to the two kinds of values models work with, and back.
+//!
+//! Encoding turns each column, by its semantic type, into one of:
+//! - **numeric** values (`f64`, `NaN` for missing): continuous and integer columns, and dates
+//!   and datetimes as days or microseconds since 1970;
+//! - **categorical** codes (`u32`, [`MISSING_CODE`] for missing): categorical, ordinal-code,
+//!   boolean and constant columns, and free text with few distinct values;
+//! - nothing: identifiers (regenerated as fresh unique keys on decoding) and dropped columns.
+//!
+//! The privacy protections of [`Protections`] are applied here, once, so every model that sees
+//! rows gets them: categories held by fewer than `min_category_count` training rows are not
+//! reproduced (their rows get a category drawn from the remaining ones, in proportion to their
+//! counts, as MOSTLY AI's "sample" rare-category replacement does), and numeric values are
+//! clipped to the `tail_count`-th smallest and largest training values, so an extreme held by
+//! fewer rows than that is never reproduced. Schema bounds clip too, so they always hold.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema as ArrowSchema, SchemaRef};
+use serde::{Deserialize, Serialize};
+use synthgate_core::text::{
+    MICROS_PER_DAY, format_cell, parse_bool, parse_date, parse_float, parse_int, parse_timestamp,
+};
+use synthgate_core::{
+    Bound, ColumnSchema, Error, Result, Schema, Seed, SemanticType, StorageType, Table, unit_f64,
+};
+
+/// The code of a missing categorical value.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// Free-text columns with at most this many distinct values are modelled as categories; others
+/// are dropped with a warning.
+pub const FREE_TEXT_CATEGORIES_UP_TO: usize = 1000;
+
+/// Privacy protections applied to training data before any model sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protections {
+    /// Categories held by fewer training rows are not reproduced as such (default 10).
+    pub min_category_count: usize,
+    /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
+    /// (default 10), so extremes held by fewer rows are never reproduced.
+    pub tail_count: usize,
+}
+
+impl Default for Protections {
+    fn default() -> Protections {
+        Protections {
+            min_category_count: 10,
+            tail_count: 10,
+        }
+    }
+}
+
+/// How one column is encoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CodecKind {
+    /// Numeric values within `[low, high]`, rounded on decoding to a multiple of `step`.
+    Numeric {
+        /// The granularity of the values: 1 for whole numbers, the common unit of dates and
+        /// timestamps (a day, an hour, ... in their units), 0 for real numbers.
+        step: f64,
+        /// Smallest value produced.
+        low: f64,
+        /// Largest value produced.
+        high: f64,
+    },
+    /// Codes into `categories` (text forms of the values, in the column's natural order).
+    Categorical {
+        /// The categories kept after rare-category protection.
+        categories: Vec<String>,
+    },
+    /// Regenerated as fresh unique keys.
+    Identifier,
+    /// Not produced at all.
+    Dropped {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// How one column is encoded, with its name and storage type.
+// No `deny_unknown_fields` here: serde does not support it together with `flatten`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnCodec {
+    /// The column's name.
+    pub name: String,
+    /// Its storage type, restored on decoding.
+    pub storage: StorageType,
+    /// Its encoding.
+    #[serde(flatten)]
+    pub kind: CodecKind,
+}
+
+impl ColumnCodec {
+    /// Whether the column appears in the output.
+    pub fn is_output(&self) -> bool {
+        !matches!(self.kind, CodecKind::Dropped { .. })
+    }
+}
+
+/// One encoded column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EncodedColumn {
+    /// Numeric values, `NaN` for missing.
+    Numeric(Vec<f64>),
+    /// Category codes, [`MISSING_CODE`] for missing.
+    Categorical(Vec<u32>),
+    /// Produced by the codec itself (identifiers) or not at all (dropped).
+    Generated,
+}
+
+/// A table as models see it: one [`EncodedColumn`] per codec, all of `rows` rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    /// Number of rows.
+    pub rows: usize,
+    /// The columns, in codec order.
+    pub columns: Vec<EncodedColumn>,
+}
+
+/// A table encoded for fitting, with warnings about what the codec did.
+#[derive(Debug, Clone)]
+pub struct EncodedTable {
+    /// The codecs, one per input column.
+    pub codecs: Vec<ColumnCodec>,
+    /// The encoded training data.
+    pub data: Encoded,
+    /// What was dropped or replaced, in words.
+    pub warnings: Vec<String>,
+}
+
+fn numeric_values(table: &Table, index: usize) -> Vec<f64> {
+    let storage = table.storage_type(index);
+    let mut values = Vec::with_capacity(table.num_rows());
+    for chunk in table.column_chunks(index) {
+        let chunk = chunk.as_ref();
+        match storage {
+            StorageType::Int64 => values.extend(
+                chunk
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .map(|v| v.map_or(f64::NAN, |v| v as f64)),
+            ),
+            StorageType::Float64 => values.extend(
+                chunk
+                    .as_primitive::<Float64Type>()
+                    .iter()
+                    .map(|v| v.unwrap_or(f64::NAN)),
+            ),
+            StorageType::Date => values.extend(
+                chunk
+                    .as_primitive::<Date32Type>()
+                    .iter()
+                    .map(|v| v.map_or(f64::NAN, f64::from)),
+            ),
+            StorageType::Timestamp | StorageType::TimestampUtc => values.extend(
+                chunk
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .map(|v| v.map_or(f64::NAN, |v| v as f64)),
+            ),
+            StorageType::Boolean => values.extend(
+                chunk
+                    .as_boolean()
+                    .iter()
+                    .map(|v| v.map_or(f64::NAN, |v| f64::from(u8::from(v)))),
+            ),
+            StorageType::String => values.extend(chunk.as_string::<i32>().iter().map(|v| {
+                v.and_then(|text| parse_float(text.trim()))
+                    .unwrap_or(f64::NAN)
+            })),
+        }
+    }
+    values
+}
+
+fn text_values(table: &Table, index: usize) -> Vec<Option<String>> {
+    let storage = table.storage_type(index);
+    let mut values = Vec::with_capacity(table.num_rows());
+    for chunk in table.column_chunks(index) {
+        values.extend((0..chunk.len()).map(|row| format_cell(chunk.as_ref(), storage, row)));
+    }
+    values
+}
+
+fn bound_value(bound: &Option<Bound>, storage: StorageType) -> Option<f64> {
+    match bound.as_ref()? {
+        Bound::Int(value) => Some(*value as f64),
+        Bound::Float(value) => Some(*value),
+        Bound::Text(text) => match storage {
+            StorageType::Date => parse_date(text).map(f64::from),
+            _ => parse_timestamp(text)
+                .map(|stamp| stamp.micros as f64)
+                .or_else(|| parse_date(text).map(|days| (i64::from(days) * MICROS_PER_DAY) as f64)),
+        },
+    }
+}
+
+/// The largest common unit of the values: for timestamps the first of a day, an hour, a
+/// minute, a second, a millisecond that divides every value (else a microsecond); 1 for dates,
+/// integer storage and whole-number floats; 0 for real numbers.
+fn granularity(storage: StorageType, semantic: SemanticType, sorted: &[f64]) -> f64 {
+    const UNITS: [f64; 6] = [86_400e6, 3_600e6, 60e6, 1e6, 1e3, 1.0];
+    match storage {
+        StorageType::Timestamp | StorageType::TimestampUtc => UNITS
+            .into_iter()
+            .find(|unit| sorted.iter().all(|value| value % unit == 0.0))
+            .unwrap_or(1.0),
+        StorageType::Float64
+            if semantic != SemanticType::Integer
+                && sorted.iter().any(|value| value.fract() != 0.0) =>
+        {
+            0.0
+        }
+        _ => 1.0,
+    }
+}
+
+fn encode_numeric(
+    column: &ColumnSchema,
+    storage: StorageType,
+    mut values: Vec<f64>,
+    protections: &Protections,
+) -> (CodecKind, EncodedColumn) {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let step = granularity(storage, column.semantic, &sorted);
+    let (mut low, mut high) = if sorted.is_empty() {
+        (0.0, 0.0)
+    } else {
+        let k = protections.tail_count.max(1);
+        let n = sorted.len();
+        if n >= 2 * k {
+            (sorted[k - 1], sorted[n - k])
+        } else {
+            let middle = sorted[n / 2];
+            (middle, middle)
+        }
+    };
+    if let Some(min) = bound_value(&column.min, storage) {
+        low = low.max(min);
+        high = high.max(low);
+    }
+    if let Some(max) = bound_value(&column.max, storage) {
+        high = high.min(max);
+        low = low.min(high);
+    }
+    for value in &mut values {
+        if !value.is_nan() {
+            *value = value.clamp(low, high);
+        }
+    }
+    (
+        CodecKind::Numeric { step, low, high },
+        EncodedColumn::Numeric(values),
+    )
+}
+
+/// Orders category texts: numerically when they are all numbers, else as text.
+fn natural_order(categories: &mut [String]) {
+    let numbers: Option<Vec<f64>> = categories
+        .iter()
+        .map(|text| parse_float(text).or_else(|| parse_bool(text).map(|b| f64::from(u8::from(b)))))
+        .collect();
+    match numbers {
+        Some(_) => categories.sort_by(|a, b| {
+            let key = |text: &str| {
+                parse_float(text)
+                    .or_else(|| parse_bool(text).map(|b| f64::from(u8::from(b))))
+                    .unwrap_or(0.0)
+            };
+            key(a).total_cmp(&key(b))
+        }),
+        None => categories.sort(),
+    }
+}
+
+fn encode_categorical(
+    column: &ColumnSchema,
+    values: Vec<Option<String>>,
+    protections: &Protections,
+    seed: Seed,
+    warnings: &mut Vec<String>,
+) -> (CodecKind, EncodedColumn) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for value in values.iter().flatten() {
+        *counts.entry(value.as_str()).or_default() += 1;
+    }
+    let allowed = column.categories.as_ref();
+    let mut kept: Vec<String> = counts
+        .iter()
+        .filter(|(value, count)| {
+            **count >= protections.min_category_count
+                && allowed.is_none_or(|allowed| allowed.iter().any(|a| a == *value))
+        })
+        .map(|(value, _)| value.to_string())
+        .collect();
+    natural_order(&mut kept);
+    let index: HashMap<&str, u32> = kept
+        .iter()
+        .enumerate()
+        .map(|(code, value)| (value.as_str(), code as u32))
+        .collect();
+    let weights: Vec<f64> = kept
+        .iter()
+        .map(|value| counts[value.as_str()] as f64)
+        .collect();
+    let cumulative = crate::sampling::cumulative(&weights);
+    let mut rng = seed.stream(&format!("encode/rare/{}", column.name), 0);
+    let mut replaced = 0usize;
+    let codes: Vec<u32> = values
+        .iter()
+        .map(|value| match value {
+            None => MISSING_CODE,
+            Some(text) => match index.get(text.as_str()) {
+                Some(&code) => code,
+                None if kept.is_empty() => MISSING_CODE,
+                None => {
+                    replaced += 1;
+                    crate::sampling::draw(&cumulative, unit_f64(&mut rng)) as u32
+                }
+            },
+        })
+        .collect();
+    let rare = counts.len() - kept.len();
+    if rare > 0 {
+        warnings.push(format!(
+            "column '{}': {rare} categor{} rarer than {} rows (or outside the schema's list) \
+             not reproduced; {replaced} row{} given other categories",
+            column.name,
+            if rare == 1 { "y" } else { "ies" },
+            protections.min_category_count,
+            if replaced == 1 { "" } else { "s" },
+        ));
+    }
+    (
+        CodecKind::Categorical { categories: kept },
+        EncodedColumn::Categorical(codes),
+    )
+}
+
+/// Encode `table` under `schema` for fitting, applying `protections`. `seed` drives the
+/// replacement of rare categories.
+pub fn encode(
+    table: &Table,
+    schema: &Schema,
+    protections: &Protections,
+    seed: Seed,
+) -> Result<EncodedTable> {
+    let names = table.column_names();
+    let mut codecs = Vec::with_capacity(names.len());
+    let mut columns = Vec::with_capacity(names.len());
+    let mut warnings = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let column = schema.column(name).ok_or_else(|| {
+            Error::spec(format!(
+                "the schema has no column '{name}', which the data has."
+            ))
+            .hint("Use the schema written for this data.")
+        })?;
+        let storage = table.storage_type(index);
+        let (kind, encoded) = match column.semantic {
+            SemanticType::Identifier => (CodecKind::Identifier, EncodedColumn::Generated),
+            SemanticType::Continuous
+            | SemanticType::Integer
+            | SemanticType::Date
+            | SemanticType::Datetime
+                if storage.is_numeric() || storage.is_temporal() =>
+            {
+                encode_numeric(column, storage, numeric_values(table, index), protections)
+            }
+            SemanticType::FreeText => {
+                let values = text_values(table, index);
+                let distinct = values
+                    .iter()
+                    .flatten()
+                    .collect::<std::collections::HashSet<_>>()
+                    .len();
+                if distinct > FREE_TEXT_CATEGORIES_UP_TO {
+                    let reason = format!(
+                        "free text with {distinct} distinct values (more than \
+                         {FREE_TEXT_CATEGORIES_UP_TO}) cannot be modelled as categories"
+                    );
+                    warnings.push(format!("column '{name}' dropped: {reason}"));
+                    (CodecKind::Dropped { reason }, EncodedColumn::Generated)
+                } else {
+                    encode_categorical(column, values, protections, seed, &mut warnings)
+                }
+            }
+            _ => encode_categorical(
+                column,
+                text_values(table, index),
+                protections,
+                seed,
+                &mut warnings,
+            ),
+        };
+        codecs.push(ColumnCodec {
+            name: name.to_string(),
+            storage,
+            kind,
+        });
+        columns.push(encoded);
+    }
+    Ok(EncodedTable {
+        codecs,
+        data: Encoded {
+            rows: table.num_rows(),
+            columns,
+        },
+        warnings,
+    })
+}
+
+/// The Arrow schema of decoded output: the non-dropped columns.
+pub fn output_schema(codecs: &[ColumnCodec]) -> SchemaRef {
+    let fields: Vec<Field> = codecs
+        .iter()
+        .filter(|codec| codec.is_output())
+        .map(|codec| Field::new(&codec.name, codec.storage.arrow_type(), true))
+        .collect();
+    Arc::new(ArrowSchema::new(fields))
+}
+
+fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> ArrayRef {
+    let keys = (first_row as i64 + 1)..(first_row as i64 + 1 + rows as i64);
+    match storage {
+        StorageType::Int64 => Arc::new(keys.map(Some).collect::<arrow_array::Int64Array>()),
+        StorageType::Float64 => Arc::new(
+            keys.map(|key| Some(key as f64))
+                .collect::<arrow_array::Float64Array>(),
+        ),
+        _ => Arc::new(
+            keys.map(|key| Some(format!("SYN-{key:09}")))
+                .collect::<arrow_array::StringArray>(),
+        ),
+    }
+}
+
+fn numeric_column(storage: StorageType, step: f64, values: &[f64]) -> ArrayRef {
+    let value = |v: f64| {
+        if step > 0.0 {
+            (v / step).round() * step
+        } else {
+            v
+        }
+    };
+    match storage {
+        StorageType::Int64 => {
+            let mut builder = Int64Builder::with_capacity(values.len());
+            for &v in values {
+                builder.append_option((!v.is_nan()).then(|| value(v) as i64));
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Date => {
+            let mut builder = Date32Builder::with_capacity(values.len());
+            for &v in values {
+                builder.append_option((!v.is_nan()).then(|| value(v) as i32));
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Timestamp | StorageType::TimestampUtc => {
+            let mut builder = TimestampMicrosecondBuilder::with_capacity(values.len());
+            if storage == StorageType::TimestampUtc {
+                builder = builder.with_timezone("UTC");
+            }
+            for &v in values {
+                builder.append_option((!v.is_nan()).then(|| value(v) as i64));
+            }
+            Arc::new(builder.finish())
+        }
+        _ => {
+            let mut builder = Float64Builder::with_capacity(values.len());
+            for &v in values {
+                builder.append_option((!v.is_nan()).then(|| value(v)));
+            }
+            Arc::new(builder.finish())
+        }
+    }
+}
+
+fn categorical_column(storage: StorageType, categories: &[String], codes: &[u32]) -> ArrayRef {
+    let category = |code: u32| {
+        (code != MISSING_CODE)
+            .then(|| categories.get(code as usize))
+            .flatten()
+            .map(String::as_str)
+    };
+    match storage {
+        StorageType::Int64 => {
+            let parsed: Vec<Option<i64>> = categories.iter().map(|c| parse_int(c)).collect();
+            let mut builder = Int64Builder::with_capacity(codes.len());
+            for &code in codes {
+                builder.append_option(parsed.get(code as usize).copied().flatten());
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Float64 => {
+            let parsed: Vec<Option<f64>> = categories.iter().map(|c| parse_float(c)).collect();
+            let mut builder = Float64Builder::with_capacity(codes.len());
+            for &code in codes {
+                builder.append_option(parsed.get(code as usize).copied().flatten());
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Boolean => {
+            let parsed: Vec<Option<bool>> = categories.iter().map(|c| parse_bool(c)).collect();
+            let mut builder = BooleanBuilder::with_capacity(codes.len());
+            for &code in codes {
+                builder.append_option(parsed.get(code as usize).copied().flatten());
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Date => {
+            let parsed: Vec<Option<i32>> = categories.iter().map(|c| parse_date(c)).collect();
+            let mut builder = Date32Builder::with_capacity(codes.len());
+            for &code in codes {
+                builder.append_option(parsed.get(code as usize).copied().flatten());
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::Timestamp | StorageType::TimestampUtc => {
+            let parsed: Vec<Option<i64>> = categories
+                .iter()
+                .map(|c| parse_timestamp(c).map(|stamp| stamp.micros))
+                .collect();
+            let mut builder = TimestampMicrosecondBuilder::with_capacity(codes.len());
+            if storage == StorageType::TimestampUtc {
+                builder = builder.with_timezone("UTC");
+            }
+            for &code in codes {
+                builder.append_option(parsed.get(code as usize).copied().flatten());
+            }
+            Arc::new(builder.finish())
+        }
+        StorageType::String => {
+            let mut builder = StringBuilder::with_capacity(codes.len(), codes.len() * 8);
+            for &code in codes {
+                builder.append_option(category(code));
+            }
+            Arc::new(builder.finish())
+        }
+    }
+}
+
+/// Decode `rows` of model output into a record batch. `first_row` is the index of the first row
+/// in the whole output, so identifiers stay unique across shards.
+pub fn decode(codecs: &[ColumnCodec], encoded: &Encoded, first_row: usize) -> Result<RecordBatch> {
+    let mut arrays = Vec::new();
+    for (codec, column) in codecs.iter().zip(&encoded.columns) {
+        let array = match (&codec.kind, column) {
+            (CodecKind::Dropped { .. }, _) => continue,
+            (CodecKind::Identifier, _) => identifier_column(codec.storage, first_row, encoded.rows),
+            (CodecKind::Numeric { step, .. }, EncodedColumn::Numeric(values)) => {
+                numeric_column(codec.storage, *step, values)
+            }
+            (CodecKind::Categorical { categories }, EncodedColumn::Categorical(codes)) => {
+                categorical_column(codec.storage, categories, codes)
+            }
+            _ => {
+                return Err(Error::internal(format!(
+                    "the model produced the wrong kind of values for column '{}'",
+                    codec.name
+                )));
+            }
+        };
+        arrays.push(array);
+    }
+    RecordBatch::try_new(output_schema(codecs), arrays)
+        .map_err(|error| Error::internal(format!("decoding a sample failed: {error}")))
+}

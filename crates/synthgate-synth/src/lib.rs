@@ -1,0 +1,79 @@
+//! Synthesizers: fit a model on a table, sample any number of rows from a seed.
+//!
+//! - [`Synthesizer`] is the extension point: a name, a one-line summary, a payload version,
+//!   what it supports ([`Capabilities`]), `fit` on encoded data and `load` of saved parameters.
+//!   Built-ins implement it exactly as a plug-in would; [`builtins`] lists them.
+//! - [`Fitted`] is what `fit` returns: it samples one shard of encoded rows from a seeded
+//!   stream and exports its parameters for the model file.
+//! - The [`codec`] turns a typed [`Table`](synthgate_core::Table) into numeric and categorical
+//!   columns and back, and applies the privacy [`Protections`] before any model sees a row.
+//! - [`fit`] and [`Model`] tie them together: a versioned model file ([`Model::to_bytes`],
+//!   [`Model::from_bytes`]) and sharded, thread-count-independent sampling ([`Model::sample`]).
+//!
+//! This crate does no I/O.
+
+#![warn(missing_docs)]
+
+pub mod codec;
+mod independent;
+mod model;
+mod sampling;
+
+use synthgate_core::{Result, Seed, SeedRng};
+
+pub use codec::{ColumnCodec, Encoded, Protections};
+pub use independent::Independent;
+pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, SHARD_ROWS, fit};
+
+/// What a synthesizer can do beyond fitting and sampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Samples rows with some columns fixed (`--where`).
+    pub conditioning: bool,
+    /// Gives a differential-privacy guarantee.
+    pub differential_privacy: bool,
+    /// Models the relations between columns.
+    pub relations: bool,
+}
+
+/// A way to model a table. Implementations must be deterministic: the same encoded data and
+/// seed give the same model, and the same model and stream give the same rows.
+pub trait Synthesizer: Send + Sync {
+    /// The name users pass to `--synthesizer`.
+    fn name(&self) -> &'static str;
+    /// One line on what it does, for `synthgate synthesizers`.
+    fn summary(&self) -> &'static str;
+    /// The version of its parameters' format in model files.
+    fn version(&self) -> u32;
+    /// What it supports.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+    /// Fit on encoded training data.
+    fn fit(&self, data: &Encoded, codecs: &[ColumnCodec], seed: Seed) -> Result<Box<dyn Fitted>>;
+    /// Restore a fitted model from the parameters it exported (of payload `version`).
+    fn load(&self, parameters: &serde_json::Value, version: u32) -> Result<Box<dyn Fitted>>;
+}
+
+/// A fitted model.
+pub trait Fitted: Send + Sync {
+    /// Draw `rows` encoded rows from `rng`.
+    fn sample_shard(&self, rows: usize, rng: &mut SeedRng) -> Result<Encoded>;
+    /// The parameters to save in the model file.
+    fn parameters(&self) -> serde_json::Value;
+}
+
+/// The built-in synthesizers, the default first.
+pub fn builtins() -> Vec<Box<dyn Synthesizer>> {
+    vec![Box::new(Independent)]
+}
+
+/// The name of the default synthesizer.
+pub const DEFAULT_SYNTHESIZER: &str = "independent";
+
+/// The built-in synthesizer called `name`.
+pub fn builtin(name: &str) -> Option<Box<dyn Synthesizer>> {
+    builtins()
+        .into_iter()
+        .find(|synthesizer| synthesizer.name() == name)
+}

@@ -1,0 +1,217 @@
+//! Fitting, sampling and the versioned model file.
+//!
+//! A model file is JSON: a header (`format`, `format_version`, the synthesizer's name and
+//! payload version, the Synthgate version, the fit seed, the training row count, the
+//! protections, the schema and the column codecs) and the synthesizer's own `parameters`.
+//! Later versions read every earlier `format_version`; a newer one is refused with a message
+//! that says to upgrade. **A model file is as sensitive as the training data**: it holds
+//! statistics of it.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Location, Result, Schema, Seed, Table};
+
+use crate::codec::{ColumnCodec, Protections, decode, encode, output_schema};
+use crate::{Fitted, Synthesizer, builtin};
+
+/// The `format` field of every model file.
+pub(crate) const MODEL_FORMAT: &str = "synthgate-model";
+
+/// The model file format this version writes, and the newest it reads.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Rows per sampling shard. Shard `i` draws from the seed stream (`seed`, "sample", `i`), so the
+/// output depends on the seed and the row count only, never on the number of threads.
+pub const SHARD_ROWS: usize = 16_384;
+
+/// How to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FitConfig {
+    /// The master seed of the fit.
+    pub seed: Seed,
+    /// The privacy protections.
+    pub protections: Protections,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    format: String,
+    format_version: u32,
+    synthesizer: String,
+    synthesizer_version: u32,
+    synthgate_version: String,
+    seed: u64,
+    training_rows: usize,
+    protections: Protections,
+    warnings: Vec<String>,
+    schema: Schema,
+    codecs: Vec<ColumnCodec>,
+    parameters: serde_json::Value,
+}
+
+/// A fitted model: what the synthesizer learned, ready to sample or save.
+pub struct Model {
+    file: ModelFile,
+    fitted: Box<dyn Fitted>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("synthesizer", &self.file.synthesizer)
+            .field("training_rows", &self.file.training_rows)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Fit `synthesizer` on `table` described by `schema`.
+pub fn fit(
+    table: &Table,
+    schema: &Schema,
+    synthesizer: &dyn Synthesizer,
+    config: &FitConfig,
+) -> Result<Model> {
+    let encoded = encode(
+        table,
+        schema,
+        &config.protections,
+        config.seed.derive("encode"),
+    )?;
+    let fitted = synthesizer.fit(&encoded.data, &encoded.codecs, config.seed.derive("fit"))?;
+    Ok(Model {
+        file: ModelFile {
+            format: MODEL_FORMAT.to_string(),
+            format_version: MODEL_FORMAT_VERSION,
+            synthesizer: synthesizer.name().to_string(),
+            synthesizer_version: synthesizer.version(),
+            synthgate_version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: config.seed.0,
+            training_rows: table.num_rows(),
+            protections: config.protections,
+            warnings: encoded.warnings,
+            schema: schema.clone(),
+            codecs: encoded.codecs,
+            parameters: fitted.parameters(),
+        },
+        fitted,
+    })
+}
+
+impl Model {
+    /// The synthesizer's name.
+    pub fn synthesizer(&self) -> &str {
+        &self.file.synthesizer
+    }
+
+    /// The seed the model was fitted with (the default sampling seed).
+    pub fn seed(&self) -> Seed {
+        Seed(self.file.seed)
+    }
+
+    /// The number of training rows.
+    pub fn training_rows(&self) -> usize {
+        self.file.training_rows
+    }
+
+    /// What the codec dropped or replaced when fitting, in words.
+    pub fn warnings(&self) -> &[String] {
+        &self.file.warnings
+    }
+
+    /// The schema the model was fitted under.
+    pub fn schema(&self) -> &Schema {
+        &self.file.schema
+    }
+
+    /// The column codecs.
+    pub fn codecs(&self) -> &[ColumnCodec] {
+        &self.file.codecs
+    }
+
+    /// Sample `rows` rows from stream `seed`. Shards are drawn in parallel; the result is the
+    /// same for any thread count.
+    pub fn sample(&self, rows: usize, seed: Seed) -> Result<Table> {
+        if rows == 0 {
+            return Err(Error::usage(
+                "the number of rows to sample must be at least 1.",
+            ));
+        }
+        let shards = rows.div_ceil(SHARD_ROWS);
+        let batches = (0..shards)
+            .into_par_iter()
+            .map(|shard| {
+                let first = shard * SHARD_ROWS;
+                let count = SHARD_ROWS.min(rows - first);
+                let mut rng = seed.stream("sample", shard as u64);
+                let encoded = self.fitted.sample_shard(count, &mut rng)?;
+                decode(&self.file.codecs, &encoded, first)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Table::new(output_schema(&self.file.codecs), batches)
+    }
+
+    /// The model file's bytes (JSON).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Plain data: serialisation cannot fail.
+        let mut bytes = serde_json::to_vec(&self.file).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Read a model file's bytes. `path` names the file in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        let located = |message: String| Error::spec(message).at(Location::file(path));
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+            let what = if error.is_eof() {
+                "the model file is truncated"
+            } else {
+                "the model file is not valid JSON"
+            };
+            located(format!("{what} ({error}).")).hint(
+                "Fit the model again with `synthgate fit`; a model file must be complete to be \
+                 read.",
+            )
+        })?;
+        if value.get("format").and_then(|format| format.as_str()) != Some(MODEL_FORMAT) {
+            return Err(located("this is not a Synthgate model file.".into())
+                .hint("Give a file written by `synthgate fit --out MODEL`."));
+        }
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if version > u64::from(MODEL_FORMAT_VERSION) {
+            return Err(located(format!(
+                "the model file has format_version {version}, newer than this Synthgate reads \
+                 ({MODEL_FORMAT_VERSION})."
+            ))
+            .hint("Upgrade Synthgate to read it."));
+        }
+        let file: ModelFile = serde_json::from_value(value)
+            .map_err(|error| located(format!("the model file is damaged: {error}.")))?;
+        let synthesizer = builtin(&file.synthesizer).ok_or_else(|| {
+            located(format!(
+                "the model was made by synthesizer '{}', which this Synthgate does not have.",
+                file.synthesizer
+            ))
+            .hint("Run `synthgate synthesizers` to list the available ones.")
+        })?;
+        if file.synthesizer_version > synthesizer.version() {
+            return Err(located(format!(
+                "the model was made by a newer version ({}) of synthesizer '{}' than this \
+                 Synthgate has ({}).",
+                file.synthesizer_version,
+                file.synthesizer,
+                synthesizer.version()
+            ))
+            .hint("Upgrade Synthgate to read it."));
+        }
+        let fitted = synthesizer
+            .load(&file.parameters, file.synthesizer_version)
+            .map_err(|error| located(error.message().to_string()))?;
+        Ok(Model { file, fitted })
+    }
+}

@@ -1,0 +1,7 @@
+//! Synthesizer behaviour on the shared real datasets: types, domains and missing rates kept;
+//! privacy protections hold; determinism across thread counts; model files round-trip; bad
+//! model files are refused with clear errors.
+
+mod datasets;
+mod model_file;
+mod support;

@@ -1,0 +1,59 @@
+//! Loading the shared datasets for synthesizer tests.
+
+use std::path::{Path, PathBuf};
+
+use synthgate_core::{Schema, Seed, Table};
+use synthgate_io::{ReadOptions, read_table};
+use synthgate_synth::{FitConfig, Model, Protections, Synthesizer, fit};
+
+/// The shared datasets folder: `$SYNTHGATE_DATASETS`, or `../shared/datasets` beside the
+/// repository. A missing folder fails the test with instructions, never skips it.
+pub(crate) fn dataset(name: &str) -> PathBuf {
+    let dir = std::env::var("SYNTHGATE_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
+    let path = dir.join(name).join("data.csv");
+    assert!(
+        path.is_file(),
+        "missing {}: put the shared datasets in shared/datasets beside the repository or set \
+         SYNTHGATE_DATASETS",
+        path.display()
+    );
+    path
+}
+
+/// The NA tokens each shared dataset needs (its README's "missing" column).
+pub(crate) fn na_tokens(name: &str) -> Vec<String> {
+    match name {
+        "adult" | "diabetes130" | "heart_cleveland" => vec!["?".into()],
+        "nist_acs_national2019" => vec!["N".into()],
+        _ => Vec::new(),
+    }
+}
+
+/// A shared dataset and its inferred schema.
+pub(crate) fn load(name: &str) -> (Table, Schema) {
+    let options = ReadOptions {
+        extra_na_tokens: na_tokens(name),
+        ..ReadOptions::default()
+    };
+    let dataset = read_table(&dataset(name), &options).expect("dataset reads");
+    let schema = synthgate_profile::profile(&dataset.table, None, &dataset.info.na_tokens)
+        .to_schema()
+        .expect("schema");
+    (dataset.table, schema)
+}
+
+/// Fit with default protections and `seed`.
+pub(crate) fn fit_default(
+    table: &Table,
+    schema: &Schema,
+    synthesizer: &dyn Synthesizer,
+    seed: u64,
+) -> Model {
+    let config = FitConfig {
+        seed: Seed(seed),
+        protections: Protections::default(),
+    };
+    fit(table, schema, synthesizer, &config).expect("fits")
+}
