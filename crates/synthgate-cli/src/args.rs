@@ -123,6 +123,15 @@ pub(crate) struct DataArgs {
     pub(crate) delimiter: Option<u8>,
 }
 
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err("write it as KEY=VALUE".to_string()),
+    }
+}
+
 fn parse_delimiter(text: &str) -> Result<u8, String> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
@@ -186,6 +195,10 @@ pub(crate) struct FitArgs {
     /// The synthesizer (see `synthgate synthesizers`).
     #[arg(long, value_name = "NAME", default_value = synthgate_synth::DEFAULT_SYNTHESIZER)]
     pub(crate) synthesizer: String,
+
+    /// A synthesizer setting as KEY=VALUE (repeatable), e.g. --param min_leaf=50 for cart.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    pub(crate) parameters: Vec<(String, String)>,
 
     /// The master seed: the same data, schema, synthesizer and seed give the same model.
     #[arg(long, value_name = "N", default_value_t = 0)]

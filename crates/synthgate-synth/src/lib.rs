@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod cart;
 pub mod codec;
 mod independent;
 mod model;
@@ -21,6 +22,7 @@ mod sampling;
 
 use synthgate_core::{Result, Seed, SeedRng};
 
+pub use cart::Cart;
 pub use codec::{ColumnCodec, Encoded, Protections};
 pub use independent::Independent;
 pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, SHARD_ROWS, fit};
@@ -49,6 +51,19 @@ pub trait Synthesizer: Send + Sync {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
+    /// This synthesizer with its settings changed by `KEY=VALUE` parameters (`--param`). The
+    /// default refuses any parameter.
+    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Synthesizer>> {
+        match parameters.first() {
+            None => builtin(self.name()).ok_or_else(|| {
+                synthgate_core::Error::internal("a synthesizer is missing from the built-ins")
+            }),
+            Some((key, _)) => Err(synthgate_core::Error::usage(format!(
+                "synthesizer '{}' takes no parameters, but '{key}' was given.",
+                self.name()
+            ))),
+        }
+    }
     /// Fit on encoded training data.
     fn fit(&self, data: &Encoded, codecs: &[ColumnCodec], seed: Seed) -> Result<Box<dyn Fitted>>;
     /// Restore a fitted model from the parameters it exported (of payload `version`).
@@ -65,11 +80,11 @@ pub trait Fitted: Send + Sync {
 
 /// The built-in synthesizers, the default first.
 pub fn builtins() -> Vec<Box<dyn Synthesizer>> {
-    vec![Box::new(Independent)]
+    vec![Box::new(Cart::default()), Box::new(Independent)]
 }
 
 /// The name of the default synthesizer.
-pub const DEFAULT_SYNTHESIZER: &str = "independent";
+pub const DEFAULT_SYNTHESIZER: &str = "cart";
 
 /// The built-in synthesizer called `name`.
 pub fn builtin(name: &str) -> Option<Box<dyn Synthesizer>> {

@@ -18,6 +18,7 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> Result<()> {
         ))
         .hint("Run `synthgate synthesizers` for a line on each.")
     })?;
+    let synthesizer = synthesizer.with_parameters(&args.parameters)?;
     let overwrite = overwrite(args.force);
     check_output_path(&args.out, overwrite)?;
     let (dataset, schema) = read_input(&args.data, &args.input, quiet)?;

@@ -1,0 +1,907 @@
+//! `cart`: sequential classification and regression trees, as synthpop's default method, with
+//! privacy built in.
+//!
+//! Columns are visited in order. The first is drawn from its marginal; every later column j is
+//! drawn from a tree fitted on the **real** training rows that predicts j from the columns
+//! visited before it. Because every tree is fitted on real data, the trees are independent and
+//! are fitted in parallel. Sampling walks each synthetic row down column j's tree using the
+//! synthetic values drawn so far and draws from the leaf it reaches.
+//!
+//! Trees split on binned predictors (numeric columns in up to [`MAX_NUMERIC_BINS`] quantile
+//! bins; categories as their own bins, ordered by the target within each node as Breiman's
+//! CART does; missing values in bin 0, sent to the side that fits best). Categorical targets use
+//! Gini impurity (high-cardinality targets evaluate splits on their 63 most frequent classes
+//! plus one "other" class), numeric targets squared error plus a Gini term for missingness.
+//!
+//! Privacy: every leaf holds at least `min_leaf` training rows (default 20, four times
+//! synthpop's `minbucket` of 5), so no leaf describes a handful of people; numeric leaves keep
+//! at most 65 quantiles of their values and draw by linear interpolation between them, so
+//! values between training values come out, not the training values themselves (synthpop's
+//! "smoothing"); categories and tails were already protected by the codec.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
+
+use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
+use crate::sampling::{cumulative, draw, interpolate};
+use crate::{Capabilities, Fitted, Synthesizer};
+
+/// Most bins a numeric predictor is cut into.
+pub(crate) const MAX_NUMERIC_BINS: usize = 64;
+
+/// Classes of a categorical target used to evaluate splits (the rest are pooled).
+const SPLIT_CLASSES: usize = 64;
+
+/// Quantiles kept per numeric leaf.
+const LEAF_QUANTILES: usize = 65;
+
+/// The `cart` synthesizer and its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cart {
+    /// Fewest training rows in a leaf.
+    pub min_leaf: usize,
+    /// Deepest a tree grows.
+    pub max_depth: usize,
+    /// Smallest split gain, relative to the root's impurity, worth a split.
+    pub min_gain: f64,
+}
+
+impl Default for Cart {
+    fn default() -> Cart {
+        Cart {
+            min_leaf: 20,
+            max_depth: 24,
+            min_gain: 1e-5,
+        }
+    }
+}
+
+/// How a column's values map to predictor bins (bin 0 is missing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Binning {
+    /// Bin `k` (1-based) holds values above `edges[k - 2]` and at most `edges[k - 1]`.
+    Numeric { edges: Vec<f64> },
+    /// Bin `code + 1`.
+    Categorical { categories: usize },
+    /// Not a predictor.
+    None,
+}
+
+impl Binning {
+    fn bins(&self) -> usize {
+        match self {
+            Binning::Numeric { edges } => edges.len() + 1,
+            Binning::Categorical { categories } => categories + 1,
+            Binning::None => 0,
+        }
+    }
+
+    fn numeric_bin(edges: &[f64], value: f64) -> u16 {
+        if value.is_nan() {
+            0
+        } else {
+            (1 + edges.partition_point(|edge| *edge < value)).min(edges.len()) as u16
+        }
+    }
+
+    fn categorical_bin(code: u32) -> u16 {
+        if code == MISSING_CODE {
+            0
+        } else {
+            (code + 1) as u16
+        }
+    }
+}
+
+fn numeric_binning(values: &[f64]) -> Binning {
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    present.sort_unstable_by(f64::total_cmp);
+    present.dedup();
+    let edges = if present.len() <= MAX_NUMERIC_BINS {
+        present
+    } else {
+        let mut edges: Vec<f64> = (1..=MAX_NUMERIC_BINS)
+            .map(|k| {
+                let index = (k * (present.len() - 1)) / MAX_NUMERIC_BINS;
+                present[index]
+            })
+            .collect();
+        edges.dedup();
+        edges
+    };
+    Binning::Numeric { edges }
+}
+
+/// A split rule: which bins go left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Rule {
+    /// Value bins `1..=threshold` go left; the missing bin goes left if `missing_left`.
+    Threshold { threshold: u16, missing_left: bool },
+    /// The listed bins (sorted) go left.
+    Set { left: Vec<u16> },
+}
+
+impl Rule {
+    fn goes_left(&self, bin: u16) -> bool {
+        match self {
+            Rule::Threshold {
+                threshold,
+                missing_left,
+            } => {
+                if bin == 0 {
+                    *missing_left
+                } else {
+                    bin <= *threshold
+                }
+            }
+            Rule::Set { left } => left.binary_search(&bin).is_ok(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Node {
+    Split {
+        predictor: usize,
+        rule: Rule,
+        left: usize,
+        right: usize,
+    },
+    Leaf {
+        leaf: Leaf,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Leaf {
+    /// Codes with their cumulative probabilities ([`MISSING_CODE`] for missing).
+    Categorical {
+        codes: Vec<u32>,
+        cumulative: Vec<f64>,
+    },
+    /// Probability of missing, then quantiles of the present values.
+    Numeric { missing: f64, quantiles: Vec<f64> },
+}
+
+impl Leaf {
+    fn draw(&self, rng: &mut SeedRng) -> Draw {
+        match self {
+            Leaf::Categorical { codes, cumulative } => {
+                Draw::Code(codes[draw(cumulative, unit_f64(rng))])
+            }
+            Leaf::Numeric { missing, quantiles } => {
+                if *missing > 0.0 && unit_f64(rng) < *missing {
+                    Draw::Number(f64::NAN)
+                } else {
+                    Draw::Number(interpolate(quantiles, unit_f64(rng)))
+                }
+            }
+        }
+    }
+}
+
+enum Draw {
+    Code(u32),
+    Number(f64),
+}
+
+/// One column's tree (a single leaf for the first column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Tree {
+    nodes: Vec<Node>,
+}
+
+impl Tree {
+    fn leaf(&self, bins: &[u16]) -> &Leaf {
+        let mut index = 0;
+        loop {
+            match &self.nodes[index] {
+                Node::Leaf { leaf } => return leaf,
+                Node::Split {
+                    predictor,
+                    rule,
+                    left,
+                    right,
+                } => {
+                    index = if rule.goes_left(bins[*predictor]) {
+                        *left
+                    } else {
+                        *right
+                    };
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CartModel {
+    settings: Cart,
+    /// Column indices in visiting order (modelled columns only).
+    order: Vec<usize>,
+    /// Binning of every column (by column index).
+    binnings: Vec<Binning>,
+    /// Tree of each column in `order`, same positions.
+    trees: Vec<Tree>,
+    /// Number of columns in the encoded table.
+    columns: usize,
+}
+
+/// The target of one tree, as the split search sees it.
+enum Target<'a> {
+    /// Split classes (0..classes) per row; leaf codes from `codes`.
+    Categorical {
+        split_class: Vec<u16>,
+        classes: usize,
+        codes: &'a [u32],
+    },
+    Numeric {
+        values: &'a [f64],
+        root_variance: f64,
+    },
+}
+
+struct Builder<'a> {
+    settings: Cart,
+    bins: &'a [Vec<u16>],
+    bin_counts: &'a [usize],
+    categorical_predictor: &'a [bool],
+    predictors: &'a [usize],
+    target: Target<'a>,
+    rows: Vec<u32>,
+    nodes: Vec<Node>,
+    root_impurity: f64,
+}
+
+/// Running statistics of a set of rows.
+#[derive(Debug, Clone)]
+enum Stats {
+    Classes {
+        counts: Vec<f64>,
+        n: f64,
+    },
+    Values {
+        n: f64,
+        sum: f64,
+        sumsq: f64,
+        missing: f64,
+    },
+}
+
+impl Stats {
+    fn empty(target: &Target<'_>) -> Stats {
+        match target {
+            Target::Categorical { classes, .. } => Stats::Classes {
+                counts: vec![0.0; *classes],
+                n: 0.0,
+            },
+            Target::Numeric { .. } => Stats::Values {
+                n: 0.0,
+                sum: 0.0,
+                sumsq: 0.0,
+                missing: 0.0,
+            },
+        }
+    }
+
+    fn add_row(&mut self, target: &Target<'_>, row: usize) {
+        match (self, target) {
+            (Stats::Classes { counts, n }, Target::Categorical { split_class, .. }) => {
+                counts[split_class[row] as usize] += 1.0;
+                *n += 1.0;
+            }
+            (
+                Stats::Values {
+                    n,
+                    sum,
+                    sumsq,
+                    missing,
+                },
+                Target::Numeric { values, .. },
+            ) => {
+                let value = values[row];
+                if value.is_nan() {
+                    *missing += 1.0;
+                } else {
+                    *n += 1.0;
+                    *sum += value;
+                    *sumsq += value * value;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, other: &Stats) {
+        match (self, other) {
+            (Stats::Classes { counts, n }, Stats::Classes { counts: more, n: m }) => {
+                for (count, extra) in counts.iter_mut().zip(more) {
+                    *count += extra;
+                }
+                *n += m;
+            }
+            (
+                Stats::Values {
+                    n,
+                    sum,
+                    sumsq,
+                    missing,
+                },
+                Stats::Values {
+                    n: n2,
+                    sum: s2,
+                    sumsq: q2,
+                    missing: m2,
+                },
+            ) => {
+                *n += n2;
+                *sum += s2;
+                *sumsq += q2;
+                *missing += m2;
+            }
+            _ => {}
+        }
+    }
+
+    fn minus(&self, other: &Stats) -> Stats {
+        match (self, other) {
+            (Stats::Classes { counts, n }, Stats::Classes { counts: less, n: m }) => {
+                Stats::Classes {
+                    counts: counts.iter().zip(less).map(|(a, b)| a - b).collect(),
+                    n: n - m,
+                }
+            }
+            (
+                Stats::Values {
+                    n,
+                    sum,
+                    sumsq,
+                    missing,
+                },
+                Stats::Values {
+                    n: n2,
+                    sum: s2,
+                    sumsq: q2,
+                    missing: m2,
+                },
+            ) => Stats::Values {
+                n: n - n2,
+                sum: sum - s2,
+                sumsq: sumsq - q2,
+                missing: missing - m2,
+            },
+            _ => self.clone(),
+        }
+    }
+
+    fn rows(&self) -> f64 {
+        match self {
+            Stats::Classes { n, .. } => *n,
+            Stats::Values { n, missing, .. } => n + missing,
+        }
+    }
+
+    /// Impurity: Gini (as n − Σ count²/n) for classes; squared error over the root variance
+    /// plus a Gini term for missing versus present for values.
+    fn impurity(&self, root_variance: f64) -> f64 {
+        match self {
+            Stats::Classes { counts, n } => {
+                if *n <= 0.0 {
+                    0.0
+                } else {
+                    n - counts.iter().map(|c| c * c).sum::<f64>() / n
+                }
+            }
+            Stats::Values {
+                n,
+                sum,
+                sumsq,
+                missing,
+            } => {
+                let squared_error = if *n > 0.0 {
+                    (sumsq - sum * sum / n).max(0.0)
+                } else {
+                    0.0
+                };
+                let total = n + missing;
+                let missing_gini = if total > 0.0 {
+                    2.0 * n * missing / total
+                } else {
+                    0.0
+                };
+                squared_error / root_variance + missing_gini
+            }
+        }
+    }
+
+    /// A number to order categories by within a node.
+    fn score(&self, majority: usize) -> f64 {
+        match self {
+            Stats::Classes { counts, n } => {
+                if *n > 0.0 {
+                    counts[majority] / n
+                } else {
+                    0.0
+                }
+            }
+            Stats::Values {
+                n, sum, missing, ..
+            } => {
+                if *n > 0.0 {
+                    sum / n
+                } else if *missing > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+struct Candidate {
+    gain: f64,
+    predictor: usize,
+    rule: Rule,
+}
+
+impl Builder<'_> {
+    fn root_variance(&self) -> f64 {
+        match &self.target {
+            Target::Numeric { root_variance, .. } => *root_variance,
+            Target::Categorical { .. } => 1.0,
+        }
+    }
+
+    fn node_stats(&self, rows: &[u32]) -> Stats {
+        let mut stats = Stats::empty(&self.target);
+        for &row in rows {
+            stats.add_row(&self.target, row as usize);
+        }
+        stats
+    }
+
+    fn best_split(&self, rows: &[u32], total: &Stats) -> Option<Candidate> {
+        let root_variance = self.root_variance();
+        let parent = total.impurity(root_variance);
+        let min_leaf = self.settings.min_leaf as f64;
+        let majority = match total {
+            Stats::Classes { counts, .. } => counts.iter().enumerate().fold(
+                0,
+                |best, (class, count)| if *count > counts[best] { class } else { best },
+            ),
+            Stats::Values { .. } => 0,
+        };
+        let mut best: Option<Candidate> = None;
+        for &predictor in self.predictors {
+            let bins = &self.bins[predictor];
+            let count = self.bin_counts[predictor];
+            let mut histogram: Vec<Stats> = vec![Stats::empty(&self.target); count];
+            for &row in rows {
+                histogram[bins[row as usize] as usize].add_row(&self.target, row as usize);
+            }
+            // The order in which value bins are swept: natural for numbers, by the target for
+            // categories (Breiman's ordering).
+            let mut order: Vec<usize> = (1..count).filter(|&b| histogram[b].rows() > 0.0).collect();
+            if order.len() < 2 && histogram[0].rows() == 0.0 {
+                continue;
+            }
+            let categorical = self.categorical_predictor[predictor];
+            if categorical {
+                order.sort_by(|&a, &b| {
+                    histogram[a]
+                        .score(majority)
+                        .total_cmp(&histogram[b].score(majority))
+                        .then(a.cmp(&b))
+                });
+            }
+            let missing = &histogram[0];
+            let mut left = Stats::empty(&self.target);
+            for position in 0..order.len() {
+                left.add(&histogram[order[position]]);
+                let last = position + 1 == order.len();
+                for missing_left in [false, true] {
+                    if last && !missing_left {
+                        // Everything present goes left: only a present/missing split remains.
+                        if missing.rows() == 0.0 {
+                            continue;
+                        }
+                    }
+                    if last && missing_left {
+                        continue;
+                    }
+                    let mut left_side = left.clone();
+                    if missing_left {
+                        if missing.rows() == 0.0 {
+                            continue;
+                        }
+                        left_side.add(missing);
+                    }
+                    let right_side = total.minus(&left_side);
+                    if left_side.rows() < min_leaf || right_side.rows() < min_leaf {
+                        continue;
+                    }
+                    let gain = parent
+                        - left_side.impurity(root_variance)
+                        - right_side.impurity(root_variance);
+                    if best.as_ref().is_none_or(|b| gain > b.gain) {
+                        let rule = if categorical {
+                            let mut set: Vec<u16> =
+                                order[..=position].iter().map(|&b| b as u16).collect();
+                            if missing_left {
+                                set.push(0);
+                            }
+                            set.sort_unstable();
+                            Rule::Set { left: set }
+                        } else {
+                            Rule::Threshold {
+                                threshold: order[position] as u16,
+                                missing_left,
+                            }
+                        };
+                        best = Some(Candidate {
+                            gain,
+                            predictor,
+                            rule,
+                        });
+                    }
+                }
+            }
+        }
+        best.filter(|candidate| {
+            candidate.gain > self.settings.min_gain * self.root_impurity.max(f64::MIN_POSITIVE)
+        })
+    }
+
+    fn make_leaf(&self, rows: &[u32]) -> Leaf {
+        match &self.target {
+            Target::Categorical { codes, .. } => {
+                let mut counted: Vec<(u32, f64)> = Vec::new();
+                let mut sorted: Vec<u32> = rows.iter().map(|&row| codes[row as usize]).collect();
+                sorted.sort_unstable();
+                for run in sorted.chunk_by(|a, b| a == b) {
+                    counted.push((run[0], run.len() as f64));
+                }
+                let weights: Vec<f64> = counted.iter().map(|(_, count)| *count).collect();
+                Leaf::Categorical {
+                    codes: counted.iter().map(|(code, _)| *code).collect(),
+                    cumulative: cumulative(&weights),
+                }
+            }
+            Target::Numeric { values, .. } => {
+                let mut present: Vec<f64> = rows
+                    .iter()
+                    .map(|&row| values[row as usize])
+                    .filter(|value| !value.is_nan())
+                    .collect();
+                present.sort_unstable_by(f64::total_cmp);
+                let missing = 1.0 - present.len() as f64 / rows.len().max(1) as f64;
+                let quantiles = if present.len() <= LEAF_QUANTILES {
+                    present
+                } else {
+                    (0..LEAF_QUANTILES)
+                        .map(|k| {
+                            let position =
+                                k as f64 / (LEAF_QUANTILES - 1) as f64 * (present.len() - 1) as f64;
+                            let below = position.floor() as usize;
+                            let above = position.ceil() as usize;
+                            present[below]
+                                + (present[above] - present[below]) * (position - below as f64)
+                        })
+                        .collect()
+                };
+                Leaf::Numeric { missing, quantiles }
+            }
+        }
+    }
+
+    /// Grow the tree over `self.rows` depth first; node 0 is the root.
+    fn grow(mut self) -> Tree {
+        let all = self.rows.len();
+        let root_stats = self.node_stats(&self.rows);
+        self.root_impurity = root_stats.impurity(self.root_variance());
+        // (node index, start, end, depth)
+        let mut stack = vec![(0usize, 0usize, all, 0usize)];
+        self.nodes.push(Node::Leaf {
+            leaf: Leaf::Numeric {
+                missing: 0.0,
+                quantiles: Vec::new(),
+            },
+        });
+        while let Some((node, start, end, depth)) = stack.pop() {
+            let rows = &self.rows[start..end];
+            let stats = self.node_stats(rows);
+            let split = if depth < self.settings.max_depth
+                && rows.len() >= 2 * self.settings.min_leaf
+                && stats.impurity(self.root_variance()) > 0.0
+            {
+                self.best_split(rows, &stats)
+            } else {
+                None
+            };
+            let Some(split) = split else {
+                self.nodes[node] = Node::Leaf {
+                    leaf: self.make_leaf(rows),
+                };
+                continue;
+            };
+            // Stable partition: left rows first, each side in its original order.
+            let bins = &self.bins[split.predictor];
+            let (left_rows, right_rows): (Vec<u32>, Vec<u32>) = self.rows[start..end]
+                .iter()
+                .partition(|&&row| split.rule.goes_left(bins[row as usize]));
+            let middle = start + left_rows.len();
+            self.rows[start..middle].copy_from_slice(&left_rows);
+            self.rows[middle..end].copy_from_slice(&right_rows);
+            let left = self.nodes.len();
+            let right = left + 1;
+            for _ in 0..2 {
+                self.nodes.push(Node::Leaf {
+                    leaf: Leaf::Numeric {
+                        missing: 0.0,
+                        quantiles: Vec::new(),
+                    },
+                });
+            }
+            self.nodes[node] = Node::Split {
+                predictor: split.predictor,
+                rule: split.rule,
+                left,
+                right,
+            };
+            stack.push((right, middle, end, depth + 1));
+            stack.push((left, start, middle, depth + 1));
+        }
+        Tree { nodes: self.nodes }
+    }
+}
+
+fn categorical_target(codes: &[u32], categories: usize) -> (Vec<u16>, usize) {
+    // Classes ranked by frequency; missing is a class of its own.
+    let mut counts = vec![0usize; categories + 1];
+    for &code in codes {
+        let slot = if code == MISSING_CODE {
+            categories
+        } else {
+            code as usize
+        };
+        counts[slot] += 1;
+    }
+    let mut ranked: Vec<usize> = (0..=categories).collect();
+    ranked.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+    let mut class_of = vec![0u16; categories + 1];
+    for (rank, &slot) in ranked.iter().enumerate() {
+        class_of[slot] = rank.min(SPLIT_CLASSES - 1) as u16;
+    }
+    let classes = (categories + 1).min(SPLIT_CLASSES);
+    let split_class = codes
+        .iter()
+        .map(|&code| {
+            class_of[if code == MISSING_CODE {
+                categories
+            } else {
+                code as usize
+            }]
+        })
+        .collect();
+    (split_class, classes)
+}
+
+impl Synthesizer for Cart {
+    fn name(&self) -> &'static str {
+        "cart"
+    }
+
+    fn summary(&self) -> &'static str {
+        "sequential decision trees (synthpop's CART) with minimum leaf size and smoothing"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Synthesizer>> {
+        let mut cart = *self;
+        for (key, value) in parameters {
+            let invalid = || {
+                Error::usage(format!("parameter '{key}' of cart cannot be '{value}'."))
+                    .hint("min_leaf and max_depth take whole numbers of 1 or more; min_gain a number of 0 or more.")
+            };
+            match key.as_str() {
+                "min_leaf" => {
+                    cart.min_leaf = value.parse().ok().filter(|v| *v >= 1).ok_or_else(invalid)?
+                }
+                "max_depth" => {
+                    cart.max_depth = value.parse().ok().filter(|v| *v >= 1).ok_or_else(invalid)?
+                }
+                "min_gain" => {
+                    cart.min_gain = value
+                        .parse()
+                        .ok()
+                        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                        .ok_or_else(invalid)?
+                }
+                _ => {
+                    return Err(Error::usage(format!(
+                        "cart has no parameter '{key}'; it has min_leaf, max_depth and min_gain."
+                    )));
+                }
+            }
+        }
+        Ok(Box::new(cart))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            relations: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn fit(&self, data: &Encoded, codecs: &[ColumnCodec], _seed: Seed) -> Result<Box<dyn Fitted>> {
+        let binnings: Vec<Binning> = codecs
+            .iter()
+            .zip(&data.columns)
+            .map(|(codec, column)| match (&codec.kind, column) {
+                (CodecKind::Numeric { .. }, EncodedColumn::Numeric(values)) => {
+                    numeric_binning(values)
+                }
+                (CodecKind::Categorical { categories }, EncodedColumn::Categorical(_)) => {
+                    Binning::Categorical {
+                        categories: categories.len(),
+                    }
+                }
+                _ => Binning::None,
+            })
+            .collect();
+        let bins: Vec<Vec<u16>> = binnings
+            .par_iter()
+            .zip(&data.columns)
+            .map(|(binning, column)| match (binning, column) {
+                (Binning::Numeric { edges }, EncodedColumn::Numeric(values)) => values
+                    .iter()
+                    .map(|&v| Binning::numeric_bin(edges, v))
+                    .collect(),
+                (Binning::Categorical { .. }, EncodedColumn::Categorical(codes)) => codes
+                    .iter()
+                    .map(|&code| Binning::categorical_bin(code))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if binnings
+            .iter()
+            .any(|binning| binning.bins() > usize::from(u16::MAX))
+        {
+            return Err(Error::spec(
+                "a column has more than 65,534 categories, more than the cart synthesizer \
+                 handles.",
+            )
+            .hint("Mark it as an identifier or free text in the schema."));
+        }
+        let bin_counts: Vec<usize> = binnings.iter().map(Binning::bins).collect();
+        let categorical_predictor: Vec<bool> = binnings
+            .iter()
+            .map(|binning| matches!(binning, Binning::Categorical { .. }))
+            .collect();
+        let order: Vec<usize> = (0..codecs.len())
+            .filter(|&index| !matches!(binnings[index], Binning::None))
+            .collect();
+        let trees = (0..order.len())
+            .into_par_iter()
+            .map(|position| {
+                let column = order[position];
+                let target = match &data.columns[column] {
+                    EncodedColumn::Categorical(codes) => {
+                        let categories = match &codecs[column].kind {
+                            CodecKind::Categorical { categories } => categories.len(),
+                            _ => 0,
+                        };
+                        let (split_class, classes) = categorical_target(codes, categories);
+                        Target::Categorical {
+                            split_class,
+                            classes,
+                            codes,
+                        }
+                    }
+                    EncodedColumn::Numeric(values) => {
+                        let present: Vec<f64> =
+                            values.iter().copied().filter(|v| !v.is_nan()).collect();
+                        let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+                        let variance = present.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>()
+                            / present.len().max(1) as f64;
+                        Target::Numeric {
+                            values,
+                            root_variance: if variance > 0.0 { variance } else { 1.0 },
+                        }
+                    }
+                    EncodedColumn::Generated => unreachable_target(),
+                };
+                Builder {
+                    settings: *self,
+                    bins: &bins,
+                    bin_counts: &bin_counts,
+                    categorical_predictor: &categorical_predictor,
+                    predictors: &order[..position],
+                    target,
+                    rows: (0..data.rows as u32).collect(),
+                    nodes: Vec::new(),
+                    root_impurity: 0.0,
+                }
+                .grow()
+            })
+            .collect();
+        Ok(Box::new(CartModel {
+            settings: *self,
+            order,
+            binnings,
+            trees,
+            columns: codecs.len(),
+        }))
+    }
+
+    fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
+        let model: CartModel = serde_json::from_value(parameters.clone()).map_err(|error| {
+            Error::spec(format!("the model's parameters are invalid: {error}."))
+        })?;
+        Ok(Box::new(model))
+    }
+}
+
+/// Modelled columns always have values; `order` excludes generated ones.
+fn unreachable_target() -> Target<'static> {
+    Target::Numeric {
+        values: &[],
+        root_variance: 1.0,
+    }
+}
+
+impl Fitted for CartModel {
+    fn sample_shard(&self, rows: usize, rng: &mut SeedRng) -> Result<Encoded> {
+        let mut columns: Vec<EncodedColumn> = (0..self.columns)
+            .map(|index| match self.binnings[index] {
+                Binning::Numeric { .. } => EncodedColumn::Numeric(vec![f64::NAN; rows]),
+                Binning::Categorical { .. } => EncodedColumn::Categorical(vec![MISSING_CODE; rows]),
+                Binning::None => EncodedColumn::Generated,
+            })
+            .collect();
+        let mut bins = vec![0u16; self.columns];
+        // Row by row, column by column in visiting order: the draw order is part of the
+        // output contract.
+        for row in 0..rows {
+            for (position, &column) in self.order.iter().enumerate() {
+                let leaf = self.trees[position].leaf(&bins);
+                match (leaf.draw(rng), &mut columns[column], &self.binnings[column]) {
+                    (Draw::Code(code), EncodedColumn::Categorical(codes), _) => {
+                        codes[row] = code;
+                        bins[column] = Binning::categorical_bin(code);
+                    }
+                    (
+                        Draw::Number(value),
+                        EncodedColumn::Numeric(values),
+                        Binning::Numeric { edges },
+                    ) => {
+                        values[row] = value;
+                        bins[column] = Binning::numeric_bin(edges, value);
+                    }
+                    _ => {
+                        return Err(Error::internal(
+                            "a cart leaf and its column disagree on the kind of value",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Encoded { rows, columns })
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        // Plain data of numbers and strings: serialisation cannot fail.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
