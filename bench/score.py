@@ -9,7 +9,10 @@ ties counted half (0.5 = no memorisation signal). The distance is SDMetrics' `ca
 mixed distance: |a - b| / range for numbers, 0/1 for categories (missing equals missing),
 averaged over columns.
 
-Usage: python bench/score.py TRAIN HOLDOUT SYNTHETIC [--json]
+mostlyai-qa 1.10's own `report()` adds its overall accuracy and its DCR share (computed on
+its model2vec embeddings); pass --no-qa to skip it.
+
+Usage: python bench/score.py TRAIN HOLDOUT SYNTHETIC [--no-qa]
 """
 
 import json
@@ -133,6 +136,27 @@ def dcr_share(train, holdout, synthetic, seed=0):
     return float(numpy.mean((to_train < to_holdout) + 0.5 * (to_train == to_holdout)))
 
 
+def mostlyai_qa(train, holdout, synthetic):
+    """mostlyai-qa's own accuracy and DCR share (its embeddings, its sampling)."""
+    import tempfile
+
+    from mostlyai import qa
+
+    with tempfile.TemporaryDirectory() as folder:
+        _, metrics = qa.report(
+            syn_tgt_data=synthetic,
+            trn_tgt_data=train,
+            hol_tgt_data=holdout,
+            report_path=f"{folder}/report.html",
+        )
+    return {
+        "qa_accuracy_overall": round(metrics.accuracy.overall, 4),
+        "qa_accuracy_univariate": round(metrics.accuracy.univariate, 4),
+        "qa_accuracy_bivariate": round(metrics.accuracy.bivariate, 4),
+        "qa_dcr_share": round(metrics.distances.dcr_share, 4),
+    }
+
+
 def main():
     train, holdout, synthetic = (load(path) for path in sys.argv[1:4])
     shapes, trends = quality(train, synthetic)
@@ -147,6 +171,8 @@ def main():
         "holdout_copy_rate": round(copy_rate(train, holdout), 5),
         "dcr_share": round(dcr_share(train, holdout, synthetic), 4),
     }
+    if "--no-qa" not in sys.argv:
+        result.update(mostlyai_qa(train, holdout, synthetic))
     print(json.dumps(result))
 
 

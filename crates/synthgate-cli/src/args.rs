@@ -232,6 +232,12 @@ pub(crate) struct SampleArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) rows: u64,
 
+    /// Sample only rows with COLUMN=VALUE (repeatable), drawn from the model's conditional
+    /// distribution, e.g. --where sex=Female to up-sample a subgroup. Categorical, boolean and
+    /// coded columns only.
+    #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = parse_parameter)]
+    pub(crate) conditions: Vec<(String, String)>,
+
     /// The sampling seed (default: the model's fit seed).
     #[arg(long, value_name = "N")]
     pub(crate) seed: Option<u64>,

@@ -25,7 +25,7 @@ use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
 use crate::sampling::{cumulative, draw, interpolate};
-use crate::{Capabilities, Fitted, Synthesizer};
+use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Most bins a numeric predictor is cut into.
 pub(crate) const MAX_NUMERIC_BINS: usize = 64;
@@ -739,6 +739,7 @@ impl Synthesizer for Cart {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             relations: true,
+            conditioning: true,
             ..Capabilities::default()
         }
     }
@@ -861,8 +862,96 @@ fn unreachable_target() -> Target<'static> {
     }
 }
 
+/// Most attempts at one conditioned row before the condition is called too rare.
+const MAX_ATTEMPTS_PER_ROW: usize = 100_000;
+
+impl Leaf {
+    /// The probability this leaf gives `code` (categorical leaves only).
+    fn probability(&self, code: u32) -> f64 {
+        match self {
+            Leaf::Categorical { codes, cumulative } => {
+                match codes.iter().position(|c| *c == code) {
+                    Some(0) => cumulative[0],
+                    Some(index) => cumulative[index] - cumulative[index - 1],
+                    None => 0.0,
+                }
+            }
+            Leaf::Numeric { .. } => 0.0,
+        }
+    }
+}
+
+impl Tree {
+    /// The largest probability any leaf gives `code`.
+    fn max_probability(&self, code: u32) -> f64 {
+        self.nodes
+            .iter()
+            .map(|node| match node {
+                Node::Leaf { leaf } => leaf.probability(code),
+                Node::Split { .. } => 0.0,
+            })
+            .fold(0.0, f64::max)
+    }
+}
+
+impl CartModel {
+    /// Draw one row into `bins` and the output columns. With conditions, a conditioned
+    /// column is not drawn: the row so far is kept with probability P(code | row so far) /
+    /// max over leaves of P(code), else the row starts again. That is exact rejection sampling
+    /// of the prefix from its conditional distribution, and every later column is drawn from
+    /// its tree given the fixed value, so rows come from the model's own conditional
+    /// distribution. Returns false if the row was rejected.
+    fn draw_row(
+        &self,
+        row: usize,
+        rng: &mut SeedRng,
+        conditions: &[(usize, u32, f64)],
+        bins: &mut [u16],
+        columns: &mut [EncodedColumn],
+    ) -> Result<bool> {
+        for (position, &column) in self.order.iter().enumerate() {
+            let leaf = self.trees[position].leaf(bins);
+            let drawn = match conditions.iter().find(|(c, _, _)| *c == column) {
+                Some(&(_, code, ceiling)) => {
+                    let keep = leaf.probability(code) / ceiling;
+                    if keep < 1.0 && unit_f64(rng) >= keep {
+                        return Ok(false);
+                    }
+                    Draw::Code(code)
+                }
+                None => leaf.draw(rng),
+            };
+            match (drawn, &mut columns[column], &self.binnings[column]) {
+                (Draw::Code(code), EncodedColumn::Categorical(codes), _) => {
+                    codes[row] = code;
+                    bins[column] = Binning::categorical_bin(code);
+                }
+                (
+                    Draw::Number(value),
+                    EncodedColumn::Numeric(values),
+                    Binning::Numeric { edges },
+                ) => {
+                    values[row] = value;
+                    bins[column] = Binning::numeric_bin(edges, value);
+                }
+                _ => {
+                    return Err(Error::internal(
+                        "a cart leaf and its column disagree on the kind of value",
+                    ));
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
 impl Fitted for CartModel {
-    fn sample_shard(&self, rows: usize, rng: &mut SeedRng) -> Result<Encoded> {
+    fn sample_shard(
+        &self,
+        rows: usize,
+        rng: &mut SeedRng,
+        conditions: &[Condition],
+    ) -> Result<Encoded> {
         let mut columns: Vec<EncodedColumn> = (0..self.columns)
             .map(|index| match self.binnings[index] {
                 Binning::Numeric { .. } => EncodedColumn::Numeric(vec![f64::NAN; rows]),
@@ -870,30 +959,34 @@ impl Fitted for CartModel {
                 Binning::None => EncodedColumn::Generated,
             })
             .collect();
+        let mut conditioned = Vec::with_capacity(conditions.len());
+        for condition in conditions {
+            let Some(position) = self.order.iter().position(|&c| c == condition.column) else {
+                return Err(Error::usage(
+                    "a condition names a column this model does not draw.",
+                ));
+            };
+            let ceiling = self.trees[position].max_probability(condition.code);
+            if ceiling <= 0.0 {
+                return Err(Error::usage(
+                    "the model never produces the value a condition asks for.",
+                ));
+            }
+            conditioned.push((condition.column, condition.code, ceiling));
+        }
         let mut bins = vec![0u16; self.columns];
         // Row by row, column by column in visiting order: the draw order is part of the
         // output contract.
         for row in 0..rows {
-            for (position, &column) in self.order.iter().enumerate() {
-                let leaf = self.trees[position].leaf(&bins);
-                match (leaf.draw(rng), &mut columns[column], &self.binnings[column]) {
-                    (Draw::Code(code), EncodedColumn::Categorical(codes), _) => {
-                        codes[row] = code;
-                        bins[column] = Binning::categorical_bin(code);
-                    }
-                    (
-                        Draw::Number(value),
-                        EncodedColumn::Numeric(values),
-                        Binning::Numeric { edges },
-                    ) => {
-                        values[row] = value;
-                        bins[column] = Binning::numeric_bin(edges, value);
-                    }
-                    _ => {
-                        return Err(Error::internal(
-                            "a cart leaf and its column disagree on the kind of value",
-                        ));
-                    }
+            let mut attempts = 0;
+            while !self.draw_row(row, rng, &conditioned, &mut bins, &mut columns)? {
+                attempts += 1;
+                if attempts == MAX_ATTEMPTS_PER_ROW {
+                    return Err(Error::usage(format!(
+                        "the conditions are too rare under this model: no row met them in \
+                         {MAX_ATTEMPTS_PER_ROW} attempts."
+                    ))
+                    .hint("Condition on fewer or more common values."));
                 }
             }
         }

@@ -11,7 +11,7 @@ use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
 use crate::sampling::{cumulative, draw, interpolate};
-use crate::{Fitted, Synthesizer};
+use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Quantiles kept per numeric column.
 const QUANTILES: usize = 1001;
@@ -92,6 +92,13 @@ impl Synthesizer for Independent {
         1
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            conditioning: true,
+            ..Capabilities::default()
+        }
+    }
+
     fn fit(&self, data: &Encoded, codecs: &[ColumnCodec], _seed: Seed) -> Result<Box<dyn Fitted>> {
         let marginals = codecs
             .iter()
@@ -119,12 +126,26 @@ impl Synthesizer for Independent {
 }
 
 impl Fitted for IndependentModel {
-    fn sample_shard(&self, rows: usize, rng: &mut SeedRng) -> Result<Encoded> {
+    fn sample_shard(
+        &self,
+        rows: usize,
+        rng: &mut SeedRng,
+        conditions: &[Condition],
+    ) -> Result<Encoded> {
         // Column by column, row by row: the order of draws is part of the output contract.
+        // Columns are independent, so a condition simply fixes its column.
         let columns = self
             .marginals
             .iter()
-            .map(|marginal| match marginal {
+            .enumerate()
+            .map(|(index, marginal)| match marginal {
+                _ if conditions.iter().any(|c| c.column == index) => {
+                    let code = conditions
+                        .iter()
+                        .find(|c| c.column == index)
+                        .map_or(MISSING_CODE, |c| c.code);
+                    EncodedColumn::Categorical(vec![code; rows])
+                }
                 Marginal::Numeric { missing, quantiles } => EncodedColumn::Numeric(
                     (0..rows)
                         .map(|_| {

@@ -70,10 +70,25 @@ pub trait Synthesizer: Send + Sync {
     fn load(&self, parameters: &serde_json::Value, version: u32) -> Result<Box<dyn Fitted>>;
 }
 
+/// A fixed value for a categorical column: sample only rows with `column` = `code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Condition {
+    /// The column's index in the codecs.
+    pub column: usize,
+    /// The category code it must take.
+    pub code: u32,
+}
+
 /// A fitted model.
 pub trait Fitted: Send + Sync {
-    /// Draw `rows` encoded rows from `rng`.
-    fn sample_shard(&self, rows: usize, rng: &mut SeedRng) -> Result<Encoded>;
+    /// Draw `rows` encoded rows from `rng`, all meeting `conditions` (empty for none). Only
+    /// synthesizers whose [`Capabilities`] include conditioning receive conditions.
+    fn sample_shard(
+        &self,
+        rows: usize,
+        rng: &mut SeedRng,
+        conditions: &[Condition],
+    ) -> Result<Encoded>;
     /// The parameters to save in the model file.
     fn parameters(&self) -> serde_json::Value;
 }

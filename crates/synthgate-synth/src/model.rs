@@ -13,8 +13,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Location, Result, Schema, Seed, Table};
 
-use crate::codec::{ColumnCodec, Protections, decode, encode, output_schema};
-use crate::{Fitted, Synthesizer, builtin};
+use synthgate_core::text::{parse_bool, parse_float};
+
+use crate::codec::{CodecKind, ColumnCodec, Protections, decode, encode, output_schema};
+use crate::{Condition, Fitted, Synthesizer, builtin};
 
 /// The `format` field of every model file.
 pub(crate) const MODEL_FORMAT: &str = "synthgate-model";
@@ -134,6 +136,76 @@ impl Model {
     /// Sample `rows` rows from stream `seed`. Shards are drawn in parallel; the result is the
     /// same for any thread count.
     pub fn sample(&self, rows: usize, seed: Seed) -> Result<Table> {
+        self.sample_where(rows, seed, &[])
+    }
+
+    /// The conditions `column=value` as codes, checked against the model: the column must be
+    /// categorical and the value one of its kept categories.
+    pub fn conditions(&self, wanted: &[(String, String)]) -> Result<Vec<Condition>> {
+        let synthesizer = builtin(&self.file.synthesizer);
+        if !wanted.is_empty() && !synthesizer.is_some_and(|s| s.capabilities().conditioning) {
+            return Err(Error::usage(format!(
+                "synthesizer '{}' cannot sample conditionally.",
+                self.file.synthesizer
+            )));
+        }
+        let mut conditions: Vec<Condition> = Vec::new();
+        for (name, value) in wanted {
+            let Some(column) = self
+                .file
+                .codecs
+                .iter()
+                .position(|codec| &codec.name == name)
+            else {
+                let names: Vec<&str> = self.file.codecs.iter().map(|c| c.name.as_str()).collect();
+                return Err(Error::usage(format!(
+                    "--where names column '{name}', which the model does not have."
+                ))
+                .hint(format!("The columns are: {}.", names.join(", "))));
+            };
+            let CodecKind::Categorical { categories } = &self.file.codecs[column].kind else {
+                return Err(Error::usage(format!(
+                    "--where {name}={value}: only categorical, boolean and coded columns can be \
+                     fixed, and '{name}' is modelled as numbers or regenerated."
+                )));
+            };
+            let numeric = parse_float(value.trim());
+            let code = categories.iter().position(|category| {
+                category == value
+                    || numeric.is_some_and(|number| parse_float(category) == Some(number))
+                    || parse_bool(category).is_some_and(|b| parse_bool(value.trim()) == Some(b))
+            });
+            let Some(code) = code else {
+                return Err(Error::usage(format!(
+                    "--where {name}={value}: the model never produces '{value}' in '{name}' (it \
+                     is not in the training data, or was rarer than {} rows and protected).",
+                    self.file.protections.min_category_count
+                ))
+                .hint(format!(
+                    "Values it produces include: {}.",
+                    categories
+                        .iter()
+                        .take(10)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            if conditions.iter().any(|c| c.column == column) {
+                return Err(Error::usage(format!(
+                    "--where names column '{name}' twice."
+                )));
+            }
+            conditions.push(Condition {
+                column,
+                code: code as u32,
+            });
+        }
+        Ok(conditions)
+    }
+
+    /// Sample `rows` rows meeting `conditions` (from [`Model::conditions`]) from stream `seed`.
+    pub fn sample_where(&self, rows: usize, seed: Seed, conditions: &[Condition]) -> Result<Table> {
         if rows == 0 {
             return Err(Error::usage(
                 "the number of rows to sample must be at least 1.",
@@ -146,7 +218,7 @@ impl Model {
                 let first = shard * SHARD_ROWS;
                 let count = SHARD_ROWS.min(rows - first);
                 let mut rng = seed.stream("sample", shard as u64);
-                let encoded = self.fitted.sample_shard(count, &mut rng)?;
+                let encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
                 decode(&self.file.codecs, &encoded, first)
             })
             .collect::<Result<Vec<_>>>()?;

@@ -24,7 +24,8 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
     let rows = usize::try_from(args.rows)
         .map_err(|_| Error::usage("--rows is larger than this machine can address."))?;
     let seed = args.seed.map_or(model.seed(), Seed);
-    let table = model.sample(rows, seed)?;
+    let conditions = model.conditions(&args.conditions)?;
+    let table = model.sample_where(rows, seed, &conditions)?;
     write_table(&table, &args.out, overwrite)?;
     if !quiet {
         eprintln!(
