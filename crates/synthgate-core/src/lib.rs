@@ -27,8 +27,8 @@ pub mod text;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use schema::{
-    Bound, ColumnSchema, DEFAULT_NA_TOKENS, PrivacyRole, SCHEMA_FORMAT_VERSION, Schema,
-    SemanticType, StorageType,
+    Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, PrivacyRole, Rule, SCHEMA_FORMAT_VERSION,
+    Schema, SemanticType, StorageType,
 };
 pub use seed::{Seed, SeedRng, unit_f64};
 pub use table::Table;

@@ -270,6 +270,62 @@ pub struct Schema {
     pub na_tokens: Vec<String>,
     /// The columns, in file order.
     pub columns: Vec<ColumnSchema>,
+    /// Inequalities between columns every output row must satisfy, as `"end >= start"`
+    /// (see [`Rule`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+}
+
+/// How a [`Rule`] compares its two columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `left >= right`.
+    AtLeast,
+    /// `left <= right`.
+    AtMost,
+}
+
+/// An inequality between two numeric, date or timestamp columns, written `left >= right` or
+/// `left <= right` in a schema's `rules`. A row where either side is missing satisfies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The column on the left.
+    pub left: String,
+    /// The comparison.
+    pub comparison: Comparison,
+    /// The column on the right.
+    pub right: String,
+}
+
+impl Rule {
+    /// Parse `"left >= right"` or `"left <= right"`.
+    pub fn parse(text: &str) -> Option<Rule> {
+        let (comparison, (left, right)) = if let Some(parts) = text.split_once(">=") {
+            (Comparison::AtLeast, parts)
+        } else {
+            (Comparison::AtMost, text.split_once("<=")?)
+        };
+        let (left, right) = (left.trim(), right.trim());
+        if left.is_empty() || right.is_empty() || right.contains(['<', '>', '=']) {
+            return None;
+        }
+        Some(Rule {
+            left: left.to_string(),
+            comparison,
+            right: right.to_string(),
+        })
+    }
+
+    /// Whether `left` and `right` values satisfy the rule (missing values always do).
+    pub fn holds(&self, left: f64, right: f64) -> bool {
+        if left.is_nan() || right.is_nan() {
+            return true;
+        }
+        match self.comparison {
+            Comparison::AtLeast => left >= right,
+            Comparison::AtMost => left <= right,
+        }
+    }
 }
 
 const SCHEMA_HEADER: &str = "\
@@ -279,6 +335,8 @@ const SCHEMA_HEADER: &str = "\
 #           | identifier | free_text | constant
 # role:     direct_identifier | quasi_identifier | sensitive | none
 # min / max bound numeric, date and timestamp columns; categories lists allowed values.
+# rules = [\"end >= start\"] (top level, before the columns) makes every output row satisfy the
+# inequalities (>= or <=) between numeric, date or timestamp columns.
 ";
 
 impl Schema {
@@ -289,6 +347,7 @@ impl Schema {
             format_version: SCHEMA_FORMAT_VERSION,
             na_tokens,
             columns,
+            rules: Vec::new(),
         };
         schema.validate(None)?;
         Ok(schema)
@@ -302,6 +361,14 @@ impl Schema {
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnSchema> {
         self.columns.iter().find(|column| column.name == name)
+    }
+
+    /// The rules, parsed (they were checked when the schema was made or read).
+    pub fn parsed_rules(&self) -> Vec<Rule> {
+        self.rules
+            .iter()
+            .filter_map(|text| Rule::parse(text))
+            .collect()
     }
 
     /// The schema as TOML, with a header comment that lists the allowed values.
@@ -418,6 +485,30 @@ impl Schema {
                 }
             }
         }
+        for text in &self.rules {
+            let rule = Rule::parse(text).ok_or_else(|| {
+                fail(
+                    format!("the rule '{text}' is not of the form `a >= b` or `a <= b`."),
+                    None,
+                )
+            })?;
+            for name in [&rule.left, &rule.right] {
+                let column = self.column(name).ok_or_else(|| {
+                    fail(
+                        format!("the rule '{text}' names column '{name}', which the schema lacks."),
+                        None,
+                    )
+                })?;
+                if !(column.storage.is_numeric() || column.storage.is_temporal()) {
+                    return Err(fail(
+                        format!(
+                            "the rule '{text}' compares '{name}', which is not a number, date or timestamp."
+                        ),
+                        Some(name),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -507,6 +598,20 @@ mod tests {
             "unknown variant",
         );
         check_rejects("", "missing field");
+        let with_rules = |rule: &str| {
+            good.replacen(
+                "[[columns]]",
+                &format!("rules = [\"{rule}\"]\n\n[[columns]]"),
+                1,
+            )
+        };
+        check_rejects(&with_rules("age > wt"), "not of the form");
+        check_rejects(&with_rules("age >= height"), "names column 'height'");
+        check_rejects(&with_rules("income >= age"), "not a number");
+        let schema =
+            Schema::from_toml(&with_rules("wt >= age"), Path::new("s.toml")).expect("valid rule");
+        let rule = &schema.parsed_rules()[0];
+        assert!(rule.holds(80.0, 40.0) && !rule.holds(30.0, 40.0) && rule.holds(f64::NAN, 40.0));
     }
 
     proptest! {

@@ -128,6 +128,37 @@ pub struct Encoded {
     pub columns: Vec<EncodedColumn>,
 }
 
+impl Encoded {
+    /// Replace row `row` with row `source_row` of `source` (same columns).
+    pub fn copy_row(&mut self, row: usize, source: &Encoded, source_row: usize) {
+        for (column, from) in self.columns.iter_mut().zip(&source.columns) {
+            match (column, from) {
+                (EncodedColumn::Numeric(values), EncodedColumn::Numeric(more)) => {
+                    values[row] = more[source_row];
+                }
+                (EncodedColumn::Categorical(codes), EncodedColumn::Categorical(more)) => {
+                    codes[row] = more[source_row];
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The value of `column` at `row` as a number: numeric values as they are, categories by
+    /// their text (`NaN` when missing or not a number).
+    pub fn number(&self, codecs: &[ColumnCodec], column: usize, row: usize) -> f64 {
+        match (&self.columns[column], &codecs[column].kind) {
+            (EncodedColumn::Numeric(values), _) => values[row],
+            (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => codes
+                .get(row)
+                .and_then(|&code| categories.get(code as usize))
+                .and_then(|text| parse_float(text).or_else(|| parse_date(text).map(f64::from)))
+                .unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        }
+    }
+}
+
 /// A table encoded for fitting, with warnings about what the codec did.
 #[derive(Debug, Clone)]
 pub struct EncodedTable {

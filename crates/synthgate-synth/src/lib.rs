@@ -25,7 +25,7 @@ use synthgate_core::{Result, Seed, SeedRng};
 pub use cart::Cart;
 pub use codec::{ColumnCodec, Encoded, Protections};
 pub use independent::Independent;
-pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, SHARD_ROWS, fit};
+pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, RULE_REDRAWS, SHARD_ROWS, fit};
 
 /// What a synthesizer can do beyond fitting and sampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -11,11 +11,13 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use synthgate_core::{Error, Location, Result, Schema, Seed, Table};
+use synthgate_core::{Comparison, Error, Location, Result, Rule, Schema, Seed, SeedRng, Table};
 
 use synthgate_core::text::{parse_bool, parse_float};
 
-use crate::codec::{CodecKind, ColumnCodec, Protections, decode, encode, output_schema};
+use crate::codec::{
+    CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode, encode, output_schema,
+};
 use crate::{Condition, Fitted, Synthesizer, builtin};
 
 /// The `format` field of every model file.
@@ -27,6 +29,9 @@ pub const MODEL_FORMAT_VERSION: u32 = 1;
 /// Rows per sampling shard. Shard `i` draws from the seed stream (`seed`, "sample", `i`), so the
 /// output depends on the seed and the row count only, never on the number of threads.
 pub const SHARD_ROWS: usize = 16_384;
+
+/// How often a row that breaks a rule is drawn again before its values are adjusted.
+pub const RULE_REDRAWS: usize = 50;
 
 /// How to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,11 +223,82 @@ impl Model {
                 let first = shard * SHARD_ROWS;
                 let count = SHARD_ROWS.min(rows - first);
                 let mut rng = seed.stream("sample", shard as u64);
-                let encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
+                let mut encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
+                self.enforce_rules(&mut encoded, &mut rng, conditions)?;
                 decode(&self.file.codecs, &encoded, first)
             })
             .collect::<Result<Vec<_>>>()?;
         Table::new(output_schema(&self.file.codecs), batches)
+    }
+
+    /// Make every row satisfy the schema's rules: a row that breaks one is drawn again (from
+    /// the same stream, so the result stays deterministic) up to [`RULE_REDRAWS`] times; after
+    /// that, the left side of each broken rule is set to its right side, which satisfies it.
+    fn enforce_rules(
+        &self,
+        encoded: &mut Encoded,
+        rng: &mut SeedRng,
+        conditions: &[Condition],
+    ) -> Result<()> {
+        let codecs = &self.file.codecs;
+        let index = |name: &str| codecs.iter().position(|codec| codec.name == name);
+        let rules: Vec<(Rule, usize, usize)> = self
+            .file
+            .schema
+            .parsed_rules()
+            .into_iter()
+            .filter_map(|rule| {
+                let (left, right) = (index(&rule.left)?, index(&rule.right)?);
+                Some((rule, left, right))
+            })
+            .collect();
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let broken = |encoded: &Encoded, row: usize| {
+            rules.iter().any(|(rule, left, right)| {
+                !rule.holds(
+                    encoded.number(codecs, *left, row),
+                    encoded.number(codecs, *right, row),
+                )
+            })
+        };
+        for row in 0..encoded.rows {
+            let mut redraws = 0;
+            while broken(encoded, row) && redraws < RULE_REDRAWS {
+                let fresh = self.fitted.sample_shard(1, rng, conditions)?;
+                encoded.copy_row(row, &fresh, 0);
+                redraws += 1;
+            }
+            for (rule, left, right) in &rules {
+                let (a, b) = (
+                    encoded.number(codecs, *left, row),
+                    encoded.number(codecs, *right, row),
+                );
+                if rule.holds(a, b) {
+                    continue;
+                }
+                match &mut encoded.columns[*left] {
+                    EncodedColumn::Numeric(values) => values[row] = b,
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "the rule '{} {} {}' could not be met: '{}' is modelled as \
+                             categories.",
+                            rule.left,
+                            if rule.comparison == Comparison::AtLeast {
+                                ">="
+                            } else {
+                                "<="
+                            },
+                            rule.right,
+                            rule.left
+                        ))
+                        .hint("Put the numeric column on the left of the rule."));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The model file's bytes (JSON).

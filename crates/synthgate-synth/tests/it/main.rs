@@ -5,4 +5,5 @@
 mod conditional;
 mod datasets;
 mod model_file;
+mod rules;
 mod support;
