@@ -13,8 +13,9 @@
 //! Gini impurity (high-cardinality targets evaluate splits on their 63 most frequent classes
 //! plus one "other" class), numeric targets squared error plus a Gini term for missingness.
 //!
-//! Privacy: every leaf holds at least `min_leaf` training rows (default 20, four times
-//! synthpop's `minbucket` of 5), so no leaf describes a handful of people; numeric leaves keep
+//! Privacy: every leaf holds at least `min_leaf` training rows (default 50, ten times
+//! synthpop's `minbucket` of 5; chosen by measurement, see BENCHMARKS.md), so no leaf
+//! describes a handful of people; numeric leaves keep
 //! at most 65 quantiles of their values and draw by linear interpolation between them, so
 //! values between training values come out, not the training values themselves (synthpop's
 //! "smoothing"); categories and tails were already protected by the codec.
@@ -50,7 +51,7 @@ pub struct Cart {
 impl Default for Cart {
     fn default() -> Cart {
         Cart {
-            min_leaf: 20,
+            min_leaf: 50,
             max_depth: 24,
             min_gain: 1e-5,
         }
@@ -120,8 +121,8 @@ fn numeric_binning(values: &[f64]) -> Binning {
 enum Rule {
     /// Value bins `1..=threshold` go left; the missing bin goes left if `missing_left`.
     Threshold { threshold: u16, missing_left: bool },
-    /// The listed bins (sorted) go left.
-    Set { left: Vec<u16> },
+    /// Bin `b` goes left when bit `b % 64` of `mask[b / 64]` is set.
+    Set { mask: Vec<u64> },
 }
 
 impl Rule {
@@ -137,7 +138,9 @@ impl Rule {
                     bin <= *threshold
                 }
             }
-            Rule::Set { left } => left.binary_search(&bin).is_ok(),
+            Rule::Set { mask } => mask
+                .get(usize::from(bin) / 64)
+                .is_some_and(|word| word >> (bin % 64) & 1 == 1),
         }
     }
 }
@@ -531,13 +534,12 @@ impl Builder<'_> {
                         - right_side.impurity(root_variance);
                     if best.as_ref().is_none_or(|b| gain > b.gain) {
                         let rule = if categorical {
-                            let mut set: Vec<u16> =
-                                order[..=position].iter().map(|&b| b as u16).collect();
-                            if missing_left {
-                                set.push(0);
+                            let mut mask = vec![0u64; count.div_ceil(64)];
+                            let bins = order[..=position].iter().copied();
+                            for bin in bins.chain(missing_left.then_some(0)) {
+                                mask[bin / 64] |= 1 << (bin % 64);
                             }
-                            set.sort_unstable();
-                            Rule::Set { left: set }
+                            Rule::Set { mask }
                         } else {
                             Rule::Threshold {
                                 threshold: order[position] as u16,
@@ -945,6 +947,52 @@ impl CartModel {
     }
 }
 
+impl CartModel {
+    /// Unconditional sampling, column by column in visiting order and row by row within a
+    /// column: each column's tree stays in cache while all rows walk it. The draw order is
+    /// part of the output contract.
+    fn draw_columns(
+        &self,
+        rows: usize,
+        rng: &mut SeedRng,
+        columns: &mut [EncodedColumn],
+    ) -> Result<()> {
+        let width = self.columns;
+        let mut bins = vec![0u16; rows * width];
+        for (position, &column) in self.order.iter().enumerate() {
+            let tree = &self.trees[position];
+            match (&mut columns[column], &self.binnings[column]) {
+                (EncodedColumn::Categorical(codes), _) => {
+                    for row in 0..rows {
+                        let row_bins = &mut bins[row * width..(row + 1) * width];
+                        let Draw::Code(code) = tree.leaf(row_bins).draw(rng) else {
+                            return Err(mismatch());
+                        };
+                        codes[row] = code;
+                        row_bins[column] = Binning::categorical_bin(code);
+                    }
+                }
+                (EncodedColumn::Numeric(values), Binning::Numeric { edges }) => {
+                    for row in 0..rows {
+                        let row_bins = &mut bins[row * width..(row + 1) * width];
+                        let Draw::Number(value) = tree.leaf(row_bins).draw(rng) else {
+                            return Err(mismatch());
+                        };
+                        values[row] = value;
+                        row_bins[column] = Binning::numeric_bin(edges, value);
+                    }
+                }
+                _ => return Err(mismatch()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn mismatch() -> Error {
+    Error::internal("a cart leaf and its column disagree on the kind of value")
+}
+
 impl Fitted for CartModel {
     fn sample_shard(
         &self,
@@ -974,9 +1022,13 @@ impl Fitted for CartModel {
             }
             conditioned.push((condition.column, condition.code, ceiling));
         }
+        if conditioned.is_empty() {
+            self.draw_columns(rows, rng, &mut columns)?;
+            return Ok(Encoded { rows, columns });
+        }
         let mut bins = vec![0u16; self.columns];
-        // Row by row, column by column in visiting order: the draw order is part of the
-        // output contract.
+        // With conditions: row by row (a rejected row starts again), column by column in
+        // visiting order. The draw order is part of the output contract.
         for row in 0..rows {
             let mut attempts = 0;
             while !self.draw_row(row, rng, &conditioned, &mut bins, &mut columns)? {
