@@ -16,6 +16,7 @@
 
 mod cart;
 pub mod codec;
+mod copula;
 mod independent;
 mod model;
 mod sampling;
@@ -24,6 +25,7 @@ use synthgate_core::{Result, Seed, SeedRng};
 
 pub use cart::Cart;
 pub use codec::{ColumnCodec, Encoded, Protections};
+pub use copula::GaussianCopula;
 pub use independent::Independent;
 pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, RULE_REDRAWS, SHARD_ROWS, fit};
 
@@ -95,7 +97,11 @@ pub trait Fitted: Send + Sync {
 
 /// The built-in synthesizers, the default first.
 pub fn builtins() -> Vec<Box<dyn Synthesizer>> {
-    vec![Box::new(Cart::default()), Box::new(Independent)]
+    vec![
+        Box::new(Cart::default()),
+        Box::new(GaussianCopula),
+        Box::new(Independent),
+    ]
 }
 
 /// The name of the default synthesizer.
