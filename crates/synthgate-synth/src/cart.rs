@@ -849,10 +849,7 @@ impl Synthesizer for Cart {
     }
 
     fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
-        let model: CartModel = serde_json::from_value(parameters.clone()).map_err(|error| {
-            Error::spec(format!("the model's parameters are invalid: {error}."))
-        })?;
-        Ok(Box::new(model))
+        crate::load_parameters::<CartModel>(parameters)
     }
 }
 
@@ -1046,7 +1043,6 @@ impl Fitted for CartModel {
     }
 
     fn parameters(&self) -> serde_json::Value {
-        // Plain data of numbers and strings: serialisation cannot fail.
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::to_parameters(self)
     }
 }

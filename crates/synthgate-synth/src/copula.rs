@@ -318,10 +318,7 @@ impl Synthesizer for GaussianCopula {
     }
 
     fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
-        let model: CopulaModel = serde_json::from_value(parameters.clone()).map_err(|error| {
-            Error::spec(format!("the model's parameters are invalid: {error}."))
-        })?;
-        Ok(Box::new(model))
+        crate::load_parameters::<CopulaModel>(parameters)
     }
 }
 
@@ -395,8 +392,7 @@ impl Fitted for CopulaModel {
     }
 
     fn parameters(&self) -> serde_json::Value {
-        // Plain data of numbers: serialisation cannot fail.
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::to_parameters(self)
     }
 }
 

@@ -7,7 +7,7 @@
 //! value is copied except where many rows share it.
 
 use serde::{Deserialize, Serialize};
-use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
+use synthgate_core::{Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
 use crate::sampling::{cumulative, draw, interpolate};
@@ -117,11 +117,7 @@ impl Synthesizer for Independent {
     }
 
     fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
-        let model: IndependentModel =
-            serde_json::from_value(parameters.clone()).map_err(|error| {
-                Error::spec(format!("the model's parameters are invalid: {error}."))
-            })?;
-        Ok(Box::new(model))
+        crate::load_parameters::<IndependentModel>(parameters)
     }
 }
 
@@ -176,7 +172,6 @@ impl Fitted for IndependentModel {
     }
 
     fn parameters(&self) -> serde_json::Value {
-        // Plain data of floats and strings: serialisation cannot fail.
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::to_parameters(self)
     }
 }

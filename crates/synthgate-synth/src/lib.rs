@@ -95,6 +95,23 @@ pub trait Fitted: Send + Sync {
     fn parameters(&self) -> serde_json::Value;
 }
 
+/// Restore a fitted model of type `T` from the parameters it exported with [`to_parameters`].
+pub(crate) fn load_parameters<T>(parameters: &serde_json::Value) -> Result<Box<dyn Fitted>>
+where
+    T: Fitted + serde::de::DeserializeOwned + 'static,
+{
+    let model: T = serde_json::from_value(parameters.clone()).map_err(|error| {
+        synthgate_core::Error::spec(format!("the model's parameters are invalid: {error}."))
+    })?;
+    Ok(Box::new(model))
+}
+
+/// A fitted model's parameters as JSON. Models are plain data of numbers and strings, so
+/// serialisation cannot fail.
+pub(crate) fn to_parameters<T: serde::Serialize>(model: &T) -> serde_json::Value {
+    serde_json::to_value(model).unwrap_or(serde_json::Value::Null)
+}
+
 /// The built-in synthesizers, the default first.
 pub fn builtins() -> Vec<Box<dyn Synthesizer>> {
     vec![

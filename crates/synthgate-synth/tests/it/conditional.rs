@@ -2,22 +2,11 @@
 
 use std::collections::HashMap;
 
-use synthgate_core::text::format_cell;
-use synthgate_core::{Seed, Table};
+use synthgate_core::Seed;
 use synthgate_synth::builtins;
 use synthgate_synth::codec::CodecKind;
 
-use crate::support::{fit_default, load};
-
-fn texts(table: &Table, index: usize) -> Vec<Option<String>> {
-    let storage = table.storage_type(index);
-    table
-        .column_chunks(index)
-        .flat_map(|chunk| {
-            (0..chunk.len()).map(move |row| format_cell(chunk.as_ref(), storage, row))
-        })
-        .collect()
-}
+use crate::support::{column_text, fit_default, load};
 
 /// SDMetrics' KSComplement: 1 − the Kolmogorov–Smirnov statistic of the present values.
 fn ks_complement(real: &[f64], synthetic: &[f64]) -> f64 {
@@ -66,7 +55,7 @@ fn where_sex_female_follows_the_real_female_rows() {
         .iter()
         .position(|n| *n == "sex")
         .expect("sex column");
-    let real_sex = texts(&table, sex);
+    let real_sex = column_text(&table, sex);
     let female: Vec<usize> = (0..table.num_rows())
         .filter(|&row| real_sex[row].as_deref() == Some("Female"))
         .collect();
@@ -82,7 +71,7 @@ fn where_sex_female_follows_the_real_female_rows() {
         let synthetic = model
             .sample_where(10_000, Seed(12), &conditions)
             .expect("samples");
-        let fake_sex = texts(&synthetic, sex);
+        let fake_sex = column_text(&synthetic, sex);
         assert!(
             fake_sex
                 .iter()
@@ -99,10 +88,10 @@ fn where_sex_female_follows_the_real_female_rows() {
                 continue;
             }
             let real: Vec<Option<String>> = {
-                let all = texts(&table, index);
+                let all = column_text(&table, index);
                 female.iter().map(|&row| all[row].clone()).collect()
             };
-            let fake = texts(&synthetic, index);
+            let fake = column_text(&synthetic, index);
             let score = match codec.kind {
                 CodecKind::Numeric { .. } => {
                     let numbers = |values: &[Option<String>]| -> Vec<f64> {

@@ -3,12 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use synthgate_core::text::format_cell;
-use synthgate_core::{Seed, SemanticType, Table};
+use synthgate_core::{Seed, SemanticType};
 use synthgate_synth::codec::CodecKind;
 use synthgate_synth::{Protections, builtins};
 
-use crate::support::{fit_default, load};
+use crate::support::{column_text, fit_default, load};
 
 const DATASETS: [&str; 6] = [
     "adult",
@@ -18,17 +17,6 @@ const DATASETS: [&str; 6] = [
     "nist_acs_national2019",
     "nycflights13_flights",
 ];
-
-/// Text values of column `index`, `None` for missing.
-fn column_text(table: &Table, index: usize) -> Vec<Option<String>> {
-    let storage = table.storage_type(index);
-    table
-        .column_chunks(index)
-        .flat_map(|chunk| {
-            (0..chunk.len()).map(move |row| format_cell(chunk.as_ref(), storage, row))
-        })
-        .collect()
-}
 
 fn numeric(values: &[Option<String>]) -> Vec<f64> {
     values

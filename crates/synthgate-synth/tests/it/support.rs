@@ -57,3 +57,15 @@ pub(crate) fn fit_default(
     };
     fit(table, schema, synthesizer, &config).expect("fits")
 }
+
+/// Text values of column `index`, `None` for missing.
+pub(crate) fn column_text(table: &Table, index: usize) -> Vec<Option<String>> {
+    let storage = table.storage_type(index);
+    table
+        .column_chunks(index)
+        .flat_map(|chunk| {
+            (0..chunk.len())
+                .map(move |row| synthgate_core::text::format_cell(chunk.as_ref(), storage, row))
+        })
+        .collect()
+}
