@@ -4,6 +4,7 @@
 
 mod conditional;
 mod datasets;
+mod free_text;
 mod model_file;
 mod rules;
 mod support;

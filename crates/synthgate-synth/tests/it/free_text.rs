@@ -1,0 +1,79 @@
+//! Free text: few distinct values pass through as categories, many are dropped with a warning.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{Field, Schema as ArrowSchema};
+use synthgate_core::{ColumnSchema, PrivacyRole, Schema, Seed, SemanticType, StorageType, Table};
+use synthgate_synth::codec::FREE_TEXT_CATEGORIES_UP_TO;
+use synthgate_synth::{Cart, Independent, Synthesizer};
+
+use crate::support::fit_default;
+
+fn table_with_notes(distinct_notes: usize) -> (Table, Schema) {
+    let rows = 3000;
+    let ids: Int64Array = (0..rows as i64).map(Some).collect();
+    let notes: StringArray = (0..rows)
+        .map(|row| {
+            Some(format!(
+                "patient reported symptom number {} after the visit",
+                row % distinct_notes
+            ))
+        })
+        .collect();
+    let fields = vec![
+        Field::new("id", StorageType::Int64.arrow_type(), true),
+        Field::new("note", StorageType::String.arrow_type(), true),
+    ];
+    let arrow_schema = Arc::new(ArrowSchema::new(fields));
+    let columns: Vec<ArrayRef> = vec![Arc::new(ids), Arc::new(notes)];
+    let batch = RecordBatch::try_new(arrow_schema.clone(), columns).expect("batch");
+    let table = Table::new(arrow_schema, vec![batch]).expect("table");
+    let column = |name: &str, storage, semantic| ColumnSchema {
+        name: name.to_string(),
+        storage,
+        semantic,
+        role: PrivacyRole::None,
+        min: None,
+        max: None,
+        categories: None,
+    };
+    let schema = Schema::new(
+        vec![String::new()],
+        vec![
+            column("id", StorageType::Int64, SemanticType::Identifier),
+            column("note", StorageType::String, SemanticType::FreeText),
+        ],
+    )
+    .expect("schema");
+    (table, schema)
+}
+
+#[test]
+fn free_text_is_categories_or_dropped_with_a_warning() {
+    let synthesizers: [&dyn Synthesizer; 2] = [&Cart::default(), &Independent];
+    for synthesizer in synthesizers {
+        let (table, schema) = table_with_notes(20);
+        let model = fit_default(&table, &schema, synthesizer, 1);
+        let sample = model.sample(100, Seed(1)).expect("samples");
+        assert_eq!(sample.column_names(), vec!["id", "note"]);
+        assert!(model.warnings().is_empty(), "{:?}", model.warnings());
+
+        let (table, schema) = table_with_notes(FREE_TEXT_CATEGORIES_UP_TO + 500);
+        let model = fit_default(&table, &schema, synthesizer, 1);
+        let sample = model.sample(100, Seed(1)).expect("samples");
+        assert_eq!(
+            sample.column_names(),
+            vec!["id"],
+            "the note column is dropped"
+        );
+        assert!(
+            model
+                .warnings()
+                .iter()
+                .any(|w| w.contains("'note' dropped")),
+            "{:?}",
+            model.warnings()
+        );
+    }
+}
