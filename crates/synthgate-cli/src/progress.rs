@@ -60,3 +60,36 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+/// A spinner for work whose size is unknown (fitting, sampling): it appears after a second,
+/// only on a terminal and never with `--quiet`, and disappears when dropped.
+pub(crate) struct Spinner {
+    bar: ProgressBar,
+}
+
+impl Spinner {
+    pub(crate) fn start(quiet: bool, message: &str) -> Spinner {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_string());
+        if !quiet && std::io::stderr().is_terminal() {
+            let delayed = bar.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(SHOW_AFTER);
+                if !delayed.is_finished() {
+                    delayed.set_draw_target(ProgressDrawTarget::stderr());
+                    delayed.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
+        }
+        Spinner { bar }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

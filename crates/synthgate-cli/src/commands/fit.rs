@@ -7,6 +7,7 @@ use synthgate_synth::{FitConfig, Protections, builtin, builtins, fit};
 
 use crate::args::FitArgs;
 use crate::commands::{overwrite, read_input};
+use crate::progress::Spinner;
 
 pub(crate) fn run(args: &FitArgs, quiet: bool) -> Result<()> {
     let synthesizer = builtin(&args.synthesizer).ok_or_else(|| {
@@ -33,7 +34,9 @@ pub(crate) fn run(args: &FitArgs, quiet: bool) -> Result<()> {
             tail_count: usize::try_from(args.tail_count).unwrap_or(usize::MAX),
         },
     };
+    let spinner = Spinner::start(quiet, &format!("fitting {}", synthesizer.name()));
     let model = fit(&dataset.table, &schema, synthesizer.as_ref(), &config)?;
+    drop(spinner);
     write_bytes_atomically(&args.out, overwrite, &model.to_bytes())?;
     if !quiet {
         for warning in model.warnings() {

@@ -6,6 +6,7 @@ use synthgate_synth::Model;
 
 use crate::args::SampleArgs;
 use crate::commands::overwrite;
+use crate::progress::Spinner;
 
 pub(crate) fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
     Format::from_path(&args.out)?;
@@ -25,8 +26,10 @@ pub(crate) fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
         .map_err(|_| Error::usage("--rows is larger than this machine can address."))?;
     let seed = args.seed.map_or(model.seed(), Seed);
     let conditions = model.conditions(&args.conditions)?;
+    let spinner = Spinner::start(quiet, &format!("sampling {rows} rows"));
     let table = model.sample_where(rows, seed, &conditions)?;
     write_table(&table, &args.out, overwrite)?;
+    drop(spinner);
     if !quiet {
         eprintln!(
             "sampled {} rows from '{}' (seed {}) into {}",
