@@ -1,0 +1,3 @@
+//! The harness against the reference implementations, on real data.
+
+mod sdmetrics;

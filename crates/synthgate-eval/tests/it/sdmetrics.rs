@@ -1,0 +1,101 @@
+//! Column shapes agree with SDMetrics 0.32.0's own Quality Report on the Adult split.
+//!
+//! The reference numbers in `fixtures/sdmetrics_adult.json` were computed by the `sdmetrics`
+//! package, version 0.32.0, with `bench/fixtures_sdmetrics.py` on the same tables this test
+//! builds: the Adult train split (rows listed in `bench/adult_train_rows.txt`) and its holdout.
+
+use std::path::{Path, PathBuf};
+
+use arrow_array::{RecordBatch, UInt32Array};
+use synthgate_core::{Schema, Table};
+use synthgate_eval::column_shapes;
+use synthgate_io::{ReadOptions, read_table};
+
+fn datasets() -> PathBuf {
+    let dir = std::env::var("SYNTHGATE_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
+    assert!(
+        dir.join("adult/data.csv").is_file(),
+        "missing {}: put the shared datasets beside the repository or set SYNTHGATE_DATASETS",
+        dir.display()
+    );
+    dir
+}
+
+fn take(table: &Table, rows: &[u32]) -> Table {
+    let batch: RecordBatch =
+        arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())
+            .expect("concat");
+    let indices = UInt32Array::from(rows.to_vec());
+    let taken = arrow_select::take::take_record_batch(&batch, &indices).expect("take");
+    Table::new(table.arrow_schema().clone(), vec![taken]).expect("table")
+}
+
+/// The Adult train and holdout tables and the inferred schema.
+fn adult_split() -> (Table, Table, Schema) {
+    let options = ReadOptions {
+        extra_na_tokens: vec!["?".into()],
+        ..ReadOptions::default()
+    };
+    let dataset = read_table(&datasets().join("adult/data.csv"), &options).expect("adult reads");
+    let list = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/adult_train_rows.txt"),
+    )
+    .expect("row list");
+    let train_rows: Vec<u32> = list
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| line.trim().parse().expect("row number"))
+        .collect();
+    assert_eq!(train_rows.len(), 26_049);
+    let mut in_train = vec![false; dataset.table.num_rows()];
+    for &row in &train_rows {
+        in_train[row as usize] = true;
+    }
+    let holdout_rows: Vec<u32> = (0..dataset.table.num_rows() as u32)
+        .filter(|&r| !in_train[r as usize])
+        .collect();
+    let schema = synthgate_profile::profile(&dataset.table, None, &dataset.info.na_tokens)
+        .to_schema()
+        .expect("schema");
+    (
+        take(&dataset.table, &train_rows),
+        take(&dataset.table, &holdout_rows),
+        schema,
+    )
+}
+
+#[test]
+fn column_shapes_match_sdmetrics() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    assert_eq!(fixture["sdmetrics_version"], "0.32.0");
+    let (train, holdout, schema) = adult_split();
+    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
+    for (case, real, synthetic) in [
+        ("train_vs_holdout", &train, &holdout),
+        ("holdout_vs_train_head", &holdout, &head),
+    ] {
+        let expected = &fixture["cases"][case];
+        let (score, columns) = column_shapes(real, synthetic, &schema).expect("scores");
+        for column in &columns {
+            let want = expected["columns"][&column.column]
+                .as_f64()
+                .expect("reference score");
+            let got = column.score.expect("computed");
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{case} {}: {} {got} vs SDMetrics {want}",
+                column.column,
+                column.metric
+            );
+        }
+        assert_eq!(columns.len(), 15, "{case}: every Adult column is scored");
+        let want = expected["column_shapes"].as_f64().expect("reference");
+        assert!(
+            (score - want).abs() < 1e-9,
+            "{case}: {score} vs SDMetrics {want}"
+        );
+    }
+}
