@@ -6,10 +6,12 @@
 //! with the peer's own package on the same files.
 //!
 //! So far: [`column_shapes`] (SDMetrics 0.32's Quality Report property, with per-column
-//! [`ColumnScore`]s), built on [`shapes::ks_complement`] and [`shapes::tv_complement`].
+//! [`ColumnScore`]s), built on [`shapes::ks_complement`] and [`shapes::tv_complement`], and
+//! [`column_pair_trends`] (the same report's property, with per-pair [`pairs::PairScore`]s).
 
 #![warn(missing_docs)]
 
+pub mod pairs;
 pub mod shapes;
 mod values;
 
@@ -111,4 +113,47 @@ pub fn column_shapes(
         return Err(Error::input("no column could be scored for column shapes."));
     }
     Ok((present.iter().sum::<f64>() / present.len() as f64, scores))
+}
+
+/// SDMetrics' Column Pair Trends: the mean over the counted pairs, and every pair's score.
+/// `None` as the mean when no pair counts (no real correlation or association is strong
+/// enough).
+pub fn column_pair_trends(
+    real: &Table,
+    synthetic: &Table,
+    schema: &Schema,
+) -> Result<(Option<f64>, Vec<pairs::PairScore>)> {
+    let mut columns = Vec::new();
+    for column in &schema.columns {
+        let kind = metric_kind(column.semantic);
+        if kind == MetricKind::Skipped {
+            continue;
+        }
+        let (r, s) = (
+            column_index(real, &column.name, "real")?,
+            column_index(synthetic, &column.name, "synthetic")?,
+        );
+        let pick = |table: &Table, index: usize| match kind {
+            MetricKind::Numerical => pairs::PairColumn::Continuous(values::numbers(table, index)),
+            _ => pairs::PairColumn::Discrete(values::categories(table, index)),
+        };
+        columns.push((column.name.as_str(), pick(real, r), pick(synthetic, s)));
+    }
+    let mut scores = Vec::new();
+    for (i, first) in columns.iter().enumerate() {
+        for second in &columns[i + 1..] {
+            scores.push(pairs::score_pair(
+                (first.0, second.0),
+                (&first.1, &second.1),
+                (&first.2, &second.2),
+            ));
+        }
+    }
+    let counted: Vec<f64> = scores
+        .iter()
+        .filter(|s| s.counted)
+        .filter_map(|s| s.score)
+        .collect();
+    let mean = (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
+    Ok((mean, scores))
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{RecordBatch, UInt32Array};
 use synthgate_core::{Schema, Table};
-use synthgate_eval::column_shapes;
+use synthgate_eval::{column_pair_trends, column_shapes};
 use synthgate_io::{ReadOptions, read_table};
 
 fn datasets() -> PathBuf {
@@ -93,6 +93,30 @@ fn column_shapes_match_sdmetrics() {
         }
         assert_eq!(columns.len(), 15, "{case}: every Adult column is scored");
         let want = expected["column_shapes"].as_f64().expect("reference");
+        assert!(
+            (score - want).abs() < 1e-9,
+            "{case}: {score} vs SDMetrics {want}"
+        );
+    }
+}
+
+#[test]
+fn column_pair_trends_match_sdmetrics() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    let (train, holdout, schema) = adult_split();
+    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
+    for (case, real, synthetic) in [
+        ("train_vs_holdout", &train, &holdout),
+        ("holdout_vs_train_head", &holdout, &head),
+    ] {
+        let want = fixture["cases"][case]["column_pair_trends"]
+            .as_f64()
+            .expect("reference");
+        let (score, pairs) = column_pair_trends(real, synthetic, &schema).expect("scores");
+        assert_eq!(pairs.len(), 15 * 14 / 2, "{case}: every pair is looked at");
+        assert!(pairs.iter().any(|p| p.counted), "{case}: some pairs count");
+        let score = score.expect("a score");
         assert!(
             (score - want).abs() < 1e-9,
             "{case}: {score} vs SDMetrics {want}"

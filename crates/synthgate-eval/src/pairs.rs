@@ -1,0 +1,280 @@
+//! Column pair trends, exactly as SDMetrics 0.32's single-table Quality Report computes them
+//! (`sdmetrics/reports/single_table/_properties/column_pair_trends.py` with the report's
+//! thresholds from `reports/utils.py`): every pair of scored columns, in schema order, gets
+//!
+//! - two continuous columns (numerical, datetime): **CorrelationSimilarity**,
+//!   `1 − |r_real − r_synthetic| / 2` with Pearson's r over the rows where both are present
+//!   (each table on its own); the pair counts only if `|r_real| > 0.5` and neither column is
+//!   constant in either table;
+//! - otherwise: **ContingencySimilarity**, `1 − ½ Σ |p_real(a, b) − p_synthetic(a, b)|` over
+//!   the union of value pairs, missing values a category of their own, proportions of all
+//!   rows; a continuous column is first cut into 10 equal-width bins over its own table's range
+//!   (`numpy.histogram_bin_edges` + `numpy.digitize`: the maximum and missing values share code
+//!   11); the pair counts only if the real table's Cramér's V (no Yates correction) is above
+//!   0.3.
+//!
+//! The property is the mean of the counted pairs' scores. One difference, on purpose: SDMetrics
+//! subsamples tables of more than 50,000 rows without a seed for contingency pairs; Synthgate
+//! uses every row, so its number is reproducible.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+/// Correlations at or below this (in absolute value) in the real data do not count.
+pub const REAL_CORRELATION_THRESHOLD: f64 = 0.5;
+
+/// Associations (Cramér's V) at or below this in the real data do not count.
+pub const REAL_ASSOCIATION_THRESHOLD: f64 = 0.3;
+
+/// Bins a continuous column is cut into for a contingency table.
+pub const BINS: usize = 10;
+
+/// One column's values, as a pair metric needs them.
+#[derive(Debug, Clone)]
+pub enum PairColumn {
+    /// Numbers, `NaN` for missing.
+    Continuous(Vec<f64>),
+    /// Category keys, `None` for missing.
+    Discrete(Vec<Option<String>>),
+}
+
+/// One pair's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairScore {
+    /// The first column.
+    pub first: String,
+    /// The second column.
+    pub second: String,
+    /// `CorrelationSimilarity` or `ContingencySimilarity`.
+    pub metric: &'static str,
+    /// The score (`None` when it could not be computed).
+    pub score: Option<f64>,
+    /// Pearson's r or Cramér's V of the real data, the number the threshold applies to.
+    pub real_association: Option<f64>,
+    /// Whether the pair counts towards the property.
+    pub counted: bool,
+}
+
+/// Pearson's r of the rows where both values are present; `None` for fewer than two rows or
+/// a constant side. Clipped to [−1, 1] as SciPy does.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let mean_x = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in &pairs {
+        let (dx, dy) = (a - mean_x, b - mean_y);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return None;
+    }
+    Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
+}
+
+fn distinct_present(values: &[f64]) -> usize {
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    present.sort_unstable_by(f64::total_cmp);
+    present.dedup();
+    present.len()
+}
+
+/// The codes `numpy.digitize(x, numpy.histogram_bin_edges(present, 10))` gives: 1 to 10 by
+/// equal-width bin over this table's own range, 11 for the maximum and for missing values.
+pub fn bin_codes(values: &[f64]) -> Vec<u8> {
+    let present = values.iter().copied().filter(|v| !v.is_nan());
+    let (mut first, mut last) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if first > last {
+        return vec![(BINS + 1) as u8; values.len()];
+    }
+    if first == last {
+        first -= 0.5;
+        last += 0.5;
+    }
+    // numpy.linspace(first, last, 11): i * step + first, the last edge exactly `last`.
+    let step = (last - first) / BINS as f64;
+    let mut edges: Vec<f64> = (0..=BINS).map(|i| i as f64 * step + first).collect();
+    edges[BINS] = last;
+    values
+        .iter()
+        .map(|&value| {
+            if value.is_nan() {
+                (BINS + 1) as u8
+            } else {
+                edges.partition_point(|edge| *edge <= value) as u8
+            }
+        })
+        .collect()
+}
+
+fn keys(column: &PairColumn) -> Vec<Option<String>> {
+    match column {
+        PairColumn::Discrete(values) => values.clone(),
+        PairColumn::Continuous(values) => bin_codes(values)
+            .into_iter()
+            .map(|code| Some(code.to_string()))
+            .collect(),
+    }
+}
+
+/// Cramér's V of two columns of keys (missing a category), without Yates' correction; `None`
+/// when either column has fewer than two categories.
+pub fn cramers_v(first: &[Option<String>], second: &[Option<String>]) -> Option<f64> {
+    let mut rows: HashMap<&Option<String>, usize> = HashMap::new();
+    let mut columns: HashMap<&Option<String>, usize> = HashMap::new();
+    for value in first {
+        let next = rows.len();
+        rows.entry(value).or_insert(next);
+    }
+    for value in second {
+        let next = columns.len();
+        columns.entry(value).or_insert(next);
+    }
+    let (r, c) = (rows.len(), columns.len());
+    if r < 2 || c < 2 {
+        return None;
+    }
+    let mut observed = vec![0.0f64; r * c];
+    for (a, b) in first.iter().zip(second) {
+        observed[rows[a] * c + columns[b]] += 1.0;
+    }
+    let total: f64 = observed.iter().sum();
+    let row_sums: Vec<f64> = (0..r)
+        .map(|i| observed[i * c..(i + 1) * c].iter().sum())
+        .collect();
+    let column_sums: Vec<f64> = (0..c)
+        .map(|j| (0..r).map(|i| observed[i * c + j]).sum())
+        .collect();
+    let mut chi2 = 0.0;
+    for i in 0..r {
+        for j in 0..c {
+            let expected = row_sums[i] * column_sums[j] / total;
+            if expected > 0.0 {
+                let difference = observed[i * c + j] - expected;
+                chi2 += difference * difference / expected;
+            }
+        }
+    }
+    Some((chi2 / total / (r.min(c) - 1) as f64).sqrt())
+}
+
+/// A row's pair of category keys.
+type KeyPair<'a> = (&'a Option<String>, &'a Option<String>);
+
+/// `1 − ½ Σ |p_real − p_synthetic|` over the union of key pairs, proportions of all rows.
+pub fn contingency_similarity(
+    real: (&[Option<String>], &[Option<String>]),
+    synthetic: (&[Option<String>], &[Option<String>]),
+) -> Option<f64> {
+    let (n_real, n_synthetic) = (real.0.len(), synthetic.0.len());
+    if n_real == 0 || n_synthetic == 0 {
+        return None;
+    }
+    let mut shares: HashMap<KeyPair<'_>, (f64, f64)> = HashMap::new();
+    for pair in real.0.iter().zip(real.1) {
+        shares.entry(pair).or_default().0 += 1.0 / n_real as f64;
+    }
+    for pair in synthetic.0.iter().zip(synthetic.1) {
+        shares.entry(pair).or_default().1 += 1.0 / n_synthetic as f64;
+    }
+    let distance: f64 = shares.values().map(|(a, b)| (a - b).abs()).sum();
+    Some(1.0 - distance / 2.0)
+}
+
+/// Score one pair as the report does.
+pub fn score_pair(
+    names: (&str, &str),
+    real: (&PairColumn, &PairColumn),
+    synthetic: (&PairColumn, &PairColumn),
+) -> PairScore {
+    let mut result = PairScore {
+        first: names.0.to_string(),
+        second: names.1.to_string(),
+        metric: "ContingencySimilarity",
+        score: None,
+        real_association: None,
+        counted: false,
+    };
+    if let (
+        (PairColumn::Continuous(rx), PairColumn::Continuous(ry)),
+        (PairColumn::Continuous(sx), PairColumn::Continuous(sy)),
+    ) = (real, synthetic)
+    {
+        result.metric = "CorrelationSimilarity";
+        if [rx, ry, sx, sy]
+            .iter()
+            .any(|values| distinct_present(values) == 1)
+        {
+            return result;
+        }
+        let Some(r_real) = pearson(rx, ry) else {
+            return result;
+        };
+        result.real_association = Some(r_real);
+        if r_real.abs() <= REAL_CORRELATION_THRESHOLD {
+            return result;
+        }
+        result.counted = true;
+        result.score = pearson(sx, sy).map(|r_synthetic| 1.0 - (r_real - r_synthetic).abs() / 2.0);
+        return result;
+    }
+    let (real_first, real_second) = (keys(real.0), keys(real.1));
+    let Some(association) = cramers_v(&real_first, &real_second) else {
+        return result;
+    };
+    result.real_association = Some(association);
+    if association <= REAL_ASSOCIATION_THRESHOLD {
+        return result;
+    }
+    let (synthetic_first, synthetic_second) = (keys(synthetic.0), keys(synthetic.1));
+    result.score = contingency_similarity(
+        (&real_first, &real_second),
+        (&synthetic_first, &synthetic_second),
+    );
+    result.counted = result.score.is_some();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_follow_numpy() {
+        // numpy.digitize([0, 1, 5, 9.99, 10, nan], numpy.histogram_bin_edges([0, 10], 10))
+        // = [1, 2, 6, 10, 11, 11]
+        let codes = bin_codes(&[0.0, 1.0, 5.0, 9.99, 10.0, f64::NAN]);
+        assert_eq!(codes, vec![1, 2, 6, 10, 11, 11]);
+        // A constant column: edges from 4.5 to 5.5, so 5.0 lands in bin 6.
+        assert_eq!(bin_codes(&[5.0, 5.0]), vec![6, 6]);
+    }
+
+    #[test]
+    fn pearson_and_cramers_v() {
+        let r = pearson(&[1.0, 2.0, 3.0, f64::NAN], &[2.0, 4.0, 7.0, 1.0]).expect("r");
+        // scipy.stats.pearsonr([1, 2, 3], [2, 4, 7]).statistic = 0.9933992677987828
+        assert!((r - 0.993_399_267_798_782_8).abs() < 1e-12, "{r}");
+        let key = |v: &str| Some(v.to_string());
+        // A perfect association has V = 1; independence has V = 0.
+        let a = [key("x"), key("x"), key("y"), key("y")];
+        let b = [key("p"), key("p"), key("q"), key("q")];
+        assert!((cramers_v(&a, &b).expect("v") - 1.0).abs() < 1e-12);
+        let c = [key("p"), key("q"), key("p"), key("q")];
+        assert!(cramers_v(&a, &c).expect("v").abs() < 1e-12);
+        assert_eq!(cramers_v(&a, &vec![key("p"); 4]), None);
+    }
+}
