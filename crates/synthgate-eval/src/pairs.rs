@@ -191,7 +191,13 @@ pub fn contingency_similarity(
     for pair in synthetic.0.iter().zip(synthetic.1) {
         shares.entry(pair).or_default().1 += 1.0 / n_synthetic as f64;
     }
-    let distance: f64 = shares.values().map(|(a, b)| (a - b).abs()).sum();
+    // Sum in key order: a hash map's order changes between runs, and so would the last bits.
+    let mut terms: Vec<(KeyPair<'_>, f64)> = shares
+        .into_iter()
+        .map(|(key, (a, b))| (key, (a - b).abs()))
+        .collect();
+    terms.sort_by(|x, y| x.0.cmp(&y.0));
+    let distance: f64 = terms.iter().map(|(_, term)| term).sum();
     Some(1.0 - distance / 2.0)
 }
 

@@ -69,11 +69,16 @@ pub fn tv_complement(real: &[Option<String>], synthetic: &[Option<String>]) -> O
         return None;
     }
     let mut regularised = 0.0;
-    for value in synthetic_counts.keys() {
-        if !index.contains_key(value) {
-            regularised += 1e-6;
-            real_counts.push((value, 1e-6));
-        }
+    // Synthetic-only values in sorted order, so the sum's order (and last bits) never change.
+    let mut synthetic_only: Vec<&str> = synthetic_counts
+        .keys()
+        .copied()
+        .filter(|value| !index.contains_key(value))
+        .collect();
+    synthetic_only.sort_unstable();
+    for value in synthetic_only {
+        regularised += 1e-6;
+        real_counts.push((value, 1e-6));
     }
     let real_total = real_present as f64 + regularised;
     let synthetic_total = synthetic_present as f64;

@@ -123,3 +123,22 @@ fn column_pair_trends_match_sdmetrics() {
         );
     }
 }
+
+/// The same inputs give bit-identical scores, run after run (no hash-order sums).
+#[test]
+fn scores_are_deterministic() {
+    let (train, holdout, schema) = adult_split();
+    let first = (
+        column_shapes(&train, &holdout, &schema).expect("shapes"),
+        column_pair_trends(&train, &holdout, &schema).expect("pairs"),
+    );
+    for _ in 0..3 {
+        let again = (
+            column_shapes(&train, &holdout, &schema).expect("shapes"),
+            column_pair_trends(&train, &holdout, &schema).expect("pairs"),
+        );
+        assert_eq!(first.0.0.to_bits(), again.0.0.to_bits());
+        assert_eq!(first.1.0.map(f64::to_bits), again.1.0.map(f64::to_bits));
+        assert_eq!(first.1.1, again.1.1);
+    }
+}
