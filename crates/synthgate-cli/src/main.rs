@@ -18,6 +18,7 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Fit(args) => commands::fit::run(args, cli.quiet),
         Command::Sample(args) => commands::sample::run(args, cli.quiet),
         Command::Synthesizers(args) => commands::synthesizers::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
     }
 }
 

@@ -5,9 +5,13 @@
 //! published definition exactly and says so in the metric's docs; tests compare the numbers
 //! with the peer's own package on the same files.
 //!
-//! So far: [`column_shapes`] (SDMetrics 0.32's Quality Report property, with per-column
-//! [`ColumnScore`]s), built on [`shapes::ks_complement`] and [`shapes::tv_complement`], and
-//! [`column_pair_trends`] (the same report's property, with per-pair [`pairs::PairScore`]s).
+//! - [`Prepared`] holds a table's columns as the metrics need them (numbers or category keys,
+//!   by the schema's semantic types), so a bootstrap resamples row indices, not tables.
+//! - [`column_shapes`] and [`column_pair_trends`] are SDMetrics 0.32's Quality Report
+//!   properties ([`shapes`], [`pairs`]); [`exact_copy_rate`] counts synthetic rows identical to a
+//!   training row.
+//! - [`evaluate`] runs them all on (train, holdout, synthetic) and returns [`Metric`]s, each with
+//!   a bootstrap confidence interval and the holdout's own score as the honest reference.
 
 #![warn(missing_docs)]
 
@@ -15,10 +19,15 @@ pub mod pairs;
 pub mod shapes;
 mod values;
 
-use serde::Serialize;
-use synthgate_core::{Error, Result, Schema, SemanticType, Table};
+use std::collections::HashSet;
 
-/// The harness version: scores with the same version are comparable.
+use rayon::prelude::*;
+use serde::Serialize;
+use synthgate_core::{Error, Result, Schema, Seed, SemanticType, Table, unit_f64};
+
+use crate::pairs::{PairColumn, PairScore};
+
+/// The harness version: scores made by the same version are comparable.
 pub const HARNESS_VERSION: &str = "0.1";
 
 /// How SDMetrics treats a column, from its semantic type.
@@ -48,6 +57,76 @@ pub fn metric_kind(semantic: SemanticType) -> MetricKind {
     }
 }
 
+/// A table's scored columns (schema order, identifiers and free text left out), ready for the
+/// metrics.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    names: Vec<String>,
+    columns: Vec<PairColumn>,
+    rows: usize,
+}
+
+impl Prepared {
+    /// The scored columns of `table` under `schema`. `which` names the table in errors.
+    pub fn new(table: &Table, schema: &Schema, which: &str) -> Result<Prepared> {
+        let mut names = Vec::new();
+        let mut columns = Vec::new();
+        for column in &schema.columns {
+            let kind = metric_kind(column.semantic);
+            if kind == MetricKind::Skipped {
+                continue;
+            }
+            let index = table
+                .column_names()
+                .iter()
+                .position(|n| *n == column.name)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "the {which} table has no column '{}', which the schema lists.",
+                        column.name
+                    ))
+                    .hint("Evaluate tables with the same columns (in any order).")
+                })?;
+            names.push(column.name.clone());
+            columns.push(match kind {
+                MetricKind::Numerical => PairColumn::Continuous(values::numbers(table, index)),
+                _ => PairColumn::Discrete(values::categories(table, index)),
+            });
+        }
+        Ok(Prepared {
+            names,
+            columns,
+            rows: table.num_rows(),
+        })
+    }
+
+    /// The rows at `indices` (with repeats: a bootstrap resample).
+    pub fn resample(&self, indices: &[usize]) -> Prepared {
+        let columns = self
+            .columns
+            .iter()
+            .map(|column| match column {
+                PairColumn::Continuous(values) => {
+                    PairColumn::Continuous(indices.iter().map(|&i| values[i]).collect())
+                }
+                PairColumn::Discrete(values) => {
+                    PairColumn::Discrete(indices.iter().map(|&i| values[i].clone()).collect())
+                }
+            })
+            .collect();
+        Prepared {
+            names: self.names.clone(),
+            columns,
+            rows: indices.len(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
 /// One column's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColumnScore {
@@ -59,51 +138,26 @@ pub struct ColumnScore {
     pub score: Option<f64>,
 }
 
-fn column_index(table: &Table, name: &str, which: &str) -> Result<usize> {
-    table
-        .column_names()
-        .iter()
-        .position(|n| *n == name)
-        .ok_or_else(|| {
-            Error::input(format!(
-                "the {which} table has no column '{name}', which the schema lists."
-            ))
-            .hint("Evaluate tables with the same columns (in any order).")
-        })
-}
-
-/// SDMetrics' Column Shapes: the mean of the per-column scores that could be computed, and
-/// the per-column scores. `schema` decides each column's metric.
-pub fn column_shapes(
-    real: &Table,
-    synthetic: &Table,
-    schema: &Schema,
-) -> Result<(f64, Vec<ColumnScore>)> {
+/// SDMetrics' Column Shapes of `synthetic` against `real`: the mean of the per-column scores
+/// that could be computed, and the per-column scores.
+pub fn column_shapes(real: &Prepared, synthetic: &Prepared) -> Result<(f64, Vec<ColumnScore>)> {
     let mut scores = Vec::new();
-    for column in &schema.columns {
-        let kind = metric_kind(column.semantic);
-        if kind == MetricKind::Skipped {
-            continue;
-        }
-        let (r, s) = (
-            column_index(real, &column.name, "real")?,
-            column_index(synthetic, &column.name, "synthetic")?,
-        );
-        let (metric, score) = match kind {
-            MetricKind::Numerical => (
-                "KSComplement",
-                shapes::ks_complement(&values::numbers(real, r), &values::numbers(synthetic, s)),
-            ),
-            _ => (
-                "TVComplement",
-                shapes::tv_complement(
-                    &values::categories(real, r),
-                    &values::categories(synthetic, s),
-                ),
-            ),
+    for ((name, r), s) in real.names.iter().zip(&real.columns).zip(&synthetic.columns) {
+        let (metric, score) = match (r, s) {
+            (PairColumn::Continuous(r), PairColumn::Continuous(s)) => {
+                ("KSComplement", shapes::ks_complement(r, s))
+            }
+            (PairColumn::Discrete(r), PairColumn::Discrete(s)) => {
+                ("TVComplement", shapes::tv_complement(r, s))
+            }
+            _ => {
+                return Err(Error::internal(
+                    "prepared tables disagree on a column's kind",
+                ));
+            }
         };
         scores.push(ColumnScore {
-            column: column.name.clone(),
+            column: name.clone(),
             metric,
             score,
         });
@@ -115,37 +169,17 @@ pub fn column_shapes(
     Ok((present.iter().sum::<f64>() / present.len() as f64, scores))
 }
 
-/// SDMetrics' Column Pair Trends: the mean over the counted pairs, and every pair's score.
-/// `None` as the mean when no pair counts (no real correlation or association is strong
-/// enough).
-pub fn column_pair_trends(
-    real: &Table,
-    synthetic: &Table,
-    schema: &Schema,
-) -> Result<(Option<f64>, Vec<pairs::PairScore>)> {
-    let mut columns = Vec::new();
-    for column in &schema.columns {
-        let kind = metric_kind(column.semantic);
-        if kind == MetricKind::Skipped {
-            continue;
-        }
-        let (r, s) = (
-            column_index(real, &column.name, "real")?,
-            column_index(synthetic, &column.name, "synthetic")?,
-        );
-        let pick = |table: &Table, index: usize| match kind {
-            MetricKind::Numerical => pairs::PairColumn::Continuous(values::numbers(table, index)),
-            _ => pairs::PairColumn::Discrete(values::categories(table, index)),
-        };
-        columns.push((column.name.as_str(), pick(real, r), pick(synthetic, s)));
-    }
+/// SDMetrics' Column Pair Trends: the mean over the counted pairs (`None` when no pair is
+/// strongly enough related in the real data to count), and every pair's score.
+pub fn column_pair_trends(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<PairScore>) {
     let mut scores = Vec::new();
-    for (i, first) in columns.iter().enumerate() {
-        for second in &columns[i + 1..] {
+    let n = real.columns.len();
+    for i in 0..n {
+        for j in i + 1..n {
             scores.push(pairs::score_pair(
-                (first.0, second.0),
-                (&first.1, &second.1),
-                (&first.2, &second.2),
+                (&real.names[i], &real.names[j]),
+                (&real.columns[i], &real.columns[j]),
+                (&synthetic.columns[i], &synthetic.columns[j]),
             ));
         }
     }
@@ -155,5 +189,230 @@ pub fn column_pair_trends(
         .filter_map(|s| s.score)
         .collect();
     let mean = (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
-    Ok((mean, scores))
+    (mean, scores)
+}
+
+/// Column Pair Trends through a [`pairs::PairPlan`] of `real`, as the bootstrap computes it.
+pub fn pair_trends_with_plan(real: &Prepared, synthetic: &Prepared) -> Option<f64> {
+    pairs::PairPlan::new(&real.columns).mean(&synthetic.columns)
+}
+
+fn row_keys(table: &Prepared) -> Vec<String> {
+    (0..table.rows)
+        .map(|row| {
+            let mut key = String::new();
+            for column in &table.columns {
+                match column {
+                    PairColumn::Continuous(values) => {
+                        let value = values[row];
+                        if !value.is_nan() {
+                            key.push_str(&synthgate_core::text::format_float(value));
+                        }
+                    }
+                    PairColumn::Discrete(values) => {
+                        if let Some(value) = &values[row] {
+                            key.push_str(value);
+                        }
+                    }
+                }
+                key.push('\u{1f}');
+            }
+            key
+        })
+        .collect()
+}
+
+/// For each row of `candidate`, whether it equals some row of `train` on every scored column
+/// (identifiers and free text are not compared; missing equals missing).
+pub fn copies_of_training_rows(train: &Prepared, candidate: &Prepared) -> Vec<bool> {
+    let keys: HashSet<String> = row_keys(train).into_iter().collect();
+    row_keys(candidate)
+        .into_iter()
+        .map(|key| keys.contains(&key))
+        .collect()
+}
+
+/// The share of `candidate` rows identical to a training row.
+pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
+    let copies = copies_of_training_rows(train, candidate);
+    copies.iter().filter(|&&copy| copy).count() as f64 / copies.len().max(1) as f64
+}
+
+/// One metric of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    /// Stable id, e.g. `fidelity.column_shapes`.
+    pub id: &'static str,
+    /// The score.
+    pub value: f64,
+    /// Lower end of the 95% bootstrap interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% bootstrap interval.
+    pub ci_high: Option<f64>,
+    /// What real data the generator never saw scores on the same metric.
+    pub holdout_reference: Option<f64>,
+    /// The definition followed, with its source.
+    pub definition: &'static str,
+    /// Per-column or per-pair scores.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvaluationConfig {
+    /// Seed of the bootstrap resamples.
+    pub seed: Seed,
+    /// Bootstrap resamples per interval.
+    pub resamples: usize,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> EvaluationConfig {
+        EvaluationConfig {
+            seed: Seed(0),
+            resamples: 100,
+        }
+    }
+}
+
+/// The 95% bootstrap interval of `estimate` from the resampled `values` (NaNs ignored): the
+/// 2.5th and 97.5th percentiles, shifted by the bootstrap's estimated bias (mean of the
+/// resamples minus the estimate). Resampling rows with replacement repeats rows, which lowers
+/// distance-based fidelity scores; without the shift the interval would sit below the score.
+fn bootstrap_interval(estimate: f64, mut values: Vec<f64>) -> (Option<f64>, Option<f64>) {
+    values.retain(|v| !v.is_nan());
+    if values.is_empty() {
+        return (None, None);
+    }
+    let bias = values.iter().sum::<f64>() / values.len() as f64 - estimate;
+    values.sort_unstable_by(f64::total_cmp);
+    let at = |q: f64| {
+        let position = q * (values.len() - 1) as f64;
+        let below = position.floor() as usize;
+        let above = position.ceil() as usize;
+        values[below] + (values[above] - values[below]) * (position - below as f64)
+    };
+    (Some(at(0.025) - bias), Some(at(0.975) - bias))
+}
+
+/// Bootstrap resamples of `rows` row indices, each from its own seed stream.
+fn resamples(rows: usize, config: &EvaluationConfig, purpose: &str) -> Vec<Vec<usize>> {
+    (0..config.resamples)
+        .map(|index| {
+            let mut rng = config.seed.stream(purpose, index as u64);
+            (0..rows)
+                .map(|_| ((unit_f64(&mut rng) * rows as f64) as usize).min(rows.saturating_sub(1)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Evaluate `synthetic` against `train` and `holdout` (all [`Prepared`] under one schema).
+pub fn evaluate(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    config: &EvaluationConfig,
+) -> Result<Vec<Metric>> {
+    if synthetic.rows == 0 || train.rows == 0 || holdout.rows == 0 {
+        return Err(Error::input("a table to evaluate has no rows."));
+    }
+    let mut metrics = Vec::new();
+
+    let (shapes, columns) = column_shapes(train, synthetic)?;
+    let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/column_shapes")
+        .par_iter()
+        .map(|indices| column_shapes(train, &synthetic.resample(indices)).map_or(f64::NAN, |s| s.0))
+        .collect();
+    let (ci_low, ci_high) = bootstrap_interval(shapes, boot);
+    metrics.push(Metric {
+        id: "fidelity.column_shapes",
+        value: shapes,
+        ci_low,
+        ci_high,
+        holdout_reference: column_shapes(train, holdout).ok().map(|s| s.0),
+        definition: "SDMetrics 0.32 Quality Report 'Column Shapes': mean of KSComplement \
+                     (numerical, datetime) and TVComplement (categorical) per column; synthetic \
+                     vs train. Reference: the holdout in the synthetic set's place, at its own \
+                     size.",
+        details: serde_json::to_value(&columns).unwrap_or_default(),
+    });
+
+    let (trends, pair_scores) = column_pair_trends(train, synthetic);
+    if let Some(trends) = trends {
+        let plan = pairs::PairPlan::new(&train.columns);
+        let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/column_pair_trends")
+            .par_iter()
+            .map(|indices| {
+                plan.mean(&synthetic.resample(indices).columns)
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        let (ci_low, ci_high) = bootstrap_interval(trends, boot);
+        metrics.push(Metric {
+            id: "fidelity.column_pair_trends",
+            value: trends,
+            ci_low,
+            ci_high,
+            holdout_reference: column_pair_trends(train, holdout).0,
+            definition: "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
+                         CorrelationSimilarity (Pearson, pairs with real |r| > 0.5) and \
+                         ContingencySimilarity (10 equal-width bins for numbers, pairs with real \
+                         Cramer's V > 0.3); synthetic vs train. Reference: the holdout in the \
+                         synthetic set's place, at its own size.",
+            details: serde_json::to_value(&pair_scores).unwrap_or_default(),
+        });
+    }
+
+    let copies = copies_of_training_rows(train, synthetic);
+    let rate =
+        |flags: &[bool]| flags.iter().filter(|&&c| c).count() as f64 / flags.len().max(1) as f64;
+    let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/exact_copy_rate")
+        .iter()
+        .map(|indices| rate(&indices.iter().map(|&i| copies[i]).collect::<Vec<_>>()))
+        .collect();
+    let (ci_low, ci_high) = bootstrap_interval(rate(&copies), boot);
+    metrics.push(Metric {
+        id: "privacy.exact_copy_rate",
+        value: rate(&copies),
+        ci_low,
+        ci_high,
+        holdout_reference: Some(exact_copy_rate(train, holdout)),
+        definition: "Share of synthetic rows equal to some training row on every scored column \
+                     (identifiers and free text not compared; missing equals missing). Reference: \
+                     the holdout's own rate.",
+        details: serde_json::Value::Null,
+    });
+    Ok(metrics)
+}
+
+/// One input of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputInfo {
+    /// `train`, `holdout` or `synthetic`.
+    pub role: &'static str,
+    /// The file as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Rows read.
+    pub rows: usize,
+}
+
+/// `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The report file format version.
+    pub format_version: u32,
+    /// The harness version that made the scores.
+    pub harness_version: &'static str,
+    /// The bootstrap seed.
+    pub seed: u64,
+    /// Bootstrap resamples per interval.
+    pub resamples: usize,
+    /// The inputs.
+    pub inputs: Vec<InputInfo>,
+    /// The metrics.
+    pub metrics: Vec<Metric>,
 }

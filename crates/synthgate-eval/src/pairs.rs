@@ -172,6 +172,9 @@ pub fn cramers_v(first: &[Option<String>], second: &[Option<String>]) -> Option<
     Some((chi2 / total / (r.min(c) - 1) as f64).sqrt())
 }
 
+/// A row's pair of category keys, owned.
+type OwnedKeyPair = (Option<String>, Option<String>);
+
 /// A row's pair of category keys.
 type KeyPair<'a> = (&'a Option<String>, &'a Option<String>);
 
@@ -282,5 +285,127 @@ mod tests {
         let c = [key("p"), key("q"), key("p"), key("q")];
         assert!(cramers_v(&a, &c).expect("v").abs() < 1e-12);
         assert_eq!(cramers_v(&a, &vec![key("p"); 4]), None);
+    }
+}
+
+/// What scoring a pair needs from the real table, computed once: which pairs count, and their
+/// real-side numbers. Bootstrap resamples of the synthetic table reuse it.
+#[derive(Debug, Clone)]
+pub struct PairPlan {
+    pairs: Vec<PlannedPair>,
+}
+
+#[derive(Debug, Clone)]
+enum PlannedPair {
+    Correlation {
+        first: usize,
+        second: usize,
+        r_real: f64,
+    },
+    Contingency {
+        first: usize,
+        second: usize,
+        /// Real shares of each key pair, sorted by key.
+        real: Vec<(OwnedKeyPair, f64)>,
+    },
+}
+
+impl PairPlan {
+    /// The counted pairs among `columns` (real) and their real-side numbers.
+    pub fn new(real: &[PairColumn]) -> PairPlan {
+        let mut pairs = Vec::new();
+        for first in 0..real.len() {
+            for second in first + 1..real.len() {
+                match (&real[first], &real[second]) {
+                    (PairColumn::Continuous(x), PairColumn::Continuous(y)) => {
+                        if distinct_present(x) == 1 || distinct_present(y) == 1 {
+                            continue;
+                        }
+                        if let Some(r_real) = pearson(x, y)
+                            && r_real.abs() > REAL_CORRELATION_THRESHOLD
+                        {
+                            pairs.push(PlannedPair::Correlation {
+                                first,
+                                second,
+                                r_real,
+                            });
+                        }
+                    }
+                    (a, b) => {
+                        let (ka, kb) = (keys(a), keys(b));
+                        if !cramers_v(&ka, &kb).is_some_and(|v| v > REAL_ASSOCIATION_THRESHOLD) {
+                            continue;
+                        }
+                        let n = ka.len() as f64;
+                        let mut counts: HashMap<(Option<String>, Option<String>), f64> =
+                            HashMap::new();
+                        for pair in ka.into_iter().zip(kb) {
+                            *counts.entry(pair).or_default() += 1.0 / n;
+                        }
+                        let mut real: Vec<_> = counts.into_iter().collect();
+                        real.sort_by(|x, y| x.0.cmp(&y.0));
+                        pairs.push(PlannedPair::Contingency {
+                            first,
+                            second,
+                            real,
+                        });
+                    }
+                }
+            }
+        }
+        PairPlan { pairs }
+    }
+
+    /// The Column Pair Trends mean of `synthetic` under this plan (`None` when no pair counts
+    /// or none could be scored). Equal to [`score_pair`]'s counted scores averaged.
+    pub fn mean(&self, synthetic: &[PairColumn]) -> Option<f64> {
+        let mut total = 0.0;
+        let mut count = 0usize;
+        for pair in &self.pairs {
+            let score = match pair {
+                PlannedPair::Correlation {
+                    first,
+                    second,
+                    r_real,
+                } => {
+                    let (PairColumn::Continuous(x), PairColumn::Continuous(y)) =
+                        (&synthetic[*first], &synthetic[*second])
+                    else {
+                        continue;
+                    };
+                    if distinct_present(x) == 1 || distinct_present(y) == 1 {
+                        continue;
+                    }
+                    pearson(x, y).map(|r| 1.0 - (r_real - r).abs() / 2.0)
+                }
+                PlannedPair::Contingency {
+                    first,
+                    second,
+                    real,
+                } => {
+                    let (ka, kb) = (keys(&synthetic[*first]), keys(&synthetic[*second]));
+                    let n = ka.len() as f64;
+                    let mut shares: HashMap<KeyPair<'_>, f64> = HashMap::new();
+                    for pair in ka.iter().zip(&kb) {
+                        *shares.entry(pair).or_default() += 1.0 / n;
+                    }
+                    let mut terms: Vec<(KeyPair<'_>, f64)> = real
+                        .iter()
+                        .map(|((a, b), p)| {
+                            ((a, b), (p - shares.remove(&(a, b)).unwrap_or(0.0)).abs())
+                        })
+                        .collect();
+                    terms.extend(shares);
+                    terms.sort_by(|x, y| x.0.cmp(&y.0));
+                    let distance: f64 = terms.iter().map(|(_, term)| term).sum();
+                    (n > 0.0).then(|| 1.0 - distance / 2.0)
+                }
+            };
+            if let Some(score) = score {
+                total += score;
+                count += 1;
+            }
+        }
+        (count > 0).then(|| total / count as f64)
     }
 }

@@ -178,6 +178,30 @@ pub fn read_table(path: &Path, options: &ReadOptions<'_>) -> Result<Dataset> {
     })
 }
 
+/// The SHA-256 of a file's bytes, in lower-case hex, read in blocks.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file =
+        std::fs::File::open(path).map_err(|error| io_error(path, "open the file", &error))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .map_err(|error| io_error(path, "read the file", &error))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
 /// Write `table` to `path` as CSV or Parquet (by extension), atomically.
 pub fn write_table(table: &Table, path: &Path, overwrite: Overwrite) -> Result<()> {
     let format = Format::from_path(path)?;

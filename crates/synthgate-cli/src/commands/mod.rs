@@ -1,6 +1,7 @@
 //! One module per verb; shared helpers for reading inputs.
 
 pub(crate) mod convert;
+pub(crate) mod evaluate;
 pub(crate) mod fit;
 pub(crate) mod inspect;
 pub(crate) mod sample;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod convert;
 mod datasets;
+mod evaluate;
 mod snapshot;
 mod support;
 mod synthesis;

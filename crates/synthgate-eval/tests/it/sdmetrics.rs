@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{RecordBatch, UInt32Array};
 use synthgate_core::{Schema, Table};
-use synthgate_eval::{column_pair_trends, column_shapes};
+use synthgate_eval::{Prepared, column_pair_trends, column_shapes};
 use synthgate_io::{ReadOptions, read_table};
 
 fn datasets() -> PathBuf {
@@ -66,6 +66,10 @@ fn adult_split() -> (Table, Table, Schema) {
     )
 }
 
+fn prepare(table: &Table, schema: &Schema) -> Prepared {
+    Prepared::new(table, schema, "test").expect("prepared")
+}
+
 #[test]
 fn column_shapes_match_sdmetrics() {
     let fixture: serde_json::Value =
@@ -78,7 +82,8 @@ fn column_shapes_match_sdmetrics() {
         ("holdout_vs_train_head", &holdout, &head),
     ] {
         let expected = &fixture["cases"][case];
-        let (score, columns) = column_shapes(real, synthetic, &schema).expect("scores");
+        let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
+        let (score, columns) = column_shapes(&real, &synthetic).expect("scores");
         for column in &columns {
             let want = expected["columns"][&column.column]
                 .as_f64()
@@ -113,7 +118,8 @@ fn column_pair_trends_match_sdmetrics() {
         let want = fixture["cases"][case]["column_pair_trends"]
             .as_f64()
             .expect("reference");
-        let (score, pairs) = column_pair_trends(real, synthetic, &schema).expect("scores");
+        let (score, pairs) =
+            column_pair_trends(&prepare(real, &schema), &prepare(synthetic, &schema));
         assert_eq!(pairs.len(), 15 * 14 / 2, "{case}: every pair is looked at");
         assert!(pairs.iter().any(|p| p.counted), "{case}: some pairs count");
         let score = score.expect("a score");
@@ -128,17 +134,29 @@ fn column_pair_trends_match_sdmetrics() {
 #[test]
 fn scores_are_deterministic() {
     let (train, holdout, schema) = adult_split();
+    let (train, holdout) = (prepare(&train, &schema), prepare(&holdout, &schema));
     let first = (
-        column_shapes(&train, &holdout, &schema).expect("shapes"),
-        column_pair_trends(&train, &holdout, &schema).expect("pairs"),
+        column_shapes(&train, &holdout).expect("shapes"),
+        column_pair_trends(&train, &holdout),
     );
     for _ in 0..3 {
         let again = (
-            column_shapes(&train, &holdout, &schema).expect("shapes"),
-            column_pair_trends(&train, &holdout, &schema).expect("pairs"),
+            column_shapes(&train, &holdout).expect("shapes"),
+            column_pair_trends(&train, &holdout),
         );
         assert_eq!(first.0.0.to_bits(), again.0.0.to_bits());
         assert_eq!(first.1.0.map(f64::to_bits), again.1.0.map(f64::to_bits));
         assert_eq!(first.1.1, again.1.1);
     }
+}
+
+/// The plan used for bootstrap resamples gives the same mean as scoring every pair.
+#[test]
+fn pair_plan_agrees_with_full_scoring() {
+    let (train, holdout, schema) = adult_split();
+    let (train, holdout) = (prepare(&train, &schema), prepare(&holdout, &schema));
+    let (full, _) = column_pair_trends(&train, &holdout);
+    let planned = synthgate_eval::pair_trends_with_plan(&train, &holdout);
+    let (full, planned) = (full.expect("score"), planned.expect("score"));
+    assert!((full - planned).abs() < 1e-12, "{full} vs {planned}");
 }
