@@ -1,10 +1,13 @@
 //! The in-memory table: Arrow record batches sharing one schema.
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
 use crate::schema::StorageType;
+use crate::text::parse_float;
 
 /// A table held as Arrow [`RecordBatch`]es that share one Arrow schema. Every column has one of
 /// the [`StorageType`]s; readers convert anything else on the way in.
@@ -82,6 +85,54 @@ impl Table {
     /// The chunks of column `index`, one per batch, in row order.
     pub fn column_chunks(&self, index: usize) -> impl Iterator<Item = &ArrayRef> + '_ {
         self.batches.iter().map(move |batch| batch.column(index))
+    }
+
+    /// Column `index` as numbers, `NaN` for missing: integers and floats as they are, dates as
+    /// days and timestamps as microseconds since 1970-01-01, booleans as 0 and 1, text that
+    /// reads as a number as that number (else `NaN`).
+    pub fn numbers(&self, index: usize) -> Vec<f64> {
+        let storage = self.storage_type(index);
+        let mut values = Vec::with_capacity(self.num_rows);
+        for chunk in self.column_chunks(index) {
+            let chunk = chunk.as_ref();
+            match storage {
+                StorageType::Int64 => values.extend(
+                    chunk
+                        .as_primitive::<Int64Type>()
+                        .iter()
+                        .map(|v| v.map_or(f64::NAN, |v| v as f64)),
+                ),
+                StorageType::Float64 => values.extend(
+                    chunk
+                        .as_primitive::<Float64Type>()
+                        .iter()
+                        .map(|v| v.unwrap_or(f64::NAN)),
+                ),
+                StorageType::Date => values.extend(
+                    chunk
+                        .as_primitive::<Date32Type>()
+                        .iter()
+                        .map(|v| v.map_or(f64::NAN, f64::from)),
+                ),
+                StorageType::Timestamp | StorageType::TimestampUtc => values.extend(
+                    chunk
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .iter()
+                        .map(|v| v.map_or(f64::NAN, |v| v as f64)),
+                ),
+                StorageType::Boolean => values.extend(
+                    chunk
+                        .as_boolean()
+                        .iter()
+                        .map(|v| v.map_or(f64::NAN, |v| f64::from(u8::from(v)))),
+                ),
+                StorageType::String => values.extend(chunk.as_string::<i32>().iter().map(|v| {
+                    v.and_then(|text| parse_float(text.trim()))
+                        .unwrap_or(f64::NAN)
+                })),
+            }
+        }
+        values
     }
 
     /// Number of missing values in column `index`.

@@ -89,7 +89,7 @@ impl Prepared {
                 })?;
             names.push(column.name.clone());
             columns.push(match kind {
-                MetricKind::Numerical => PairColumn::Continuous(values::numbers(table, index)),
+                MetricKind::Numerical => PairColumn::Continuous(table.numbers(index)),
                 _ => PairColumn::Discrete(values::categories(table, index)),
             });
         }

@@ -21,8 +21,6 @@ use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema as ArrowSchema, SchemaRef};
 use serde::{Deserialize, Serialize};
@@ -168,51 +166,6 @@ pub struct EncodedTable {
     pub data: Encoded,
     /// What was dropped or replaced, in words.
     pub warnings: Vec<String>,
-}
-
-fn numeric_values(table: &Table, index: usize) -> Vec<f64> {
-    let storage = table.storage_type(index);
-    let mut values = Vec::with_capacity(table.num_rows());
-    for chunk in table.column_chunks(index) {
-        let chunk = chunk.as_ref();
-        match storage {
-            StorageType::Int64 => values.extend(
-                chunk
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .map(|v| v.map_or(f64::NAN, |v| v as f64)),
-            ),
-            StorageType::Float64 => values.extend(
-                chunk
-                    .as_primitive::<Float64Type>()
-                    .iter()
-                    .map(|v| v.unwrap_or(f64::NAN)),
-            ),
-            StorageType::Date => values.extend(
-                chunk
-                    .as_primitive::<Date32Type>()
-                    .iter()
-                    .map(|v| v.map_or(f64::NAN, f64::from)),
-            ),
-            StorageType::Timestamp | StorageType::TimestampUtc => values.extend(
-                chunk
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .iter()
-                    .map(|v| v.map_or(f64::NAN, |v| v as f64)),
-            ),
-            StorageType::Boolean => values.extend(
-                chunk
-                    .as_boolean()
-                    .iter()
-                    .map(|v| v.map_or(f64::NAN, |v| f64::from(u8::from(v)))),
-            ),
-            StorageType::String => values.extend(chunk.as_string::<i32>().iter().map(|v| {
-                v.and_then(|text| parse_float(text.trim()))
-                    .unwrap_or(f64::NAN)
-            })),
-        }
-    }
-    values
 }
 
 fn text_values(table: &Table, index: usize) -> Vec<Option<String>> {
@@ -408,7 +361,7 @@ pub fn encode(
             | SemanticType::Datetime
                 if storage.is_numeric() || storage.is_temporal() =>
             {
-                encode_numeric(column, storage, numeric_values(table, index), protections)
+                encode_numeric(column, storage, table.numbers(index), protections)
             }
             SemanticType::FreeText => {
                 let values = text_values(table, index);
