@@ -4,7 +4,8 @@ Writes crates/synthgate-eval/tests/it/fixtures/sdmetrics_adult.json: SDMetrics 0
 Report (Column Shapes with per-column scores, Column Pair Trends) on fixed real tables from the
 Adult split (bench/adult_split.py must have written bench/out/ first):
 - train_vs_holdout: the train split as real, the holdout as synthetic;
-- holdout_vs_train_head: the holdout as real, the first 5,000 train rows as synthetic.
+- holdout_vs_train_head: the holdout as real, the first 5,000 train rows as synthetic;
+plus, per column, MissingValueSimilarity, CategoryCoverage and RangeCoverage.
 Usage (from bench/): ../bench/.venv-eval/bin/python fixtures_sdmetrics.py
 """
 
@@ -12,8 +13,9 @@ import json
 
 import sdmetrics
 from sdmetrics.reports.single_table import QualityReport
+from sdmetrics.single_column import CategoryCoverage, MissingValueSimilarity, RangeCoverage
 
-from score import load, metadata
+from score import NUMERIC, load, metadata
 
 
 def main():
@@ -33,6 +35,17 @@ def main():
             "column_shapes": float(properties["Column Shapes"]),
             "column_pair_trends": float(properties["Column Pair Trends"]),
             "columns": {row.Column: float(row.Score) for row in details.itertuples()},
+            "missing_value_similarity": {
+                c: float(MissingValueSimilarity.compute(real[c], synthetic[c])) for c in real.columns
+            },
+            "category_coverage": {
+                c: float(CategoryCoverage.compute(real[c], synthetic[c]))
+                for c in real.columns
+                if c not in NUMERIC
+            },
+            "range_coverage": {
+                c: float(RangeCoverage.compute(real[c], synthetic[c])) for c in NUMERIC
+            },
         }
     path = "../crates/synthgate-eval/tests/it/fixtures/sdmetrics_adult.json"
     with open(path, "w") as file:

@@ -8,13 +8,15 @@
 //! - [`Prepared`] holds a table's columns as the metrics need them (numbers or category keys,
 //!   by the schema's semantic types), so a bootstrap resamples row indices, not tables.
 //! - [`column_shapes`] and [`column_pair_trends`] are SDMetrics 0.32's Quality Report
-//!   properties ([`shapes`], [`pairs`]); [`exact_copy_rate`] counts synthetic rows identical to a
-//!   training row.
+//!   properties ([`shapes`], [`pairs`]); [`missing_rates`], [`category_coverage`] and
+//!   [`range_coverage`] average SDMetrics' single-column metrics of those names ([`coverage`]);
+//!   [`exact_copy_rate`] counts synthetic rows identical to a training row.
 //! - [`evaluate`] runs them all on (train, holdout, synthetic) and returns [`Metric`]s, each with
 //!   a bootstrap confidence interval and the holdout's own score as the honest reference.
 
 #![warn(missing_docs)]
 
+pub mod coverage;
 pub mod pairs;
 pub mod shapes;
 mod values;
@@ -192,6 +194,71 @@ pub fn column_pair_trends(real: &Prepared, synthetic: &Prepared) -> (Option<f64>
     (mean, scores)
 }
 
+/// A per-column metric over the scored columns: the mean of the computable scores and every
+/// column's score. `score` returns `None` for columns it does not apply to.
+fn per_column<F>(
+    real: &Prepared,
+    synthetic: &Prepared,
+    metric: &'static str,
+    score: F,
+) -> (Option<f64>, Vec<ColumnScore>)
+where
+    F: Fn(&PairColumn, &PairColumn) -> Option<Option<f64>>,
+{
+    let mut scores = Vec::new();
+    for ((name, r), s) in real.names.iter().zip(&real.columns).zip(&synthetic.columns) {
+        if let Some(value) = score(r, s) {
+            scores.push(ColumnScore {
+                column: name.clone(),
+                metric,
+                score: value,
+            });
+        }
+    }
+    let present: Vec<f64> = scores.iter().filter_map(|s| s.score).collect();
+    let mean = (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64);
+    (mean, scores)
+}
+
+fn missing(column: &PairColumn) -> (usize, usize) {
+    match column {
+        PairColumn::Continuous(values) => {
+            (values.iter().filter(|v| v.is_nan()).count(), values.len())
+        }
+        PairColumn::Discrete(values) => {
+            (values.iter().filter(|v| v.is_none()).count(), values.len())
+        }
+    }
+}
+
+/// SDMetrics' MissingValueSimilarity per column, and its mean.
+pub fn missing_rates(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<ColumnScore>) {
+    per_column(real, synthetic, "MissingValueSimilarity", |r, s| {
+        let ((rm, rn), (sm, sn)) = (missing(r), missing(s));
+        Some(coverage::missing_value_similarity(rm, rn, sm, sn))
+    })
+}
+
+/// SDMetrics' CategoryCoverage per categorical column, and its mean.
+pub fn category_coverage(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<ColumnScore>) {
+    per_column(real, synthetic, "CategoryCoverage", |r, s| match (r, s) {
+        (PairColumn::Discrete(r), PairColumn::Discrete(s)) => {
+            Some(coverage::category_coverage(r, s))
+        }
+        _ => None,
+    })
+}
+
+/// SDMetrics' RangeCoverage per numerical or datetime column, and its mean.
+pub fn range_coverage(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<ColumnScore>) {
+    per_column(real, synthetic, "RangeCoverage", |r, s| match (r, s) {
+        (PairColumn::Continuous(r), PairColumn::Continuous(s)) => {
+            Some(coverage::range_coverage(r, s))
+        }
+        _ => None,
+    })
+}
+
 /// Column Pair Trends through a [`pairs::PairPlan`] of `real`, as the bootstrap computes it.
 pub fn pair_trends_with_plan(real: &Prepared, synthetic: &Prepared) -> Option<f64> {
     pairs::PairPlan::new(&real.columns).mean(&synthetic.columns)
@@ -362,6 +429,53 @@ pub fn evaluate(
                          Cramer's V > 0.3); synthetic vs train. Reference: the holdout in the \
                          synthetic set's place, at its own size.",
             details: serde_json::to_value(&pair_scores).unwrap_or_default(),
+        });
+    }
+
+    type PerColumn = fn(&Prepared, &Prepared) -> (Option<f64>, Vec<ColumnScore>);
+    let per_column_metrics: [(&'static str, &'static str, PerColumn); 3] = [
+        (
+            "fidelity.missing_rates",
+            "Mean over columns of SDMetrics 0.32 MissingValueSimilarity: 1 - |missing share \
+             real - missing share synthetic|; synthetic vs train. Reference: the holdout.",
+            missing_rates,
+        ),
+        (
+            "fidelity.category_coverage",
+            "Mean over categorical columns of SDMetrics 0.32 CategoryCoverage: the share of the \
+             training data's categories that appear in the synthetic data. Reference: the \
+             holdout, at its own size.",
+            category_coverage,
+        ),
+        (
+            "fidelity.range_coverage",
+            "Mean over numerical and datetime columns of SDMetrics 0.32 RangeCoverage: how much \
+             of the training range [min, max] the synthetic values span. Reference: the \
+             holdout, at its own size.",
+            range_coverage,
+        ),
+    ];
+    for (id, definition, metric) in per_column_metrics {
+        let (Some(value), details) = metric(train, synthetic) else {
+            continue;
+        };
+        let boot: Vec<f64> = resamples(synthetic.rows, config, &format!("evaluate/{id}"))
+            .par_iter()
+            .map(|indices| {
+                metric(train, &synthetic.resample(indices))
+                    .0
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        let (ci_low, ci_high) = bootstrap_interval(value, boot);
+        metrics.push(Metric {
+            id,
+            value,
+            ci_low: ci_low.map(|v| v.min(1.0)),
+            ci_high: ci_high.map(|v| v.min(1.0)),
+            holdout_reference: metric(train, holdout).0,
+            definition,
+            details: serde_json::to_value(&details).unwrap_or_default(),
         });
     }
 

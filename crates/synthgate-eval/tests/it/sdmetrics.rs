@@ -160,3 +160,50 @@ fn pair_plan_agrees_with_full_scoring() {
     let (full, planned) = (full.expect("score"), planned.expect("score"));
     assert!((full - planned).abs() < 1e-12, "{full} vs {planned}");
 }
+
+/// Missing rates, category coverage and range coverage agree with SDMetrics' single-column
+/// metrics (MissingValueSimilarity, CategoryCoverage, RangeCoverage) column by column.
+#[test]
+fn coverage_metrics_match_sdmetrics() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    let (train, holdout, schema) = adult_split();
+    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
+    for (case, real, synthetic) in [
+        ("train_vs_holdout", &train, &holdout),
+        ("holdout_vs_train_head", &holdout, &head),
+    ] {
+        let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
+        let expected = &fixture["cases"][case];
+        for (key, (_, columns)) in [
+            (
+                "missing_value_similarity",
+                synthgate_eval::missing_rates(&real, &synthetic),
+            ),
+            (
+                "category_coverage",
+                synthgate_eval::category_coverage(&real, &synthetic),
+            ),
+            (
+                "range_coverage",
+                synthgate_eval::range_coverage(&real, &synthetic),
+            ),
+        ] {
+            let reference = expected[key].as_object().expect("reference columns");
+            assert_eq!(
+                columns.len(),
+                reference.len(),
+                "{case} {key}: the same columns are scored"
+            );
+            for column in &columns {
+                let want = reference[&column.column].as_f64().expect("reference score");
+                let got = column.score.expect("computed");
+                assert!(
+                    (got - want).abs() < 1e-12,
+                    "{case} {key} {}: {got} vs SDMetrics {want}",
+                    column.column
+                );
+            }
+        }
+    }
+}
