@@ -54,5 +54,48 @@ def main():
     print(f"wrote {path}")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--dcr" not in __import__("sys").argv:
     main()
+
+
+def dcr_cases():
+    """SDMetrics' DCROverfittingProtection breakdown on fixed real tables (no subsampling)."""
+    from sdmetrics.single_table import DCROverfittingProtection
+
+    import numpy
+
+    # The holdout in file order, as the Rust test builds it (adult_split.py writes it in
+    # permutation order).
+    data = load("../../shared/datasets/adult/data.csv")
+    order = numpy.random.default_rng(0).permutation(32561)
+    train = data.iloc[order[:26049]]
+    holdout = data.iloc[numpy.sort(order[26049:])]
+    meta = metadata(train)
+    cases = {
+        # "synthetic" = real rows the train sample never saw: about half closer to train.
+        "holdout_head": (train.iloc[:2000], holdout.iloc[:1000], holdout.iloc[1000:3000]),
+        # "synthetic" = copies of training rows: all closer to train.
+        "train_copies": (train.iloc[:2000], train.iloc[:1000], holdout.iloc[1000:3000]),
+    }
+    out = {}
+    for name, (training, synthetic, validation) in cases.items():
+        result = DCROverfittingProtection.compute_breakdown(
+            real_training_data=training.reset_index(drop=True),
+            synthetic_data=synthetic.reset_index(drop=True),
+            real_validation_data=validation.reset_index(drop=True),
+            metadata=meta,
+            table_name=None,
+        )
+        out[name] = result["synthetic_data_percentages"]["closer_to_training"]
+    return out
+
+
+if __name__ == "__main__" and "--dcr" in __import__("sys").argv:
+    path = "../crates/synthgate-eval/tests/it/fixtures/sdmetrics_adult.json"
+    with open(path) as file:
+        data = json.load(file)
+    data["dcr_closer_to_training"] = dcr_cases()
+    with open(path, "w") as file:
+        json.dump(data, file, indent=1)
+        file.write("\n")
+    print(data["dcr_closer_to_training"])

@@ -71,8 +71,9 @@ Every metric has a stable id, a 95% bootstrap confidence interval over the synth
 the score the holdout itself gets in the synthetic table's place (the honest reference). This \
 harness version has: fidelity.column_shapes and fidelity.column_pair_trends (exactly as \
 SDMetrics 0.32's Quality Report), fidelity.missing_rates, fidelity.category_coverage and \
-fidelity.range_coverage (SDMetrics' single-column metrics, averaged) and \
-privacy.exact_copy_rate. The three files are read with one \
+fidelity.range_coverage (SDMetrics' single-column metrics, averaged), \
+privacy.dcr_closer_to_training (SDMetrics' DCROverfittingProtection breakdown, exact search) \
+and privacy.exact_copy_rate. The three files are read with one \
 schema (from --schema, else inferred from the training table), so columns may come in any \
 order and numbers as 517 or 517.0.
 

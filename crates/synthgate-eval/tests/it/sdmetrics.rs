@@ -207,3 +207,32 @@ fn coverage_metrics_match_sdmetrics() {
         }
     }
 }
+
+/// `closer_to_training` agrees with SDMetrics' DCROverfittingProtection on fixed real tables
+/// (reference numbers in the fixture's `dcr_closer_to_training`, no subsampling).
+#[test]
+fn dcr_closer_to_training_matches_sdmetrics() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    let (train, holdout, schema) = adult_split();
+    let rows = |from: u32, to: u32| (from..to).collect::<Vec<u32>>();
+    let training = prepare(&take(&train, &rows(0, 2000)), &schema);
+    let validation = prepare(&take(&holdout, &rows(1000, 3000)), &schema);
+    for (case, synthetic) in [
+        ("holdout_head", take(&holdout, &rows(0, 1000))),
+        ("train_copies", take(&train, &rows(0, 1000))),
+    ] {
+        let want = fixture["dcr_closer_to_training"][case]
+            .as_f64()
+            .expect("reference");
+        let (got, _) = synthgate_eval::dcr::closer_to_training(
+            &training,
+            &validation,
+            &prepare(&synthetic, &schema),
+        );
+        assert!(
+            (got - want).abs() <= 0.005,
+            "{case}: {got} vs SDMetrics {want}"
+        );
+    }
+}
