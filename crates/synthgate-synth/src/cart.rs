@@ -823,9 +823,14 @@ impl Synthesizer for Cart {
                             root_variance: if variance > 0.0 { variance } else { 1.0 },
                         }
                     }
-                    EncodedColumn::Generated => unreachable_target(),
+                    // `order` holds only columns with a binning, which generated ones lack.
+                    EncodedColumn::Generated => {
+                        return Err(Error::internal(
+                            "cart was asked to model a generated column",
+                        ));
+                    }
                 };
-                Builder {
+                Ok(Builder {
                     settings: *self,
                     bins: &bins,
                     bin_counts: &bin_counts,
@@ -836,9 +841,9 @@ impl Synthesizer for Cart {
                     nodes: Vec::new(),
                     root_impurity: 0.0,
                 }
-                .grow()
+                .grow())
             })
-            .collect();
+            .collect::<Result<Vec<Tree>>>()?;
         Ok(Box::new(CartModel {
             settings: *self,
             order,
@@ -850,14 +855,6 @@ impl Synthesizer for Cart {
 
     fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
         crate::load_parameters::<CartModel>(parameters)
-    }
-}
-
-/// Modelled columns always have values; `order` excludes generated ones.
-fn unreachable_target() -> Target<'static> {
-    Target::Numeric {
-        values: &[],
-        root_variance: 1.0,
     }
 }
 

@@ -66,21 +66,29 @@ fn adult_split() -> (Table, Table, Schema) {
     )
 }
 
+/// The SDMetrics reference numbers and the two fixed cases they were computed on:
+/// (name, real, synthetic).
+fn fixture_cases() -> (serde_json::Value, Schema, Vec<(&'static str, Table, Table)>) {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    let (train, holdout, schema) = adult_split();
+    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
+    let cases = vec![
+        ("train_vs_holdout", train, holdout.clone()),
+        ("holdout_vs_train_head", holdout, head),
+    ];
+    (fixture, schema, cases)
+}
+
 fn prepare(table: &Table, schema: &Schema) -> Prepared {
     Prepared::new(table, schema, "test").expect("prepared")
 }
 
 #[test]
 fn column_shapes_match_sdmetrics() {
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
+    let (fixture, schema, cases) = fixture_cases();
     assert_eq!(fixture["sdmetrics_version"], "0.32.0");
-    let (train, holdout, schema) = adult_split();
-    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
-    for (case, real, synthetic) in [
-        ("train_vs_holdout", &train, &holdout),
-        ("holdout_vs_train_head", &holdout, &head),
-    ] {
+    for (case, real, synthetic) in &cases {
         let expected = &fixture["cases"][case];
         let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
         let (score, columns) = column_shapes(&real, &synthetic).expect("scores");
@@ -107,14 +115,8 @@ fn column_shapes_match_sdmetrics() {
 
 #[test]
 fn column_pair_trends_match_sdmetrics() {
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
-    let (train, holdout, schema) = adult_split();
-    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
-    for (case, real, synthetic) in [
-        ("train_vs_holdout", &train, &holdout),
-        ("holdout_vs_train_head", &holdout, &head),
-    ] {
+    let (fixture, schema, cases) = fixture_cases();
+    for (case, real, synthetic) in &cases {
         let want = fixture["cases"][case]["column_pair_trends"]
             .as_f64()
             .expect("reference");
@@ -165,14 +167,8 @@ fn pair_plan_agrees_with_full_scoring() {
 /// metrics (MissingValueSimilarity, CategoryCoverage, RangeCoverage) column by column.
 #[test]
 fn coverage_metrics_match_sdmetrics() {
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
-    let (train, holdout, schema) = adult_split();
-    let head = take(&train, &(0..5000).collect::<Vec<u32>>());
-    for (case, real, synthetic) in [
-        ("train_vs_holdout", &train, &holdout),
-        ("holdout_vs_train_head", &holdout, &head),
-    ] {
+    let (fixture, schema, cases) = fixture_cases();
+    for (case, real, synthetic) in &cases {
         let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
         let expected = &fixture["cases"][case];
         for (key, (_, columns)) in [
