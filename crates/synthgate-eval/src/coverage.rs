@@ -8,7 +8,7 @@
 //! - `RangeCoverage = max(0, 1 − (max(0, (min_s − min_r) / (max_r − min_r)) + max(0, (max_r −
 //!   max_s) / (max_r − min_r))))`, undefined when `min_r = max_r` (`range_coverage.py`).
 
-use std::collections::HashSet;
+use crate::values::{code_counts, code_span};
 
 /// `1 − |real missing share − synthetic missing share|`; `None` for an empty side.
 pub fn missing_value_similarity(
@@ -25,19 +25,19 @@ pub fn missing_value_similarity(
     Some(1.0 - (real - synthetic).abs())
 }
 
-/// The share of the real column's present categories that the synthetic column has; `None`
-/// when the real column has none.
-pub fn category_coverage(real: &[Option<String>], synthetic: &[Option<String>]) -> Option<f64> {
-    let real: HashSet<&String> = real.iter().flatten().collect();
-    if real.is_empty() {
+/// The share of the real column's present categories that the synthetic column has, on
+/// category codes; `None` when the real column has none.
+pub fn category_coverage(real: &[u32], synthetic: &[u32]) -> Option<f64> {
+    let span = code_span(&[real, synthetic]);
+    let (real, synthetic) = (code_counts(real, span), code_counts(synthetic, span));
+    let present = real[..span].iter().filter(|&&c| c > 0).count();
+    if present == 0 {
         return None;
     }
-    let covered: HashSet<&String> = synthetic
-        .iter()
-        .flatten()
-        .filter(|value| real.contains(value))
-        .collect();
-    Some(covered.len() as f64 / real.len() as f64)
+    let covered = (0..span)
+        .filter(|&c| real[c] > 0 && synthetic[c] > 0)
+        .count();
+    Some(covered as f64 / present as f64)
 }
 
 fn min_max(values: &[f64]) -> Option<(f64, f64)> {
@@ -71,9 +71,9 @@ mod tests {
     #[test]
     fn definitions_on_hand_computed_cases() {
         assert_eq!(missing_value_similarity(1, 4, 0, 2), Some(0.75));
-        let key = |v: &str| Some(v.to_string());
+        // Codes a=0, b=1, c=2: real a, b, missing; synthetic a, c.
         assert_eq!(
-            category_coverage(&[key("a"), key("b"), None], &[key("a"), key("c")]),
+            category_coverage(&[0, 1, crate::values::MISSING], &[0, 2]),
             Some(0.5)
         );
         // Real 0..10, synthetic 2..9: 1 − (0.2 + 0.1).

@@ -10,77 +10,59 @@
 //! and a row's DCR is its smallest distance to any reference row. The search is exact (every
 //! reference row is compared), since an approximate search would understate the risk.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::Prepared;
-use crate::pairs::PairColumn;
-
-const MISSING: u32 = u32::MAX;
+use crate::values::Column;
 
 /// One column of both tables in the form the distance needs.
-enum Encoded {
+enum Encoded<'a> {
     Numeric {
-        dataset: Vec<f64>,
-        reference: Vec<f64>,
+        dataset: &'a [f64],
+        reference: &'a [f64],
         range: f64,
     },
     Codes {
-        dataset: Vec<u32>,
-        reference: Vec<u32>,
+        dataset: &'a [u32],
+        reference: &'a [u32],
     },
 }
 
-fn encode(dataset: &Prepared, reference: &Prepared) -> Vec<Encoded> {
+/// `max − min` of the present values (`NaN` when there are none).
+pub(crate) fn value_range(values: &[f64]) -> f64 {
+    let (low, high) = values
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if low <= high { high - low } else { f64::NAN }
+}
+
+fn encode<'a>(dataset: &'a Prepared, reference: &'a Prepared) -> Vec<Encoded<'a>> {
     dataset
         .columns
         .iter()
         .zip(&reference.columns)
         .map(|(d, r)| match (d, r) {
-            (PairColumn::Continuous(d), PairColumn::Continuous(r)) => {
-                let present = r.iter().filter(|v| !v.is_nan());
-                let (low, high) = present
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                        (lo.min(v), hi.max(v))
-                    });
-                Encoded::Numeric {
-                    dataset: d.clone(),
-                    reference: r.clone(),
-                    range: if low <= high { high - low } else { f64::NAN },
-                }
-            }
-            (d, r) => {
-                let (d, r) = (discrete(d), discrete(r));
-                let mut codes: HashMap<&str, u32> = HashMap::new();
-                Encoded::Codes {
-                    dataset: d.iter().map(|value| code_of(&mut codes, value)).collect(),
-                    reference: r.iter().map(|value| code_of(&mut codes, value)).collect(),
-                }
-            }
+            (Column::Continuous(d), Column::Continuous(r)) => Encoded::Numeric {
+                dataset: d,
+                reference: r,
+                range: value_range(r),
+            },
+            (Column::Discrete(d), Column::Discrete(r)) => Encoded::Codes {
+                dataset: d,
+                reference: r,
+            },
+            _ => Encoded::Codes {
+                dataset: &[],
+                reference: &[],
+            },
         })
         .collect()
 }
 
-/// The code of a category, assigned in order of first appearance ([`MISSING`] for missing).
-fn code_of<'a>(codes: &mut HashMap<&'a str, u32>, value: &'a Option<String>) -> u32 {
-    match value {
-        None => MISSING,
-        Some(text) => {
-            let next = codes.len() as u32;
-            *codes.entry(text.as_str()).or_insert(next)
-        }
-    }
-}
-
-fn discrete(column: &PairColumn) -> &[Option<String>] {
-    match column {
-        PairColumn::Discrete(values) => values,
-        PairColumn::Continuous(_) => &[],
-    }
-}
-
-fn numeric_difference(a: f64, b: f64, range: f64) -> f64 {
+pub(crate) fn numeric_difference(a: f64, b: f64, range: f64) -> f64 {
     match (a.is_nan(), b.is_nan()) {
         (true, true) => 0.0,
         (true, false) | (false, true) => 1.0,

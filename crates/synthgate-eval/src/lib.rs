@@ -22,13 +22,15 @@ pub mod pairs;
 pub mod shapes;
 mod values;
 
+pub use values::{Column, MISSING, Prepared, prepare};
+
 use std::collections::HashSet;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use synthgate_core::{Error, Result, Schema, Seed, SemanticType, Table, unit_f64};
+use synthgate_core::{Error, Result, Seed, SemanticType, unit_f64};
 
-use crate::pairs::{PairColumn, PairScore};
+use crate::pairs::PairScore;
 
 /// The harness version: scores made by the same version are comparable.
 pub const HARNESS_VERSION: &str = "0.1";
@@ -60,76 +62,6 @@ pub fn metric_kind(semantic: SemanticType) -> MetricKind {
     }
 }
 
-/// A table's scored columns (schema order, identifiers and free text left out), ready for the
-/// metrics.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    names: Vec<String>,
-    columns: Vec<PairColumn>,
-    rows: usize,
-}
-
-impl Prepared {
-    /// The scored columns of `table` under `schema`. `which` names the table in errors.
-    pub fn new(table: &Table, schema: &Schema, which: &str) -> Result<Prepared> {
-        let mut names = Vec::new();
-        let mut columns = Vec::new();
-        for column in &schema.columns {
-            let kind = metric_kind(column.semantic);
-            if kind == MetricKind::Skipped {
-                continue;
-            }
-            let index = table
-                .column_names()
-                .iter()
-                .position(|n| *n == column.name)
-                .ok_or_else(|| {
-                    Error::input(format!(
-                        "the {which} table has no column '{}', which the schema lists.",
-                        column.name
-                    ))
-                    .hint("Evaluate tables with the same columns (in any order).")
-                })?;
-            names.push(column.name.clone());
-            columns.push(match kind {
-                MetricKind::Numerical => PairColumn::Continuous(table.numbers(index)),
-                _ => PairColumn::Discrete(values::categories(table, index)),
-            });
-        }
-        Ok(Prepared {
-            names,
-            columns,
-            rows: table.num_rows(),
-        })
-    }
-
-    /// The rows at `indices` (with repeats: a bootstrap resample).
-    pub fn resample(&self, indices: &[usize]) -> Prepared {
-        let columns = self
-            .columns
-            .iter()
-            .map(|column| match column {
-                PairColumn::Continuous(values) => {
-                    PairColumn::Continuous(indices.iter().map(|&i| values[i]).collect())
-                }
-                PairColumn::Discrete(values) => {
-                    PairColumn::Discrete(indices.iter().map(|&i| values[i].clone()).collect())
-                }
-            })
-            .collect();
-        Prepared {
-            names: self.names.clone(),
-            columns,
-            rows: indices.len(),
-        }
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-}
-
 /// One column's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColumnScore {
@@ -147,10 +79,10 @@ pub fn column_shapes(real: &Prepared, synthetic: &Prepared) -> Result<(f64, Vec<
     let mut scores = Vec::new();
     for ((name, r), s) in real.names.iter().zip(&real.columns).zip(&synthetic.columns) {
         let (metric, score) = match (r, s) {
-            (PairColumn::Continuous(r), PairColumn::Continuous(s)) => {
+            (Column::Continuous(r), Column::Continuous(s)) => {
                 ("KSComplement", shapes::ks_complement(r, s))
             }
-            (PairColumn::Discrete(r), PairColumn::Discrete(s)) => {
+            (Column::Discrete(r), Column::Discrete(s)) => {
                 ("TVComplement", shapes::tv_complement(r, s))
             }
             _ => {
@@ -204,7 +136,7 @@ fn per_column<F>(
     score: F,
 ) -> (Option<f64>, Vec<ColumnScore>)
 where
-    F: Fn(&PairColumn, &PairColumn) -> Option<Option<f64>>,
+    F: Fn(&Column, &Column) -> Option<Option<f64>>,
 {
     let mut scores = Vec::new();
     for ((name, r), s) in real.names.iter().zip(&real.columns).zip(&synthetic.columns) {
@@ -221,14 +153,10 @@ where
     (mean, scores)
 }
 
-fn missing(column: &PairColumn) -> (usize, usize) {
+fn missing(column: &Column) -> (usize, usize) {
     match column {
-        PairColumn::Continuous(values) => {
-            (values.iter().filter(|v| v.is_nan()).count(), values.len())
-        }
-        PairColumn::Discrete(values) => {
-            (values.iter().filter(|v| v.is_none()).count(), values.len())
-        }
+        Column::Continuous(values) => (values.iter().filter(|v| v.is_nan()).count(), values.len()),
+        Column::Discrete(codes) => (codes.iter().filter(|&&c| c == MISSING).count(), codes.len()),
     }
 }
 
@@ -243,9 +171,7 @@ pub fn missing_rates(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec
 /// SDMetrics' CategoryCoverage per categorical column, and its mean.
 pub fn category_coverage(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<ColumnScore>) {
     per_column(real, synthetic, "CategoryCoverage", |r, s| match (r, s) {
-        (PairColumn::Discrete(r), PairColumn::Discrete(s)) => {
-            Some(coverage::category_coverage(r, s))
-        }
+        (Column::Discrete(r), Column::Discrete(s)) => Some(coverage::category_coverage(r, s)),
         _ => None,
     })
 }
@@ -253,9 +179,7 @@ pub fn category_coverage(real: &Prepared, synthetic: &Prepared) -> (Option<f64>,
 /// SDMetrics' RangeCoverage per numerical or datetime column, and its mean.
 pub fn range_coverage(real: &Prepared, synthetic: &Prepared) -> (Option<f64>, Vec<ColumnScore>) {
     per_column(real, synthetic, "RangeCoverage", |r, s| match (r, s) {
-        (PairColumn::Continuous(r), PairColumn::Continuous(s)) => {
-            Some(coverage::range_coverage(r, s))
-        }
+        (Column::Continuous(r), Column::Continuous(s)) => Some(coverage::range_coverage(r, s)),
         _ => None,
     })
 }
@@ -265,27 +189,27 @@ pub fn pair_trends_with_plan(real: &Prepared, synthetic: &Prepared) -> Option<f6
     pairs::PairPlan::new(&real.columns).mean(&synthetic.columns)
 }
 
-fn row_keys(table: &Prepared) -> Vec<String> {
+/// Each row's values as bits (numbers by value with one `NaN`, categories by code), the key
+/// row identity compares.
+fn row_keys(table: &Prepared) -> Vec<Vec<u64>> {
     (0..table.rows)
         .map(|row| {
-            let mut key = String::new();
-            for column in &table.columns {
-                match column {
-                    PairColumn::Continuous(values) => {
+            table
+                .columns
+                .iter()
+                .map(|column| match column {
+                    Column::Continuous(values) => {
                         let value = values[row];
-                        if !value.is_nan() {
-                            key.push_str(&synthgate_core::text::format_float(value));
+                        if value.is_nan() {
+                            f64::NAN.to_bits()
+                        } else {
+                            // +0.0 and -0.0 are the same value.
+                            (value + 0.0).to_bits()
                         }
                     }
-                    PairColumn::Discrete(values) => {
-                        if let Some(value) = &values[row] {
-                            key.push_str(value);
-                        }
-                    }
-                }
-                key.push('\u{1f}');
-            }
-            key
+                    Column::Discrete(codes) => u64::from(codes[row]),
+                })
+                .collect()
         })
         .collect()
 }
@@ -293,7 +217,7 @@ fn row_keys(table: &Prepared) -> Vec<String> {
 /// For each row of `candidate`, whether it equals some row of `train` on every scored column
 /// (identifiers and free text are not compared; missing equals missing).
 pub fn copies_of_training_rows(train: &Prepared, candidate: &Prepared) -> Vec<bool> {
-    let keys: HashSet<String> = row_keys(train).into_iter().collect();
+    let keys: HashSet<Vec<u64>> = row_keys(train).into_iter().collect();
     row_keys(candidate)
         .into_iter()
         .map(|key| keys.contains(&key))

@@ -21,6 +21,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::values::Column;
+
 /// Correlations at or below this (in absolute value) in the real data do not count.
 pub const REAL_CORRELATION_THRESHOLD: f64 = 0.5;
 
@@ -29,15 +31,6 @@ pub const REAL_ASSOCIATION_THRESHOLD: f64 = 0.3;
 
 /// Bins a continuous column is cut into for a contingency table.
 pub const BINS: usize = 10;
-
-/// One column's values, as a pair metric needs them.
-#[derive(Debug, Clone)]
-pub enum PairColumn {
-    /// Numbers, `NaN` for missing.
-    Continuous(Vec<f64>),
-    /// Category keys, `None` for missing.
-    Discrete(Vec<Option<String>>),
-}
 
 /// One pair's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,26 +114,24 @@ pub fn bin_codes(values: &[f64]) -> Vec<u8> {
         .collect()
 }
 
-fn keys(column: &PairColumn) -> Vec<Option<String>> {
+/// A column as contingency keys: category codes, or bin codes for numbers.
+fn keys(column: &Column) -> Vec<u32> {
     match column {
-        PairColumn::Discrete(values) => values.clone(),
-        PairColumn::Continuous(values) => bin_codes(values)
-            .into_iter()
-            .map(|code| Some(code.to_string()))
-            .collect(),
+        Column::Discrete(codes) => codes.clone(),
+        Column::Continuous(values) => bin_codes(values).into_iter().map(u32::from).collect(),
     }
 }
 
-/// Cramér's V of two columns of keys (missing a category), without Yates' correction; `None`
-/// when either column has fewer than two categories.
-pub fn cramers_v(first: &[Option<String>], second: &[Option<String>]) -> Option<f64> {
-    let mut rows: HashMap<&Option<String>, usize> = HashMap::new();
-    let mut columns: HashMap<&Option<String>, usize> = HashMap::new();
-    for value in first {
+/// Cramér's V of two columns of keys (missing a category of its own), without Yates'
+/// correction; `None` when either column has fewer than two categories.
+pub fn cramers_v(first: &[u32], second: &[u32]) -> Option<f64> {
+    let mut rows: HashMap<u32, usize> = HashMap::new();
+    let mut columns: HashMap<u32, usize> = HashMap::new();
+    for &value in first {
         let next = rows.len();
         rows.entry(value).or_insert(next);
     }
-    for value in second {
+    for &value in second {
         let next = columns.len();
         columns.entry(value).or_insert(next);
     }
@@ -172,43 +163,69 @@ pub fn cramers_v(first: &[Option<String>], second: &[Option<String>]) -> Option<
     Some((chi2 / total / (r.min(c) - 1) as f64).sqrt())
 }
 
-/// A row's pair of category keys, owned.
-type OwnedKeyPair = (Option<String>, Option<String>);
+/// The shares of each key pair, sorted by pair (packed as `first << 32 | second`).
+fn pair_shares(first: &[u32], second: &[u32]) -> Vec<(u64, f64)> {
+    let mut packed: Vec<u64> = first
+        .iter()
+        .zip(second)
+        .map(|(&a, &b)| (u64::from(a) << 32) | u64::from(b))
+        .collect();
+    packed.sort_unstable();
+    let n = packed.len() as f64;
+    let mut shares: Vec<(u64, f64)> = Vec::new();
+    let mut start = 0;
+    while start < packed.len() {
+        let end = start + packed[start..].partition_point(|&k| k == packed[start]);
+        shares.push((packed[start], (end - start) as f64 / n));
+        start = end;
+    }
+    shares
+}
 
-/// A row's pair of category keys.
-type KeyPair<'a> = (&'a Option<String>, &'a Option<String>);
+/// `½ Σ |p_real − p_synthetic|` over the union of two sorted share lists, summed in key order.
+fn total_variation(real: &[(u64, f64)], synthetic: &[(u64, f64)]) -> f64 {
+    let (mut i, mut j, mut distance) = (0, 0, 0.0);
+    while i < real.len() || j < synthetic.len() {
+        let term = match (real.get(i), synthetic.get(j)) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                i += 1;
+                j += 1;
+                (a.1 - b.1).abs()
+            }
+            (Some(a), Some(b)) if a.0 < b.0 => {
+                i += 1;
+                a.1
+            }
+            (Some(a), None) => {
+                i += 1;
+                a.1
+            }
+            (_, Some(b)) => {
+                j += 1;
+                b.1
+            }
+            (None, None) => break,
+        };
+        distance += term;
+    }
+    distance / 2.0
+}
 
 /// `1 − ½ Σ |p_real − p_synthetic|` over the union of key pairs, proportions of all rows.
-pub fn contingency_similarity(
-    real: (&[Option<String>], &[Option<String>]),
-    synthetic: (&[Option<String>], &[Option<String>]),
-) -> Option<f64> {
-    let (n_real, n_synthetic) = (real.0.len(), synthetic.0.len());
-    if n_real == 0 || n_synthetic == 0 {
+pub fn contingency_similarity(real: (&[u32], &[u32]), synthetic: (&[u32], &[u32])) -> Option<f64> {
+    if real.0.is_empty() || synthetic.0.is_empty() {
         return None;
     }
-    let mut shares: HashMap<KeyPair<'_>, (f64, f64)> = HashMap::new();
-    for pair in real.0.iter().zip(real.1) {
-        shares.entry(pair).or_default().0 += 1.0 / n_real as f64;
-    }
-    for pair in synthetic.0.iter().zip(synthetic.1) {
-        shares.entry(pair).or_default().1 += 1.0 / n_synthetic as f64;
-    }
-    // Sum in key order: a hash map's order changes between runs, and so would the last bits.
-    let mut terms: Vec<(KeyPair<'_>, f64)> = shares
-        .into_iter()
-        .map(|(key, (a, b))| (key, (a - b).abs()))
-        .collect();
-    terms.sort_by(|x, y| x.0.cmp(&y.0));
-    let distance: f64 = terms.iter().map(|(_, term)| term).sum();
-    Some(1.0 - distance / 2.0)
+    let real = pair_shares(real.0, real.1);
+    let synthetic = pair_shares(synthetic.0, synthetic.1);
+    Some(1.0 - total_variation(&real, &synthetic))
 }
 
 /// Score one pair as the report does.
 pub fn score_pair(
     names: (&str, &str),
-    real: (&PairColumn, &PairColumn),
-    synthetic: (&PairColumn, &PairColumn),
+    real: (&Column, &Column),
+    synthetic: (&Column, &Column),
 ) -> PairScore {
     let mut result = PairScore {
         first: names.0.to_string(),
@@ -219,8 +236,8 @@ pub fn score_pair(
         counted: false,
     };
     if let (
-        (PairColumn::Continuous(rx), PairColumn::Continuous(ry)),
-        (PairColumn::Continuous(sx), PairColumn::Continuous(sy)),
+        (Column::Continuous(rx), Column::Continuous(ry)),
+        (Column::Continuous(sx), Column::Continuous(sy)),
     ) = (real, synthetic)
     {
         result.metric = "CorrelationSimilarity";
@@ -277,14 +294,16 @@ mod tests {
         let r = pearson(&[1.0, 2.0, 3.0, f64::NAN], &[2.0, 4.0, 7.0, 1.0]).expect("r");
         // scipy.stats.pearsonr([1, 2, 3], [2, 4, 7]).statistic = 0.9933992677987828
         assert!((r - 0.993_399_267_798_782_8).abs() < 1e-12, "{r}");
-        let key = |v: &str| Some(v.to_string());
         // A perfect association has V = 1; independence has V = 0.
-        let a = [key("x"), key("x"), key("y"), key("y")];
-        let b = [key("p"), key("p"), key("q"), key("q")];
+        let a = [0, 0, 1, 1];
+        let b = [5, 5, 7, 7];
         assert!((cramers_v(&a, &b).expect("v") - 1.0).abs() < 1e-12);
-        let c = [key("p"), key("q"), key("p"), key("q")];
+        let c = [5, 7, 5, 7];
         assert!(cramers_v(&a, &c).expect("v").abs() < 1e-12);
-        assert_eq!(cramers_v(&a, &vec![key("p"); 4]), None);
+        assert_eq!(cramers_v(&a, &[5; 4]), None);
+        // Half the rows agree: ½ (|½ − ¼| + |0 − ¼| + |½ − ¼| + |0 − ¼|) = ½.
+        let score = contingency_similarity((&a, &b), (&a, &c)).expect("score");
+        assert!((score - 0.5).abs() < 1e-12);
     }
 }
 
@@ -306,18 +325,18 @@ enum PlannedPair {
         first: usize,
         second: usize,
         /// Real shares of each key pair, sorted by key.
-        real: Vec<(OwnedKeyPair, f64)>,
+        real: Vec<(u64, f64)>,
     },
 }
 
 impl PairPlan {
     /// The counted pairs among `columns` (real) and their real-side numbers.
-    pub fn new(real: &[PairColumn]) -> PairPlan {
+    pub fn new(real: &[Column]) -> PairPlan {
         let mut pairs = Vec::new();
         for first in 0..real.len() {
             for second in first + 1..real.len() {
                 match (&real[first], &real[second]) {
-                    (PairColumn::Continuous(x), PairColumn::Continuous(y)) => {
+                    (Column::Continuous(x), Column::Continuous(y)) => {
                         if distinct_present(x) == 1 || distinct_present(y) == 1 {
                             continue;
                         }
@@ -336,14 +355,7 @@ impl PairPlan {
                         if !cramers_v(&ka, &kb).is_some_and(|v| v > REAL_ASSOCIATION_THRESHOLD) {
                             continue;
                         }
-                        let n = ka.len() as f64;
-                        let mut counts: HashMap<(Option<String>, Option<String>), f64> =
-                            HashMap::new();
-                        for pair in ka.into_iter().zip(kb) {
-                            *counts.entry(pair).or_default() += 1.0 / n;
-                        }
-                        let mut real: Vec<_> = counts.into_iter().collect();
-                        real.sort_by(|x, y| x.0.cmp(&y.0));
+                        let real = pair_shares(&ka, &kb);
                         pairs.push(PlannedPair::Contingency {
                             first,
                             second,
@@ -358,7 +370,7 @@ impl PairPlan {
 
     /// The Column Pair Trends mean of `synthetic` under this plan (`None` when no pair counts
     /// or none could be scored). Equal to [`score_pair`]'s counted scores averaged.
-    pub fn mean(&self, synthetic: &[PairColumn]) -> Option<f64> {
+    pub fn mean(&self, synthetic: &[Column]) -> Option<f64> {
         let mut total = 0.0;
         let mut count = 0usize;
         for pair in &self.pairs {
@@ -368,7 +380,7 @@ impl PairPlan {
                     second,
                     r_real,
                 } => {
-                    let (PairColumn::Continuous(x), PairColumn::Continuous(y)) =
+                    let (Column::Continuous(x), Column::Continuous(y)) =
                         (&synthetic[*first], &synthetic[*second])
                     else {
                         continue;
@@ -384,21 +396,9 @@ impl PairPlan {
                     real,
                 } => {
                     let (ka, kb) = (keys(&synthetic[*first]), keys(&synthetic[*second]));
-                    let n = ka.len() as f64;
-                    let mut shares: HashMap<KeyPair<'_>, f64> = HashMap::new();
-                    for pair in ka.iter().zip(&kb) {
-                        *shares.entry(pair).or_default() += 1.0 / n;
-                    }
-                    let mut terms: Vec<(KeyPair<'_>, f64)> = real
-                        .iter()
-                        .map(|((a, b), p)| {
-                            ((a, b), (p - shares.remove(&(a, b)).unwrap_or(0.0)).abs())
-                        })
-                        .collect();
-                    terms.extend(shares);
-                    terms.sort_by(|x, y| x.0.cmp(&y.0));
-                    let distance: f64 = terms.iter().map(|(_, term)| term).sum();
-                    (n > 0.0).then(|| 1.0 - distance / 2.0)
+                    let n = ka.len();
+                    let distance = total_variation(real, &pair_shares(&ka, &kb));
+                    (n > 0).then_some(1.0 - distance)
                 }
             };
             if let Some(score) = score {

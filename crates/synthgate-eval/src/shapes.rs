@@ -10,7 +10,7 @@
 //!   value found only in the synthetic column is added to the real counts with weight 1e-6
 //!   before normalising (`sdmetrics/utils.py: get_frequencies`).
 
-use std::collections::HashMap;
+use crate::values::{code_counts, code_span};
 
 /// `1 − D` of the two-sample Kolmogorov–Smirnov test on the present (non-NaN) values; `None`
 /// when either side has none.
@@ -45,48 +45,38 @@ pub fn ks_complement(real: &[f64], synthetic: &[f64]) -> Option<f64> {
     Some(1.0 - statistic)
 }
 
-/// `1 − ½ Σ |f_synthetic − f_real|` with SDMetrics' regularisation; `None` when either side
-/// has no present value.
-pub fn tv_complement(real: &[Option<String>], synthetic: &[Option<String>]) -> Option<f64> {
-    let mut real_counts: Vec<(&str, f64)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut real_present = 0usize;
-    for value in real.iter().flatten() {
-        real_present += 1;
-        let slot = *index.entry(value.as_str()).or_insert_with(|| {
-            real_counts.push((value.as_str(), 0.0));
-            real_counts.len() - 1
-        });
-        real_counts[slot].1 += 1.0;
-    }
-    let mut synthetic_counts: HashMap<&str, f64> = HashMap::new();
-    let mut synthetic_present = 0usize;
-    for value in synthetic.iter().flatten() {
-        synthetic_present += 1;
-        *synthetic_counts.entry(value.as_str()).or_default() += 1.0;
-    }
+/// `1 − ½ Σ |f_synthetic − f_real|` with SDMetrics' regularisation, on category codes
+/// ([`MISSING`] ignored); `None` when either side has no present value.
+pub fn tv_complement(real: &[u32], synthetic: &[u32]) -> Option<f64> {
+    let span = code_span(&[real, synthetic]);
+    let real_counts = code_counts(real, span);
+    let synthetic_counts = code_counts(synthetic, span);
+    let real_present: usize = real_counts[..span].iter().sum();
+    let synthetic_present: usize = synthetic_counts[..span].iter().sum();
     if real_present == 0 || synthetic_present == 0 {
         return None;
     }
-    let mut regularised = 0.0;
-    // Synthetic-only values in sorted order, so the sum's order (and last bits) never change.
-    let mut synthetic_only: Vec<&str> = synthetic_counts
-        .keys()
-        .copied()
-        .filter(|value| !index.contains_key(value))
+    // A category only the synthetic side has counts 1e-6 on the real side.
+    let regularised: Vec<f64> = (0..span)
+        .map(|code| match (real_counts[code], synthetic_counts[code]) {
+            (0, 0) => 0.0,
+            (0, _) => 1e-6,
+            (count, _) => count as f64,
+        })
         .collect();
-    synthetic_only.sort_unstable();
-    for value in synthetic_only {
-        regularised += 1e-6;
-        real_counts.push((value, 1e-6));
-    }
-    let real_total = real_present as f64 + regularised;
+    let real_total = real_present as f64
+        + regularised
+            .iter()
+            .zip(&real_counts)
+            .filter(|(_, count)| **count == 0)
+            .map(|(r, _)| r)
+            .sum::<f64>();
     let synthetic_total = synthetic_present as f64;
-    let distance: f64 = real_counts
-        .iter()
-        .map(|(value, count)| {
-            let observed = synthetic_counts.get(value).copied().unwrap_or(0.0) / synthetic_total;
-            (observed - count / real_total).abs()
+    let distance: f64 = (0..span)
+        .filter(|&code| regularised[code] > 0.0)
+        .map(|code| {
+            let observed = synthetic_counts[code] as f64 / synthetic_total;
+            (observed - regularised[code] / real_total).abs()
         })
         .sum();
     Some(1.0 - 0.5 * distance)
@@ -95,6 +85,7 @@ pub fn tv_complement(real: &[Option<String>], synthetic: &[Option<String>]) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::MISSING;
 
     #[test]
     fn ks_matches_scipy_on_small_samples() {
@@ -110,10 +101,9 @@ mod tests {
 
     #[test]
     fn tv_follows_sdmetrics_regularisation() {
-        let key = |v: &str| Some(v.to_string());
-        // Real a,a,b; synthetic a,c: real counts a=2, b=1, c=1e-6.
-        let real = [key("a"), key("a"), key("b"), None];
-        let synthetic = [key("a"), key("c")];
+        // Codes a=0, b=1, c=2. Real a,a,b; synthetic a,c: real counts a=2, b=1, c=1e-6.
+        let real = [0, 0, 1, MISSING];
+        let synthetic = [0, 2];
         let total: f64 = 3.0 + 1e-6;
         let expected = 1.0
             - 0.5
@@ -122,6 +112,6 @@ mod tests {
                     + (0.5 - 1e-6 / total).abs());
         let score = tv_complement(&real, &synthetic).expect("score");
         assert!((score - expected).abs() < 1e-15, "{score} vs {expected}");
-        assert_eq!(tv_complement(&[None], &[key("a")]), None);
+        assert_eq!(tv_complement(&[MISSING], &[0]), None);
     }
 }

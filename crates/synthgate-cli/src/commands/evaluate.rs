@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use synthgate_core::{Error, Location, Result, Schema, Seed};
-use synthgate_eval::{EvaluationConfig, InputInfo, Prepared, Report, evaluate};
+use synthgate_eval::{EvaluationConfig, InputInfo, Report, evaluate, prepare};
 use synthgate_io::{
     Dataset, ReadOptions, check_output_path, read_table, sha256_file, write_bytes_atomically,
 };
@@ -48,12 +48,15 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         seed: Seed(args.seed),
         resamples: usize::try_from(args.resamples).unwrap_or(50),
     };
-    let metrics = evaluate(
-        &Prepared::new(&train.table, &schema, "train")?,
-        &Prepared::new(&holdout.table, &schema, "holdout")?,
-        &Prepared::new(&synthetic.table, &schema, "synthetic")?,
-        &config,
+    let prepared = prepare(
+        &schema,
+        &[
+            (&train.table, "train"),
+            (&holdout.table, "holdout"),
+            (&synthetic.table, "synthetic"),
+        ],
     )?;
+    let metrics = evaluate(&prepared[0], &prepared[1], &prepared[2], &config)?;
     drop(spinner);
 
     let mut inputs = Vec::new();

@@ -80,8 +80,12 @@ fn fixture_cases() -> (serde_json::Value, Schema, Vec<(&'static str, Table, Tabl
     (fixture, schema, cases)
 }
 
-fn prepare(table: &Table, schema: &Schema) -> Prepared {
-    Prepared::new(table, schema, "test").expect("prepared")
+/// Two tables prepared together (so they share category codes).
+fn prepare(real: &Table, synthetic: &Table, schema: &Schema) -> (Prepared, Prepared) {
+    let mut both = synthgate_eval::prepare(schema, &[(real, "real"), (synthetic, "synthetic")])
+        .expect("prepared");
+    let synthetic = both.pop().expect("two");
+    (both.pop().expect("two"), synthetic)
 }
 
 #[test]
@@ -90,7 +94,7 @@ fn column_shapes_match_sdmetrics() {
     assert_eq!(fixture["sdmetrics_version"], "0.32.0");
     for (case, real, synthetic) in &cases {
         let expected = &fixture["cases"][case];
-        let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
+        let (real, synthetic) = prepare(real, synthetic, &schema);
         let (score, columns) = column_shapes(&real, &synthetic).expect("scores");
         for column in &columns {
             let want = expected["columns"][&column.column]
@@ -120,8 +124,8 @@ fn column_pair_trends_match_sdmetrics() {
         let want = fixture["cases"][case]["column_pair_trends"]
             .as_f64()
             .expect("reference");
-        let (score, pairs) =
-            column_pair_trends(&prepare(real, &schema), &prepare(synthetic, &schema));
+        let (real, synthetic) = prepare(real, synthetic, &schema);
+        let (score, pairs) = column_pair_trends(&real, &synthetic);
         assert_eq!(pairs.len(), 15 * 14 / 2, "{case}: every pair is looked at");
         assert!(pairs.iter().any(|p| p.counted), "{case}: some pairs count");
         let score = score.expect("a score");
@@ -136,7 +140,7 @@ fn column_pair_trends_match_sdmetrics() {
 #[test]
 fn scores_are_deterministic() {
     let (train, holdout, schema) = adult_split();
-    let (train, holdout) = (prepare(&train, &schema), prepare(&holdout, &schema));
+    let (train, holdout) = prepare(&train, &holdout, &schema);
     let first = (
         column_shapes(&train, &holdout).expect("shapes"),
         column_pair_trends(&train, &holdout),
@@ -156,7 +160,7 @@ fn scores_are_deterministic() {
 #[test]
 fn pair_plan_agrees_with_full_scoring() {
     let (train, holdout, schema) = adult_split();
-    let (train, holdout) = (prepare(&train, &schema), prepare(&holdout, &schema));
+    let (train, holdout) = prepare(&train, &holdout, &schema);
     let (full, _) = column_pair_trends(&train, &holdout);
     let planned = synthgate_eval::pair_trends_with_plan(&train, &holdout);
     let (full, planned) = (full.expect("score"), planned.expect("score"));
@@ -169,7 +173,7 @@ fn pair_plan_agrees_with_full_scoring() {
 fn coverage_metrics_match_sdmetrics() {
     let (fixture, schema, cases) = fixture_cases();
     for (case, real, synthetic) in &cases {
-        let (real, synthetic) = (prepare(real, &schema), prepare(synthetic, &schema));
+        let (real, synthetic) = prepare(real, synthetic, &schema);
         let expected = &fixture["cases"][case];
         for (key, (_, columns)) in [
             (
@@ -211,21 +215,18 @@ fn dcr_closer_to_training_matches_sdmetrics() {
     let fixture: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
     let (train, holdout, schema) = adult_split();
-    let rows = |from: u32, to: u32| (from..to).collect::<Vec<u32>>();
-    let training = prepare(&take(&train, &rows(0, 2000)), &schema);
-    let validation = prepare(&take(&holdout, &rows(1000, 3000)), &schema);
+    let (train, holdout) = prepare(&train, &holdout, &schema);
+    let rows = |from: usize, to: usize| (from..to).collect::<Vec<usize>>();
+    let training = train.resample(&rows(0, 2000));
+    let validation = holdout.resample(&rows(1000, 3000));
     for (case, synthetic) in [
-        ("holdout_head", take(&holdout, &rows(0, 1000))),
-        ("train_copies", take(&train, &rows(0, 1000))),
+        ("holdout_head", holdout.resample(&rows(0, 1000))),
+        ("train_copies", train.resample(&rows(0, 1000))),
     ] {
         let want = fixture["dcr_closer_to_training"][case]
             .as_f64()
             .expect("reference");
-        let (got, _) = synthgate_eval::dcr::closer_to_training(
-            &training,
-            &validation,
-            &prepare(&synthetic, &schema),
-        );
+        let (got, _) = synthgate_eval::dcr::closer_to_training(&training, &validation, &synthetic);
         assert!(
             (got - want).abs() <= 0.005,
             "{case}: {got} vs SDMetrics {want}"
