@@ -18,6 +18,8 @@
 
 pub mod coverage;
 pub mod dcr;
+pub mod gbdt;
+pub mod nearest;
 pub mod pairs;
 pub mod shapes;
 mod values;
