@@ -65,21 +65,32 @@ pub(crate) enum Command {
 
 const EVALUATE_ABOUT: &str = "\
 Score a synthetic table (from Synthgate or any other tool) against the real training table it \
-was made from and a real holdout the generator never saw, and write DIR/report.json.
+was made from and a real holdout the generator never saw. Writes DIR/report.json (for machines) \
+and DIR/report.html (one self-contained page for people), and prints a summary.
 
-Every metric has a stable id, a 95% bootstrap confidence interval over the synthetic rows and \
-the score the holdout itself gets in the synthetic table's place (the honest reference). This \
-harness version has: fidelity.column_shapes and fidelity.column_pair_trends (exactly as \
-SDMetrics 0.32's Quality Report), fidelity.missing_rates, fidelity.category_coverage and \
-fidelity.range_coverage (SDMetrics' single-column metrics, averaged), \
-privacy.dcr_closer_to_training (SDMetrics' DCROverfittingProtection breakdown, exact search) \
-and privacy.exact_copy_rate. The three files are read with one \
-schema (from --schema, else inferred from the training table), so columns may come in any \
-order and numbers as 517 or 517.0.
+Every metric has a stable id, a 95% confidence interval (bootstrap over fixed distances and \
+predictions; Wilson intervals for the anonymeter attacks) and the score real data the generator \
+never saw gets in the synthetic table's place (the honest reference):
+
+  fidelity   column_shapes, column_pair_trends (SDMetrics 0.32 Quality Report),
+             accuracy.univariate/bivariate/overall (mostlyai-qa 1.10), kway_marginal (NIST
+             SDNist k-marginal, 0-1000), detection_auc (classifier two-sample test, 0.5 = real),
+             missing_rates, category_coverage, range_coverage (SDMetrics)
+  utility    with --target: tstr, trtr, tstr_ratio, mix_curve (gradient-boosted trees scored on
+             the holdout: ROC AUC, macro F1 or R2)
+  privacy    dcr_share (0.5 = no memorisation), dcr_closer_to_training (SDMetrics), nndr,
+             exact_copy_rate, mia_auc (0.5 = membership hidden), singling_out_risk,
+             linkability_risk, inference_risk (anonymeter 1.1's method)
+  subgroup   with --sensitive: <attribute>.worst_gap, and every group's numbers
+
+The three files are read with one schema (from --schema, else inferred from the training \
+table), so columns may come in any order and numbers as 517 or 517.0. The same inputs and seed \
+give a byte-identical report.json.
 
 Examples:
     synthgate evaluate --train train.csv --holdout holdout.csv --synthetic synthetic.csv --out report
-    synthgate evaluate --train t.csv --holdout h.csv --synthetic sdv.csv --na '?' --out sdv-report";
+    synthgate evaluate --train t.csv --holdout h.csv --synthetic sdv.csv --na '?' \\
+        --target income --sensitive sex,race --out sdv-report";
 
 const FIT_ABOUT: &str = "\
 Fit a synthesizer on a table and save the model file. Without --schema the table is profiled \
@@ -298,7 +309,23 @@ pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     pub(crate) input: DataArgs,
 
-    /// Seed of the bootstrap resamples.
+    /// The column utility metrics predict (TSTR, TRTR, mix curve); without it they are skipped.
+    #[arg(long, value_name = "COLUMN")]
+    pub(crate) target: Option<String>,
+
+    /// Sensitive attributes for subgroup fidelity (comma-separated or repeated).
+    #[arg(long, value_name = "COLUMN[,COLUMN...]", value_delimiter = ',')]
+    pub(crate) sensitive: Vec<String>,
+
+    /// Groups with fewer training rows than this are suppressed in subgroup results.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) min_group_rows: u64,
+
+    /// The column the inference attack guesses (default: --target, else the last column).
+    #[arg(long, value_name = "COLUMN")]
+    pub(crate) secret: Option<String>,
+
+    /// Seed of every sample, fold and bootstrap resample.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) seed: u64,
 
@@ -306,7 +333,7 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub(crate) resamples: u64,
 
-    /// The folder to write report.json into (created if missing).
+    /// The folder to write report.json and report.html into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
 

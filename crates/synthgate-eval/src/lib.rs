@@ -16,21 +16,29 @@
 
 #![warn(missing_docs)]
 
+pub mod accuracy;
+pub mod anonymeter;
 pub mod coverage;
 pub mod dcr;
+pub mod detection;
 pub mod gbdt;
+mod harness;
+pub mod html;
+pub mod kmarginal;
 pub mod nearest;
 pub mod pairs;
+pub mod privacy;
 pub mod shapes;
+pub mod subgroups;
+pub mod utility;
 mod values;
 
 pub use values::{Column, MISSING, Prepared, prepare};
 
 use std::collections::HashSet;
 
-use rayon::prelude::*;
 use serde::Serialize;
-use synthgate_core::{Error, Result, Seed, SemanticType, unit_f64};
+use synthgate_core::{Error, Result, SemanticType};
 
 use crate::pairs::PairScore;
 
@@ -193,7 +201,7 @@ pub fn pair_trends_with_plan(real: &Prepared, synthetic: &Prepared) -> Option<f6
 
 /// Each row's values as bits (numbers by value with one `NaN`, categories by code), the key
 /// row identity compares.
-fn row_keys(table: &Prepared) -> Vec<Vec<u64>> {
+pub(crate) fn row_keys(table: &Prepared) -> Vec<Vec<u64>> {
     (0..table.rows)
         .map(|row| {
             table
@@ -232,260 +240,4 @@ pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
     copies.iter().filter(|&&copy| copy).count() as f64 / copies.len().max(1) as f64
 }
 
-/// One metric of a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metric {
-    /// Stable id, e.g. `fidelity.column_shapes`.
-    pub id: &'static str,
-    /// The score.
-    pub value: f64,
-    /// Lower end of the 95% bootstrap interval.
-    pub ci_low: Option<f64>,
-    /// Upper end of the 95% bootstrap interval.
-    pub ci_high: Option<f64>,
-    /// What real data the generator never saw scores on the same metric.
-    pub holdout_reference: Option<f64>,
-    /// The definition followed, with its source.
-    pub definition: &'static str,
-    /// Per-column or per-pair scores.
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
-    pub details: serde_json::Value,
-}
-
-/// How to evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EvaluationConfig {
-    /// Seed of the bootstrap resamples.
-    pub seed: Seed,
-    /// Bootstrap resamples per interval.
-    pub resamples: usize,
-}
-
-impl Default for EvaluationConfig {
-    fn default() -> EvaluationConfig {
-        EvaluationConfig {
-            seed: Seed(0),
-            resamples: 100,
-        }
-    }
-}
-
-/// The 95% bootstrap interval of `estimate` from the resampled `values` (NaNs ignored): the
-/// 2.5th and 97.5th percentiles, shifted by the bootstrap's estimated bias (mean of the
-/// resamples minus the estimate). Resampling rows with replacement repeats rows, which lowers
-/// distance-based fidelity scores; without the shift the interval would sit below the score.
-fn bootstrap_interval(estimate: f64, mut values: Vec<f64>) -> (Option<f64>, Option<f64>) {
-    values.retain(|v| !v.is_nan());
-    if values.is_empty() {
-        return (None, None);
-    }
-    let bias = values.iter().sum::<f64>() / values.len() as f64 - estimate;
-    values.sort_unstable_by(f64::total_cmp);
-    let at = |q: f64| {
-        let position = q * (values.len() - 1) as f64;
-        let below = position.floor() as usize;
-        let above = position.ceil() as usize;
-        values[below] + (values[above] - values[below]) * (position - below as f64)
-    };
-    (Some(at(0.025) - bias), Some(at(0.975) - bias))
-}
-
-/// Bootstrap resamples of `rows` row indices, each from its own seed stream.
-fn resamples(rows: usize, config: &EvaluationConfig, purpose: &str) -> Vec<Vec<usize>> {
-    (0..config.resamples)
-        .map(|index| {
-            let mut rng = config.seed.stream(purpose, index as u64);
-            (0..rows)
-                .map(|_| ((unit_f64(&mut rng) * rows as f64) as usize).min(rows.saturating_sub(1)))
-                .collect()
-        })
-        .collect()
-}
-
-/// Evaluate `synthetic` against `train` and `holdout` (all [`Prepared`] under one schema).
-pub fn evaluate(
-    train: &Prepared,
-    holdout: &Prepared,
-    synthetic: &Prepared,
-    config: &EvaluationConfig,
-) -> Result<Vec<Metric>> {
-    if synthetic.rows == 0 || train.rows == 0 || holdout.rows == 0 {
-        return Err(Error::input("a table to evaluate has no rows."));
-    }
-    let mut metrics = Vec::new();
-
-    let (shapes, columns) = column_shapes(train, synthetic)?;
-    let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/column_shapes")
-        .par_iter()
-        .map(|indices| column_shapes(train, &synthetic.resample(indices)).map_or(f64::NAN, |s| s.0))
-        .collect();
-    let (ci_low, ci_high) = bootstrap_interval(shapes, boot);
-    metrics.push(Metric {
-        id: "fidelity.column_shapes",
-        value: shapes,
-        ci_low,
-        ci_high,
-        holdout_reference: column_shapes(train, holdout).ok().map(|s| s.0),
-        definition: "SDMetrics 0.32 Quality Report 'Column Shapes': mean of KSComplement \
-                     (numerical, datetime) and TVComplement (categorical) per column; synthetic \
-                     vs train. Reference: the holdout in the synthetic set's place, at its own \
-                     size.",
-        details: serde_json::to_value(&columns).unwrap_or_default(),
-    });
-
-    let (trends, pair_scores) = column_pair_trends(train, synthetic);
-    if let Some(trends) = trends {
-        let plan = pairs::PairPlan::new(&train.columns);
-        let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/column_pair_trends")
-            .par_iter()
-            .map(|indices| {
-                plan.mean(&synthetic.resample(indices).columns)
-                    .unwrap_or(f64::NAN)
-            })
-            .collect();
-        let (ci_low, ci_high) = bootstrap_interval(trends, boot);
-        metrics.push(Metric {
-            id: "fidelity.column_pair_trends",
-            value: trends,
-            ci_low,
-            ci_high,
-            holdout_reference: column_pair_trends(train, holdout).0,
-            definition: "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
-                         CorrelationSimilarity (Pearson, pairs with real |r| > 0.5) and \
-                         ContingencySimilarity (10 equal-width bins for numbers, pairs with real \
-                         Cramer's V > 0.3); synthetic vs train. Reference: the holdout in the \
-                         synthetic set's place, at its own size.",
-            details: serde_json::to_value(&pair_scores).unwrap_or_default(),
-        });
-    }
-
-    type PerColumn = fn(&Prepared, &Prepared) -> (Option<f64>, Vec<ColumnScore>);
-    let per_column_metrics: [(&'static str, &'static str, PerColumn); 3] = [
-        (
-            "fidelity.missing_rates",
-            "Mean over columns of SDMetrics 0.32 MissingValueSimilarity: 1 - |missing share \
-             real - missing share synthetic|; synthetic vs train. Reference: the holdout.",
-            missing_rates,
-        ),
-        (
-            "fidelity.category_coverage",
-            "Mean over categorical columns of SDMetrics 0.32 CategoryCoverage: the share of the \
-             training data's categories that appear in the synthetic data. Reference: the \
-             holdout, at its own size.",
-            category_coverage,
-        ),
-        (
-            "fidelity.range_coverage",
-            "Mean over numerical and datetime columns of SDMetrics 0.32 RangeCoverage: how much \
-             of the training range [min, max] the synthetic values span. Reference: the \
-             holdout, at its own size.",
-            range_coverage,
-        ),
-    ];
-    for (id, definition, metric) in per_column_metrics {
-        let (Some(value), details) = metric(train, synthetic) else {
-            continue;
-        };
-        let boot: Vec<f64> = resamples(synthetic.rows, config, &format!("evaluate/{id}"))
-            .par_iter()
-            .map(|indices| {
-                metric(train, &synthetic.resample(indices))
-                    .0
-                    .unwrap_or(f64::NAN)
-            })
-            .collect();
-        let (ci_low, ci_high) = bootstrap_interval(value, boot);
-        metrics.push(Metric {
-            id,
-            value,
-            ci_low: ci_low.map(|v| v.min(1.0)),
-            ci_high: ci_high.map(|v| v.min(1.0)),
-            holdout_reference: metric(train, holdout).0,
-            definition,
-            details: serde_json::to_value(&details).unwrap_or_default(),
-        });
-    }
-
-    // Exact DCR against the full train and holdout sets, SDMetrics' breakdown. The interval
-    // bootstraps the fixed per-row outcomes; the reference puts half the holdout in the
-    // synthetic set's place and the other half in the holdout's.
-    let (closer, per_row) = dcr::closer_to_training(train, holdout, synthetic);
-    let share =
-        |flags: &[bool]| flags.iter().filter(|&&c| c).count() as f64 / flags.len().max(1) as f64;
-    let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/dcr_closer_to_training")
-        .iter()
-        .map(|indices| share(&indices.iter().map(|&i| per_row[i]).collect::<Vec<_>>()))
-        .collect();
-    let (ci_low, ci_high) = bootstrap_interval(closer, boot);
-    let half = holdout.rows / 2;
-    let reference = (half > 0).then(|| {
-        let first: Vec<usize> = (0..half).collect();
-        let second: Vec<usize> = (half..holdout.rows).collect();
-        dcr::closer_to_training(train, &holdout.resample(&second), &holdout.resample(&first)).0
-    });
-    metrics.push(Metric {
-        id: "privacy.dcr_closer_to_training",
-        value: closer,
-        ci_low,
-        ci_high,
-        holdout_reference: reference,
-        definition: "SDMetrics 0.32 DCROverfittingProtection breakdown 'closer_to_training': \
-                     share of synthetic rows whose distance to the closest training row (mean \
-                     over columns of range-scaled absolute difference or category mismatch) is \
-                     below their distance to the closest holdout row; exact search, full sets. \
-                     Reference: the first half of the holdout scored against train and the \
-                     second half.",
-        details: serde_json::Value::Null,
-    });
-
-    let copies = copies_of_training_rows(train, synthetic);
-    let rate =
-        |flags: &[bool]| flags.iter().filter(|&&c| c).count() as f64 / flags.len().max(1) as f64;
-    let boot: Vec<f64> = resamples(synthetic.rows, config, "evaluate/exact_copy_rate")
-        .iter()
-        .map(|indices| rate(&indices.iter().map(|&i| copies[i]).collect::<Vec<_>>()))
-        .collect();
-    let (ci_low, ci_high) = bootstrap_interval(rate(&copies), boot);
-    metrics.push(Metric {
-        id: "privacy.exact_copy_rate",
-        value: rate(&copies),
-        ci_low,
-        ci_high,
-        holdout_reference: Some(exact_copy_rate(train, holdout)),
-        definition: "Share of synthetic rows equal to some training row on every scored column \
-                     (identifiers and free text not compared; missing equals missing). Reference: \
-                     the holdout's own rate.",
-        details: serde_json::Value::Null,
-    });
-    Ok(metrics)
-}
-
-/// One input of a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputInfo {
-    /// `train`, `holdout` or `synthetic`.
-    pub role: &'static str,
-    /// The file as given.
-    pub path: String,
-    /// SHA-256 of the file's bytes.
-    pub sha256: String,
-    /// Rows read.
-    pub rows: usize,
-}
-
-/// `report.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    /// The report file format version.
-    pub format_version: u32,
-    /// The harness version that made the scores.
-    pub harness_version: &'static str,
-    /// The bootstrap seed.
-    pub seed: u64,
-    /// Bootstrap resamples per interval.
-    pub resamples: usize,
-    /// The inputs.
-    pub inputs: Vec<InputInfo>,
-    /// The metrics.
-    pub metrics: Vec<Metric>,
-}
+pub use harness::{EvaluationConfig, InputInfo, Metric, Report, evaluate};

@@ -142,10 +142,16 @@ fn difference(kind: Kind, a: Cell, b: Cell) -> f64 {
 }
 
 impl NearestIndex {
-    /// Index `reference` (scaling numbers by its own ranges, as SDMetrics' `calculate_dcr`
-    /// does).
+    /// Index `reference`, scaling numbers by its own ranges, as SDMetrics' `calculate_dcr`
+    /// does.
     pub fn new(reference: &Prepared) -> NearestIndex {
-        let kinds: Vec<Kind> = reference
+        NearestIndex::scaled_by(reference, reference)
+    }
+
+    /// Index `reference`, scaling numbers by the ranges of `scale` (so distances to several
+    /// references share one scale).
+    pub fn scaled_by(reference: &Prepared, scale: &Prepared) -> NearestIndex {
+        let kinds: Vec<Kind> = scale
             .columns
             .iter()
             .map(|column| match column {
@@ -217,10 +223,12 @@ impl NearestIndex {
     }
 
     /// The `k` (1 or 2) smallest distances of one query row, ascending (`INFINITY` when the
-    /// reference has fewer rows).
-    fn nearest_row(&self, query: &[Cell], k: usize) -> [f64; 2] {
+    /// reference has fewer rows), and the closest row. With `first_row`, the closest row is the
+    /// first of equally close ones (the search then cannot stop at a distance of 0).
+    fn nearest_row(&self, query: &[Cell], k: usize, first_row: bool) -> ([f64; 2], u32) {
         let width = self.width as f64;
         let mut best = [f64::INFINITY; 2];
+        let mut best_row = u32::MAX;
         // Mismatches of each group on the grouping columns, bucketed by count.
         let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); self.group_columns.len() + 1];
         for (group, (key, _)) in self.groups.iter().enumerate() {
@@ -256,6 +264,9 @@ impl NearestIndex {
                         continue;
                     }
                     let exact = self.distance(query, row);
+                    if exact < best[0] || (exact == best[0] && (row as u32) < best_row) {
+                        best_row = row as u32;
+                    }
                     if exact < best[0] {
                         best[1] = best[0];
                         best[0] = exact;
@@ -264,11 +275,26 @@ impl NearestIndex {
                     }
                 }
             }
-            if k == 1 && best[0] == 0.0 {
+            if k == 1 && best[0] == 0.0 && !first_row {
                 break;
             }
         }
-        best
+        (best, best_row)
+    }
+
+    /// For each row of `query`, its closest reference row (the first of equally close ones)
+    /// and the distance.
+    pub fn closest_rows(&self, query: &Prepared) -> Vec<(f64, u32)> {
+        let cells = self.query_cells(query);
+        let width = self.width.max(1);
+        (0..query.rows)
+            .into_par_iter()
+            .map(|row| {
+                let (best, first) =
+                    self.nearest_row(&cells[row * width..(row + 1) * width], 1, true);
+                (best[0], first)
+            })
+            .collect()
     }
 
     /// The query table's rows as cells under this index's column kinds.
@@ -297,7 +323,10 @@ impl NearestIndex {
         let width = self.width.max(1);
         (0..query.rows)
             .into_par_iter()
-            .map(|row| self.nearest_row(&cells[row * width..(row + 1) * width], k))
+            .map(|row| {
+                self.nearest_row(&cells[row * width..(row + 1) * width], k, false)
+                    .0
+            })
             .collect()
     }
 }
@@ -439,6 +468,15 @@ mod tests {
             assert_eq!(index.two_closest(&query), expected);
             let closest: Vec<f64> = expected.iter().map(|d| d[0]).collect();
             assert_eq!(index.closest(&query), closest);
+            // The closest row is the first of the equally close ones.
+            let cells = index.query_cells(&query);
+            for (row, (distance, found)) in index.closest_rows(&query).into_iter().enumerate() {
+                let q = &cells[row * index.width..(row + 1) * index.width];
+                let first = (0..reference.rows)
+                    .find(|&r| index.distance(q, r) == closest[row])
+                    .expect("a closest row");
+                assert_eq!((distance, found as usize), (closest[row], first));
+            }
         }
     }
 }

@@ -163,13 +163,18 @@ pub fn cramers_v(first: &[u32], second: &[u32]) -> Option<f64> {
     Some((chi2 / total / (r.min(c) - 1) as f64).sqrt())
 }
 
-/// The shares of each key pair, sorted by pair (packed as `first << 32 | second`).
-fn pair_shares(first: &[u32], second: &[u32]) -> Vec<(u64, f64)> {
-    let mut packed: Vec<u64> = first
-        .iter()
-        .zip(second)
-        .map(|(&a, &b)| (u64::from(a) << 32) | u64::from(b))
-        .collect();
+/// The shares of each key pair (of the rows at `rows`, or all), sorted by pair (packed as
+/// `first << 32 | second`).
+pub(crate) fn pair_shares(
+    first: &[u32],
+    second: &[u32],
+    rows: Option<&[usize]>,
+) -> Vec<(u64, f64)> {
+    let pack = |r: usize| (u64::from(first[r]) << 32) | u64::from(second[r]);
+    let mut packed: Vec<u64> = match rows {
+        Some(rows) => rows.iter().map(|&r| pack(r)).collect(),
+        None => (0..first.len()).map(pack).collect(),
+    };
     packed.sort_unstable();
     let n = packed.len() as f64;
     let mut shares: Vec<(u64, f64)> = Vec::new();
@@ -183,7 +188,7 @@ fn pair_shares(first: &[u32], second: &[u32]) -> Vec<(u64, f64)> {
 }
 
 /// `½ Σ |p_real − p_synthetic|` over the union of two sorted share lists, summed in key order.
-fn total_variation(real: &[(u64, f64)], synthetic: &[(u64, f64)]) -> f64 {
+pub(crate) fn total_variation(real: &[(u64, f64)], synthetic: &[(u64, f64)]) -> f64 {
     let (mut i, mut j, mut distance) = (0, 0, 0.0);
     while i < real.len() || j < synthetic.len() {
         let term = match (real.get(i), synthetic.get(j)) {
@@ -216,8 +221,8 @@ pub fn contingency_similarity(real: (&[u32], &[u32]), synthetic: (&[u32], &[u32]
     if real.0.is_empty() || synthetic.0.is_empty() {
         return None;
     }
-    let real = pair_shares(real.0, real.1);
-    let synthetic = pair_shares(synthetic.0, synthetic.1);
+    let real = pair_shares(real.0, real.1, None);
+    let synthetic = pair_shares(synthetic.0, synthetic.1, None);
     Some(1.0 - total_variation(&real, &synthetic))
 }
 
@@ -355,7 +360,7 @@ impl PairPlan {
                         if !cramers_v(&ka, &kb).is_some_and(|v| v > REAL_ASSOCIATION_THRESHOLD) {
                             continue;
                         }
-                        let real = pair_shares(&ka, &kb);
+                        let real = pair_shares(&ka, &kb, None);
                         pairs.push(PlannedPair::Contingency {
                             first,
                             second,
@@ -397,7 +402,7 @@ impl PairPlan {
                 } => {
                     let (ka, kb) = (keys(&synthetic[*first]), keys(&synthetic[*second]));
                     let n = ka.len();
-                    let distance = total_variation(real, &pair_shares(&ka, &kb));
+                    let distance = total_variation(real, &pair_shares(&ka, &kb, None));
                     (n > 0).then_some(1.0 - distance)
                 }
             };

@@ -83,6 +83,21 @@ impl Prepared {
         }
     }
 
+    /// Only the columns at `columns` (indices into [`Prepared::names`]), in that order.
+    pub fn select(&self, columns: &[usize]) -> Prepared {
+        Prepared {
+            names: columns.iter().map(|&c| self.names[c].clone()).collect(),
+            columns: columns.iter().map(|&c| self.columns[c].clone()).collect(),
+            rows: self.rows,
+            dictionaries: Arc::new(
+                columns
+                    .iter()
+                    .map(|&c| self.dictionaries.get(c).cloned().unwrap_or_default())
+                    .collect(),
+            ),
+        }
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows

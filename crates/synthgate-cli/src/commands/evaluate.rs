@@ -30,8 +30,10 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
             .at(Location::file(&args.out)));
     }
     let report_path = args.out.join("report.json");
+    let html_path = args.out.join("report.html");
     if args.out.exists() {
         check_output_path(&report_path, overwrite)?;
+        check_output_path(&html_path, overwrite)?;
     }
 
     let given = args.input.schema.as_deref().map(load_schema).transpose()?;
@@ -42,11 +44,28 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
     };
     let holdout = read_with(&args.holdout, args, Some(&schema))?;
     let synthetic = read_with(&args.synthetic, args, Some(&schema))?;
+    let digests = [
+        sha256_file(&train.info.path)?,
+        sha256_file(&holdout.info.path)?,
+        sha256_file(&synthetic.info.path)?,
+    ];
+    if digests[0] == digests[1] {
+        return Err(Error::input(
+            "the holdout file is the train file (same bytes): a holdout must be real rows the \
+             generator never saw.",
+        )
+        .at(Location::file(&args.holdout)));
+    }
 
     let spinner = Spinner::start(quiet, "evaluating");
     let config = EvaluationConfig {
         seed: Seed(args.seed),
         resamples: usize::try_from(args.resamples).unwrap_or(50),
+        target: args.target.clone(),
+        sensitive: args.sensitive.clone(),
+        min_group_rows: usize::try_from(args.min_group_rows).unwrap_or(100),
+        secret: args.secret.clone(),
+        link_columns: None,
     };
     let prepared = prepare(
         &schema,
@@ -56,19 +75,22 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
             (&synthetic.table, "synthetic"),
         ],
     )?;
-    let metrics = evaluate(&prepared[0], &prepared[1], &prepared[2], &config)?;
+    let (metrics, warnings) = evaluate(&prepared[0], &prepared[1], &prepared[2], &config)?;
     drop(spinner);
 
     let mut inputs = Vec::new();
-    for (role, dataset) in [
+    for ((role, dataset), sha256) in [
         ("train", &train),
         ("holdout", &holdout),
         ("synthetic", &synthetic),
-    ] {
+    ]
+    .into_iter()
+    .zip(digests)
+    {
         inputs.push(InputInfo {
             role,
             path: dataset.info.path.display().to_string(),
-            sha256: sha256_file(&dataset.info.path)?,
+            sha256,
             rows: dataset.table.num_rows(),
         });
     }
@@ -77,7 +99,10 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         harness_version: synthgate_eval::HARNESS_VERSION,
         seed: args.seed,
         resamples: config.resamples,
+        target: config.target.clone(),
+        sensitive: config.sensitive.clone(),
         inputs,
+        warnings,
         metrics,
     };
     let mut text = serde_json::to_string_pretty(&report)
@@ -90,27 +115,49 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         })?;
     }
     write_bytes_atomically(&report_path, overwrite, text.as_bytes())?;
+    write_bytes_atomically(
+        &html_path,
+        overwrite,
+        synthgate_eval::html::render(&report).as_bytes(),
+    )?;
 
     println!(
-        "{:<30} {:>8} {:>19} {:>9}",
+        "{:<34} {:>9} {:>21} {:>9}  status",
         "metric", "value", "95% interval", "holdout"
     );
     for metric in &report.metrics {
         let interval = match (metric.ci_low, metric.ci_high) {
-            (Some(low), Some(high)) => format!("[{low:.4}, {high:.4}]"),
+            (Some(low), Some(high)) => format!("[{}, {}]", short(low), short(high)),
             _ => String::new(),
         };
-        let reference = metric
-            .holdout_reference
-            .map(|r| format!("{r:.4}"))
-            .unwrap_or_default();
+        let reference = metric.holdout_reference.map(short).unwrap_or_default();
         println!(
-            "{:<30} {:>8.4} {:>19} {:>9}",
-            metric.id, metric.value, interval, reference
+            "{:<34} {:>9} {:>21} {:>9}  {}",
+            metric.id,
+            short(metric.value),
+            interval,
+            reference,
+            synthgate_eval::html::status(metric).label()
         );
     }
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     if !quiet {
-        eprintln!("wrote {}", report_path.display());
+        eprintln!(
+            "wrote {} and {}",
+            report_path.display(),
+            html_path.display()
+        );
     }
     Ok(())
+}
+
+/// A number for the summary table: four decimals, one above 100 (the k-marginal score).
+fn short(value: f64) -> String {
+    if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.4}")
+    }
 }

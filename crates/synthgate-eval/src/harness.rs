@@ -1,0 +1,682 @@
+//! The harness: every metric on (train, holdout, synthetic), each with a bootstrap interval and
+//! the score real data the generator never saw gets on the same metric.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use synthgate_core::{Error, Result, Seed, unit_f64};
+
+use crate::detection::detection;
+use crate::privacy::{Samples, dcr_share, mean, membership_attack, permutation, quantile};
+use crate::utility::{TargetColumn, utility};
+use crate::{
+    ColumnScore, Prepared, category_coverage, column_pair_trends, column_shapes,
+    copies_of_training_rows, dcr, exact_copy_rate, missing_rates, pairs, range_coverage,
+};
+
+/// One metric of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    /// Stable id, e.g. `fidelity.column_shapes`.
+    pub id: String,
+    /// The score.
+    pub value: f64,
+    /// Lower end of the 95% bootstrap interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% bootstrap interval.
+    pub ci_high: Option<f64>,
+    /// What real data the generator never saw scores on the same metric.
+    pub holdout_reference: Option<f64>,
+    /// The definition followed, with its source.
+    pub definition: String,
+    /// Per-column or per-pair scores, curve points, groups.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+}
+
+impl Metric {
+    pub(crate) fn new(id: &str, value: f64, definition: &str) -> Metric {
+        Metric {
+            id: id.to_string(),
+            value,
+            ci_low: None,
+            ci_high: None,
+            holdout_reference: None,
+            definition: definition.to_string(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    pub(crate) fn interval(mut self, (low, high): (Option<f64>, Option<f64>)) -> Metric {
+        self.ci_low = low;
+        self.ci_high = high;
+        self
+    }
+
+    pub(crate) fn reference(mut self, reference: Option<f64>) -> Metric {
+        self.holdout_reference = reference;
+        self
+    }
+
+    pub(crate) fn details(mut self, details: impl Serialize) -> Metric {
+        self.details = serde_json::to_value(details).unwrap_or_default();
+        self
+    }
+
+    /// Clip the interval to `[low, high]`.
+    pub(crate) fn clip(mut self, low: f64, high: f64) -> Metric {
+        self.ci_low = self.ci_low.map(|v| v.clamp(low, high));
+        self.ci_high = self.ci_high.map(|v| v.clamp(low, high));
+        self
+    }
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationConfig {
+    /// Seed of every sample, fold and bootstrap resample.
+    pub seed: Seed,
+    /// Bootstrap resamples per interval.
+    pub resamples: usize,
+    /// The column utility predicts (no utility metrics without one).
+    pub target: Option<String>,
+    /// Sensitive attributes for subgroup fidelity.
+    pub sensitive: Vec<String>,
+    /// Smallest group (in the train table) reported per sensitive attribute; smaller ones are
+    /// suppressed.
+    pub min_group_rows: usize,
+    /// The column the inference attack guesses (default: the target, else the last column).
+    pub secret: Option<String>,
+    /// The linkability attack's two column sets (default: first and second half of the
+    /// columns).
+    pub link_columns: Option<(Vec<String>, Vec<String>)>,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> EvaluationConfig {
+        EvaluationConfig {
+            seed: Seed(0),
+            resamples: 50,
+            target: None,
+            sensitive: Vec::new(),
+            min_group_rows: 100,
+            secret: None,
+            link_columns: None,
+        }
+    }
+}
+
+/// The 95% bootstrap interval of `estimate` from the resampled `values` (NaNs ignored): the
+/// 2.5th and 97.5th percentiles, shifted by the bootstrap's estimated bias (mean of the
+/// resamples minus the estimate). Resampling rows with replacement repeats rows, which lowers
+/// distance-based fidelity scores; without the shift the interval would sit below the score.
+pub(crate) fn bootstrap_interval(
+    estimate: f64,
+    mut values: Vec<f64>,
+) -> (Option<f64>, Option<f64>) {
+    values.retain(|v| !v.is_nan());
+    if values.is_empty() || estimate.is_nan() {
+        return (None, None);
+    }
+    let bias = mean(&values) - estimate;
+    let low = quantile(&values, 0.025).unwrap_or(estimate);
+    let high = quantile(&values, 0.975).unwrap_or(estimate);
+    (Some(low - bias), Some(high - bias))
+}
+
+/// Bootstrap resamples of `rows` row indices, each from its own seed stream.
+pub(crate) fn resamples(rows: usize, config: &EvaluationConfig, purpose: &str) -> Vec<Vec<usize>> {
+    (0..config.resamples)
+        .map(|index| {
+            let mut rng = config.seed.stream(purpose, index as u64);
+            (0..rows)
+                .map(|_| ((unit_f64(&mut rng) * rows as f64) as usize).min(rows.saturating_sub(1)))
+                .collect()
+        })
+        .collect()
+}
+
+/// The interval of a mean of fixed per-row values.
+fn mean_interval(
+    values: &[f64],
+    config: &EvaluationConfig,
+    purpose: &str,
+) -> (Option<f64>, Option<f64>) {
+    let boot = resamples(values.len(), config, purpose)
+        .iter()
+        .map(|indices| {
+            indices.iter().map(|&i| values[i]).sum::<f64>() / indices.len().max(1) as f64
+        })
+        .collect();
+    bootstrap_interval(mean(values), boot)
+}
+
+fn flags(values: &[bool]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(u8::from(v))).collect()
+}
+
+/// Run `work`, printing how long it took to stderr when `SYNTHGATE_TIMINGS` is set.
+pub(crate) fn timed<T>(label: &str, work: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let result = work();
+    if std::env::var_os("SYNTHGATE_TIMINGS").is_some() {
+        eprintln!(
+            "timing: {label:<28} {:>8.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    result
+}
+
+/// A report's verdict-free warnings about its inputs.
+fn input_warnings(train: &Prepared, holdout: &Prepared) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let overlap = exact_copy_rate(train, holdout);
+    if overlap >= 0.5 {
+        warnings.push(format!(
+            "{:.1}% of the holdout's rows are identical to a training row: if the holdout \
+             overlaps the training data, every holdout reference (and the privacy metrics) \
+             understates what the generator memorised. Use rows the generator never saw.",
+            overlap * 100.0
+        ));
+    }
+    if holdout.rows() < 200 {
+        warnings.push(format!(
+            "the holdout has only {} rows: its references and the privacy metrics are noisy.",
+            holdout.rows()
+        ));
+    }
+    warnings
+}
+
+/// Evaluate `synthetic` against `train` and `holdout` (all prepared together by
+/// [`crate::prepare`]). Returns the metrics and warnings about the inputs.
+pub fn evaluate(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    config: &EvaluationConfig,
+) -> Result<(Vec<Metric>, Vec<String>)> {
+    for (which, table) in [
+        ("train", train),
+        ("holdout", holdout),
+        ("synthetic", synthetic),
+    ] {
+        if table.rows() == 0 {
+            return Err(Error::input(format!("the {which} table has no rows.")));
+        }
+    }
+    if holdout.rows() < 2 {
+        return Err(Error::input(
+            "the holdout needs at least 2 rows (it is split in halves for privacy references).",
+        ));
+    }
+    let target = config
+        .target
+        .as_deref()
+        .map(|name| TargetColumn::new(train, name))
+        .transpose()?;
+    let subgroups = crate::subgroups::Plan::new(train, &config.sensitive, config.min_group_rows)?;
+    let warnings = input_warnings(train, holdout);
+
+    if let Some(secret) = &config.secret
+        && train.position(secret).is_none()
+    {
+        return Err(Error::input(format!(
+            "--secret '{secret}' is not a scored column of the train table."
+        )));
+    }
+
+    let mut metrics = Vec::new();
+    metrics.extend(fidelity(train, holdout, synthetic, config)?);
+    let utility = match &target {
+        Some(target) => Some(timed("utility", || {
+            utility(train, holdout, synthetic, target, config.seed)
+        })?),
+        None => None,
+    };
+    if let (Some(target), Some(result)) = (&target, &utility) {
+        metrics.extend(utility_metrics(train, target, result, config));
+    }
+    let samples = Samples::new(train, holdout, config.seed);
+    let shares = timed("dcr share", || {
+        dcr_share(&samples.train, &samples.holdout, synthetic, train)
+    });
+    metrics.extend(privacy_metrics(
+        train, holdout, synthetic, &samples, &shares, config,
+    ));
+    let shared = crate::subgroups::Shared {
+        target: target.as_ref(),
+        utility: utility.as_ref(),
+        shares: &shares,
+    };
+    metrics.extend(timed("subgroups", || {
+        subgroups.metrics(train, holdout, synthetic, &shared, config)
+    })?);
+    Ok((metrics, warnings))
+}
+
+fn fidelity(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    config: &EvaluationConfig,
+) -> Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
+    let (shapes, columns) = column_shapes(train, synthetic)?;
+    let boot: Vec<f64> = timed("column shapes", || {
+        resamples(synthetic.rows(), config, "evaluate/column_shapes")
+            .par_iter()
+            .map(|indices| {
+                column_shapes(train, &synthetic.resample(indices)).map_or(f64::NAN, |s| s.0)
+            })
+            .collect()
+    });
+    metrics.push(
+        Metric::new(
+            "fidelity.column_shapes",
+            shapes,
+            "SDMetrics 0.32 Quality Report 'Column Shapes': mean of KSComplement (numerical, \
+             datetime) and TVComplement (categorical) per column; synthetic vs train. \
+             Reference: the holdout in the synthetic set's place, at its own size (smaller \
+             samples score lower).",
+        )
+        .interval(bootstrap_interval(shapes, boot))
+        .clip(0.0, 1.0)
+        .reference(column_shapes(train, holdout).ok().map(|s| s.0))
+        .details(&columns),
+    );
+
+    let (trends, pair_scores) = column_pair_trends(train, synthetic);
+    if let Some(trends) = trends {
+        let plan = pairs::PairPlan::new(&train.columns);
+        let boot: Vec<f64> = resamples(synthetic.rows(), config, "evaluate/column_pair_trends")
+            .par_iter()
+            .map(|indices| {
+                plan.mean(&synthetic.resample(indices).columns)
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        metrics.push(
+            Metric::new(
+                "fidelity.column_pair_trends",
+                trends,
+                "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
+                 CorrelationSimilarity (Pearson, pairs with real |r| > 0.5) and \
+                 ContingencySimilarity (10 equal-width bins for numbers, pairs with real \
+                 Cramer's V > 0.3); synthetic vs train. Reference: the holdout in the synthetic \
+                 set's place, at its own size.",
+            )
+            .interval(bootstrap_interval(trends, boot))
+            .clip(0.0, 1.0)
+            .reference(column_pair_trends(train, holdout).0)
+            .details(&pair_scores),
+        );
+    }
+
+    metrics.extend(timed("accuracy", || {
+        crate::accuracy::metrics(train, holdout, synthetic, config)
+    }));
+    metrics.extend(timed("k-marginal", || {
+        crate::kmarginal::metric(train, holdout, synthetic, config)
+    }));
+
+    let detected = timed("detection", || {
+        detection(train, synthetic, config.seed, "evaluate/detection")
+    });
+    if let Some(auc) = detected.auc {
+        let boot: Vec<f64> = resamples(detected.labels.len(), config, "evaluate/detection/boot")
+            .par_iter()
+            .map(|indices| detected.resampled(indices))
+            .collect();
+        let reference = timed("detection reference", || {
+            detection(train, holdout, config.seed, "evaluate/detection").auc
+        });
+        metrics.push(
+            Metric::new(
+                "fidelity.detection_auc",
+                auc,
+                "Classifier two-sample test: gradient-boosted trees (100 rounds, depth 6) \
+                 separate train rows from synthetic rows; ROC AUC of the pooled out-of-fold \
+                 scores of 3 stratified, seeded folds. 0.5 = indistinguishable, 1 = every \
+                 synthetic row detected. Reference: the holdout in the synthetic set's place.",
+            )
+            .interval(bootstrap_interval(auc, boot))
+            .clip(0.0, 1.0)
+            .reference(reference)
+            .details(serde_json::json!({
+                "folds": crate::detection::FOLDS,
+                "sdmetrics_detection_score": 1.0 - (2.0 * auc.max(0.5) - 1.0),
+            })),
+        );
+    }
+
+    type PerColumn = fn(&Prepared, &Prepared) -> (Option<f64>, Vec<ColumnScore>);
+    let per_column_metrics: [(&str, &str, PerColumn); 3] = [
+        (
+            "fidelity.missing_rates",
+            "Mean over columns of SDMetrics 0.32 MissingValueSimilarity: 1 - |missing share \
+             real - missing share synthetic|; synthetic vs train. Reference: the holdout.",
+            missing_rates,
+        ),
+        (
+            "fidelity.category_coverage",
+            "Mean over categorical columns of SDMetrics 0.32 CategoryCoverage: the share of the \
+             training data's categories that appear in the synthetic data. Reference: the \
+             holdout, at its own size.",
+            category_coverage,
+        ),
+        (
+            "fidelity.range_coverage",
+            "Mean over numerical and datetime columns of SDMetrics 0.32 RangeCoverage: how much \
+             of the training range [min, max] the synthetic values span. Reference: the \
+             holdout, at its own size.",
+            range_coverage,
+        ),
+    ];
+    for (id, definition, metric) in per_column_metrics {
+        let (Some(value), details) = metric(train, synthetic) else {
+            continue;
+        };
+        let boot: Vec<f64> = resamples(synthetic.rows(), config, &format!("evaluate/{id}"))
+            .par_iter()
+            .map(|indices| {
+                metric(train, &synthetic.resample(indices))
+                    .0
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        metrics.push(
+            Metric::new(id, value, definition)
+                .interval(bootstrap_interval(value, boot))
+                .clip(0.0, 1.0)
+                .reference(metric(train, holdout).0)
+                .details(&details),
+        );
+    }
+    Ok(metrics)
+}
+
+fn utility_metrics(
+    train: &Prepared,
+    target: &TargetColumn,
+    result: &crate::utility::Utility,
+    config: &EvaluationConfig,
+) -> Vec<Metric> {
+    let measure = result.task.measure();
+    let boot: Vec<(f64, f64, f64)> = resamples(result.holdout_rows, config, "evaluate/utility")
+        .iter()
+        .map(|indices| result.resampled(indices))
+        .collect();
+    let column = |k: usize| -> Vec<f64> {
+        boot.iter()
+            .map(|b| match k {
+                0 => b.0,
+                1 => b.1,
+                _ => b.2,
+            })
+            .collect()
+    };
+    let name = &train.names()[target.index];
+    let details = serde_json::json!({ "target": name, "task": result.task, "measure": measure,
+        "holdout_rows": result.holdout_rows });
+    let mut metrics = Vec::new();
+    if let (Some(tstr), Some(trtr)) = (result.tstr, result.trtr) {
+        metrics.push(
+            Metric::new(
+                "utility.tstr",
+                tstr,
+                &format!(
+                    "Train on synthetic, test on real: gradient-boosted trees (100 rounds, depth \
+                     6) predict '{name}' from the other columns, trained on the synthetic rows, \
+                     scored on the holdout by {measure} (ROC AUC for two classes, macro F1 for \
+                     more, R2 for numbers). Reference: the same model trained on the training \
+                     rows (TRTR)."
+                ),
+            )
+            .interval(bootstrap_interval(tstr, column(0)))
+            .reference(Some(trtr))
+            .details(&details),
+        );
+        metrics.push(
+            Metric::new(
+                "utility.trtr",
+                trtr,
+                &format!(
+                    "Train on real, test on real: the TSTR model trained on the training rows, \
+                     scored on the holdout by {measure}."
+                ),
+            )
+            .interval(bootstrap_interval(trtr, column(1)))
+            .details(&details),
+        );
+        metrics.push(
+            Metric::new(
+                "utility.tstr_ratio",
+                tstr / trtr,
+                "utility.tstr / utility.trtr (1 = synthetic rows train as good a model as the \
+                 real ones); the interval resamples the same holdout rows for both. Reference: 1.",
+            )
+            .interval(bootstrap_interval(tstr / trtr, column(2)))
+            .reference(Some(1.0))
+            .details(&details),
+        );
+    }
+    let gains: Vec<f64> = result
+        .mix_curve
+        .iter()
+        .filter(|p| p.real_fraction > 0.0 && p.real_fraction < 1.0)
+        .filter_map(|p| p.gain)
+        .collect();
+    if !gains.is_empty() {
+        metrics.push(
+            Metric::new(
+                "utility.mix_curve",
+                mean(&gains),
+                &format!(
+                    "Mix curve: the holdout {measure} of models trained on all synthetic rows \
+                     plus 0, 1, 5, 10, 25 or 100% of the real training rows (a seeded, nested \
+                     sample), against the same real rows alone. The value is the mean gain the \
+                     synthetic rows add at 1-25% real data (positive = a little real data goes \
+                     further with synthetic rows); the points are in the details."
+                ),
+            )
+            .details(serde_json::json!({
+                "target": name,
+                "measure": measure,
+                "points": result.mix_curve,
+            })),
+        );
+    }
+    metrics
+}
+
+fn privacy_metrics(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    samples: &Samples,
+    shares: &crate::privacy::DcrShare,
+    config: &EvaluationConfig,
+) -> Vec<Metric> {
+    let mut metrics = Vec::new();
+    let reference = dcr_share(
+        &samples.train_for_halves,
+        &samples.half_b,
+        &samples.half_a,
+        train,
+    );
+    metrics.push(
+        Metric::new(
+            "privacy.dcr_share",
+            shares.share(),
+            "Share of synthetic rows closer to the train sample than to the holdout sample, \
+             ties counted half (mostlyai-qa's dcr_share rule), on equal-size seeded samples \
+             (min(train, holdout) rows each); SDMetrics' calculate_dcr distance (absolute \
+             difference scaled by the training range, or category mismatch, averaged over \
+             columns), exact search. \
+             0.5 = no memorisation signal. Reference: holdout half A in the synthetic set's \
+             place, half B as the holdout.",
+        )
+        .interval(mean_interval(
+            &shares.outcomes,
+            config,
+            "evaluate/dcr_share",
+        ))
+        .clip(0.0, 1.0)
+        .reference(Some(reference.share()))
+        .details(serde_json::json!({
+            "sample_rows": samples.train.rows(),
+            "closer_to_train": shares.outcomes.iter().filter(|&&o| o == 1.0).count(),
+            "ties": shares.outcomes.iter().filter(|&&o| o == 0.5).count(),
+        })),
+    );
+
+    // SDMetrics' breakdown on the full sets; the reference keeps the train:holdout ratio.
+    let (closer, per_row) = timed("dcr closer to training", || {
+        dcr::closer_to_training(train, holdout, synthetic)
+    });
+    let half_b = samples.half_b.rows();
+    let scaled_train = ((train.rows() as f64 * half_b as f64 / holdout.rows() as f64).round()
+        as usize)
+        .clamp(1, train.rows());
+    let order = permutation(train.rows(), config.seed, "evaluate/privacy/train");
+    let (reference, _) = dcr::closer_to_training(
+        &train.resample(&order[..scaled_train]),
+        &samples.half_b,
+        &samples.half_a,
+    );
+    metrics.push(
+        Metric::new(
+            "privacy.dcr_closer_to_training",
+            closer,
+            "SDMetrics 0.32 DCROverfittingProtection breakdown 'closer_to_training': share of \
+             synthetic rows whose distance to the closest training row is strictly below their \
+             distance to the closest holdout row; full sets, exact search. Depends on the \
+             train:holdout size ratio. Reference: holdout half A against half B and a train \
+             sample keeping the same train:holdout ratio.",
+        )
+        .interval(mean_interval(
+            &flags(&per_row),
+            config,
+            "evaluate/dcr_closer_to_training",
+        ))
+        .clip(0.0, 1.0)
+        .reference(Some(reference))
+        .details(serde_json::json!({
+            "sdmetrics_score": (2.0 * (1.0 - closer)).min(1.0),
+            "reference_train_rows": scaled_train,
+        })),
+    );
+
+    let nndr = mean(&shares.nndr);
+    let tenth_smallest = {
+        let mut sorted = shares.nndr.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        sorted.get(9).copied()
+    };
+    metrics.push(
+        Metric::new(
+            "privacy.nndr",
+            nndr,
+            "Mean nearest-neighbour distance ratio (d1 + 1e-8) / (d2 + 1e-8) of synthetic rows \
+             to the train sample (mostlyai-qa's NNDR; same distance and sample as dcr_share). \
+             Low values mean synthetic rows sit on single training rows. Reference: holdout \
+             half A against the same train sample.",
+        )
+        .interval(mean_interval(&shares.nndr, config, "evaluate/nndr"))
+        .reference(Some(mean(
+            &dcr_share(&samples.train, &samples.half_b, &samples.half_a, train).nndr,
+        )))
+        .details(serde_json::json!({
+            "p01": quantile(&shares.nndr, 0.01),
+            "p05": quantile(&shares.nndr, 0.05),
+            "tenth_smallest": tenth_smallest,
+        })),
+    );
+
+    let copies = copies_of_training_rows(train, synthetic);
+    let rate = mean(&flags(&copies));
+    metrics.push(
+        Metric::new(
+            "privacy.exact_copy_rate",
+            rate,
+            "Share of synthetic rows equal to some training row on every scored column \
+             (identifiers and free text not compared; missing equals missing). Reference: the \
+             holdout's own rate.",
+        )
+        .interval(mean_interval(
+            &flags(&copies),
+            config,
+            "evaluate/exact_copy_rate",
+        ))
+        .clip(0.0, 1.0)
+        .reference(Some(exact_copy_rate(train, holdout))),
+    );
+
+    let attack = timed("membership attack", || {
+        membership_attack(&samples.train, &samples.half_b, synthetic, train)
+    });
+    if let Some(auc) = attack.auc() {
+        let boot = resamples(attack.labels.len(), config, "evaluate/mia_auc")
+            .par_iter()
+            .map(|indices| attack.resampled(indices))
+            .collect();
+        let reference =
+            membership_attack(&samples.train, &samples.half_b, &samples.half_a, train).auc();
+        metrics.push(
+            Metric::new(
+                "privacy.mia_auc",
+                auc,
+                "Membership inference: an attacker holding the synthetic data scores candidate \
+                 rows by minus their distance to the closest synthetic row (SDMetrics' \
+                 calculate_dcr distance, exact) and ranks training rows (members) against \
+                 holdout half B rows (non-members), equal numbers; ROC AUC, 0.5 = membership not \
+                 revealed. Reference: holdout half A released instead of the synthetic data.",
+            )
+            .interval(bootstrap_interval(auc, boot))
+            .clip(0.0, 1.0)
+            .reference(reference)
+            .details(serde_json::json!({ "candidates_per_class": attack.labels.len() / 2 })),
+        );
+    }
+    metrics.extend(crate::anonymeter::metrics(
+        train, holdout, synthetic, config,
+    ));
+    metrics
+}
+
+/// One input of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputInfo {
+    /// `train`, `holdout` or `synthetic`.
+    pub role: &'static str,
+    /// The file as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Rows read.
+    pub rows: usize,
+}
+
+/// `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The report file format version.
+    pub format_version: u32,
+    /// The harness version that made the scores.
+    pub harness_version: &'static str,
+    /// The seed of every sample, fold and resample.
+    pub seed: u64,
+    /// Bootstrap resamples per interval.
+    pub resamples: usize,
+    /// The utility target, if any.
+    pub target: Option<String>,
+    /// The sensitive attributes, if any.
+    pub sensitive: Vec<String>,
+    /// The inputs.
+    pub inputs: Vec<InputInfo>,
+    /// Problems with the inputs that make some numbers less trustworthy.
+    pub warnings: Vec<String>,
+    /// The metrics.
+    pub metrics: Vec<Metric>,
+}

@@ -1,0 +1,573 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched) that
+//! a privacy officer can read: a verdict at the top, then each section with a plain-language
+//! sentence, its metrics against the holdout reference, and charts.
+
+use std::fmt::Write as _;
+
+use crate::harness::{Metric, Report};
+
+/// How a metric compares with what real data would give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// As good as real data, or no risk above it.
+    Good,
+    /// Worth a look.
+    Watch,
+    /// Clearly worse than real data, or a clear risk.
+    Poor,
+    /// Informational.
+    Info,
+}
+
+impl Status {
+    /// The status's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Good => "good",
+            Status::Watch => "watch",
+            Status::Poor => "poor",
+            Status::Info => "info",
+        }
+    }
+}
+
+/// The status of one metric: fidelity and utility against the holdout reference, privacy
+/// against fixed risk levels.
+pub fn status(metric: &Metric) -> Status {
+    let value = metric.value;
+    let reference = metric.holdout_reference;
+    let id = metric.id.as_str();
+    let shortfall = |tolerance_watch: f64, tolerance_poor: f64| match reference {
+        Some(r) if value >= r - tolerance_watch => Status::Good,
+        Some(r) if value >= r - tolerance_poor => Status::Watch,
+        Some(_) => Status::Poor,
+        None => Status::Info,
+    };
+    match id {
+        "fidelity.detection_auc" => match value {
+            v if v <= reference.unwrap_or(0.5) + 0.05 => Status::Good,
+            v if v <= 0.75 => Status::Watch,
+            _ => Status::Poor,
+        },
+        "fidelity.kway_marginal" => shortfall(25.0, 100.0),
+        "utility.tstr_ratio" => match value {
+            v if v >= 0.97 => Status::Good,
+            v if v >= 0.9 => Status::Watch,
+            _ => Status::Poor,
+        },
+        "utility.trtr" | "utility.mix_curve" | "privacy.nndr" => Status::Info,
+        "utility.tstr" => shortfall(0.02, 0.08),
+        "privacy.dcr_share" => match value {
+            v if v <= 0.53 => Status::Good,
+            v if v <= 0.56 => Status::Watch,
+            _ => Status::Poor,
+        },
+        "privacy.dcr_closer_to_training" => shortfall_above(value, reference, 0.03, 0.08),
+        "privacy.exact_copy_rate" => {
+            let allowed = reference.unwrap_or(0.0);
+            match value {
+                v if v <= allowed * 1.5 + 0.001 => Status::Good,
+                v if v <= allowed * 3.0 + 0.005 => Status::Watch,
+                _ => Status::Poor,
+            }
+        }
+        "privacy.mia_auc" => match value {
+            v if v <= 0.53 => Status::Good,
+            v if v <= 0.6 => Status::Watch,
+            _ => Status::Poor,
+        },
+        _ if id.ends_with("_risk") => match metric.ci_low.unwrap_or(value) {
+            v if v <= 0.02 => Status::Good,
+            v if v <= 0.1 => Status::Watch,
+            _ => Status::Poor,
+        },
+        _ if id.starts_with("subgroup.") => match reference {
+            Some(r) if value <= r + 0.02 => Status::Good,
+            Some(r) if value <= r + 0.08 => Status::Watch,
+            Some(_) => Status::Poor,
+            None => Status::Info,
+        },
+        _ => shortfall(0.02, 0.08),
+    }
+}
+
+fn shortfall_above(value: f64, reference: Option<f64>, watch: f64, poor: f64) -> Status {
+    match reference {
+        Some(r) if value <= r + watch => Status::Good,
+        Some(r) if value <= r + poor => Status::Watch,
+        Some(_) => Status::Poor,
+        None => Status::Info,
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn number(value: f64) -> String {
+    if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.4}")
+    }
+}
+
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_string(), number)
+}
+
+const STYLE: &str = "
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2433;background:#f6f7f9}
+main{max-width:980px;margin:0 auto;padding:24px}
+h1{font-size:1.6em;margin:0 0 4px}h2{margin-top:32px;border-bottom:2px solid #dde1e7;padding-bottom:4px}
+p.lead{color:#4a5468;margin-top:4px}
+table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}
+th,td{padding:6px 8px;border-bottom:1px solid #e4e7ec;text-align:left;font-size:.92em}
+th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8em;font-weight:600}
+.good{background:#d7f2df;color:#11612d}.watch{background:#fdf0c8;color:#7a5600}
+.poor{background:#fbd5d5;color:#8a1c1c}.info{background:#e4e7ec;color:#3a4252}
+.verdict{background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.verdict li{margin:4px 0}.warn{background:#fff4e0;border-left:4px solid #e39b00;padding:8px 12px;margin:8px 0}
+details{margin:6px 0}summary{cursor:pointer;color:#3a4a7a}
+svg{background:#fff;margin:8px 0}.small{font-size:.85em;color:#4a5468}
+";
+
+struct Section {
+    key: &'static str,
+    title: &'static str,
+    sentence: &'static str,
+}
+
+const SECTIONS: [Section; 4] = [
+    Section {
+        key: "fidelity",
+        title: "Fidelity: does the synthetic data look like the real data?",
+        sentence: "Each column's distribution, each pair's relationship and the table as a whole \
+                   are compared with the training data; the holdout column shows what real rows \
+                   the generator never saw score, which is the best to hope for.",
+    },
+    Section {
+        key: "utility",
+        title: "Utility: does it train models as well as real data?",
+        sentence: "A model trained on synthetic rows and one trained on real rows predict the \
+                   same column on held-out real rows; close scores mean the synthetic data can \
+                   stand in for the real data in analysis.",
+    },
+    Section {
+        key: "privacy",
+        title: "Privacy: does it give away the people in the training data?",
+        sentence: "Attacks try to find, single out, link or learn about training rows from the \
+                   synthetic data; each is compared with the same attack on real rows the \
+                   generator never saw, so only risk caused by the generator counts.",
+    },
+    Section {
+        key: "subgroup",
+        title: "Subgroups: is every group served as well as the whole?",
+        sentence: "Fidelity, target rates, model quality and privacy are measured inside each \
+                   group of the sensitive attributes; small groups are suppressed so no \
+                   individual is exposed by the report itself.",
+    },
+];
+
+fn metric_table(out: &mut String, metrics: &[&Metric]) {
+    out.push_str(
+        "<table><tr><th>metric</th><th>value</th><th>95% interval</th><th>holdout \
+         reference</th><th>status</th></tr>",
+    );
+    for metric in metrics {
+        let status = status(metric);
+        let interval = match (metric.ci_low, metric.ci_high) {
+            (Some(low), Some(high)) => format!("[{}, {}]", number(low), number(high)),
+            _ => "–".to_string(),
+        };
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code><details><summary class=\"small\">definition</summary>\
+             <p class=\"small\">{}</p></details></td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td><span class=\"badge {}\">{}</span></td></tr>",
+            escape(&metric.id),
+            escape(&metric.definition),
+            number(metric.value),
+            interval,
+            optional(metric.holdout_reference),
+            status.label(),
+            status.label()
+        );
+    }
+    out.push_str("</table>");
+}
+
+/// A horizontal bar chart of labelled values in [0, `max`].
+fn bars(title: &str, items: &[(String, f64)], max: f64) -> String {
+    let height = 24 * items.len() + 40;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"{t}\" width=\"940\" height=\"{height}\" \
+         viewBox=\"0 0 940 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">{t}</text>",
+        t = escape(title)
+    );
+    for (i, (label, value)) in items.iter().enumerate() {
+        let y = 32 + i * 24;
+        let width = (value / max).clamp(0.0, 1.0) * 560.0;
+        let _ = write!(
+            svg,
+            "<text x=\"10\" y=\"{ty}\" font-size=\"12\">{label}</text>\
+             <rect x=\"300\" y=\"{y}\" width=\"{width:.1}\" height=\"16\" fill=\"#5b7bd5\"/>\
+             <text x=\"{vx:.1}\" y=\"{ty}\" font-size=\"12\">{value}</text>",
+            ty = y + 13,
+            label = escape(label),
+            vx = 306.0 + width,
+            value = number(*value)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Grouped bars: per attack, its attack, control and baseline rates.
+fn attack_chart(risks: &[&Metric]) -> String {
+    let height = 60 * risks.len() + 60;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"attack rates\" width=\"940\" height=\"{height}\" \
+         viewBox=\"0 0 940 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">Attack success on training \
+         rows, on holdout rows (control) and by random guessing (baseline)</text>"
+    );
+    let colours = [
+        ("attack_rate", "#c0392b"),
+        ("control_rate", "#5b7bd5"),
+        ("baseline_rate", "#9aa3b2"),
+    ];
+    for (i, metric) in risks.iter().enumerate() {
+        let y0 = 36 + i * 60;
+        let _ = write!(
+            svg,
+            "<text x=\"10\" y=\"{}\" font-size=\"12\">{}</text>",
+            y0 + 24,
+            escape(metric.id.trim_start_matches("privacy."))
+        );
+        for (k, (key, colour)) in colours.iter().enumerate() {
+            let rate = metric.details[key]["value"].as_f64().unwrap_or(0.0);
+            let y = y0 + k * 17;
+            let width = rate.clamp(0.0, 1.0) * 520.0;
+            let _ = write!(
+                svg,
+                "<rect x=\"220\" y=\"{y}\" width=\"{width:.1}\" height=\"14\" fill=\"{colour}\"/>\
+                 <text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{} {}</text>",
+                226.0 + width,
+                y + 11,
+                key.trim_end_matches("_rate"),
+                number(rate)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The mix curve: holdout score against the real fraction, with and without synthetic rows.
+fn mix_chart(metric: &Metric) -> Option<String> {
+    let points = metric.details["points"].as_array()?;
+    let measure = metric.details["measure"].as_str().unwrap_or("score");
+    let series = |key: &str| -> Vec<(f64, f64)> {
+        points
+            .iter()
+            .filter_map(|p| Some((p["real_fraction"].as_f64()?, p[key].as_f64()?)))
+            .collect()
+    };
+    let (mixed, real) = (series("mixed"), series("real_only"));
+    let all: Vec<f64> = mixed.iter().chain(&real).map(|p| p.1).collect();
+    if all.is_empty() {
+        return None;
+    }
+    let low = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let span = (high - low).max(1e-6);
+    // x: position by index of the fraction (0, 1, 5, 10, 25, 100%), evenly spaced.
+    let fractions: Vec<f64> = points
+        .iter()
+        .filter_map(|p| p["real_fraction"].as_f64())
+        .collect();
+    let x = |f: f64| {
+        let i = fractions.iter().position(|&g| g == f).unwrap_or(0);
+        80.0 + i as f64 * 760.0 / (fractions.len().max(2) - 1) as f64
+    };
+    let y = |v: f64| 260.0 - (v - low) / span * 200.0;
+    let path = |series: &[(f64, f64)]| {
+        series
+            .iter()
+            .map(|&(f, v)| format!("{:.1},{:.1}", x(f), y(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"mix curve\" width=\"940\" height=\"320\" \
+         viewBox=\"0 0 940 320\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">Holdout {m} by share of \
+         real training rows: with all synthetic rows added (red) and real rows alone \
+         (blue)</text>\
+         <polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{a}\"/>\
+         <polyline fill=\"none\" stroke=\"#5b7bd5\" stroke-width=\"2\" points=\"{b}\"/>",
+        m = escape(measure),
+        a = path(&mixed),
+        b = path(&real)
+    );
+    for &f in &fractions {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"290\" font-size=\"11\" text-anchor=\"middle\">{}%</text>",
+            x(f),
+            f * 100.0
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"10\" y=\"{:.1}\" font-size=\"11\">{}</text>\
+         <text x=\"10\" y=\"{:.1}\" font-size=\"11\">{}</text></svg>",
+        y(high) + 4.0,
+        number(high),
+        y(low) + 4.0,
+        number(low)
+    );
+    Some(svg)
+}
+
+fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> Vec<(String, f64)> {
+    let mut items: Vec<(String, f64)> = items.collect();
+    items.sort_by(|a, b| a.1.total_cmp(&b.1));
+    items.truncate(count);
+    items
+}
+
+fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
+    let find = |id: &str| metrics.iter().find(|m| m.id == id);
+    match key {
+        "fidelity" => {
+            if let Some(shapes) = find("fidelity.column_shapes")
+                && let Some(columns) = shapes.details.as_array()
+            {
+                let items = worst(
+                    columns.iter().filter_map(|c| {
+                        Some((c["column"].as_str()?.to_string(), c["score"].as_f64()?))
+                    }),
+                    10,
+                );
+                out.push_str(&bars(
+                    "Worst columns (column shapes, 1 = identical)",
+                    &items,
+                    1.0,
+                ));
+            }
+            if let Some(trends) = find("fidelity.column_pair_trends")
+                && let Some(pairs) = trends.details.as_array()
+            {
+                let items = worst(
+                    pairs
+                        .iter()
+                        .filter(|p| p["counted"].as_bool() == Some(true))
+                        .filter_map(|p| {
+                            Some((
+                                format!("{} × {}", p["first"].as_str()?, p["second"].as_str()?),
+                                p["score"].as_f64()?,
+                            ))
+                        }),
+                    10,
+                );
+                out.push_str(&bars(
+                    "Worst column pairs (pair trends, 1 = identical)",
+                    &items,
+                    1.0,
+                ));
+            }
+        }
+        "utility" => {
+            if let Some(svg) = find("utility.mix_curve").and_then(|m| mix_chart(m)) {
+                out.push_str(&svg);
+            }
+        }
+        "privacy" => {
+            let risks: Vec<&Metric> = metrics
+                .iter()
+                .copied()
+                .filter(|m| m.id.ends_with("_risk"))
+                .collect();
+            if !risks.is_empty() {
+                out.push_str(&attack_chart(&risks));
+            }
+        }
+        _ => {
+            for metric in metrics {
+                subgroup_table(out, metric);
+            }
+        }
+    }
+}
+
+fn subgroup_table(out: &mut String, metric: &Metric) {
+    let details = &metric.details;
+    let _ = write!(
+        out,
+        "<h3>{}</h3><p>Worst group: <b>{}</b>.</p><table><tr><th>group</th><th>train rows</th>\
+         <th>share real</th><th>share synthetic</th><th>column shapes</th><th>holdout \
+         shapes</th><th>target rate real</th><th>target rate synthetic</th><th>TSTR</th>\
+         <th>TRTR</th><th>DCR share</th></tr>",
+        escape(details["attribute"].as_str().unwrap_or("")),
+        escape(details["worst_group"].as_str().unwrap_or(""))
+    );
+    for group in details["groups"].as_array().into_iter().flatten() {
+        let cell = |key: &str| optional(group[key].as_f64());
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(group["group"].as_str().unwrap_or("")),
+            group["train_rows"].as_u64().unwrap_or(0),
+            cell("share_real"),
+            cell("share_synthetic"),
+            cell("column_shapes"),
+            cell("column_shapes_reference"),
+            cell("target_rate_real"),
+            cell("target_rate_synthetic"),
+            cell("tstr"),
+            cell("trtr"),
+            cell("dcr_share")
+        );
+    }
+    out.push_str("</table>");
+    let suppressed: Vec<String> = details["suppressed_groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.as_str().map(escape))
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"small\">Suppressed (fewer than {} training rows): {}.</p>",
+            details["min_group_rows"].as_u64().unwrap_or(0),
+            suppressed.join(", ")
+        );
+    }
+}
+
+fn verdict(out: &mut String, report: &Report) {
+    out.push_str(
+        "<section class=\"verdict\" id=\"verdict\"><h2 style=\"margin-top:0\">Verdict</h2><ul>",
+    );
+    for section in &SECTIONS {
+        let metrics: Vec<&Metric> = report
+            .metrics
+            .iter()
+            .filter(|m| m.id.starts_with(&format!("{}.", section.key)))
+            .collect();
+        if metrics.is_empty() {
+            continue;
+        }
+        let statuses: Vec<Status> = metrics.iter().map(|m| status(m)).collect();
+        let overall = if statuses.contains(&Status::Poor) {
+            Status::Poor
+        } else if statuses.contains(&Status::Watch) {
+            Status::Watch
+        } else {
+            Status::Good
+        };
+        let flagged: Vec<String> = metrics
+            .iter()
+            .zip(&statuses)
+            .filter(|(_, s)| matches!(s, Status::Poor | Status::Watch))
+            .map(|(m, s)| format!("{} ({})", m.id, s.label()))
+            .collect();
+        let sentence = match overall {
+            Status::Good => "on a par with real data the generator never saw.".to_string(),
+            _ => format!("look at {}.", flagged.join(", ")),
+        };
+        let _ = write!(
+            out,
+            "<li><span class=\"badge {}\">{}</span> <b>{}</b>: {}</li>",
+            overall.label(),
+            overall.label(),
+            section.key,
+            escape(&sentence)
+        );
+    }
+    out.push_str("</ul>");
+    for warning in &report.warnings {
+        let _ = write!(out, "<div class=\"warn\">{}</div>", escape(warning));
+    }
+    out.push_str("</section>");
+}
+
+/// The report as one self-contained HTML page.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Synthgate evaluation report</title><style>{STYLE}</style></head><body><main>\
+         <h1>Synthgate evaluation report</h1><p class=\"lead\">Harness version {} · seed {} · \
+         {} bootstrap resamples per interval</p>",
+        report.harness_version, report.seed, report.resamples
+    );
+    out.push_str("<table><tr><th>input</th><th>file</th><th>rows</th><th>sha256</th></tr>");
+    for input in &report.inputs {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><code>{}…</code></td></tr>",
+            input.role,
+            escape(&input.path),
+            input.rows,
+            escape(input.sha256.get(..16).unwrap_or(&input.sha256))
+        );
+    }
+    out.push_str("</table>");
+    verdict(&mut out, report);
+    for section in &SECTIONS {
+        let metrics: Vec<&Metric> = report
+            .metrics
+            .iter()
+            .filter(|m| m.id.starts_with(&format!("{}.", section.key)))
+            .collect();
+        let _ = write!(
+            out,
+            "<section id=\"{}\"><h2>{}</h2><p>{}</p>",
+            section.key,
+            escape(section.title),
+            escape(section.sentence)
+        );
+        if metrics.is_empty() {
+            let missing = match section.key {
+                "utility" => "Not measured: pass --target COLUMN.",
+                "subgroup" => "Not measured: pass --sensitive COLUMN[,COLUMN...].",
+                _ => "Not measured.",
+            };
+            let _ = write!(out, "<p class=\"small\">{missing}</p></section>");
+            continue;
+        }
+        metric_table(&mut out, &metrics);
+        charts(&mut out, section.key, &metrics);
+        out.push_str("</section>");
+    }
+    out.push_str(
+        "<p class=\"small\">Statuses compare each score with the holdout reference (fidelity, \
+         utility) or with fixed risk levels (privacy: DCR share above 0.53, membership AUC above \
+         0.53, anonymeter risk whose interval starts above 0.02). They are guides, not \
+         guarantees; report.json holds every number.</p></main></body></html>\n",
+    );
+    out
+}
