@@ -466,11 +466,20 @@ pub(crate) fn metrics(
     let binned = bin(train, synthetic);
     let plan = Plan::new(&binned);
     let result = score(&binned, &plan, &train.names, None);
-    let reference = score(&bin(train, holdout), &plan, &train.names, None);
-    let boot: Vec<Accuracy> = resamples(synthetic.rows(), config, "evaluate/accuracy")
-        .par_iter()
-        .map(|rows| score(&binned, &plan, &train.names, Some(rows)))
-        .collect();
+    let binned_holdout = bin(train, holdout);
+    let reference = score(&binned_holdout, &plan, &train.names, None);
+    let boot_of = |binned: &Binned, rows: usize, purpose: &str| -> Vec<Accuracy> {
+        resamples(rows, config, purpose)
+            .par_iter()
+            .map(|rows| score(binned, &plan, &train.names, Some(rows)))
+            .collect()
+    };
+    let boot = boot_of(&binned, synthetic.rows(), "evaluate/accuracy");
+    let boot_reference = boot_of(
+        &binned_holdout,
+        holdout.rows(),
+        "evaluate/accuracy/reference",
+    );
     let mut metrics = Vec::new();
     type Pick = fn(&Accuracy) -> Option<f64>;
     let levels: [(&str, Pick, Pick, &str); 3] = [
@@ -504,6 +513,16 @@ pub(crate) fn metrics(
             continue;
         };
         let values = boot.iter().map(|a| pick(a).unwrap_or(f64::NAN)).collect();
+        let reference_interval = match pick(&reference) {
+            Some(r) => bootstrap_interval(
+                r,
+                boot_reference
+                    .iter()
+                    .map(|a| pick(a).unwrap_or(f64::NAN))
+                    .collect(),
+            ),
+            None => (None, None),
+        };
         let mut details = serde_json::json!({
             "expected_max": pick_max(&result),
         });
@@ -517,8 +536,9 @@ pub(crate) fn metrics(
         metrics.push(
             Metric::new(id, value, definition)
                 .interval(bootstrap_interval(value, values))
-                .clip(0.0, 1.0)
                 .reference(pick(&reference))
+                .reference_interval(reference_interval)
+                .clip(0.0, 1.0)
                 .details(details),
         );
     }

@@ -36,6 +36,7 @@ use synthgate_core::{Seed, SeedRng, unit_f64};
 use crate::Prepared;
 use crate::harness::{EvaluationConfig, Metric};
 use crate::nearest::NearestIndex;
+use crate::privacy::Samples;
 use crate::values::{Column, MISSING};
 
 /// `scipy.stats.norm.ppf(0.975)`.
@@ -181,6 +182,73 @@ impl Values {
     }
 }
 
+impl Values {
+    /// Every column at `rows`.
+    fn take_all(columns: &[Values], rows: &[usize]) -> Vec<Values> {
+        columns
+            .iter()
+            .map(|column| match column {
+                Values::Numbers(v) => Values::Numbers(rows.iter().map(|&r| v[r]).collect()),
+                Values::Codes(v) => Values::Codes(rows.iter().map(|&r| v[r]).collect()),
+            })
+            .collect()
+    }
+}
+
+/// Subsamples per size in the size-correction fit (anonymeter: 5).
+const CORRECTION_REPEATS: usize = 5;
+
+/// The control subsample sizes of the fit: `numpy.linspace(min(1000, n), n, 10).astype(int)`.
+fn subsample_sizes(rows: usize) -> Vec<usize> {
+    let low = rows.min(1000) as f64;
+    let high = rows as f64;
+    (0..10)
+        .map(|k| (low + (high - low) * k as f64 / 9.0) as usize)
+        .collect()
+}
+
+/// anonymeter's singling-out probability model (`singling_out_probability_integral` with
+/// `w_min = 0`), up to its scale: the chance that a query matching each row with a probability
+/// uniform in `[0, w]` matches exactly one of `n` rows, times `w`.
+fn singling_out_model(n: f64, w: f64) -> f64 {
+    (1.0 - (n * w + 1.0) * (1.0 - w).powf(n)) / (n + 1.0)
+}
+
+/// The factor that scales control successes at `control` rows to `original` rows: fit
+/// `norm · model(x, w)` to the measured `(size, successes)` points by least squares (a log
+/// grid over `w`, the best `norm` in closed form) and take the model's ratio.
+fn size_correction(points: &[(f64, f64)], control: f64, original: f64) -> f64 {
+    let mut best = (f64::INFINITY, 1.0);
+    for step in 0..=600 {
+        // w from 1e-8 to 1.
+        let w = 10f64.powf(-8.0 + 8.0 * step as f64 / 600.0);
+        let model: Vec<f64> = points
+            .iter()
+            .map(|&(x, _)| singling_out_model(x, w))
+            .collect();
+        let denominator: f64 = model.iter().map(|m| m * m).sum();
+        if denominator <= 0.0 {
+            continue;
+        }
+        let norm = points.iter().zip(&model).map(|(p, m)| p.1 * m).sum::<f64>() / denominator;
+        let error: f64 = points
+            .iter()
+            .zip(&model)
+            .map(|(p, m)| (p.1 - norm * m).powi(2))
+            .sum();
+        if error < best.0 {
+            best = (error, w);
+        }
+    }
+    let w = best.1;
+    let at_control = singling_out_model(control, w);
+    if at_control > 0.0 {
+        singling_out_model(original, w) / at_control
+    } else {
+        (control + 1.0) / (original + 1.0)
+    }
+}
+
 /// One column's condition in a query. Comparisons never match a missing value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Condition {
@@ -280,12 +348,15 @@ fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// The singling-out attack (multivariate) of `synthetic` on `train`, with `control`.
+/// Returns the risk with the fitted size correction, and the risk anonymeter 1.1.0's package
+/// reports from the same counts (its fit sees a constant, so its correction reduces to
+/// `(|control| + 1) / (|train| + 1)`; `bench/notes/anonymeter.md` §2.6).
 pub fn singling_out(
     train: &Prepared,
     control: &Prepared,
     synthetic: &Prepared,
     seed: Seed,
-) -> Option<Risk> {
+) -> Option<(Risk, Risk)> {
     let (train, control, synthetic) = (
         distinct_rows(train),
         distinct_rows(control),
@@ -365,8 +436,29 @@ pub fn singling_out(
             .count()
     };
     let successes = singles(&t, train.rows(), &queries);
-    let correction = (control.rows() + 1) as f64 / (train.rows() + 1) as f64;
-    let control_successes = singles(&c, control.rows(), &queries) as f64 * correction;
+    let control_raw = singles(&c, control.rows(), &queries);
+    let correction = if control.rows() == train.rows() {
+        1.0
+    } else {
+        // anonymeter's size correction as its paper and code intend: count the successes on
+        // subsamples of the control, fit the singling-out probability model to them and scale
+        // by the model's ratio at the two sizes.
+        let sizes = subsample_sizes(control.rows());
+        let mut points = Vec::new();
+        for (k, &size) in sizes.iter().enumerate() {
+            let mut total = 0;
+            for repeat in 0..CORRECTION_REPEATS {
+                let mut rng =
+                    seed.stream("evaluate/singling_out/correction", (k * 16 + repeat) as u64);
+                let rows = choose(&mut rng, control.rows(), size);
+                let sample = Values::take_all(&c, &rows);
+                total += singles(&sample, size, &queries);
+            }
+            points.push((size as f64, total as f64 / CORRECTION_REPEATS as f64));
+        }
+        size_correction(&points, control.rows() as f64, train.rows() as f64)
+    };
+    let control_successes = control_raw as f64 * correction;
 
     // The baseline: random values of random columns with random operators.
     let baseline: Vec<Query> = (0..SINGLING_OUT_ATTACKS)
@@ -380,15 +472,25 @@ pub fn singling_out(
         })
         .collect();
     let baseline_successes = singles(&t, train.rows(), &baseline);
-    Some(Risk::new(
-        (
-            SINGLING_OUT_ATTACKS,
-            SINGLING_OUT_ATTACKS,
-            SINGLING_OUT_ATTACKS,
+    let attacks = (
+        SINGLING_OUT_ATTACKS,
+        SINGLING_OUT_ATTACKS,
+        SINGLING_OUT_ATTACKS,
+    );
+    let anonymeter_correction = (control.rows() + 1) as f64 / (train.rows() + 1) as f64;
+    Some((
+        Risk::new(
+            attacks,
+            successes as f64,
+            baseline_successes as f64,
+            control_successes,
         ),
-        successes as f64,
-        baseline_successes as f64,
-        control_successes,
+        Risk::new(
+            attacks,
+            successes as f64,
+            baseline_successes as f64,
+            control_raw as f64 * anonymeter_correction,
+        ),
     ))
 }
 
@@ -560,22 +662,25 @@ pub fn inference(
     ))
 }
 
-fn risk_metric(id: &str, risk: &Risk, definition: &str, details: serde_json::Value) -> Metric {
+fn risk_metric(
+    id: &str,
+    (risk, reference): (&Risk, Option<&Risk>),
+    definition: &str,
+    details: serde_json::Value,
+) -> Metric {
     let mut all = serde_json::to_value(risk).unwrap_or_default();
     if let (Some(all), Some(extra)) = (all.as_object_mut(), details.as_object()) {
         all.extend(extra.clone());
+        all.insert(
+            "reference".into(),
+            serde_json::to_value(reference).unwrap_or_default(),
+        );
     }
-    Metric {
-        id: id.to_string(),
-        value: risk.risk,
-        ci_low: Some(risk.ci_low),
-        ci_high: Some(risk.ci_high),
-        // The control attack is the reference: the residual risk is already measured against
-        // what rows the generator never saw give away, so the reference risk is 0.
-        holdout_reference: Some(0.0),
-        definition: definition.to_string(),
-        details: all,
-    }
+    Metric::new(id, risk.risk, definition)
+        .interval((Some(risk.ci_low), Some(risk.ci_high)))
+        .reference(reference.map(|r| r.risk))
+        .reference_interval((reference.map(|r| r.ci_low), reference.map(|r| r.ci_high)))
+        .details(all)
 }
 
 /// The two column sets of the linkability attack when none are given: the scored columns in
@@ -585,27 +690,44 @@ pub fn default_link_columns(columns: usize) -> (Vec<usize>, Vec<usize>) {
     ((0..half).collect(), (half..columns).collect())
 }
 
-/// The three anonymeter metrics.
+/// The three anonymeter metrics: the training rows attacked, the holdout as control; the
+/// reference runs the same attacks with holdout half A released instead of the synthetic
+/// data and half B as the control.
 pub(crate) fn metrics(
     train: &Prepared,
-    holdout: &Prepared,
+    samples: &Samples,
     synthetic: &Prepared,
     config: &EvaluationConfig,
 ) -> Vec<Metric> {
+    let seed = config.seed;
+    let attack = (train, &samples.holdout, synthetic);
+    let reference = (train, &samples.half_b, &samples.half_a);
     let mut metrics = Vec::new();
-    if let Some(risk) = crate::harness::timed("singling out", || {
-        singling_out(train, holdout, synthetic, config.seed)
-    }) {
+    let (risk, reference_risk) = crate::harness::timed("singling out", || {
+        (
+            singling_out(attack.0, attack.1, attack.2, seed),
+            singling_out(reference.0, reference.1, reference.2, seed),
+        )
+    });
+    if let Some((risk, as_anonymeter)) = risk {
         metrics.push(risk_metric(
             "privacy.singling_out_risk",
-            &risk,
-            "anonymeter 1.1 singling-out risk (multivariate): 500 predicates on 3 random \
+            (&risk, reference_risk.as_ref().map(|r| &r.0)),
+            "anonymeter 1.1's singling-out attack (multivariate): 500 predicates on 3 random \
              columns, each built from a random synthetic row and matching exactly one \
              deduplicated synthetic row, tried on the training rows (attack) and the holdout \
-             (control, scaled by (|holdout| + 1) / (|train| + 1)); risk = (attack - control) / \
-             (1 - control) on Wilson rates, interval = risk +/- its propagated 95% error. \
-             Reference: the control attack (0 = no more risk than for rows never used).",
-            serde_json::json!({ "columns_per_query": SINGLING_OUT_COLUMNS }),
+             (control, scaled to the training rows' size by anonymeter's singling-out \
+             probability model fitted to control subsamples); risk = (attack - control) / (1 - \
+             control) on Wilson rates, interval = risk +/- its propagated 95% error. \
+             anonymeter 1.1.0's package fits its model to a constant by mistake and so \
+             overstates this risk when the holdout is smaller than train; its number is in \
+             the details. Reference: the same attack with holdout half A released, half B as \
+             control.",
+            serde_json::json!({
+                "columns_per_query": SINGLING_OUT_COLUMNS,
+                "anonymeter_1_1_risk": as_anonymeter.risk,
+                "anonymeter_1_1_ci": [as_anonymeter.ci_low, as_anonymeter.ci_high],
+            }),
         ));
     }
     let width = train.columns.len();
@@ -616,9 +738,14 @@ pub(crate) fn metrics(
         ),
         None => default_link_columns(width),
     };
-    if let Some(risk) = crate::harness::timed("linkability", || {
-        linkability(train, holdout, synthetic, (&first, &second), config.seed)
-    }) {
+    let columns = (first.as_slice(), second.as_slice());
+    let (risk, reference_risk) = crate::harness::timed("linkability", || {
+        (
+            linkability(attack.0, attack.1, attack.2, columns, seed),
+            linkability(reference.0, reference.1, reference.2, columns, seed),
+        )
+    });
+    if let Some(risk) = risk {
         let names = |c: &[usize]| {
             c.iter()
                 .map(|&i| train.names[i].clone())
@@ -626,12 +753,12 @@ pub(crate) fn metrics(
         };
         metrics.push(risk_metric(
             "privacy.linkability_risk",
-            &risk,
-            "anonymeter 1.1 linkability risk: for up to 2000 training rows (attack) and as many \
-             holdout rows (control), the attacker finds the nearest synthetic row by each of two \
-             disjoint column sets; success when both are the same row (n_neighbors = 1). \
-             Nearest by Synthgate's mixed distance, ties to the first row. Risk as for \
-             singling out.",
+            (&risk, reference_risk.as_ref()),
+            "anonymeter 1.1's linkability attack: for up to 2000 training rows (attack) and as \
+             many holdout rows (control), the attacker finds the nearest synthetic row by each \
+             of two disjoint column sets; success when both are the same row (n_neighbors = \
+             1). Nearest by Synthgate's mixed distance, ties to the first row. Risk and \
+             reference as for singling out.",
             serde_json::json!({ "first_columns": names(&first), "second_columns": names(&second) }),
         ));
     }
@@ -646,16 +773,21 @@ pub(crate) fn metrics(
                 .and_then(|name| train.position(name))
         })
         .unwrap_or(width.saturating_sub(1));
-    if let Some(risk) = crate::harness::timed("inference", || {
-        inference(train, holdout, synthetic, secret, config.seed)
-    }) {
+    let (risk, reference_risk) = crate::harness::timed("inference", || {
+        (
+            inference(attack.0, attack.1, attack.2, secret, seed),
+            inference(reference.0, reference.1, reference.2, secret, seed),
+        )
+    });
+    if let Some(risk) = risk {
         metrics.push(risk_metric(
             "privacy.inference_risk",
-            &risk,
-            "anonymeter 1.1 inference risk: for up to 2000 training rows (attack) and holdout \
-             rows (control), the attacker knows every other column and guesses the secret \
-             column from the nearest synthetic row; success when equal (numbers: within 5% of \
-             the secret). Baseline: a random synthetic row's secret. Risk as for singling out.",
+            (&risk, reference_risk.as_ref()),
+            "anonymeter 1.1's inference attack: for up to 2000 training rows (attack) and \
+             holdout rows (control), the attacker knows every other column and guesses the \
+             secret column from the nearest synthetic row; success when equal (numbers: within \
+             5% of the secret). Baseline: a random synthetic row's secret. Risk and reference \
+             as for singling out.",
             serde_json::json!({ "secret": train.names[secret] }),
         ));
     }

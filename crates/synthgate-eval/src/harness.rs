@@ -26,6 +26,11 @@ pub struct Metric {
     pub ci_high: Option<f64>,
     /// What real data the generator never saw scores on the same metric.
     pub holdout_reference: Option<f64>,
+    /// Lower end of the reference's own 95% interval (the same bootstrap over the holdout's
+    /// rows): where a real sample like the holdout lands.
+    pub reference_ci_low: Option<f64>,
+    /// Upper end of the reference's own 95% interval.
+    pub reference_ci_high: Option<f64>,
     /// The definition followed, with its source.
     pub definition: String,
     /// Per-column or per-pair scores, curve points, groups.
@@ -41,6 +46,8 @@ impl Metric {
             ci_low: None,
             ci_high: None,
             holdout_reference: None,
+            reference_ci_low: None,
+            reference_ci_high: None,
             definition: definition.to_string(),
             details: serde_json::Value::Null,
         }
@@ -57,15 +64,27 @@ impl Metric {
         self
     }
 
+    pub(crate) fn reference_interval(mut self, (low, high): (Option<f64>, Option<f64>)) -> Metric {
+        self.reference_ci_low = low;
+        self.reference_ci_high = high;
+        self
+    }
+
     pub(crate) fn details(mut self, details: impl Serialize) -> Metric {
         self.details = serde_json::to_value(details).unwrap_or_default();
         self
     }
 
-    /// Clip the interval to `[low, high]`.
+    /// Clip both intervals to `[low, high]`.
     pub(crate) fn clip(mut self, low: f64, high: f64) -> Metric {
-        self.ci_low = self.ci_low.map(|v| v.clamp(low, high));
-        self.ci_high = self.ci_high.map(|v| v.clamp(low, high));
+        for bound in [
+            &mut self.ci_low,
+            &mut self.ci_high,
+            &mut self.reference_ci_low,
+            &mut self.reference_ci_high,
+        ] {
+            *bound = bound.map(|v| v.clamp(low, high));
+        }
         self
     }
 }
@@ -105,6 +124,12 @@ impl Default for EvaluationConfig {
     }
 }
 
+/// The plain 2.5th–97.5th percentile interval of `values` (NaNs ignored).
+pub(crate) fn percentile_interval(mut values: Vec<f64>) -> (Option<f64>, Option<f64>) {
+    values.retain(|v| !v.is_nan());
+    (quantile(&values, 0.025), quantile(&values, 0.975))
+}
+
 /// The 95% bootstrap interval of `estimate` from the resampled `values` (NaNs ignored): the
 /// 2.5th and 97.5th percentiles, shifted by the bootstrap's estimated bias (mean of the
 /// resamples minus the estimate). Resampling rows with replacement repeats rows, which lowers
@@ -133,6 +158,54 @@ pub(crate) fn resamples(rows: usize, config: &EvaluationConfig, purpose: &str) -
                 .collect()
         })
         .collect()
+}
+
+/// Bootstrap values of `score` on resamples of `table`'s rows.
+pub(crate) fn boot_rows<F>(
+    table: &Prepared,
+    config: &EvaluationConfig,
+    purpose: &str,
+    score: F,
+) -> Vec<f64>
+where
+    F: Fn(&Prepared) -> Option<f64> + Sync,
+{
+    resamples(table.rows(), config, purpose)
+        .par_iter()
+        .map(|indices| score(&table.resample(indices)).unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// A metric of a whole table against train: its value on `synthetic` and its reference on
+/// `holdout`, each with a bootstrap interval over its own rows. `None` when the synthetic
+/// table cannot be scored.
+pub(crate) fn table_metric<F>(
+    id: &str,
+    definition: &str,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    config: &EvaluationConfig,
+    score: F,
+) -> Option<Metric>
+where
+    F: Fn(&Prepared) -> Option<f64> + Sync,
+{
+    let value = score(synthetic)?;
+    let boot = boot_rows(synthetic, config, &format!("evaluate/{id}"), &score);
+    let reference = score(holdout);
+    let reference_interval = match reference {
+        Some(r) => bootstrap_interval(
+            r,
+            boot_rows(holdout, config, &format!("evaluate/{id}/reference"), &score),
+        ),
+        None => (None, None),
+    };
+    Some(
+        Metric::new(id, value, definition)
+            .interval(bootstrap_interval(value, boot))
+            .reference(reference)
+            .reference_interval(reference_interval),
+    )
 }
 
 /// The interval of a mean of fixed per-row values.
@@ -262,56 +335,39 @@ fn fidelity(
     config: &EvaluationConfig,
 ) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
-    let (shapes, columns) = column_shapes(train, synthetic)?;
-    let boot: Vec<f64> = timed("column shapes", || {
-        resamples(synthetic.rows(), config, "evaluate/column_shapes")
-            .par_iter()
-            .map(|indices| {
-                column_shapes(train, &synthetic.resample(indices)).map_or(f64::NAN, |s| s.0)
-            })
-            .collect()
-    });
-    metrics.push(
-        Metric::new(
+    let (_, columns) = column_shapes(train, synthetic)?;
+    let shapes = timed("column shapes", || {
+        table_metric(
             "fidelity.column_shapes",
-            shapes,
             "SDMetrics 0.32 Quality Report 'Column Shapes': mean of KSComplement (numerical, \
              datetime) and TVComplement (categorical) per column; synthetic vs train. \
              Reference: the holdout in the synthetic set's place, at its own size (smaller \
              samples score lower).",
+            holdout,
+            synthetic,
+            config,
+            |t| column_shapes(train, t).ok().map(|s| s.0),
         )
-        .interval(bootstrap_interval(shapes, boot))
-        .clip(0.0, 1.0)
-        .reference(column_shapes(train, holdout).ok().map(|s| s.0))
-        .details(&columns),
-    );
+    });
+    metrics.extend(shapes.map(|m| m.clip(0.0, 1.0).details(&columns)));
 
-    let (trends, pair_scores) = column_pair_trends(train, synthetic);
-    if let Some(trends) = trends {
-        let plan = pairs::PairPlan::new(&train.columns);
-        let boot: Vec<f64> = resamples(synthetic.rows(), config, "evaluate/column_pair_trends")
-            .par_iter()
-            .map(|indices| {
-                plan.mean(&synthetic.resample(indices).columns)
-                    .unwrap_or(f64::NAN)
-            })
-            .collect();
-        metrics.push(
-            Metric::new(
-                "fidelity.column_pair_trends",
-                trends,
-                "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
-                 CorrelationSimilarity (Pearson, pairs with real |r| > 0.5) and \
-                 ContingencySimilarity (10 equal-width bins for numbers, pairs with real \
-                 Cramer's V > 0.3); synthetic vs train. Reference: the holdout in the synthetic \
-                 set's place, at its own size.",
-            )
-            .interval(bootstrap_interval(trends, boot))
-            .clip(0.0, 1.0)
-            .reference(column_pair_trends(train, holdout).0)
-            .details(&pair_scores),
-        );
-    }
+    let (_, pair_scores) = column_pair_trends(train, synthetic);
+    let plan = pairs::PairPlan::new(&train.columns);
+    let trends = timed("column pair trends", || {
+        table_metric(
+            "fidelity.column_pair_trends",
+            "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
+             CorrelationSimilarity (Pearson, pairs with real |r| > 0.5) and \
+             ContingencySimilarity (10 equal-width bins for numbers, pairs with real Cramer's V \
+             > 0.3); synthetic vs train. Reference: the holdout in the synthetic set's place, \
+             at its own size.",
+            holdout,
+            synthetic,
+            config,
+            |t| plan.mean(&t.columns),
+        )
+    });
+    metrics.extend(trends.map(|m| m.clip(0.0, 1.0).details(&pair_scores)));
 
     metrics.extend(timed("accuracy", || {
         crate::accuracy::metrics(train, holdout, synthetic, config)
@@ -329,8 +385,22 @@ fn fidelity(
             .map(|indices| detected.resampled(indices))
             .collect();
         let reference = timed("detection reference", || {
-            detection(train, holdout, config.seed, "evaluate/detection").auc
+            detection(train, holdout, config.seed, "evaluate/detection")
         });
+        let reference_interval = match reference.auc {
+            Some(r) => bootstrap_interval(
+                r,
+                resamples(
+                    reference.labels.len(),
+                    config,
+                    "evaluate/detection/reference",
+                )
+                .par_iter()
+                .map(|indices| reference.resampled(indices))
+                .collect(),
+            ),
+            None => (None, None),
+        };
         metrics.push(
             Metric::new(
                 "fidelity.detection_auc",
@@ -341,8 +411,9 @@ fn fidelity(
                  synthetic row detected. Reference: the holdout in the synthetic set's place.",
             )
             .interval(bootstrap_interval(auc, boot))
+            .reference(reference.auc)
+            .reference_interval(reference_interval)
             .clip(0.0, 1.0)
-            .reference(reference)
             .details(serde_json::json!({
                 "folds": crate::detection::FOLDS,
                 "sdmetrics_detection_score": 1.0 - (2.0 * auc.max(0.5) - 1.0),
@@ -377,19 +448,27 @@ fn fidelity(
         let (Some(value), details) = metric(train, synthetic) else {
             continue;
         };
-        let boot: Vec<f64> = resamples(synthetic.rows(), config, &format!("evaluate/{id}"))
+        let score = |t: &Prepared| metric(train, t).0;
+        // Coverage can only fall when rows are resampled (rare values drop out), so its
+        // intervals are plain percentiles: of resamples of the synthetic rows, and for the
+        // reference, of samples of the holdout's size drawn from the training rows (what a
+        // real sample of that size covers).
+        let reference_boot = resamples(train.rows(), config, &format!("evaluate/{id}/reference"))
             .par_iter()
-            .map(|indices| {
-                metric(train, &synthetic.resample(indices))
-                    .0
-                    .unwrap_or(f64::NAN)
-            })
+            .map(|indices| score(&train.resample(&indices[..holdout.rows().min(indices.len())])))
+            .map(|v| v.unwrap_or(f64::NAN))
             .collect();
         metrics.push(
             Metric::new(id, value, definition)
-                .interval(bootstrap_interval(value, boot))
+                .interval(percentile_interval(boot_rows(
+                    synthetic,
+                    config,
+                    &format!("evaluate/{id}"),
+                    score,
+                )))
+                .reference(score(holdout))
+                .reference_interval(percentile_interval(reference_boot))
                 .clip(0.0, 1.0)
-                .reference(metric(train, holdout).0)
                 .details(&details),
         );
     }
@@ -403,24 +482,17 @@ fn utility_metrics(
     config: &EvaluationConfig,
 ) -> Vec<Metric> {
     let measure = result.task.measure();
-    let boot: Vec<(f64, f64, f64)> = resamples(result.holdout_rows, config, "evaluate/utility")
-        .iter()
+    let boot: Vec<[f64; 3]> = resamples(result.holdout_rows, config, "evaluate/utility")
+        .par_iter()
         .map(|indices| result.resampled(indices))
         .collect();
-    let column = |k: usize| -> Vec<f64> {
-        boot.iter()
-            .map(|b| match k {
-                0 => b.0,
-                1 => b.1,
-                _ => b.2,
-            })
-            .collect()
-    };
+    let series = |f: fn(&[f64; 3]) -> f64| -> Vec<f64> { boot.iter().map(f).collect() };
     let name = &train.names()[target.index];
     let details = serde_json::json!({ "target": name, "task": result.task, "measure": measure,
-        "holdout_rows": result.holdout_rows });
+        "holdout_rows": result.holdout_rows, "reference_train_rows": result.matched_rows });
     let mut metrics = Vec::new();
-    if let (Some(tstr), Some(trtr)) = (result.tstr, result.trtr) {
+    if let (Some(tstr), Some(trtr), Some(matched)) = (result.tstr, result.trtr, result.trtr_matched)
+    {
         metrics.push(
             Metric::new(
                 "utility.tstr",
@@ -429,12 +501,14 @@ fn utility_metrics(
                     "Train on synthetic, test on real: gradient-boosted trees (100 rounds, depth \
                      6) predict '{name}' from the other columns, trained on the synthetic rows, \
                      scored on the holdout by {measure} (ROC AUC for two classes, macro F1 for \
-                     more, R2 for numbers). Reference: the same model trained on the training \
-                     rows (TRTR)."
+                     more, R2 for numbers). Reference: the same model trained on as many real \
+                     training rows as there are synthetic rows (all of them when there are \
+                     fewer), since the number of rows moves the score."
                 ),
             )
-            .interval(bootstrap_interval(tstr, column(0)))
-            .reference(Some(trtr))
+            .interval(bootstrap_interval(tstr, series(|b| b[0])))
+            .reference(Some(matched))
+            .reference_interval(bootstrap_interval(matched, series(|b| b[2])))
             .details(&details),
         );
         metrics.push(
@@ -442,22 +516,29 @@ fn utility_metrics(
                 "utility.trtr",
                 trtr,
                 &format!(
-                    "Train on real, test on real: the TSTR model trained on the training rows, \
+                    "Train on real, test on real: the TSTR model trained on all training rows, \
                      scored on the holdout by {measure}."
                 ),
             )
-            .interval(bootstrap_interval(trtr, column(1)))
+            .interval(bootstrap_interval(trtr, series(|b| b[1])))
             .details(&details),
         );
         metrics.push(
             Metric::new(
                 "utility.tstr_ratio",
                 tstr / trtr,
-                "utility.tstr / utility.trtr (1 = synthetic rows train as good a model as the \
-                 real ones); the interval resamples the same holdout rows for both. Reference: 1.",
+                "utility.tstr / utility.trtr (1 = synthetic rows train as good a model as all the \
+                 real ones); the interval resamples the same holdout rows for both. Reference: \
+                 the ratio real rows of the synthetic set's size reach (1 when there are at \
+                 least as many synthetic rows as training rows), its interval that of the \
+                 reference TSTR over utility.trtr.",
             )
-            .interval(bootstrap_interval(tstr / trtr, column(2)))
-            .reference(Some(1.0))
+            .interval(bootstrap_interval(tstr / trtr, series(|b| b[0] / b[1])))
+            .reference(Some(matched / trtr))
+            .reference_interval(match bootstrap_interval(matched, series(|b| b[2])) {
+                (Some(low), Some(high)) => (Some(low / trtr), Some(high / trtr)),
+                other => other,
+            })
             .details(&details),
         );
     }
@@ -499,6 +580,7 @@ fn privacy_metrics(
     config: &EvaluationConfig,
 ) -> Vec<Metric> {
     let mut metrics = Vec::new();
+    // Every reference: holdout half A in the synthetic set's place, half B as the holdout.
     let reference = dcr_share(
         &samples.train_for_halves,
         &samples.half_b,
@@ -513,17 +595,21 @@ fn privacy_metrics(
              ties counted half (mostlyai-qa's dcr_share rule), on equal-size seeded samples \
              (min(train, holdout) rows each); SDMetrics' calculate_dcr distance (absolute \
              difference scaled by the training range, or category mismatch, averaged over \
-             columns), exact search. \
-             0.5 = no memorisation signal. Reference: holdout half A in the synthetic set's \
-             place, half B as the holdout.",
+             columns), exact search. 0.5 = no memorisation signal. Reference: holdout half A in \
+             the synthetic set's place, half B as the holdout, a train sample of half B's size.",
         )
         .interval(mean_interval(
             &shares.outcomes,
             config,
             "evaluate/dcr_share",
         ))
-        .clip(0.0, 1.0)
         .reference(Some(reference.share()))
+        .reference_interval(mean_interval(
+            &reference.outcomes,
+            config,
+            "evaluate/dcr_share/reference",
+        ))
+        .clip(0.0, 1.0)
         .details(serde_json::json!({
             "sample_rows": samples.train.rows(),
             "closer_to_train": shares.outcomes.iter().filter(|&&o| o == 1.0).count(),
@@ -540,7 +626,7 @@ fn privacy_metrics(
         as usize)
         .clamp(1, train.rows());
     let order = permutation(train.rows(), config.seed, "evaluate/privacy/train");
-    let (reference, _) = dcr::closer_to_training(
+    let (closer_reference, reference_rows) = dcr::closer_to_training(
         &train.resample(&order[..scaled_train]),
         &samples.half_b,
         &samples.half_a,
@@ -560,8 +646,13 @@ fn privacy_metrics(
             config,
             "evaluate/dcr_closer_to_training",
         ))
+        .reference(Some(closer_reference))
+        .reference_interval(mean_interval(
+            &flags(&reference_rows),
+            config,
+            "evaluate/dcr_closer_to_training/reference",
+        ))
         .clip(0.0, 1.0)
-        .reference(Some(reference))
         .details(serde_json::json!({
             "sdmetrics_score": (2.0 * (1.0 - closer)).min(1.0),
             "reference_train_rows": scaled_train,
@@ -579,14 +670,17 @@ fn privacy_metrics(
             "privacy.nndr",
             nndr,
             "Mean nearest-neighbour distance ratio (d1 + 1e-8) / (d2 + 1e-8) of synthetic rows \
-             to the train sample (mostlyai-qa's NNDR; same distance and sample as dcr_share). \
-             Low values mean synthetic rows sit on single training rows. Reference: holdout \
-             half A against the same train sample.",
+             to the train sample (mostlyai-qa's NNDR; same distance as dcr_share). Low values \
+             mean synthetic rows sit on single training rows. Reference: holdout half A \
+             against a train sample of half B's size, as for dcr_share.",
         )
         .interval(mean_interval(&shares.nndr, config, "evaluate/nndr"))
-        .reference(Some(mean(
-            &dcr_share(&samples.train, &samples.half_b, &samples.half_a, train).nndr,
-        )))
+        .reference(Some(mean(&reference.nndr)))
+        .reference_interval(mean_interval(
+            &reference.nndr,
+            config,
+            "evaluate/nndr/reference",
+        ))
         .details(serde_json::json!({
             "p01": quantile(&shares.nndr, 0.01),
             "p05": quantile(&shares.nndr, 0.05),
@@ -594,35 +688,37 @@ fn privacy_metrics(
         })),
     );
 
-    let copies = copies_of_training_rows(train, synthetic);
-    let rate = mean(&flags(&copies));
+    let copies = flags(&copies_of_training_rows(train, synthetic));
+    let holdout_copies = flags(&copies_of_training_rows(train, holdout));
     metrics.push(
         Metric::new(
             "privacy.exact_copy_rate",
-            rate,
+            mean(&copies),
             "Share of synthetic rows equal to some training row on every scored column \
              (identifiers and free text not compared; missing equals missing). Reference: the \
              holdout's own rate.",
         )
-        .interval(mean_interval(
-            &flags(&copies),
+        .interval(mean_interval(&copies, config, "evaluate/exact_copy_rate"))
+        .reference(Some(mean(&holdout_copies)))
+        .reference_interval(mean_interval(
+            &holdout_copies,
             config,
-            "evaluate/exact_copy_rate",
+            "evaluate/exact_copy_rate/reference",
         ))
-        .clip(0.0, 1.0)
-        .reference(Some(exact_copy_rate(train, holdout))),
+        .clip(0.0, 1.0),
     );
 
     let attack = timed("membership attack", || {
         membership_attack(&samples.train, &samples.half_b, synthetic, train)
     });
-    if let Some(auc) = attack.auc() {
-        let boot = resamples(attack.labels.len(), config, "evaluate/mia_auc")
-            .par_iter()
-            .map(|indices| attack.resampled(indices))
-            .collect();
-        let reference =
-            membership_attack(&samples.train, &samples.half_b, &samples.half_a, train).auc();
+    let reference = membership_attack(&samples.train, &samples.half_b, &samples.half_a, train);
+    if let (Some(auc), Some(reference_auc)) = (attack.auc(), reference.auc()) {
+        let boot = |attack: &crate::privacy::Membership, purpose: &str| {
+            resamples(attack.labels.len(), config, purpose)
+                .par_iter()
+                .map(|indices| attack.resampled(indices))
+                .collect::<Vec<f64>>()
+        };
         metrics.push(
             Metric::new(
                 "privacy.mia_auc",
@@ -633,14 +729,18 @@ fn privacy_metrics(
                  holdout half B rows (non-members), equal numbers; ROC AUC, 0.5 = membership not \
                  revealed. Reference: holdout half A released instead of the synthetic data.",
             )
-            .interval(bootstrap_interval(auc, boot))
+            .interval(bootstrap_interval(auc, boot(&attack, "evaluate/mia_auc")))
+            .reference(Some(reference_auc))
+            .reference_interval(bootstrap_interval(
+                reference_auc,
+                boot(&reference, "evaluate/mia_auc/reference"),
+            ))
             .clip(0.0, 1.0)
-            .reference(reference)
             .details(serde_json::json!({ "candidates_per_class": attack.labels.len() / 2 })),
         );
     }
     metrics.extend(crate::anonymeter::metrics(
-        train, holdout, synthetic, config,
+        train, samples, synthetic, config,
     ));
     metrics
 }

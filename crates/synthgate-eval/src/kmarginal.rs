@@ -116,11 +116,26 @@ pub(crate) fn metric(
     let (value, pairs) = kmarginal(train, synthetic);
     let value = value?;
     let (a, b) = discretise(train, synthetic);
+    let (_, b_holdout) = discretise(train, holdout);
     let reference = Reference::new(&a);
-    let boot = resamples(synthetic.rows(), config, "evaluate/kway_marginal")
-        .par_iter()
-        .map(|rows| score_of(&reference.sums(&b, Some(rows))).unwrap_or(f64::NAN))
-        .collect();
+    let boot = |b: &[Vec<u32>], rows: usize, purpose: &str| -> Vec<f64> {
+        resamples(rows, config, purpose)
+            .par_iter()
+            .map(|rows| score_of(&reference.sums(b, Some(rows))).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let reference_value = score_of(&reference.sums(&b_holdout, None));
+    let reference_interval = match reference_value {
+        Some(r) => bootstrap_interval(
+            r,
+            boot(
+                &b_holdout,
+                holdout.rows(),
+                "evaluate/kway_marginal/reference",
+            ),
+        ),
+        None => (None, None),
+    };
     let worst: Vec<serde_json::Value> = {
         let mut sorted = pairs.clone();
         sorted.sort_by(|x, y| y.2.total_cmp(&x.2));
@@ -139,9 +154,13 @@ pub(crate) fn metric(
              10 equal-width bins over the training range, missing a category of its own. \
              Reference: the holdout in the synthetic set's place.",
         )
-        .interval(bootstrap_interval(value, boot))
+        .interval(bootstrap_interval(
+            value,
+            boot(&b, synthetic.rows(), "evaluate/kway_marginal"),
+        ))
+        .reference(reference_value)
+        .reference_interval(reference_interval)
         .clip(0.0, 1000.0)
-        .reference(kmarginal(train, holdout).0)
         .details(serde_json::json!({ "pairs": pairs.len(), "worst_pairs": worst })),
     )
 }

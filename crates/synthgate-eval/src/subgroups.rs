@@ -264,27 +264,34 @@ impl Plan {
                 .iter()
                 .filter_map(|g| g.column_shapes_reference.map(|s| 1.0 - s))
                 .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-            let boot = resamples(
-                synthetic.rows(),
-                config,
-                &format!("evaluate/subgroup/{name}"),
-            )
-            .iter()
-            .map(|indices| {
-                let sample = synthetic.resample(indices);
-                let keys = split.keys(&sample);
-                plans
+            // The worst gap over groups, recomputed on a resample of `table`'s rows.
+            let boot = |table: &Prepared, purpose: &str| -> Vec<f64> {
+                resamples(table.rows(), config, purpose)
                     .iter()
-                    .map(|(real, key)| {
-                        let rows = rows_of(&keys, *key);
-                        if rows.is_empty() {
-                            return 1.0;
-                        }
-                        column_shapes(real, &sample.resample(&rows)).map_or(1.0, |s| 1.0 - s.0)
+                    .map(|indices| {
+                        let sample = table.resample(indices);
+                        let keys = split.keys(&sample);
+                        plans
+                            .iter()
+                            .map(|(real, key)| {
+                                let rows = rows_of(&keys, *key);
+                                if rows.is_empty() {
+                                    return 1.0;
+                                }
+                                column_shapes(real, &sample.resample(&rows))
+                                    .map_or(1.0, |s| 1.0 - s.0)
+                            })
+                            .fold(f64::NEG_INFINITY, f64::max)
                     })
-                    .fold(f64::NEG_INFINITY, f64::max)
-            })
-            .collect();
+                    .collect()
+            };
+            let reference_interval = match reference {
+                Some(r) => bootstrap_interval(
+                    r,
+                    boot(holdout, &format!("evaluate/subgroup/{name}/reference")),
+                ),
+                None => (None, None),
+            };
             metrics.push(
                 Metric::new(
                     &format!("subgroup.{name}.worst_gap"),
@@ -299,9 +306,13 @@ impl Plan {
                         self.min_rows
                     ),
                 )
-                .interval(bootstrap_interval(gaps[worst], boot))
-                .clip(0.0, 1.0)
+                .interval(bootstrap_interval(
+                    gaps[worst],
+                    boot(synthetic, &format!("evaluate/subgroup/{name}")),
+                ))
                 .reference(reference)
+                .reference_interval(reference_interval)
+                .clip(0.0, 1.0)
                 .details(serde_json::json!({
                     "attribute": name,
                     "worst_group": groups[worst].group,

@@ -321,23 +321,35 @@ pub struct Utility {
     pub tstr: Option<f64>,
     /// Train on train, test on the holdout.
     pub trtr: Option<f64>,
+    /// Train on as many training rows as there are synthetic rows (all when there are fewer),
+    /// test on the holdout: what real data of the synthetic set's size achieves.
+    pub trtr_matched: Option<f64>,
+    /// The training rows that model saw.
+    pub matched_rows: usize,
     /// The mix curve, fraction 0 first.
     pub mix_curve: Vec<MixPoint>,
     tstr_predictions: Vec<f64>,
     trtr_predictions: Vec<f64>,
+    matched_predictions: Vec<f64>,
     truth: Target,
     /// The holdout row of each prediction.
     holdout_source: Vec<usize>,
 }
 
 impl Utility {
-    /// Bootstrap `(tstr, trtr, ratio)` on resampled holdout rows (the same rows for all three).
-    pub fn resampled(&self, indices: &[usize]) -> (f64, f64, f64) {
+    /// Bootstrap `[tstr, trtr, trtr_matched]` on resampled holdout rows (the same rows for
+    /// all three).
+    pub fn resampled(&self, indices: &[usize]) -> [f64; 3] {
         let truth = take_target(&self.truth, indices);
-        let pick = |p: &[f64]| indices.iter().map(|&i| p[i]).collect::<Vec<f64>>();
-        let tstr = task_score(&pick(&self.tstr_predictions), &truth).unwrap_or(f64::NAN);
-        let trtr = task_score(&pick(&self.trtr_predictions), &truth).unwrap_or(f64::NAN);
-        (tstr, trtr, tstr / trtr)
+        let score = |p: &[f64]| {
+            let picked: Vec<f64> = indices.iter().map(|&i| p[i]).collect();
+            task_score(&picked, &truth).unwrap_or(f64::NAN)
+        };
+        [
+            score(&self.tstr_predictions),
+            score(&self.trtr_predictions),
+            score(&self.matched_predictions),
+        ]
     }
 
     /// TSTR and TRTR on the labelled holdout rows among `rows` (a subgroup).
@@ -398,6 +410,10 @@ pub fn utility(
             jobs.push((rows, false));
         }
     }
+    let matched_rows = synthetic.rows().min(train.rows());
+    if !jobs.contains(&(matched_rows, false)) {
+        jobs.push((matched_rows, false));
+    }
     let predictions: Vec<Vec<f64>> = jobs
         .par_iter()
         .map(|&(rows, with_synthetic)| {
@@ -432,14 +448,18 @@ pub fn utility(
         .collect::<Vec<_>>();
     let tstr_predictions = score(0, true).cloned().unwrap_or_default();
     let trtr_predictions = score(train.rows(), false).cloned().unwrap_or_default();
+    let matched_predictions = score(matched_rows, false).cloned().unwrap_or_default();
     Ok(Utility {
         task: target.task,
         holdout_rows: holdout.rows(),
         tstr: task_score(&tstr_predictions, &holdout.target),
         trtr: task_score(&trtr_predictions, &holdout.target),
+        trtr_matched: task_score(&matched_predictions, &holdout.target),
+        matched_rows,
         mix_curve,
         tstr_predictions,
         trtr_predictions,
+        matched_predictions,
         holdout_source: holdout.source_rows,
         truth: holdout.target,
     })

@@ -4,67 +4,10 @@
 //! package, version 0.32.0, with `bench/fixtures_sdmetrics.py` on the same tables this test
 //! builds: the Adult train split (rows listed in `bench/adult_train_rows.txt`) and its holdout.
 
-use std::path::{Path, PathBuf};
-
-use arrow_array::{RecordBatch, UInt32Array};
 use synthgate_core::{Schema, Table};
-use synthgate_eval::{Prepared, column_pair_trends, column_shapes};
-use synthgate_io::{ReadOptions, read_table};
+use synthgate_eval::{column_pair_trends, column_shapes};
 
-fn datasets() -> PathBuf {
-    let dir = std::env::var("SYNTHGATE_DATASETS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
-    assert!(
-        dir.join("adult/data.csv").is_file(),
-        "missing {}: put the shared datasets beside the repository or set SYNTHGATE_DATASETS",
-        dir.display()
-    );
-    dir
-}
-
-fn take(table: &Table, rows: &[u32]) -> Table {
-    let batch: RecordBatch =
-        arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())
-            .expect("concat");
-    let indices = UInt32Array::from(rows.to_vec());
-    let taken = arrow_select::take::take_record_batch(&batch, &indices).expect("take");
-    Table::new(table.arrow_schema().clone(), vec![taken]).expect("table")
-}
-
-/// The Adult train and holdout tables and the inferred schema.
-fn adult_split() -> (Table, Table, Schema) {
-    let options = ReadOptions {
-        extra_na_tokens: vec!["?".into()],
-        ..ReadOptions::default()
-    };
-    let dataset = read_table(&datasets().join("adult/data.csv"), &options).expect("adult reads");
-    let list = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/adult_train_rows.txt"),
-    )
-    .expect("row list");
-    let train_rows: Vec<u32> = list
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .map(|line| line.trim().parse().expect("row number"))
-        .collect();
-    assert_eq!(train_rows.len(), 26_049);
-    let mut in_train = vec![false; dataset.table.num_rows()];
-    for &row in &train_rows {
-        in_train[row as usize] = true;
-    }
-    let holdout_rows: Vec<u32> = (0..dataset.table.num_rows() as u32)
-        .filter(|&r| !in_train[r as usize])
-        .collect();
-    let schema = synthgate_profile::profile(&dataset.table, None, &dataset.info.na_tokens)
-        .to_schema()
-        .expect("schema");
-    (
-        take(&dataset.table, &train_rows),
-        take(&dataset.table, &holdout_rows),
-        schema,
-    )
-}
+use crate::common::{adult_split, prepare, take};
 
 /// The SDMetrics reference numbers and the two fixed cases they were computed on:
 /// (name, real, synthetic).
@@ -78,14 +21,6 @@ fn fixture_cases() -> (serde_json::Value, Schema, Vec<(&'static str, Table, Tabl
         ("holdout_vs_train_head", holdout, head),
     ];
     (fixture, schema, cases)
-}
-
-/// Two tables prepared together (so they share category codes).
-fn prepare(real: &Table, synthetic: &Table, schema: &Schema) -> (Prepared, Prepared) {
-    let mut both = synthgate_eval::prepare(schema, &[(real, "real"), (synthetic, "synthetic")])
-        .expect("prepared");
-    let synthetic = both.pop().expect("two");
-    (both.pop().expect("two"), synthetic)
 }
 
 #[test]
