@@ -192,17 +192,26 @@ fn metric_table(out: &mut String, metrics: &[&Metric]) {
             (Some(low), Some(high)) => format!("[{}, {}]", number(low), number(high)),
             _ => "–".to_string(),
         };
+        let reference_interval = match (metric.reference_ci_low, metric.reference_ci_high) {
+            (Some(low), Some(high)) => format!(
+                "<br><span class=\"small\">[{}, {}]</span>",
+                number(low),
+                number(high)
+            ),
+            _ => String::new(),
+        };
         let _ = write!(
             out,
             "<tr><td><code>{}</code><details><summary class=\"small\">definition</summary>\
              <p class=\"small\">{}</p></details></td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}{}</td>\
              <td><span class=\"badge {}\">{}</span></td></tr>",
             escape(&metric.id),
             escape(&metric.definition),
             number(metric.value),
             interval,
             optional(metric.holdout_reference),
+            reference_interval,
             status.label(),
             status.label()
         );
@@ -210,8 +219,9 @@ fn metric_table(out: &mut String, metrics: &[&Metric]) {
     out.push_str("</table>");
 }
 
-/// A horizontal bar chart of labelled values in [0, `max`].
+/// A horizontal bar chart of labelled values in [0, `max`] (`max` at least the largest value).
 fn bars(title: &str, items: &[(String, f64)], max: f64) -> String {
+    let max = items.iter().map(|i| i.1).fold(max, f64::max).max(1e-12);
     let height = 24 * items.len() + 40;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"{t}\" width=\"940\" height=\"{height}\" \
@@ -345,9 +355,10 @@ fn mix_chart(metric: &Metric) -> Option<String> {
     Some(svg)
 }
 
+/// The `count` largest values, largest first.
 fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> Vec<(String, f64)> {
     let mut items: Vec<(String, f64)> = items.collect();
-    items.sort_by(|a, b| a.1.total_cmp(&b.1));
+    items.sort_by(|a, b| b.1.total_cmp(&a.1));
     items.truncate(count);
     items
 }
@@ -361,14 +372,18 @@ fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
             {
                 let items = worst(
                     columns.iter().filter_map(|c| {
-                        Some((c["column"].as_str()?.to_string(), c["score"].as_f64()?))
+                        Some((
+                            c["column"].as_str()?.to_string(),
+                            1.0 - c["score"].as_f64()?,
+                        ))
                     }),
                     10,
                 );
                 out.push_str(&bars(
-                    "Worst columns (column shapes, 1 = identical)",
+                    "Worst columns: distance from the real distribution (1 - column shape; 0 = \
+                     identical)",
                     &items,
-                    1.0,
+                    0.0,
                 ));
             }
             if let Some(trends) = find("fidelity.column_pair_trends")
@@ -381,15 +396,16 @@ fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
                         .filter_map(|p| {
                             Some((
                                 format!("{} × {}", p["first"].as_str()?, p["second"].as_str()?),
-                                p["score"].as_f64()?,
+                                1.0 - p["score"].as_f64()?,
                             ))
                         }),
                     10,
                 );
                 out.push_str(&bars(
-                    "Worst column pairs (pair trends, 1 = identical)",
+                    "Worst column pairs: distance from the real relationship (1 - pair trend; 0 = \
+                     identical)",
                     &items,
-                    1.0,
+                    0.0,
                 ));
             }
         }

@@ -22,7 +22,17 @@ fn split(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn evaluate(train: &Path, holdout: &Path, synthetic: &Path, out: &Path) -> std::process::Output {
-    synthgate([
+    evaluate_with(train, holdout, synthetic, out, &[])
+}
+
+fn evaluate_with(
+    train: &Path,
+    holdout: &Path,
+    synthetic: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
         "evaluate".as_ref(),
         "--train".as_ref(),
         train.as_os_str(),
@@ -33,7 +43,41 @@ fn evaluate(train: &Path, holdout: &Path, synthetic: &Path, out: &Path) -> std::
         "--out".as_ref(),
         out.as_os_str(),
         "--quiet".as_ref(),
-    ])
+        "--resamples".as_ref(),
+        "20".as_ref(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    synthgate(args)
+}
+
+fn read_report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+        .expect("json")
+}
+
+/// A synthetic nhefs table from the default synthesizer, fitted on `train`.
+fn synthesize(dir: &Path, train: &Path) -> PathBuf {
+    let model = dir.join("model.json");
+    let synthetic = dir.join("synthetic.csv");
+    let output = synthgate([
+        "fit".as_ref(),
+        train.as_os_str(),
+        "--out".as_ref(),
+        model.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = synthgate([
+        "sample".as_ref(),
+        model.as_os_str(),
+        "--rows".as_ref(),
+        "1100".as_ref(),
+        "--out".as_ref(),
+        synthetic.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    synthetic
 }
 
 fn metric<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -81,30 +125,12 @@ fn train_scored_as_synthetic_is_a_perfect_copy() {
 fn synthetic_output_scores_between_floor_and_copy_and_is_deterministic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (train, holdout) = split(dir.path());
-    let model = dir.path().join("model.json");
-    let synthetic = dir.path().join("synthetic.csv");
-    let output = synthgate([
-        "fit".as_ref(),
-        train.as_os_str(),
-        "--out".as_ref(),
-        model.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = synthgate([
-        "sample".as_ref(),
-        model.as_os_str(),
-        "--rows".as_ref(),
-        "1100".as_ref(),
-        "--out".as_ref(),
-        synthetic.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let synthetic = synthesize(dir.path(), &train);
     let first = dir.path().join("first");
     let second = dir.path().join("second");
+    let extra = ["--target", "death", "--sensitive", "sex,race"];
     for out in [&first, &second] {
-        let output = evaluate(&train, &holdout, &synthetic, out);
+        let output = evaluate_with(&train, &holdout, &synthetic, out, &extra);
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let a = std::fs::read_to_string(first.join("report.json")).expect("report");
@@ -123,6 +149,217 @@ fn synthetic_output_scores_between_floor_and_copy_and_is_deterministic() {
     );
     assert!(low <= value && value <= high, "{low} <= {value} <= {high}");
     assert_eq!(metric(&report, "privacy.exact_copy_rate")["value"], 0.0);
+    // Every section is there, with the ids the issue names.
+    for id in [
+        "fidelity.accuracy.overall",
+        "fidelity.kway_marginal",
+        "fidelity.detection_auc",
+        "utility.tstr",
+        "utility.trtr",
+        "utility.tstr_ratio",
+        "utility.mix_curve",
+        "privacy.dcr_share",
+        "privacy.nndr",
+        "privacy.mia_auc",
+        "privacy.singling_out_risk",
+        "privacy.linkability_risk",
+        "privacy.inference_risk",
+        "subgroup.sex.worst_gap",
+        "subgroup.race.worst_gap",
+    ] {
+        let m = metric(&report, id);
+        assert!(m["value"].as_f64().is_some(), "{id} has a value");
+        assert!(
+            m["definition"].as_str().is_some_and(|d| d.len() > 40),
+            "{id} is defined"
+        );
+    }
+    let points = metric(&report, "utility.mix_curve")["details"]["points"]
+        .as_array()
+        .expect("points")
+        .len();
+    assert_eq!(points, 6, "0, 1, 5, 10, 25 and 100% real rows");
+    assert_eq!(report["target"], "death");
+    // A different seed changes the resamples, so the intervals move.
+    let third = dir.path().join("third");
+    let output = evaluate_with(&train, &holdout, &synthetic, &third, &["--seed", "5"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let other = read_report(&third);
+    assert_ne!(
+        metric(&other, "fidelity.column_shapes")["ci_low"],
+        shapes["ci_low"],
+        "the seed drives the bootstrap"
+    );
+}
+
+/// report.html renders in a real browser (Debian's chromium, headless): every section and
+/// chart is in the rendered page, it loads nothing from outside, and a screenshot is drawn.
+#[test]
+fn report_html_renders_in_chromium() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (train, holdout) = split(dir.path());
+    let synthetic = synthesize(dir.path(), &train);
+    let out = dir.path().join("report");
+    let extra = ["--target", "death", "--sensitive", "sex"];
+    let output = evaluate_with(&train, &holdout, &synthetic, &out, &extra);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    for forbidden in ["<script", "src=", "href=", "<link", "@import", "url("] {
+        assert!(
+            !html.contains(forbidden),
+            "self-contained: found {forbidden}"
+        );
+    }
+    let browser = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| {
+            std::process::Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Debian's chromium must be installed (apt-get install chromium); .ci/run does");
+    let page = format!("file://{}", out.join("report.html").display());
+    let profile = dir.path().join("chromium-profile");
+    let run = |extra: &[String]| {
+        let mut command = std::process::Command::new(browser);
+        command.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=5000",
+        ]);
+        command.args(extra).arg(&page);
+        command.output().expect("chromium runs")
+    };
+    let dom = run(&["--dump-dom".to_string()]);
+    assert!(dom.status.success(), "{}", stderr(&dom));
+    let dom = stdout(&dom);
+    for needle in [
+        "id=\"verdict\"",
+        "id=\"fidelity\"",
+        "id=\"utility\"",
+        "id=\"privacy\"",
+        "id=\"subgroup\"",
+        "Worst columns:",
+        "mix curve",
+        "Attack success",
+        "Worst group",
+    ] {
+        assert!(dom.contains(needle), "rendered page lacks {needle}");
+    }
+    assert!(dom.matches("<svg").count() >= 4, "charts are drawn");
+    let shot = dir.path().join("report.png");
+    let output = run(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1200,4000".to_string(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let png = std::fs::read(&shot).expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    assert!(png.len() > 20_000, "a page was drawn ({} bytes)", png.len());
+}
+
+/// Bad input gets a clear error, names what is wrong, exits 3 and leaves nothing behind.
+#[test]
+fn bad_targets_attributes_and_inputs_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (train, holdout) = split(dir.path());
+    let synthetic = synthesize(dir.path(), &train);
+    let out = dir.path().join("r");
+    let refused = |args: &[&str], synthetic: &Path, holdout: &Path, needle: &str| {
+        let output = evaluate_with(&train, holdout, synthetic, &out, args);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: expected {needle:?} in {}",
+            stderr(&output)
+        );
+        assert!(
+            !out.exists(),
+            "{args:?}: a failed evaluation leaves nothing behind"
+        );
+    };
+    refused(&["--target", "nope"], &synthetic, &holdout, "'nope'");
+    refused(&["--sensitive", "sex,nope"], &synthetic, &holdout, "'nope'");
+    refused(&["--secret", "nope"], &synthetic, &holdout, "'nope'");
+    refused(&[], &synthetic, &train, "holdout file is the train file");
+
+    // A target that does not vary in the training rows.
+    let with_flag = |path: &Path, name: &str| {
+        let text = std::fs::read_to_string(path).expect("read");
+        let mut lines = text.lines();
+        let header = lines.next().expect("header");
+        let body: Vec<String> = lines.map(|line| format!("{line},1")).collect();
+        let target = dir.path().join(name);
+        std::fs::write(&target, format!("{header},flag\n{}\n", body.join("\n"))).expect("write");
+        target
+    };
+    let (constant_train, flag_holdout, flag_synthetic) = (
+        with_flag(&train, "flag-train.csv"),
+        with_flag(&holdout, "flag-holdout.csv"),
+        with_flag(&synthetic, "flag-synthetic.csv"),
+    );
+    let header = std::fs::read_to_string(&train)
+        .expect("train")
+        .lines()
+        .next()
+        .expect("header")
+        .to_string();
+    let output = evaluate_with(
+        &constant_train,
+        &flag_holdout,
+        &flag_synthetic,
+        &out,
+        &["--target", "flag"],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("constant"), "{}", stderr(&output));
+    assert!(!out.exists());
+
+    // Empty tables: a header only, and no bytes at all.
+    let header_only = dir.path().join("header-only.csv");
+    std::fs::write(&header_only, format!("{header}\n")).expect("write");
+    refused(&[], &header_only, &holdout, "no data rows");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").expect("write");
+    let output = evaluate_with(&train, &holdout, &empty, &out, &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("empty.csv"), "{}", stderr(&output));
+    assert!(!out.exists());
+}
+
+/// A holdout that repeats the training rows is flagged in the report and on stderr.
+#[test]
+fn a_holdout_overlapping_train_is_flagged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (train, _) = split(dir.path());
+    let text = std::fs::read_to_string(&train).expect("train");
+    // The same rows in another file (a different order, so not the same bytes).
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    let copy = dir.path().join("copy.csv");
+    std::fs::write(&copy, lines.join("\n") + "\n").expect("write");
+    let out = dir.path().join("r");
+    let synthetic = synthesize(dir.path(), &train);
+    let output = evaluate_with(&train, &copy, &synthetic, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("warning:"), "{}", stderr(&output));
+    let report = read_report(&out);
+    let warning = report["warnings"][0].as_str().expect("a warning");
+    assert!(warning.contains("100.0% of the holdout"), "{warning}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(
+        html.contains("class=\"warn\""),
+        "the page shows the warning"
+    );
 }
 
 #[test]
