@@ -5,6 +5,8 @@ Report (Column Shapes with per-column scores, Column Pair Trends) on fixed real 
 Adult split (bench/adult_split.py must have written bench/out/ first):
 - train_vs_holdout: the train split as real, the holdout as synthetic;
 - holdout_vs_train_head: the holdout as real, the first 5,000 train rows as synthetic;
+- train_vs_sdv_gaussian_copula, train_vs_mostlyai_argn: the train split as real, the peers'
+  anchor outputs (crates/synthgate-eval/tests/it/fixtures/*.parquet) as synthetic;
 plus, per column, MissingValueSimilarity, CategoryCoverage and RangeCoverage.
 Usage (from bench/): ../bench/.venv-eval/bin/python fixtures_sdmetrics.py
 """
@@ -18,12 +20,27 @@ from sdmetrics.single_column import CategoryCoverage, MissingValueSimilarity, Ra
 from score import NUMERIC, load, metadata
 
 
+def anchor(name):
+    """A peer's synthetic Adult table from the test fixtures, typed as load() types CSVs."""
+    import pandas
+
+    frame = pandas.read_parquet(f"../crates/synthgate-eval/tests/it/fixtures/{name}")
+    for column in frame.columns:
+        if column in NUMERIC:
+            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
+        else:
+            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
+    return frame
+
+
 def main():
     train = load("out/adult_train.csv")
     holdout = load("out/adult_holdout.csv")
     cases = {
         "train_vs_holdout": (train, holdout),
         "holdout_vs_train_head": (holdout, train.iloc[:5000]),
+        "train_vs_sdv_gaussian_copula": (train, anchor("adult_sdv_gaussian_copula.parquet")),
+        "train_vs_mostlyai_argn": (train, anchor("adult_mostlyai_argn.parquet")),
     }
     out = {"sdmetrics_version": sdmetrics.__version__, "cases": {}}
     for name, (real, synthetic) in cases.items():
@@ -76,6 +93,12 @@ def dcr_cases():
         "holdout_head": (train.iloc[:2000], holdout.iloc[:1000], holdout.iloc[1000:3000]),
         # "synthetic" = copies of training rows: all closer to train.
         "train_copies": (train.iloc[:2000], train.iloc[:1000], holdout.iloc[1000:3000]),
+        # "synthetic" = the first 1,000 rows of SDV's Gaussian-copula output.
+        "sdv_head": (
+            train.iloc[:2000],
+            anchor("adult_sdv_gaussian_copula.parquet").iloc[:1000],
+            holdout.iloc[1000:3000],
+        ),
     }
     out = {}
     for name, (training, synthetic, validation) in cases.items():

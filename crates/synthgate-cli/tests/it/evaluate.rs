@@ -392,3 +392,63 @@ fn mismatched_columns_and_bad_out_are_refused() {
     let output = evaluate(&train, &holdout, &holdout, &file);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+/// Another tool's way of writing the same table scores the same: columns in another order,
+/// whole numbers written as `517.0`, missing values as `NULL` / `nan` in any letter case, and
+/// Parquet instead of CSV.
+#[test]
+fn any_tools_formatting_scores_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (train, holdout) = split(dir.path());
+    let synthetic = synthesize(dir.path(), &train);
+    let text = std::fs::read_to_string(&synthetic).expect("synthetic");
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let mut rewritten = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(j, cell)| {
+                if i == 0 {
+                    cell.to_string()
+                } else if cell.is_empty() {
+                    ["NULL", "nan", "Na", "n/a"][j % 4].to_string()
+                } else if cell.parse::<i64>().is_ok() {
+                    format!("{cell}.0")
+                } else {
+                    cell.to_string()
+                }
+            })
+            .collect();
+        rewritten.push_str(&cells.join(","));
+        rewritten.push('\n');
+    }
+    let other = dir.path().join("other-tool.csv");
+    std::fs::write(&other, rewritten).expect("write");
+    let parquet = dir.path().join("other-tool.parquet");
+    let output = synthgate([
+        "convert".as_ref(),
+        other.as_os_str(),
+        "--out".as_ref(),
+        parquet.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reports: Vec<serde_json::Value> = [&synthetic, &other, &parquet]
+        .iter()
+        .enumerate()
+        .map(|(k, input)| {
+            let out = dir.path().join(format!("r{k}"));
+            let output = evaluate_with(&train, &holdout, input, &out, &["--target", "death"]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            read_report(&out)
+        })
+        .collect();
+    for report in &reports[1..] {
+        assert_eq!(
+            report["metrics"], reports[0]["metrics"],
+            "the same table, the same scores"
+        );
+    }
+}

@@ -1,4 +1,6 @@
-//! Column shapes agree with SDMetrics 0.32.0's own Quality Report on the Adult split.
+//! Column shapes, pair trends, coverage and DCR agree with SDMetrics 0.32.0's own package on
+//! the Adult split and on the peers' anchor outputs (SDV's Gaussian copula, MOSTLY AI's
+//! TabularARGN, both fitted on the train split).
 //!
 //! The reference numbers in `fixtures/sdmetrics_adult.json` were computed by the `sdmetrics`
 //! package, version 0.32.0, with `bench/fixtures_sdmetrics.py` on the same tables this test
@@ -7,7 +9,7 @@
 use synthgate_core::{Schema, Table};
 use synthgate_eval::{column_pair_trends, column_shapes};
 
-use crate::common::{adult_split, prepare, take};
+use crate::common::{adult_split, anchor, prepare, prepare_all, take};
 
 /// The SDMetrics reference numbers and the two fixed cases they were computed on:
 /// (name, real, synthetic).
@@ -16,9 +18,13 @@ fn fixture_cases() -> (serde_json::Value, Schema, Vec<(&'static str, Table, Tabl
         serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
     let (train, holdout, schema) = adult_split();
     let head = take(&train, &(0..5000).collect::<Vec<u32>>());
+    let sdv = anchor("adult_sdv_gaussian_copula.parquet", &schema);
+    let argn = anchor("adult_mostlyai_argn.parquet", &schema);
     let cases = vec![
-        ("train_vs_holdout", train, holdout.clone()),
+        ("train_vs_holdout", train.clone(), holdout.clone()),
         ("holdout_vs_train_head", holdout, head),
+        ("train_vs_sdv_gaussian_copula", train.clone(), sdv),
+        ("train_vs_mostlyai_argn", train, argn),
     ];
     (fixture, schema, cases)
 }
@@ -150,13 +156,18 @@ fn dcr_closer_to_training_matches_sdmetrics() {
     let fixture: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/sdmetrics_adult.json")).expect("fixture");
     let (train, holdout, schema) = adult_split();
-    let (train, holdout) = prepare(&train, &holdout, &schema);
+    let sdv = anchor("adult_sdv_gaussian_copula.parquet", &schema);
+    let mut tables = prepare_all(&schema, &[&train, &holdout, &sdv]);
+    let sdv = tables.pop().expect("three");
+    let holdout = tables.pop().expect("three");
+    let train = tables.pop().expect("three");
     let rows = |from: usize, to: usize| (from..to).collect::<Vec<usize>>();
     let training = train.resample(&rows(0, 2000));
     let validation = holdout.resample(&rows(1000, 3000));
     for (case, synthetic) in [
         ("holdout_head", holdout.resample(&rows(0, 1000))),
         ("train_copies", train.resample(&rows(0, 1000))),
+        ("sdv_head", sdv.resample(&rows(0, 1000))),
     ] {
         let want = fixture["dcr_closer_to_training"][case]
             .as_f64()
