@@ -475,40 +475,85 @@ fn histogram(feature: &[u16], rows: &[u32], g: &[f64], h: &[f64]) -> Vec<Bin> {
     bins
 }
 
+/// Per feature, the per-bin sums over a node's rows.
+type Histograms = Vec<Vec<Bin>>;
+
+fn histograms(data: &Binned, rows: &[u32], g: &[f64], h: &[f64]) -> Histograms {
+    data.features
+        .par_iter()
+        .map(|feature| histogram(feature, rows, g, h))
+        .collect()
+}
+
+/// The sibling's histograms: the parent's minus the child's (the subtraction trick: only the
+/// smaller child is counted).
+fn subtract(parent: &Histograms, child: &Histograms) -> Histograms {
+    parent
+        .iter()
+        .zip(child)
+        .map(|(p, c)| {
+            p.iter()
+                .zip(c)
+                .map(|(p, c)| Bin {
+                    g: p.g - c.g,
+                    h: p.h - c.h,
+                    n: p.n - c.n,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn grow(data: &Binned, g: &[f64], h: &[f64], rows: &[u32], settings: &Settings) -> Tree {
     let mut nodes = Vec::new();
-    grow_node(data, g, h, rows.to_vec(), 0, settings, &mut nodes);
+    let node = Growing {
+        rows: rows.to_vec(),
+        histograms: None,
+    };
+    grow_node(data, (g, h), node, 0, settings, &mut nodes);
     Tree { nodes }
+}
+
+/// A node being grown: its rows, and its histograms when its parent already has them.
+struct Growing {
+    rows: Vec<u32>,
+    histograms: Option<Histograms>,
+}
+
+fn splits(rows: usize, depth: usize, settings: &Settings) -> bool {
+    depth < settings.max_depth && rows >= 2 * settings.min_leaf
 }
 
 fn grow_node(
     data: &Binned,
-    g: &[f64],
-    h: &[f64],
-    rows: Vec<u32>,
+    (g, h): (&[f64], &[f64]),
+    node: Growing,
     depth: usize,
     settings: &Settings,
     nodes: &mut Vec<Node>,
 ) -> usize {
     let at = nodes.len();
+    let rows = node.rows;
     let (sum_g, sum_h) = rows.iter().fold((0.0, 0.0), |(a, b), &r| {
         (a + g[r as usize], b + h[r as usize])
     });
     nodes.push(Node::Leaf(leaf_weight(sum_g, sum_h, settings)));
-    if depth >= settings.max_depth || rows.len() < 2 * settings.min_leaf {
+    if !splits(rows.len(), depth, settings) {
         return at;
     }
+    let hist = node
+        .histograms
+        .unwrap_or_else(|| histograms(data, &rows, g, h));
     let candidates: Vec<Option<Candidate>> = (0..data.features.len())
         .into_par_iter()
         .map(|feature| {
-            let bins = histogram(&data.features[feature], &rows, g, h);
-            best_split(&bins, data.categorical[feature], settings).map(|(gain, left_bins)| {
-                Candidate {
+            best_split(&hist[feature], data.categorical[feature], settings).map(
+                |(gain, left_bins)| Candidate {
                     gain,
                     feature,
                     left_bins,
-                }
-            })
+                },
+            )
         })
         .collect();
     let Some(best) = candidates
@@ -523,8 +568,45 @@ fn grow_node(
         .iter()
         .partition(|&&r| best.left_bins[column[r as usize] as usize]);
     drop(rows);
-    let left = grow_node(data, g, h, left_rows, depth + 1, settings, nodes);
-    let right = grow_node(data, g, h, right_rows, depth + 1, settings, nodes);
+    // Count the smaller child; the larger one's histograms are the parent's minus it.
+    let (left_hist, right_hist) = if splits(left_rows.len(), depth + 1, settings)
+        || splits(right_rows.len(), depth + 1, settings)
+    {
+        if left_rows.len() <= right_rows.len() {
+            let small = histograms(data, &left_rows, g, h);
+            let large = subtract(&hist, &small);
+            (Some(small), Some(large))
+        } else {
+            let small = histograms(data, &right_rows, g, h);
+            let large = subtract(&hist, &small);
+            (Some(large), Some(small))
+        }
+    } else {
+        (None, None)
+    };
+    drop(hist);
+    let left = grow_node(
+        data,
+        (g, h),
+        Growing {
+            rows: left_rows,
+            histograms: left_hist,
+        },
+        depth + 1,
+        settings,
+        nodes,
+    );
+    let right = grow_node(
+        data,
+        (g, h),
+        Growing {
+            rows: right_rows,
+            histograms: right_hist,
+        },
+        depth + 1,
+        settings,
+        nodes,
+    );
     nodes[at] = Node::Split {
         feature: best.feature,
         left_bins: best.left_bins,
