@@ -50,8 +50,7 @@ from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, Sing
 from anonymeter.evaluators import singling_out_evaluator as so_module  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 
-NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
-FIXTURES = "../crates/synthgate-eval/tests/it/fixtures"
+from adult_tables import FIXTURES, NUMERIC, load  # noqa: E402,F401
 AUX_A = ["age", "sex", "race", "native-country", "marital-status", "relationship", "workclass"]
 AUX_B = ["education", "occupation", "hours-per-week", "capital-gain", "capital-loss", "income",
          "fnlwgt", "education-num"]
@@ -62,24 +61,6 @@ CONFIDENCE = 0.95
 SO_N_ATTACKS = 500
 LINK_N_ATTACKS = 2000
 INF_N_ATTACKS = 2000
-
-
-def cast(frame):
-    """bench/score.py's `load()` typing: NUMERIC numeric, others object with None for missing."""
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
-
-
-def load_csv(path):
-    return cast(pandas.read_csv(path, na_values=["?"], keep_default_na=True))
-
-
-def load_parquet(path):
-    return cast(pandas.read_parquet(path))
 
 
 def rate(success_rate):
@@ -228,11 +209,11 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
 
-    ori = load_csv("out/adult_train.csv")
-    control = load_csv("out/adult_holdout.csv")
+    ori = load("out/adult_train.csv")
+    control = load("out/adult_holdout.csv")
     syn_sources = {
-        "sdv_gaussian_copula": lambda: load_parquet(f"{FIXTURES}/adult_sdv_gaussian_copula.parquet"),
-        "mostlyai_argn": lambda: load_parquet(f"{FIXTURES}/adult_mostlyai_argn.parquet"),
+        "sdv_gaussian_copula": lambda: load(f"{FIXTURES}/adult_sdv_gaussian_copula.parquet"),
+        "mostlyai_argn": lambda: load(f"{FIXTURES}/adult_mostlyai_argn.parquet"),
         "train_as_synthetic": lambda: ori,
     }
 

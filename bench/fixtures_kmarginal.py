@@ -34,26 +34,12 @@ import sdnist.report  # noqa: F401  (must come first: importing sdnist.metrics.k
 import sdnist.version
 from sdnist.metrics.kmarginal import KMarginal
 
+from adult_tables import NUMERIC, load
+
 ROOT = Path(__file__).resolve().parent.parent
-NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 N_BINS = 10
 NA = "__NA__"
 OUT = ROOT / "crates/synthgate-eval/tests/it/fixtures/sdnist_kmarginal_adult.json"
-
-
-def load(path):
-    """As bench/score.py's load(): '?' is missing, numeric columns coerced to numbers."""
-    path = str(path)
-    if path.endswith(".parquet"):
-        frame = pandas.read_parquet(path)
-    else:
-        frame = pandas.read_csv(path, na_values=["?"], keep_default_na=True)
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
 
 
 def ranges(train):

@@ -50,28 +50,11 @@ from mostlyai.qa._common import OTHER_BIN, TGT_COLUMN_PREFIX
 from mostlyai.qa._sampling import prepare_data_for_accuracy
 from mostlyai.qa.random_state import set_random_state
 
-from score import NUMERIC
+from adult_tables import NUMERIC, load
 
 FIXTURES = "../crates/synthgate-eval/tests/it/fixtures"
 OUT = f"{FIXTURES}/mostlyqa_adult.json"
 SEED = 0
-
-
-def cast(frame):
-    frame = frame.copy()
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
-
-
-def load(path):
-    if path.endswith(".parquet"):
-        return cast(pandas.read_parquet(path))
-    # same as score.load
-    return cast(pandas.read_csv(path, na_values=["?"], keep_default_na=True))
 
 
 def strip(name):

@@ -17,20 +17,8 @@ import sdmetrics
 from sdmetrics.reports.single_table import QualityReport
 from sdmetrics.single_column import CategoryCoverage, MissingValueSimilarity, RangeCoverage
 
-from score import NUMERIC, load, metadata
-
-
-def anchor(name):
-    """A peer's synthetic Adult table from the test fixtures, typed as load() types CSVs."""
-    import pandas
-
-    frame = pandas.read_parquet(f"../crates/synthgate-eval/tests/it/fixtures/{name}")
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
+from adult_tables import NUMERIC, anchor, load
+from score import metadata
 
 
 def main():

@@ -18,20 +18,7 @@ import sys
 import tempfile
 import time
 
-import pandas
-
-NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
-
-
-def load(path):
-    frame = pandas.read_csv(path, na_values=["?"], keep_default_na=True)
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
-
+from adult_tables import NUMERIC, load
 
 def sdmetrics_part(train, holdout, synthetic, dcr_rows=None):
     from sdmetrics.reports.single_table import QualityReport

@@ -24,18 +24,9 @@ from sdmetrics.reports.single_table import QualityReport
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+from adult_tables import NUMERIC, load
+
 TARGET = "income"
-
-
-def load(path):
-    frame = pandas.read_csv(path, na_values=["?"], keep_default_na=True)
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pandas.to_numeric(frame[column], errors="coerce")
-        else:
-            frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame
 
 
 def metadata(frame):
