@@ -19,6 +19,8 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Sample(args) => commands::sample::run(args, cli.quiet),
         Command::Synthesizers(args) => commands::synthesizers::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
+        Command::Run(args) => commands::release::run(args, cli.quiet),
+        Command::Verify(args) => commands::release::verify(args, cli.quiet),
     }
 }
 

@@ -88,6 +88,13 @@ impl Spinner {
     }
 }
 
+impl Spinner {
+    /// Say what is being done now.
+    pub(crate) fn set_message(&self, message: &str) {
+        self.bar.set_message(message.to_string());
+    }
+}
+
 impl Drop for Spinner {
     fn drop(&mut self) {
         self.bar.finish_and_clear();

@@ -384,7 +384,7 @@ impl Schema {
         let schema: Schema = toml::from_str(text).map_err(|error| {
             let mut location = Location::file(path);
             if let Some(span) = error.span() {
-                location = location.line(line_of(text, span.start));
+                location = location.line(crate::text::line_of(text, span.start));
             }
             Error::spec(format!(
                 "this schema file is not valid: {}",
@@ -511,15 +511,6 @@ impl Schema {
         }
         Ok(())
     }
-}
-
-fn line_of(text: &str, byte: usize) -> u64 {
-    let end = byte.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
 }
 
 #[cfg(test)]

@@ -240,4 +240,4 @@ pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
     copies.iter().filter(|&&copy| copy).count() as f64 / copies.len().max(1) as f64
 }
 
-pub use harness::{EvaluationConfig, InputInfo, Metric, Report, evaluate};
+pub use harness::{EvaluationConfig, InputInfo, METRIC_IDS, Metric, Report, evaluate};

@@ -195,11 +195,17 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buffer[..read]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+/// The SHA-256 of `bytes`, in lower-case hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Write `table` to `path` as CSV or Parquet (by extension), atomically.
@@ -209,4 +215,14 @@ pub fn write_table(table: &Table, path: &Path, overwrite: Overwrite) -> Result<(
         Format::Csv => csv_write::write_csv(table, path, writer),
         Format::Parquet => parquet_io::write_parquet(table, path, writer),
     })
+}
+
+/// The rows of `table` at `rows` (in that order), as one batch.
+pub fn take_rows(table: &Table, rows: &[u32]) -> Result<Table> {
+    let batch = arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())
+        .map_err(|error| Error::internal(format!("concatenating batches failed: {error}")))?;
+    let indices = arrow_array::UInt32Array::from(rows.to_vec());
+    let taken = arrow_select::take::take_record_batch(&batch, &indices)
+        .map_err(|error| Error::internal(format!("taking rows failed: {error}")))?;
+    Table::new(table.arrow_schema().clone(), vec![taken])
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod convert;
 mod datasets;
 mod evaluate;
+mod release;
 mod snapshot;
 mod support;
 mod synthesis;

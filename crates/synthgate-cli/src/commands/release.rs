@@ -1,0 +1,107 @@
+//! `synthgate run` and `synthgate verify`: a release pipeline into a bundle, and its check.
+
+use std::path::PathBuf;
+
+use synthgate_core::{Error, ErrorKind, Result};
+use synthgate_release::{PipelineSpec, run_pipeline, verify_bundle, write_bundle};
+
+use crate::args::{RunArgs, VerifyArgs};
+use crate::progress::Spinner;
+
+/// The one clock of a run: SOURCE_DATE_EPOCH (seconds) when set, else now; RFC 3339, UTC.
+fn created_at() -> Result<String> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            Error::usage(format!(
+                "SOURCE_DATE_EPOCH must be whole seconds, not '{text}'."
+            ))
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    Ok(synthgate_core::text::format_timestamp(
+        seconds * 1_000_000,
+        true,
+    ))
+}
+
+pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
+    let spec = PipelineSpec::load(&args.spec)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let folder = args.spec.parent().unwrap_or(std::path::Path::new("."));
+        folder
+            .join("releases")
+            .join(format!("{}-{}", spec.release.name, spec.release.version))
+    });
+    if out.exists() && !args.force {
+        return Err(Error::usage(format!(
+            "the bundle folder {} exists; pass --force to replace it.",
+            out.display()
+        )));
+    }
+    let created_at = created_at()?;
+    let spinner = Spinner::start(quiet, "starting");
+    let release = run_pipeline(&spec, &mut |step| spinner.set_message(step))?;
+    spinner.set_message("writing the bundle");
+    let manifest = write_bundle(&release, &out, args.force, &created_at)?;
+    drop(spinner);
+    let failures = release.decision.failures();
+    println!(
+        "{} {} -> {} ({} files and manifest.json; {} synthetic rows)",
+        spec.release.name,
+        spec.release.version,
+        out.display(),
+        manifest.files.len(),
+        release.synthetic.num_rows()
+    );
+    for gate in &release.decision.gates {
+        println!(
+            "  gate {:<34} {:<7} {}",
+            gate.metric,
+            format!("{:?}", gate.outcome).to_lowercase(),
+            gate.reason
+        );
+    }
+    if !failures.is_empty() {
+        return Err(Error::new(
+            ErrorKind::GateFailed,
+            format!(
+                "the release is not releasable: {} gate(s) failed: {}. The bundle at {} is \
+                 marked so.",
+                failures.len(),
+                failures.join("; "),
+                out.display()
+            ),
+        )
+        .hint("Improve the synthesizer settings, or record a waiver with a role and reason in [[policy.waivers]]."));
+    }
+    if !quiet {
+        eprintln!("releasable: every gate passed or was waived");
+    }
+    Ok(())
+}
+
+pub(crate) fn verify(args: &VerifyArgs, quiet: bool) -> Result<()> {
+    let bundle: PathBuf = args.bundle.clone();
+    let spinner = Spinner::start(quiet, "verifying");
+    let result = verify_bundle(&bundle, args.reproduce, &mut |step| {
+        spinner.set_message(step)
+    })?;
+    drop(spinner);
+    println!(
+        "{}: {} files match the manifest; {}{}",
+        bundle.display(),
+        result.files,
+        if result.releasable {
+            "releasable (every gate passed or was waived)"
+        } else {
+            "NOT releasable (a gate failed; see policy/decision.json)"
+        },
+        match result.reproduced {
+            Some(true) => "; reproduced byte for byte from the source",
+            _ => "",
+        }
+    );
+    Ok(())
+}

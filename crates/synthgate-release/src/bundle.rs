@@ -1,0 +1,271 @@
+//! The release bundle: one folder, written under a temporary name and renamed into place when
+//! complete, holding
+//!
+//! ```text
+//! manifest.json         every other file's sha256, size and role; source digest and counts
+//!                       (never rows); generator, parameters, seeds; evaluation summary; policy
+//!                       digest and decision; environment; format version
+//! data/synthetic.parquet
+//! report/report.json, report/report.html
+//! policy/decision.json  each gate: metric, bound, threshold, observed, outcome, waiver
+//! log/generation.jsonl  each step and what it used
+//! ```
+//!
+//! The data's bytes never depend on the clock: only `manifest.json` carries `created_at`, from
+//! the one injected clock value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Result};
+use synthgate_io::{Overwrite, io_error, sha256_file, write_bytes_atomically, write_table};
+
+use crate::run::Release;
+
+/// The bundle format this version writes.
+pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+
+/// The synthetic data file, relative to the bundle.
+pub const DATA_FILE: &str = "data/synthetic.parquet";
+
+/// One file of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    /// Path inside the bundle, `/`-separated.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// `data`, `evaluation`, `policy` or `provenance`.
+    pub role: String,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always `synthgate-release`.
+    pub format: String,
+    /// The bundle format version.
+    pub format_version: u32,
+    /// When the bundle was made (RFC 3339, UTC), from the injected clock.
+    pub created_at: String,
+    /// The release facts and the whole pipeline as run (paths resolved).
+    pub pipeline: crate::spec::PipelineSpec,
+    /// The source: digest and counts, never rows.
+    pub source: serde_json::Value,
+    /// The split's row counts.
+    pub split: serde_json::Value,
+    /// The generator.
+    pub generator: serde_json::Value,
+    /// The evaluation summary: harness version and each metric's value and interval.
+    pub evaluation: serde_json::Value,
+    /// The policy digest and the decision.
+    pub policy: serde_json::Value,
+    /// Whether every gate passed or was waived.
+    pub releasable: bool,
+    /// The tool and platform that made it.
+    pub environment: serde_json::Value,
+    /// Every other file of the bundle, sorted by path.
+    pub files: Vec<FileEntry>,
+}
+
+fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|error| Error::internal(format!("serialising failed: {error}")))?;
+    text.push('\n');
+    Ok(text.into_bytes())
+}
+
+fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
+    let path = root.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| io_error(parent, "create the folder", &error))?;
+    }
+    write_bytes_atomically(&path, Overwrite::Refuse, bytes)
+}
+
+/// Write `release` as a bundle at `out`. An existing `out` is replaced only with `overwrite`;
+/// nothing is left at `out` unless the whole bundle was written.
+pub fn write_bundle(
+    release: &Release,
+    out: &Path,
+    overwrite: bool,
+    created_at: &str,
+) -> Result<Manifest> {
+    if out.exists() && !overwrite {
+        return Err(Error::usage(format!(
+            "the bundle folder {} exists; pass --force to replace it.",
+            out.display()
+        )));
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|error| io_error(parent, "create the folder", &error))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let temporary: PathBuf = parent.join(format!(".{name}.synthgate-tmp-{}", std::process::id()));
+    if temporary.exists() {
+        std::fs::remove_dir_all(&temporary)
+            .map_err(|error| io_error(&temporary, "remove a stale temporary folder", &error))?;
+    }
+    let result = fill(release, &temporary, created_at);
+    let manifest = match result {
+        Ok(manifest) => manifest,
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&temporary);
+            return Err(error);
+        }
+    };
+    if out.exists() {
+        std::fs::remove_dir_all(out)
+            .map_err(|error| io_error(out, "replace the old bundle", &error))?;
+    }
+    std::fs::rename(&temporary, out)
+        .map_err(|error| io_error(out, "move the bundle into place", &error))?;
+    Ok(manifest)
+}
+
+fn fill(release: &Release, root: &Path, created_at: &str) -> Result<Manifest> {
+    std::fs::create_dir_all(root.join("data"))
+        .map_err(|error| io_error(root, "create the bundle folder", &error))?;
+    let data = root.join(DATA_FILE);
+    write_table(&release.synthetic, &data, Overwrite::Refuse)?;
+    let data_sha256 = sha256_file(&data)?;
+
+    let mut report = release.report.clone();
+    if let Some(input) = report.inputs.iter_mut().find(|i| i.role == "synthetic") {
+        input.sha256 = data_sha256.clone();
+    }
+    write(root, "report/report.json", &json_bytes(&report)?)?;
+    write(
+        root,
+        "report/report.html",
+        synthgate_eval::html::render(&report).as_bytes(),
+    )?;
+    write(
+        root,
+        "policy/decision.json",
+        &json_bytes(&release.decision)?,
+    )?;
+    let mut log = String::new();
+    for entry in &release.log {
+        log.push_str(&serde_json::to_string(entry).unwrap_or_default());
+        log.push('\n');
+    }
+    write(root, "log/generation.jsonl", log.as_bytes())?;
+
+    let files = index(root)?;
+    let summary: BTreeMap<&str, serde_json::Value> = report
+        .metrics
+        .iter()
+        .map(|m| {
+            (
+                m.id.as_str(),
+                serde_json::json!({ "value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high,
+                    "holdout_reference": m.holdout_reference }),
+            )
+        })
+        .collect();
+    let spec = &release.spec;
+    let manifest = Manifest {
+        format: "synthgate-release".into(),
+        format_version: BUNDLE_FORMAT_VERSION,
+        created_at: created_at.to_string(),
+        pipeline: spec.clone(),
+        source: serde_json::json!({
+            "sha256": release.source_sha256,
+            "rows": release.source_rows,
+            "columns": release.source_columns,
+        }),
+        split: serde_json::json!({
+            "seed": spec.split.seed,
+            "holdout_fraction": spec.split.holdout_fraction,
+            "train_rows": release.split_rows.0,
+            "holdout_rows": release.split_rows.1,
+        }),
+        generator: serde_json::json!({
+            "name": spec.synthesizer.name,
+            "version": release.synthesizer_version,
+            "parameters": spec.synthesizer.params,
+            "seed": spec.synthesizer.seed,
+            "rows": release.synthetic.num_rows(),
+            "data_sha256": data_sha256,
+        }),
+        evaluation: serde_json::json!({
+            "harness_version": report.harness_version,
+            "metrics": summary,
+            "warnings": report.warnings,
+        }),
+        policy: serde_json::json!({
+            "sha256": release.decision.policy_sha256,
+            "failed_gates": release.decision.failures(),
+        }),
+        releasable: release.decision.releasable,
+        environment: serde_json::json!({
+            "tool": "synthgate",
+            "version": env!("CARGO_PKG_VERSION"),
+            "platform": format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        }),
+        files,
+    };
+    write(root, "manifest.json", &json_bytes(&manifest)?)?;
+    Ok(manifest)
+}
+
+fn role_of(path: &str) -> &'static str {
+    match path.split('/').next() {
+        Some("data") => "data",
+        Some("report") => "evaluation",
+        Some("policy") => "policy",
+        _ => "provenance",
+    }
+}
+
+/// Every file under `root` except `manifest.json`, with digests, sorted by path.
+pub fn index(root: &Path) -> Result<Vec<FileEntry>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|error| io_error(&folder, "list the folder", &error))?;
+        for entry in entries {
+            let entry = entry.map_err(|error| io_error(&folder, "list the folder", &error))?;
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(root)
+                .map_err(|_| Error::internal("a bundle file outside the bundle"))?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            if relative == "manifest.json" {
+                continue;
+            }
+            let bytes = std::fs::metadata(&path)
+                .map_err(|error| io_error(&path, "read the file's size", &error))?
+                .len();
+            files.push(FileEntry {
+                role: role_of(&relative).to_string(),
+                sha256: sha256_file(&path)?,
+                path: relative,
+                bytes,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

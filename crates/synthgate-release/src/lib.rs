@@ -1,0 +1,26 @@
+//! Synthgate's governed releases: a pipeline spec run end to end (read, profile, seeded split,
+//! fit, sample, evaluate, gate) into a release bundle whose every file is indexed by digest in
+//! `manifest.json`, and the verification of such a bundle.
+//!
+//! - [`spec`]: `pipeline.toml`, checked with file and line in every error.
+//! - [`gates`]: the policy's gates against the evaluation, into `policy/decision.json`.
+//! - [`run`]: the pipeline, returning what the bundle holds; [`bundle`] writes it (to a
+//!   temporary folder, renamed into place when complete) and [`verify`] checks it.
+//!
+//! Raw training and holdout rows never enter a bundle: only the synthetic table, the
+//! evaluation, the policy decision, the generation log and the manifest (source digest, row and
+//! column counts).
+
+#![warn(missing_docs)]
+
+pub mod bundle;
+pub mod gates;
+pub mod run;
+pub mod spec;
+pub mod verify;
+
+pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, write_bundle};
+pub use gates::{Decision, GateResult, Outcome};
+pub use run::{Release, run_pipeline};
+pub use spec::PipelineSpec;
+pub use verify::{Verification, read_manifest, verify_bundle};

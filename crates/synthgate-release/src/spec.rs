@@ -1,0 +1,540 @@
+//! The pipeline spec (`pipeline.toml`): what to release, from which source, how to split,
+//! synthesize and evaluate, and the policy the release must meet. Unknown keys are errors;
+//! every other field has a default written here and in `synthgate run --help`. Relative paths
+//! resolve from the spec file's folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Location, Result};
+
+/// The spec format this version reads.
+pub const SPEC_FORMAT_VERSION: u32 = 1;
+
+/// A whole pipeline spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// Spec format version (default 1).
+    #[serde(default = "format_version")]
+    pub format_version: u32,
+    /// What is released and for what.
+    pub release: ReleaseSpec,
+    /// The real table.
+    pub source: SourceSpec,
+    /// The train / holdout split.
+    #[serde(default)]
+    pub split: SplitSpec,
+    /// The synthesizer.
+    #[serde(default)]
+    pub synthesizer: SynthesizerSpec,
+    /// The evaluation.
+    #[serde(default)]
+    pub evaluation: EvaluationSpec,
+    /// The gates and waivers.
+    #[serde(default)]
+    pub policy: PolicySpec,
+}
+
+fn format_version() -> u32 {
+    SPEC_FORMAT_VERSION
+}
+
+/// Where a release may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseEnvironment {
+    /// Anyone may have it.
+    Public,
+    /// Under a licence to named recipients.
+    Licensed,
+    /// Only to approved users under access controls.
+    ControlledAccess,
+    /// Only inside a secure enclave.
+    SecureEnclave,
+}
+
+/// The release's facts for people and registries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseSpec {
+    /// A short name (letters, digits, `-`, `_`, `.`), used for the bundle folder.
+    pub name: String,
+    /// The release version (default "1.0.0").
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// What the data is.
+    #[serde(default)]
+    pub description: String,
+    /// Who is responsible for the release.
+    #[serde(default)]
+    pub owner: String,
+    /// The licence of the synthetic data (default "proprietary").
+    #[serde(default = "default_license")]
+    pub license: String,
+    /// What the data may be used for.
+    #[serde(default)]
+    pub intended_use: Vec<String>,
+    /// What it must not be used for (default: decisions about real individuals).
+    #[serde(default = "default_prohibited")]
+    pub prohibited_use: Vec<String>,
+    /// Where it may go (default: controlled access).
+    #[serde(default = "default_environment")]
+    pub environment: ReleaseEnvironment,
+}
+
+fn default_version() -> String {
+    "1.0.0".into()
+}
+
+fn default_license() -> String {
+    "proprietary".into()
+}
+
+fn default_prohibited() -> Vec<String> {
+    vec!["decisions about real individuals".into()]
+}
+
+fn default_environment() -> ReleaseEnvironment {
+    ReleaseEnvironment::ControlledAccess
+}
+
+/// The real table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// The CSV or Parquet file.
+    pub path: PathBuf,
+    /// Extra missing-value tokens.
+    #[serde(default)]
+    pub na: Vec<String>,
+    /// A schema file (default: inferred from the source).
+    #[serde(default)]
+    pub schema: Option<PathBuf>,
+}
+
+/// The train / holdout split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitSpec {
+    /// Share of rows held out from the synthesizer for evaluation (default 0.2).
+    #[serde(default = "default_holdout")]
+    pub holdout_fraction: f64,
+    /// Seed of the split (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_holdout() -> f64 {
+    0.2
+}
+
+impl Default for SplitSpec {
+    fn default() -> SplitSpec {
+        SplitSpec {
+            holdout_fraction: default_holdout(),
+            seed: 0,
+        }
+    }
+}
+
+/// The synthesizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynthesizerSpec {
+    /// A built-in synthesizer (default "cart"; see `synthgate synthesizers`).
+    #[serde(default = "default_synthesizer")]
+    pub name: String,
+    /// Its settings, as `fit --param KEY=VALUE` takes them.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    /// Seed of fitting and sampling (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Rows to sample (default: as many as the training rows).
+    #[serde(default)]
+    pub rows: Option<usize>,
+}
+
+fn default_synthesizer() -> String {
+    synthgate_synth::DEFAULT_SYNTHESIZER.into()
+}
+
+impl Default for SynthesizerSpec {
+    fn default() -> SynthesizerSpec {
+        SynthesizerSpec {
+            name: default_synthesizer(),
+            params: BTreeMap::new(),
+            seed: 0,
+            rows: None,
+        }
+    }
+}
+
+/// The evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSpec {
+    /// The column utility predicts (no utility metrics without one).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Sensitive attributes for subgroup fidelity.
+    #[serde(default)]
+    pub sensitive: Vec<String>,
+    /// Bootstrap resamples per interval (default 50).
+    #[serde(default = "default_resamples")]
+    pub resamples: usize,
+}
+
+fn default_resamples() -> usize {
+    50
+}
+
+impl Default for EvaluationSpec {
+    fn default() -> EvaluationSpec {
+        EvaluationSpec {
+            target: None,
+            sensitive: Vec::new(),
+            resamples: default_resamples(),
+        }
+    }
+}
+
+/// Which number of a metric a gate compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The point value.
+    Value,
+    /// The lower end of its interval.
+    CiLow,
+    /// The upper end of its interval.
+    CiHigh,
+}
+
+/// One gate: a metric and a threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    /// A metric id of the evaluation report.
+    pub metric: String,
+    /// The compared number must be at least this.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The compared number must be at most this.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Which number is compared (default: for a `max` gate on a privacy or subgroup metric,
+    /// the interval's upper end, so the risk is not understated; otherwise the value).
+    #[serde(default)]
+    pub bound: Option<Bound>,
+}
+
+impl GateSpec {
+    /// The number this gate compares.
+    pub fn bound(&self) -> Bound {
+        self.bound.unwrap_or(
+            if self.max.is_some()
+                && (self.metric.starts_with("privacy.") || self.metric.starts_with("subgroup."))
+            {
+                Bound::CiHigh
+            } else {
+                Bound::Value
+            },
+        )
+    }
+}
+
+/// A recorded exception to a gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverSpec {
+    /// The gate's metric.
+    pub metric: String,
+    /// The role that waives it.
+    pub role: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The gates and waivers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The gates (default: none).
+    #[serde(default)]
+    pub gates: Vec<GateSpec>,
+    /// Waivers of failing gates.
+    #[serde(default)]
+    pub waivers: Vec<WaiverSpec>,
+}
+
+/// `path` as given when absolute, else relative to `folder`.
+fn resolve(folder: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        folder.join(path)
+    }
+}
+
+/// The line of the first `key = ` at the start of a line in `text` (for errors found after
+/// parsing).
+fn line_of_key(text: &str, key: &str, value: &str) -> Option<u64> {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.starts_with(key) && line.contains(value)
+        })
+        .map(|i| i as u64 + 1)
+}
+
+impl PipelineSpec {
+    /// Read and check the spec at `path`; relative paths in it are resolved from its folder.
+    pub fn load(path: &Path) -> Result<PipelineSpec> {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Error::spec(format!("the pipeline spec could not be read: {error}."))
+                .at(Location::file(path))
+        })?;
+        let mut spec = PipelineSpec::parse(&text, path)?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        spec.source.path = resolve(folder, &spec.source.path);
+        spec.source.schema = spec.source.schema.map(|p| resolve(folder, &p));
+        Ok(spec)
+    }
+
+    /// Parse and check spec text; `path` names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<PipelineSpec> {
+        let spec: PipelineSpec = toml::from_str(text).map_err(|error| {
+            let mut location = Location::file(path);
+            let mut key = String::new();
+            if let Some(span) = error.span() {
+                let line = synthgate_core::text::line_of(text, span.start);
+                location = location.line(line);
+                // Name the key on that line, when it is a `key = value` line.
+                if let Some((name, _)) = text
+                    .lines()
+                    .nth(line as usize - 1)
+                    .and_then(|l| l.split_once('='))
+                {
+                    key = format!(" (key `{}`)", name.trim());
+                }
+            }
+            Error::spec(format!(
+                "this pipeline spec is not valid{key}: {}",
+                error.message().trim_end()
+            ))
+            .at(location)
+            .hint(
+                "See `synthgate run --help` for every section and key, or \
+                 examples/nhefs/pipeline.toml.",
+            )
+        })?;
+        spec.check(text, path)?;
+        Ok(spec)
+    }
+
+    fn check(&self, text: &str, path: &Path) -> Result<()> {
+        let fail = |message: String, key: &str, value: &str| {
+            let mut location = Location::file(path);
+            if let Some(line) = line_of_key(text, key, value) {
+                location = location.line(line);
+            }
+            Err(Error::spec(message).at(location))
+        };
+        if self.format_version > SPEC_FORMAT_VERSION {
+            return fail(
+                format!(
+                    "format_version {} is newer than this Synthgate reads ({SPEC_FORMAT_VERSION}).",
+                    self.format_version
+                ),
+                "format_version",
+                "",
+            );
+        }
+        let name = &self.release.name;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return fail(
+                format!(
+                    "release.name '{name}' must be letters, digits, '-', '_' or '.' (it names \
+                     the bundle folder)."
+                ),
+                "name",
+                name,
+            );
+        }
+        let fraction = self.split.holdout_fraction;
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return fail(
+                format!("split.holdout_fraction must be between 0 and 1, not {fraction}."),
+                "holdout_fraction",
+                "",
+            );
+        }
+        if synthgate_synth::builtin(&self.synthesizer.name).is_none() {
+            let names: Vec<String> = synthgate_synth::builtins()
+                .iter()
+                .map(|s| s.name().to_string())
+                .collect();
+            return fail(
+                format!(
+                    "synthesizer.name '{}' is not a synthesizer; choose one of: {}.",
+                    self.synthesizer.name,
+                    names.join(", ")
+                ),
+                "name",
+                &self.synthesizer.name,
+            );
+        }
+        if self.synthesizer.rows == Some(0) {
+            return fail("synthesizer.rows must be at least 1.".into(), "rows", "");
+        }
+        if self.evaluation.resamples < 10 {
+            return fail(
+                "evaluation.resamples must be at least 10.".into(),
+                "resamples",
+                "",
+            );
+        }
+        for gate in &self.policy.gates {
+            if !self.known_metric(&gate.metric) {
+                return fail(
+                    format!(
+                        "policy gate metric '{}' is not a metric of this evaluation; known: {}.",
+                        gate.metric,
+                        self.metric_ids().join(", ")
+                    ),
+                    "metric",
+                    &gate.metric,
+                );
+            }
+            if gate.min.is_none() == gate.max.is_none() {
+                return fail(
+                    format!(
+                        "policy gate on '{}' needs exactly one of min or max.",
+                        gate.metric
+                    ),
+                    "metric",
+                    &gate.metric,
+                );
+            }
+        }
+        for waiver in &self.policy.waivers {
+            if !self.policy.gates.iter().any(|g| g.metric == waiver.metric) {
+                return fail(
+                    format!("waiver for '{}' names no gate.", waiver.metric),
+                    "metric",
+                    &waiver.metric,
+                );
+            }
+            if waiver.role.trim().is_empty() || waiver.reason.trim().is_empty() {
+                return fail(
+                    format!("waiver for '{}' needs a role and a reason.", waiver.metric),
+                    "metric",
+                    &waiver.metric,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every metric id the evaluation this spec asks for can report.
+    pub fn metric_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = synthgate_eval::METRIC_IDS
+            .iter()
+            .filter(|id| self.evaluation.target.is_some() || !id.starts_with("utility."))
+            .map(|id| id.to_string())
+            .collect();
+        ids.extend(
+            self.evaluation
+                .sensitive
+                .iter()
+                .map(|attribute| format!("subgroup.{attribute}.worst_gap")),
+        );
+        ids
+    }
+
+    fn known_metric(&self, id: &str) -> bool {
+        self.metric_ids().iter().any(|known| known == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[release]\nname = \"demo\"\n\n[source]\npath = \"data.csv\"\n";
+
+    #[test]
+    fn defaults_fill_a_minimal_spec() {
+        let spec = PipelineSpec::parse(MINIMAL, Path::new("p.toml")).expect("valid");
+        assert_eq!(spec.split.holdout_fraction, 0.2);
+        assert_eq!(spec.synthesizer.name, "cart");
+        assert_eq!(
+            spec.release.environment,
+            ReleaseEnvironment::ControlledAccess
+        );
+        assert_eq!(spec.evaluation.resamples, 50);
+        assert!(spec.policy.gates.is_empty());
+    }
+
+    #[test]
+    fn bad_specs_name_the_line_and_key() {
+        let cases = [
+            (format!("{MINIMAL}colour = 1\n"), "colour", 6),
+            (
+                MINIMAL.replace("[source]\npath = \"data.csv\"\n", ""),
+                "source",
+                1,
+            ),
+            (
+                format!("{MINIMAL}[synthesizer]\nname = \"gan\"\n"),
+                "'gan'",
+                7,
+            ),
+            (
+                format!("{MINIMAL}[[policy.gates]]\nmetric = \"fidelity.nope\"\nmax = 1\n"),
+                "'fidelity.nope'",
+                7,
+            ),
+            (
+                format!("{MINIMAL}[[policy.gates]]\nmetric = \"utility.tstr\"\nmin = 0.5\n"),
+                "'utility.tstr'",
+                7,
+            ),
+            (
+                format!("{MINIMAL}[split]\nholdout_fraction = \"half\"\n"),
+                "holdout_fraction",
+                7,
+            ),
+        ];
+        for (text, needle, line) in cases {
+            let error = PipelineSpec::parse(&text, Path::new("p.toml")).expect_err(&text);
+            let shown = error.to_string();
+            assert!(shown.contains(needle), "{shown}");
+            assert!(shown.contains("p.toml"), "{shown}");
+            assert_eq!(error.location().and_then(|l| l.line), Some(line), "{shown}");
+        }
+    }
+
+    #[test]
+    fn risk_gates_compare_the_upper_bound() {
+        let gate = |metric: &str, max: Option<f64>| GateSpec {
+            metric: metric.into(),
+            min: max.is_none().then_some(0.9),
+            max,
+            bound: None,
+        };
+        assert_eq!(gate("privacy.dcr_share", Some(0.55)).bound(), Bound::CiHigh);
+        assert_eq!(gate("fidelity.column_shapes", None).bound(), Bound::Value);
+        assert_eq!(
+            gate("subgroup.sex.worst_gap", Some(0.1)).bound(),
+            Bound::CiHigh
+        );
+    }
+}
