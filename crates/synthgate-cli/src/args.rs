@@ -61,9 +61,15 @@ pub(crate) enum Command {
     /// Run a release pipeline: split, fit, sample, evaluate, gate, bundle.
     #[command(long_about = RUN_ABOUT)]
     Run(RunArgs),
-    /// Check a release bundle's files, digests and decision; optionally reproduce it.
+    /// Check a release bundle's files, digests, approvals and decision; optionally reproduce it.
     #[command(long_about = VERIFY_ABOUT)]
     Verify(VerifyArgs),
+    /// Make an Ed25519 key pair for signing approvals.
+    #[command(long_about = KEYGEN_ABOUT)]
+    Keygen(KeygenArgs),
+    /// Sign a decision on a release bundle for a role.
+    #[command(long_about = APPROVE_ABOUT)]
+    Approve(ApproveArgs),
     /// Score a synthetic table against the real train and holdout tables.
     #[command(long_about = EVALUATE_ABOUT)]
     Evaluate(EvaluateArgs),
@@ -141,6 +147,26 @@ digest must be unchanged) and the synthetic data must come out byte for byte.
 Examples:
     synthgate verify releases/nhefs-demo-1.0.0
     synthgate verify releases/nhefs-demo-1.0.0 --reproduce";
+
+const KEYGEN_ABOUT: &str = "\
+Make an Ed25519 key pair: KEY holds the secret (keep it private; mode 0600) and KEY.pub the \
+public half. Prints the key's fingerprint (the SHA-256 of the public key), which a pipeline's \
+[[policy.approvers]] lists for each role allowed to approve. Never overwrites a file.
+
+Example:
+    synthgate keygen --out ~/.synthgate/dpo.key";
+
+const APPROVE_ABOUT: &str = "\
+Sign a decision (approve, or --reject) on a release bundle for a role, bound to the SHA-256 of \
+its manifest, and append it to the bundle's approvals.jsonl. The bundle must verify, the role \
+must be one its policy requires and the key one the policy allows for that role. `verify` \
+reports each role as approved, rejected or pending; the release is approved when it is \
+releasable and every required role has approved.
+
+Examples:
+    synthgate approve releases/nhefs-demo-1.0.0 --role dpo --key dpo.key
+    synthgate approve releases/nhefs-demo-1.0.0 --role data_steward --key steward.key --reject \\
+        --comment \"category coverage too low for teaching use\"";
 
 const FIT_ABOUT: &str = "\
 Fit a synthesizer on a table and save the model file. Without --schema the table is profiled \
@@ -364,6 +390,39 @@ pub(crate) struct VerifyArgs {
     /// Also run the recorded pipeline again and compare the synthetic data byte for byte.
     #[arg(long)]
     pub(crate) reproduce: bool,
+
+    /// Fail (exit 5) unless the release is releasable and every required role has approved.
+    #[arg(long)]
+    pub(crate) require_approved: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeygenArgs {
+    /// Where to write the secret key (the public key goes to FILE.pub).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApproveArgs {
+    /// The bundle folder.
+    pub(crate) bundle: PathBuf,
+
+    /// The approver role, as the policy names it.
+    #[arg(long)]
+    pub(crate) role: String,
+
+    /// The secret key to sign with.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+
+    /// Record a rejection instead of an approval.
+    #[arg(long)]
+    pub(crate) reject: bool,
+
+    /// Conditions or remarks, recorded with the decision.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub(crate) comment: String,
 }
 
 #[derive(Debug, Args)]

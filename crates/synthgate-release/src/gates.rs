@@ -180,6 +180,7 @@ mod tests {
                 gate("fidelity.detection_auc", None, Some(0.7)),
             ],
             waivers: vec![],
+            approvers: vec![],
         };
         let decision = decide(&policy, &metrics);
         let outcomes: Vec<Outcome> = decision.gates.iter().map(|g| g.outcome).collect();

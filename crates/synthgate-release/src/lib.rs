@@ -15,6 +15,7 @@
 
 pub mod bundle;
 pub mod gates;
+pub mod keys;
 pub mod run;
 pub mod spec;
 pub mod verify;
@@ -23,4 +24,4 @@ pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};
 pub use run::{Release, run_pipeline};
 pub use spec::PipelineSpec;
-pub use verify::{Verification, read_manifest, verify_bundle};
+pub use verify::{RoleStatus, Verification, approve, read_manifest, verify_bundle};

@@ -258,7 +258,17 @@ pub struct WaiverSpec {
     pub reason: String,
 }
 
-/// The gates and waivers.
+/// A role whose approval a release needs, and the keys allowed to give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverSpec {
+    /// The role, e.g. `data_steward`, `dpo`.
+    pub role: String,
+    /// Fingerprints (`synthgate keygen` prints them) of the keys that may sign for it.
+    pub keys: Vec<String>,
+}
+
+/// The gates, waivers and required approvals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
@@ -268,6 +278,9 @@ pub struct PolicySpec {
     /// Waivers of failing gates.
     #[serde(default)]
     pub waivers: Vec<WaiverSpec>,
+    /// Roles that must approve before the release is approved (default: none).
+    #[serde(default)]
+    pub approvers: Vec<ApproverSpec>,
 }
 
 /// `path` as given when absolute, else relative to `folder`.
@@ -421,6 +434,31 @@ impl PipelineSpec {
                     ),
                     "metric",
                     &gate.metric,
+                );
+            }
+        }
+        for approver in &self.policy.approvers {
+            if approver.role.trim().is_empty() || approver.keys.is_empty() {
+                return fail(
+                    "each [[policy.approvers]] needs a role and at least one key fingerprint."
+                        .into(),
+                    "role",
+                    &approver.role,
+                );
+            }
+            if let Some(bad) = approver
+                .keys
+                .iter()
+                .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                return fail(
+                    format!(
+                        "approver key '{bad}' for role '{}' is not a fingerprint (64 hex digits, \
+                         as `synthgate keygen` prints).",
+                        approver.role
+                    ),
+                    "keys",
+                    bad,
                 );
             }
         }

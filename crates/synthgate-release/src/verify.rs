@@ -11,6 +11,19 @@ use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_io::sha256_file;
 
 use crate::bundle::{DATA_FILE, Manifest, index};
+use crate::keys::{self, Approval, ApprovalBody, Verdict};
+
+/// Where a required role stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleStatus {
+    /// An allowed key approved (its latest decision).
+    Approved,
+    /// An allowed key rejected (its latest decision).
+    Rejected,
+    /// No decision yet.
+    Pending,
+}
 
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,12 +32,147 @@ pub struct Verification {
     pub files: usize,
     /// Whether every gate passed or was waived.
     pub releasable: bool,
+    /// Each required role's status, in the policy's order.
+    pub roles: Vec<(String, RoleStatus)>,
+    /// Valid approvals read.
+    pub approvals: usize,
     /// With `reproduce`: whether the data came out byte for byte.
     pub reproduced: Option<bool>,
 }
 
+impl Verification {
+    /// Releasable and every required role approved.
+    pub fn approved(&self) -> bool {
+        self.releasable && self.roles.iter().all(|(_, s)| *s == RoleStatus::Approved)
+    }
+}
+
+/// The approvals file, beside the manifest (not indexed by it: approvals come after).
+pub const APPROVALS_FILE: &str = "approvals.jsonl";
+
 fn failed(message: String) -> Error {
     Error::new(ErrorKind::VerificationFailed, message)
+}
+
+/// Check every approval: it parses, its signature verifies, it is bound to this manifest, its
+/// role is a required one and its key is allowed for that role. Returns each role's status
+/// and the number of approvals.
+fn check_approvals(
+    bundle: &Path,
+    manifest: &Manifest,
+    problems: &mut Vec<String>,
+) -> Result<(Vec<(String, RoleStatus)>, usize)> {
+    let approvers = &manifest.pipeline.policy.approvers;
+    let mut roles: Vec<(String, RoleStatus)> = approvers
+        .iter()
+        .map(|a| (a.role.clone(), RoleStatus::Pending))
+        .collect();
+    let path = bundle.join(APPROVALS_FILE);
+    if !path.exists() {
+        return Ok((roles, 0));
+    }
+    let manifest_sha256 = sha256_file(&bundle.join("manifest.json"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| failed(format!("{APPROVALS_FILE} cannot be read: {error}.")))?;
+    let mut count = 0;
+    for (number, line) in text.lines().enumerate() {
+        let line_number = number + 1;
+        let approval: Approval = match serde_json::from_str(line) {
+            Ok(approval) => approval,
+            Err(error) => {
+                problems.push(format!(
+                    "{APPROVALS_FILE} line {line_number} is not an approval: {error}"
+                ));
+                continue;
+            }
+        };
+        let who = format!(
+            "{APPROVALS_FILE} line {line_number} ({} by key {}…)",
+            approval.body.role,
+            approval.body.key_fingerprint.get(..12).unwrap_or("?")
+        );
+        if let Some(problem) = keys::check(&approval) {
+            problems.push(format!("{who}: {problem}"));
+            continue;
+        }
+        if approval.body.manifest_sha256 != manifest_sha256 {
+            problems.push(format!(
+                "{who}: it approves another manifest (sha256 {}), not this one ({manifest_sha256})",
+                approval.body.manifest_sha256
+            ));
+            continue;
+        }
+        let Some(approver) = approvers.iter().find(|a| a.role == approval.body.role) else {
+            problems.push(format!(
+                "{who}: the policy has no role '{}'",
+                approval.body.role
+            ));
+            continue;
+        };
+        if !approver.keys.contains(&approval.body.key_fingerprint) {
+            problems.push(format!(
+                "{who}: this key is not one the policy allows for role '{}'",
+                approver.role
+            ));
+            continue;
+        }
+        count += 1;
+        if let Some(slot) = roles.iter_mut().find(|(role, _)| *role == approver.role) {
+            slot.1 = match approval.body.decision {
+                Verdict::Approve => RoleStatus::Approved,
+                Verdict::Reject => RoleStatus::Rejected,
+            };
+        }
+    }
+    Ok((roles, count))
+}
+
+/// Record a signed decision on `bundle` by `role`: the bundle must verify, the role must be
+/// one the policy requires and the key one it allows for that role.
+pub fn approve(
+    bundle: &Path,
+    role: &str,
+    key: &ed25519_dalek::SigningKey,
+    decision: Verdict,
+    comment: &str,
+    signed_at: &str,
+) -> Result<Approval> {
+    verify_bundle(bundle, false, &mut |_| {})?;
+    let manifest = read_manifest(bundle)?;
+    let approvers = &manifest.pipeline.policy.approvers;
+    let Some(approver) = approvers.iter().find(|a| a.role == role) else {
+        let known: Vec<&str> = approvers.iter().map(|a| a.role.as_str()).collect();
+        return Err(Error::usage(format!(
+            "the release's policy has no approver role '{role}'; its roles: {}.",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    let print = keys::fingerprint(&key.verifying_key());
+    if !approver.keys.contains(&print) {
+        return Err(Error::usage(format!(
+            "this key (fingerprint {print}) is not one the policy allows for role '{role}'."
+        )));
+    }
+    let body = ApprovalBody {
+        role: role.to_string(),
+        decision,
+        comment: comment.to_string(),
+        manifest_sha256: sha256_file(&bundle.join("manifest.json"))?,
+        public_key: String::new(),
+        key_fingerprint: String::new(),
+        signed_at: signed_at.to_string(),
+    };
+    let approval = keys::sign(body, key);
+    let path = bundle.join(APPROVALS_FILE);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str(&serde_json::to_string(&approval).unwrap_or_default());
+    text.push('\n');
+    synthgate_io::write_bytes_atomically(&path, synthgate_io::Overwrite::Allow, text.as_bytes())?;
+    Ok(approval)
 }
 
 /// Read `bundle/manifest.json`.
@@ -85,7 +233,7 @@ pub fn verify_bundle(
         }
     }
     for found in &on_disk {
-        if !manifest.files.iter().any(|f| f.path == found.path) {
+        if found.path != APPROVALS_FILE && !manifest.files.iter().any(|f| f.path == found.path) {
             problems.push(format!(
                 "{} is in the bundle but not in the manifest",
                 found.path
@@ -119,6 +267,7 @@ pub fn verify_bundle(
             }
         }
     }
+    let (roles, approvals) = check_approvals(bundle, &manifest, &mut problems)?;
     if !problems.is_empty() {
         return Err(failed(format!(
             "the bundle {} does not verify:\n  - {}",
@@ -129,6 +278,8 @@ pub fn verify_bundle(
     let mut verification = Verification {
         files: manifest.files.len(),
         releasable: manifest.releasable,
+        roles,
+        approvals,
         reproduced: None,
     };
     if reproduce {

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use synthgate_core::{Error, ErrorKind, Result};
-use synthgate_release::{PipelineSpec, run_pipeline, verify_bundle, write_bundle};
+use synthgate_release::keys::{self, Verdict};
+use synthgate_release::{PipelineSpec, RoleStatus, run_pipeline, verify_bundle, write_bundle};
 
-use crate::args::{RunArgs, VerifyArgs};
+use crate::args::{ApproveArgs, KeygenArgs, RunArgs, VerifyArgs};
 use crate::progress::Spinner;
 
 /// The one clock of a run: SOURCE_DATE_EPOCH (seconds) when set, else now; RFC 3339, UTC.
@@ -102,6 +103,81 @@ pub(crate) fn verify(args: &VerifyArgs, quiet: bool) -> Result<()> {
             Some(true) => "; reproduced byte for byte from the source",
             _ => "",
         }
+    );
+    for (role, status) in &result.roles {
+        println!(
+            "  approval {role:<24} {}",
+            format!("{status:?}").to_lowercase()
+        );
+    }
+    let status = if result.approved() {
+        "approved"
+    } else if result.roles.iter().any(|(_, s)| *s == RoleStatus::Rejected) {
+        "rejected"
+    } else {
+        "pending"
+    };
+    println!("release status: {status}");
+    if args.require_approved && !result.approved() {
+        let pending: Vec<&str> = result
+            .roles
+            .iter()
+            .filter(|(_, s)| *s != RoleStatus::Approved)
+            .map(|(r, _)| r.as_str())
+            .collect();
+        return Err(Error::new(
+            ErrorKind::VerificationFailed,
+            format!(
+                "the release is not approved: {}{}.",
+                if result.releasable {
+                    ""
+                } else {
+                    "it is not releasable; "
+                },
+                if pending.is_empty() {
+                    "every role approved".to_string()
+                } else {
+                    format!("not approved by {}", pending.join(", "))
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn keygen(args: &KeygenArgs) -> Result<()> {
+    let print = keys::generate(&args.out)?;
+    println!("{print}");
+    eprintln!(
+        "wrote {} (secret: keep it private) and {}",
+        args.out.display(),
+        keys::public_path(&args.out).display()
+    );
+    Ok(())
+}
+
+pub(crate) fn approve(args: &ApproveArgs) -> Result<()> {
+    let key = keys::load(&args.key)?;
+    let decision = if args.reject {
+        Verdict::Reject
+    } else {
+        Verdict::Approve
+    };
+    let approval = synthgate_release::approve(
+        &args.bundle,
+        &args.role,
+        &key,
+        decision,
+        &args.comment,
+        &created_at()?,
+    )?;
+    println!(
+        "{} {} {} for role {} (key {})",
+        args.bundle.display(),
+        if args.reject { "rejected" } else { "approved" },
+        approval.body.manifest_sha256.get(..12).unwrap_or(""),
+        approval.body.role,
+        approval.body.key_fingerprint.get(..12).unwrap_or("")
     );
     Ok(())
 }

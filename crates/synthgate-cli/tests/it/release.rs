@@ -300,3 +300,170 @@ fn bad_specs_name_file_line_and_key_and_write_nothing() {
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(stderr(&output).contains("nope.csv"), "{}", stderr(&output));
 }
+
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let output = synthgate(["keygen".as_ref(), "--out".as_ref(), key.as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let print = stdout(&output).trim().to_string();
+    assert_eq!(print.len(), 64, "a fingerprint: {print}");
+    (key, print)
+}
+
+fn approve(bundle: &Path, role: &str, key: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "approve".as_ref(),
+        bundle.as_os_str(),
+        "--role".as_ref(),
+        role.as_ref(),
+        "--key".as_ref(),
+        key.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    synthgate(args)
+}
+
+fn require_approved(bundle: &Path) -> std::process::Output {
+    synthgate([
+        "verify".as_ref(),
+        bundle.as_os_str(),
+        "--require-approved".as_ref(),
+        "--quiet".as_ref(),
+    ])
+}
+
+#[test]
+fn approvals_by_role_are_signed_checked_and_required() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (dpo, dpo_print) = keygen(dir.path(), "dpo.key");
+    let (steward, steward_print) = keygen(dir.path(), "steward.key");
+    let (intruder, _) = keygen(dir.path(), "intruder.key");
+    let output = synthgate(["keygen".as_ref(), "--out".as_ref(), dpo.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2), "keygen never overwrites");
+
+    let spec = spec(
+        dir.path(),
+        &format!(
+            "[[policy.approvers]]\nrole = \"dpo\"\nkeys = [\"{dpo_print}\"]\n\n\
+             [[policy.approvers]]\nrole = \"data_steward\"\nkeys = [\"{steward_print}\"]\n"
+        ),
+    );
+    let bundle = dir.path().join("bundle");
+    let output = run(&spec, &bundle);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = require_approved(&bundle);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not approved by dpo, data_steward"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Refused: a key the policy does not allow for the role, and a role it does not have.
+    let output = approve(&bundle, "dpo", &intruder, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not one the policy allows"),
+        "{}",
+        stderr(&output)
+    );
+    let output = approve(&bundle, "janitor", &dpo, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no approver role 'janitor'"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = approve(
+        &bundle,
+        "dpo",
+        &dpo,
+        &["--comment", "controlled access only"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = require_approved(&bundle);
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        stderr(&output).contains("not approved by data_steward"),
+        "{}",
+        stderr(&output)
+    );
+    let output = approve(&bundle, "data_steward", &steward, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = require_approved(&bundle);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("release status: approved"),
+        "{}",
+        stdout(&output)
+    );
+
+    let approvals = std::fs::read_to_string(bundle.join("approvals.jsonl")).expect("approvals");
+    let lines: Vec<&str> = approvals.lines().collect();
+    assert_eq!(lines.len(), 2);
+
+    // An approval removed: the role is pending again.
+    let removed = dir.path().join("removed");
+    copy_dir(&bundle, &removed);
+    std::fs::write(removed.join("approvals.jsonl"), format!("{}\n", lines[1])).expect("write");
+    let output = require_approved(&removed);
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        stderr(&output).contains("not approved by dpo"),
+        "{}",
+        stderr(&output)
+    );
+
+    // An approval forged: its decision or role edited, or re-signed by another key.
+    let forged = dir.path().join("forged");
+    copy_dir(&bundle, &forged);
+    let edited = lines[0].replace("controlled access only", "no conditions");
+    std::fs::write(
+        forged.join("approvals.jsonl"),
+        format!("{edited}\n{}\n", lines[1]),
+    )
+    .expect("write");
+    let output = require_approved(&forged);
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        stderr(&output).contains("signature does not verify"),
+        "{}",
+        stderr(&output)
+    );
+    let mut entry: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    let intruder_public = std::fs::read_to_string(format!("{}.pub", intruder.display()))
+        .expect("pub")
+        .lines()
+        .last()
+        .expect("key")
+        .to_string();
+    entry["public_key"] = serde_json::Value::String(intruder_public);
+    std::fs::write(
+        forged.join("approvals.jsonl"),
+        format!("{entry}\n{}\n", lines[1]),
+    )
+    .expect("write");
+    let output = require_approved(&forged);
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        stderr(&output).contains("fingerprint is not its public key's"),
+        "{}",
+        stderr(&output)
+    );
+
+    // An approval does not carry over to an edited bundle: approve refuses, verify fails.
+    let edited_bundle = dir.path().join("edited");
+    copy_dir(&bundle, &edited_bundle);
+    let log = edited_bundle.join("log/generation.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    std::fs::write(&log, text + "{}\n").expect("write");
+    let output = approve(&edited_bundle, "dpo", &dpo, &[]);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("log/generation.jsonl has changed"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,0 +1,201 @@
+//! Operator and approver keys (Ed25519) and signed approvals. A key file holds the 32-byte
+//! secret seed in hex; its public half (`KEY.pub`) is shared. A key is named by its fingerprint,
+//! the SHA-256 of the public key's bytes in hex, which the policy lists per approver role.
+//!
+//! An approval is one line of `approvals.jsonl`: role, decision, comment, the SHA-256 of the
+//! bundle's `manifest.json` it applies to, the signer's public key and fingerprint, the time,
+//! and the signature over the canonical JSON of those fields.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Location, Result};
+use synthgate_io::{Overwrite, sha256_bytes, write_bytes_atomically};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.trim();
+    if text.len() != N * 2 {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The fingerprint of a public key: SHA-256 of its 32 bytes, hex.
+pub fn fingerprint(key: &VerifyingKey) -> String {
+    sha256_bytes(key.as_bytes())
+}
+
+/// The public key file beside `key`: `KEY.pub`.
+pub fn public_path(key: &Path) -> PathBuf {
+    let mut name = key.as_os_str().to_os_string();
+    name.push(".pub");
+    PathBuf::from(name)
+}
+
+/// Make a new key pair at `out` (secret, mode 0600 on Unix) and `out.pub`; returns the
+/// fingerprint. Never overwrites.
+pub fn generate(out: &Path) -> Result<String> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|error| Error::environment(format!("no randomness for a key: {error}")))?;
+    let key = SigningKey::from_bytes(&seed);
+    let public = key.verifying_key();
+    let print = fingerprint(&public);
+    let secret = format!(
+        "# synthgate ed25519 secret key; keep it private. fingerprint {print}\n{}\n",
+        hex(&seed)
+    );
+    write_bytes_atomically(out, Overwrite::Refuse, secret.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600));
+    }
+    let public_text = format!(
+        "# synthgate ed25519 public key; fingerprint {print}\n{}\n",
+        hex(public.as_bytes())
+    );
+    write_bytes_atomically(&public_path(out), Overwrite::Refuse, public_text.as_bytes())?;
+    Ok(print)
+}
+
+/// Read a secret key file.
+pub fn load(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Error::usage(format!("the key file cannot be read: {error}.")).at(Location::file(path))
+    })?;
+    let line = text
+        .lines()
+        .find(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .unwrap_or("");
+    let seed = unhex::<32>(line).ok_or_else(|| {
+        Error::usage("this is not a synthgate secret key (64 hex digits).")
+            .at(Location::file(path))
+            .hint("Make one with `synthgate keygen --out KEY`.")
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// A decision on a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Approved for release.
+    Approve,
+    /// Rejected.
+    Reject,
+}
+
+/// The signed fields of an approval, in signing order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalBody {
+    /// The approver role.
+    pub role: String,
+    /// The decision.
+    pub decision: Verdict,
+    /// Conditions or remarks.
+    pub comment: String,
+    /// SHA-256 of the bundle's manifest.json: what was approved.
+    pub manifest_sha256: String,
+    /// The signer's public key, hex.
+    pub public_key: String,
+    /// Its fingerprint.
+    pub key_fingerprint: String,
+    /// When (RFC 3339, UTC).
+    pub signed_at: String,
+}
+
+/// One line of `approvals.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The signed fields.
+    #[serde(flatten)]
+    pub body: ApprovalBody,
+    /// Ed25519 signature over the canonical JSON of `body`, hex.
+    pub signature: String,
+}
+
+fn canonical(body: &ApprovalBody) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+/// Sign `body` with `key` (the body's key fields are filled from the key).
+pub fn sign(mut body: ApprovalBody, key: &SigningKey) -> Approval {
+    let public = key.verifying_key();
+    body.public_key = hex(public.as_bytes());
+    body.key_fingerprint = fingerprint(&public);
+    let signature = key.sign(&canonical(&body));
+    Approval {
+        body,
+        signature: hex(&signature.to_bytes()),
+    }
+}
+
+/// Check an approval's signature and that its fingerprint is its public key's; returns the
+/// problem, if any.
+pub fn check(approval: &Approval) -> Option<String> {
+    let Some(public) = unhex::<32>(&approval.body.public_key)
+        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+    else {
+        return Some("its public key is not an Ed25519 key".into());
+    };
+    if fingerprint(&public) != approval.body.key_fingerprint {
+        return Some("its fingerprint is not its public key's".into());
+    }
+    let Some(signature) = unhex::<64>(&approval.signature) else {
+        return Some("its signature is malformed".into());
+    };
+    public
+        .verify(
+            &canonical(&approval.body),
+            &Signature::from_bytes(&signature),
+        )
+        .err()
+        .map(|_| "its signature does not verify".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approvals_sign_and_any_change_breaks_them() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let body = ApprovalBody {
+            role: "dpo".into(),
+            decision: Verdict::Approve,
+            comment: String::new(),
+            manifest_sha256: "ab".repeat(32),
+            public_key: String::new(),
+            key_fingerprint: String::new(),
+            signed_at: "2026-11-24T00:00:00Z".into(),
+        };
+        let approval = sign(body, &key);
+        assert_eq!(check(&approval), None);
+        let mut changed = approval.clone();
+        changed.body.decision = Verdict::Reject;
+        assert!(check(&changed).is_some());
+        let mut other = approval.clone();
+        other.body.role = "data_steward".into();
+        assert!(check(&other).is_some());
+        // Forged: another key's signature over the same body.
+        let forger = sign(approval.body.clone(), &SigningKey::from_bytes(&[9u8; 32]));
+        let mut forged = approval;
+        forged.signature = forger.signature;
+        assert_eq!(
+            check(&forged).as_deref(),
+            Some("its signature does not verify")
+        );
+    }
+}
