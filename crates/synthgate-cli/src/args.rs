@@ -131,7 +131,10 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
 
 The bundle goes to --out (default: releases/NAME-VERSION beside the spec); an existing one is \
-replaced only with --force. Times in the manifest come from SOURCE_DATE_EPOCH when it is set.
+replaced only with --force. Times in the manifest come from SOURCE_DATE_EPOCH when it is set. \
+The run is recorded in the hash-chained audit log .synthgate/audit.jsonl (the folder is \
+$SYNTHGATE_HOME when set), and the bundle carries its segment and a checkpoint signed by the \
+operator's key (--key, else .synthgate/operator.key, made on first use).
 
 Examples:
     synthgate run examples/nhefs/pipeline.toml
@@ -380,6 +383,11 @@ pub(crate) struct RunArgs {
     /// Replace an existing bundle folder.
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// The operator's key that signs the bundle's audit checkpoint (default: the key in
+    /// .synthgate/operator.key, made on first use).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -198,9 +198,12 @@ impl Values {
 /// Subsamples per size in the size-correction fit (anonymeter: 5).
 const CORRECTION_REPEATS: usize = 5;
 
-/// The control subsample sizes of the fit: `numpy.linspace(min(1000, n), n, 10).astype(int)`.
+/// The control subsample sizes of the fit: `numpy.linspace(min(1000, n), n, 10).astype(int)`
+/// as anonymeter's, except that a control of at most 1,000 rows starts at a tenth of its size
+/// (anonymeter's sizes would all be equal, and the fit undetermined).
 fn subsample_sizes(rows: usize) -> Vec<usize> {
-    let low = rows.min(1000) as f64;
+    let low = rows.min(1000).min((rows / 10).max(10)).min(rows) as f64;
+    let low = if rows > 1000 { 1000.0 } else { low };
     let high = rows as f64;
     (0..10)
         .map(|k| (low + (high - low) * k as f64 / 9.0) as usize)

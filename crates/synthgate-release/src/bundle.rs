@@ -9,6 +9,8 @@
 //! report/report.json, report/report.html
 //! policy/decision.json  each gate: metric, bound, threshold, observed, outcome, waiver
 //! log/generation.jsonl  each step and what it used
+//! audit/log.jsonl       this run's segment of the hash-chained audit log
+//! audit/checkpoint.json the operator's signature over the segment's last hash
 //! ```
 //!
 //! The data's bytes never depend on the clock: only `manifest.json` carries `created_at`, from
@@ -39,7 +41,7 @@ pub struct FileEntry {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// `data`, `evaluation`, `policy` or `provenance`.
+    /// `data`, `evaluation`, `policy`, `audit` or `provenance`.
     pub role: String,
 }
 
@@ -89,13 +91,25 @@ fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
     write_bytes_atomically(&path, Overwrite::Refuse, bytes)
 }
 
-/// Write `release` as a bundle at `out`. An existing `out` is replaced only with `overwrite`;
-/// nothing is left at `out` unless the whole bundle was written.
+/// Where a run records itself: the audit log and the operator's key that signs the bundle's
+/// checkpoint.
+#[derive(Debug)]
+pub struct AuditSink<'a> {
+    /// The hash-chained log (`.synthgate/audit.jsonl`).
+    pub log: &'a Path,
+    /// The operator's key.
+    pub key: &'a ed25519_dalek::SigningKey,
+}
+
+/// Write `release` as a bundle at `out`, recording the run in the audit log. An existing `out`
+/// is replaced only with `overwrite`; nothing is left at `out` unless the whole bundle was
+/// written.
 pub fn write_bundle(
     release: &Release,
     out: &Path,
     overwrite: bool,
     created_at: &str,
+    audit: &AuditSink<'_>,
 ) -> Result<Manifest> {
     if out.exists() && !overwrite {
         return Err(Error::usage(format!(
@@ -118,7 +132,7 @@ pub fn write_bundle(
         std::fs::remove_dir_all(&temporary)
             .map_err(|error| io_error(&temporary, "remove a stale temporary folder", &error))?;
     }
-    let result = fill(release, &temporary, created_at);
+    let result = fill(release, &temporary, created_at, audit);
     let manifest = match result {
         Ok(manifest) => manifest,
         Err(error) => {
@@ -135,7 +149,12 @@ pub fn write_bundle(
     Ok(manifest)
 }
 
-fn fill(release: &Release, root: &Path, created_at: &str) -> Result<Manifest> {
+fn fill(
+    release: &Release,
+    root: &Path,
+    created_at: &str,
+    audit: &AuditSink<'_>,
+) -> Result<Manifest> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;
     let data = root.join(DATA_FILE);
@@ -164,6 +183,50 @@ fn fill(release: &Release, root: &Path, created_at: &str) -> Result<Manifest> {
     }
     write(root, "log/generation.jsonl", log.as_bytes())?;
 
+    // The run's audit entries: appended to the chain, carried as this bundle's segment with
+    // the operator's signed checkpoint.
+    let spec = &release.spec;
+    let object = format!("{} {}", spec.release.name, spec.release.version);
+    let entry = |action: &str, details: serde_json::Value| crate::audit::EntryBody {
+        seq: 0,
+        ts: created_at.to_string(),
+        action: action.into(),
+        object: object.clone(),
+        details,
+        prev_hash: String::new(),
+    };
+    let entries = crate::audit::append(
+        audit.log,
+        vec![
+            entry(
+                "run",
+                serde_json::json!({
+                    "source_sha256": release.source_sha256,
+                    "synthesizer": spec.synthesizer.name,
+                    "seed": spec.synthesizer.seed,
+                    "data_sha256": data_sha256,
+                    "report_sha256": sha256_file(&root.join("report/report.json"))?,
+                }),
+            ),
+            entry(
+                "gate",
+                serde_json::json!({
+                    "releasable": release.decision.releasable,
+                    "decision_sha256": sha256_file(&root.join("policy/decision.json"))?,
+                    "failed": release.decision.failures(),
+                }),
+            ),
+        ],
+    )?;
+    let mut segment = String::new();
+    for e in &entries {
+        segment.push_str(&serde_json::to_string(e).unwrap_or_default());
+        segment.push('\n');
+    }
+    write(root, "audit/log.jsonl", segment.as_bytes())?;
+    let checkpoint = crate::audit::checkpoint(&entries, audit.key, created_at);
+    write(root, "audit/checkpoint.json", &json_bytes(&checkpoint)?)?;
+
     let files = index(root)?;
     let summary: BTreeMap<&str, serde_json::Value> = report
         .metrics
@@ -176,7 +239,6 @@ fn fill(release: &Release, root: &Path, created_at: &str) -> Result<Manifest> {
             )
         })
         .collect();
-    let spec = &release.spec;
     let manifest = Manifest {
         format: "synthgate-release".into(),
         format_version: BUNDLE_FORMAT_VERSION,
@@ -227,6 +289,7 @@ fn role_of(path: &str) -> &'static str {
         Some("data") => "data",
         Some("report") => "evaluation",
         Some("policy") => "policy",
+        Some("audit") => "audit",
         _ => "provenance",
     }
 }

@@ -130,39 +130,59 @@ fn canonical(body: &ApprovalBody) -> Vec<u8> {
     serde_json::to_vec(body).unwrap_or_default()
 }
 
+/// Sign `message` with `key`: (public key hex, fingerprint, signature hex).
+pub fn sign_bytes(key: &SigningKey, message: &[u8]) -> (String, String, String) {
+    let public = key.verifying_key();
+    (
+        hex(public.as_bytes()),
+        fingerprint(&public),
+        hex(&key.sign(message).to_bytes()),
+    )
+}
+
+/// Check a signature over `message` by the key `public_key` (hex) with fingerprint
+/// `key_fingerprint`; returns the problem, if any.
+pub fn check_bytes(
+    public_key: &str,
+    key_fingerprint: &str,
+    signature: &str,
+    message: &[u8],
+) -> Option<String> {
+    let Some(public) =
+        unhex::<32>(public_key).and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+    else {
+        return Some("its public key is not an Ed25519 key".into());
+    };
+    if fingerprint(&public) != key_fingerprint {
+        return Some("its fingerprint is not its public key's".into());
+    }
+    let Some(signature) = unhex::<64>(signature) else {
+        return Some("its signature is malformed".into());
+    };
+    public
+        .verify(message, &Signature::from_bytes(&signature))
+        .err()
+        .map(|_| "its signature does not verify".into())
+}
+
 /// Sign `body` with `key` (the body's key fields are filled from the key).
 pub fn sign(mut body: ApprovalBody, key: &SigningKey) -> Approval {
     let public = key.verifying_key();
     body.public_key = hex(public.as_bytes());
     body.key_fingerprint = fingerprint(&public);
-    let signature = key.sign(&canonical(&body));
-    Approval {
-        body,
-        signature: hex(&signature.to_bytes()),
-    }
+    let (_, _, signature) = sign_bytes(key, &canonical(&body));
+    Approval { body, signature }
 }
 
 /// Check an approval's signature and that its fingerprint is its public key's; returns the
 /// problem, if any.
 pub fn check(approval: &Approval) -> Option<String> {
-    let Some(public) = unhex::<32>(&approval.body.public_key)
-        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
-    else {
-        return Some("its public key is not an Ed25519 key".into());
-    };
-    if fingerprint(&public) != approval.body.key_fingerprint {
-        return Some("its fingerprint is not its public key's".into());
-    }
-    let Some(signature) = unhex::<64>(&approval.signature) else {
-        return Some("its signature is malformed".into());
-    };
-    public
-        .verify(
-            &canonical(&approval.body),
-            &Signature::from_bytes(&signature),
-        )
-        .err()
-        .map(|_| "its signature does not verify".into())
+    check_bytes(
+        &approval.body.public_key,
+        &approval.body.key_fingerprint,
+        &approval.signature,
+        &canonical(&approval.body),
+    )
 }
 
 #[cfg(test)]

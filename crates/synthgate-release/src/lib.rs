@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod bundle;
 pub mod gates;
 pub mod keys;
@@ -20,7 +21,7 @@ pub mod run;
 pub mod spec;
 pub mod verify;
 
-pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, write_bundle};
+pub use bundle::{AuditSink, BUNDLE_FORMAT_VERSION, Manifest, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};
 pub use run::{Release, run_pipeline};
 pub use spec::PipelineSpec;

@@ -267,6 +267,24 @@ pub fn verify_bundle(
             }
         }
     }
+    match (
+        std::fs::read_to_string(bundle.join("audit/log.jsonl")),
+        std::fs::read_to_string(bundle.join("audit/checkpoint.json")),
+    ) {
+        (Ok(segment), Ok(checkpoint)) => {
+            match serde_json::from_str::<crate::audit::Checkpoint>(&checkpoint) {
+                Ok(checkpoint) => {
+                    problems.extend(crate::audit::check_segment(&segment, &checkpoint));
+                }
+                Err(error) => {
+                    problems.push(format!(
+                        "audit/checkpoint.json is not a checkpoint: {error}"
+                    ));
+                }
+            }
+        }
+        _ => problems.push("the bundle's audit segment or checkpoint is missing".into()),
+    }
     let (roles, approvals) = check_approvals(bundle, &manifest, &mut problems)?;
     if !problems.is_empty() {
         return Err(failed(format!(

@@ -9,6 +9,56 @@ use synthgate_release::{PipelineSpec, RoleStatus, run_pipeline, verify_bundle, w
 use crate::args::{ApproveArgs, KeygenArgs, RunArgs, VerifyArgs};
 use crate::progress::Spinner;
 
+/// Synthgate's working folder: $SYNTHGATE_HOME, else `.synthgate` in the working directory.
+fn home() -> PathBuf {
+    std::env::var_os("SYNTHGATE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".synthgate"))
+}
+
+/// The operator's key: `given`, else the home's `operator.key`, made on first use.
+fn operator_key(given: Option<&std::path::Path>, quiet: bool) -> Result<ed25519_dalek::SigningKey> {
+    if let Some(path) = given {
+        return keys::load(path);
+    }
+    let path = home().join("operator.key");
+    if !path.exists() {
+        std::fs::create_dir_all(home())
+            .map_err(|error| synthgate_io::io_error(&home(), "create the folder", &error))?;
+        match keys::generate(&path) {
+            Ok(print) => {
+                if !quiet {
+                    eprintln!(
+                        "made the operator key {} (fingerprint {print}); it signs the audit \
+                         checkpoints",
+                        path.display()
+                    );
+                }
+            }
+            // Another run made it at the same moment: use that one.
+            Err(_) if path.exists() => {}
+            Err(error) => return Err(error),
+        }
+    }
+    keys::load(&path)
+}
+
+/// Record `action` on `object` in the audit log.
+fn record(action: &str, object: &str, details: serde_json::Value, ts: &str) -> Result<()> {
+    synthgate_release::audit::append(
+        &home().join("audit.jsonl"),
+        vec![synthgate_release::audit::EntryBody {
+            seq: 0,
+            ts: ts.to_string(),
+            action: action.into(),
+            object: object.into(),
+            details,
+            prev_hash: String::new(),
+        }],
+    )
+    .map(|_| ())
+}
+
 /// The one clock of a run: SOURCE_DATE_EPOCH (seconds) when set, else now; RFC 3339, UTC.
 fn created_at() -> Result<String> {
     let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
@@ -42,10 +92,16 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         )));
     }
     let created_at = created_at()?;
+    let key = operator_key(args.key.as_deref(), quiet)?;
     let spinner = Spinner::start(quiet, "starting");
     let release = run_pipeline(&spec, &mut |step| spinner.set_message(step))?;
     spinner.set_message("writing the bundle");
-    let manifest = write_bundle(&release, &out, args.force, &created_at)?;
+    let log = home().join("audit.jsonl");
+    let sink = synthgate_release::AuditSink {
+        log: &log,
+        key: &key,
+    };
+    let manifest = write_bundle(&release, &out, args.force, &created_at, &sink)?;
     drop(spinner);
     let failures = release.decision.failures();
     println!(
@@ -170,6 +226,14 @@ pub(crate) fn approve(args: &ApproveArgs) -> Result<()> {
         decision,
         &args.comment,
         &created_at()?,
+    )?;
+    record(
+        "approve",
+        &args.bundle.display().to_string(),
+        serde_json::json!({ "role": approval.body.role, "decision": approval.body.decision,
+            "manifest_sha256": approval.body.manifest_sha256,
+            "key_fingerprint": approval.body.key_fingerprint }),
+        &approval.body.signed_at,
     )?;
     println!(
         "{} {} {} for role {} (key {})",

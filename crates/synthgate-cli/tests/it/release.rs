@@ -88,6 +88,8 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
     assert_eq!(
         listed,
         [
+            "audit/checkpoint.json",
+            "audit/log.jsonl",
             "data/synthetic.parquet",
             "log/generation.jsonl",
             "policy/decision.json",
@@ -116,7 +118,27 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
 
     // Each tampering, on a fresh copy: (what, edit, the message naming it).
     type Edit = fn(&Path);
-    let tamperings: [(&str, Edit, &str); 6] = [
+    let tamperings: [(&str, Edit, &str); 8] = [
+        (
+            "an audit entry deleted",
+            |b| {
+                let path = b.join("audit/log.jsonl");
+                let text = std::fs::read_to_string(&path).expect("audit");
+                let first = text.lines().next().expect("an entry");
+                std::fs::write(&path, text.replacen(&format!("{first}\n"), "", 1)).expect("write");
+            },
+            "an entry was deleted",
+        ),
+        (
+            "audit entries reordered",
+            |b| {
+                let path = b.join("audit/log.jsonl");
+                let text = std::fs::read_to_string(&path).expect("audit");
+                let lines: Vec<&str> = text.lines().collect();
+                std::fs::write(&path, format!("{}\n{}\n", lines[1], lines[0])).expect("write");
+            },
+            "an entry was deleted or reordered",
+        ),
         (
             "one byte of the data",
             |b| {
@@ -184,33 +206,74 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
     }
 }
 
+/// Two runs at once against one audit log: both succeed, their bundles' data and evaluation are
+/// byte-identical (same spec, source and clock), and the shared log's chain stays whole.
 #[test]
-fn same_spec_and_clock_give_identical_bundles() {
+fn concurrent_runs_give_identical_data_and_a_whole_audit_chain() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = spec(dir.path(), "");
-    let digests: Vec<String> = ["a", "b"]
+    let home = dir.path().join("home");
+    let children: Vec<(PathBuf, std::process::Child)> = ["a", "b"]
         .iter()
         .map(|name| {
             let out = dir.path().join(name);
-            let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthgate"))
-                .args(["run", spec.to_str().expect("utf-8"), "--out"])
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_synthgate"))
+                .args(["run", spec.to_str().expect("utf-8"), "--quiet", "--out"])
                 .arg(&out)
-                .arg("--quiet")
                 .env("SOURCE_DATE_EPOCH", "1790000000")
-                .output()
+                .env("SYNTHGATE_HOME", &home)
+                .stdout(std::process::Stdio::null())
+                .spawn()
                 .expect("runs");
-            assert!(output.status.success(), "{}", stderr(&output));
-            std::fs::read_to_string(out.join("manifest.json")).expect("manifest")
+            (out, child)
         })
         .collect();
-    assert_eq!(
-        digests[0], digests[1],
-        "byte-identical manifests (and so files)"
-    );
+    let mut manifests = Vec::new();
+    for (out, mut child) in children {
+        assert!(child.wait().expect("waits").success());
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
+        )
+        .expect("json");
+        manifests.push(manifest);
+    }
     assert!(
-        digests[0].contains("\"created_at\": \"2026-09-21T"),
+        manifests[0]["created_at"]
+            .as_str()
+            .expect("time")
+            .starts_with("2026-09-21T"),
         "the injected clock"
     );
+    let without_audit = |m: &serde_json::Value| -> Vec<serde_json::Value> {
+        m["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter(|f| !f["path"].as_str().expect("path").starts_with("audit/"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(without_audit(&manifests[0]), without_audit(&manifests[1]));
+    assert_eq!(manifests[0]["generator"], manifests[1]["generator"]);
+    // The shared log: four entries (run and gate, twice), each linked to the one before.
+    let log = std::fs::read_to_string(home.join("audit.jsonl")).expect("log");
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("entry"))
+        .collect();
+    assert_eq!(entries.len(), 4);
+    for (i, pair) in entries.windows(2).enumerate() {
+        assert_eq!(pair[1]["prev_hash"], pair[0]["entry_hash"], "link {i}");
+        assert_eq!(
+            pair[1]["seq"].as_u64(),
+            pair[0]["seq"].as_u64().map(|s| s + 1)
+        );
+    }
+    assert!(home.join("operator.key").exists(), "made on first use");
+    for name in ["a", "b"] {
+        let output = verify(&dir.path().join(name), false);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
 }
 
 #[test]

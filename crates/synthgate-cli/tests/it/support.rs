@@ -71,6 +71,12 @@ where
 {
     Command::new(env!("CARGO_BIN_EXE_synthgate"))
         .args(args)
+        // The audit log and operator key of the tests, shared by every test process (appends
+        // are locked), never the repository's working folder.
+        .env(
+            "SYNTHGATE_HOME",
+            std::env::temp_dir().join("synthgate-tests-home"),
+        )
         .output()
         .expect("the synthgate binary runs")
 }
