@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// Sign a decision on a release bundle for a role.
     #[command(long_about = APPROVE_ABOUT)]
     Approve(ApproveArgs),
+    /// List and look up the releases recorded in the registry.
+    #[command(long_about = REGISTRY_ABOUT)]
+    Registry(RegistryArgs),
     /// Score a synthetic table against the real train and holdout tables.
     #[command(long_about = EVALUATE_ABOUT)]
     Evaluate(EvaluateArgs),
@@ -170,6 +173,17 @@ Examples:
     synthgate approve releases/nhefs-demo-1.0.0 --role dpo --key dpo.key
     synthgate approve releases/nhefs-demo-1.0.0 --role data_steward --key steward.key --reject \\
         --comment \"category coverage too low for teaching use\"";
+
+const REGISTRY_ABOUT: &str = "\
+The registry is an SQLite database, .synthgate/registry.sqlite in the working directory (the \
+folder is $SYNTHGATE_HOME when set), made on first use. `run` records each release (bundle, \
+manifest and source digests, generator, gate outcomes; a release supersedes the previous one of \
+the same name) and `approve` its approvals.
+
+Examples:
+    synthgate registry list
+    synthgate registry show 3
+    synthgate registry lineage e7491b4e";
 
 const FIT_ABOUT: &str = "\
 Fit a synthesizer on a table and save the model file. Without --schema the table is profiled \
@@ -402,6 +416,29 @@ pub(crate) struct VerifyArgs {
     /// Fail (exit 5) unless the release is releasable and every required role has approved.
     #[arg(long)]
     pub(crate) require_approved: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RegistryArgs {
+    #[command(subcommand)]
+    pub(crate) command: RegistryCommand,
+}
+
+/// Registry look-ups.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Every release, oldest first.
+    List,
+    /// One release with its gates and approvals (JSON).
+    Show {
+        /// The release's registry id (from `list`).
+        id: i64,
+    },
+    /// The releases made from a source, by its sha256 (a prefix is enough).
+    Lineage {
+        /// The source's sha256 or a prefix of it.
+        source: String,
+    },
 }
 
 #[derive(Debug, Args)]

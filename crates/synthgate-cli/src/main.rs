@@ -23,6 +23,7 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Verify(args) => commands::release::verify(args, cli.quiet),
         Command::Keygen(args) => commands::release::keygen(args),
         Command::Approve(args) => commands::release::approve(args),
+        Command::Registry(args) => commands::release::registry(args),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod bundle;
 pub mod gates;
 pub mod keys;
+pub mod registry;
 pub mod run;
 pub mod spec;
 pub mod verify;

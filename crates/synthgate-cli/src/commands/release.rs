@@ -6,7 +6,7 @@ use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_release::keys::{self, Verdict};
 use synthgate_release::{PipelineSpec, RoleStatus, run_pipeline, verify_bundle, write_bundle};
 
-use crate::args::{ApproveArgs, KeygenArgs, RunArgs, VerifyArgs};
+use crate::args::{ApproveArgs, KeygenArgs, RegistryArgs, RegistryCommand, RunArgs, VerifyArgs};
 use crate::progress::Spinner;
 
 /// Synthgate's working folder: $SYNTHGATE_HOME, else `.synthgate` in the working directory.
@@ -41,6 +41,52 @@ fn operator_key(given: Option<&std::path::Path>, quiet: bool) -> Result<ed25519_
         }
     }
     keys::load(&path)
+}
+
+/// The registry in the home folder.
+fn open_registry() -> Result<synthgate_release::registry::Registry> {
+    synthgate_release::registry::Registry::open(&home().join("registry.sqlite"))
+}
+
+pub(crate) fn registry(args: &RegistryArgs) -> Result<()> {
+    let registry = open_registry()?;
+    let table = |rows: Vec<synthgate_release::registry::ReleaseRow>| {
+        println!(
+            "{:>4}  {:<24} {:<10} {:<10} {:<14} {:<20} supersedes",
+            "id", "name", "version", "releasable", "source", "created"
+        );
+        for row in rows {
+            println!(
+                "{:>4}  {:<24} {:<10} {:<10} {:<14} {:<20} {}",
+                row.id,
+                row.name,
+                row.version,
+                if row.releasable { "yes" } else { "no" },
+                row.source_sha256.get(..12).unwrap_or(""),
+                row.created_at,
+                row.supersedes.map(|s| s.to_string()).unwrap_or_default()
+            );
+        }
+    };
+    match &args.command {
+        RegistryCommand::List => table(registry.list()?),
+        RegistryCommand::Lineage { source } => {
+            let rows = registry.lineage(source)?;
+            if rows.is_empty() {
+                return Err(Error::usage(format!(
+                    "the registry has no release made from a source whose sha256 starts with \
+                     '{source}'."
+                )));
+            }
+            table(rows);
+        }
+        RegistryCommand::Show { id } => {
+            let text = serde_json::to_string_pretty(&registry.show(*id)?)
+                .map_err(|e| Error::internal(format!("serialising failed: {e}")))?;
+            println!("{text}");
+        }
+    }
+    Ok(())
 }
 
 /// Record `action` on `object` in the audit log.
@@ -102,10 +148,13 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         key: &key,
     };
     let manifest = write_bundle(&release, &out, args.force, &created_at, &sink)?;
+    let manifest_sha256 = synthgate_io::sha256_file(&out.join("manifest.json"))?;
+    let id =
+        open_registry()?.record_release(&out, &manifest, &manifest_sha256, &release.decision)?;
     drop(spinner);
     let failures = release.decision.failures();
     println!(
-        "{} {} -> {} ({} files and manifest.json; {} synthetic rows)",
+        "{} {} -> {} ({} files and manifest.json; {} synthetic rows; registry id {id})",
         spec.release.name,
         spec.release.version,
         out.display(),
@@ -227,6 +276,7 @@ pub(crate) fn approve(args: &ApproveArgs) -> Result<()> {
         &args.comment,
         &created_at()?,
     )?;
+    open_registry()?.record_approval(&approval)?;
     record(
         "approve",
         &args.bundle.display().to_string(),

@@ -274,6 +274,35 @@ fn concurrent_runs_give_identical_data_and_a_whole_audit_chain() {
         let output = verify(&dir.path().join(name), false);
         assert!(output.status.success(), "{}", stderr(&output));
     }
+    // The registry has both, the later superseding the earlier, found by their source.
+    let registry = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthgate"))
+            .arg("registry")
+            .args(args)
+            .env("SYNTHGATE_HOME", &home)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let list = registry(&["list"]);
+    let rows: Vec<&str> = list.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert!(
+        rows[1].trim_end().ends_with(" 1"),
+        "release 2 supersedes 1: {list}"
+    );
+    let source = manifests[0]["source"]["sha256"].as_str().expect("digest");
+    assert_eq!(registry(&["lineage", &source[..10]]).lines().count(), 3);
+    let shown: serde_json::Value = serde_json::from_str(&registry(&["show", "2"])).expect("json");
+    assert_eq!(shown["release"]["supersedes"], 1);
+    assert_eq!(shown["gates"].as_array().expect("gates").len(), 7);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(["registry", "show", "99"])
+        .env("SYNTHGATE_HOME", &home)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
 
 #[test]
