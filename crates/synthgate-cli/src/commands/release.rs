@@ -215,7 +215,9 @@ pub(crate) fn verify(args: &VerifyArgs, quiet: bool) -> Result<()> {
             format!("{status:?}").to_lowercase()
         );
     }
-    let status = if result.approved() {
+    let status = if result.approved() && result.roles.is_empty() {
+        "approved (its policy requires no approver roles)"
+    } else if result.approved() {
         "approved"
     } else if result.roles.iter().any(|(_, s)| *s == RoleStatus::Rejected) {
         "rejected"
