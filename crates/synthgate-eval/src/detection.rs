@@ -7,7 +7,7 @@
 //! classifier; SDMetrics' score `1 − (2·max(AUC, 0.5) − 1)` is in the details.
 
 use rayon::prelude::*;
-use synthgate_core::{Seed, unit_f64};
+use synthgate_core::Seed;
 
 use crate::Prepared;
 use crate::gbdt::{self, Target};
@@ -41,11 +41,7 @@ fn folds(labels: &[u8], seed: Seed, purpose: &str) -> Vec<usize> {
     let mut fold = vec![0usize; labels.len()];
     for class in [0u8, 1] {
         let mut rows: Vec<usize> = (0..labels.len()).filter(|&r| labels[r] == class).collect();
-        let mut rng = seed.stream(purpose, u64::from(class));
-        for i in (1..rows.len()).rev() {
-            let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-            rows.swap(i, j);
-        }
+        crate::privacy::shuffle(&mut rows, &mut seed.stream(purpose, u64::from(class)));
         for (position, row) in rows.into_iter().enumerate() {
             fold[row] = position % FOLDS;
         }

@@ -6,11 +6,11 @@ use serde::Serialize;
 use synthgate_core::{Error, Result, Seed, unit_f64};
 
 use crate::detection::detection;
-use crate::privacy::{Samples, dcr_share, mean, membership_attack, permutation, quantile};
+use crate::privacy::{Samples, dcr_share, mean, membership_attack, quantile};
 use crate::utility::{TargetColumn, utility};
 use crate::{
     ColumnScore, Prepared, category_coverage, column_pair_trends, column_shapes,
-    copies_of_training_rows, dcr, exact_copy_rate, missing_rates, pairs, range_coverage,
+    copies_of_training_rows, dcr, missing_rates, pairs, range_coverage,
 };
 
 /// Every metric id the harness reports (subgroup ids, `subgroup.<attribute>.worst_gap`,
@@ -268,9 +268,9 @@ pub(crate) fn timed<T>(label: &str, work: impl FnOnce() -> T) -> T {
 }
 
 /// A report's verdict-free warnings about its inputs.
-fn input_warnings(train: &Prepared, holdout: &Prepared) -> Vec<String> {
+/// `overlap` is the share of holdout rows identical to a training row.
+fn input_warnings(holdout: &Prepared, overlap: f64) -> Vec<String> {
     let mut warnings = Vec::new();
-    let overlap = exact_copy_rate(train, holdout);
     if overlap >= 0.5 {
         warnings.push(format!(
             "{:.1}% of the holdout's rows are identical to a training row: if the holdout \
@@ -316,7 +316,10 @@ pub fn evaluate(
         .map(|name| TargetColumn::new(train, name))
         .transpose()?;
     let subgroups = crate::subgroups::Plan::new(train, &config.sensitive, config.min_group_rows)?;
-    let warnings = input_warnings(train, holdout);
+    // Per holdout row, whether it copies a training row: the overlap warning and the copy
+    // rate's reference.
+    let holdout_copies = flags(&copies_of_training_rows(train, holdout));
+    let warnings = input_warnings(holdout, mean(&holdout_copies));
 
     if let Some(secret) = &config.secret
         && train.position(secret).is_none()
@@ -342,7 +345,11 @@ pub fn evaluate(
         dcr_share(&samples.train, &samples.holdout, synthetic, train)
     });
     metrics.extend(privacy_metrics(
-        train, holdout, synthetic, &samples, &shares, config,
+        (train, holdout, synthetic),
+        &samples,
+        &shares,
+        &holdout_copies,
+        config,
     ));
     let shared = crate::subgroups::Shared {
         target: target.as_ref(),
@@ -599,11 +606,10 @@ fn utility_metrics(
 }
 
 fn privacy_metrics(
-    train: &Prepared,
-    holdout: &Prepared,
-    synthetic: &Prepared,
+    (train, holdout, synthetic): (&Prepared, &Prepared, &Prepared),
     samples: &Samples,
     shares: &crate::privacy::DcrShare,
+    holdout_copies: &[f64],
     config: &EvaluationConfig,
 ) -> Vec<Metric> {
     let mut metrics = Vec::new();
@@ -652,9 +658,8 @@ fn privacy_metrics(
     let scaled_train = ((train.rows() as f64 * half_b as f64 / holdout.rows() as f64).round()
         as usize)
         .clamp(1, train.rows());
-    let order = permutation(train.rows(), config.seed, "evaluate/privacy/train");
     let (closer_reference, reference_rows) = dcr::closer_to_training(
-        &train.resample(&order[..scaled_train]),
+        &train.resample(&samples.train_order[..scaled_train]),
         &samples.half_b,
         &samples.half_a,
     );
@@ -716,7 +721,6 @@ fn privacy_metrics(
     );
 
     let copies = flags(&copies_of_training_rows(train, synthetic));
-    let holdout_copies = flags(&copies_of_training_rows(train, holdout));
     metrics.push(
         Metric::new(
             "privacy.exact_copy_rate",
@@ -726,9 +730,9 @@ fn privacy_metrics(
              holdout's own rate.",
         )
         .interval(mean_interval(&copies, config, "evaluate/exact_copy_rate"))
-        .reference(Some(mean(&holdout_copies)))
+        .reference(Some(mean(holdout_copies)))
         .reference_interval(mean_interval(
-            &holdout_copies,
+            holdout_copies,
             config,
             "evaluate/exact_copy_rate/reference",
         ))

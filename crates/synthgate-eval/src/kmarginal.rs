@@ -95,16 +95,21 @@ fn score_of(sums: &[f64]) -> Option<f64> {
 /// absolute density differences.
 pub fn kmarginal(train: &Prepared, other: &Prepared) -> (Option<f64>, Vec<(String, String, f64)>) {
     let (a, b) = discretise(train, other);
-    let sums = Reference::new(&a).sums(&b, None);
-    let mut named = Vec::new();
-    let mut k = 0;
-    for i in 0..a.len() {
-        for j in i + 1..a.len() {
-            named.push((train.names[i].clone(), train.names[j].clone(), sums[k]));
-            k += 1;
-        }
+    Reference::new(&a).score(train, &b)
+}
+
+impl Reference {
+    /// The score of `b` and each pair's sum, named by `train`'s columns.
+    fn score(&self, train: &Prepared, b: &[Vec<u32>]) -> (Option<f64>, Vec<(String, String, f64)>) {
+        let sums = self.sums(b, None);
+        let named = self
+            .pairs
+            .iter()
+            .zip(&sums)
+            .map(|((i, j, _), sum)| (train.names[*i].clone(), train.names[*j].clone(), *sum))
+            .collect();
+        (score_of(&sums), named)
     }
-    (score_of(&sums), named)
 }
 
 pub(crate) fn metric(
@@ -113,11 +118,11 @@ pub(crate) fn metric(
     synthetic: &Prepared,
     config: &EvaluationConfig,
 ) -> Option<Metric> {
-    let (value, pairs) = kmarginal(train, synthetic);
-    let value = value?;
     let (a, b) = discretise(train, synthetic);
     let (_, b_holdout) = discretise(train, holdout);
     let reference = Reference::new(&a);
+    let (value, pairs) = reference.score(train, &b);
+    let value = value?;
     let boot = |b: &[Vec<u32>], rows: usize, purpose: &str| -> Vec<f64> {
         resamples(rows, config, purpose)
             .par_iter()

@@ -21,20 +21,24 @@
 //! half A in the synthetic set's place and uses half B as the holdout, so real data the
 //! generator never saw shows what "no leak" looks like at these sizes.
 
-use synthgate_core::{Seed, unit_f64};
+use synthgate_core::{Seed, SeedRng, unit_f64};
 
 use crate::Prepared;
 use crate::gbdt::roc_auc;
 use crate::nearest::NearestIndex;
 
-/// A seeded permutation of `0..rows`.
-pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<usize> {
-    let mut rng = seed.stream(purpose, 0);
-    let mut order: Vec<usize> = (0..rows).collect();
-    for i in (1..rows).rev() {
-        let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-        order.swap(i, j);
+/// Shuffle `items` in place (Fisher–Yates, from the last item down) with draws from `rng`.
+pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut SeedRng) {
+    for i in (1..items.len()).rev() {
+        let j = ((unit_f64(rng) * (i + 1) as f64) as usize).min(i);
+        items.swap(i, j);
     }
+}
+
+/// A seeded permutation of `0..rows`, from stream (`seed`, `purpose`, 0).
+pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows).collect();
+    shuffle(&mut order, &mut seed.stream(purpose, 0));
     order
 }
 
@@ -51,6 +55,8 @@ pub struct Samples {
     pub half_b: Prepared,
     /// The first `half_b.rows()` rows of the train sample (the reference's train sample).
     pub train_for_halves: Prepared,
+    /// The seeded order of the training rows the samples take their prefixes from.
+    pub train_order: Vec<usize>,
 }
 
 impl Samples {
@@ -67,6 +73,7 @@ impl Samples {
             half_a: holdout.resample(&holdout_order[..half]),
             half_b: holdout.resample(&holdout_order[half..]),
             train_for_halves: train.resample(&train_order[..b_rows.min(size)]),
+            train_order,
         }
     }
 }

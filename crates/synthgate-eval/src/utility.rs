@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use synthgate_core::{Error, Result, Seed, unit_f64};
+use synthgate_core::{Error, Result, Seed};
 
 use crate::Prepared;
 use crate::gbdt::{self, Binner, Settings, Target};
@@ -210,35 +210,34 @@ impl Labelled {
 
     /// These rows followed by `other`'s.
     pub(crate) fn concat(&self, other: &Labelled) -> Labelled {
-        let all: Vec<usize> = (0..self.rows() + other.rows()).collect();
+        // Both sides come from tables prepared together under one target, so their columns
+        // and targets are of the same kinds.
         let features = self
             .features
             .iter()
             .zip(&other.features)
             .map(|(a, b)| match (a, b) {
                 (Column::Continuous(a), Column::Continuous(b)) => {
-                    Column::Continuous(a.iter().chain(b).copied().collect())
+                    Column::Continuous([a.as_slice(), b].concat())
                 }
                 (Column::Discrete(a), Column::Discrete(b)) => {
-                    Column::Discrete(a.iter().chain(b).copied().collect())
+                    Column::Discrete([a.as_slice(), b].concat())
                 }
-                (a, _) => a.take(&all[..0]),
+                _ => unreachable!("columns prepared together have one kind"),
             })
             .collect();
         let target = match (&self.target, &other.target) {
-            (Target::Binary(a), Target::Binary(b)) => {
-                Target::Binary(a.iter().chain(b).copied().collect())
-            }
+            (Target::Binary(a), Target::Binary(b)) => Target::Binary([a.as_slice(), b].concat()),
             (Target::Regression(a), Target::Regression(b)) => {
-                Target::Regression(a.iter().chain(b).copied().collect())
+                Target::Regression([a.as_slice(), b].concat())
             }
             (Target::Classes { labels: a, classes }, Target::Classes { labels: b, .. }) => {
                 Target::Classes {
-                    labels: a.iter().chain(b).copied().collect(),
+                    labels: [a.as_slice(), b].concat(),
                     classes: *classes,
                 }
             }
-            (a, _) => a.clone(),
+            _ => unreachable!("labels of one target have one kind"),
         };
         let source_rows = self
             .source_rows
@@ -392,12 +391,7 @@ pub fn utility(
         ));
     }
     // A seeded order of the real rows; each fraction takes a prefix, so the sets are nested.
-    let mut rng = seed.stream("evaluate/mix_curve", 0);
-    let mut order: Vec<usize> = (0..train.rows()).collect();
-    for i in (1..order.len()).rev() {
-        let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-        order.swap(i, j);
-    }
+    let order = crate::privacy::permutation(train.rows(), seed, "evaluate/mix_curve");
     let real_rows: Vec<usize> = MIX_FRACTIONS
         .iter()
         .map(|f| ((f * train.rows() as f64).ceil() as usize).min(train.rows()))

@@ -265,6 +265,33 @@ impl Registry {
         self.rows("WHERE source_sha256 LIKE ?1", &format!("{prefix}%"))
     }
 
+    /// The rows of `table` belonging to release `id`, as JSON objects of `columns`.
+    fn objects(&self, table: &str, columns: &[&str], id: i64) -> Result<Vec<serde_json::Value>> {
+        use rusqlite::types::Value;
+        let sql = format!(
+            "SELECT {} FROM {table} WHERE release_id = ?1",
+            columns.join(", ")
+        );
+        let mut statement = self.connection.prepare(&sql).map_err(|e| self.fail(&e))?;
+        let rows = statement
+            .query_map([id], |row| {
+                let mut object = serde_json::Map::new();
+                for (k, column) in columns.iter().enumerate() {
+                    let value = match row.get::<_, Value>(k)? {
+                        Value::Null | Value::Blob(_) => serde_json::Value::Null,
+                        Value::Integer(i) => i.into(),
+                        Value::Real(r) => r.into(),
+                        Value::Text(t) => t.into(),
+                    };
+                    object.insert((*column).to_string(), value);
+                }
+                Ok(serde_json::Value::Object(object))
+            })
+            .map_err(|e| self.fail(&e))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.fail(&e))
+    }
+
     /// One release with its gates and approvals.
     pub fn show(&self, id: i64) -> Result<serde_json::Value> {
         let release = self
@@ -272,41 +299,12 @@ impl Registry {
             .into_iter()
             .next()
             .ok_or_else(|| Error::usage(format!("the registry has no release {id}.")))?;
-        let mut statement = self
-            .connection
-            .prepare("SELECT metric, outcome, observed, threshold FROM gates WHERE release_id = ?1")
-            .map_err(|e| self.fail(&e))?;
-        let gates: Vec<serde_json::Value> = statement
-            .query_map([id], |row| {
-                Ok(serde_json::json!({
-                    "metric": row.get::<_, String>(0)?,
-                    "outcome": row.get::<_, String>(1)?,
-                    "observed": row.get::<_, Option<f64>>(2)?,
-                    "threshold": row.get::<_, f64>(3)?,
-                }))
-            })
-            .map_err(|e| self.fail(&e))?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.fail(&e))?;
-        let mut statement = self
-            .connection
-            .prepare(
-                "SELECT role, decision, key_fingerprint, signed_at FROM approvals \
-                 WHERE release_id = ?1",
-            )
-            .map_err(|e| self.fail(&e))?;
-        let approvals: Vec<serde_json::Value> = statement
-            .query_map([id], |row| {
-                Ok(serde_json::json!({
-                    "role": row.get::<_, String>(0)?,
-                    "decision": row.get::<_, String>(1)?,
-                    "key_fingerprint": row.get::<_, String>(2)?,
-                    "signed_at": row.get::<_, String>(3)?,
-                }))
-            })
-            .map_err(|e| self.fail(&e))?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.fail(&e))?;
+        let gates = self.objects("gates", &["metric", "outcome", "observed", "threshold"], id)?;
+        let approvals = self.objects(
+            "approvals",
+            &["role", "decision", "key_fingerprint", "signed_at"],
+            id,
+        )?;
         Ok(serde_json::json!({ "release": release, "gates": gates, "approvals": approvals }))
     }
 }

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow_array::{RecordBatch, UInt32Array};
 use synthgate_core::{Schema, Table};
 use synthgate_eval::Prepared;
 use synthgate_io::{ReadOptions, read_table};
@@ -21,12 +20,7 @@ pub(crate) fn datasets() -> PathBuf {
 }
 
 pub(crate) fn take(table: &Table, rows: &[u32]) -> Table {
-    let batch: RecordBatch =
-        arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())
-            .expect("concat");
-    let indices = UInt32Array::from(rows.to_vec());
-    let taken = arrow_select::take::take_record_batch(&batch, &indices).expect("take");
-    Table::new(table.arrow_schema().clone(), vec![taken]).expect("table")
+    synthgate_io::take_rows(table, rows).expect("rows taken")
 }
 
 /// The Adult train and holdout tables and the inferred schema.
