@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// Check a release bundle's files, digests, approvals and decision; optionally reproduce it.
     #[command(long_about = VERIFY_ABOUT)]
     Verify(VerifyArgs),
+    /// Compare a new real snapshot with the source a release was made from.
+    #[command(long_about = DRIFT_ABOUT)]
+    Drift(DriftArgs),
     /// Make an Ed25519 key pair for signing approvals.
     #[command(long_about = KEYGEN_ABOUT)]
     Keygen(KeygenArgs),
@@ -111,8 +114,10 @@ const RUN_ABOUT: &str = "\
 Run a release pipeline from its spec (TOML): read the source, take its schema (given or \
 profiled), split it into train and holdout by a seeded permutation, fit the synthesizer on the \
 training rows only, sample, evaluate against train and holdout, decide the policy's gates, and \
-write a release bundle: data/synthetic.parquet, report/report.json and report.html, \
-policy/decision.json, log/generation.jsonl and manifest.json (every file's sha256 and size, the \
+write a release bundle: data/synthetic.parquet, datasheet.json (Croissant 1.1 with \
+Responsible-AI fields) and DATASHEET.md, report/report.json and report.html, \
+policy/decision.json, log/generation.jsonl, monitor/source_profile.json (aggregates for \
+`synthgate drift`) and manifest.json (every file's sha256 and size, the \
 source's digest and counts but never its rows, generator, seeds, evaluation summary, policy \
 digest, environment). Exits 4 when a gate fails: the bundle is still written, marked not \
 releasable, with the failing gates named.
@@ -123,7 +128,8 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          description, owner, license = \"proprietary\", intended_use = [],
                          prohibited_use = [\"decisions about real individuals\"],
                          environment = \"controlled_access\" (public, licensed, secure_enclave)
-    [source]             path (required, CSV or Parquet), na = [], schema (default: profiled)
+    [source]             path (required, CSV or Parquet), na = [], schema (default: profiled),
+                         description (how the real data was collected, for the datasheet)
     [split]              holdout_fraction = 0.2, seed = 0
     [synthesizer]        name = \"cart\", seed = 0, rows (default: the training rows),
                          [synthesizer.params] as `fit --param`
@@ -132,6 +138,8 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          value | ci_low | ci_high (default: ci_high for a max gate on a privacy
                          or subgroup metric, else value)
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
+    [policy.drift]       max_psi = 0.25, fail_on_schema_change = true, min_cell = 10 (the
+                         smallest count the bundle's source profile records), bins = 10
 
 The bundle goes to --out (default: releases/NAME-VERSION beside the spec); an existing one is \
 replaced only with --force. Times in the manifest come from SOURCE_DATE_EPOCH when it is set. \
@@ -153,6 +161,30 @@ digest must be unchanged) and the synthetic data must come out byte for byte.
 Examples:
     synthgate verify releases/nhefs-demo-1.0.0
     synthgate verify releases/nhefs-demo-1.0.0 --reproduce";
+
+const DRIFT_ABOUT: &str = "\
+Compare a new snapshot of the real data with the statistics a release recorded about its source \
+(monitor/source_profile.json in the bundle: quantile bins and category counts, with small cells \
+withheld; never rows). The bundle is verified first (exit 5 if it does not verify).
+
+Per column: the population stability index (PSI) over the recorded bins or categories and \
+missingness (under 0.1 stable, up to the threshold moderate, above it drifted), the largest CDF \
+gap at the recorded bin edges (a lower bound of the KS statistic), categories new in the \
+snapshot (or too rare in the source to be recorded) and categories that vanished. Schema \
+changes: vanished, added and retyped columns.
+
+Then the release's gates are re-decided as if the snapshot were the real data: the synthetic \
+data is scored against the snapshot (split in two halves as train and holdout) for fidelity, \
+utility and subgroup gates; privacy gates keep the release's values, since their risk concerns \
+the training rows.
+
+Exits 4 when the drift exceeds the policy's threshold: a column's PSI above \
+[policy.drift] max_psi (default 0.25), a schema change (unless fail_on_schema_change = false), \
+or a gate that would fail. The check is recorded in the audit log.
+
+Examples:
+    synthgate drift releases/adult-census-1.0.0 adult-2027.csv
+    synthgate drift releases/adult-census-1.0.0 adult-2027.csv --json drift.json";
 
 const KEYGEN_ABOUT: &str = "\
 Make an Ed25519 key pair: KEY holds the secret (keep it private; mode 0600) and KEY.pub the \
@@ -446,6 +478,23 @@ pub(crate) struct KeygenArgs {
     /// Where to write the secret key (the public key goes to FILE.pub).
     #[arg(long, value_name = "FILE")]
     pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    /// The release bundle folder.
+    pub(crate) bundle: PathBuf,
+
+    /// The new real snapshot (CSV or Parquet), with the source's columns.
+    pub(crate) new_data: PathBuf,
+
+    /// Also write the full drift report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+
+    /// Replace an existing --json file.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

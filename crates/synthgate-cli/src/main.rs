@@ -21,6 +21,7 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
         Command::Run(args) => commands::release::run(args, cli.quiet),
         Command::Verify(args) => commands::release::verify(args, cli.quiet),
+        Command::Drift(args) => commands::release::drift(args, cli.quiet),
         Command::Keygen(args) => commands::release::keygen(args),
         Command::Approve(args) => commands::release::approve(args),
         Command::Registry(args) => commands::release::registry(args),

@@ -46,6 +46,34 @@ impl Table {
         })
     }
 
+    /// Only the columns called `names`, in that order. A name the table lacks is an input
+    /// error naming it.
+    pub fn select(&self, names: &[String]) -> Result<Table> {
+        let indices = names
+            .iter()
+            .map(|name| {
+                self.column_names()
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| Error::input(format!("the table has no column '{name}'.")))
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let schema = self
+            .arrow_schema
+            .project(&indices)
+            .map_err(|error| Error::internal(format!("projecting columns failed: {error}")))?;
+        let batches = self
+            .batches
+            .iter()
+            .map(|batch| {
+                batch
+                    .project(&indices)
+                    .map_err(|error| Error::internal(format!("projecting columns failed: {error}")))
+            })
+            .collect::<Result<Vec<RecordBatch>>>()?;
+        Table::new(std::sync::Arc::new(schema), batches)
+    }
+
     /// The Arrow schema.
     pub fn arrow_schema(&self) -> &SchemaRef {
         &self.arrow_schema
@@ -140,5 +168,42 @@ impl Table {
         self.column_chunks(index)
             .map(|chunk| chunk.null_count())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Int64Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn select_reorders_drops_and_names_a_missing_column() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Int64, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(Int64Array::from(vec![1, 2])),
+                Arc::new(StringArray::from(vec!["x", "y"])),
+                Arc::new(Int64Array::from(vec![5, 6])),
+            ],
+        )
+        .expect("batch");
+        let table = Table::new(schema, vec![batch]).expect("table");
+        let picked = table
+            .select(&["c".to_string(), "a".to_string()])
+            .expect("select");
+        assert_eq!(picked.column_names(), ["c", "a"]);
+        assert_eq!(picked.numbers(0), [5.0, 6.0]);
+        assert_eq!(picked.num_rows(), 2);
+        let error = table.select(&["z".to_string()]).expect_err("no column z");
+        assert!(error.message().contains("'z'"), "{}", error.message());
     }
 }

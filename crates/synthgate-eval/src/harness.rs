@@ -2,7 +2,7 @@
 //! the score real data the generator never saw gets on the same metric.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, unit_f64};
 
 use crate::detection::detection;
@@ -40,12 +40,13 @@ pub const METRIC_IDS: &[&str] = &[
     "privacy.inference_risk",
 ];
 
-/// One metric of a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One metric of a report (read back from `report.json` as written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     /// Stable id, e.g. `fidelity.column_shapes`.
     pub id: String,
-    /// The score.
+    /// The score (`NaN`, written as `null`, when it could not be computed).
+    #[serde(deserialize_with = "nan_for_null")]
     pub value: f64,
     /// Lower end of the 95% bootstrap interval.
     pub ci_low: Option<f64>,
@@ -61,8 +62,15 @@ pub struct Metric {
     /// The definition followed, with its source.
     pub definition: String,
     /// Per-column or per-pair scores, curve points, groups.
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub details: serde_json::Value,
+}
+
+/// A number written as `null` (serde_json writes `NaN` so) read back as `NaN`.
+fn nan_for_null<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 impl Metric {

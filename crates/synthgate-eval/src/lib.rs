@@ -33,7 +33,7 @@ pub mod subgroups;
 pub mod utility;
 mod values;
 
-pub use values::{Column, MISSING, Prepared, prepare};
+pub use values::{Column, MISSING, Prepared, category_keys, prepare};
 
 use std::collections::HashSet;
 

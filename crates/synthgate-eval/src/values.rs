@@ -218,7 +218,7 @@ pub fn prepare(schema: &Schema, tables: &[(&Table, &str)]) -> Result<Vec<Prepare
         let keys: Vec<Vec<Option<String>>> = tables
             .iter()
             .zip(&indices)
-            .map(|((table, _), &index)| categories(table, index))
+            .map(|((table, _), &index)| category_keys(table, index))
             .collect();
         let dictionary: Vec<String> = keys
             .iter()
@@ -258,7 +258,7 @@ pub fn prepare(schema: &Schema, tables: &[(&Table, &str)]) -> Result<Vec<Prepare
 /// The values of column `index` as category keys, `None` for missing. Numbers are keyed by
 /// value, so `1` written by one tool and `1.0` by another are the same category, as they are
 /// for pandas.
-fn categories(table: &Table, index: usize) -> Vec<Option<String>> {
+pub fn category_keys(table: &Table, index: usize) -> Vec<Option<String>> {
     let storage = table.storage_type(index);
     let mut out = Vec::with_capacity(table.num_rows());
     for chunk in table.column_chunks(index) {

@@ -5,10 +5,14 @@
 //! manifest.json         every other file's sha256, size and role; source digest and counts
 //!                       (never rows); generator, parameters, seeds; evaluation summary; policy
 //!                       digest and decision; environment; format version
+//! datasheet.json        Croissant 1.1 JSON-LD with RAI fields, PROV-O links, `sdg:` facts
+//! DATASHEET.md          the same for people (Datasheets for Datasets questions)
 //! data/synthetic.parquet
 //! report/report.json, report/report.html
 //! policy/decision.json  each gate: metric, bound, threshold, observed, outcome, waiver
 //! log/generation.jsonl  each step and what it used
+//! monitor/source_profile.json  the source's aggregates for `synthgate drift` (no rows; small
+//!                       cells withheld)
 //! audit/log.jsonl       this run's segment of the hash-chained audit log
 //! audit/checkpoint.json the operator's signature over the segment's last hash
 //! ```
@@ -41,7 +45,8 @@ pub struct FileEntry {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// `data`, `evaluation`, `policy`, `audit` or `provenance`.
+    /// `data`, `documentation`, `evaluation`, `policy`, `audit`, `monitoring` or
+    /// `provenance`.
     pub role: String,
 }
 
@@ -160,6 +165,20 @@ fn fill(
     let data = root.join(DATA_FILE);
     write_table(&release.synthetic, &data, Overwrite::Refuse)?;
     let data_sha256 = sha256_file(&data)?;
+
+    let datasheet = crate::datasheet::croissant(release, &data_sha256, created_at);
+    write(root, "datasheet.json", &json_bytes(&datasheet)?)?;
+    write(
+        root,
+        "DATASHEET.md",
+        crate::datasheet::markdown(&datasheet).as_bytes(),
+    )?;
+
+    write(
+        root,
+        crate::drift::PROFILE_FILE,
+        &json_bytes(&release.profile)?,
+    )?;
 
     let mut report = release.report.clone();
     if let Some(input) = report.inputs.iter_mut().find(|i| i.role == "synthetic") {
@@ -290,6 +309,8 @@ fn role_of(path: &str) -> &'static str {
         Some("report") => "evaluation",
         Some("policy") => "policy",
         Some("audit") => "audit",
+        Some("datasheet.json" | "DATASHEET.md") => "documentation",
+        Some("monitor") => "monitoring",
         _ => "provenance",
     }
 }

@@ -179,8 +179,7 @@ mod tests {
                 gate("fidelity.column_shapes", Some(0.9), None),
                 gate("fidelity.detection_auc", None, Some(0.7)),
             ],
-            waivers: vec![],
-            approvers: vec![],
+            ..PolicySpec::default()
         };
         let decision = decide(&policy, &metrics);
         let outcomes: Vec<Outcome> = decision.gates.iter().map(|g| g.outcome).collect();

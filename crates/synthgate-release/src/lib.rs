@@ -12,9 +12,13 @@
 //! column counts).
 
 #![warn(missing_docs)]
+// The datasheet is one large `json!` literal.
+#![recursion_limit = "256"]
 
 pub mod audit;
 pub mod bundle;
+pub mod datasheet;
+pub mod drift;
 pub mod gates;
 pub mod keys;
 pub mod registry;

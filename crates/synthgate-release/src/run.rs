@@ -36,6 +36,8 @@ pub struct Release {
     pub decision: Decision,
     /// Steps and what each used, in order (the generation log).
     pub log: Vec<serde_json::Value>,
+    /// The source's aggregates kept for drift monitoring (no rows, small cells withheld).
+    pub profile: crate::drift::SourceProfile,
 }
 
 /// The row indices of (train, holdout): a seeded permutation, the first
@@ -107,6 +109,13 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
     };
     log.push(serde_json::json!({ "step": "schema",
         "given": spec.source.schema.is_some(), "columns": schema.columns.len() }));
+
+    let profile = crate::drift::profile_source(
+        &source.table,
+        &schema,
+        &source.info.na_tokens,
+        &spec.policy.drift,
+    );
 
     let (train_rows, holdout_rows) =
         split_rows(rows, spec.split.holdout_fraction, Seed(spec.split.seed));
@@ -220,6 +229,7 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
         report,
         decision,
         log,
+        profile,
     })
 }
 

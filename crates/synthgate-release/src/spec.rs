@@ -112,6 +112,10 @@ pub struct SourceSpec {
     /// A schema file (default: inferred from the source).
     #[serde(default)]
     pub schema: Option<PathBuf>,
+    /// How the real data was collected, in general terms (no identifying detail): goes into
+    /// the datasheet's `rai:dataCollection` (default: empty, and the datasheet says so).
+    #[serde(default)]
+    pub description: String,
 }
 
 /// The train / holdout split.
@@ -281,6 +285,56 @@ pub struct PolicySpec {
     /// Roles that must approve before the release is approved (default: none).
     #[serde(default)]
     pub approvers: Vec<ApproverSpec>,
+    /// What `synthgate drift` records about the source and when it calls new data drifted.
+    #[serde(default)]
+    pub drift: DriftPolicy,
+}
+
+/// `[policy.drift]`: the source aggregates a bundle keeps, and the drift threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftPolicy {
+    /// A column has drifted when its population stability index exceeds this (default 0.25,
+    /// the usual "significant shift" line; 0.1 to 0.25 is reported as moderate).
+    #[serde(default = "default_max_psi")]
+    pub max_psi: f64,
+    /// Whether a vanished, added or retyped column counts as drift (default true).
+    #[serde(default = "default_true")]
+    pub fail_on_schema_change: bool,
+    /// Smallest count the bundle records: rarer categories are pooled, numeric bins merged,
+    /// and a smaller missing count withheld (default 10).
+    #[serde(default = "default_min_cell")]
+    pub min_cell: usize,
+    /// Quantile bins per numeric column (default 10).
+    #[serde(default = "default_bins")]
+    pub bins: usize,
+}
+
+fn default_max_psi() -> f64 {
+    0.25
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_min_cell() -> usize {
+    10
+}
+
+fn default_bins() -> usize {
+    10
+}
+
+impl Default for DriftPolicy {
+    fn default() -> DriftPolicy {
+        DriftPolicy {
+            max_psi: default_max_psi(),
+            fail_on_schema_change: true,
+            min_cell: default_min_cell(),
+            bins: default_bins(),
+        }
+    }
 }
 
 /// `path` as given when absolute, else relative to `folder`.
@@ -406,6 +460,31 @@ impl PipelineSpec {
         }
         if self.synthesizer.rows == Some(0) {
             return fail("synthesizer.rows must be at least 1.".into(), "rows", "");
+        }
+        let drift = &self.policy.drift;
+        if drift.max_psi.is_nan() || drift.max_psi <= 0.0 {
+            return fail(
+                format!(
+                    "policy.drift.max_psi must be above 0, not {}.",
+                    drift.max_psi
+                ),
+                "max_psi",
+                "",
+            );
+        }
+        if drift.min_cell == 0 {
+            return fail(
+                "policy.drift.min_cell must be at least 1.".into(),
+                "min_cell",
+                "",
+            );
+        }
+        if !(2..=100).contains(&drift.bins) {
+            return fail(
+                format!("policy.drift.bins must be 2 to 100, not {}.", drift.bins),
+                "bins",
+                "",
+            );
         }
         if self.evaluation.resamples < 10 {
             return fail(

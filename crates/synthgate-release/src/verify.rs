@@ -248,6 +248,15 @@ pub fn verify_bundle(
             "the manifest's generator.data_sha256 does not match {DATA_FILE}"
         ));
     }
+    if let Some(data) = manifest.files.iter().find(|f| f.path == DATA_FILE)
+        && let Ok(text) = std::fs::read_to_string(bundle.join("datasheet.json"))
+        && let Ok(sheet) = serde_json::from_str::<serde_json::Value>(&text)
+        && sheet["distribution"][0]["sha256"].as_str() != Some(data.sha256.as_str())
+    {
+        problems.push(format!(
+            "datasheet.json describes a data file other than {DATA_FILE} (its sha256 differs)"
+        ));
+    }
     if let Ok(text) = std::fs::read_to_string(bundle.join("policy/decision.json"))
         && let Ok(decision) = serde_json::from_str::<serde_json::Value>(&text)
         && decision["releasable"].as_bool() != Some(manifest.releasable)

@@ -6,7 +6,9 @@ use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_release::keys::{self, Verdict};
 use synthgate_release::{PipelineSpec, RoleStatus, run_pipeline, verify_bundle, write_bundle};
 
-use crate::args::{ApproveArgs, KeygenArgs, RegistryArgs, RegistryCommand, RunArgs, VerifyArgs};
+use crate::args::{
+    ApproveArgs, DriftArgs, KeygenArgs, RegistryArgs, RegistryCommand, RunArgs, VerifyArgs,
+};
 use crate::progress::Spinner;
 
 /// Synthgate's working folder: $SYNTHGATE_HOME, else `.synthgate` in the working directory.
@@ -249,6 +251,122 @@ pub(crate) fn verify(args: &VerifyArgs, quiet: bool) -> Result<()> {
             ),
         ));
     }
+    Ok(())
+}
+
+pub(crate) fn drift(args: &DriftArgs, quiet: bool) -> Result<()> {
+    if let Some(path) = &args.json
+        && path.exists()
+        && !args.force
+    {
+        return Err(Error::usage(format!(
+            "{} exists; pass --force to replace it.",
+            path.display()
+        )));
+    }
+    let spinner = Spinner::start(quiet, "starting");
+    let report =
+        synthgate_release::drift::drift_bundle(&args.bundle, &args.new_data, &mut |step| {
+            spinner.set_message(step)
+        })?;
+    drop(spinner);
+    if let Some(path) = &args.json {
+        let mut text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::internal(format!("serialising failed: {e}")))?;
+        text.push('\n');
+        let overwrite = if args.force {
+            synthgate_io::Overwrite::Allow
+        } else {
+            synthgate_io::Overwrite::Refuse
+        };
+        synthgate_io::write_bytes_atomically(path, overwrite, text.as_bytes())?;
+    }
+    println!(
+        "{} against {} ({} rows); PSI threshold {}",
+        report.release,
+        args.new_data.display(),
+        report.new_data["rows"],
+        report.policy.max_psi
+    );
+    let mut order: Vec<&synthgate_release::drift::ColumnDrift> = report.columns.iter().collect();
+    // Largest PSI first; columns without one (vanished, retyped, not recorded) last.
+    order.sort_by(|a, b| b.psi.unwrap_or(-1.0).total_cmp(&a.psi.unwrap_or(-1.0)));
+    println!(
+        "  {:<24} {:<12} {:>8} {:>8} {:>9}  categories",
+        "column", "status", "PSI", "KS≥", "missing"
+    );
+    for column in &order {
+        let number = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.3}"));
+        let mut categories = Vec::new();
+        if !column.new_categories.is_empty() {
+            categories.push(format!(
+                "{}: {}",
+                if column.source_pooled_rare {
+                    "new or rare in the source"
+                } else {
+                    "new"
+                },
+                column.new_categories.join(", ")
+            ));
+        }
+        if column.rare_unlisted_categories > 0 {
+            categories.push(format!("{} rare unlisted", column.rare_unlisted_categories));
+        }
+        if !column.vanished_categories.is_empty() {
+            categories.push(format!(
+                "vanished: {}",
+                column.vanished_categories.join(", ")
+            ));
+        }
+        println!(
+            "  {:<24} {:<12} {:>8} {:>8} {:>9}  {}",
+            column.column,
+            column.status,
+            number(column.psi),
+            number(column.ks_at_edges),
+            column
+                .missing_share_new
+                .map_or_else(|| "-".into(), |m| format!("{:.1}%", 100.0 * m)),
+            categories.join("; ")
+        );
+    }
+    for change in &report.schema_changes {
+        println!(
+            "  schema: column {} {} ({} -> {})",
+            change.column,
+            change.change,
+            change.source.as_deref().unwrap_or("-"),
+            change.new.as_deref().unwrap_or("-")
+        );
+    }
+    println!("gates: {}", report.gates.note);
+    for gate in &report.gates.gates {
+        println!(
+            "  gate {:<34} {:<7} {:<9} {}",
+            gate.gate.metric,
+            format!("{:?}", gate.gate.outcome).to_lowercase(),
+            gate.basis,
+            gate.gate.reason
+        );
+    }
+    record(
+        "drift",
+        &args.bundle.display().to_string(),
+        serde_json::json!({ "manifest_sha256": report.manifest_sha256,
+            "new_data_sha256": report.new_data["sha256"], "exceeded": report.exceeded }),
+        &created_at()?,
+    )?;
+    if !report.exceeded.is_empty() {
+        return Err(Error::new(
+            ErrorKind::GateFailed,
+            format!(
+                "drift exceeds the release's policy: {}.",
+                report.exceeded.join("; ")
+            ),
+        )
+        .hint("Review the release against the new data; a new release from the new snapshot may be due."));
+    }
+    println!("no drift past the policy's threshold");
     Ok(())
 }
 

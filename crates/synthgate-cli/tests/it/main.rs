@@ -3,6 +3,8 @@
 mod bad_input;
 mod convert;
 mod datasets;
+mod datasheet;
+mod drift;
 mod evaluate;
 mod release;
 mod snapshot;

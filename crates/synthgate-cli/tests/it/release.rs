@@ -7,7 +7,7 @@ use crate::support::{repo_root, stderr, stdout, synthgate};
 
 /// The bundled example spec with fewer resamples (for speed), written into `dir`, with its
 /// source path made absolute. Returns the spec's path.
-fn spec(dir: &Path, extra: &str) -> PathBuf {
+pub(crate) fn spec(dir: &Path, extra: &str) -> PathBuf {
     let example = repo_root().join("examples/nhefs/pipeline.toml");
     let text = std::fs::read_to_string(&example).expect("example spec");
     let data = repo_root().join("examples/nhefs/data.csv");
@@ -29,7 +29,7 @@ fn spec(dir: &Path, extra: &str) -> PathBuf {
     path
 }
 
-fn run(spec: &Path, out: &Path) -> std::process::Output {
+pub(crate) fn run(spec: &Path, out: &Path) -> std::process::Output {
     synthgate([
         "run".as_ref(),
         spec.as_os_str(),
@@ -88,10 +88,13 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
     assert_eq!(
         listed,
         [
+            "DATASHEET.md",
             "audit/checkpoint.json",
             "audit/log.jsonl",
             "data/synthetic.parquet",
+            "datasheet.json",
             "log/generation.jsonl",
+            "monitor/source_profile.json",
             "policy/decision.json",
             "report/report.html",
             "report/report.json"
@@ -337,6 +340,17 @@ fn an_impossible_gate_writes_a_bundle_marked_not_releasable() {
         .collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["metric"], "fidelity.column_shapes");
+    // The datasheet says so where readers look for limitations.
+    let datasheet: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("datasheet.json")).expect("datasheet"),
+    )
+    .expect("json");
+    let limitations = datasheet["rai:dataLimitations"].to_string();
+    assert!(
+        limitations.contains("NOT RELEASABLE") && limitations.contains("fidelity.column_shapes"),
+        "{limitations}"
+    );
+    assert_eq!(datasheet["sdg:policy"]["@value"]["releasable"], false);
     // The bundle is intact; verify says it is not releasable but exits 0 (integrity holds).
     let output = verify(&bundle, false);
     assert!(output.status.success(), "{}", stderr(&output));

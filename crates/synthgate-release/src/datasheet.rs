@@ -1,0 +1,706 @@
+//! The release's documentation: `datasheet.json`, Croissant 1.1 JSON-LD with the Responsible-AI
+//! 1.0 fields, PROV-O links and an `sdg:` extension for synthetic-data facts; and
+//! `DATASHEET.md`, the same facts for people, rendered from that JSON so the two never disagree.
+//!
+//! Everything is filled from the run: the spec's release facts, the schema, the split, the
+//! generator, the evaluation and the gates. The source appears only as an opaque digest URN and
+//! row and column counts. Field mapping: `research/governance.md` §2.3.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+use synthgate_core::{PrivacyRole, StorageType};
+use synthgate_eval::Metric;
+
+use crate::run::Release;
+
+/// Croissant's vocabulary version this datasheet conforms to.
+pub const CROISSANT: &str = "http://mlcommons.org/croissant/1.1";
+/// Croissant RAI's version.
+pub const CROISSANT_RAI: &str = "http://mlcommons.org/croissant/RAI/1.0";
+/// The namespace of Synthgate's synthetic-data extension.
+pub const SDG_NAMESPACE: &str = "https://synthgate.dev/ns/sdg/1#";
+
+/// The standard Croissant 1.1 `@context`, plus PROV-O and the `sdg:` extension.
+fn context() -> Value {
+    json!({
+        "@language": "en",
+        "@vocab": "https://schema.org/",
+        "sc": "https://schema.org/",
+        "cr": "http://mlcommons.org/croissant/",
+        "rai": "http://mlcommons.org/croissant/RAI/",
+        "dct": "http://purl.org/dc/terms/",
+        "prov": "http://www.w3.org/ns/prov#",
+        "sdg": SDG_NAMESPACE,
+        "citeAs": "cr:citeAs",
+        "column": "cr:column",
+        "conformsTo": "dct:conformsTo",
+        "data": {"@id": "cr:data", "@type": "@json"},
+        "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+        "equivalentProperty": "cr:equivalentProperty",
+        "examples": {"@id": "cr:examples", "@type": "@json"},
+        "extract": "cr:extract",
+        "field": "cr:field",
+        "fileProperty": "cr:fileProperty",
+        "fileObject": "cr:fileObject",
+        "fileSet": "cr:fileSet",
+        "format": "cr:format",
+        "includes": "cr:includes",
+        "isLiveDataset": "cr:isLiveDataset",
+        "jsonPath": "cr:jsonPath",
+        "key": "cr:key",
+        "md5": "cr:md5",
+        "parentField": "cr:parentField",
+        "path": "cr:path",
+        "recordSet": "cr:recordSet",
+        "references": "cr:references",
+        "regex": "cr:regex",
+        "repeated": "cr:repeated",
+        "replace": "cr:replace",
+        "samplingRate": "cr:samplingRate",
+        "separator": "cr:separator",
+        "source": "cr:source",
+        "subField": "cr:subField",
+        "transform": "cr:transform"
+    })
+}
+
+fn data_type(storage: StorageType) -> &'static str {
+    match storage {
+        StorageType::Int64 => "sc:Integer",
+        StorageType::Float64 => "sc:Float",
+        StorageType::Boolean => "sc:Boolean",
+        StorageType::String => "sc:Text",
+        StorageType::Date => "sc:Date",
+        StorageType::Timestamp | StorageType::TimestampUtc => "sc:DateTime",
+    }
+}
+
+/// A JSON value carried as one literal (JSON-LD's `@json`), so nested facts keep their shape.
+fn literal(value: Value) -> Value {
+    json!({"@type": "@json", "@value": value})
+}
+
+fn metric<'a>(metrics: &'a [Metric], id: &str) -> Option<&'a Metric> {
+    metrics.iter().find(|m| m.id == id)
+}
+
+/// `value [ci_low, ci_high]` to 3 decimals, or "not computed".
+fn with_interval(m: Option<&Metric>) -> String {
+    match m {
+        Some(m) if m.value.is_finite() => match (m.ci_low, m.ci_high) {
+            (Some(low), Some(high)) => format!("{:.3} [{low:.3}, {high:.3}]", m.value),
+            _ => format!("{:.3}", m.value),
+        },
+        _ => "not computed".into(),
+    }
+}
+
+fn join(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Columns scored by `fidelity.column_shapes` under `threshold`, worst first.
+fn weak_columns(metrics: &[Metric], threshold: f64) -> Vec<String> {
+    let mut weak: Vec<(f64, String)> = metric(metrics, "fidelity.column_shapes")
+        .and_then(|m| m.details.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["score"].as_f64()?, c["column"].as_str()?.to_string())))
+        .filter(|(score, _)| *score < threshold)
+        .collect();
+    weak.sort_by(|a, b| a.0.total_cmp(&b.0));
+    weak.into_iter()
+        .map(|(score, column)| format!("{column} ({score:.3})"))
+        .collect()
+}
+
+/// The `count` counted pairs with the lowest `fidelity.column_pair_trends` scores.
+fn weak_pairs(metrics: &[Metric], count: usize) -> Vec<String> {
+    let mut pairs: Vec<(f64, String)> = metric(metrics, "fidelity.column_pair_trends")
+        .and_then(|m| m.details.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|p| p["counted"].as_bool() != Some(false))
+        .filter_map(|p| {
+            Some((
+                p["score"].as_f64()?,
+                format!(
+                    "{} × {}",
+                    p["first"].as_str()?,
+                    p["second"].as_str().unwrap_or_default()
+                ),
+            ))
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pairs
+        .into_iter()
+        .take(count)
+        .map(|(score, pair)| format!("{pair} ({score:.3})"))
+        .collect()
+}
+
+/// One sentence per sensitive attribute: the groups' shares and the worst group's gap.
+fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
+    metrics
+        .iter()
+        .filter(|m| m.id.starts_with("subgroup."))
+        .map(|m| {
+            let d = &m.details;
+            let attribute = d["attribute"].as_str().unwrap_or_default();
+            let groups: Vec<String> = d["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|g| {
+                    Some(format!(
+                        "{} {:.1}% of real rows, {:.1}% of synthetic",
+                        g["group"].as_str()?,
+                        100.0 * g["share_real"].as_f64()?,
+                        100.0 * g["share_synthetic"].as_f64()?
+                    ))
+                })
+                .collect();
+            let suppressed = d["suppressed_groups"].as_array().map_or(0, Vec::len);
+            let mut text = format!(
+                "'{attribute}': {}. The worst group ({}) differs from its real rows by {:.3} \
+                 (1 - column shapes; holdout reference {}).",
+                join(&groups),
+                d["worst_group"].as_str().unwrap_or("none"),
+                m.value,
+                m.holdout_reference
+                    .map_or_else(|| "none".into(), |r| format!("{r:.3}"))
+            );
+            if suppressed > 0 {
+                let _ = write!(
+                    text,
+                    " {suppressed} group(s) with fewer than {} training rows are not reported.",
+                    d["min_group_rows"]
+                );
+            }
+            text
+        })
+        .collect()
+}
+
+/// `datasheet.json` for `release`, whose data file has digest `data_sha256`, made at
+/// `created_at`.
+pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Value {
+    let spec = &release.spec;
+    let facts = &spec.release;
+    let metrics = &release.report.metrics;
+    let synthesizer = &spec.synthesizer;
+    let tool = format!("synthgate {}", env!("CARGO_PKG_VERSION"));
+    let generator = format!("{} {}", synthesizer.name, release.synthesizer_version);
+    let source_urn = format!("urn:sha256:{}", release.source_sha256);
+    let (train_rows, holdout_rows) = release.split_rows;
+    let rows = release.synthetic.num_rows();
+
+    let fields: Vec<Value> = release
+        .synthetic
+        .column_names()
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let column = release.schema.column(name);
+            let mut description = column.map_or_else(String::new, |c| {
+                format!(
+                    "{} column; privacy role: {}.",
+                    c.semantic.name(),
+                    c.role.name()
+                )
+            });
+            let missing = release.synthetic.null_count(index);
+            if missing > 0 {
+                let _ = write!(
+                    description,
+                    " Missing in {:.1}% of synthetic rows.",
+                    100.0 * missing as f64 / rows.max(1) as f64
+                );
+            }
+            json!({
+                "@type": "cr:Field",
+                "@id": format!("synthetic/{name}"),
+                "name": name,
+                "description": description.trim(),
+                "dataType": data_type(release.synthetic.storage_type(index)),
+                "source": {
+                    "fileObject": {"@id": "synthetic.parquet"},
+                    "extract": {"column": name}
+                }
+            })
+        })
+        .collect();
+
+    let sensitive: Vec<String> = release
+        .schema
+        .columns
+        .iter()
+        .filter(|c| c.role == PrivacyRole::Sensitive)
+        .map(|c| c.name.clone())
+        .collect();
+    let quasi: Vec<String> = release
+        .schema
+        .columns
+        .iter()
+        .filter(|c| c.role == PrivacyRole::QuasiIdentifier)
+        .map(|c| c.name.clone())
+        .collect();
+    let direct: Vec<String> = release
+        .schema
+        .columns
+        .iter()
+        .filter(|c| c.role == PrivacyRole::DirectIdentifier)
+        .map(|c| c.name.clone())
+        .collect();
+
+    let source_description = if spec.source.description.trim().is_empty() {
+        "The pipeline spec does not describe how the real source was collected.".to_string()
+    } else {
+        spec.source.description.trim().to_string()
+    };
+    let data_collection = format!(
+        "Every record is synthetic: generated by {tool} with the '{generator}' synthesizer \
+         (seed {}), fitted on {train_rows} training rows of a real source table of {} rows and \
+         {} columns (sha256 {}). {holdout_rows} source rows were held out for evaluation and \
+         never seen by the synthesizer. No record describes a real person. The real source: \
+         {source_description}",
+        synthesizer.seed, release.source_rows, release.source_columns, release.source_sha256
+    );
+    let preprocessing = format!(
+        "The schema was {}. Each column is modelled by its semantic type; identifiers are \
+         regenerated, not modelled; free text is not modelled. The source was split into \
+         training and holdout rows by a seeded permutation (seed {}, holdout fraction {}).",
+        if spec.source.schema.is_some() {
+            "given by the pipeline"
+        } else {
+            "inferred from the source by synthgate's profiler"
+        },
+        spec.split.seed,
+        spec.split.holdout_fraction
+    );
+    let parameters = if synthesizer.params.is_empty() {
+        "defaults".to_string()
+    } else {
+        synthesizer
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let manipulation = format!(
+        "Fully synthetic records sampled from the '{generator}' synthesizer (parameters: \
+         {parameters}; seed {}; {rows} rows). No differential-privacy guarantee is claimed. \
+         Re-running the recorded pipeline on the same source gives byte-identical data \
+         (synthgate verify --reproduce).",
+        synthesizer.seed
+    );
+    let missing_data = "Missing values in the source are modelled as their own state of each \
+                        column and reproduced at the rates the synthesizer learned; the \
+                        evaluation compares missing rates column by column \
+                        (fidelity.missing_rates)."
+        .to_string();
+
+    let mut limitations = vec![
+        "Synthetic records: not for decisions about real individuals. Statistics computed on \
+         this data approximate, and can differ from, those of the real source."
+            .to_string(),
+    ];
+    if !facts.prohibited_use.is_empty() {
+        limitations.push(format!(
+            "Prohibited uses: {}.",
+            facts.prohibited_use.join("; ")
+        ));
+    }
+    let weak = weak_columns(metrics, 0.9);
+    if !weak.is_empty() {
+        limitations.push(format!(
+            "Columns whose distribution is reproduced less well (column shapes below 0.9): {}.",
+            join(&weak)
+        ));
+    }
+    let pairs = weak_pairs(metrics, 5);
+    if !pairs.is_empty() {
+        limitations.push(format!(
+            "Relationships least preserved (pair trend scores): {}.",
+            join(&pairs)
+        ));
+    }
+    if let Some(ratio) = metric(metrics, "utility.tstr_ratio") {
+        limitations.push(format!(
+            "A model trained on this data and tested on real rows reaches {} of the \
+             real-trained model's score (target '{}').",
+            with_interval(Some(ratio)),
+            ratio.details["target"].as_str().unwrap_or_default()
+        ));
+    }
+    for warning in &release.report.warnings {
+        limitations.push(format!("Evaluation warning: {warning}"));
+    }
+    if !release.decision.releasable {
+        limitations.push(format!(
+            "NOT RELEASABLE: policy gates failed: {}.",
+            release.decision.failures().join(", ")
+        ));
+    }
+
+    let findings = subgroup_findings(metrics);
+    let biases = if findings.is_empty() {
+        "No sensitive attributes were declared, so subgroup fidelity was not measured; \
+         representation of groups is not checked."
+            .to_string()
+    } else {
+        format!(
+            "Subgroup fidelity by sensitive attribute. {}",
+            findings.join(" ")
+        )
+    };
+
+    let privacy = format!(
+        "The records are synthetic, but they mirror a real table that contains personal data. \
+         Columns marked sensitive: {}. Quasi-identifiers: {}. Direct identifiers (regenerated, \
+         never copied): {}. No formal anonymity guarantee is claimed; the measured risks \
+         (value [95% interval]) are: exact copies of training rows {}; DCR share {} (0.5 means \
+         no memorisation); membership-inference AUC {}; singling-out risk {}; linkability risk \
+         {}; attribute-inference risk {}.",
+        join(&sensitive),
+        join(&quasi),
+        join(&direct),
+        with_interval(metric(metrics, "privacy.exact_copy_rate")),
+        with_interval(metric(metrics, "privacy.dcr_share")),
+        with_interval(metric(metrics, "privacy.mia_auc")),
+        with_interval(metric(metrics, "privacy.singling_out_risk")),
+        with_interval(metric(metrics, "privacy.linkability_risk")),
+        with_interval(metric(metrics, "privacy.inference_risk")),
+    );
+
+    let mut use_cases: Vec<String> = facts.intended_use.clone();
+    use_cases.push(format!(
+        "Release environment: {}.",
+        environment_name(facts.environment)
+    ));
+    let maintenance = format!(
+        "Maintained by {}. The release is recorded in the producer's registry with its lineage; \
+         a later version of '{}' supersedes this one. Drift of new real data against this \
+         release's source is checked with synthgate drift.",
+        if facts.owner.is_empty() {
+            "the release's owner (not named in the spec)"
+        } else {
+            &facts.owner
+        },
+        facts.name
+    );
+
+    let evaluation: serde_json::Map<String, Value> = metrics
+        .iter()
+        .map(|m| {
+            (
+                m.id.clone(),
+                json!({"value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high,
+                       "holdout_reference": m.holdout_reference}),
+            )
+        })
+        .collect();
+
+    json!({
+        "@context": context(),
+        "@type": "sc:Dataset",
+        "conformsTo": [CROISSANT, CROISSANT_RAI],
+        "name": facts.name,
+        "description": if facts.description.is_empty() {
+            format!("Synthetic data release {} {}.", facts.name, facts.version)
+        } else {
+            facts.description.clone()
+        },
+        "license": facts.license,
+        "url": format!("urn:synthgate:release:{}:{}", facts.name, facts.version),
+        "version": facts.version,
+        "datePublished": created_at,
+        "dateCreated": created_at,
+        "creator": {
+            "@type": "sc:Organization",
+            "name": if facts.owner.is_empty() { "unnamed owner" } else { &facts.owner }
+        },
+        "keywords": ["synthetic data", "synthgate", synthesizer.name.as_str()],
+        "citeAs": format!("{}, version {} (synthetic data, made with {tool})",
+            facts.name, facts.version),
+        "isLiveDataset": false,
+        "rai:dataCollection": data_collection,
+        "rai:dataCollectionType": ["Others", "Synthetic generation from a real source table"],
+        "rai:dataCollectionMissingData": missing_data,
+        "rai:dataCollectionRawData": format!(
+            "A real table of {} rows and {} columns, identified only by its digest ({}). \
+             The raw rows are not part of this release.",
+            release.source_rows, release.source_columns, source_urn),
+        "rai:dataPreprocessingProtocol": preprocessing,
+        "rai:dataManipulationProtocol": manipulation,
+        "rai:dataImputationProtocol": "No imputation: missing values stay missing.",
+        "rai:dataUseCases": use_cases,
+        "rai:dataLimitations": limitations,
+        "rai:dataBiases": biases,
+        "rai:personalSensitiveInformation": privacy,
+        "rai:dataReleaseMaintenancePlan": maintenance,
+        "prov:wasDerivedFrom": {"@id": source_urn},
+        "prov:wasGeneratedBy": {
+            "@type": "prov:Activity",
+            "prov:label": format!("synthgate run: fit '{}' on the training split, sample, \
+                evaluate, gate", synthesizer.name),
+            "prov:startedAtTime": created_at,
+            "prov:used": [{"@id": source_urn},
+                {"@id": format!("urn:sha256:{}", release.decision.policy_sha256)}],
+            "prov:wasAssociatedWith": {"@type": "prov:SoftwareAgent", "prov:label": tool}
+        },
+        "prov:wasAttributedTo": {"@type": "prov:Agent", "prov:label": generator},
+        "sdg:dataKind": "replicative_from_real",
+        "sdg:synthesisType": "fully_synthetic",
+        "sdg:releaseEnvironment": environment_name(facts.environment),
+        "sdg:anonymityClaim": "none: risks are measured (rai:personalSensitiveInformation), \
+            no formal guarantee",
+        "sdg:differentialPrivacy": false,
+        "sdg:generator": literal(json!({
+            "name": synthesizer.name, "version": release.synthesizer_version,
+            "parameters": synthesizer.params, "seed": synthesizer.seed, "rows": rows,
+            "tool": tool
+        })),
+        "sdg:source": literal(json!({
+            "sha256": release.source_sha256, "rows": release.source_rows,
+            "columns": release.source_columns, "train_rows": train_rows,
+            "holdout_rows": holdout_rows, "split_seed": spec.split.seed
+        })),
+        "sdg:evaluationSummary": literal(json!({
+            "harness_version": release.report.harness_version,
+            "metrics": evaluation
+        })),
+        "sdg:policy": literal(json!({
+            "policy_sha256": release.decision.policy_sha256,
+            "releasable": release.decision.releasable,
+            "failed_gates": release.decision.failures()
+        })),
+        "distribution": [{
+            "@type": "cr:FileObject",
+            "@id": "synthetic.parquet",
+            "name": "synthetic.parquet",
+            "description": "The synthetic records (Apache Parquet). Every row is synthetic.",
+            "contentUrl": crate::bundle::DATA_FILE,
+            "encodingFormat": "application/x-parquet",
+            "sha256": data_sha256
+        }],
+        "recordSet": [{
+            "@type": "cr:RecordSet",
+            "@id": "synthetic",
+            "name": "synthetic",
+            "description": format!("{rows} synthetic records."),
+            "field": fields
+        }]
+    })
+}
+
+fn environment_name(environment: crate::spec::ReleaseEnvironment) -> &'static str {
+    use crate::spec::ReleaseEnvironment::*;
+    match environment {
+        Public => "public",
+        Licensed => "licensed",
+        ControlledAccess => "controlled access",
+        SecureEnclave => "secure enclave",
+    }
+}
+
+/// The text of a datasheet field: a string, or a list joined into bullet points.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| format!("- {}", text(i)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Null => "N/A".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `DATASHEET.md`: the Datasheets-for-Datasets questions, each answered from `datasheet`
+/// (the value [`croissant`] made).
+pub fn markdown(datasheet: &Value) -> String {
+    let field = |key: &str| text(&datasheet[key]);
+    let nested = |key: &str| datasheet[key]["@value"].clone();
+    let generator = nested("sdg:generator");
+    let source = nested("sdg:source");
+    let policy = nested("sdg:policy");
+    let metrics = nested("sdg:evaluationSummary")["metrics"].clone();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Datasheet: {} {}\n\n{}\n\n\
+         *Every record in this release is synthetic.* Machine-readable form: `datasheet.json` \
+         (Croissant 1.1 with Responsible-AI 1.0 fields). Integrity: `synthgate verify .`\n",
+        field("name"),
+        field("version"),
+        field("description")
+    );
+    let mut section = |title: &str, answers: &[(&str, String)]| {
+        let _ = writeln!(out, "## {title}\n");
+        for (question, answer) in answers {
+            let answer = if answer.trim().is_empty() {
+                "N/A: not recorded for this release.".to_string()
+            } else {
+                answer.clone()
+            };
+            let _ = writeln!(out, "**{question}**\n\n{answer}\n");
+        }
+    };
+    section(
+        "Motivation",
+        &[
+            (
+                "For what purpose was the dataset created?",
+                field("rai:dataUseCases"),
+            ),
+            (
+                "Who created it, on behalf of whom?",
+                text(&datasheet["creator"]["name"]),
+            ),
+        ],
+    );
+    section(
+        "Composition",
+        &[
+            (
+                "What do the instances represent, and how many are there?",
+                format!(
+                    "Synthetic records with the columns of the real source table: {} rows, \
+                     {} columns. See `datasheet.json` (recordSet) for each column's type and \
+                     privacy role.",
+                    generator["rows"],
+                    datasheet["recordSet"][0]["field"]
+                        .as_array()
+                        .map_or(0, Vec::len)
+                ),
+            ),
+            (
+                "Is it a sample from a larger set?",
+                format!(
+                    "No: it is generated. The synthesizer saw {} of the source's {} rows; {} \
+                     were held out to evaluate it.",
+                    source["train_rows"], source["rows"], source["holdout_rows"]
+                ),
+            ),
+            (
+                "Does it contain confidential or sensitive data?",
+                field("rai:personalSensitiveInformation"),
+            ),
+            (
+                "Are there errors, noise or known gaps?",
+                field("rai:dataLimitations"),
+            ),
+        ],
+    );
+    section(
+        "Collection process",
+        &[
+            ("How was the data acquired?", field("rai:dataCollection")),
+            ("What was the raw data?", field("rai:dataCollectionRawData")),
+            (
+                "How were missing values handled?",
+                field("rai:dataCollectionMissingData"),
+            ),
+        ],
+    );
+    section(
+        "Preprocessing, generation and labelling",
+        &[
+            (
+                "What preprocessing was done?",
+                field("rai:dataPreprocessingProtocol"),
+            ),
+            (
+                "How were the records generated?",
+                field("rai:dataManipulationProtocol"),
+            ),
+            (
+                "Was any imputation done?",
+                field("rai:dataImputationProtocol"),
+            ),
+            (
+                "Were labels annotated?",
+                "N/A: no labels were annotated; every column is generated.".into(),
+            ),
+        ],
+    );
+    let mut quality =
+        String::from("| Metric | Value [95% interval] | Holdout reference |\n|---|---|---|\n");
+    if let Some(metrics) = metrics.as_object() {
+        for (id, m) in metrics {
+            let number = |key: &str| {
+                m[key]
+                    .as_f64()
+                    .filter(|v| v.is_finite())
+                    .map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
+            };
+            let _ = writeln!(
+                quality,
+                "| `{id}` | {} [{}, {}] | {} |",
+                number("value"),
+                number("ci_low"),
+                number("ci_high"),
+                number("holdout_reference")
+            );
+        }
+    }
+    section(
+        "Uses",
+        &[
+            ("What are the intended uses?", field("rai:dataUseCases")),
+            (
+                "Are there biases a user should know of?",
+                field("rai:dataBiases"),
+            ),
+            (
+                "How good is it? (the evaluation, `report/report.html`)",
+                quality,
+            ),
+            (
+                "Did it pass its release policy?",
+                if policy["releasable"].as_bool() == Some(true) {
+                    "Yes: every policy gate passed or was waived (`policy/decision.json`)."
+                        .to_string()
+                } else {
+                    format!(
+                        "No: failed gates {} (`policy/decision.json`).",
+                        policy["failed_gates"]
+                    )
+                },
+            ),
+        ],
+    );
+    section(
+        "Distribution",
+        &[
+            ("Under what licence?", field("license")),
+            (
+                "Where may it go?",
+                datasheet["sdg:releaseEnvironment"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            ("How should it be cited?", field("citeAs")),
+        ],
+    );
+    section(
+        "Maintenance",
+        &[(
+            "Who maintains it, and how is it updated?",
+            field("rai:dataReleaseMaintenancePlan"),
+        )],
+    );
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
