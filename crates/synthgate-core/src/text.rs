@@ -261,6 +261,38 @@ pub fn line_of(text: &str, byte: usize) -> u64 {
         + 1
 }
 
+/// Parse the TOML document `text` (read from `path`) as a `T`: a syntax error, an unknown key or
+/// a wrong type becomes a spec error naming the file, the line and, on a `key = value` line,
+/// the key; `what` names the document ("pipeline spec") and `hint` says where to look.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &std::path::Path,
+    what: &str,
+    hint: &str,
+) -> crate::Result<T> {
+    toml::from_str(text).map_err(|error| {
+        let mut location = crate::Location::file(path);
+        let mut key = String::new();
+        if let Some(span) = error.span() {
+            let line = line_of(text, span.start);
+            location = location.line(line);
+            if let Some((name, _)) = text
+                .lines()
+                .nth(line as usize - 1)
+                .and_then(|l| l.split_once('='))
+            {
+                key = format!(" (key `{}`)", name.trim());
+            }
+        }
+        crate::Error::spec(format!(
+            "this {what} is not valid{key}: {}",
+            error.message().trim_end()
+        ))
+        .at(location)
+        .hint(hint.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -373,31 +373,13 @@ impl PipelineSpec {
 
     /// Parse and check spec text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<PipelineSpec> {
-        let spec: PipelineSpec = toml::from_str(text).map_err(|error| {
-            let mut location = Location::file(path);
-            let mut key = String::new();
-            if let Some(span) = error.span() {
-                let line = synthgate_core::text::line_of(text, span.start);
-                location = location.line(line);
-                // Name the key on that line, when it is a `key = value` line.
-                if let Some((name, _)) = text
-                    .lines()
-                    .nth(line as usize - 1)
-                    .and_then(|l| l.split_once('='))
-                {
-                    key = format!(" (key `{}`)", name.trim());
-                }
-            }
-            Error::spec(format!(
-                "this pipeline spec is not valid{key}: {}",
-                error.message().trim_end()
-            ))
-            .at(location)
-            .hint(
-                "See `synthgate run --help` for every section and key, or \
-                 examples/nhefs/pipeline.toml.",
-            )
-        })?;
+        let spec: PipelineSpec = synthgate_core::text::parse_toml(
+            text,
+            path,
+            "pipeline spec",
+            "See `synthgate run --help` for every section and key, or \
+             examples/nhefs/pipeline.toml.",
+        )?;
         spec.check(text, path)?;
         Ok(spec)
     }

@@ -1,0 +1,21 @@
+//! Prompt-based generation with a language model, governed like every other synthesizer.
+//!
+//! - [`spec`]: the generation spec (server, columns, prompt template, conditions, examples).
+//! - [`client`]: one client for the OpenAI-compatible API (`/v1/chat/completions` and
+//!   `/v1/completions`): timeouts, retries with backoff on 429, 5xx and connection errors, the
+//!   API key from an environment variable and never logged.
+//! - [`check`]: every response parsed and validated locally against the columns, exact and
+//!   near-duplicates found, leakage of seed rows and PII patterns measured.
+//! - [`generate`]: the run: per-record derived seeds, rounds of requests, rejects retried with a
+//!   new seed, every request and response in a JSON-lines log that also resumes an interrupted
+//!   run and re-derives the data without the model.
+
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod client;
+pub mod generate;
+pub mod spec;
+
+pub use generate::{Generation, RunOptions, generate};
+pub use spec::GenerateSpec;
