@@ -58,6 +58,9 @@ pub(crate) enum Command {
     Sample(SampleArgs),
     /// List the available synthesizers.
     Synthesizers(SynthesizersArgs),
+    /// Generate records by prompting a language model (OpenAI-compatible server).
+    #[command(long_about = GENERATE_ABOUT)]
+    Generate(GenerateArgs),
     /// Run a release pipeline: split, fit, sample, evaluate, gate, bundle.
     #[command(long_about = RUN_ABOUT)]
     Run(RunArgs),
@@ -161,6 +164,47 @@ digest must be unchanged) and the synthetic data must come out byte for byte.
 Examples:
     synthgate verify releases/nhefs-demo-1.0.0
     synthgate verify releases/nhefs-demo-1.0.0 --reproduce";
+
+const GENERATE_ABOUT: &str = "\
+Generate records by prompting a language model through the OpenAI-compatible API \
+(/v1/chat/completions, or /v1/completions for base models): vLLM, llama.cpp, Ollama, TGI and \
+hosted APIs all speak it. Every response is parsed and validated locally against the columns \
+(a backend may ignore parts of a JSON schema; a response cut by max_tokens is rejected), \
+deduplicated (exact, and near-duplicate free text by character-trigram Jaccard similarity), and \
+counted by reject reason; a rejected record is asked again with a new seed derived from the \
+master seed, up to max_attempts. With examples or real seed rows, the output is checked for \
+copies of them, verbatim text overlap and PII patterns.
+
+Every request and response goes to the log (JSON lines; default OUT.generation.jsonl): the \
+rendered prompt, the request body as sent, the derived seed, the model id and \
+system_fingerprint the server returned, usage, timings, the raw content, the outcome and the \
+wall time. The API key (read from server.api_key_env) is never written. --resume continues an \
+interrupted run from its log: logged responses are reused, not asked again.
+
+The spec (TOML; relative paths resolve from its folder; unknown keys are errors):
+
+    [server]        base_url (with or without /v1), model (an id the server lists),
+                    api_key_env, endpoint = \"chat\" | \"completions\", timeout_seconds = 120,
+                    retries = 4, backoff_seconds = 1, concurrency = 1,
+                    structured_output = true, [server.extra] copied into every request body
+    [generation]    records (required), seed = 0, prompt (required), system, temperature = 0.8,
+                    top_p, max_tokens = 256, max_attempts = 5, near_duplicate_threshold = 0.9
+    [[columns]]     name, type = integer | number | boolean | string | text, enum, min, max,
+                    pattern (whole value), min_length, max_length, nullable = false
+    [[conditions]]  name, values, weights: one value drawn per record, a template variable
+    [examples]      [[examples.rows]] written examples; from = a real table to draw seed rows
+                    from, na, per_prompt = 3
+
+Template variables: {examples} (JSON lines), {record}, {records}, {columns}, {schema}, and \
+each condition's name; {{ and }} are literal braces.
+
+Exit codes: 3 for a bad spec (file, line and key named); 6 when the server cannot be reached, \
+times out, fails past its retries, does not serve the model or refuses a request (the log of \
+what was generated before is kept).
+
+Examples:
+    synthgate generate examples/llm/generate.toml --out records.csv
+    synthgate generate examples/llm/generate.toml --out records.csv --resume";
 
 const DRIFT_ABOUT: &str = "\
 Compare a new snapshot of the real data with the statistics a release recorded about its source \
@@ -478,6 +522,32 @@ pub(crate) struct KeygenArgs {
     /// Where to write the secret key (the public key goes to FILE.pub).
     #[arg(long, value_name = "FILE")]
     pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// The generation spec (TOML).
+    pub(crate) spec: PathBuf,
+
+    /// Where to write the records (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+
+    /// The request log (default: OUT.generation.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) log: Option<PathBuf>,
+
+    /// Continue the run recorded in the log.
+    #[arg(long)]
+    pub(crate) resume: bool,
+
+    /// Replace an existing output and start a new log.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Also write the run's summary (yield, rejects, diversity, leakage, usage) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Sample(args) => commands::sample::run(args, cli.quiet),
         Command::Synthesizers(args) => commands::synthesizers::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
+        Command::Generate(args) => commands::generate::run(args, cli.quiet),
         Command::Run(args) => commands::release::run(args, cli.quiet),
         Command::Verify(args) => commands::release::verify(args, cli.quiet),
         Command::Drift(args) => commands::release::drift(args, cli.quiet),

@@ -19,3 +19,15 @@ pub mod spec;
 
 pub use generate::{Generation, RunOptions, generate};
 pub use spec::GenerateSpec;
+
+/// The synthesizer name that selects prompt-based generation in a pipeline.
+pub const SYNTHESIZER_NAME: &str = "llm";
+
+/// The gateable metrics a prompt-based run adds to its evaluation.
+pub const METRIC_IDS: [&str; 5] = [
+    "llm.yield",
+    "llm.exact_seed_copies",
+    "llm.near_seed_copies",
+    "llm.max_verbatim_overlap",
+    "llm.pii_records",
+];

@@ -35,6 +35,9 @@ pub const BUNDLE_FORMAT_VERSION: u32 = 1;
 /// The synthetic data file, relative to the bundle.
 pub const DATA_FILE: &str = "data/synthetic.parquet";
 
+/// The generation log, relative to the bundle.
+pub const LOG_FILE: &str = "log/generation.jsonl";
+
 /// One file of a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -195,12 +198,16 @@ fn fill(
         "policy/decision.json",
         &json_bytes(&release.decision)?,
     )?;
-    let mut log = String::new();
+    // A prompt-based run's log holds every request and response first, then the steps.
+    let mut log = release
+        .llm
+        .as_ref()
+        .map_or_else(String::new, |run| run.log.clone());
     for entry in &release.log {
         log.push_str(&serde_json::to_string(entry).unwrap_or_default());
         log.push('\n');
     }
-    write(root, "log/generation.jsonl", log.as_bytes())?;
+    write(root, LOG_FILE, log.as_bytes())?;
 
     // The run's audit entries: appended to the chain, carried as this bundle's segment with
     // the operator's signed checkpoint.
@@ -274,14 +281,7 @@ fn fill(
             "train_rows": release.split_rows.0,
             "holdout_rows": release.split_rows.1,
         }),
-        generator: serde_json::json!({
-            "name": spec.synthesizer.name,
-            "version": release.synthesizer_version,
-            "parameters": spec.synthesizer.params,
-            "seed": spec.synthesizer.seed,
-            "rows": release.synthetic.num_rows(),
-            "data_sha256": data_sha256,
-        }),
+        generator: generator_facts(release, &data_sha256),
         evaluation: serde_json::json!({
             "harness_version": report.harness_version,
             "metrics": summary,
@@ -301,6 +301,43 @@ fn fill(
     };
     write(root, "manifest.json", &json_bytes(&manifest)?)?;
     Ok(manifest)
+}
+
+/// The manifest's `generator`: name, version, parameters, seed, rows, data digest; for a
+/// prompt-based run also the provider, server host, model (as asked for and as answered, with
+/// what the server says about it) and the reproducibility level.
+fn generator_facts(release: &Release, data_sha256: &str) -> serde_json::Value {
+    let spec = &release.spec;
+    let mut facts = serde_json::json!({
+        "name": spec.synthesizer.name,
+        "version": release.synthesizer_version,
+        "parameters": spec.synthesizer.params,
+        "seed": spec.synthesizer.seed,
+        "rows": release.synthetic.num_rows(),
+        "data_sha256": data_sha256,
+        "reproducibility": "re-derivable: the same spec, source and seed give the same bytes",
+    });
+    if let (Some(run), Some(generation)) = (&release.llm, &spec.llm) {
+        let summary = &run.generation.summary;
+        facts["seed"] = serde_json::json!(generation.generation.seed);
+        facts["llm"] = serde_json::json!({
+            "provider": "openai-compatible",
+            "endpoint": generation.server.endpoint,
+            "base_url_host": summary.model["base_url_host"],
+            "model": generation.server.model,
+            "models_returned": summary.model["returned"],
+            "system_fingerprints": summary.model["system_fingerprints"],
+            "server_model": summary.model["server_model"],
+            "responses": summary.responses,
+            "usage": summary.usage,
+            "rejects": summary.rejects,
+        });
+        facts["reproducibility"] = serde_json::json!(
+            "archived: the model's responses are kept in log/generation.jsonl and the data is \
+             re-derived from them; the model itself is not re-queried"
+        );
+    }
+    facts
 }
 
 fn role_of(path: &str) -> &'static str {

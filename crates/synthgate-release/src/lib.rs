@@ -21,6 +21,7 @@ pub mod datasheet;
 pub mod drift;
 pub mod gates;
 pub mod keys;
+pub mod llm;
 pub mod registry;
 pub mod run;
 pub mod spec;

@@ -38,6 +38,8 @@ pub struct Release {
     pub log: Vec<serde_json::Value>,
     /// The source's aggregates kept for drift monitoring (no rows, small cells withheld).
     pub profile: crate::drift::SourceProfile,
+    /// The prompt-based generation, when the synthesizer is `llm`.
+    pub llm: Option<crate::llm::LlmRun>,
 }
 
 /// The row indices of (train, holdout): a seeded permutation, the first
@@ -66,7 +68,14 @@ fn param_text(value: &toml::Value) -> String {
 }
 
 /// Run `spec` (paths already resolved); `progress` hears each step's name as it starts.
-pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Result<Release> {
+///
+/// For a prompt-based run, `llm_replay` (a generation log) makes every response come from the
+/// log instead of the server: how `verify --reproduce` re-derives such a release.
+pub fn run_pipeline(
+    spec: &PipelineSpec,
+    llm_replay: Option<&std::path::Path>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Release> {
     let mut log = Vec::new();
     progress("reading the source");
     let given = spec
@@ -86,7 +95,17 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
         schema: given.as_ref(),
         ..ReadOptions::default()
     };
-    let source = read_table(&spec.source.path, &options)?;
+    let mut source = read_table(&spec.source.path, &options)?;
+    if let Some(columns) = &spec.source.columns {
+        source.table = source.table.select(columns).map_err(|error| {
+            Error::spec(format!(
+                "source.columns: {} Its columns: {}.",
+                error.message(),
+                source.table.column_names().join(", ")
+            ))
+            .at(synthgate_core::Location::file(&spec.source.path))
+        })?;
+    }
     let source_sha256 = sha256_file(&spec.source.path)?;
     let rows = source.table.num_rows();
     if rows < 10 {
@@ -102,6 +121,15 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
 
     progress("profiling");
     let schema = match given {
+        Some(schema) if spec.source.columns.is_some() => {
+            let names = source.table.column_names();
+            let columns = schema
+                .columns
+                .into_iter()
+                .filter(|c| names.contains(&c.name.as_str()))
+                .collect();
+            Schema::new(schema.na_tokens, columns)?
+        }
         Some(schema) => schema,
         None => {
             synthgate_profile::profile(&source.table, None, &source.info.na_tokens).to_schema()?
@@ -128,36 +156,59 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
         "train_rows": train_rows.len(), "holdout_rows": holdout_rows.len() }),
     );
 
-    progress("fitting");
-    let parameters: Vec<(String, String)> = spec
-        .synthesizer
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), param_text(v)))
-        .collect();
-    let synthesizer = synthgate_synth::builtin(&spec.synthesizer.name)
-        .ok_or_else(|| Error::spec(format!("unknown synthesizer '{}'", spec.synthesizer.name)))?
-        .with_parameters(&parameters)?;
-    let model = synthgate_synth::fit(
-        &train,
-        &schema,
-        synthesizer.as_ref(),
-        &FitConfig {
-            seed: Seed(spec.synthesizer.seed),
-            protections: Protections::default(),
-        },
-    )?;
-    log.push(
-        serde_json::json!({ "step": "fit", "synthesizer": spec.synthesizer.name,
-        "version": synthesizer.version(), "parameters": spec.synthesizer.params,
-        "seed": spec.synthesizer.seed }),
-    );
+    let (synthetic, synthesizer_version, llm) = match &spec.llm {
+        Some(generation) => {
+            progress("generating with the language model");
+            let run = crate::llm::generate_for_pipeline(
+                generation, &schema, &train, llm_replay, progress,
+            )?;
+            log.push(
+                serde_json::json!({ "step": "generate", "synthesizer": "llm",
+                "model": generation.server.model, "records": run.generation.records.len(),
+                "responses": run.generation.summary.responses }),
+            );
+            (
+                run.generation.table.clone(),
+                format!("llm {}", env!("CARGO_PKG_VERSION")),
+                Some(run),
+            )
+        }
+        None => {
+            progress("fitting");
+            let parameters: Vec<(String, String)> = spec
+                .synthesizer
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), param_text(v)))
+                .collect();
+            let synthesizer = synthgate_synth::builtin(&spec.synthesizer.name)
+                .ok_or_else(|| {
+                    Error::spec(format!("unknown synthesizer '{}'", spec.synthesizer.name))
+                })?
+                .with_parameters(&parameters)?;
+            let model = synthgate_synth::fit(
+                &train,
+                &schema,
+                synthesizer.as_ref(),
+                &FitConfig {
+                    seed: Seed(spec.synthesizer.seed),
+                    protections: Protections::default(),
+                },
+            )?;
+            log.push(
+                serde_json::json!({ "step": "fit", "synthesizer": spec.synthesizer.name,
+            "version": synthesizer.version(), "parameters": spec.synthesizer.params,
+            "seed": spec.synthesizer.seed }),
+            );
 
-    progress("sampling");
-    let sample_rows = spec.synthesizer.rows.unwrap_or(train.num_rows());
-    let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
-    log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
-        "seed": spec.synthesizer.seed }));
+            progress("sampling");
+            let sample_rows = spec.synthesizer.rows.unwrap_or(train.num_rows());
+            let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
+            log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
+            "seed": spec.synthesizer.seed }));
+            (synthetic, synthesizer.version().to_string(), None)
+        }
+    };
 
     progress("evaluating");
     let config = EvaluationConfig {
@@ -175,8 +226,11 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
             (&synthetic, "synthetic"),
         ],
     )?;
-    let (metrics, warnings) =
+    let (mut metrics, warnings) =
         synthgate_eval::evaluate(&prepared[0], &prepared[1], &prepared[2], &config)?;
+    if let Some(run) = &llm {
+        metrics.extend(crate::llm::metrics(run));
+    }
     let report = Report {
         format_version: 1,
         harness_version: synthgate_eval::HARNESS_VERSION,
@@ -224,12 +278,13 @@ pub fn run_pipeline(spec: &PipelineSpec, progress: &mut dyn FnMut(&str)) -> Resu
         source_columns: schema.columns.len(),
         schema,
         split_rows: (train.num_rows(), holdout.num_rows()),
-        synthesizer_version: synthesizer.version().to_string(),
+        synthesizer_version,
         synthetic,
         report,
         decision,
         log,
         profile,
+        llm,
     })
 }
 

@@ -35,6 +35,10 @@ pub struct PipelineSpec {
     /// The gates and waivers.
     #[serde(default)]
     pub policy: PolicySpec,
+    /// Prompt-based generation, when `synthesizer.name = "llm"`: the generation spec of
+    /// `synthgate generate` as `[llm.server]`, `[llm.generation]`, `[[llm.columns]]`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<synthgate_llm::GenerateSpec>,
 }
 
 fn format_version() -> u32 {
@@ -112,6 +116,9 @@ pub struct SourceSpec {
     /// A schema file (default: inferred from the source).
     #[serde(default)]
     pub schema: Option<PathBuf>,
+    /// Only these columns of the source (default: all), in this order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
     /// How the real data was collected, in general terms (no identifying detail): goes into
     /// the datasheet's `rai:dataCollection` (default: empty, and the datasheet says so).
     #[serde(default)]
@@ -368,6 +375,9 @@ impl PipelineSpec {
         let folder = path.parent().unwrap_or(Path::new("."));
         spec.source.path = resolve(folder, &spec.source.path);
         spec.source.schema = spec.source.schema.map(|p| resolve(folder, &p));
+        if let Some(llm) = spec.llm.as_mut() {
+            llm.resolve_paths(folder);
+        }
         Ok(spec)
     }
 
@@ -425,14 +435,40 @@ impl PipelineSpec {
                 "",
             );
         }
-        if synthgate_synth::builtin(&self.synthesizer.name).is_none() {
+        let llm = self.synthesizer.name == synthgate_llm::SYNTHESIZER_NAME;
+        match (&self.llm, llm) {
+            (Some(generation), true) => generation.check(text, path)?,
+            (None, true) => {
+                return fail(
+                    "synthesizer.name = \"llm\" needs an [llm] section: the generation spec \
+                     ([llm.server], [llm.generation], [[llm.columns]]; see synthgate generate \
+                     --help)."
+                        .into(),
+                    "name",
+                    "llm",
+                );
+            }
+            (Some(_), false) => {
+                return fail(
+                    format!(
+                        "an [llm] section is only read when synthesizer.name = \"llm\", not \
+                         '{}'.",
+                        self.synthesizer.name
+                    ),
+                    "[llm",
+                    "",
+                );
+            }
+            (None, false) => {}
+        }
+        if !llm && synthgate_synth::builtin(&self.synthesizer.name).is_none() {
             let names: Vec<String> = synthgate_synth::builtins()
                 .iter()
                 .map(|s| s.name().to_string())
                 .collect();
             return fail(
                 format!(
-                    "synthesizer.name '{}' is not a synthesizer; choose one of: {}.",
+                    "synthesizer.name '{}' is not a synthesizer; choose one of: {}, llm.",
                     self.synthesizer.name,
                     names.join(", ")
                 ),
@@ -555,6 +591,9 @@ impl PipelineSpec {
                 .iter()
                 .map(|attribute| format!("subgroup.{attribute}.worst_gap")),
         );
+        if self.synthesizer.name == synthgate_llm::SYNTHESIZER_NAME {
+            ids.extend(synthgate_llm::METRIC_IDS.iter().map(|id| id.to_string()));
+        }
         ids
     }
 

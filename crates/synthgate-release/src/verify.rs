@@ -38,6 +38,9 @@ pub struct Verification {
     pub approvals: usize,
     /// With `reproduce`: whether the data came out byte for byte.
     pub reproduced: Option<bool>,
+    /// With `reproduce` on a prompt-based release: the data was re-derived from the logged
+    /// responses (re-parsed, re-validated, re-deduplicated); the model was not queried.
+    pub replayed_llm: bool,
 }
 
 impl Verification {
@@ -308,6 +311,7 @@ pub fn verify_bundle(
         roles,
         approvals,
         reproduced: None,
+        replayed_llm: false,
     };
     if reproduce {
         let spec = &manifest.pipeline;
@@ -326,7 +330,13 @@ pub fn verify_bundle(
                 manifest.source["sha256"].as_str().unwrap_or("?")
             )));
         }
-        let release = crate::run::run_pipeline(spec, progress)?;
+        // A prompt-based release cannot be re-derived from the model: its logged responses are
+        // re-parsed, re-validated and re-deduplicated instead.
+        let replay = spec
+            .llm
+            .is_some()
+            .then(|| bundle.join(crate::bundle::LOG_FILE));
+        let release = crate::run::run_pipeline(spec, replay.as_deref(), progress)?;
         let scratch = std::env::temp_dir().join(format!(
             "synthgate-reproduce-{}.parquet",
             std::process::id()
@@ -343,6 +353,7 @@ pub fn verify_bundle(
             )));
         }
         verification.reproduced = Some(true);
+        verification.replayed_llm = replay.is_some();
     }
     Ok(verification)
 }

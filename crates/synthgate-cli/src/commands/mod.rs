@@ -3,6 +3,7 @@
 pub(crate) mod convert;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
+pub(crate) mod generate;
 pub(crate) mod inspect;
 pub(crate) mod release;
 pub(crate) mod sample;

@@ -142,7 +142,7 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     let created_at = created_at()?;
     let key = operator_key(args.key.as_deref(), quiet)?;
     let spinner = Spinner::start(quiet, "starting");
-    let release = run_pipeline(&spec, &mut |step| spinner.set_message(step))?;
+    let release = run_pipeline(&spec, None, &mut |step| spinner.set_message(step))?;
     spinner.set_message("writing the bundle");
     let log = home().join("audit.jsonl");
     let sink = synthgate_release::AuditSink {
@@ -206,8 +206,12 @@ pub(crate) fn verify(args: &VerifyArgs, quiet: bool) -> Result<()> {
         } else {
             "NOT releasable (a gate failed; see policy/decision.json)"
         },
-        match result.reproduced {
-            Some(true) => "; reproduced byte for byte from the source",
+        match (result.reproduced, result.replayed_llm) {
+            (Some(true), false) => "; reproduced byte for byte from the source",
+            (Some(true), true) => {
+                "; re-derived byte for byte from the logged model responses (re-parsed, \
+                 re-validated, re-deduplicated; the model was not queried)"
+            }
             _ => "",
         }
     );

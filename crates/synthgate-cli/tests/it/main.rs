@@ -6,6 +6,10 @@ mod datasets;
 mod datasheet;
 mod drift;
 mod evaluate;
+#[path = "../../../synthgate-llm/tests/it/fake_server.rs"]
+mod fake_server;
+mod live;
+mod llm;
 mod release;
 mod snapshot;
 mod support;

@@ -69,8 +69,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    synthgate_with_env(args, &[])
+}
+
+/// Run `synthgate` with `args` and extra environment variables.
+pub(crate) fn synthgate_with_env<I, S>(args: I, env: &[(&str, &str)]) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     Command::new(env!("CARGO_BIN_EXE_synthgate"))
         .args(args)
+        .envs(env.iter().copied())
         // The audit log and operator key of the tests, shared by every test process (appends
         // are locked), never the repository's working folder.
         .env(

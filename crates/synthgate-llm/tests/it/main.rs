@@ -3,3 +3,4 @@
 
 mod contract;
 mod fake_server;
+mod live;

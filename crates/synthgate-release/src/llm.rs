@@ -1,0 +1,170 @@
+//! Prompt-based generation as a pipeline synthesizer: the `[llm]` generation spec run against
+//! the pipeline's schema (its columns must be the source's), with real seed rows drawn from the
+//! training split when `examples.from_training` is set, its request log kept for the bundle,
+//! and its yield and leakage reported as gateable metrics (`llm.*`).
+
+use std::path::Path;
+
+use synthgate_core::{Error, Result, Schema, Table};
+use synthgate_eval::{Metric, MetricKind, metric_kind};
+use synthgate_llm::spec::ColumnType;
+use synthgate_llm::{GenerateSpec, Generation, RunOptions, generate};
+
+/// A finished prompt-based generation and its log.
+#[derive(Debug)]
+pub struct LlmRun {
+    /// The records and the summary.
+    pub generation: Generation,
+    /// The request log (JSON lines), for `log/generation.jsonl`.
+    pub log: String,
+}
+
+/// Check that the generation spec's columns are the schema's, with numeric columns numeric.
+fn check_columns(spec: &GenerateSpec, schema: &Schema) -> Result<()> {
+    let missing: Vec<&str> = schema
+        .columns
+        .iter()
+        .filter(|c| !spec.columns.iter().any(|g| g.name == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    let extra: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|g| schema.column(&g.name).is_none())
+        .map(|g| g.name.as_str())
+        .collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        return Err(Error::spec(format!(
+            "the [[llm.columns]] must be the source's columns (evaluation compares them): \
+             missing {:?}, not in the source {:?}.",
+            missing, extra
+        ))
+        .hint(
+            "List every source column in [[llm.columns]], or pick source columns with \
+               source.columns = [...].",
+        ));
+    }
+    for column in &spec.columns {
+        let semantic = schema.column(&column.name).map(|c| c.semantic);
+        if semantic.map(metric_kind) == Some(MetricKind::Numerical)
+            && !matches!(column.kind, ColumnType::Integer | ColumnType::Number)
+        {
+            return Err(Error::spec(format!(
+                "[[llm.columns]] '{}' is numeric in the source; give it type = \"integer\" or \
+                 \"number\".",
+                column.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Run `spec` for a pipeline whose schema is `schema` and training rows `train`. With `replay`
+/// (a log), every response comes from it and the server is not contacted.
+pub fn generate_for_pipeline(
+    spec: &GenerateSpec,
+    schema: &Schema,
+    train: &Table,
+    replay: Option<&Path>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<LlmRun> {
+    check_columns(spec, schema)?;
+    let scratch = std::env::temp_dir().join(format!(
+        "synthgate-llm-{}-{}.jsonl",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let log = replay.unwrap_or(&scratch);
+    let generation = generate(
+        spec,
+        &RunOptions {
+            log,
+            resume: false,
+            overwrite_log: true,
+            replay_only: replay.is_some(),
+            seed_rows: spec.examples.from_training.then_some(train),
+        },
+        &mut |done, total| {
+            progress(&format!(
+                "generating with the language model: {done}/{total}"
+            ))
+        },
+    );
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    if replay.is_none() {
+        let _ = std::fs::remove_file(&scratch);
+    }
+    let generation = generation?;
+    if generation.records.is_empty() {
+        return Err(Error::input(format!(
+            "the language model produced no record that passed the checks ({} responses; \
+             rejects {:?}).",
+            generation.summary.responses, generation.summary.rejects
+        )));
+    }
+    Ok(LlmRun {
+        generation,
+        log: text,
+    })
+}
+
+fn plain(id: &str, value: f64, definition: &str, details: serde_json::Value) -> Metric {
+    Metric {
+        id: id.into(),
+        value,
+        ci_low: None,
+        ci_high: None,
+        holdout_reference: None,
+        reference_ci_low: None,
+        reference_ci_high: None,
+        definition: definition.into(),
+        details,
+    }
+}
+
+/// The run's gateable metrics: yield and the leakage checks (0 when no real rows were shown).
+pub fn metrics(run: &LlmRun) -> Vec<Metric> {
+    let summary = &run.generation.summary;
+    let leakage = summary.leakage.clone();
+    let of = |f: fn(&synthgate_llm::check::Leakage) -> usize| {
+        leakage.as_ref().map_or(0.0, |l| f(l) as f64)
+    };
+    let details = serde_json::to_value(&leakage).unwrap_or_default();
+    vec![
+        plain(
+            "llm.yield",
+            summary.yield_share,
+            "Records produced per response (valid and distinct / responses used).",
+            serde_json::json!({"rejects": summary.rejects, "responses": summary.responses}),
+        ),
+        plain(
+            "llm.exact_seed_copies",
+            of(|l| l.exact_copies),
+            "Generated records equal, on every column (text normalised), to a real seed row or \
+             example.",
+            details.clone(),
+        ),
+        plain(
+            "llm.near_seed_copies",
+            of(|l| l.near_copies),
+            "Generated records equal to a real seed row or example on every column but one.",
+            details.clone(),
+        ),
+        plain(
+            "llm.max_verbatim_overlap",
+            of(|l| l.max_verbatim_overlap),
+            "The longest common substring, in characters, between a generated text value and \
+             a real one of the same column.",
+            details.clone(),
+        ),
+        plain(
+            "llm.pii_records",
+            of(|l| l.pii_records),
+            "Generated records whose free text holds an e-mail address, phone number, US SSN, \
+             card-like number or IPv4 address pattern.",
+            details,
+        ),
+    ]
+}
