@@ -132,10 +132,18 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          prohibited_use = [\"decisions about real individuals\"],
                          environment = \"controlled_access\" (public, licensed, secure_enclave)
     [source]             path (required, CSV or Parquet), na = [], schema (default: profiled),
-                         description (how the real data was collected, for the datasheet)
+                         columns (default: all), description (how the real data was
+                         collected, for the datasheet)
     [split]              holdout_fraction = 0.2, seed = 0
     [synthesizer]        name = \"cart\", seed = 0, rows (default: the training rows),
-                         [synthesizer.params] as `fit --param`
+                         [synthesizer.params] as `fit --param`; name = \"llm\" generates with a
+                         language model from the [llm] section
+    [llm]                the generation spec of `synthgate generate` as [llm.server],
+                         [llm.generation], [[llm.columns]] (the source's columns),
+                         [[llm.conditions]], [llm.examples] (from_training = true shows real
+                         training rows as few-shot seed rows); adds the gateable metrics
+                         llm.yield, llm.exact_seed_copies, llm.near_seed_copies,
+                         llm.max_verbatim_overlap, llm.pii_records
     [evaluation]         target, sensitive = [], resamples = 50
     [[policy.gates]]     metric (a metric id of `synthgate evaluate`), min or max, bound =
                          value | ci_low | ci_high (default: ci_high for a max gate on a privacy

@@ -74,7 +74,8 @@ fn nan_for_null<'de, D: serde::Deserializer<'de>>(
 }
 
 impl Metric {
-    pub(crate) fn new(id: &str, value: f64, definition: &str) -> Metric {
+    /// A metric with a value and its definition, no interval, reference or details yet.
+    pub fn new(id: &str, value: f64, definition: &str) -> Metric {
         Metric {
             id: id.to_string(),
             value,

@@ -112,15 +112,8 @@ pub fn generate_for_pipeline(
 
 fn plain(id: &str, value: f64, definition: &str, details: serde_json::Value) -> Metric {
     Metric {
-        id: id.into(),
-        value,
-        ci_low: None,
-        ci_high: None,
-        holdout_reference: None,
-        reference_ci_low: None,
-        reference_ci_high: None,
-        definition: definition.into(),
         details,
+        ..Metric::new(id, value, definition)
     }
 }
 

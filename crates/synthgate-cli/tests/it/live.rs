@@ -2,7 +2,7 @@
 //! llama.cpp's server, started by `scripts/test`), verified and re-derived from its log. About
 //! 300 generated tokens. Without SYNTHGATE_LLM_BASE_URL it fails, naming what to run.
 
-use crate::support::{repo_root, stderr, stdout, synthgate};
+use crate::support::{stderr, stdout, synthgate};
 
 #[test]
 fn live_llm_pipeline_runs_verifies_and_reproduces_from_its_log() {
@@ -16,27 +16,7 @@ fn live_llm_pipeline_runs_verifies_and_reproduces_from_its_log() {
         );
     };
     let dir = tempfile::tempdir().expect("dir");
-    let text = std::fs::read_to_string(repo_root().join("examples/llm/pipeline.toml"))
-        .expect("example")
-        .replace("http://127.0.0.1:18080", &url)
-        .replace("model = \"gemma-3-270m\"", &format!("model = {model:?}"))
-        .replace("records = 60", "records = 6")
-        .replace(
-            "path = \"../nhefs/data.csv\"",
-            &format!(
-                "path = {:?}",
-                repo_root()
-                    .join("examples/nhefs/data.csv")
-                    .display()
-                    .to_string()
-            ),
-        )
-        .replace(
-            "sensitive = [\"sex\"]",
-            "sensitive = [\"sex\"]\nresamples = 10",
-        );
-    let spec = dir.path().join("pipeline.toml");
-    std::fs::write(&spec, text).expect("spec");
+    let spec = crate::llm::pipeline(dir.path(), &url, &model, 6);
     let bundle = dir.path().join("bundle");
     let output = synthgate([
         "run".as_ref(),

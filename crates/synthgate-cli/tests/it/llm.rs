@@ -17,11 +17,13 @@ fn participant(request: &Received) -> String {
     .to_string()
 }
 
-/// The example pipeline pointed at `base_url` for `records` records, written into `dir`.
-fn pipeline(dir: &Path, base_url: &str, records: usize) -> PathBuf {
+/// The example LLM pipeline pointed at `base_url` and `model` for `records` records, its source
+/// path made absolute and fewer resamples, written into `dir`.
+pub(crate) fn pipeline(dir: &Path, base_url: &str, model: &str, records: usize) -> PathBuf {
     let text = std::fs::read_to_string(repo_root().join("examples/llm/pipeline.toml"))
         .expect("example")
         .replace("http://127.0.0.1:18080", base_url)
+        .replace("model = \"gemma-3-270m\"", &format!("model = {model:?}"))
         .replace("records = 60", &format!("records = {records}"))
         .replace(
             "path = \"../nhefs/data.csv\"",
@@ -47,7 +49,7 @@ fn pipeline(dir: &Path, base_url: &str, records: usize) -> PathBuf {
 fn an_llm_pipeline_is_governed_like_any_release() {
     let server = FakeServer::start(&["gemma-3-270m"], |r, _| chat(&participant(r), "stop"));
     let dir = tempfile::tempdir().expect("dir");
-    let spec = pipeline(dir.path(), &server.base_url, 60);
+    let spec = pipeline(dir.path(), &server.base_url, "gemma-3-270m", 60);
     let bundle = dir.path().join("bundle");
     let output = synthgate([
         "run".as_ref(),
