@@ -428,3 +428,36 @@ fn server_side_refusals_are_environment_errors_naming_the_cause() {
     );
     assert!(log.exists());
 }
+
+#[test]
+fn the_completions_endpoint_sends_a_prompt_and_reads_the_text() {
+    let server = FakeServer::start(&["fake-model"], |r, _| {
+        Answer::json(
+            200,
+            json!({"id": "cmpl-1", "object": "text_completion", "model": "fake-model",
+                   "choices": [{"index": 0, "finish_reason": "stop",
+                                "text": format!(" {}\n{{\"age\": 1", record_for(r))}],
+                   "usage": {"prompt_tokens": 12, "completion_tokens": 9}}),
+        )
+    });
+    // A base URL given with its /v1 and a trailing slash: requests still go to /v1/completions.
+    let mut spec = spec(&format!("{}/v1/", server.base_url), "", 2);
+    spec.server.endpoint = synthgate_llm::spec::Endpoint::Completions;
+    let dir = tempfile::tempdir().expect("dir");
+    let generation = run(&spec, &dir.path().join("run.jsonl"), false).expect("run");
+    // The first JSON object of the continuation is the record; the rest of the text is ignored.
+    assert_eq!(generation.records.len(), 2);
+    let request = &server.completions()[0];
+    assert_eq!(request.path, "/v1/completions");
+    assert!(
+        request.body["prompt"]
+            .as_str()
+            .expect("prompt")
+            .starts_with("Patient record 1 of 2")
+    );
+    assert!(request.body.get("messages").is_none());
+    assert_eq!(
+        request.body["json_schema"]["required"],
+        json!(["age", "sex", "note"])
+    );
+}
