@@ -81,6 +81,24 @@ pub fn status(metric: &Metric) -> Status {
             v if v <= 0.1 => Status::Watch,
             _ => Status::Poor,
         },
+        "llm.yield" => match value {
+            v if v >= 0.8 => Status::Good,
+            v if v >= 0.5 => Status::Watch,
+            _ => Status::Poor,
+        },
+        "llm.exact_seed_copies" | "llm.pii_records" => match value {
+            v if v <= 0.0 => Status::Good,
+            _ => Status::Poor,
+        },
+        "llm.near_seed_copies" => match value {
+            v if v <= 0.0 => Status::Good,
+            _ => Status::Watch,
+        },
+        "llm.max_verbatim_overlap" => match value {
+            v if v <= 20.0 => Status::Good,
+            v if v <= 50.0 => Status::Watch,
+            _ => Status::Poor,
+        },
         _ if id.starts_with("subgroup.") => match reference {
             Some(r) if value <= r + 0.02 => Status::Good,
             Some(r) if value <= r + 0.08 => Status::Watch,
@@ -150,7 +168,7 @@ struct Section {
     sentence: &'static str,
 }
 
-const SECTIONS: [Section; 4] = [
+const SECTIONS: [Section; 5] = [
     Section {
         key: "fidelity",
         title: "Fidelity: does the synthetic data look like the real data?",
@@ -178,6 +196,13 @@ const SECTIONS: [Section; 4] = [
         sentence: "Fidelity, target rates, model quality and privacy are measured inside each \
                    group of the sensitive attributes; small groups are suppressed so no \
                    individual is exposed by the report itself.",
+    },
+    Section {
+        key: "llm",
+        title: "Language model: were its answers usable, and did it copy what it was shown?",
+        sentence: "Records produced per response, and the real rows shown to the model as \
+                   examples checked against its output: copies, near copies, the longest \
+                   verbatim text overlap in characters, and personal-data patterns.",
     },
 ];
 
@@ -566,6 +591,9 @@ pub fn render(report: &Report) -> String {
             escape(section.title),
             escape(section.sentence)
         );
+        if metrics.is_empty() && section.key == "llm" {
+            continue;
+        }
         if metrics.is_empty() {
             let missing = match section.key {
                 "utility" => "Not measured: pass --target COLUMN.",

@@ -98,9 +98,12 @@ fn an_llm_pipeline_is_governed_like_any_release() {
             .starts_with("archived")
     );
     let report = std::fs::read_to_string(bundle.join("report/report.json")).expect("report");
+    let page = std::fs::read_to_string(bundle.join("report/report.html")).expect("page");
     for id in synthgate_llm::METRIC_IDS {
         assert!(report.contains(&format!("\"{id}\"")), "report lacks {id}");
+        assert!(page.contains(id), "report.html lacks {id}");
     }
+    assert!(page.contains("<section id=\"llm\">"));
     // Every request and response is in the bundle's log.
     let log = std::fs::read_to_string(bundle.join("log/generation.jsonl")).expect("log");
     assert_eq!(
