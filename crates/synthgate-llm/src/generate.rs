@@ -641,6 +641,21 @@ pub fn generate(
                 .find(|m| m["id"] == spec.server.model.as_str())
                 .cloned()
                 .unwrap_or(Value::Null);
+            // A model-file digest, where the server exposes one (Ollama-style `models` list).
+            if let Some(digest) = reply.body["models"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| {
+                    m["model"] == spec.server.model.as_str()
+                        || m["name"] == spec.server.model.as_str()
+                })
+                .and_then(|m| m["digest"].as_str())
+                .filter(|d| !d.is_empty())
+                && let Some(object) = server_models.as_object_mut()
+            {
+                object.insert("model_digest".into(), json!(digest));
+            }
         }
         let file = std::fs::OpenOptions::new()
             .create(true)

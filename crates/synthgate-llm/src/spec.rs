@@ -289,7 +289,12 @@ pub fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
             out.push('}');
             rest = after;
         } else if tail.starts_with('{') {
-            let end = tail.find('}').unwrap_or(tail.len() - 1);
+            // An unclosed brace (the spec check refuses one) is kept as text.
+            let Some(end) = tail.find('}') else {
+                out.push_str(tail);
+                rest = "";
+                break;
+            };
             let name = tail[1..end].trim();
             out.push_str(values.get(name).map_or("", String::as_str));
             rest = &tail[end + 1..];

@@ -737,6 +737,29 @@ mod tests {
         assert_eq!(counts, [3]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn bins_partition_the_values_with_no_small_cell(
+            values in proptest::collection::vec(-50i32..50, 0..400),
+            bins in 2usize..20,
+            min_cell in 1usize..40,
+        ) {
+            let mut sorted: Vec<f64> = values.iter().map(|v| f64::from(*v)).collect();
+            sorted.sort_by(f64::total_cmp);
+            if sorted.is_empty() {
+                return Ok(());
+            }
+            let (edges, counts) = quantile_bins(&sorted, bins, min_cell);
+            proptest::prop_assert_eq!(counts.iter().sum::<usize>(), sorted.len());
+            proptest::prop_assert_eq!(counts.len(), edges.len() + 1);
+            proptest::prop_assert!(edges.windows(2).all(|w| w[0] < w[1]));
+            proptest::prop_assert!(edges.iter().all(|e| *e < sorted[sorted.len() - 1]));
+            if sorted.len() >= min_cell {
+                proptest::prop_assert!(counts.iter().all(|c| *c >= min_cell), "{:?}", counts);
+            }
+        }
+    }
+
     #[test]
     fn psi_is_zero_for_equal_shares_and_grows_with_the_shift() {
         let base = [0.25, 0.25, 0.25, 0.25];

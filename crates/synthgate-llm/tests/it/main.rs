@@ -4,3 +4,4 @@
 mod contract;
 mod fake_server;
 mod live;
+mod properties;
