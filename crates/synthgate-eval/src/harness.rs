@@ -144,6 +144,9 @@ pub struct EvaluationConfig {
     /// The linkability attack's two column sets (default: first and second half of the
     /// columns).
     pub link_columns: Option<(Vec<String>, Vec<String>)>,
+    /// Whether to run the privacy attacks (default true). `synthgate drift` turns them off:
+    /// against a new snapshot they would measure nothing about the training rows.
+    pub privacy: bool,
 }
 
 impl Default for EvaluationConfig {
@@ -156,6 +159,7 @@ impl Default for EvaluationConfig {
             min_group_rows: 100,
             secret: None,
             link_columns: None,
+            privacy: true,
         }
     }
 }
@@ -353,13 +357,15 @@ pub fn evaluate(
     let shares = timed("dcr share", || {
         dcr_share(&samples.train, &samples.holdout, synthetic, train)
     });
-    metrics.extend(privacy_metrics(
-        (train, holdout, synthetic),
-        &samples,
-        &shares,
-        &holdout_copies,
-        config,
-    ));
+    if config.privacy {
+        metrics.extend(privacy_metrics(
+            (train, holdout, synthetic),
+            &samples,
+            &shares,
+            &holdout_copies,
+            config,
+        ));
+    }
     let shared = crate::subgroups::Shared {
         target: target.as_ref(),
         utility: utility.as_ref(),

@@ -461,18 +461,19 @@ pub struct RecheckedGate {
     pub basis: &'static str,
 }
 
-/// The metrics to gate a release on against new data: `rescored` where the metric compares
-/// the synthetic data with real data, the release's own value for privacy metrics.
+/// The metrics to gate a release on against new data: `rescored` (fidelity, utility,
+/// subgroups: the synthetic data against the new real data), plus the release's own privacy
+/// metrics (and `llm.*` facts of its generation), which new data cannot change.
 pub fn recheck_metrics(rescored: &[Metric], release: &[Metric]) -> Vec<Metric> {
     rescored
         .iter()
-        .map(|m| {
-            if m.id.starts_with("privacy.") {
-                release.iter().find(|r| r.id == m.id).unwrap_or(m).clone()
-            } else {
-                m.clone()
-            }
-        })
+        .filter(|m| !m.id.starts_with("privacy."))
+        .chain(
+            release
+                .iter()
+                .filter(|m| m.id.starts_with("privacy.") || m.id.starts_with("llm.")),
+        )
+        .cloned()
         .collect()
 }
 
@@ -623,6 +624,7 @@ pub fn drift_bundle(
                 resamples: spec.evaluation.resamples,
                 target: spec.evaluation.target.clone(),
                 sensitive: spec.evaluation.sensitive.clone(),
+                privacy: false,
                 ..synthgate_eval::EvaluationConfig::default()
             };
             let scored = synthgate_eval::prepare(
@@ -658,7 +660,9 @@ pub fn drift_bundle(
                         .gates
                         .into_iter()
                         .map(|gate| RecheckedGate {
-                            basis: if gate.metric.starts_with("privacy.") {
+                            basis: if gate.metric.starts_with("privacy.")
+                                || gate.metric.starts_with("llm.")
+                            {
                                 "release"
                             } else {
                                 "new data"

@@ -66,6 +66,7 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         min_group_rows: usize::try_from(args.min_group_rows).unwrap_or(100),
         secret: args.secret.clone(),
         link_columns: None,
+        privacy: true,
     };
     let prepared = prepare(
         &schema,
