@@ -330,7 +330,10 @@ fn generator_facts(release: &Release, data_sha256: &str) -> serde_json::Value {
             "server_model": summary.model["server_model"],
             "responses": summary.responses,
             "usage": summary.usage,
+            "yield": summary.yield_share,
             "rejects": summary.rejects,
+            "diversity": summary.diversity,
+            "leakage": summary.leakage,
         });
         facts["reproducibility"] = serde_json::json!(
             "archived: the model's responses are kept in log/generation.jsonl and the data is \
