@@ -149,6 +149,8 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          value | ci_low | ci_high (default: ci_high for a max gate on a privacy
                          or subgroup metric, else value)
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
+    [policy]             operators = [] (fingerprints of the keys allowed to sign bundles;
+                         default: any)
     [policy.drift]       max_psi = 0.25, fail_on_schema_change = true, min_cell = 10 (the
                          smallest count the bundle's source profile records), bins = 10
 

@@ -15,6 +15,7 @@
 //!                       cells withheld)
 //! audit/log.jsonl       this run's segment of the hash-chained audit log
 //! audit/checkpoint.json the operator's signature over the segment's last hash
+//! manifest.sig          the operator's signature over manifest.json's digest
 //! ```
 //!
 //! The data's bytes never depend on the clock: only `manifest.json` carries `created_at`, from
@@ -34,6 +35,9 @@ pub const BUNDLE_FORMAT_VERSION: u32 = 1;
 
 /// The synthetic data file, relative to the bundle.
 pub const DATA_FILE: &str = "data/synthetic.parquet";
+
+/// The operator's signature over the manifest, beside it (not indexed by it).
+pub const MANIFEST_SIGNATURE_FILE: &str = "manifest.sig";
 
 /// The generation log, relative to the bundle.
 pub const LOG_FILE: &str = "log/generation.jsonl";
@@ -300,7 +304,44 @@ fn fill(
         files,
     };
     write(root, "manifest.json", &json_bytes(&manifest)?)?;
+    let signature = sign_manifest(&sha256_file(&root.join("manifest.json"))?, audit.key);
+    write(root, MANIFEST_SIGNATURE_FILE, &json_bytes(&signature)?)?;
     Ok(manifest)
+}
+
+/// The operator's signature over the manifest's digest, beside it (`manifest.sig`), so that a
+/// manifest rewritten to match edited files is caught even before anyone approves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestSignature {
+    /// Format version (1).
+    pub format_version: u32,
+    /// SHA-256 of `manifest.json` as signed.
+    pub manifest_sha256: String,
+    /// The operator's public key, hex.
+    pub public_key: String,
+    /// Its fingerprint.
+    pub key_fingerprint: String,
+    /// Signature over `{"manifest_sha256": ...}` (canonical JSON), hex.
+    pub signature: String,
+}
+
+/// The signed message for a manifest digest.
+pub fn manifest_message(manifest_sha256: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "manifest_sha256": manifest_sha256 }))
+        .unwrap_or_default()
+}
+
+fn sign_manifest(manifest_sha256: &str, key: &ed25519_dalek::SigningKey) -> ManifestSignature {
+    let (public_key, key_fingerprint, signature) =
+        crate::keys::sign_bytes(key, &manifest_message(manifest_sha256));
+    ManifestSignature {
+        format_version: 1,
+        manifest_sha256: manifest_sha256.to_string(),
+        public_key,
+        key_fingerprint,
+        signature,
+    }
 }
 
 /// The manifest's `generator`: name, version, parameters, seed, rows, data digest; for a
@@ -355,7 +396,8 @@ fn role_of(path: &str) -> &'static str {
     }
 }
 
-/// Every file under `root` except `manifest.json`, with digests, sorted by path.
+/// Every file under `root` except `manifest.json` and `manifest.sig`, with digests, sorted by
+/// path.
 pub fn index(root: &Path) -> Result<Vec<FileEntry>> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -376,7 +418,7 @@ pub fn index(root: &Path) -> Result<Vec<FileEntry>> {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            if relative == "manifest.json" {
+            if relative == "manifest.json" || relative == MANIFEST_SIGNATURE_FILE {
                 continue;
             }
             let bytes = std::fs::metadata(&path)

@@ -295,6 +295,10 @@ pub struct PolicySpec {
     /// What `synthgate drift` records about the source and when it calls new data drifted.
     #[serde(default)]
     pub drift: DriftPolicy,
+    /// Fingerprints of the operator keys allowed to sign bundles (default: any key, whose
+    /// signatures must still agree with each other).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operators: Vec<String>,
 }
 
 /// `[policy.drift]`: the source aggregates a bundle keeps, and the drift threshold.
@@ -558,6 +562,21 @@ impl PipelineSpec {
                     bad,
                 );
             }
+        }
+        if let Some(bad) = self
+            .policy
+            .operators
+            .iter()
+            .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return fail(
+                format!(
+                    "operator key '{bad}' is not a fingerprint (64 hex digits, as `synthgate \
+                     keygen` prints)."
+                ),
+                "operators",
+                "",
+            );
         }
         for waiver in &self.policy.waivers {
             if !self.policy.gates.iter().any(|g| g.metric == waiver.metric) {

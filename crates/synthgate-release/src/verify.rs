@@ -192,6 +192,70 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest> {
     })
 }
 
+/// The operator's signatures: `manifest.sig` over the manifest's digest and the audit
+/// checkpoint must be by one key, and by a key the policy lists when it lists operators.
+fn check_signatures(bundle: &Path, manifest: &Manifest, problems: &mut Vec<String>) {
+    use crate::bundle::{MANIFEST_SIGNATURE_FILE, ManifestSignature, manifest_message};
+    let text = match std::fs::read_to_string(bundle.join(MANIFEST_SIGNATURE_FILE)) {
+        Ok(text) => text,
+        Err(_) => {
+            problems.push(format!("{MANIFEST_SIGNATURE_FILE} is missing"));
+            return;
+        }
+    };
+    let signature: ManifestSignature = match serde_json::from_str(&text) {
+        Ok(s) => s,
+        Err(error) => {
+            problems.push(format!(
+                "{MANIFEST_SIGNATURE_FILE} is not a signature: {error}"
+            ));
+            return;
+        }
+    };
+    match sha256_file(&bundle.join("manifest.json")) {
+        Ok(digest) if digest != signature.manifest_sha256 => problems
+            .push("manifest.json has changed since the operator signed it (manifest.sig)".into()),
+        _ => {}
+    }
+    if let Some(problem) = crate::keys::check_bytes(
+        &signature.public_key,
+        &signature.key_fingerprint,
+        &signature.signature,
+        &manifest_message(&signature.manifest_sha256),
+    ) {
+        problems.push(format!("{MANIFEST_SIGNATURE_FILE}: {problem}"));
+    }
+    let checkpoint: Option<crate::audit::Checkpoint> =
+        std::fs::read_to_string(bundle.join("audit/checkpoint.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+    if let Some(checkpoint) = &checkpoint
+        && checkpoint.key_fingerprint != signature.key_fingerprint
+    {
+        problems.push("manifest.sig and audit/checkpoint.json are signed by different keys".into());
+    }
+    let operators = &manifest.pipeline.policy.operators;
+    if !operators.is_empty() {
+        for (what, print) in [
+            (MANIFEST_SIGNATURE_FILE, Some(&signature.key_fingerprint)),
+            (
+                "audit/checkpoint.json",
+                checkpoint.as_ref().map(|c| &c.key_fingerprint),
+            ),
+        ] {
+            if let Some(print) = print
+                && !operators.contains(print)
+            {
+                problems.push(format!(
+                    "{what} is signed by key {}…, which the policy does not list among its \
+                     operators",
+                    print.get(..12).unwrap_or(print)
+                ));
+            }
+        }
+    }
+}
+
 /// Verify the bundle at `bundle`; every problem found is named (exit code 5).
 pub fn verify_bundle(
     bundle: &Path,
@@ -297,6 +361,7 @@ pub fn verify_bundle(
         }
         _ => problems.push("the bundle's audit segment or checkpoint is missing".into()),
     }
+    check_signatures(bundle, &manifest, &mut problems);
     let (roles, approvals) = check_approvals(bundle, &manifest, &mut problems)?;
     if !problems.is_empty() {
         return Err(failed(format!(

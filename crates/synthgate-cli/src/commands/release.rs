@@ -141,6 +141,14 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     }
     let created_at = created_at()?;
     let key = operator_key(args.key.as_deref(), quiet)?;
+    let print = keys::fingerprint(&key.verifying_key());
+    if !spec.policy.operators.is_empty() && !spec.policy.operators.contains(&print) {
+        return Err(Error::usage(format!(
+            "the operator key (fingerprint {print}) is not one of the policy's operators; the \
+             bundle would not verify."
+        ))
+        .hint("Run with --key and a key the spec lists under [policy] operators."));
+    }
     let spinner = Spinner::start(quiet, "starting");
     let release = run_pipeline(&spec, None, &mut |step| spinner.set_message(step))?;
     spinner.set_message("writing the bundle");

@@ -121,7 +121,34 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
 
     // Each tampering, on a fresh copy: (what, edit, the message naming it).
     type Edit = fn(&Path);
-    let tamperings: [(&str, Edit, &str); 8] = [
+    let tamperings: [(&str, Edit, &str); 10] = [
+        (
+            "the datasheet rewritten and its manifest entry updated to match",
+            |b| {
+                let sheet = b.join("DATASHEET.md");
+                let text = std::fs::read_to_string(&sheet).expect("sheet");
+                let edited = text.replace("Synthgate demo", "Someone else");
+                std::fs::write(&sheet, &edited).expect("write");
+                let path = b.join("manifest.json");
+                let mut manifest: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).expect("m"))
+                        .expect("json");
+                for file in manifest["files"].as_array_mut().expect("files") {
+                    if file["path"] == "DATASHEET.md" {
+                        file["sha256"] = synthgate_io::sha256_bytes(edited.as_bytes()).into();
+                        file["bytes"] = edited.len().into();
+                    }
+                }
+                let text = serde_json::to_string_pretty(&manifest).expect("json") + "\n";
+                std::fs::write(&path, text).expect("write");
+            },
+            "manifest.json has changed since the operator signed it",
+        ),
+        (
+            "the manifest signature removed",
+            |b| std::fs::remove_file(b.join("manifest.sig")).expect("remove"),
+            "manifest.sig is missing",
+        ),
         (
             "an audit entry deleted",
             |b| {
@@ -572,4 +599,40 @@ fn approvals_by_role_are_signed_checked_and_required() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn only_a_pinned_operator_key_may_sign_a_release() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (allowed, print) = keygen(dir.path(), "operator");
+    let (other, _) = keygen(dir.path(), "intruder");
+    let spec = spec(
+        dir.path(),
+        &format!("[policy]\noperators = [\"{print}\"]\n"),
+    );
+    let bundle = dir.path().join("bundle");
+    let run_with = |key: &Path| {
+        synthgate([
+            "run".as_ref(),
+            spec.as_os_str(),
+            "--out".as_ref(),
+            bundle.as_os_str(),
+            "--force".as_ref(),
+            "--quiet".as_ref(),
+            "--key".as_ref(),
+            key.as_os_str(),
+        ])
+    };
+    let output = run_with(&other);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not one of the policy's operators"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!bundle.exists());
+    let output = run_with(&allowed);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = verify(&bundle, false);
+    assert!(output.status.success(), "{}", stderr(&output));
 }
