@@ -353,9 +353,10 @@ fn an_interrupted_run_resumes_without_losing_or_repeating_records() {
 
 #[test]
 fn concurrency_does_not_change_the_records() {
-    let server = FakeServer::start(&["fake-model"], |r, n| {
-        // Every third answer is a duplicate of a fixed record, whatever order they come in.
-        if r.body["seed"].as_u64().expect("seed").is_multiple_of(3) && n > 0 {
+    let server = FakeServer::start(&["fake-model"], |r, _| {
+        // Requests whose seed is a multiple of 3 all get one fixed record: the first of them in
+        // slot order is accepted, the rest are duplicates, whatever order they arrive in.
+        if r.body["seed"].as_u64().expect("seed").is_multiple_of(3) {
             chat(r#"{"age": 1, "sex": "F", "note": "fixed"}"#, "stop")
         } else {
             chat(&record_for(r), "stop")
@@ -369,6 +370,12 @@ fn concurrency_does_not_change_the_records() {
     let a = run(&one, &dir.path().join("a.jsonl"), false).expect("a");
     let b = run(&four, &dir.path().join("b.jsonl"), false).expect("b");
     assert_eq!(a.records, b.records);
+    assert_eq!(a.summary.rejects, b.summary.rejects);
+    assert!(
+        a.summary.rejects.get("duplicate").copied().unwrap_or(0) > 0,
+        "{:?}",
+        a.summary
+    );
 }
 
 #[test]
