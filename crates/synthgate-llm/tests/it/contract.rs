@@ -162,12 +162,17 @@ fn valid_records_are_logged_in_full_and_the_key_never_is() {
                 .starts_with("Patient record ")
         );
     }
-    // Conditions fill the template: both values appear over the slots (seeded draw).
-    let hints: std::collections::BTreeSet<bool> = responses
-        .iter()
-        .map(|e| e["prompt"].as_str().expect("prompt").contains("female"))
-        .collect();
-    assert!(!hints.is_empty());
+    // Every variable is filled: the record number, the count and a drawn condition value.
+    for (slot, entry) in responses.iter().enumerate() {
+        let prompt = entry["prompt"].as_str().expect("prompt");
+        let slot = entry["slot"].as_u64().map_or(slot, |s| s as usize);
+        let head = format!("Patient record {} of 4 (", slot + 1);
+        assert!(
+            prompt.starts_with(&head)
+                && (prompt.ends_with("(female):") || prompt.ends_with("(male):")),
+            "{prompt}"
+        );
+    }
 }
 
 #[test]
@@ -467,4 +472,37 @@ fn the_completions_endpoint_sends_a_prompt_and_reads_the_text() {
         request.body["json_schema"]["required"],
         json!(["age", "sex", "note"])
     );
+}
+
+#[test]
+fn weighted_conditions_set_the_composition() {
+    // The server writes the sex the prompt asked for, so the output's mix is the draw's.
+    let server = FakeServer::start(&["fake-model"], |r, _| {
+        let prompt = r.body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default();
+        let seed = r.body["seed"].as_u64().expect("seed");
+        let sex = if prompt.ends_with("(female):") {
+            "F"
+        } else {
+            "M"
+        };
+        chat(
+            &json!({"age": seed % 100, "sex": sex, "note": format!("visit {seed}")}).to_string(),
+            "stop",
+        )
+    });
+    let mut spec = spec(&server.base_url, "", 400);
+    spec.conditions[0].weights = Some(vec![3.0, 1.0]);
+    spec.server.concurrency = 4;
+    let dir = tempfile::tempdir().expect("dir");
+    let generation = run(&spec, &dir.path().join("run.jsonl"), false).expect("run");
+    let women = generation
+        .records
+        .iter()
+        .filter(|r| r["sex"] == "F")
+        .count() as f64
+        / generation.records.len() as f64;
+    // 400 draws at 0.75: the standard error is 0.022.
+    assert!((women - 0.75).abs() < 0.07, "share of women {women}");
 }
