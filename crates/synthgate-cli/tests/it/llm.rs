@@ -51,13 +51,7 @@ fn an_llm_pipeline_is_governed_like_any_release() {
     let dir = tempfile::tempdir().expect("dir");
     let spec = pipeline(dir.path(), &server.base_url, "gemma-3-270m", 60);
     let bundle = dir.path().join("bundle");
-    let output = synthgate([
-        "run".as_ref(),
-        spec.as_os_str(),
-        "--out".as_ref(),
-        bundle.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let output = crate::release::run(&spec, &bundle);
     assert!(
         output.status.success(),
         "{}\n{}",
