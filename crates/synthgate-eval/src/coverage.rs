@@ -40,7 +40,7 @@ pub fn category_coverage(real: &[u32], synthetic: &[u32]) -> Option<f64> {
     Some(covered as f64 / present as f64)
 }
 
-fn min_max(values: &[f64]) -> Option<(f64, f64)> {
+pub(crate) fn min_max(values: &[f64]) -> Option<(f64, f64)> {
     values
         .iter()
         .filter(|v| !v.is_nan())

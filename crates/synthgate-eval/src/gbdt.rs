@@ -61,7 +61,8 @@ pub enum Target {
 }
 
 impl Target {
-    fn len(&self) -> usize {
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
         match self {
             Target::Binary(y) => y.len(),
             Target::Classes { labels, .. } => labels.len(),

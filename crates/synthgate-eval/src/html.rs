@@ -99,12 +99,7 @@ pub fn status(metric: &Metric) -> Status {
             v if v <= 50.0 => Status::Watch,
             _ => Status::Poor,
         },
-        _ if id.starts_with("subgroup.") => match reference {
-            Some(r) if value <= r + 0.02 => Status::Good,
-            Some(r) if value <= r + 0.08 => Status::Watch,
-            Some(_) => Status::Poor,
-            None => Status::Info,
-        },
+        _ if id.starts_with("subgroup.") => shortfall_above(value, reference, 0.02, 0.08),
         _ => shortfall(0.02, 0.08),
     }
 }
@@ -205,6 +200,18 @@ const SECTIONS: [Section; 5] = [
                    verbatim text overlap in characters, and personal-data patterns.",
     },
 ];
+
+impl Section {
+    /// The report's metrics of this section (ids `KEY.…`).
+    fn metrics<'a>(&self, report: &'a Report) -> Vec<&'a Metric> {
+        let prefix = format!("{}.", self.key);
+        report
+            .metrics
+            .iter()
+            .filter(|m| m.id.starts_with(&prefix))
+            .collect()
+    }
+}
 
 fn metric_table(out: &mut String, metrics: &[&Metric]) {
     out.push_str(
@@ -511,11 +518,7 @@ fn verdict(out: &mut String, report: &Report) {
         "<section class=\"verdict\" id=\"verdict\"><h2 style=\"margin-top:0\">Verdict</h2><ul>",
     );
     for section in &SECTIONS {
-        let metrics: Vec<&Metric> = report
-            .metrics
-            .iter()
-            .filter(|m| m.id.starts_with(&format!("{}.", section.key)))
-            .collect();
+        let metrics = section.metrics(report);
         if metrics.is_empty() {
             continue;
         }
@@ -579,11 +582,11 @@ pub fn render(report: &Report) -> String {
     out.push_str("</table>");
     verdict(&mut out, report);
     for section in &SECTIONS {
-        let metrics: Vec<&Metric> = report
-            .metrics
-            .iter()
-            .filter(|m| m.id.starts_with(&format!("{}.", section.key)))
-            .collect();
+        let metrics = section.metrics(report);
+        // Only prompt-based runs have a language-model section.
+        if metrics.is_empty() && section.key == "llm" {
+            continue;
+        }
         let _ = write!(
             out,
             "<section id=\"{}\"><h2>{}</h2><p>{}</p>",
@@ -591,9 +594,6 @@ pub fn render(report: &Report) -> String {
             escape(section.title),
             escape(section.sentence)
         );
-        if metrics.is_empty() && section.key == "llm" {
-            continue;
-        }
         if metrics.is_empty() {
             let missing = match section.key {
                 "utility" => "Not measured: pass --target COLUMN.",

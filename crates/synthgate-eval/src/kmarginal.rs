@@ -28,10 +28,8 @@ fn discretise(train: &Prepared, other: &Prepared) -> (Vec<Vec<u32>>, Vec<Vec<u32
             crate::accuracy::as_numbers(other, column),
         ) {
             (Some(x), Some(y)) => {
-                let present = x.iter().copied().filter(|v| !v.is_nan());
-                let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-                    (l.min(v), h.max(v))
-                });
+                // No present value: every value is missing, or lands in bin 0.
+                let (low, high) = crate::coverage::min_max(&x).unwrap_or((0.0, 0.0));
                 let code = |v: f64| -> u32 {
                     if v.is_nan() {
                         MISSING

@@ -74,7 +74,7 @@ fn present(values: &[f64]) -> Vec<f64> {
 }
 
 impl Split {
-    /// Each row's group key (`u32::MAX` = missing), and the group's name.
+    /// Each row's group key (`u32::MAX` = missing).
     fn keys(&self, table: &Prepared) -> Vec<u32> {
         match self {
             Split::Codes { column } => match &table.columns[*column] {

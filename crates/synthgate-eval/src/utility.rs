@@ -196,7 +196,7 @@ impl Labelled {
     }
 
     pub(crate) fn rows(&self) -> usize {
-        target_len(&self.target)
+        self.target.len()
     }
 
     /// The rows at `indices`.
@@ -250,14 +250,6 @@ impl Labelled {
             target,
             source_rows,
         }
-    }
-}
-
-fn target_len(target: &Target) -> usize {
-    match target {
-        Target::Binary(y) => y.len(),
-        Target::Classes { labels, .. } => labels.len(),
-        Target::Regression(y) => y.len(),
     }
 }
 

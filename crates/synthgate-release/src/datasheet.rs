@@ -237,27 +237,18 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
         })
         .collect();
 
-    let sensitive: Vec<String> = release
-        .schema
-        .columns
-        .iter()
-        .filter(|c| c.role == PrivacyRole::Sensitive)
-        .map(|c| c.name.clone())
-        .collect();
-    let quasi: Vec<String> = release
-        .schema
-        .columns
-        .iter()
-        .filter(|c| c.role == PrivacyRole::QuasiIdentifier)
-        .map(|c| c.name.clone())
-        .collect();
-    let direct: Vec<String> = release
-        .schema
-        .columns
-        .iter()
-        .filter(|c| c.role == PrivacyRole::DirectIdentifier)
-        .map(|c| c.name.clone())
-        .collect();
+    let with_role = |role: PrivacyRole| -> Vec<String> {
+        release
+            .schema
+            .columns
+            .iter()
+            .filter(|c| c.role == role)
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let sensitive = with_role(PrivacyRole::Sensitive);
+    let quasi = with_role(PrivacyRole::QuasiIdentifier);
+    let direct = with_role(PrivacyRole::DirectIdentifier);
 
     let source_description = if spec.source.description.trim().is_empty() {
         "The pipeline spec does not describe how the real source was collected.".to_string()

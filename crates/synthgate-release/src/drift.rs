@@ -4,9 +4,9 @@
 //! aggregates in `monitor/source_profile.json`: per column its storage and semantic type, its
 //! missing count, and its distribution, as quantile bins (numeric columns) or category counts
 //! (the rest). Small cells are not recorded: numeric bins are merged until each holds at least
-//! `min_cell` rows and only interior bin edges are kept (never a minimum, maximum or any single
-//! record's value); categories with fewer than `min_cell` rows are pooled into one unnamed
-//! count. Identifiers and free text are recorded by name and type only.
+//! `min_cell` rows, and only interior edges are kept: quantiles with at least `min_cell` rows on
+//! each side, never the maximum, and the minimum only when at least `min_cell` rows share it;
+//! categories with fewer than `min_cell` rows are pooled into one unnamed count. Identifiers and free text are recorded by name and type only.
 //!
 //! [`compare`] measures a new snapshot against that profile per column: the population
 //! stability index (PSI) over the recorded bins or categories plus missingness, the largest CDF
@@ -110,14 +110,11 @@ fn quantile_bins(sorted: &[f64], bins: usize, min_cell: usize) -> (Vec<f64>, Vec
             edges.push(edge);
         }
     }
-    loop {
-        let counts = bin_counts(&edges, sorted.iter().copied());
+    let mut counts = bin_counts(&edges, sorted.iter().copied());
+    while !edges.is_empty() {
         let Some(small) = counts.iter().position(|&c| c < min_cell) else {
-            return (edges, counts);
+            break;
         };
-        if edges.is_empty() {
-            return (edges, counts);
-        }
         // Merge the small bin with its smaller neighbour by dropping the edge between them.
         let edge = if small == 0 {
             0
@@ -127,7 +124,10 @@ fn quantile_bins(sorted: &[f64], bins: usize, min_cell: usize) -> (Vec<f64>, Vec
             small
         };
         edges.remove(edge);
+        let merged = counts.remove(edge + 1);
+        counts[edge] += merged;
     }
+    (edges, counts)
 }
 
 /// Values per bin of `edges` (see [`Distribution::Numeric`]); `NaN`s are skipped.
@@ -467,12 +467,8 @@ pub struct RecheckedGate {
 pub fn recheck_metrics(rescored: &[Metric], release: &[Metric]) -> Vec<Metric> {
     rescored
         .iter()
-        .filter(|m| !m.id.starts_with("privacy."))
-        .chain(
-            release
-                .iter()
-                .filter(|m| m.id.starts_with("privacy.") || m.id.starts_with("llm.")),
-        )
+        .filter(|m| !kept_from_release(&m.id))
+        .chain(release.iter().filter(|m| kept_from_release(&m.id)))
         .cloned()
         .collect()
 }
@@ -513,6 +509,111 @@ pub struct DriftReport {
     pub exceeded: Vec<String>,
 }
 
+impl GateRecheck {
+    fn skipped(note: String) -> GateRecheck {
+        GateRecheck {
+            rechecked: false,
+            note,
+            would_pass: None,
+            gates: Vec::new(),
+        }
+    }
+}
+
+/// Whether a gate on `metric` keeps the release's value against new data: privacy risks
+/// concern the training rows, and `llm.*` facts the generation, neither of which a new
+/// snapshot changes.
+fn kept_from_release(metric: &str) -> bool {
+    metric.starts_with("privacy.") || metric.starts_with("llm.")
+}
+
+/// The release's gates re-decided with `new_data` (read under the profile's schema, split in
+/// halves as train and holdout) as the real data.
+fn recheck_gates(
+    bundle: &std::path::Path,
+    spec: &crate::spec::PipelineSpec,
+    profile: &SourceProfile,
+    new_data: &std::path::Path,
+) -> Result<GateRecheck> {
+    use synthgate_core::{Error, Seed};
+    use synthgate_io::{ReadOptions, read_table, take_rows};
+
+    let schema = profile.schema()?;
+    let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+    let read = |path: &std::path::Path, schema| {
+        let options = ReadOptions {
+            extra_na_tokens: profile.na_tokens.clone(),
+            schema,
+            ..ReadOptions::default()
+        };
+        read_table(path, &options).and_then(|t| t.table.select(&names))
+    };
+    let table = read(new_data, Some(&schema))?;
+    let rows = table.num_rows();
+    if rows < 20 {
+        return Ok(GateRecheck::skipped(format!(
+            "not rechecked: the new data has {rows} rows; at least 20 needed"
+        )));
+    }
+    let synthetic = read(&bundle.join(crate::bundle::DATA_FILE), None)?;
+    let (first, second) = crate::run::split_rows(rows, 0.5, Seed(spec.split.seed));
+    let first = take_rows(&table, &first)?;
+    let second = take_rows(&table, &second)?;
+    let config = synthgate_eval::EvaluationConfig {
+        privacy: false,
+        ..crate::run::evaluation_config(spec)
+    };
+    let scored = synthgate_eval::prepare(
+        &schema,
+        &[
+            (&first, "new data (first half)"),
+            (&second, "new data (second half)"),
+            (&synthetic, "synthetic"),
+        ],
+    )
+    .and_then(|p| synthgate_eval::evaluate(&p[0], &p[1], &p[2], &config));
+    let rescored = match scored {
+        Ok((metrics, _)) => metrics,
+        Err(error) => {
+            return Ok(GateRecheck::skipped(format!(
+                "not rechecked: scoring on the new data failed: {}",
+                error.message()
+            )));
+        }
+    };
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("report/report.json"))
+            .map_err(|e| synthgate_io::io_error(bundle, "read the report", &e))?,
+    )
+    .map_err(|e| Error::input(format!("report/report.json: {e}")))?;
+    let release: Vec<Metric> = serde_json::from_value(report["metrics"].clone())
+        .map_err(|e| Error::input(format!("report/report.json's metrics: {e}")))?;
+    let decision = crate::gates::decide(&spec.policy, &recheck_metrics(&rescored, &release));
+    Ok(GateRecheck {
+        rechecked: true,
+        note: format!(
+            "the synthetic data scored against the new data (split in two halves of {} and {} \
+             rows as train and holdout); privacy and llm gates keep the release's values, \
+             since their risk is about the training rows and the generation",
+            first.num_rows(),
+            second.num_rows()
+        ),
+        would_pass: Some(decision.releasable),
+        gates: decision
+            .gates
+            .into_iter()
+            .map(|gate| RecheckedGate {
+                basis: if kept_from_release(&gate.metric) {
+                    "release"
+                } else {
+                    "new data"
+                },
+                gate,
+            })
+            .collect(),
+    })
+}
+
 /// Measure `new_data` against the release `bundle` (verified first: a bundle that does not
 /// verify is an error, exit 5). `progress` hears each step.
 pub fn drift_bundle(
@@ -520,8 +621,8 @@ pub fn drift_bundle(
     new_data: &std::path::Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<DriftReport> {
-    use synthgate_core::{Error, Seed};
-    use synthgate_io::{ReadOptions, read_table, sha256_file, take_rows};
+    use synthgate_core::Error;
+    use synthgate_io::{ReadOptions, read_table, sha256_file};
 
     progress("verifying the bundle");
     crate::verify::verify_bundle(bundle, false, progress)?;
@@ -575,117 +676,14 @@ pub fn drift_bundle(
     }
 
     let gates = if schema_changes.iter().any(|c| c.change != "added") {
-        GateRecheck {
-            rechecked: false,
-            note: "not rechecked: the new data lacks or retypes columns the release has".into(),
-            would_pass: None,
-            gates: Vec::new(),
-        }
+        GateRecheck::skipped(
+            "not rechecked: the new data lacks or retypes columns the release has".into(),
+        )
     } else if spec.policy.gates.is_empty() {
-        GateRecheck {
-            rechecked: false,
-            note: "the policy has no gates".into(),
-            would_pass: None,
-            gates: Vec::new(),
-        }
+        GateRecheck::skipped("the policy has no gates".into())
     } else {
         progress("re-scoring the gates on the new data");
-        let schema = profile.schema()?;
-        let typed = read_table(
-            new_data,
-            &ReadOptions {
-                extra_na_tokens: profile.na_tokens.clone(),
-                schema: Some(&schema),
-                ..ReadOptions::default()
-            },
-        )?;
-        let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
-        let table = typed.table.select(&names)?;
-        let rows = table.num_rows();
-        if rows < 20 {
-            GateRecheck {
-                rechecked: false,
-                note: format!("not rechecked: the new data has {rows} rows; at least 20 needed"),
-                would_pass: None,
-                gates: Vec::new(),
-            }
-        } else {
-            let synthetic = read_table(
-                &bundle.join(crate::bundle::DATA_FILE),
-                &ReadOptions::default(),
-            )?
-            .table
-            .select(&names)?;
-            let (first, second) = crate::run::split_rows(rows, 0.5, Seed(spec.split.seed));
-            let first = take_rows(&table, &first)?;
-            let second = take_rows(&table, &second)?;
-            let config = synthgate_eval::EvaluationConfig {
-                seed: Seed(spec.synthesizer.seed),
-                resamples: spec.evaluation.resamples,
-                target: spec.evaluation.target.clone(),
-                sensitive: spec.evaluation.sensitive.clone(),
-                privacy: false,
-                ..synthgate_eval::EvaluationConfig::default()
-            };
-            let scored = synthgate_eval::prepare(
-                &schema,
-                &[
-                    (&first, "new data (first half)"),
-                    (&second, "new data (second half)"),
-                    (&synthetic, "synthetic"),
-                ],
-            )
-            .and_then(|p| synthgate_eval::evaluate(&p[0], &p[1], &p[2], &config));
-            match scored {
-                Err(error) => GateRecheck {
-                    rechecked: false,
-                    note: format!(
-                        "not rechecked: scoring on the new data failed: {}",
-                        error.message()
-                    ),
-                    would_pass: None,
-                    gates: Vec::new(),
-                },
-                Ok((rescored, _)) => {
-                    let report: serde_json::Value = serde_json::from_str(
-                        &std::fs::read_to_string(bundle.join("report/report.json"))
-                            .map_err(|e| synthgate_io::io_error(bundle, "read the report", &e))?,
-                    )
-                    .map_err(|e| Error::input(format!("report/report.json: {e}")))?;
-                    let release: Vec<Metric> = serde_json::from_value(report["metrics"].clone())
-                        .map_err(|e| Error::input(format!("report/report.json's metrics: {e}")))?;
-                    let metrics = recheck_metrics(&rescored, &release);
-                    let decision = crate::gates::decide(&spec.policy, &metrics);
-                    let gates: Vec<RecheckedGate> = decision
-                        .gates
-                        .into_iter()
-                        .map(|gate| RecheckedGate {
-                            basis: if gate.metric.starts_with("privacy.")
-                                || gate.metric.starts_with("llm.")
-                            {
-                                "release"
-                            } else {
-                                "new data"
-                            },
-                            gate,
-                        })
-                        .collect();
-                    GateRecheck {
-                        rechecked: true,
-                        note: format!(
-                            "the synthetic data scored against the new data (split in two \
-                             halves of {} and {} rows as train and holdout); privacy gates \
-                             keep the release's values, since their risk is about the \
-                             training rows",
-                            first.num_rows(),
-                            second.num_rows()
-                        ),
-                        would_pass: Some(decision.releasable),
-                        gates,
-                    }
-                }
-            }
-        }
+        recheck_gates(bundle, spec, &profile, new_data)?
     };
     for gate in &gates.gates {
         if gate.gate.outcome == crate::gates::Outcome::Fail {
@@ -727,8 +725,24 @@ mod tests {
         assert!(counts.iter().all(|&c| c >= 10), "{counts:?}");
         assert_eq!(edges.len() + 1, counts.len());
         assert!(edges.windows(2).all(|w| w[0] < w[1]));
-        assert!(!edges.contains(&0.0) || sorted[0] != 0.0 || counts[0] >= 10);
-        assert!(!edges.contains(&96.0), "the maximum is never an edge");
+        // The maximum, shared by a fifth of the rows, would be the top decile: never an edge.
+        let mut high: Vec<f64> = (0..80).map(f64::from).collect();
+        high.extend([999.0; 20]);
+        let (edges, counts) = quantile_bins(&high, 10, 5);
+        assert!(!edges.contains(&999.0), "{edges:?}");
+        assert_eq!(counts.last(), Some(&20), "{counts:?}");
+        // The minimum is an edge only when at least min_cell values share it.
+        let mut low = vec![0.0; 3];
+        low.extend((1..200).map(f64::from));
+        let (edges, _) = quantile_bins(&low, 10, 10);
+        assert!(
+            !edges.contains(&0.0),
+            "three rows at the minimum: {edges:?}"
+        );
+        let mut tied_low = vec![0.0; 40];
+        tied_low.extend((1..200).map(f64::from));
+        let (edges, counts) = quantile_bins(&tied_low, 10, 10);
+        assert_eq!((edges[0], counts[0]), (0.0, 40), "{edges:?}");
         // Heavy ties: one value holds 95% of rows; the rest must merge, not form tiny bins.
         let mut tied = vec![5.0; 950];
         tied.extend((0..50).map(f64::from));

@@ -59,6 +59,17 @@ pub fn split_rows(rows: usize, fraction: f64, seed: Seed) -> (Vec<u32>, Vec<u32>
     (train, holdout)
 }
 
+/// The evaluation a spec asks for: its seed, resamples, target and sensitive attributes.
+pub fn evaluation_config(spec: &PipelineSpec) -> EvaluationConfig {
+    EvaluationConfig {
+        seed: Seed(spec.synthesizer.seed),
+        resamples: spec.evaluation.resamples,
+        target: spec.evaluation.target.clone(),
+        sensitive: spec.evaluation.sensitive.clone(),
+        ..EvaluationConfig::default()
+    }
+}
+
 /// A synthesizer parameter as `fit --param` takes it.
 fn param_text(value: &toml::Value) -> String {
     match value {
@@ -211,13 +222,7 @@ pub fn run_pipeline(
     };
 
     progress("evaluating");
-    let config = EvaluationConfig {
-        seed: Seed(spec.synthesizer.seed),
-        resamples: spec.evaluation.resamples,
-        target: spec.evaluation.target.clone(),
-        sensitive: spec.evaluation.sensitive.clone(),
-        ..EvaluationConfig::default()
-    };
+    let config = evaluation_config(spec);
     let prepared = synthgate_eval::prepare(
         &schema,
         &[

@@ -348,6 +348,11 @@ impl Default for DriftPolicy {
     }
 }
 
+/// Whether `key` is a key fingerprint: 64 hex digits, as `synthgate keygen` prints.
+fn is_fingerprint(key: &str) -> bool {
+    key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// `path` as given when absolute, else relative to `folder`.
 fn resolve(folder: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
@@ -547,11 +552,7 @@ impl PipelineSpec {
                     &approver.role,
                 );
             }
-            if let Some(bad) = approver
-                .keys
-                .iter()
-                .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
-            {
+            if let Some(bad) = approver.keys.iter().find(|k| !is_fingerprint(k)) {
                 return fail(
                     format!(
                         "approver key '{bad}' for role '{}' is not a fingerprint (64 hex digits, \
@@ -563,12 +564,7 @@ impl PipelineSpec {
                 );
             }
         }
-        if let Some(bad) = self
-            .policy
-            .operators
-            .iter()
-            .find(|k| k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()))
-        {
+        if let Some(bad) = self.policy.operators.iter().find(|k| !is_fingerprint(k)) {
             return fail(
                 format!(
                     "operator key '{bad}' is not a fingerprint (64 hex digits, as `synthgate \

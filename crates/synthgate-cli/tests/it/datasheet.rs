@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::release::{run, spec};
-use crate::support::stderr;
+use crate::support::{read_json, stderr};
 
 /// The `mlcroissant` command: `$SYNTHGATE_MLCROISSANT`, which `scripts/test` sets after
 /// installing the validator in its own virtual environment. Missing, the test fails; it never
@@ -21,10 +21,6 @@ fn mlcroissant() -> PathBuf {
              and sets the variable."
         ),
     }
-}
-
-fn json(path: PathBuf) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("file reads")).expect("json")
 }
 
 #[test]
@@ -52,9 +48,9 @@ fn the_datasheet_is_valid_croissant_filled_from_the_run() {
         "mlcroissant validate reported problems:\n{log}"
     );
 
-    let sheet = json(bundle.join("datasheet.json"));
-    let manifest = json(bundle.join("manifest.json"));
-    let report = json(bundle.join("report/report.json"));
+    let sheet = read_json(&bundle.join("datasheet.json"));
+    let manifest = read_json(&bundle.join("manifest.json"));
+    let report = read_json(&bundle.join("report/report.json"));
     let conforms = sheet["conformsTo"].to_string();
     assert!(
         conforms.contains("croissant/1.1") && conforms.contains("croissant/RAI/1.0"),

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{repo_root, stderr, stdout, synthgate};
+use crate::support::{read_json, repo_root, stderr, stdout, synthgate};
 
 /// Splits the bundled nhefs table into train (first 1,100 rows) and holdout (the rest).
 fn split(dir: &Path) -> (PathBuf, PathBuf) {
@@ -51,8 +51,7 @@ fn evaluate_with(
 }
 
 fn read_report(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
-        .expect("json")
+    read_json(&out.join("report.json"))
 }
 
 /// A synthetic nhefs table from the default synthesizer, fitted on `train`.
@@ -96,9 +95,7 @@ fn train_scored_as_synthetic_is_a_perfect_copy() {
     let out = dir.path().join("report");
     let output = evaluate(&train, &holdout, &train, &out);
     assert!(output.status.success(), "{}", stderr(&output));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
-            .expect("json");
+    let report = read_report(&out);
     assert_eq!(report["harness_version"], "0.1");
     assert_eq!(report["inputs"][0]["rows"], 1100);
     assert_eq!(report["inputs"][1]["rows"], 529);
@@ -204,6 +201,15 @@ fn report_html_renders_in_chromium() {
     let output = evaluate_with(&train, &holdout, &synthetic, &out, &extra);
     assert!(output.status.success(), "{}", stderr(&output));
     let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    // Every section opened is closed, and a run without a language model has no such section.
+    assert_eq!(
+        html.matches("<section").count(),
+        html.matches("</section>").count()
+    );
+    assert!(
+        !html.contains("id=\"llm\""),
+        "a language-model section without llm metrics"
+    );
     for forbidden in ["<script", "src=", "href=", "<link", "@import", "url("] {
         assert!(
             !html.contains(forbidden),

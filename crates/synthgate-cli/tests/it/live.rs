@@ -2,7 +2,7 @@
 //! llama.cpp's server, started by `scripts/test`), verified and re-derived from its log. About
 //! 300 generated tokens. Without SYNTHGATE_LLM_BASE_URL it fails, naming what to run.
 
-use crate::support::{stderr, stdout, synthgate};
+use crate::support::{read_json, stderr, stdout};
 
 #[test]
 fn live_llm_pipeline_runs_verifies_and_reproduces_from_its_log() {
@@ -26,21 +26,8 @@ fn live_llm_pipeline_runs_verifies_and_reproduces_from_its_log() {
         stdout(&output),
         stderr(&output)
     );
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest"),
-    )
-    .expect("json");
+    let manifest = read_json(&bundle.join("manifest.json"));
     assert_eq!(manifest["generator"]["rows"], 6);
     assert!(manifest["generator"]["llm"]["usage"]["completion_tokens"].as_u64() > Some(0));
-    let output = synthgate([
-        "verify".as_ref(),
-        bundle.as_os_str(),
-        "--reproduce".as_ref(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stdout(&output).contains("re-derived byte for byte from the logged model responses"),
-        "{}",
-        stdout(&output)
-    );
+    crate::llm::assert_rederived_from_log(&bundle);
 }

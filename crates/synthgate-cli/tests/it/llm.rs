@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::fake_server::{Answer, FakeServer, Received, chat};
-use crate::support::{repo_root, stderr, stdout, synthgate, synthgate_with_env};
+use crate::support::{read_json, repo_root, stderr, stdout, synthgate, synthgate_with_env};
 
 /// A participant record derived from the request's seed.
 fn participant(request: &Received) -> String {
@@ -73,10 +73,7 @@ fn an_llm_pipeline_is_governed_like_any_release() {
         .expect("prompt");
     assert_eq!(prompt.matches("\"age\": ").count(), 3, "{prompt}");
 
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest"),
-    )
-    .expect("json");
+    let manifest = read_json(&bundle.join("manifest.json"));
     let llm = &manifest["generator"]["llm"];
     assert_eq!(llm["provider"], "openai-compatible");
     assert_eq!(llm["model"], "gemma-3-270m");
@@ -111,17 +108,7 @@ fn an_llm_pipeline_is_governed_like_any_release() {
 
     // verify --reproduce re-derives the data from the log, with the server gone.
     drop(server);
-    let output = synthgate([
-        "verify".as_ref(),
-        bundle.as_os_str(),
-        "--reproduce".as_ref(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stdout(&output).contains("the model was not queried"),
-        "{}",
-        stdout(&output)
-    );
+    assert_rederived_from_log(&bundle);
 
     // A logged response edited: the log's digest no longer matches (exit 5).
     let edited = log.replacen("\\\"qsmk\\\": ", "\\\"qsmk\\\":", 1);
@@ -133,6 +120,19 @@ fn an_llm_pipeline_is_governed_like_any_release() {
         stderr(&output).contains("log/generation.jsonl has changed"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// `verify --reproduce` accepts `bundle` by replaying its logged responses, and says the model
+/// was not queried.
+pub(crate) fn assert_rederived_from_log(bundle: &Path) {
+    let output = crate::release::verify(bundle, true);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stdout(&output);
+    assert!(
+        said.contains("re-derived byte for byte from the logged model responses")
+            && said.contains("the model was not queried"),
+        "{said}"
     );
 }
 
@@ -334,7 +334,3 @@ fn generate_resumes_an_interrupted_run_from_its_log() {
     );
     assert_eq!(healthy.completions().len(), 2);
 }
-
-/// Keep `Answer` in use for the compiler when tests change.
-#[allow(dead_code)]
-fn _uses(_: Answer) {}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{repo_root, stderr, stdout, synthgate};
+use crate::support::{read_json, repo_root, stderr, stdout, synthgate};
 
 /// The bundled example spec with fewer resamples (for speed), written into `dir`, with its
 /// source path made absolute. Returns the spec's path.
@@ -40,7 +40,7 @@ pub(crate) fn run(spec: &Path, out: &Path) -> std::process::Output {
     ])
 }
 
-fn verify(bundle: &Path, reproduce: bool) -> std::process::Output {
+pub(crate) fn verify(bundle: &Path, reproduce: bool) -> std::process::Output {
     let mut args = vec!["verify".as_ref(), bundle.as_os_str(), "--quiet".as_ref()];
     if reproduce {
         args.push("--reproduce".as_ref());
@@ -73,10 +73,7 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
         "{}",
         stdout(&output)
     );
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest"),
-    )
-    .expect("json");
+    let manifest = read_json(&bundle.join("manifest.json"));
     assert_eq!(manifest["releasable"], true);
     assert_eq!(manifest["source"]["rows"], 1629);
     let listed: Vec<&str> = manifest["files"]
@@ -130,9 +127,7 @@ fn a_release_verifies_reproduces_and_catches_tampering() {
                 let edited = text.replace("Synthgate demo", "Someone else");
                 std::fs::write(&sheet, &edited).expect("write");
                 let path = b.join("manifest.json");
-                let mut manifest: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).expect("m"))
-                        .expect("json");
+                let mut manifest = read_json(&path);
                 for file in manifest["files"].as_array_mut().expect("files") {
                     if file["path"] == "DATASHEET.md" {
                         file["sha256"] = synthgate_io::sha256_bytes(edited.as_bytes()).into();
@@ -261,10 +256,7 @@ fn concurrent_runs_give_identical_data_and_a_whole_audit_chain() {
     let mut manifests = Vec::new();
     for (out, mut child) in children {
         assert!(child.wait().expect("waits").success());
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
-        )
-        .expect("json");
+        let manifest = read_json(&out.join("manifest.json"));
         manifests.push(manifest);
     }
     assert!(
@@ -350,15 +342,9 @@ fn an_impossible_gate_writes_a_bundle_marked_not_releasable() {
         "{}",
         stderr(&output)
     );
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest"),
-    )
-    .expect("json");
+    let manifest = read_json(&bundle.join("manifest.json"));
     assert_eq!(manifest["releasable"], false);
-    let decision: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("policy/decision.json")).expect("decision"),
-    )
-    .expect("json");
+    let decision = read_json(&bundle.join("policy/decision.json"));
     let failed: Vec<&serde_json::Value> = decision["gates"]
         .as_array()
         .expect("gates")
@@ -368,10 +354,7 @@ fn an_impossible_gate_writes_a_bundle_marked_not_releasable() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["metric"], "fidelity.column_shapes");
     // The datasheet says so where readers look for limitations.
-    let datasheet: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("datasheet.json")).expect("datasheet"),
-    )
-    .expect("json");
+    let datasheet = read_json(&bundle.join("datasheet.json"));
     let limitations = datasheet["rai:dataLimitations"].to_string();
     assert!(
         limitations.contains("NOT RELEASABLE") && limitations.contains("fidelity.column_shapes"),
