@@ -76,6 +76,9 @@ pub(crate) enum Command {
     /// Sign a decision on a release bundle for a role.
     #[command(long_about = APPROVE_ABOUT)]
     Approve(ApproveArgs),
+    /// Check the workspace's audit log.
+    #[command(long_about = AUDIT_ABOUT)]
+    Audit(AuditArgs),
     /// List and look up the releases recorded in the registry.
     #[command(long_about = REGISTRY_ABOUT)]
     Registry(RegistryArgs),
@@ -154,11 +157,16 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
     [policy.drift]       max_psi = 0.25, fail_on_schema_change = true, min_cell = 10 (the
                          smallest count the bundle's source profile records), bins = 10
 
-The bundle goes to --out (default: releases/NAME-VERSION beside the spec); an existing one is \
-replaced only with --force. Times in the manifest come from SOURCE_DATE_EPOCH when it is set. \
+The bundle goes to --out (default: releases/NAME-VERSION beside the spec; name and version may \
+hold only letters, digits, '-', '_' and '.', never start with '.' nor contain '..'). The path is \
+resolved and checked before any work: an existing folder is replaced only with --force and only \
+when it is itself a Synthgate bundle; never the source, the schema, the spec, the spec's folder, \
+the workspace or a folder holding any of them. Times in the manifest come from SOURCE_DATE_EPOCH when it is set. \
 The run is recorded in the hash-chained audit log .synthgate/audit.jsonl (the folder is \
-$SYNTHGATE_HOME when set), and the bundle carries its segment and a checkpoint signed by the \
-operator's key (--key, else .synthgate/operator.key, made on first use).
+$SYNTHGATE_HOME when set) once its bundle is in place (a failed run records one `failed` entry; \
+a log that does not verify refuses the run before it starts), and the bundle carries its segment \
+and a checkpoint signed by the operator's key (--key, else .synthgate/operator.key, made on \
+first use).
 
 Examples:
     synthgate run examples/nhefs/pipeline.toml
@@ -166,14 +174,50 @@ Examples:
 
 const VERIFY_ABOUT: &str = "\
 Check a release bundle: the manifest reads, every file it lists is present with the recorded \
-size and sha256, no unlisted file was added, and the manifest's statements (data digest, \
-evaluation summary, releasable flag) agree with the files. Names exactly what is wrong and exits \
-5 when anything is. With --reproduce, the recorded pipeline runs again from its source (whose \
-digest must be unchanged) and the synthetic data must come out byte for byte.
+size and sha256, no unlisted file was added, the manifest's statements (data digest, evaluation \
+summary, releasable flag) agree with the files (a file that cannot be read or parsed is named, \
+never skipped), the operator's signatures (manifest.sig, audit/checkpoint.json) verify, and each \
+decision in approvals.jsonl is signed, bound to this manifest and linked to the decision before \
+it. Names exactly what is wrong and exits 5 when anything is. With --reproduce, the recorded \
+pipeline runs again from its source (whose digest must be unchanged) and the synthetic data \
+must come out byte for byte.
+
+What each check proves, and against whom (the trust model):
+  - Digests and signatures alone prove the bundle is whole and was signed by the key inside it. \
+Anyone who can rewrite a bundle can re-sign it with a key of their own, so without a trust root \
+`verify` says: integrity checked, origin not authenticated.
+  - A trust root from outside the bundle names who may sign: --trust-operator FINGERPRINT, \
+--trust FILE (the organisation's published operators and approvers per role), or the \
+workspace's registry, which recorded the operator of every bundle it registered. With one, a \
+bundle signed by any other key fails, naming the key.
+  - The decisions form a chain (each signs the one before it and its time), so a decision cannot \
+be dropped from the middle, reordered or re-appended. Only a record of the newest decision (the \
+registry, or [[decisions]] in a trust file) shows that the newest one was not cut off; without \
+one, `verify` says the completeness of the decision history is not authenticated.
+  - --require-approved refuses to answer without a trust root.
+
+With a workspace (.synthgate, or $SYNTHGATE_HOME), its registry is consulted (unless \
+--no-registry) and the verification is recorded in its audit log.
 
 Examples:
     synthgate verify releases/nhefs-demo-1.0.0
-    synthgate verify releases/nhefs-demo-1.0.0 --reproduce";
+    synthgate verify releases/nhefs-demo-1.0.0 --reproduce
+    synthgate verify bundle --require-approved --trust-operator 9090…(64 hex digits)
+    synthgate verify bundle --require-approved --trust org-trust.toml";
+
+const AUDIT_ABOUT: &str = "\
+`synthgate audit verify` checks the workspace's audit log (.synthgate/audit.jsonl, or in \
+$SYNTHGATE_HOME): every entry's hash, the links between entries, that it starts at seq 1; then \
+that every release the registry recorded ends at the log entry it recorded, and that each bundle \
+still in place carries exactly the log's entries. Exits 5 naming every contradiction.
+
+What interrupted work leaves behind is explained, not failed: an append cut off by a kill or a \
+full disk (never committed: the next writer removes it), a run whose bundle was written but \
+which was not registered, a bundle replaced by a later run. A run refuses to append to a log \
+that does not verify.
+
+Example:
+    synthgate audit verify";
 
 const GENERATE_ABOUT: &str = "\
 Generate records by prompting a language model through the OpenAI-compatible API \
@@ -250,9 +294,12 @@ Example:
 
 const APPROVE_ABOUT: &str = "\
 Sign a decision (approve, or --reject) on a release bundle for a role, bound to the SHA-256 of \
-its manifest, and append it to the bundle's approvals.jsonl. The bundle must verify, the role \
-must be one its policy requires and the key one the policy allows for that role. `verify` \
-reports each role as approved, rejected or pending; the release is approved when it is \
+its manifest and to the bundle's previous decision (the chain `verify` checks), and append it to \
+the bundle's approvals.jsonl under a lock, so concurrent decisions are all kept. The bundle must \
+verify (against the workspace's registry record of it, when there is one, and any --trust given), \
+the role must be one its policy requires and the key one the policy allows for that role. A \
+decision on a chain that lacks the registry's newest decision is refused. `verify` reports each \
+role's newest decision as approved, rejected or pending; the release is approved when it is \
 releasable and every required role has approved.
 
 Examples:
@@ -499,9 +546,40 @@ pub(crate) struct VerifyArgs {
     #[arg(long)]
     pub(crate) reproduce: bool,
 
-    /// Fail (exit 5) unless the release is releasable and every required role has approved.
+    /// Fail (exit 5) unless the release is releasable and every required role has approved,
+    /// against a trust root from outside the bundle (--trust-operator, --trust, or the
+    /// workspace's registry).
     #[arg(long)]
     pub(crate) require_approved: bool,
+
+    /// Trust this operator key (its fingerprint, as `synthgate keygen` printed it): the bundle
+    /// must be signed by it (repeatable).
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub(crate) trust_operator: Vec<String>,
+
+    /// A trust file as the organisation publishes it: `operators = [...]`, and per role
+    /// `[[approvers]] role = "..." keys = [...]`; optionally `[[decisions]]` (manifest_sha256,
+    /// head_sha256, decisions) records of the newest decision per bundle.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust: Option<PathBuf>,
+
+    /// Do not use the workspace's registry as a trust source.
+    #[arg(long)]
+    pub(crate) no_registry: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    #[command(subcommand)]
+    pub(crate) command: AuditCommand,
+}
+
+/// Audit-log checks.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the whole hash chain of the workspace's audit log and its agreement with the
+    /// registry and the bundles the registry knows (exit 5 on any contradiction).
+    Verify,
 }
 
 #[derive(Debug, Args)]
@@ -597,6 +675,14 @@ pub(crate) struct ApproveArgs {
     /// Conditions or remarks, recorded with the decision.
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub(crate) comment: String,
+
+    /// The bundle must be signed by this operator before anyone signs it (repeatable).
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub(crate) trust_operator: Vec<String>,
+
+    /// A trust file the bundle must meet before anyone signs it (see `verify --help`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

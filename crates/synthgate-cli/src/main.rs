@@ -20,12 +20,13 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Synthesizers(args) => commands::synthesizers::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
         Command::Generate(args) => commands::generate::run(args, cli.quiet),
-        Command::Run(args) => commands::release::run(args, cli.quiet),
-        Command::Verify(args) => commands::release::verify(args, cli.quiet),
-        Command::Drift(args) => commands::release::drift(args, cli.quiet),
-        Command::Keygen(args) => commands::release::keygen(args),
-        Command::Approve(args) => commands::release::approve(args),
-        Command::Registry(args) => commands::release::registry(args),
+        Command::Run(args) => commands::run::run(args, cli.quiet),
+        Command::Verify(args) => commands::verify::run(args, cli.quiet),
+        Command::Drift(args) => commands::drift::run(args, cli.quiet),
+        Command::Keygen(args) => commands::keygen::run(args),
+        Command::Approve(args) => commands::approve::run(args),
+        Command::Registry(args) => commands::registry::run(args),
+        Command::Audit(args) => commands::audit::run(args, cli.quiet),
     }
 }
 

@@ -100,3 +100,31 @@ impl Drop for Spinner {
         self.bar.finish_and_clear();
     }
 }
+
+/// The engine's events shown on the terminal: steps on a spinner, notes on standard error
+/// (unless `--quiet`).
+pub(crate) struct SpinnerEvents {
+    spinner: Spinner,
+    quiet: bool,
+}
+
+impl SpinnerEvents {
+    pub(crate) fn start(quiet: bool, message: &str) -> SpinnerEvents {
+        SpinnerEvents {
+            spinner: Spinner::start(quiet, message),
+            quiet,
+        }
+    }
+}
+
+impl synthgate_engine::Events for SpinnerEvents {
+    fn step(&mut self, name: &str) {
+        self.spinner.set_message(name);
+    }
+
+    fn note(&mut self, text: &str) {
+        if !self.quiet {
+            self.spinner.bar.suspend(|| eprintln!("note: {text}"));
+        }
+    }
+}

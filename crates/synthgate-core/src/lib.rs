@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod canonical;
 mod error;
 mod schema;
 mod seed;

@@ -46,7 +46,7 @@ pub struct Metric {
     /// Stable id, e.g. `fidelity.column_shapes`.
     pub id: String,
     /// The score (`NaN`, written as `null`, when it could not be computed).
-    #[serde(deserialize_with = "nan_for_null")]
+    #[serde(serialize_with = "null_for_nan", deserialize_with = "nan_for_null")]
     pub value: f64,
     /// Lower end of the 95% bootstrap interval.
     pub ci_low: Option<f64>,
@@ -66,7 +66,20 @@ pub struct Metric {
     pub details: serde_json::Value,
 }
 
-/// A number written as `null` (serde_json writes `NaN` so) read back as `NaN`.
+/// `NaN` (not computable) written as `null` on purpose, so that JSON that is hashed and
+/// signed never holds a non-finite number by accident (an infinity stays one, and is refused).
+fn null_for_nan<S: serde::Serializer>(
+    value: &f64,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    if value.is_nan() {
+        serializer.serialize_none()
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+/// A number written as `null` (a `NaN`: not computable) read back as `NaN`.
 fn nan_for_null<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> std::result::Result<f64, D::Error> {

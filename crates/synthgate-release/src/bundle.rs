@@ -87,11 +87,23 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
 }
 
-fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>> {
-    let mut text = serde_json::to_string_pretty(value)
-        .map_err(|error| Error::internal(format!("serialising failed: {error}")))?;
-    text.push('\n');
-    Ok(text.into_bytes())
+fn json_bytes(value: &impl Serialize, what: &str) -> Result<Vec<u8>> {
+    synthgate_core::canonical::to_json_pretty(value, what)
+}
+
+/// Whether `path` is a Synthgate bundle folder: a real folder (not a link) whose
+/// `manifest.json` says so. Only such a folder is ever replaced.
+pub fn is_bundle(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_dir() {
+        return false;
+    }
+    std::fs::read_to_string(path.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|manifest| manifest["format"] == "synthgate-release")
 }
 
 fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
@@ -103,29 +115,34 @@ fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
     write_bytes_atomically(&path, Overwrite::Refuse, bytes)
 }
 
-/// Where a run records itself: the audit log and the operator's key that signs the bundle's
-/// checkpoint.
-#[derive(Debug)]
-pub struct AuditSink<'a> {
-    /// The hash-chained log (`.synthgate/audit.jsonl`).
-    pub log: &'a Path,
-    /// The operator's key.
-    pub key: &'a ed25519_dalek::SigningKey,
-}
-
-/// Write `release` as a bundle at `out`, recording the run in the audit log. An existing `out`
-/// is replaced only with `overwrite`; nothing is left at `out` unless the whole bundle was
-/// written.
+/// Write `release` as a bundle at `out`, signed by the operator's `key`, its run recorded in
+/// the audit `log` (held under its lock throughout).
+///
+/// The bundle is written under a temporary name; its audit entries are prepared from the log's
+/// head and carried in the bundle; the folder is renamed into place and only then are the
+/// entries appended to the log. If that append fails, the bundle is taken away again (and a
+/// replaced one put back), so a bundle in place always has its entries in the log, except
+/// after a kill between the rename and the append, which `synthgate audit verify` explains.
+/// An existing `out` is replaced only with `replace`, and only when it is itself a bundle.
 pub fn write_bundle(
     release: &Release,
     out: &Path,
-    overwrite: bool,
+    replace: bool,
     created_at: &str,
-    audit: &AuditSink<'_>,
+    key: &ed25519_dalek::SigningKey,
+    log: &mut crate::audit::LockedLog,
 ) -> Result<Manifest> {
-    if out.exists() && !overwrite {
+    let exists = std::fs::symlink_metadata(out).is_ok();
+    if exists && !replace {
         return Err(Error::usage(format!(
             "the bundle folder {} exists; pass --force to replace it.",
+            out.display()
+        )));
+    }
+    if exists && !is_bundle(out) {
+        return Err(Error::usage(format!(
+            "{} exists and is not a Synthgate bundle; --force replaces only a bundle folder, \
+             never other files.",
             out.display()
         )));
     }
@@ -140,24 +157,43 @@ pub fn write_bundle(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "bundle".into());
     let temporary: PathBuf = parent.join(format!(".{name}.synthgate-tmp-{}", std::process::id()));
-    if temporary.exists() {
-        std::fs::remove_dir_all(&temporary)
-            .map_err(|error| io_error(&temporary, "remove a stale temporary folder", &error))?;
+    let previous: PathBuf = parent.join(format!(".{name}.synthgate-old-{}", std::process::id()));
+    for stale in [&temporary, &previous] {
+        if stale.exists() {
+            std::fs::remove_dir_all(stale)
+                .map_err(|error| io_error(stale, "remove a stale temporary folder", &error))?;
+        }
     }
-    let result = fill(release, &temporary, created_at, audit);
-    let manifest = match result {
-        Ok(manifest) => manifest,
+    let (manifest, entries) = match fill(release, &temporary, created_at, key, log) {
+        Ok(done) => done,
         Err(error) => {
             let _ = std::fs::remove_dir_all(&temporary);
             return Err(error);
         }
     };
-    if out.exists() {
-        std::fs::remove_dir_all(out)
-            .map_err(|error| io_error(out, "replace the old bundle", &error))?;
+    if exists && let Err(error) = std::fs::rename(out, &previous) {
+        let _ = std::fs::remove_dir_all(&temporary);
+        return Err(io_error(out, "move the old bundle aside", &error));
     }
-    std::fs::rename(&temporary, out)
-        .map_err(|error| io_error(out, "move the bundle into place", &error))?;
+    let put_back = || {
+        if exists {
+            let _ = std::fs::rename(&previous, out);
+        }
+    };
+    if let Err(error) = std::fs::rename(&temporary, out) {
+        let _ = std::fs::remove_dir_all(&temporary);
+        put_back();
+        return Err(io_error(out, "move the bundle into place", &error));
+    }
+    if let Err(error) = log.commit(&entries) {
+        let _ = std::fs::remove_dir_all(out);
+        put_back();
+        return Err(error);
+    }
+    if exists {
+        std::fs::remove_dir_all(&previous)
+            .map_err(|error| io_error(&previous, "remove the replaced bundle", &error))?;
+    }
     Ok(manifest)
 }
 
@@ -165,8 +201,9 @@ fn fill(
     release: &Release,
     root: &Path,
     created_at: &str,
-    audit: &AuditSink<'_>,
-) -> Result<Manifest> {
+    key: &ed25519_dalek::SigningKey,
+    log: &crate::audit::LockedLog,
+) -> Result<(Manifest, Vec<crate::audit::Entry>)> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;
     let data = root.join(DATA_FILE);
@@ -174,7 +211,11 @@ fn fill(
     let data_sha256 = sha256_file(&data)?;
 
     let datasheet = crate::datasheet::croissant(release, &data_sha256, created_at);
-    write(root, "datasheet.json", &json_bytes(&datasheet)?)?;
+    write(
+        root,
+        "datasheet.json",
+        &json_bytes(&datasheet, "datasheet.json")?,
+    )?;
     write(
         root,
         "DATASHEET.md",
@@ -184,14 +225,18 @@ fn fill(
     write(
         root,
         crate::drift::PROFILE_FILE,
-        &json_bytes(&release.profile)?,
+        &json_bytes(&release.profile, "the source profile")?,
     )?;
 
     let mut report = release.report.clone();
     if let Some(input) = report.inputs.iter_mut().find(|i| i.role == "synthetic") {
         input.sha256 = data_sha256.clone();
     }
-    write(root, "report/report.json", &json_bytes(&report)?)?;
+    write(
+        root,
+        "report/report.json",
+        &json_bytes(&report, "report.json")?,
+    )?;
     write(
         root,
         "report/report.html",
@@ -200,16 +245,19 @@ fn fill(
     write(
         root,
         "policy/decision.json",
-        &json_bytes(&release.decision)?,
+        &json_bytes(&release.decision, "policy/decision.json")?,
     )?;
     // A prompt-based run's log holds every request and response first, then the steps.
+    let audit = log;
     let mut log = release
         .llm
         .as_ref()
         .map_or_else(String::new, |run| run.log.clone());
     for entry in &release.log {
-        log.push_str(&serde_json::to_string(entry).unwrap_or_default());
-        log.push('\n');
+        log.push_str(&synthgate_core::canonical::to_json_line(
+            entry,
+            "the generation log",
+        )?);
     }
     write(root, LOG_FILE, log.as_bytes())?;
 
@@ -217,45 +265,43 @@ fn fill(
     // the operator's signed checkpoint.
     let spec = &release.spec;
     let object = format!("{} {}", spec.release.name, spec.release.version);
-    let entry = |action: &str, details: serde_json::Value| crate::audit::EntryBody {
-        seq: 0,
-        ts: created_at.to_string(),
-        action: action.into(),
-        object: object.clone(),
-        details,
-        prev_hash: String::new(),
+    let entry = |action: &str, details: serde_json::Value| {
+        crate::audit::EntryBody::new(created_at, action, &object, details)
     };
-    let entries = crate::audit::append(
-        audit.log,
-        vec![
-            entry(
-                "run",
-                serde_json::json!({
-                    "source_sha256": release.source_sha256,
-                    "synthesizer": spec.synthesizer.name,
-                    "seed": spec.synthesizer.seed,
-                    "data_sha256": data_sha256,
-                    "report_sha256": sha256_file(&root.join("report/report.json"))?,
-                }),
-            ),
-            entry(
-                "gate",
-                serde_json::json!({
-                    "releasable": release.decision.releasable,
-                    "decision_sha256": sha256_file(&root.join("policy/decision.json"))?,
-                    "failed": release.decision.failures(),
-                }),
-            ),
-        ],
-    )?;
+    let entries = audit.prepare(vec![
+        entry(
+            "run",
+            serde_json::json!({
+                "source_sha256": release.source_sha256,
+                "synthesizer": spec.synthesizer.name,
+                "seed": spec.synthesizer.seed,
+                "data_sha256": data_sha256,
+                "report_sha256": sha256_file(&root.join("report/report.json"))?,
+            }),
+        ),
+        entry(
+            "gate",
+            serde_json::json!({
+                "releasable": release.decision.releasable,
+                "decision_sha256": sha256_file(&root.join("policy/decision.json"))?,
+                "failed": release.decision.failures(),
+            }),
+        ),
+    ])?;
     let mut segment = String::new();
     for e in &entries {
-        segment.push_str(&serde_json::to_string(e).unwrap_or_default());
-        segment.push('\n');
+        segment.push_str(&synthgate_core::canonical::to_json_line(
+            e,
+            "an audit entry",
+        )?);
     }
     write(root, "audit/log.jsonl", segment.as_bytes())?;
-    let checkpoint = crate::audit::checkpoint(&entries, audit.key, created_at);
-    write(root, "audit/checkpoint.json", &json_bytes(&checkpoint)?)?;
+    let checkpoint = crate::audit::checkpoint(&entries, key, created_at)?;
+    write(
+        root,
+        "audit/checkpoint.json",
+        &json_bytes(&checkpoint, "audit/checkpoint.json")?,
+    )?;
 
     let files = index(root)?;
     let summary: BTreeMap<&str, serde_json::Value> = report
@@ -303,10 +349,18 @@ fn fill(
         }),
         files,
     };
-    write(root, "manifest.json", &json_bytes(&manifest)?)?;
-    let signature = sign_manifest(&sha256_file(&root.join("manifest.json"))?, audit.key);
-    write(root, MANIFEST_SIGNATURE_FILE, &json_bytes(&signature)?)?;
-    Ok(manifest)
+    write(
+        root,
+        "manifest.json",
+        &json_bytes(&manifest, "manifest.json")?,
+    )?;
+    let signature = sign_manifest(&sha256_file(&root.join("manifest.json"))?, key)?;
+    write(
+        root,
+        MANIFEST_SIGNATURE_FILE,
+        &json_bytes(&signature, MANIFEST_SIGNATURE_FILE)?,
+    )?;
+    Ok((manifest, entries))
 }
 
 /// The operator's signature over the manifest's digest, beside it (`manifest.sig`), so that a
@@ -327,21 +381,26 @@ pub struct ManifestSignature {
 }
 
 /// The signed message for a manifest digest.
-pub fn manifest_message(manifest_sha256: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({ "manifest_sha256": manifest_sha256 }))
-        .unwrap_or_default()
+pub fn manifest_message(manifest_sha256: &str) -> Result<Vec<u8>> {
+    synthgate_core::canonical::to_json(
+        &serde_json::json!({ "manifest_sha256": manifest_sha256 }),
+        "the manifest signature",
+    )
 }
 
-fn sign_manifest(manifest_sha256: &str, key: &ed25519_dalek::SigningKey) -> ManifestSignature {
+fn sign_manifest(
+    manifest_sha256: &str,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<ManifestSignature> {
     let (public_key, key_fingerprint, signature) =
-        crate::keys::sign_bytes(key, &manifest_message(manifest_sha256));
-    ManifestSignature {
+        crate::keys::sign_bytes(key, &manifest_message(manifest_sha256)?);
+    Ok(ManifestSignature {
         format_version: 1,
         manifest_sha256: manifest_sha256.to_string(),
         public_key,
         key_fingerprint,
         signature,
-    }
+    })
 }
 
 /// The manifest's `generator`: name, version, parameters, seed, rows, data digest; for a

@@ -588,7 +588,7 @@ fn recheck_gates(
     .map_err(|e| Error::input(format!("report/report.json: {e}")))?;
     let release: Vec<Metric> = serde_json::from_value(report["metrics"].clone())
         .map_err(|e| Error::input(format!("report/report.json's metrics: {e}")))?;
-    let decision = crate::gates::decide(&spec.policy, &recheck_metrics(&rescored, &release));
+    let decision = crate::gates::decide(&spec.policy, &recheck_metrics(&rescored, &release))?;
     Ok(GateRecheck {
         rechecked: true,
         note: format!(

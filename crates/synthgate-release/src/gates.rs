@@ -66,16 +66,18 @@ impl Decision {
     }
 }
 
+/// The compared number; a NaN (a metric that could not be computed) is no number.
 fn pick(metric: &Metric, bound: Bound) -> Option<f64> {
     match bound {
         Bound::Value => Some(metric.value),
         Bound::CiLow => metric.ci_low,
         Bound::CiHigh => metric.ci_high,
     }
+    .filter(|value| !value.is_nan())
 }
 
 /// Decide every gate of `policy` against the report's `metrics`.
-pub fn decide(policy: &PolicySpec, metrics: &[Metric]) -> Decision {
+pub fn decide(policy: &PolicySpec, metrics: &[Metric]) -> synthgate_core::Result<Decision> {
     let mut gates = Vec::new();
     for gate in &policy.gates {
         let bound = gate.bound();
@@ -132,13 +134,13 @@ pub fn decide(policy: &PolicySpec, metrics: &[Metric]) -> Decision {
                 .map(|w| serde_json::json!({ "role": w.role, "reason": w.reason })),
         });
     }
-    let policy_json = serde_json::to_vec(policy).unwrap_or_default();
-    Decision {
+    let policy_json = synthgate_core::canonical::to_json(policy, "the policy")?;
+    Ok(Decision {
         format_version: 1,
         policy_sha256: synthgate_io::sha256_bytes(&policy_json),
         releasable: gates.iter().all(|g| g.outcome != Outcome::Fail),
         gates,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -181,7 +183,7 @@ mod tests {
             ],
             ..PolicySpec::default()
         };
-        let decision = decide(&policy, &metrics);
+        let decision = decide(&policy, &metrics).expect("finite policy");
         let outcomes: Vec<Outcome> = decision.gates.iter().map(|g| g.outcome).collect();
         assert_eq!(outcomes, [Outcome::Fail, Outcome::Pass, Outcome::Fail]);
         assert!(!decision.releasable);
@@ -201,7 +203,7 @@ mod tests {
             ],
             ..policy
         };
-        let decision = decide(&waived, &metrics);
+        let decision = decide(&waived, &metrics).expect("finite policy");
         assert!(decision.releasable);
         assert_eq!(decision.gates[0].outcome, Outcome::Waived);
         assert_eq!(

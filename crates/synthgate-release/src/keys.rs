@@ -4,14 +4,20 @@
 //!
 //! An approval is one line of `approvals.jsonl`: role, decision, comment, the SHA-256 of the
 //! bundle's `manifest.json` it applies to, the signer's public key and fingerprint, the time,
-//! and the signature over the canonical JSON of those fields.
+//! the link to the decision before it, and the signature over the canonical JSON of those
+//! fields. The links make the decisions one chain per bundle: the first links to the manifest's
+//! digest, each later one to the digest of the whole line before it ([`decision_digest`]), so
+//! a decision cannot be dropped from the middle, reordered or re-appended without breaking a
+//! signature. (Approvals written before the chain have no link and are read as before, with
+//! their order unauthenticated.)
 
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use synthgate_core::canonical::to_json;
 use synthgate_core::{Error, Location, Result};
-use synthgate_io::{Overwrite, sha256_bytes, write_bytes_atomically};
+use synthgate_io::{Overwrite, io_error, sha256_bytes, write_bytes_atomically};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -41,8 +47,8 @@ pub fn public_path(key: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Make a new key pair at `out` (secret, mode 0600 on Unix) and `out.pub`; returns the
-/// fingerprint. Never overwrites.
+/// Make a new key pair at `out` (secret, created with mode 0600 on Unix, so no other user can
+/// read it at any moment) and `out.pub`; returns the fingerprint. Never overwrites.
 pub fn generate(out: &Path) -> Result<String> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed)
@@ -54,18 +60,72 @@ pub fn generate(out: &Path) -> Result<String> {
         "# synthgate ed25519 secret key; keep it private. fingerprint {print}\n{}\n",
         hex(&seed)
     );
-    write_bytes_atomically(out, Overwrite::Refuse, secret.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600));
-    }
+    write_secret(out, secret.as_bytes())?;
     let public_text = format!(
         "# synthgate ed25519 public key; fingerprint {print}\n{}\n",
         hex(public.as_bytes())
     );
-    write_bytes_atomically(&public_path(out), Overwrite::Refuse, public_text.as_bytes())?;
+    if let Err(error) =
+        write_bytes_atomically(&public_path(out), Overwrite::Refuse, public_text.as_bytes())
+    {
+        let _ = std::fs::remove_file(out);
+        return Err(error);
+    }
     Ok(print)
+}
+
+/// Write a new secret file: written in full to a temporary file created with mode 0600 from
+/// its first byte, then linked into place (which fails if `out` exists, so never over an
+/// existing file, and a kill leaves either no key or a whole one).
+fn write_secret(out: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let folder = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.synthgate-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&temporary)
+        .map_err(|error| io_error(out, "create the key file", &error))?;
+    let mut written = file.write_all(bytes).and_then(|()| file.sync_all());
+    #[cfg(unix)]
+    if written.is_ok() {
+        // The umask can only take permissions away, but a file system may ignore the mode:
+        // check it, and refuse a key that others could read.
+        use std::os::unix::fs::PermissionsExt;
+        written = file.metadata().and_then(|m| {
+            if m.permissions().mode() & 0o077 == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::other(format!(
+                    "its mode is {:o}, readable by others, and could not be set to 600",
+                    m.permissions().mode() & 0o777
+                )))
+            }
+        });
+    }
+    drop(file);
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, out));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::usage(
+            format!("{} exists; a key is never overwritten.", out.display()),
+        )),
+        Err(error) => Err(io_error(out, "write the key file", &error)),
+    }
 }
 
 /// Read a secret key file.
@@ -113,6 +173,11 @@ pub struct ApprovalBody {
     pub key_fingerprint: String,
     /// When (RFC 3339, UTC).
     pub signed_at: String,
+    /// The decision this one follows: the manifest's SHA-256 for a bundle's first decision,
+    /// else [`decision_digest`] of the line before it. Absent in approvals written before the
+    /// chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_sha256: Option<String>,
 }
 
 /// One line of `approvals.jsonl`.
@@ -126,8 +191,14 @@ pub struct Approval {
     pub signature: String,
 }
 
-fn canonical(body: &ApprovalBody) -> Vec<u8> {
-    serde_json::to_vec(body).unwrap_or_default()
+fn canonical(body: &ApprovalBody) -> Result<Vec<u8>> {
+    to_json(body, "an approval")
+}
+
+/// The digest a later decision links to: SHA-256 of this approval's canonical JSON line
+/// (signature included).
+pub fn decision_digest(approval: &Approval) -> Result<String> {
+    Ok(sha256_bytes(&to_json(approval, "an approval")?))
 }
 
 /// Sign `message` with `key`: (public key hex, fingerprint, signature hex).
@@ -166,22 +237,26 @@ pub fn check_bytes(
 }
 
 /// Sign `body` with `key` (the body's key fields are filled from the key).
-pub fn sign(mut body: ApprovalBody, key: &SigningKey) -> Approval {
+pub fn sign(mut body: ApprovalBody, key: &SigningKey) -> Result<Approval> {
     let public = key.verifying_key();
     body.public_key = hex(public.as_bytes());
     body.key_fingerprint = fingerprint(&public);
-    let (_, _, signature) = sign_bytes(key, &canonical(&body));
-    Approval { body, signature }
+    let (_, _, signature) = sign_bytes(key, &canonical(&body)?);
+    Ok(Approval { body, signature })
 }
 
 /// Check an approval's signature and that its fingerprint is its public key's; returns the
 /// problem, if any.
 pub fn check(approval: &Approval) -> Option<String> {
+    let message = match canonical(&approval.body) {
+        Ok(message) => message,
+        Err(error) => return Some(error.message().to_string()),
+    };
     check_bytes(
         &approval.body.public_key,
         &approval.body.key_fingerprint,
         &approval.signature,
-        &canonical(&approval.body),
+        &message,
     )
 }
 
@@ -200,8 +275,9 @@ mod tests {
             public_key: String::new(),
             key_fingerprint: String::new(),
             signed_at: "2026-11-24T00:00:00Z".into(),
+            prev_sha256: Some("cd".repeat(32)),
         };
-        let approval = sign(body, &key);
+        let approval = sign(body, &key).expect("sign");
         assert_eq!(check(&approval), None);
         let mut changed = approval.clone();
         changed.body.decision = Verdict::Reject;
@@ -210,12 +286,31 @@ mod tests {
         other.body.role = "data_steward".into();
         assert!(check(&other).is_some());
         // Forged: another key's signature over the same body.
-        let forger = sign(approval.body.clone(), &SigningKey::from_bytes(&[9u8; 32]));
+        let mut relinked = approval.clone();
+        relinked.body.prev_sha256 = Some("ef".repeat(32));
+        assert!(check(&relinked).is_some(), "the link is signed");
+        let forger =
+            sign(approval.body.clone(), &SigningKey::from_bytes(&[9u8; 32])).expect("sign");
         let mut forged = approval;
         forged.signature = forger.signature;
         assert_eq!(
             check(&forged).as_deref(),
             Some("its signature does not verify")
         );
+    }
+
+    #[test]
+    fn key_files_are_private_from_creation_and_never_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().expect("temp");
+        let path = folder.path().join("k.key");
+        generate(&path).expect("generate");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let before = std::fs::read(&path).expect("read");
+        let error = generate(&path).expect_err("never overwritten");
+        assert!(error.to_string().contains("never overwritten"), "{error}");
+        assert_eq!(std::fs::read(&path).expect("read"), before);
+        assert!(load(&path).is_ok());
     }
 }

@@ -27,8 +27,11 @@ pub mod run;
 pub mod spec;
 pub mod verify;
 
-pub use bundle::{AuditSink, BUNDLE_FORMAT_VERSION, Manifest, write_bundle};
+pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, is_bundle, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};
 pub use run::{Release, run_pipeline};
 pub use spec::PipelineSpec;
-pub use verify::{RoleStatus, Verification, approve, read_manifest, verify_bundle};
+pub use verify::{
+    History, RoleStatus, Trust, TrustedRole, Verification, VerifyOptions, approve, read_manifest,
+    verify_bundle, verify_with,
+};

@@ -16,9 +16,10 @@ use crate::gates::Decision;
 use crate::keys::Approval;
 
 /// The schema version this Synthgate writes.
-pub const REGISTRY_VERSION: i64 = 1;
+pub const REGISTRY_VERSION: i64 = 2;
 
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE releases (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -49,7 +50,45 @@ CREATE TABLE approvals (
     key_fingerprint TEXT NOT NULL,
     signed_at TEXT NOT NULL
 );
-"];
+",
+    "
+ALTER TABLE releases ADD COLUMN operator_fingerprint TEXT;
+ALTER TABLE releases ADD COLUMN audit_seq INTEGER;
+ALTER TABLE releases ADD COLUMN audit_hash TEXT;
+ALTER TABLE releases ADD COLUMN decision_head TEXT;
+ALTER TABLE releases ADD COLUMN decisions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE approvals ADD COLUMN decision_sha256 TEXT;
+",
+];
+
+/// What a run adds to its registry row beyond the manifest: who signed it and where its
+/// entries end in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The operator key's fingerprint.
+    pub operator_fingerprint: String,
+    /// The seq of the run's last audit entry.
+    pub audit_seq: u64,
+    /// Its hash.
+    pub audit_hash: String,
+}
+
+/// What the registry vouches for about one bundle: a trust source for `verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    /// Registry id.
+    pub id: i64,
+    /// The bundle's folder when it was recorded.
+    pub bundle: String,
+    /// The operator that signed it (absent for rows recorded before registry version 2).
+    pub operator_fingerprint: Option<String>,
+    /// The run's last audit entry (seq, hash), when recorded.
+    pub audit: Option<(u64, String)>,
+    /// The newest decision's digest (the manifest's digest before any).
+    pub decision_head: Option<String>,
+    /// How many decisions.
+    pub decisions: usize,
+}
 
 fn db_error(path: &Path, error: &rusqlite::Error) -> Error {
     Error::environment(format!("the registry {} failed: {error}.", path.display()))
@@ -142,6 +181,7 @@ impl Registry {
         manifest: &Manifest,
         manifest_sha256: &str,
         decision: &Decision,
+        run: &RunRecord,
     ) -> Result<i64> {
         let path = self.path.clone();
         let transaction = self
@@ -160,8 +200,9 @@ impl Registry {
         transaction
             .execute(
                 "INSERT INTO releases (name, version, bundle, manifest_sha256, source_sha256, \
-                 synthesizer, seed, rows, releasable, created_at, supersedes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 synthesizer, seed, rows, releasable, created_at, supersedes, \
+                 operator_fingerprint, audit_seq, audit_hash, decision_head, decisions) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?4, 0)",
                 params![
                     release.name,
                     release.version,
@@ -174,6 +215,9 @@ impl Registry {
                     manifest.releasable,
                     manifest.created_at,
                     previous,
+                    run.operator_fingerprint,
+                    run.audit_seq as i64,
+                    run.audit_hash,
                 ],
             )
             .map_err(|e| db_error(&path, &e))?;
@@ -197,34 +241,105 @@ impl Registry {
         Ok(id)
     }
 
-    /// Record an approval of the release whose manifest has `manifest_sha256` (if registered).
+    /// Record a decision on the release whose manifest it names (if registered): the row's
+    /// decision head moves to it. A decision that does not follow the recorded head is refused
+    /// (it was signed on a stale or cut-off chain). Returns whether the release is registered.
     pub fn record_approval(&mut self, approval: &Approval) -> Result<bool> {
-        let id: Option<i64> = self
+        let digest = crate::keys::decision_digest(approval)?;
+        let path = self.path.clone();
+        let transaction = self
             .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, &e))?;
+        let row: Option<(i64, Option<String>)> = transaction
             .query_row(
-                "SELECT id FROM releases WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1",
+                "SELECT id, decision_head FROM releases WHERE manifest_sha256 = ?1 \
+                 ORDER BY id DESC LIMIT 1",
                 params![approval.body.manifest_sha256],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
-            .map_err(|e| self.fail(&e))?;
-        let Some(id) = id else {
+            .map_err(|e| db_error(&path, &e))?;
+        let Some((id, head)) = row else {
             return Ok(false);
         };
-        self.connection
+        if let (Some(head), Some(prev)) = (&head, &approval.body.prev_sha256)
+            && head != prev
+        {
+            return Err(Error::new(
+                synthgate_core::ErrorKind::VerificationFailed,
+                format!(
+                    "the decision follows {}…, but the registry's newest decision for this \
+                     release is {}…: it was signed on a stale chain.",
+                    prev.get(..12).unwrap_or(prev),
+                    head.get(..12).unwrap_or(head)
+                ),
+            ));
+        }
+        transaction
             .execute(
-                "INSERT INTO approvals (release_id, role, decision, key_fingerprint, signed_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO approvals (release_id, role, decision, key_fingerprint, signed_at, \
+                 decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     id,
                     approval.body.role,
                     format!("{:?}", approval.body.decision).to_lowercase(),
                     approval.body.key_fingerprint,
-                    approval.body.signed_at
+                    approval.body.signed_at,
+                    digest
                 ],
             )
-            .map_err(|e| self.fail(&e))?;
+            .map_err(|e| db_error(&path, &e))?;
+        transaction
+            .execute(
+                "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2",
+                params![digest, id],
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        transaction.commit().map_err(|e| db_error(&path, &e))?;
         Ok(true)
+    }
+
+    /// What the registry recorded about the bundle whose manifest has `manifest_sha256` (the
+    /// newest such row).
+    pub fn recorded(&self, manifest_sha256: &str) -> Result<Option<Recorded>> {
+        Ok(self
+            .recorded_where(
+                "WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1",
+                &manifest_sha256,
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// Every release with what it recorded for trust and the audit log, oldest first.
+    pub fn recorded_all(&self) -> Result<Vec<Recorded>> {
+        self.recorded_where("WHERE ?1 = ?1 ORDER BY id", &1)
+    }
+
+    fn recorded_where(&self, filter: &str, value: &dyn rusqlite::ToSql) -> Result<Vec<Recorded>> {
+        let sql = format!(
+            "SELECT id, bundle, operator_fingerprint, audit_seq, audit_hash, decision_head, \
+             decisions FROM releases {filter}"
+        );
+        let mut statement = self.connection.prepare(&sql).map_err(|e| self.fail(&e))?;
+        let rows = statement
+            .query_map([value], |row| {
+                let seq: Option<i64> = row.get(3)?;
+                let hash: Option<String> = row.get(4)?;
+                let decisions: i64 = row.get(6)?;
+                Ok(Recorded {
+                    id: row.get(0)?,
+                    bundle: row.get(1)?,
+                    operator_fingerprint: row.get(2)?,
+                    audit: seq.zip(hash).map(|(s, h)| (s as u64, h)),
+                    decision_head: row.get(5)?,
+                    decisions: decisions as usize,
+                })
+            })
+            .map_err(|e| self.fail(&e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(&e))
     }
 
     fn rows(&self, filter: &str, value: &dyn rusqlite::ToSql) -> Result<Vec<ReleaseRow>> {

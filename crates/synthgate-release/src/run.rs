@@ -270,7 +270,7 @@ pub fn run_pipeline(
         "harness_version": synthgate_eval::HARNESS_VERSION, "metrics": report.metrics.len() }));
 
     progress("deciding the gates");
-    let decision = decide(&spec.policy, &report.metrics);
+    let decision = decide(&spec.policy, &report.metrics)?;
     log.push(
         serde_json::json!({ "step": "gate", "releasable": decision.releasable,
         "failed": decision.failures() }),

@@ -349,6 +349,28 @@ impl Default for DriftPolicy {
 }
 
 /// Whether `key` is a key fingerprint: 64 hex digits, as `synthgate keygen` prints.
+/// Why `value` cannot be one component of a folder name, if it cannot: the release name and
+/// version are joined into the bundle's path, so neither may hold a separator, start with a
+/// dot (hidden, `.` or `..`) or contain `..`.
+pub fn path_component_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.len() > 100 {
+        Some("is longer than 100 characters")
+    } else if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some("holds a character other than letters, digits, '-', '_' and '.'")
+    } else if value.starts_with('.') {
+        Some("starts with '.'")
+    } else if value.contains("..") {
+        Some("contains '..'")
+    } else {
+        None
+    }
+}
+
 fn is_fingerprint(key: &str) -> bool {
     key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -421,20 +443,21 @@ impl PipelineSpec {
                 "",
             );
         }
-        let name = &self.release.name;
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        {
-            return fail(
-                format!(
-                    "release.name '{name}' must be letters, digits, '-', '_' or '.' (it names \
-                     the bundle folder)."
-                ),
-                "name",
-                name,
-            );
+        for (key, value) in [
+            ("name", &self.release.name),
+            ("version", &self.release.version),
+        ] {
+            if let Some(problem) = path_component_problem(value) {
+                return fail(
+                    format!(
+                        "release.{key} '{value}' {problem}: it names the bundle folder, so it \
+                         must be 1 to 100 letters, digits, '-', '_' or '.', not start with '.' \
+                         and not contain '..'."
+                    ),
+                    key,
+                    value,
+                );
+            }
         }
         let fraction = self.split.holdout_fraction;
         if !(fraction > 0.0 && fraction < 1.0) {
@@ -527,6 +550,19 @@ impl PipelineSpec {
                         "policy gate metric '{}' is not a metric of this evaluation; known: {}.",
                         gate.metric,
                         self.metric_ids().join(", ")
+                    ),
+                    "metric",
+                    &gate.metric,
+                );
+            }
+            if let Some(threshold) = gate.min.or(gate.max)
+                && !threshold.is_finite()
+            {
+                return fail(
+                    format!(
+                        "policy gate on '{}' has the threshold {threshold}; a threshold must be a \
+                         finite number.",
+                        gate.metric
                     ),
                     "metric",
                     &gate.metric,
@@ -663,6 +699,33 @@ mod tests {
             (
                 format!("{MINIMAL}[split]\nholdout_fraction = \"half\"\n"),
                 "holdout_fraction",
+                7,
+            ),
+            // Issue 12 case 1: a version that walks out of the releases folder.
+            (
+                MINIMAL.replace(
+                    "name = \"demo\"\n",
+                    "name = \"x\"\nversion = \"../../../../victim\"\n",
+                ),
+                "release.version '../../../../victim'",
+                3,
+            ),
+            (
+                MINIMAL.replace("name = \"demo\"\n", "name = \"..\"\n"),
+                "release.name '..'",
+                2,
+            ),
+            (
+                MINIMAL.replace("name = \"demo\"\n", "name = \"demo\"\nversion = \"1/2\"\n"),
+                "release.version '1/2'",
+                3,
+            ),
+            // Issue 12 case 5: a NaN threshold passed the checks and failed at the registry.
+            (
+                format!(
+                    "{MINIMAL}[[policy.gates]]\nmetric = \"fidelity.column_shapes\"\nmin = nan\n"
+                ),
+                "finite number",
                 7,
             ),
         ];

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_io::sha256_file;
 
@@ -17,12 +17,33 @@ use crate::keys::{self, Approval, ApprovalBody, Verdict};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleStatus {
-    /// An allowed key approved (its latest decision).
+    /// An allowed key approved (its newest decision in the chain).
     Approved,
-    /// An allowed key rejected (its latest decision).
+    /// An allowed key rejected (its newest decision in the chain).
     Rejected,
     /// No decision yet.
     Pending,
+}
+
+/// What is known about the completeness of a bundle's decision history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum History {
+    /// A trusted record of the newest decision (the registry, a trust file) matches the chain's
+    /// head: no decision was cut off.
+    Complete,
+    /// The chain holds decisions past the trusted record's head (made where that record was not
+    /// updated); those are signed and linked, but the record does not vouch for them.
+    BeyondRecord {
+        /// Decisions after the recorded head.
+        extra: usize,
+    },
+    /// No trusted record of the newest decision: the chain proves order and that nothing was
+    /// removed from its middle, not that its newest decision was not cut off.
+    NotAuthenticated,
+    /// Approvals written before the decision chain: neither order nor completeness is
+    /// authenticated.
+    Unchained,
 }
 
 /// What verification found.
@@ -36,6 +57,16 @@ pub struct Verification {
     pub roles: Vec<(String, RoleStatus)>,
     /// Valid approvals read.
     pub approvals: usize,
+    /// The key that signed the manifest and the audit checkpoint.
+    pub operator_fingerprint: String,
+    /// Whether that key is one a trust root from outside the bundle names (and from where);
+    /// empty: integrity checked, origin not authenticated.
+    pub trusted_by: Vec<String>,
+    /// Digest of the newest decision ([`keys::decision_digest`]), or the manifest's digest
+    /// when there is none.
+    pub decision_head: String,
+    /// What is known about the completeness of the decision history.
+    pub history: History,
     /// With `reproduce`: whether the data came out byte for byte.
     pub reproduced: Option<bool>,
     /// With `reproduce` on a prompt-based release: the data was re-derived from the logged
@@ -48,6 +79,116 @@ impl Verification {
     pub fn approved(&self) -> bool {
         self.releasable && self.roles.iter().all(|(_, s)| *s == RoleStatus::Approved)
     }
+
+    /// Whether a trust root from outside the bundle vouches for its operator.
+    pub fn origin_authenticated(&self) -> bool {
+        !self.trusted_by.is_empty()
+    }
+}
+
+/// A role and the approver keys an organisation trusts for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedRole {
+    /// The role, as policies name it.
+    pub role: String,
+    /// Key fingerprints.
+    pub keys: Vec<String>,
+}
+
+/// A trusted record of a bundle's newest decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRecord {
+    /// The bundle's manifest digest.
+    pub manifest_sha256: String,
+    /// [`keys::decision_digest`] of its newest decision.
+    pub head_sha256: String,
+    /// How many decisions the chain held then.
+    pub decisions: usize,
+}
+
+/// Trust roots from outside the bundle: who may sign releases and decisions, and the newest
+/// decision per bundle, as an organisation publishes them (`--trust FILE`), as given on the
+/// command line (`--trust-operator`) or as a workspace's registry recorded them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trust {
+    /// Operator key fingerprints trusted to sign bundles.
+    #[serde(default)]
+    pub operators: Vec<String>,
+    /// Approver keys trusted per role; a role listed here accepts only these keys (in addition
+    /// to the bundle's own policy).
+    #[serde(default)]
+    pub approvers: Vec<TrustedRole>,
+    /// Newest decisions per bundle.
+    #[serde(default)]
+    pub decisions: Vec<DecisionRecord>,
+    /// Where the trusted operators came from (for messages); not part of the file.
+    #[serde(skip)]
+    pub sources: Vec<String>,
+}
+
+impl Trust {
+    /// Read a trust file (TOML: `operators`, `[[approvers]] role, keys`, `[[decisions]]`).
+    pub fn load(path: &Path) -> Result<Trust> {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Error::usage(format!("the trust file cannot be read: {error}."))
+                .at(synthgate_core::Location::file(path))
+        })?;
+        let mut trust: Trust = synthgate_core::text::parse_toml(
+            &text,
+            path,
+            "trust file",
+            "A trust file lists operators = [\"FINGERPRINT\", ...] and, per role, [[approvers]] \
+             role = \"...\" keys = [\"FINGERPRINT\", ...].",
+        )?;
+        for print in trust
+            .operators
+            .iter()
+            .chain(trust.approvers.iter().flat_map(|r| &r.keys))
+        {
+            if print.len() != 64 || !print.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(Error::spec(format!(
+                    "'{print}' is not a key fingerprint (64 hex digits, as `synthgate keygen` \
+                     prints)."
+                ))
+                .at(synthgate_core::Location::file(path)));
+            }
+        }
+        trust.sources = vec![format!("trust file {}", path.display())];
+        Ok(trust)
+    }
+
+    /// Whether it names any operator or approver (a root to authenticate against).
+    pub fn is_empty(&self) -> bool {
+        self.operators.is_empty() && self.approvers.is_empty()
+    }
+
+    /// Add `other`'s roots to these.
+    pub fn merge(&mut self, other: Trust) {
+        for print in other.operators {
+            if !self.operators.contains(&print) {
+                self.operators.push(print);
+            }
+        }
+        self.approvers.extend(other.approvers);
+        self.decisions.extend(other.decisions);
+        for source in other.sources {
+            if !self.sources.contains(&source) {
+                self.sources.push(source);
+            }
+        }
+    }
+}
+
+/// How to verify.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Run the recorded pipeline again and compare the data byte for byte.
+    pub reproduce: bool,
+    /// Trust roots from outside the bundle.
+    pub trust: Trust,
 }
 
 /// The approvals file, beside the manifest (not indexed by it: approvals come after).
@@ -57,29 +198,49 @@ fn failed(message: String) -> Error {
     Error::new(ErrorKind::VerificationFailed, message)
 }
 
-/// Check every approval: it parses, its signature verifies, it is bound to this manifest, its
-/// role is a required one and its key is allowed for that role. Returns each role's status
-/// and the number of approvals.
+/// The decisions of `approvals.jsonl` as a chain: each line parsed, checked and linked.
+struct Chain {
+    roles: Vec<(String, RoleStatus)>,
+    valid: usize,
+    lines: usize,
+    head: String,
+    digests: Vec<String>,
+    unchained: bool,
+}
+
+/// Check every decision: it parses, its signature verifies, it is bound to this manifest, it
+/// links to the decision before it (the first to the manifest) and is not older than it, its
+/// role is a required one and its key is allowed for that role by the policy and by `trust`.
 fn check_approvals(
     bundle: &Path,
     manifest: &Manifest,
+    manifest_sha256: &str,
+    trust: &Trust,
     problems: &mut Vec<String>,
-) -> Result<(Vec<(String, RoleStatus)>, usize)> {
+) -> Result<Chain> {
     let approvers = &manifest.pipeline.policy.approvers;
-    let mut roles: Vec<(String, RoleStatus)> = approvers
-        .iter()
-        .map(|a| (a.role.clone(), RoleStatus::Pending))
-        .collect();
+    let mut chain = Chain {
+        roles: approvers
+            .iter()
+            .map(|a| (a.role.clone(), RoleStatus::Pending))
+            .collect(),
+        valid: 0,
+        lines: 0,
+        head: manifest_sha256.to_string(),
+        digests: Vec::new(),
+        unchained: false,
+    };
     let path = bundle.join(APPROVALS_FILE);
     if !path.exists() {
-        return Ok((roles, 0));
+        return Ok(chain);
     }
-    let manifest_sha256 = sha256_file(&bundle.join("manifest.json"))?;
     let text = std::fs::read_to_string(&path)
         .map_err(|error| failed(format!("{APPROVALS_FILE} cannot be read: {error}.")))?;
-    let mut count = 0;
+    let mut previous_time = String::new();
+    let mut chained = 0;
     for (number, line) in text.lines().enumerate() {
         let line_number = number + 1;
+        chain.lines += 1;
         let approval: Approval = match serde_json::from_str(line) {
             Ok(approval) => approval,
             Err(error) => {
@@ -94,6 +255,17 @@ fn check_approvals(
             approval.body.role,
             approval.body.key_fingerprint.get(..12).unwrap_or("?")
         );
+        let expected = chain.head.clone();
+        match keys::decision_digest(&approval) {
+            Ok(digest) => {
+                chain.head = digest.clone();
+                chain.digests.push(digest);
+            }
+            Err(error) => {
+                problems.push(format!("{who}: {}", error.message()));
+                continue;
+            }
+        }
         if let Some(problem) = keys::check(&approval) {
             problems.push(format!("{who}: {problem}"));
             continue;
@@ -105,6 +277,37 @@ fn check_approvals(
             ));
             continue;
         }
+        match &approval.body.prev_sha256 {
+            Some(prev) => {
+                chained += 1;
+                if *prev != expected {
+                    problems.push(format!(
+                        "{who}: the decision chain is broken here: this decision does not follow \
+                         the one before it (a decision was removed, reordered or re-appended)"
+                    ));
+                    continue;
+                }
+                if approval.body.signed_at < previous_time {
+                    problems.push(format!(
+                        "{who}: the decision chain is broken here: it was signed at {}, before \
+                         the decision it follows ({previous_time})",
+                        approval.body.signed_at
+                    ));
+                    continue;
+                }
+            }
+            None => {
+                chain.unchained = true;
+                if chained > 0 {
+                    problems.push(format!(
+                        "{who}: the decision chain is broken here: a decision without a chain \
+                         link after chained ones"
+                    ));
+                    continue;
+                }
+            }
+        }
+        previous_time = approval.body.signed_at.clone();
         let Some(approver) = approvers.iter().find(|a| a.role == approval.body.role) else {
             problems.push(format!(
                 "{who}: the policy has no role '{}'",
@@ -119,28 +322,119 @@ fn check_approvals(
             ));
             continue;
         }
-        count += 1;
-        if let Some(slot) = roles.iter_mut().find(|(role, _)| *role == approver.role) {
+        if let Some(trusted) = trust.approvers.iter().find(|r| r.role == approver.role)
+            && !trusted.keys.contains(&approval.body.key_fingerprint)
+        {
+            problems.push(format!(
+                "{who}: this key is not one the trust root allows for role '{}'",
+                approver.role
+            ));
+            continue;
+        }
+        chain.valid += 1;
+        if let Some(slot) = chain
+            .roles
+            .iter_mut()
+            .find(|(role, _)| *role == approver.role)
+        {
             slot.1 = match approval.body.decision {
                 Verdict::Approve => RoleStatus::Approved,
                 Verdict::Reject => RoleStatus::Rejected,
             };
         }
     }
-    Ok((roles, count))
+    Ok(chain)
+}
+
+/// Compare the chain with a trusted record of its newest decision.
+fn history(chain: &Chain, record: Option<&DecisionRecord>, problems: &mut Vec<String>) -> History {
+    if chain.unchained {
+        return History::Unchained;
+    }
+    let Some(record) = record else {
+        return History::NotAuthenticated;
+    };
+    let found = record
+        .decisions
+        .checked_sub(1)
+        .and_then(|i| chain.digests.get(i))
+        .is_some_and(|digest| *digest == record.head_sha256)
+        || (record.decisions == 0 && record.head_sha256 == record.manifest_sha256);
+    if !found {
+        problems.push(format!(
+            "the decision chain is broken: the newest decision on record ({} decision(s), head \
+             {}…) is not in {APPROVALS_FILE}, which holds {}: a decision was removed",
+            record.decisions,
+            record.head_sha256.get(..12).unwrap_or("?"),
+            chain.lines
+        ));
+        return History::NotAuthenticated;
+    }
+    match chain.lines - record.decisions {
+        0 => History::Complete,
+        extra => History::BeyondRecord { extra },
+    }
+}
+
+/// A decision to sign.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    /// The approver role.
+    pub role: &'a str,
+    /// Approve or reject.
+    pub verdict: Verdict,
+    /// Conditions or remarks.
+    pub comment: &'a str,
+    /// When (RFC 3339, UTC).
+    pub signed_at: &'a str,
 }
 
 /// Record a signed decision on `bundle` by `role`: the bundle must verify, the role must be
-/// one the policy requires and the key one it allows for that role.
+/// one the policy requires and the key one it allows for that role. The decision is signed
+/// onto the chain's current head and appended under an exclusive lock on `approvals.jsonl`, so
+/// concurrent decisions are all kept, in one order. When `expected_head` (a trusted record of
+/// the newest decision) is given and the file's head differs, nothing is signed: a decision
+/// on a stale or cut-off chain is refused. `record` is called with the new decision while the
+/// lock is still held (the registry moves its head there); if it fails, the decision is taken
+/// off the file again.
 pub fn approve(
     bundle: &Path,
-    role: &str,
     key: &ed25519_dalek::SigningKey,
-    decision: Verdict,
-    comment: &str,
-    signed_at: &str,
+    decision: &Decision<'_>,
+    options: &VerifyOptions,
+    record: &mut dyn FnMut(&Approval) -> Result<()>,
 ) -> Result<Approval> {
-    verify_bundle(bundle, false, &mut |_| {})?;
+    use std::io::Write;
+    let Decision {
+        role,
+        verdict,
+        comment,
+        signed_at,
+    } = *decision;
+    let path = bundle.join(APPROVALS_FILE);
+    if !bundle.join("manifest.json").is_file() {
+        return Err(failed(format!(
+            "{} is not a release bundle: it has no manifest.json.",
+            bundle.display()
+        )));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(&path)
+        .map_err(|error| synthgate_io::io_error(&path, "open the approvals", &error))?;
+    file.lock()
+        .map_err(|error| synthgate_io::io_error(&path, "lock the approvals", &error))?;
+    // Under the lock: the chain read here is the one the new decision extends.
+    let verification = verify_with(
+        bundle,
+        &VerifyOptions {
+            reproduce: false,
+            trust: options.trust.clone(),
+        },
+        &mut |_| {},
+    )?;
     let manifest = read_manifest(bundle)?;
     let approvers = &manifest.pipeline.policy.approvers;
     let Some(approver) = approvers.iter().find(|a| a.role == role) else {
@@ -160,21 +454,39 @@ pub fn approve(
             "this key (fingerprint {print}) is not one the policy allows for role '{role}'."
         )));
     }
+    if let History::BeyondRecord { extra } = verification.history {
+        return Err(failed(format!(
+            "{APPROVALS_FILE} holds {extra} decision(s) past the newest one on record; nothing \
+             was signed. Decide on the chain the record knows, or bring the record up to date."
+        )));
+    }
     let body = ApprovalBody {
         role: role.to_string(),
-        decision,
+        decision: verdict,
         comment: comment.to_string(),
         manifest_sha256: sha256_file(&bundle.join("manifest.json"))?,
         public_key: String::new(),
         key_fingerprint: String::new(),
         signed_at: signed_at.to_string(),
+        prev_sha256: Some(verification.decision_head.clone()),
     };
-    let approval = keys::sign(body, key);
-    let path = bundle.join(APPROVALS_FILE);
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.push_str(&serde_json::to_string(&approval).unwrap_or_default());
-    text.push('\n');
-    synthgate_io::write_bytes_atomically(&path, synthgate_io::Overwrite::Allow, text.as_bytes())?;
+    let approval = keys::sign(body, key)?;
+    let line = synthgate_core::canonical::to_json_line(&approval, "an approval")?;
+    let length = file
+        .metadata()
+        .map_err(|error| synthgate_io::io_error(&path, "read the approvals", &error))?
+        .len();
+    if let Err(error) = file
+        .write_all(line.as_bytes())
+        .and_then(|()| file.sync_all())
+    {
+        let _ = file.set_len(length);
+        return Err(synthgate_io::io_error(&path, "append the decision", &error));
+    }
+    if let Err(error) = record(&approval) {
+        let _ = file.set_len(length).and_then(|()| file.sync_all());
+        return Err(error);
+    }
     Ok(approval)
 }
 
@@ -193,14 +505,22 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest> {
 }
 
 /// The operator's signatures: `manifest.sig` over the manifest's digest and the audit
-/// checkpoint must be by one key, and by a key the policy lists when it lists operators.
-fn check_signatures(bundle: &Path, manifest: &Manifest, problems: &mut Vec<String>) {
+/// checkpoint must be by one key, by a key the policy lists when it lists operators, and by a
+/// key `trust` names when it names operators. Returns the key's fingerprint and, when trusted,
+/// where the trust came from.
+fn check_signatures(
+    bundle: &Path,
+    manifest: &Manifest,
+    trust: &Trust,
+    problems: &mut Vec<String>,
+) -> (String, Vec<String>) {
     use crate::bundle::{MANIFEST_SIGNATURE_FILE, ManifestSignature, manifest_message};
+    let untrusted = (String::new(), Vec::new());
     let text = match std::fs::read_to_string(bundle.join(MANIFEST_SIGNATURE_FILE)) {
         Ok(text) => text,
         Err(_) => {
             problems.push(format!("{MANIFEST_SIGNATURE_FILE} is missing"));
-            return;
+            return untrusted;
         }
     };
     let signature: ManifestSignature = match serde_json::from_str(&text) {
@@ -209,21 +529,27 @@ fn check_signatures(bundle: &Path, manifest: &Manifest, problems: &mut Vec<Strin
             problems.push(format!(
                 "{MANIFEST_SIGNATURE_FILE} is not a signature: {error}"
             ));
-            return;
+            return untrusted;
         }
     };
     match sha256_file(&bundle.join("manifest.json")) {
         Ok(digest) if digest != signature.manifest_sha256 => problems
             .push("manifest.json has changed since the operator signed it (manifest.sig)".into()),
-        _ => {}
+        Ok(_) => {}
+        Err(error) => problems.push(format!("manifest.json cannot be read: {}", error.message())),
     }
-    if let Some(problem) = crate::keys::check_bytes(
-        &signature.public_key,
-        &signature.key_fingerprint,
-        &signature.signature,
-        &manifest_message(&signature.manifest_sha256),
-    ) {
-        problems.push(format!("{MANIFEST_SIGNATURE_FILE}: {problem}"));
+    match manifest_message(&signature.manifest_sha256) {
+        Ok(message) => {
+            if let Some(problem) = crate::keys::check_bytes(
+                &signature.public_key,
+                &signature.key_fingerprint,
+                &signature.signature,
+                &message,
+            ) {
+                problems.push(format!("{MANIFEST_SIGNATURE_FILE}: {problem}"));
+            }
+        }
+        Err(error) => problems.push(format!("{MANIFEST_SIGNATURE_FILE}: {}", error.message())),
     }
     let checkpoint: Option<crate::audit::Checkpoint> =
         std::fs::read_to_string(bundle.join("audit/checkpoint.json"))
@@ -234,15 +560,16 @@ fn check_signatures(bundle: &Path, manifest: &Manifest, problems: &mut Vec<Strin
     {
         problems.push("manifest.sig and audit/checkpoint.json are signed by different keys".into());
     }
+    let signers = [
+        (MANIFEST_SIGNATURE_FILE, Some(&signature.key_fingerprint)),
+        (
+            "audit/checkpoint.json",
+            checkpoint.as_ref().map(|c| &c.key_fingerprint),
+        ),
+    ];
     let operators = &manifest.pipeline.policy.operators;
     if !operators.is_empty() {
-        for (what, print) in [
-            (MANIFEST_SIGNATURE_FILE, Some(&signature.key_fingerprint)),
-            (
-                "audit/checkpoint.json",
-                checkpoint.as_ref().map(|c| &c.key_fingerprint),
-            ),
-        ] {
+        for (what, print) in signers {
             if let Some(print) = print
                 && !operators.contains(print)
             {
@@ -254,14 +581,85 @@ fn check_signatures(bundle: &Path, manifest: &Manifest, problems: &mut Vec<Strin
             }
         }
     }
+    if trust.operators.is_empty() {
+        return (signature.key_fingerprint, Vec::new());
+    }
+    let mut trusted = true;
+    for (what, print) in signers {
+        if let Some(print) = print
+            && !trust.operators.contains(print)
+        {
+            trusted = false;
+            problems.push(format!(
+                "{what} is signed by key {print}, which is not a trusted operator (trusted: {}; \
+                 from {})",
+                trust
+                    .operators
+                    .iter()
+                    .map(|p| format!("{}…", p.get(..12).unwrap_or(p)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                trust.sources.join(", ")
+            ));
+        }
+    }
+    let by = if trusted {
+        trust.sources.clone()
+    } else {
+        Vec::new()
+    };
+    (signature.key_fingerprint, by)
 }
 
-/// Verify the bundle at `bundle`; every problem found is named (exit code 5).
+/// Verify the bundle at `bundle` with no trust root from outside it: its integrity, not its
+/// origin. Every problem found is named (exit code 5).
 pub fn verify_bundle(
     bundle: &Path,
     reproduce: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Verification> {
+    verify_with(
+        bundle,
+        &VerifyOptions {
+            reproduce,
+            trust: Trust::default(),
+        },
+        progress,
+    )
+}
+
+/// Read a bundle file that a check needs as JSON; a missing or unparseable one is a problem
+/// named, never a check skipped.
+fn read_json(
+    bundle: &Path,
+    relative: &str,
+    problems: &mut Vec<String>,
+) -> Option<serde_json::Value> {
+    let text = match std::fs::read_to_string(bundle.join(relative)) {
+        Ok(text) => text,
+        Err(error) => {
+            problems.push(format!("{relative} cannot be read: {error}"));
+            return None;
+        }
+    };
+    match serde_json::from_str(&text) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            problems.push(format!("{relative} is not valid JSON: {error}"));
+            None
+        }
+    }
+}
+
+/// Verify the bundle at `bundle` against `options.trust`; every problem found is named (exit
+/// code 5).
+pub fn verify_with(
+    bundle: &Path,
+    options: &VerifyOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Verification> {
+    let reproduce = options.reproduce;
+    let trust = &options.trust;
     if !bundle.join("manifest.json").is_file() {
         return Err(failed(format!(
             "{} is not a release bundle: it has no manifest.json.",
@@ -316,23 +714,19 @@ pub fn verify_bundle(
         ));
     }
     if let Some(data) = manifest.files.iter().find(|f| f.path == DATA_FILE)
-        && let Ok(text) = std::fs::read_to_string(bundle.join("datasheet.json"))
-        && let Ok(sheet) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(sheet) = read_json(bundle, "datasheet.json", &mut problems)
         && sheet["distribution"][0]["sha256"].as_str() != Some(data.sha256.as_str())
     {
         problems.push(format!(
             "datasheet.json describes a data file other than {DATA_FILE} (its sha256 differs)"
         ));
     }
-    if let Ok(text) = std::fs::read_to_string(bundle.join("policy/decision.json"))
-        && let Ok(decision) = serde_json::from_str::<serde_json::Value>(&text)
+    if let Some(decision) = read_json(bundle, "policy/decision.json", &mut problems)
         && decision["releasable"].as_bool() != Some(manifest.releasable)
     {
         problems.push("the manifest's releasable flag disagrees with policy/decision.json".into());
     }
-    if let Ok(text) = std::fs::read_to_string(bundle.join("report/report.json"))
-        && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
-    {
+    if let Some(report) = read_json(bundle, "report/report.json", &mut problems) {
         for metric in report["metrics"].as_array().into_iter().flatten() {
             let id = metric["id"].as_str().unwrap_or("");
             if manifest.evaluation["metrics"][id]["value"] != metric["value"] {
@@ -361,8 +755,15 @@ pub fn verify_bundle(
         }
         _ => problems.push("the bundle's audit segment or checkpoint is missing".into()),
     }
-    check_signatures(bundle, &manifest, &mut problems);
-    let (roles, approvals) = check_approvals(bundle, &manifest, &mut problems)?;
+    let manifest_sha256 = sha256_file(&bundle.join("manifest.json"))?;
+    let (operator_fingerprint, trusted_by) =
+        check_signatures(bundle, &manifest, trust, &mut problems);
+    let chain = check_approvals(bundle, &manifest, &manifest_sha256, trust, &mut problems)?;
+    let record = trust
+        .decisions
+        .iter()
+        .find(|d| d.manifest_sha256 == manifest_sha256);
+    let history = history(&chain, record, &mut problems);
     if !problems.is_empty() {
         return Err(failed(format!(
             "the bundle {} does not verify:\n  - {}",
@@ -373,8 +774,12 @@ pub fn verify_bundle(
     let mut verification = Verification {
         files: manifest.files.len(),
         releasable: manifest.releasable,
-        roles,
-        approvals,
+        roles: chain.roles,
+        approvals: chain.valid,
+        operator_fingerprint,
+        trusted_by,
+        decision_head: chain.head,
+        history,
         reproduced: None,
         replayed_llm: false,
     };
@@ -393,6 +798,24 @@ pub fn verify_bundle(
                  says {}): it cannot be reproduced.",
                 spec.source.path.display(),
                 manifest.source["sha256"].as_str().unwrap_or("?")
+            )));
+        }
+        // The algorithm must be the one that made the data: a different version refuses,
+        // naming both, rather than report a mismatch that is no tampering.
+        let recorded_version = manifest.generator["version"].as_str().unwrap_or("");
+        let current_version = if spec.llm.is_some() {
+            format!("llm {}", env!("CARGO_PKG_VERSION"))
+        } else {
+            synthgate_synth::builtin(&spec.synthesizer.name)
+                .map(|s| s.version().to_string())
+                .unwrap_or_default()
+        };
+        if spec.llm.is_none() && recorded_version != current_version {
+            return Err(failed(format!(
+                "the release was made by synthesizer version '{recorded_version}', and this \
+                 Synthgate has '{current_version}': it cannot be reproduced byte for byte here. \
+                 Its integrity and signatures verified; reproduce it with the Synthgate version \
+                 that made it."
             )));
         }
         // A prompt-based release cannot be re-derived from the model: its logged responses are

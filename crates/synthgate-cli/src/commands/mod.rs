@@ -1,13 +1,20 @@
 //! One module per verb; shared helpers for reading inputs.
 
+pub(crate) mod approve;
+pub(crate) mod audit;
 pub(crate) mod convert;
+pub(crate) mod drift;
 pub(crate) mod evaluate;
 pub(crate) mod fit;
 pub(crate) mod generate;
 pub(crate) mod inspect;
-pub(crate) mod release;
+pub(crate) mod keygen;
+pub(crate) mod registry;
+pub(crate) mod run;
 pub(crate) mod sample;
 pub(crate) mod synthesizers;
+pub(crate) mod verify;
+mod workspace;
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `synthgate` binary: real runs on real files.
 
+mod audit_stress;
 mod bad_input;
 mod convert;
 mod datasets;
@@ -8,9 +9,11 @@ mod drift;
 mod evaluate;
 #[path = "../../../synthgate-llm/tests/it/fake_server.rs"]
 mod fake_server;
+mod format_v1;
 mod live;
 mod llm;
 mod release;
+mod security;
 mod snapshot;
 mod support;
 mod synthesis;

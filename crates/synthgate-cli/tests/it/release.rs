@@ -520,14 +520,15 @@ fn approvals_by_role_are_signed_checked_and_required() {
     let lines: Vec<&str> = approvals.lines().collect();
     assert_eq!(lines.len(), 2);
 
-    // An approval removed: the role is pending again.
+    // An approval removed: the decision chain no longer holds (the second decision was signed
+    // onto the first), and the registry's record of two decisions finds the cut.
     let removed = dir.path().join("removed");
     copy_dir(&bundle, &removed);
     std::fs::write(removed.join("approvals.jsonl"), format!("{}\n", lines[1])).expect("write");
     let output = require_approved(&removed);
     assert_eq!(output.status.code(), Some(5));
     assert!(
-        stderr(&output).contains("not approved by dpo"),
+        stderr(&output).contains("the decision chain is broken"),
         "{}",
         stderr(&output)
     );

@@ -1,0 +1,93 @@
+//! `synthgate verify`: a bundle's integrity, origin, decisions and reproduction.
+
+use synthgate_core::Result;
+use synthgate_engine::{TrustRequest, VerifyRequest};
+use synthgate_release::History;
+
+use crate::args::VerifyArgs;
+use crate::progress::SpinnerEvents;
+
+pub(crate) fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
+    let request = VerifyRequest {
+        bundle: args.bundle.clone(),
+        reproduce: args.reproduce,
+        require_approved: args.require_approved,
+        trust: TrustRequest {
+            operators: args.trust_operator.clone(),
+            file: args.trust.clone(),
+            registry: !args.no_registry,
+        },
+    };
+    let context = super::workspace::context()?;
+    let mut events = SpinnerEvents::start(quiet, "verifying");
+    let outcome = synthgate_engine::verify(Some(&context), &request, &mut events);
+    drop(events);
+    let outcome = outcome?;
+    let result = &outcome.verification;
+    println!(
+        "{}: {} files match the manifest; {}{}",
+        args.bundle.display(),
+        result.files,
+        if result.releasable {
+            "releasable (every gate passed or was waived)"
+        } else {
+            "NOT releasable (a gate failed; see policy/decision.json)"
+        },
+        match (result.reproduced, result.replayed_llm) {
+            (Some(true), false) => "; reproduced byte for byte from the source",
+            (Some(true), true) => {
+                "; re-derived byte for byte from the logged model responses (re-parsed, \
+                 re-validated, re-deduplicated; the model was not queried)"
+            }
+            _ => "",
+        }
+    );
+    if result.origin_authenticated() {
+        println!(
+            "origin: signed by operator {} (trusted by {})",
+            result.operator_fingerprint,
+            result.trusted_by.join(", ")
+        );
+    } else {
+        println!(
+            "origin: integrity checked, origin not authenticated (signed by key {}; name a \
+             trusted operator with --trust-operator or --trust)",
+            result.operator_fingerprint
+        );
+    }
+    for (role, status) in &result.roles {
+        println!(
+            "  approval {role:<24} {}",
+            format!("{status:?}").to_lowercase()
+        );
+    }
+    println!(
+        "decisions: {}",
+        match result.history {
+            History::Complete =>
+                "the decision history is complete (it ends at the newest decision on record)"
+                    .to_string(),
+            History::BeyondRecord { extra } => format!(
+                "{extra} decision(s) past the newest one on record (signed and linked, not vouched for by the record)"
+            ),
+            History::NotAuthenticated => {
+                "signed and linked in order; the completeness of the decision history is not authenticated (no record of the newest decision: use the registry or a trust file)".to_string()
+            }
+            History::Unchained => {
+                "approvals from before the decision chain: their order and completeness are not authenticated".to_string()
+            }
+        }
+    );
+    let status = if outcome.status == "approved" && result.roles.is_empty() {
+        "approved (its policy requires no approver roles)"
+    } else {
+        outcome.status
+    };
+    println!("release status: {status}");
+    if let Some(note) = &outcome.audit_note
+        && !quiet
+    {
+        eprintln!("note: {note}");
+    }
+    Ok(())
+}

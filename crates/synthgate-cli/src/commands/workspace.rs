@@ -1,0 +1,39 @@
+//! What every release verb runs in: the workspace folder and the clock, read from the
+//! environment here, at the edge, and nowhere below.
+
+use std::path::PathBuf;
+
+use synthgate_core::{Error, Result};
+use synthgate_engine::{Clock, Context, Workspace};
+
+/// Synthgate's working folder: $SYNTHGATE_HOME, else `.synthgate` in the working directory.
+pub(crate) fn workspace() -> Workspace {
+    Workspace::new(
+        std::env::var_os("SYNTHGATE_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".synthgate")),
+    )
+}
+
+/// The one clock of a command: SOURCE_DATE_EPOCH (seconds) when set, else now.
+pub(crate) fn clock() -> Result<Clock> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            Error::usage(format!(
+                "SOURCE_DATE_EPOCH must be whole seconds, not '{text}'."
+            ))
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    Ok(Clock::at_unix_seconds(seconds))
+}
+
+/// The workspace and the clock.
+pub(crate) fn context() -> Result<Context> {
+    Ok(Context {
+        workspace: workspace(),
+        clock: clock()?,
+    })
+}

@@ -1,0 +1,194 @@
+//! Format compatibility: a bundle, a workspace and model files written before the engine and
+//! security changes (tests/fixtures/format-v1, see its README) still verify, migrate, load and
+//! reproduce.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{dataset, stderr, stdout};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format-v1")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn synthgate_in(home: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(args)
+        .env("SYNTHGATE_HOME", home)
+        .output()
+        .expect("runs")
+}
+
+fn os(text: &str) -> &std::ffi::OsStr {
+    text.as_ref()
+}
+
+/// The operator that signed the fixture bundle.
+fn operator() -> String {
+    let text = std::fs::read_to_string(fixture().join("bundle/manifest.sig")).expect("sig");
+    let sig: serde_json::Value = serde_json::from_str(&text).expect("json");
+    sig["key_fingerprint"].as_str().expect("print").to_string()
+}
+
+/// The v1 bundle verifies (its pre-chain approval read as before, its order said to be
+/// unauthenticated), against its operator as a trust root, and reproduces byte for byte.
+#[test]
+fn a_v1_bundle_verifies_and_reproduces() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = dir.path().join("no-workspace");
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture().join("bundle"), &bundle);
+    let operator = operator();
+    let output = synthgate_in(
+        &home,
+        &[
+            os("verify"),
+            bundle.as_os_str(),
+            os("--require-approved"),
+            os("--trust-operator"),
+            os(&operator),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown = stdout(&output);
+    assert!(shown.contains("release status: approved"), "{shown}");
+    assert!(
+        shown.contains("approvals from before the decision chain"),
+        "{shown}"
+    );
+    // The manifest records the source at this fixed path.
+    let source = Path::new("/tmp/synthgate-format-v1/source.csv");
+    std::fs::create_dir_all(source.parent().expect("folder")).expect("mkdir");
+    if !source.exists() {
+        std::fs::copy(dataset("heart_cleveland"), source).expect("copy the source");
+    }
+    let output = synthgate_in(
+        &home,
+        &[os("verify"), bundle.as_os_str(), os("--reproduce")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("reproduced byte for byte"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// The v1 workspace: its registry is migrated forward, its log is appended to (the chain goes
+/// on), the v1 bundle it registered is still trusted through it, a new decision chains onto the
+/// old approval, and `audit verify` passes.
+#[test]
+fn a_v1_workspace_is_migrated_forward() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = dir.path().join("home");
+    copy_dir(&fixture().join("home"), &home);
+    let bundle = dir.path().join("bundle");
+    copy_dir(&fixture().join("bundle"), &bundle);
+    let output = synthgate_in(&home, &[os("audit"), os("verify")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("registered before the registry recorded audit positions"),
+        "{}",
+        stdout(&output)
+    );
+    // A new release in the old workspace.
+    let spec = dir.path().join("pipeline.toml");
+    let text = std::fs::read_to_string(fixture().join("pipeline.toml")).expect("spec");
+    std::fs::write(
+        &spec,
+        text.replace(
+            "path = \"source.csv\"",
+            &format!(
+                "path = {:?}",
+                dataset("heart_cleveland").display().to_string()
+            ),
+        )
+        .replace("version = \"1.0.0\"", "version = \"2.0.0\""),
+    )
+    .expect("write");
+    let output = synthgate_in(
+        &home,
+        &[
+            os("run"),
+            spec.as_os_str(),
+            os("--out"),
+            dir.path().join("v2").as_os_str(),
+            os("--quiet"),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = synthgate_in(&home, &[os("registry"), os("list")]);
+    assert_eq!(stdout(&output).lines().count(), 3, "{}", stdout(&output));
+    // A second decision on the v1 bundle chains onto its pre-chain approval.
+    let key = fixture().join("dpo.key");
+    let output = synthgate_in(
+        &home,
+        &[
+            os("approve"),
+            bundle.as_os_str(),
+            os("--role"),
+            os("dpo"),
+            os("--key"),
+            key.as_os_str(),
+            os("--trust-operator"),
+            os(&operator()),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = synthgate_in(
+        &home,
+        &[
+            os("verify"),
+            bundle.as_os_str(),
+            os("--require-approved"),
+            os("--trust-operator"),
+            os(&operator()),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = synthgate_in(&home, &[os("audit"), os("verify")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// Model files written by v1 load, and sample the same rows they sampled then.
+#[test]
+fn v1_model_files_load_and_sample_the_same_rows() {
+    let dir = tempfile::tempdir().expect("temp");
+    for (model, sample) in [
+        ("model-v1.json", "sample-v1.csv"),
+        ("copula-v1.json", "copula-sample-v1.csv"),
+    ] {
+        let out = dir.path().join(sample);
+        let output = synthgate_in(
+            dir.path(),
+            &[
+                os("sample"),
+                fixture().join(model).as_os_str(),
+                os("--rows"),
+                os("300"),
+                os("--out"),
+                out.as_os_str(),
+                os("--quiet"),
+            ],
+        );
+        assert!(output.status.success(), "{model}: {}", stderr(&output));
+        assert_eq!(
+            std::fs::read(&out).expect("sampled"),
+            std::fs::read(fixture().join(sample)).expect("fixture"),
+            "{model} samples what it sampled when it was written"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! The one engine under every Synthgate front end (the CLI today; the HTTP service and the
+//! Python package next): each verb of a governed release is one function here that takes a
+//! plain-data request and returns a plain-data outcome, so every front end exposes the same
+//! thing under the same names.
+//!
+//! - [`Context`] is what a request runs in: the [`Workspace`] (audit log, registry, operator
+//!   key) and the [`Clock`] reading of "now". Front ends build it; nothing below this crate
+//!   reads the wall clock or environment variables.
+//! - [`Events`] carries progress out of long requests and cancellation in, the same way for
+//!   every front end.
+//! - [`run`] (a pipeline into a bundle), [`verify`], [`approve`], [`drift`], [`keygen`], the
+//!   registry look-ups ([`registry_list`], [`registry_show`], [`registry_lineage`]) and
+//!   [`audit_verify`] are the verbs; each request and outcome type carries [`API_VERSION`] where
+//!   it leaves the process.
+//!
+//! Invariants: a request that fails before its work starts writes nothing; a run's audit
+//! entries are appended only once its bundle is in place, and a run that fails after it began
+//! records one `failed` entry; the output of a run never replaces anything but a Synthgate
+//! bundle, and never the run's own inputs.
+
+#![warn(missing_docs)]
+
+mod approve;
+mod audit;
+mod drift;
+mod paths;
+mod registry;
+mod run;
+mod verify;
+mod workspace;
+
+pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
+pub use audit::{AuditReport, audit_verify};
+pub use drift::{DriftRequest, drift};
+pub use registry::{registry_lineage, registry_list, registry_show};
+pub use run::{RunOutcome, RunRequest, run};
+pub use verify::{TrustRequest, VerifyOutcome, VerifyRequest, verify};
+pub use workspace::Workspace;
+
+/// The version of the requests and outcomes of this crate, as the service and the Python
+/// package expose them. It changes when a field changes meaning or goes away.
+pub const API_VERSION: u32 = 1;
+
+/// A reading of the clock, given by the front end: RFC 3339 in UTC, to the second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    now: String,
+}
+
+impl Clock {
+    /// The clock at `seconds` after the Unix epoch.
+    pub fn at_unix_seconds(seconds: i64) -> Clock {
+        Clock {
+            now: synthgate_core::text::format_timestamp(seconds.saturating_mul(1_000_000), true),
+        }
+    }
+
+    /// The reading as RFC 3339 text.
+    pub fn now(&self) -> &str {
+        &self.now
+    }
+}
+
+/// What a request runs in.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The workspace: audit log, registry, operator key.
+    pub workspace: Workspace,
+    /// The time every record of the request carries.
+    pub clock: Clock,
+}
+
+/// Progress out of a long request, cancellation into it.
+pub trait Events {
+    /// A step starts (e.g. "fitting").
+    fn step(&mut self, name: &str);
+    /// Something worth telling the user that is not a result (a key was made, a torn log line
+    /// was cut off).
+    fn note(&mut self, _text: &str) {}
+    /// Whether the caller wants the request stopped; checked between steps. A cancelled
+    /// request writes nothing.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Events nobody listens to.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Events for Silent {
+    fn step(&mut self, _name: &str) {}
+}
+
+/// The error of a cancelled request.
+fn cancelled() -> synthgate_core::Error {
+    synthgate_core::Error::usage("the request was cancelled; nothing was written.")
+}

@@ -1,0 +1,226 @@
+//! `run`: a pipeline spec into a governed bundle, recorded in the audit log and the registry.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use synthgate_core::{Error, Result};
+use synthgate_release::audit::{EntryBody, LockedLog};
+use synthgate_release::gates::GateResult;
+use synthgate_release::keys;
+use synthgate_release::registry::RunRecord;
+use synthgate_release::{PipelineSpec, run_pipeline, write_bundle};
+
+use crate::paths::{Protected, check_bundle_target, resolve};
+use crate::{API_VERSION, Context, Events, cancelled};
+
+/// Run a release pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// The pipeline spec (TOML).
+    pub spec: PathBuf,
+    /// The bundle folder (default: `releases/NAME-VERSION` beside the spec).
+    #[serde(default)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing bundle (only ever a bundle).
+    #[serde(default)]
+    pub force: bool,
+    /// The operator's key (default: the workspace's, made on first use).
+    #[serde(default)]
+    pub operator_key: Option<PathBuf>,
+}
+
+/// What a run made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunOutcome {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// The release name.
+    pub name: String,
+    /// The release version.
+    pub version: String,
+    /// Where the bundle is.
+    pub bundle: PathBuf,
+    /// Files the manifest indexes.
+    pub files: usize,
+    /// Synthetic rows.
+    pub synthetic_rows: usize,
+    /// The registry id.
+    pub registry_id: i64,
+    /// The manifest's digest.
+    pub manifest_sha256: String,
+    /// Each gate's result.
+    pub gates: Vec<GateResult>,
+    /// Whether every gate passed or was waived.
+    pub releasable: bool,
+    /// The failed gates, as sentences.
+    pub failures: Vec<String>,
+    /// The operator key's fingerprint.
+    pub operator_fingerprint: String,
+    /// Set when the workspace's operator key was made by this run.
+    pub operator_key_made: bool,
+}
+
+/// The bundle folder `request` asks for, resolved.
+fn bundle_path(request: &RunRequest, spec: &PipelineSpec) -> Result<PathBuf> {
+    let out = request.out.clone().unwrap_or_else(|| {
+        request
+            .spec
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("releases")
+            .join(format!("{}-{}", spec.release.name, spec.release.version))
+    });
+    resolve(&out)
+}
+
+/// The paths a run reads or keeps, which its bundle must never replace or hold.
+fn protected(ctx: &Context, request: &RunRequest, spec: &PipelineSpec) -> Result<Vec<Protected>> {
+    let mut items = vec![
+        (request.spec.clone(), "the pipeline spec".to_string()),
+        (
+            request
+                .spec
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            "the spec's folder".to_string(),
+        ),
+        (spec.source.path.clone(), "the source".to_string()),
+        (ctx.workspace.home.clone(), "the workspace".to_string()),
+        (PathBuf::from("."), "the working folder".to_string()),
+    ];
+    if let Some(schema) = &spec.source.schema {
+        items.push((schema.clone(), "the schema".to_string()));
+    }
+    if let Some(key) = &request.operator_key {
+        items.push((key.clone(), "the operator key".to_string()));
+    }
+    items
+        .into_iter()
+        .map(|(path, what)| {
+            Ok(Protected {
+                path: resolve(&path)?,
+                what,
+            })
+        })
+        .collect()
+}
+
+/// Run the pipeline of `request.spec` into a bundle: every check that can refuse the request
+/// (spec, output path, audit log, operator key) runs before any work; the bundle is written
+/// under a temporary name and renamed into place, then its audit entries are appended, then it
+/// is registered. A run that fails after it began records one `failed` entry.
+pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Result<RunOutcome> {
+    let spec = PipelineSpec::load(&request.spec)?;
+    let out = bundle_path(request, &spec)?;
+    check_bundle_target(&out, request.force, &protected(ctx, request, &spec)?)?;
+    // Nothing is appended to a log that does not verify: find out before the work.
+    drop(LockedLog::open(&ctx.workspace.audit_log())?);
+    let (key, made) = ctx
+        .workspace
+        .operator_key(request.operator_key.as_deref())?;
+    let print = keys::fingerprint(&key.verifying_key());
+    if let Some(made) = &made {
+        events.note(&format!(
+            "made the operator key {} (fingerprint {made}); it signs the bundles and audit \
+             checkpoints",
+            ctx.workspace.operator_key_path().display()
+        ));
+    }
+    if !spec.policy.operators.is_empty() && !spec.policy.operators.contains(&print) {
+        return Err(Error::usage(format!(
+            "the operator key (fingerprint {print}) is not one of the policy's operators; the \
+             bundle would not verify."
+        ))
+        .hint("Run with --key and a key the spec lists under [policy] operators."));
+    }
+    let object = format!("{} {}", spec.release.name, spec.release.version);
+    match run_started(ctx, &spec, &out, request.force, &key, events) {
+        Ok((manifest, manifest_sha256, registry_id, release)) => Ok(RunOutcome {
+            api_version: API_VERSION,
+            name: spec.release.name.clone(),
+            version: spec.release.version.clone(),
+            bundle: out,
+            files: manifest.files.len(),
+            synthetic_rows: release.synthetic.num_rows(),
+            registry_id,
+            manifest_sha256,
+            failures: release.decision.failures(),
+            releasable: release.decision.releasable,
+            gates: release.decision.gates,
+            operator_fingerprint: print,
+            operator_key_made: made.is_some(),
+        }),
+        Err(error) => {
+            // One `failed` entry; if even that cannot be written (a full disk), the log stays
+            // as it was and the error says why the run failed.
+            let _ = synthgate_release::audit::append(
+                &ctx.workspace.audit_log(),
+                vec![EntryBody::new(
+                    ctx.clock.now(),
+                    "failed",
+                    &object,
+                    serde_json::json!({
+                        "step": "run",
+                        "bundle": out.display().to_string(),
+                        "exit_code": error.kind().exit_code(),
+                        "error": error.message(),
+                    }),
+                )],
+            );
+            Err(error)
+        }
+    }
+}
+
+/// The part of a run after its checks: pipeline, bundle, log, registry.
+fn run_started(
+    ctx: &Context,
+    spec: &PipelineSpec,
+    out: &Path,
+    force: bool,
+    key: &ed25519_dalek::SigningKey,
+    events: &mut dyn Events,
+) -> Result<(
+    synthgate_release::Manifest,
+    String,
+    i64,
+    synthgate_release::Release,
+)> {
+    let mut cancel = false;
+    let release = run_pipeline(spec, None, &mut |step| {
+        events.step(step);
+        cancel |= events.cancelled();
+    })?;
+    if cancel || events.cancelled() {
+        return Err(cancelled());
+    }
+    events.step("writing the bundle");
+    let mut log = LockedLog::open(&ctx.workspace.audit_log())?;
+    if let Some(bytes) = log.repaired_tail() {
+        events.note(&format!(
+            "the audit log ended in an interrupted append ({bytes} bytes, never committed); it \
+             was cut off"
+        ));
+    }
+    let manifest = write_bundle(&release, out, force, ctx.clock.now(), key, &mut log)?;
+    let manifest_sha256 = synthgate_io::sha256_file(&out.join("manifest.json"))?;
+    let (audit_seq, audit_hash) = log.head();
+    let record = RunRecord {
+        operator_fingerprint: keys::fingerprint(&key.verifying_key()),
+        audit_seq,
+        audit_hash: audit_hash.to_string(),
+    };
+    // Registered while the log is still held, so the registry's order is the log's.
+    let registry_id = ctx.workspace.registry()?.record_release(
+        out,
+        &manifest,
+        &manifest_sha256,
+        &release.decision,
+        &record,
+    )?;
+    drop(log);
+    Ok((manifest, manifest_sha256, registry_id, release))
+}
