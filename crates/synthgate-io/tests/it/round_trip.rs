@@ -80,3 +80,29 @@ fn timestamps_dates_and_mixed_zones() {
     // Zoned and naive values in one column cannot share a type: keep the text.
     assert_eq!(dataset.table.storage_type(2), StorageType::String);
 }
+
+/// Integers that a float would round keep the column text, digit for digit: one beyond 64
+/// bits (the value), and one that fits 64 bits but not a float's 53-bit mantissa in a
+/// column that is otherwise float.
+#[test]
+fn integers_a_float_would_round_keep_the_column_text() {
+    for (content, kept) in [
+        ("id\n94719271504320872445\n12\n", "94719271504320872445"),
+        ("x\n1.5\n9007199254740993\n", "9007199254740993"),
+    ] {
+        let dataset = read(content, &ReadOptions::default());
+        assert_eq!(
+            dataset.table.storage_type(0),
+            StorageType::String,
+            "{content}"
+        );
+        let values = dataset.table.batches()[0]
+            .column(0)
+            .as_string::<i32>()
+            .clone();
+        assert!(values.iter().any(|value| value == Some(kept)), "{content}");
+    }
+    // Integers within 2^53 still make a float column with a fraction beside them.
+    let dataset = read("x\n1.5\n9007199254740992\n", &ReadOptions::default());
+    assert_eq!(dataset.table.storage_type(0), StorageType::Float64);
+}
