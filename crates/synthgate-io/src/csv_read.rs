@@ -86,11 +86,12 @@ fn sniff(path: &Path, forced: Option<u8>) -> Result<(u8, u64)> {
             .at(Location::file(path))
             .hint("Save it as UTF-8 (for example `iconv -f UTF-16 -t UTF-8`)."));
     }
-    if sample.contains(&0) {
+    if let Some(nul) = sample.iter().position(|&byte| byte == 0) {
+        let line = sample[..nul].iter().filter(|&&byte| byte == b'\n').count() as u64 + 1;
         return Err(Error::input(
             "the file looks binary (it contains NUL bytes), not like CSV text.",
         )
-        .at(Location::file(path))
+        .at(Location::file(path).line(line))
         .hint("Give a CSV file, or a Parquet file with a .parquet extension."));
     }
     let bom = if sample.starts_with(UTF8_BOM) { 3 } else { 0 };

@@ -1,7 +1,7 @@
 //! Reading and writing Parquet.
 //!
 //! Reading converts every column to one of the [`StorageType`]s: narrower integers widen to
-//! `int64`, `float32` and decimals become `float64`, large and view strings and dictionaries
+//! `int64` (an unsigned value beyond it is refused, naming the column), `float32` and decimals become `float64`, large and view strings and dictionaries
 //! become `string`, every timestamp becomes microseconds (zoned ones in UTC). Parquet has real
 //! missing values, so the default tokens (`NA`, `null`, ...) are not applied to its text: only
 //! tokens the user names explicitly (`--na`) turn text into missing values. Nested and binary
@@ -32,10 +32,11 @@ use crate::output::io_error;
 fn target_storage(data_type: &DataType) -> Option<StorageType> {
     use DataType as D;
     Some(match data_type {
-        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 => {
+        // An unsigned 64-bit value beyond int64 is refused by the cast, never rounded to a float.
+        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => {
             StorageType::Int64
         }
-        D::UInt64 | D::Float16 | D::Float32 | D::Float64 => StorageType::Float64,
+        D::Float16 | D::Float32 | D::Float64 => StorageType::Float64,
         D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
             StorageType::Float64
         }
@@ -142,6 +143,10 @@ fn cast(path: &Path, name: &str, column: &ArrayRef, target: &DataType) -> Result
             column.data_type()
         ))
         .at(Location::file(path).column(name))
+        .hint(
+            "Give the column another storage type with --schema (\"string\" keeps any value \
+             exactly).",
+        )
     })
 }
 
