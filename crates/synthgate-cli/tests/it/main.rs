@@ -14,3 +14,4 @@ mod release;
 mod snapshot;
 mod support;
 mod synthesis;
+mod values;
