@@ -211,3 +211,37 @@ fn parquet_unsigned_integers_are_exact_or_refused() {
     );
     assert!(message.contains("\"string\""), "{message}");
 }
+
+/// A NUL byte past the first 64 KiB (which the binary check reads) is refused with its line and
+/// column, with and without a schema, never carried into the table.
+#[test]
+fn a_late_nul_byte_is_refused() {
+    let mut content = b"id,name\n".to_vec();
+    let mut line = 1;
+    while content.len() < 70 * 1024 {
+        line += 1;
+        content.extend(format!("{line},someone\n").as_bytes());
+    }
+    content.extend(b"0,some\x00one\n");
+    let schema = Schema::from_toml(
+        "format_version = 1\nna_tokens = [\"\"]\n\
+         [[columns]]\nname = \"id\"\nstorage = \"int64\"\nsemantic = \"integer\"\nrole = \"none\"\n\
+         [[columns]]\nname = \"name\"\nstorage = \"string\"\nsemantic = \"free_text\"\nrole = \"none\"\n",
+        std::path::Path::new("s.toml"),
+    )
+    .expect("schema");
+    let expected = format!("line {}, column 'name'", line + 1);
+    for options in [
+        ReadOptions::default(),
+        ReadOptions {
+            schema: Some(&schema),
+            ..ReadOptions::default()
+        },
+    ] {
+        let message = error_text(&content, &options);
+        assert!(
+            message.contains(&expected) && message.contains("NUL byte"),
+            "{message}"
+        );
+    }
+}
