@@ -173,7 +173,10 @@ fn every_verb_reads(dir: &Path, data: &Path, extra: &[&str]) {
     succeeds(&with(&[&"fit", &data, &"--out", &model]));
     let model_text = read(&model);
     for null in [":null", "[null", ",null"] {
-        assert!(!model_text.contains(null), "the model file holds a null number");
+        assert!(
+            !model_text.contains(null),
+            "the model file holds a null number"
+        );
     }
     succeeds(&run(&[
         &"sample", &model, &"--rows", &"300", &"--out", &synthetic,

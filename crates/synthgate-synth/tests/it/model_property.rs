@@ -33,8 +33,12 @@ fn row() -> impl Strategy<Value = Row> {
     (
         prop::option::weighted(0.85, prop_oneof![any::<i64>(), -1000i64..1000]),
         prop::option::weighted(0.85, float()),
-        // A column whose values repeat, so it can be profiled as categorical or continuous.
-        prop::option::weighted(0.85, prop::sample::select(vec![0.5, -2.25, 1e300, 7.0])),
+        // A column of few, extreme values: profiled as categorical or continuous, and with
+        // neighbours whose difference overflows (-1e300 and f64::MAX), as interpolation meets.
+        prop::option::weighted(
+            0.85,
+            prop::sample::select(vec![f64::MAX, -f64::MAX, 1e300, -1e300, 0.5, 7.0]),
+        ),
         prop::option::weighted(0.85, "[a-d]{1,2}"),
         prop::option::weighted(0.85, any::<bool>()),
     )
