@@ -453,6 +453,17 @@ impl Schema {
                 )
                 .hint("Change `semantic` or `storage` so they agree."));
             }
+            for bound in [&column.min, &column.max].into_iter().flatten() {
+                if let Bound::Float(value) = bound
+                    && !value.is_finite()
+                {
+                    return Err(fail(
+                        format!("bound {value} is not a finite number."),
+                        Some(&column.name),
+                    )
+                    .hint("Give min and max as finite numbers, or remove the bound."));
+                }
+            }
             if let (Some(min), Some(max)) = (&column.min, &column.max) {
                 let out_of_order = match (min.as_f64(), max.as_f64()) {
                     (Some(low), Some(high)) => low > high,
@@ -589,6 +600,12 @@ mod tests {
             "unknown variant",
         );
         check_rejects("", "missing field");
+        for bad in ["nan", "inf", "-inf"] {
+            check_rejects(
+                &good.replace("min = 36.17", &format!("min = {bad}")),
+                "is not a finite number",
+            );
+        }
         let with_rules = |rule: &str| {
             good.replacen(
                 "[[columns]]",

@@ -24,9 +24,54 @@ pub fn parse_int(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// Whether `text` is an integer in plain decimal form (as [`parse_int`] reads it) that does not
+/// fit 64 bits, such as `94719271504320872445`. Type inference keeps such columns as text: as
+/// floats they would silently lose digits.
+pub fn is_integer_beyond_i64(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.len() > 1 && digits.starts_with('0'))
+        && parse_int(text).is_none()
+}
+
+/// An infinity spelled out: `inf` or `infinity` with an optional sign, in any letter case.
+/// Synthgate holds no infinite values: readers refuse them, or read them as missing when `inf`
+/// is a missing-value token.
+pub fn parse_infinity(text: &str) -> Option<f64> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(body) => (true, body),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
+        Some(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        })
+    } else {
+        None
+    }
+}
+
 /// A finite decimal number (`517`, `517.0`, `-1.5e3`, `.5`), with no leading zeros before the
 /// decimal point and no `inf` or `nan` spellings.
 pub fn parse_float(text: &str) -> Option<f64> {
+    if !is_float_syntax(text) {
+        return None;
+    }
+    let value: f64 = text.parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
+/// Whether `text` is a decimal number in [`parse_float`]'s form whose value does not fit a
+/// 64-bit float (`1e400`): it would read as an infinity, so readers refuse it as they refuse
+/// infinities.
+pub fn is_float_beyond_f64(text: &str) -> bool {
+    is_float_syntax(text) && text.parse::<f64>().is_ok_and(f64::is_infinite)
+}
+
+fn is_float_syntax(text: &str) -> bool {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mantissa_end = body.find(['e', 'E']).unwrap_or(body.len());
     let mantissa = &body[..mantissa_end];
@@ -36,16 +81,16 @@ pub fn parse_float(text: &str) -> Option<f64> {
     };
     let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(whole) || !fraction.is_none_or(all_digits) {
-        return None;
+        return false;
     }
     if whole.is_empty() && fraction.is_none_or(str::is_empty) {
-        return None;
+        return false;
     }
     if whole.len() > 1 && whole.starts_with('0') {
-        return None;
+        return false;
     }
-    let value: f64 = text.parse().ok()?;
-    value.is_finite().then_some(value)
+    // The exponent is left to the standard parser, which refuses a malformed one.
+    true
 }
 
 /// `true` or `false`, in any letter case.
@@ -233,14 +278,21 @@ pub fn format_float(value: f64) -> String {
 }
 
 /// The text form of row `row` of `column`, stored as `storage`, or `None` when missing: the
-/// form the CSV writer writes and the readers read back to the same value.
+/// form the CSV writer writes and the readers read back to the same value. A float NaN is a
+/// missing value, as everywhere in Synthgate.
 pub fn format_cell(column: &dyn Array, storage: StorageType, row: usize) -> Option<String> {
     if column.is_null(row) {
         return None;
     }
     Some(match storage {
         StorageType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
-        StorageType::Float64 => format_float(column.as_primitive::<Float64Type>().value(row)),
+        StorageType::Float64 => {
+            let value = column.as_primitive::<Float64Type>().value(row);
+            if value.is_nan() {
+                return None;
+            }
+            format_float(value)
+        }
         StorageType::Boolean => column.as_boolean().value(row).to_string(),
         StorageType::String => column.as_string::<i32>().value(row).to_string(),
         StorageType::Date => format_date(column.as_primitive::<Date32Type>().value(row)),
@@ -308,6 +360,50 @@ mod tests {
         assert_eq!(parse_int("1e3"), None);
         assert_eq!(parse_int(""), None);
         assert_eq!(parse_int("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn integers_beyond_64_bits() {
+        for big in [
+            "94719271504320872445",
+            "-94719271504320872445",
+            "9223372036854775808",
+            "+18446744073709551616",
+        ] {
+            assert!(is_integer_beyond_i64(big), "{big}");
+        }
+        for other in [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "0",
+            "094719271504320872445",
+            "9.4e19",
+            "",
+            "-",
+            "12a",
+        ] {
+            assert!(!is_integer_beyond_i64(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn infinities() {
+        for (text, value) in [
+            ("inf", f64::INFINITY),
+            ("+Inf", f64::INFINITY),
+            ("-inf", f64::NEG_INFINITY),
+            ("INFINITY", f64::INFINITY),
+            ("-Infinity", f64::NEG_INFINITY),
+        ] {
+            assert_eq!(parse_infinity(text), Some(value), "{text}");
+        }
+        for other in ["info", "in", "--inf", "nan", "1e999", ""] {
+            assert_eq!(parse_infinity(other), None, "{other}");
+        }
+        assert!(is_float_beyond_f64("1e400") && is_float_beyond_f64("-2.5E999"));
+        for other in ["1e300", "inf", "1e", "abc", "0x1p9999"] {
+            assert!(!is_float_beyond_f64(other), "{other}");
+        }
     }
 
     #[test]

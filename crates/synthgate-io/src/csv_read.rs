@@ -8,7 +8,7 @@
 //! Arrow arrays (about the file size) plus one batch of builders.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,12 +23,16 @@ use synthgate_core::{Error, Location, Result, Schema, StorageType, Table};
 use crate::Progress;
 use crate::na::NaTokens;
 use crate::output::io_error;
-use synthgate_core::text::{parse_bool, parse_date, parse_float, parse_int, parse_timestamp};
+use synthgate_core::text::{
+    is_float_beyond_f64, is_integer_beyond_i64, parse_bool, parse_date, parse_float,
+    parse_infinity, parse_int, parse_timestamp,
+};
 
 /// Rows per record batch.
 pub(crate) const BATCH_ROWS: usize = 65_536;
 
-/// How many bytes the delimiter sniffer and the binary check look at.
+/// How many bytes the delimiter sniffer and the early binary check look at (every record is
+/// checked for NUL bytes again as it is read).
 const SNIFF_BYTES: usize = 64 * 1024;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -82,11 +86,12 @@ fn sniff(path: &Path, forced: Option<u8>) -> Result<(u8, u64)> {
             .at(Location::file(path))
             .hint("Save it as UTF-8 (for example `iconv -f UTF-16 -t UTF-8`)."));
     }
-    if sample.contains(&0) {
+    if let Some(nul) = sample.iter().position(|&byte| byte == 0) {
+        let line = sample[..nul].iter().filter(|&&byte| byte == b'\n').count() as u64 + 1;
         return Err(Error::input(
             "the file looks binary (it contains NUL bytes), not like CSV text.",
         )
-        .at(Location::file(path))
+        .at(Location::file(path).line(line))
         .hint("Give a CSV file, or a Parquet file with a .parquet extension."));
     }
     let bom = if sample.starts_with(UTF8_BOM) { 3 } else { 0 };
@@ -201,19 +206,65 @@ fn next_record<R: Read>(
     })
 }
 
-fn line_of(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, csv::Position::line)
+/// The file being read: its path, and the length of the byte-order mark skipped before the CSV
+/// reader's first byte.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    path: &'a Path,
+    bom: u64,
+}
+
+impl Source<'_> {
+    /// The 1-based line `record` starts on. The csv crate reports the line where it began
+    /// reading the record, which in a CRLF file is the line before: `\r` ends a record and the
+    /// `\n` after it is counted only when the next read begins. So this counts the line feeds
+    /// before the record's first byte in the file itself. Only errors ask, so the extra read
+    /// costs nothing on a good file.
+    fn line(&self, record: &csv::ByteRecord) -> u64 {
+        let Some(position) = record.position() else {
+            return 0;
+        };
+        self.line_at(self.bom + position.byte())
+            .unwrap_or_else(|| position.line())
+    }
+
+    /// The line of the first byte at or after `start` that is not a line end.
+    fn line_at(&self, start: u64) -> Option<u64> {
+        let file = File::open(self.path).ok()?;
+        let mut reader = io::BufReader::with_capacity(1 << 16, file);
+        let mut offset = 0u64;
+        let mut line = 1u64;
+        loop {
+            let buffer = reader.fill_buf().ok()?;
+            if buffer.is_empty() {
+                return Some(line);
+            }
+            let length = buffer.len();
+            for &byte in buffer {
+                if offset >= start && byte != b'\r' && byte != b'\n' {
+                    return Some(line);
+                }
+                line += u64::from(byte == b'\n');
+                offset += 1;
+            }
+            reader.consume(length);
+        }
+    }
 }
 
 /// The header row: UTF-8, non-empty and unique names.
-fn read_header<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<String>> {
+fn read_header<R: Read>(reader: &mut csv::Reader<R>, source: Source<'_>) -> Result<Vec<String>> {
+    let path = source.path;
     let mut record = csv::ByteRecord::new();
     if !next_record(reader, &mut record, path)? {
         return Err(Error::input("the file has no header row.")
             .at(Location::file(path))
             .hint("A CSV file needs a header row naming the columns, then data rows."));
     }
-    let line = line_of(&record);
+    if record.as_slice().contains(&0) {
+        return Err(nul_error(source, &record, &[]));
+    }
+    let line = || source.line(&record);
     let mut names = Vec::with_capacity(record.len());
     for (index, field) in record.iter().enumerate() {
         let name = std::str::from_utf8(field).map_err(|_| {
@@ -221,7 +272,7 @@ fn read_header<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<
                 "the name of column {} in the header is not valid UTF-8.",
                 index + 1
             ))
-            .at(Location::file(path).line(line))
+            .at(Location::file(path).line(line()))
             .hint("Save the file as UTF-8.")
         })?;
         if name.trim().is_empty() {
@@ -229,7 +280,7 @@ fn read_header<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<
                 "column {} has an empty name in the header.",
                 index + 1
             ))
-            .at(Location::file(path).line(line))
+            .at(Location::file(path).line(line()))
             .hint("Give every column a name in the header row."));
         }
         if names.iter().any(|existing: &String| existing == name) {
@@ -237,7 +288,7 @@ fn read_header<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<
                 "the header names column '{name}' twice (again as column {}).",
                 index + 1
             ))
-            .at(Location::file(path).line(line).column(name))
+            .at(Location::file(path).line(line()).column(name))
             .hint("Rename one of the two columns so every name is unique."));
         }
         names.push(name.to_string());
@@ -256,6 +307,8 @@ struct Guess {
     any_zoned: bool,
     any_naive: bool,
     seen: bool,
+    /// Whether an integer beyond ±2^53 was seen: a float column would round it.
+    wide_int: bool,
 }
 
 impl Guess {
@@ -269,6 +322,7 @@ impl Guess {
             any_zoned: false,
             any_naive: false,
             seen: false,
+            wide_int: false,
         }
     }
 
@@ -276,13 +330,26 @@ impl Guess {
         !(self.int || self.float || self.boolean || self.date || self.timestamp)
     }
 
-    fn observe(&mut self, value: &str) {
+    /// Narrows the guess by one present value; returns whether the value is infinite (an
+    /// infinity spelled out or a number beyond a 64-bit float), which keeps a float column a
+    /// float column so that the reader refuses the value instead of making the column text.
+    fn observe(&mut self, value: &str) -> bool {
         self.seen = true;
-        if self.int && parse_int(value).is_none() {
-            self.int = false;
+        let mut infinite = parse_infinity(value).is_some();
+        match parse_int(value) {
+            Some(number) if number.unsigned_abs() > 1 << 53 => self.wide_int = true,
+            Some(_) => {}
+            None => {
+                self.int = false;
+                if is_integer_beyond_i64(value) {
+                    // Not an int64, and a float would drop digits: the column is text.
+                    self.float = false;
+                }
+            }
         }
-        if self.float && !self.int && parse_float(value).is_none() {
-            self.float = false;
+        if self.float && !self.int && !infinite && parse_float(value).is_none() {
+            infinite = is_float_beyond_f64(value);
+            self.float = infinite;
         }
         if self.boolean && parse_bool(value).is_none() {
             self.boolean = false;
@@ -300,6 +367,7 @@ impl Guess {
                 self.timestamp = false;
             }
         }
+        infinite
     }
 
     fn storage(&self) -> StorageType {
@@ -307,7 +375,8 @@ impl Guess {
             StorageType::String
         } else if self.int {
             StorageType::Int64
-        } else if self.float {
+        } else if self.float && !self.wide_int {
+            // A float column would round an integer beyond 2^53, so such a column is text.
             StorageType::Float64
         } else if self.boolean {
             StorageType::Boolean
@@ -323,6 +392,33 @@ impl Guess {
     }
 }
 
+fn nul_error(source: Source<'_>, record: &csv::ByteRecord, names: &[String]) -> Error {
+    let mut location = Location::file(source.path).line(source.line(record));
+    if let Some(column) = record
+        .iter()
+        .position(|field| field.contains(&0))
+        .and_then(|index| names.get(index))
+    {
+        location = location.column(column);
+    }
+    Error::input("this line contains a NUL byte, so the file is binary or damaged, not CSV text.")
+        .at(location)
+        .hint(
+            "Remove the NUL bytes (for example `tr -d '\\000'`) or export the file again; give \
+             Parquet files a .parquet extension.",
+        )
+}
+
+fn infinite_error(source: Source<'_>, line: u64, column: &str, value: &str) -> Error {
+    Error::input(format!(
+        "the value '{}' is infinite or beyond the range of a 64-bit float, and Synthgate holds \
+         no infinite numbers.",
+        value.chars().take(60).collect::<String>()
+    ))
+    .at(Location::file(source.path).line(line).column(column))
+    .hint("Correct the value, or read infinities as missing values with `--na inf`.")
+}
+
 fn ragged_error(path: &Path, line: u64, found: usize, expected: usize) -> Error {
     Error::input(format!(
         "this row has {found} field{} but the header has {expected}.",
@@ -335,12 +431,12 @@ fn ragged_error(path: &Path, line: u64, found: usize, expected: usize) -> Error 
     )
 }
 
-fn utf8_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error {
+fn utf8_error(source: Source<'_>, record: &csv::ByteRecord, names: &[String]) -> Error {
     let column = record
         .iter()
         .position(|field| std::str::from_utf8(field).is_err())
         .and_then(|index| names.get(index));
-    let mut location = Location::file(path).line(line_of(record));
+    let mut location = Location::file(source.path).line(source.line(record));
     if let Some(column) = column {
         location = location.column(column);
     }
@@ -349,42 +445,65 @@ fn utf8_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error 
         .hint("Save the file as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`).")
 }
 
-/// The record's fields as one UTF-8 text, after checking its field count.
-fn checked_text<'r>(record: &'r csv::ByteRecord, path: &Path, names: &[String]) -> Result<&'r str> {
+/// The record's fields as one UTF-8 text, after checking it has no NUL byte and the header's
+/// field count.
+fn checked_text<'r>(
+    record: &'r csv::ByteRecord,
+    source: Source<'_>,
+    names: &[String],
+) -> Result<&'r str> {
+    if record.as_slice().contains(&0) {
+        return Err(nul_error(source, record, names));
+    }
     if record.len() != names.len() {
         return Err(ragged_error(
-            path,
-            line_of(record),
+            source.path,
+            source.line(record),
             record.len(),
             names.len(),
         ));
     }
-    std::str::from_utf8(record.as_slice()).map_err(|_| utf8_error(path, record, names))
+    std::str::from_utf8(record.as_slice()).map_err(|_| utf8_error(source, record, names))
 }
 
 /// First pass: check every record and infer the storage type of every column.
 fn infer_types<R: Read>(
     reader: &mut csv::Reader<R>,
-    path: &Path,
+    source: Source<'_>,
     names: &[String],
     na: &NaTokens,
 ) -> Result<(Vec<StorageType>, u64)> {
     let mut guesses = vec![Guess::new(); names.len()];
+    // Each column's first infinite value and the record holding it.
+    let mut first_infinite: Vec<Option<(String, csv::ByteRecord)>> = vec![None; names.len()];
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
-    while next_record(reader, &mut record, path)? {
-        checked_text(&record, path, names)?;
+    while next_record(reader, &mut record, source.path)? {
+        checked_text(&record, source, names)?;
         rows += 1;
-        for (guess, field) in guesses.iter_mut().zip(record.iter()) {
+        for ((guess, field), first) in guesses
+            .iter_mut()
+            .zip(record.iter())
+            .zip(&mut first_infinite)
+        {
             // The whole record was checked as UTF-8 just above.
             let text = std::str::from_utf8(field).unwrap_or_default().trim();
             if guess.is_text() || na.is_na(text) {
                 continue;
             }
-            guess.observe(text);
+            if guess.observe(text) && first.is_none() {
+                *first = Some((text.to_string(), record.clone()));
+            }
         }
     }
-    Ok((guesses.iter().map(Guess::storage).collect(), rows))
+    let storage: Vec<StorageType> = guesses.iter().map(Guess::storage).collect();
+    for ((kind, first), name) in storage.iter().zip(&first_infinite).zip(names) {
+        // An infinity in a column that is text anyway is just text.
+        if let (StorageType::Float64, Some((value, record))) = (kind, first) {
+            return Err(infinite_error(source, source.line(record), name, value));
+        }
+    }
+    Ok((storage, rows))
 }
 
 /// One column's Arrow builder.
@@ -490,7 +609,7 @@ fn finish_batch(schema: &Arc<ArrowSchema>, builders: &mut [Builder]) -> Result<R
 /// Second pass: parse every value into Arrow arrays.
 fn build_batches<R: Read>(
     reader: &mut csv::Reader<R>,
-    path: &Path,
+    source: Source<'_>,
     names: &[String],
     storage: &[StorageType],
     na: &NaTokens,
@@ -505,8 +624,8 @@ fn build_batches<R: Read>(
     let mut batches = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut in_batch = 0;
-    while next_record(reader, &mut record, path)? {
-        let text = checked_text(&record, path, names)?;
+    while next_record(reader, &mut record, source.path)? {
+        let text = checked_text(&record, source, names)?;
         let mut start = 0;
         for (index, builder) in builders.iter_mut().enumerate() {
             let end = record.range(index).map_or(start, |range| range.end);
@@ -515,17 +634,12 @@ fn build_batches<R: Read>(
             if na.is_na(value.trim()) {
                 builder.append_null();
             } else if !builder.append(value) {
-                return Err(Error::spec(format!(
-                    "the value '{}' is not {} as the schema says this column is.",
-                    value.chars().take(60).collect::<String>(),
-                    storage_phrase(storage[index])
-                ))
-                .at(Location::file(path)
-                    .line(line_of(&record))
-                    .column(&names[index]))
-                .hint(
-                    "Correct the value, add it as a missing-value token with --na, or change \
-                     the column's storage type in the schema.",
+                return Err(value_error(
+                    source,
+                    source.line(&record),
+                    &names[index],
+                    value.trim(),
+                    storage[index],
                 ));
             }
         }
@@ -539,6 +653,41 @@ fn build_batches<R: Read>(
         batches.push(finish_batch(&schema, &mut builders)?);
     }
     Table::new(schema, batches)
+}
+
+/// A value that does not parse as the storage type the schema gives its column.
+fn value_error(
+    source: Source<'_>,
+    line: u64,
+    column: &str,
+    value: &str,
+    storage: StorageType,
+) -> Error {
+    let shown: String = value.chars().take(60).collect();
+    let location = Location::file(source.path).line(line).column(column);
+    if storage.is_numeric() && (parse_infinity(value).is_some() || is_float_beyond_f64(value)) {
+        return infinite_error(source, line, column, value);
+    }
+    if storage == StorageType::Int64 && is_integer_beyond_i64(value) {
+        return Error::spec(format!(
+            "the value '{shown}' does not fit a 64-bit integer, as the schema says this column \
+             is (int64 holds -9223372036854775808 to 9223372036854775807)."
+        ))
+        .at(location)
+        .hint(
+            "Set the column's storage to \"string\" in the schema to keep such values exactly \
+             (they are usually identifiers).",
+        );
+    }
+    Error::spec(format!(
+        "the value '{shown}' is not {} as the schema says this column is.",
+        storage_phrase(storage)
+    ))
+    .at(location)
+    .hint(
+        "Correct the value, add it as a missing-value token with --na, or change the column's \
+         storage type in the schema.",
+    )
 }
 
 fn storage_phrase(storage: StorageType) -> &'static str {
@@ -632,12 +781,13 @@ pub(crate) fn read_csv(
             .at(Location::file(path))
             .hint("Add data rows below the header.")
     };
+    let source = Source { path, bom };
     let mut first = csv_reader(path, delimiter, bom, 0, size * 2, progress)?;
-    let names = read_header(&mut first, path)?;
+    let names = read_header(&mut first, source)?;
     let storage = match schema {
         Some(schema) => storage_from_schema(path, &names, schema)?,
         None => {
-            let (storage, rows) = infer_types(&mut first, path, &names, na)?;
+            let (storage, rows) = infer_types(&mut first, source, &names, na)?;
             if rows == 0 {
                 return Err(header_only(path));
             }
@@ -648,10 +798,10 @@ pub(crate) fn read_csv(
         first
     } else {
         let mut reader = csv_reader(path, delimiter, bom, passes - 1, total, progress)?;
-        read_header(&mut reader, path)?;
+        read_header(&mut reader, source)?;
         reader
     };
-    let table = build_batches(&mut second, path, &names, &storage, na)?;
+    let table = build_batches(&mut second, source, &names, &storage, na)?;
     if table.num_rows() == 0 {
         return Err(header_only(path));
     }

@@ -1,12 +1,16 @@
 //! Missing-value tokens.
 
+use synthgate_core::text::parse_infinity;
 use synthgate_core::{DEFAULT_NA_TOKENS, Schema};
 
 /// The tokens read as missing: matched after trimming surrounding spaces, ignoring ASCII case.
-/// An empty field is missing whenever the empty token is listed (it is by default).
+/// An empty field is missing whenever the empty token is listed (it is by default). The token
+/// `inf` stands for every infinity: with it, `inf`, `-inf`, `+Infinity` ... in CSV text and
+/// infinite floats in Parquet are missing values (without it, readers refuse them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NaTokens {
     tokens: Vec<String>,
+    infinity: bool,
 }
 
 impl NaTokens {
@@ -26,17 +30,22 @@ impl NaTokens {
                 tokens.push(token);
             }
         }
-        NaTokens { tokens }
+        NaTokens::from_tokens(tokens)
+    }
+
+    fn from_tokens(tokens: Vec<String>) -> NaTokens {
+        let infinity = tokens.iter().any(|token| token.eq_ignore_ascii_case("inf"));
+        NaTokens { tokens, infinity }
     }
 
     /// Only the given tokens: no defaults, and the empty string only if listed.
     pub fn explicit(tokens: &[String]) -> NaTokens {
-        NaTokens {
-            tokens: tokens
+        NaTokens::from_tokens(
+            tokens
                 .iter()
                 .map(|token| token.trim().to_string())
                 .collect(),
-        }
+        )
     }
 
     /// Whether `trimmed` (already stripped of surrounding spaces) is a missing value.
@@ -46,6 +55,12 @@ impl NaTokens {
                 .tokens
                 .iter()
                 .any(|token| token.len() == trimmed.len() && token.eq_ignore_ascii_case(trimmed))
+            || (self.infinity && parse_infinity(trimmed).is_some())
+    }
+
+    /// Whether infinite values are missing (the token `inf` is listed).
+    pub fn infinity_is_missing(&self) -> bool {
+        self.infinity
     }
 
     /// The tokens, as they will be recorded in a schema.
@@ -72,5 +87,18 @@ mod tests {
         assert!(explicit.is_na("?"));
         assert!(!explicit.is_na("NA"));
         assert!(!explicit.is_na(""));
+        assert!(!na.is_na("inf") && !na.infinity_is_missing());
+    }
+
+    #[test]
+    fn inf_token_covers_every_infinity() {
+        let na = NaTokens::new(None, &["INF".to_string()]);
+        assert!(na.infinity_is_missing());
+        for missing in ["inf", "-inf", "+Inf", "Infinity", "-INFINITY"] {
+            assert!(na.is_na(missing), "{missing}");
+        }
+        assert!(!na.is_na("info"));
+        let only_negative = NaTokens::new(None, &["-inf".to_string()]);
+        assert!(only_negative.is_na("-inf") && !only_negative.is_na("inf"));
     }
 }

@@ -1,17 +1,21 @@
 //! Reading and writing Parquet.
 //!
 //! Reading converts every column to one of the [`StorageType`]s: narrower integers widen to
-//! `int64`, `float32` and decimals become `float64`, large and view strings and dictionaries
+//! `int64` (an unsigned value beyond it is refused, naming the column), `float32` and decimals become `float64`, large and view strings and dictionaries
 //! become `string`, every timestamp becomes microseconds (zoned ones in UTC). Parquet has real
 //! missing values, so the default tokens (`NA`, `null`, ...) are not applied to its text: only
 //! tokens the user names explicitly (`--na`) turn text into missing values. Nested and binary
 //! columns are refused with a message naming them.
+//!
+//! A float NaN is a missing value, as everywhere in Synthgate. An infinite float is refused with
+//! its row and column, unless `inf` is a missing-value token (`--na inf`), which reads it as
+//! missing.
 
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
 use parquet::arrow::ArrowWriter;
@@ -28,10 +32,11 @@ use crate::output::io_error;
 fn target_storage(data_type: &DataType) -> Option<StorageType> {
     use DataType as D;
     Some(match data_type {
-        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 => {
+        // An unsigned 64-bit value beyond int64 is refused by the cast, never rounded to a float.
+        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => {
             StorageType::Int64
         }
-        D::UInt64 | D::Float16 | D::Float32 | D::Float64 => StorageType::Float64,
+        D::Float16 | D::Float32 | D::Float64 => StorageType::Float64,
         D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => {
             StorageType::Float64
         }
@@ -46,12 +51,14 @@ fn target_storage(data_type: &DataType) -> Option<StorageType> {
     })
 }
 
+/// Convert one column of a batch whose first row is row `first_row` (0-based) of the file.
 fn convert_column(
     path: &Path,
     name: &str,
     column: &ArrayRef,
     storage: StorageType,
     na: &NaTokens,
+    first_row: u64,
 ) -> Result<ArrayRef> {
     let target = storage.arrow_type();
     let column = if let DataType::Timestamp(unit, Some(_)) = column.data_type() {
@@ -66,6 +73,9 @@ fn convert_column(
     } else {
         cast(path, name, &column, &target)?
     };
+    if storage == StorageType::Float64 {
+        return finite_or_missing(path, name, converted, na, first_row);
+    }
     if storage != StorageType::String {
         return Ok(converted);
     }
@@ -83,6 +93,45 @@ fn convert_column(
     Ok(Arc::new(cleaned))
 }
 
+/// A float column with NaN read as missing and infinities refused, or read as missing when their
+/// text (`inf`, `-inf`) is a missing-value token.
+fn finite_or_missing(
+    path: &Path,
+    name: &str,
+    column: ArrayRef,
+    na: &NaTokens,
+    first_row: u64,
+) -> Result<ArrayRef> {
+    let Some(floats) = column.as_any().downcast_ref::<Float64Array>() else {
+        return Err(Error::internal("a float column did not cast to Float64"));
+    };
+    if floats.iter().flatten().all(f64::is_finite) {
+        return Ok(column);
+    }
+    let mut values = Vec::with_capacity(floats.len());
+    for (index, value) in floats.iter().enumerate() {
+        values.push(match value {
+            Some(value) if value.is_nan() => None,
+            Some(value) if value.is_infinite() => {
+                let text = if value > 0.0 { "inf" } else { "-inf" };
+                if !na.is_na(text) {
+                    return Err(Error::input(format!(
+                        "row {} holds the value {text}, and Synthgate holds no infinite numbers.",
+                        first_row + index as u64 + 1
+                    ))
+                    .at(Location::file(path).column(name))
+                    .hint(
+                        "Correct the value, or read infinities as missing values with `--na inf`.",
+                    ));
+                }
+                None
+            }
+            other => other,
+        });
+    }
+    Ok(Arc::new(Float64Array::from(values)))
+}
+
 fn cast(path: &Path, name: &str, column: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
     let options = CastOptions {
         safe: false,
@@ -94,6 +143,10 @@ fn cast(path: &Path, name: &str, column: &ArrayRef, target: &DataType) -> Result
             column.data_type()
         ))
         .at(Location::file(path).column(name))
+        .hint(
+            "Give the column another storage type with --schema (\"string\" keeps any value \
+             exactly).",
+        )
     })
 }
 
@@ -170,7 +223,7 @@ pub(crate) fn read_parquet(
             .zip(source_schema.fields())
             .zip(&storage)
             .map(|((column, field), &storage)| {
-                convert_column(path, field.name(), column, storage, na)
+                convert_column(path, field.name(), column, storage, na, rows_done)
             })
             .collect::<Result<Vec<_>>>()?;
         let converted = RecordBatch::try_new(arrow_schema.clone(), columns)

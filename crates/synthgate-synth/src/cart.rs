@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{cumulative, draw, interpolate};
+use crate::sampling::{between, cumulative, draw, interpolate};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Most bins a numeric predictor is cut into.
@@ -592,8 +592,7 @@ impl Builder<'_> {
                                 k as f64 / (LEAF_QUANTILES - 1) as f64 * (present.len() - 1) as f64;
                             let below = position.floor() as usize;
                             let above = position.ceil() as usize;
-                            present[below]
-                                + (present[above] - present[below]) * (position - below as f64)
+                            between(present[below], present[above], position - below as f64)
                         })
                         .collect()
                 };
@@ -1039,7 +1038,7 @@ impl Fitted for CartModel {
         Ok(Encoded { rows, columns })
     }
 
-    fn parameters(&self) -> serde_json::Value {
+    fn parameters(&self) -> Result<serde_json::Value> {
         crate::to_parameters(self)
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Encoding turns each column, by its semantic type, into one of:
 //! - **numeric** values (`f64`, `NaN` for missing): continuous and integer columns, and dates
-//!   and datetimes as days or microseconds since 1970;
+//!   and datetimes as days or microseconds since 1970 (a float NaN in the table is missing, an
+//!   infinity is refused);
 //! - **categorical** codes (`u32`, [`MISSING_CODE`] for missing): categorical, ordinal-code,
 //!   boolean and constant columns, and free text with few distinct values;
 //! - nothing: identifiers (regenerated as fresh unique keys on decoding) and dropped columns.
@@ -353,6 +354,14 @@ pub fn encode(
             .hint("Use the schema written for this data.")
         })?;
         let storage = table.storage_type(index);
+        // NaN is a missing value; an infinity has no meaning a model could learn. The readers
+        // refuse infinities, so only a table built in memory can hold one.
+        if storage == StorageType::Float64 && table.numbers(index).iter().any(|v| v.is_infinite()) {
+            return Err(Error::input(format!(
+                "column '{name}' holds an infinite value, which cannot be modelled."
+            ))
+            .hint("Replace infinities with missing values (`--na inf` when reading a file)."));
+        }
         let (kind, encoded) = match column.semantic {
             SemanticType::Identifier => (CodecKind::Identifier, EncodedColumn::Generated),
             SemanticType::Continuous

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{cumulative, draw, interpolate};
+use crate::sampling::{between, cumulative, draw, interpolate};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Quantiles kept per numeric column.
@@ -140,7 +140,7 @@ fn quantiles_of(sorted: &[f64]) -> Vec<f64> {
             let position = k as f64 / (QUANTILES - 1) as f64 * (sorted.len() - 1) as f64;
             let below = position.floor() as usize;
             let above = position.ceil() as usize;
-            sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64)
+            between(sorted[below], sorted[above], position - below as f64)
         })
         .collect()
 }
@@ -391,7 +391,7 @@ impl Fitted for CopulaModel {
         Ok(Encoded { rows, columns })
     }
 
-    fn parameters(&self) -> serde_json::Value {
+    fn parameters(&self) -> Result<serde_json::Value> {
         crate::to_parameters(self)
     }
 }

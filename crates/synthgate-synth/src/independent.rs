@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{cumulative, draw, interpolate};
+use crate::sampling::{between, cumulative, draw, interpolate};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Quantiles kept per numeric column.
@@ -55,7 +55,7 @@ fn numeric_marginal(values: &[f64]) -> Marginal {
                 let position = index as f64 / (QUANTILES - 1) as f64 * (present.len() - 1) as f64;
                 let below = position.floor() as usize;
                 let above = position.ceil() as usize;
-                present[below] + (present[above] - present[below]) * (position - below as f64)
+                between(present[below], present[above], position - below as f64)
             })
             .collect()
     };
@@ -171,7 +171,7 @@ impl Fitted for IndependentModel {
         Ok(Encoded { rows, columns })
     }
 
-    fn parameters(&self) -> serde_json::Value {
+    fn parameters(&self) -> Result<serde_json::Value> {
         crate::to_parameters(self)
     }
 }

@@ -91,8 +91,9 @@ pub trait Fitted: Send + Sync {
         rng: &mut SeedRng,
         conditions: &[Condition],
     ) -> Result<Encoded>;
-    /// The parameters to save in the model file.
-    fn parameters(&self) -> serde_json::Value;
+    /// The parameters to save in the model file. Must hold only finite numbers: [`fit`] fails
+    /// with an internal error otherwise, rather than write a model file that cannot be read.
+    fn parameters(&self) -> Result<serde_json::Value>;
 }
 
 /// Restore a fitted model of type `T` from the parameters it exported with [`to_parameters`].
@@ -106,10 +107,18 @@ where
     Ok(Box::new(model))
 }
 
-/// A fitted model's parameters as JSON. Models are plain data of numbers and strings, so
-/// serialisation cannot fail.
-pub(crate) fn to_parameters<T: serde::Serialize>(model: &T) -> serde_json::Value {
-    serde_json::to_value(model).unwrap_or(serde_json::Value::Null)
+/// A fitted model's parameters as JSON. JSON cannot hold NaN or infinity (serde_json would
+/// write `null`, which does not load back), so a non-finite number is an internal error naming
+/// the field that holds it.
+pub(crate) fn to_parameters<T: serde::Serialize>(model: &T) -> Result<serde_json::Value> {
+    model::check_finite(model).map_err(|path| {
+        synthgate_core::Error::internal(format!(
+            "the fitted model holds a number a model file cannot store (parameters.{path})"
+        ))
+    })?;
+    serde_json::to_value(model).map_err(|error| {
+        synthgate_core::Error::internal(format!("the model's parameters do not serialise: {error}"))
+    })
 }
 
 /// The built-in synthesizers, the default first.

@@ -88,23 +88,37 @@ pub fn fit(
         config.seed.derive("encode"),
     )?;
     let fitted = synthesizer.fit(&encoded.data, &encoded.codecs, config.seed.derive("fit"))?;
-    Ok(Model {
-        file: ModelFile {
-            format: MODEL_FORMAT.to_string(),
-            format_version: MODEL_FORMAT_VERSION,
-            synthesizer: synthesizer.name().to_string(),
-            synthesizer_version: synthesizer.version(),
-            synthgate_version: env!("CARGO_PKG_VERSION").to_string(),
-            seed: config.seed.0,
-            training_rows: table.num_rows(),
-            protections: config.protections,
-            warnings: encoded.warnings,
-            schema: schema.clone(),
-            codecs: encoded.codecs,
-            parameters: fitted.parameters(),
-        },
-        fitted,
-    })
+    let parameters = fitted.parameters()?;
+    let file = ModelFile {
+        format: MODEL_FORMAT.to_string(),
+        format_version: MODEL_FORMAT_VERSION,
+        synthesizer: synthesizer.name().to_string(),
+        synthesizer_version: synthesizer.version(),
+        synthgate_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: config.seed.0,
+        training_rows: table.num_rows(),
+        protections: config.protections,
+        warnings: encoded.warnings,
+        schema: schema.clone(),
+        codecs: encoded.codecs,
+        parameters,
+    };
+    // Every model `fit` returns can be saved and read back: a number JSON cannot hold, or
+    // parameters the synthesizer cannot load, are a bug to report, not a file to write.
+    check_finite(&file).map_err(|path| {
+        Error::internal(format!(
+            "the fitted model holds a number a model file cannot store ({path})"
+        ))
+    })?;
+    synthesizer
+        .load(&file.parameters, file.synthesizer_version)
+        .map_err(|error| {
+            Error::internal(format!(
+                "the fitted model's parameters do not load back: {}",
+                error.message()
+            ))
+        })?;
+    Ok(Model { file, fitted })
 }
 
 impl Model {
@@ -303,7 +317,8 @@ impl Model {
 
     /// The model file's bytes (JSON).
     pub fn to_bytes(&self) -> Vec<u8> {
-        // Plain data: serialisation cannot fail.
+        // Plain data whose numbers were checked finite when the model was fitted or read, so
+        // serialisation cannot fail and writes no `null` for a number.
         let mut bytes = serde_json::to_vec(&self.file).unwrap_or_default();
         bytes.push(b'\n');
         bytes
@@ -361,5 +376,361 @@ impl Model {
             .load(&file.parameters, file.synthesizer_version)
             .map_err(|error| located(error.message().to_string()))?;
         Ok(Model { file, fitted })
+    }
+}
+
+/// Checks that a value about to be written into a model file holds only finite numbers. JSON has
+/// no NaN or infinity, and serde_json writes them as `null`, which then fails to load as a
+/// number (or loads as "absent"): a model file written that way could not be sampled. So saving
+/// fails closed: a non-finite number in a model is an internal error, reported with the path of
+/// the field that holds it.
+pub(crate) fn check_finite<T: Serialize + ?Sized>(value: &T) -> std::result::Result<(), String> {
+    value
+        .serialize(FiniteCheck)
+        .map_err(|found| found.to_string())
+}
+
+/// The first non-finite number found (its value and the path of fields and indices to it), or
+/// a serialiser's message.
+#[derive(Debug)]
+struct NonFinite {
+    path: Vec<String>,
+    value: String,
+}
+
+impl std::fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}", self.path.join("."), self.value)
+    }
+}
+
+impl std::error::Error for NonFinite {}
+
+impl serde::ser::Error for NonFinite {
+    fn custom<M: std::fmt::Display>(message: M) -> NonFinite {
+        NonFinite {
+            path: Vec::new(),
+            value: message.to_string(),
+        }
+    }
+}
+
+impl NonFinite {
+    fn inside(mut self, part: impl std::fmt::Display) -> NonFinite {
+        self.path.insert(0, part.to_string());
+        self
+    }
+}
+
+/// A serde serialiser that produces nothing and fails at the first NaN or infinity.
+struct FiniteCheck;
+
+/// The compound-value half of [`FiniteCheck`], counting elements for error paths.
+struct FiniteParts(usize);
+
+type Checked = std::result::Result<(), NonFinite>;
+
+fn finite(value: f64) -> Checked {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(NonFinite {
+            path: Vec::new(),
+            value: format!("{value}"),
+        })
+    }
+}
+
+impl serde::Serializer for FiniteCheck {
+    type Ok = ();
+    type Error = NonFinite;
+    type SerializeSeq = FiniteParts;
+    type SerializeTuple = FiniteParts;
+    type SerializeTupleStruct = FiniteParts;
+    type SerializeTupleVariant = FiniteParts;
+    type SerializeMap = FiniteParts;
+    type SerializeStruct = FiniteParts;
+    type SerializeStructVariant = FiniteParts;
+
+    fn serialize_bool(self, _: bool) -> Checked {
+        Ok(())
+    }
+    fn serialize_i8(self, _: i8) -> Checked {
+        Ok(())
+    }
+    fn serialize_i16(self, _: i16) -> Checked {
+        Ok(())
+    }
+    fn serialize_i32(self, _: i32) -> Checked {
+        Ok(())
+    }
+    fn serialize_i64(self, _: i64) -> Checked {
+        Ok(())
+    }
+    fn serialize_u8(self, _: u8) -> Checked {
+        Ok(())
+    }
+    fn serialize_u16(self, _: u16) -> Checked {
+        Ok(())
+    }
+    fn serialize_u32(self, _: u32) -> Checked {
+        Ok(())
+    }
+    fn serialize_u64(self, _: u64) -> Checked {
+        Ok(())
+    }
+    fn serialize_f32(self, value: f32) -> Checked {
+        finite(f64::from(value))
+    }
+    fn serialize_f64(self, value: f64) -> Checked {
+        finite(value)
+    }
+    fn serialize_char(self, _: char) -> Checked {
+        Ok(())
+    }
+    fn serialize_str(self, _: &str) -> Checked {
+        Ok(())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Checked {
+        Ok(())
+    }
+    fn serialize_none(self) -> Checked {
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Checked {
+        value.serialize(FiniteCheck)
+    }
+    fn serialize_unit(self) -> Checked {
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Checked {
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Checked {
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Checked {
+        value.serialize(FiniteCheck)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Checked {
+        value
+            .serialize(FiniteCheck)
+            .map_err(|found| found.inside(variant))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_tuple(self, _: usize) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_map(self, _: Option<usize>) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<FiniteParts, NonFinite> {
+        Ok(FiniteParts(0))
+    }
+}
+
+impl FiniteParts {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        let index = self.0;
+        self.0 += 1;
+        value
+            .serialize(FiniteCheck)
+            .map_err(|found| found.inside(index))
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
+        value
+            .serialize(FiniteCheck)
+            .map_err(|found| found.inside(key))
+    }
+}
+
+impl serde::ser::SerializeSeq for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        self.element(value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTuple for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        self.element(value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        self.element(value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTupleVariant for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        self.element(value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeMap for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Checked {
+        key.serialize(FiniteCheck)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
+        self.element(value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeStruct for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
+        self.field(key, value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeStructVariant for FiniteParts {
+    type Ok = ();
+    type Error = NonFinite;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
+        self.field(key, value)
+    }
+    fn end(self) -> Checked {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Leaf {
+        quantiles: Vec<f64>,
+        missing: Option<f64>,
+    }
+
+    #[derive(Serialize)]
+    enum Node {
+        Split { threshold: u16 },
+        Leaf(Leaf),
+    }
+
+    #[derive(Serialize)]
+    struct Tree {
+        name: String,
+        nodes: Vec<Node>,
+        weights: std::collections::BTreeMap<String, (f32, f64)>,
+    }
+
+    fn tree(value: f64, weight: f64) -> Tree {
+        Tree {
+            name: "t".into(),
+            nodes: vec![
+                Node::Split { threshold: 3 },
+                Node::Leaf(Leaf {
+                    quantiles: vec![0.5, value],
+                    missing: Some(0.1),
+                }),
+            ],
+            weights: [("w".to_string(), (1.0, weight))].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn finite_models_pass_and_the_first_non_finite_number_is_named() {
+        assert_eq!(check_finite(&tree(1e308, -5e-324)), Ok(()));
+        assert_eq!(
+            check_finite(&tree(f64::NAN, 1.0)),
+            Err("nodes.1.Leaf.quantiles.1 = NaN".to_string())
+        );
+        assert_eq!(
+            check_finite(&tree(0.0, f64::NEG_INFINITY)),
+            Err("weights.0.1 = -inf".to_string())
+        );
+        assert_eq!(
+            check_finite(&Some(f32::INFINITY)),
+            Err(" = inf".to_string())
+        );
+    }
+
+    #[test]
+    fn parameters_with_a_non_finite_number_are_an_internal_error() {
+        let error = crate::to_parameters(&tree(f64::INFINITY, 1.0)).expect_err("refused");
+        assert_eq!(error.kind().exit_code(), 1);
+        assert!(
+            error
+                .message()
+                .contains("parameters.nodes.1.Leaf.quantiles.1 = inf"),
+            "{error}"
+        );
+        let value = crate::to_parameters(&tree(2.0, 1.0)).expect("finite");
+        assert_eq!(value["nodes"][1]["Leaf"]["quantiles"][1], 2.0);
     }
 }

@@ -22,6 +22,19 @@ pub(crate) fn draw(cumulative: &[f64], u: f64) -> usize {
     index.min(cumulative.len().saturating_sub(1))
 }
 
+/// The point a fraction `t` (in 0..=1) of the way from `a` to `b`: `a + (b - a) * t`, the
+/// formula the models were fitted and sampled with, unless `b - a` overflows (values near
+/// ±`f64::MAX` on both sides), where the form that cannot overflow is used instead, so a model
+/// never holds or draws an infinity or NaN from finite data.
+pub(crate) fn between(a: f64, b: f64, t: f64) -> f64 {
+    let step = b - a;
+    if step.is_finite() {
+        a + step * t
+    } else {
+        a * (1.0 - t) + b * t
+    }
+}
+
 /// The value at uniform `u` of a piecewise-linear quantile function through `quantiles`
 /// (equally spaced probabilities from 0 to 1).
 pub(crate) fn interpolate(quantiles: &[f64], u: f64) -> f64 {
@@ -32,7 +45,7 @@ pub(crate) fn interpolate(quantiles: &[f64], u: f64) -> f64 {
             let position = u * (n - 1) as f64;
             let below = (position as usize).min(n - 2);
             let fraction = position - below as f64;
-            quantiles[below] + (quantiles[below + 1] - quantiles[below]) * fraction
+            between(quantiles[below], quantiles[below + 1], fraction)
         }
     }
 }
@@ -58,5 +71,14 @@ mod tests {
         assert_eq!(interpolate(&quantiles, 0.25), 5.0);
         assert_eq!(interpolate(&quantiles, 0.75), 20.0);
         assert!((interpolate(&quantiles, 0.999_999) - 30.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn extremes_do_not_overflow() {
+        assert_eq!(between(-f64::MAX, f64::MAX, 0.5), 0.0);
+        assert_eq!(between(-f64::MAX, f64::MAX, 0.0), -f64::MAX);
+        assert_eq!(between(-f64::MAX, f64::MAX, 1.0), f64::MAX);
+        assert!(interpolate(&[-f64::MAX, f64::MAX], 0.3).is_finite());
+        assert_eq!(between(1.0, 3.0, 0.25), 1.0 + 2.0 * 0.25);
     }
 }

@@ -17,3 +17,4 @@ mod security;
 mod snapshot;
 mod support;
 mod synthesis;
+mod values;

@@ -6,5 +6,6 @@ mod conditional;
 mod datasets;
 mod free_text;
 mod model_file;
+mod model_property;
 mod rules;
 mod support;
