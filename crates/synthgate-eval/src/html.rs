@@ -1,10 +1,24 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched) that
 //! a privacy officer can read: a verdict at the top, then each section with a plain-language
 //! sentence, its metrics against the holdout reference, and charts.
+//!
+//! Counts of real rows follow the small-cell rule of [`crate::cells`]. The page's charts show
+//! scores and rates, not real counts; its counts and shares of real rows are the inputs' row
+//! totals and the subgroup tables. There the smallest cell is the evaluation's
+//! `min_group_rows` (the subgroup metric's details; [`MIN_CELL`] if they do not say): groups
+//! below it are suppressed by the evaluation and only counted here, not named; when the
+//! training total minus the reported groups would give them away (one suppressed group, or too
+//! few rows between them), the smallest reported groups' training rows and real shares are
+//! withheld as well; and a two-class target's real rate is withheld where the group's positive
+//! or negative rows would be 1 to `min_group_rows - 1`.
 
 use std::fmt::Write as _;
 
+use crate::cells::{Cell, withhold};
 use crate::harness::{Metric, Report};
+
+/// The smallest count of real rows report.html shows where the evaluation does not set one.
+pub const MIN_CELL: usize = 10;
 
 /// How a metric compares with what real data would give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,7 +409,7 @@ fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> V
     items
 }
 
-fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
+fn charts(out: &mut String, key: &str, metrics: &[&Metric], real: &RealTotals) {
     let find = |id: &str| metrics.iter().find(|m| m.id == id);
     match key {
         "fidelity" => {
@@ -458,14 +472,86 @@ fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
         }
         _ => {
             for metric in metrics {
-                subgroup_table(out, metric);
+                subgroup_table(out, metric, real);
             }
         }
     }
 }
 
-fn subgroup_table(out: &mut String, metric: &Metric) {
+/// What the report says about the real rows, for the small-cell rule.
+struct RealTotals {
+    /// Training rows (published in the inputs table).
+    train_rows: Option<usize>,
+    /// Whether the utility target has two classes (its group rates are shares of rows).
+    binary_target: bool,
+}
+
+impl RealTotals {
+    fn of(report: &Report) -> RealTotals {
+        RealTotals {
+            train_rows: report
+                .inputs
+                .iter()
+                .find(|i| i.role == "train")
+                .map(|i| i.rows),
+            binary_target: report
+                .metrics
+                .iter()
+                .any(|m| m.id == "utility.tstr" && m.details["task"] == "binary"),
+        }
+    }
+}
+
+/// Which reported groups' training rows (and real shares) to withhold: the groups, with the
+/// suppressed ones known only by their sum, are one partition of the training rows.
+fn withheld_groups(
+    rows: &[usize],
+    suppressed: usize,
+    total: Option<usize>,
+    min: usize,
+) -> Vec<bool> {
+    let mut cells: Vec<Cell> = rows.iter().map(|&r| Cell::new(r, min)).collect();
+    if let Some(total) = total
+        && suppressed > 0
+    {
+        // Only the suppressed groups' sum is known here; any split of it with the same count of
+        // cells, each at least 1, gives the same protection (`cells::protected` sees the sum).
+        let rest = total.saturating_sub(rows.iter().sum());
+        for k in 0..suppressed {
+            let count = if k == 0 {
+                rest.saturating_sub(suppressed - 1).max(1)
+            } else {
+                1
+            };
+            cells.push(Cell {
+                count,
+                floor: 1,
+                withheld: true,
+            });
+        }
+    }
+    let withheld = withhold(&cells, min).unwrap_or_else(|| vec![true; cells.len()]);
+    withheld[..rows.len()].to_vec()
+}
+
+fn subgroup_table(out: &mut String, metric: &Metric, real: &RealTotals) {
     let details = &metric.details;
+    let min = details["min_group_rows"]
+        .as_u64()
+        .map_or(MIN_CELL, |m| usize::try_from(m).unwrap_or(usize::MAX))
+        .max(1);
+    let groups: Vec<&serde_json::Value> =
+        details["groups"].as_array().into_iter().flatten().collect();
+    let rows: Vec<usize> = groups
+        .iter()
+        .map(|g| {
+            g["train_rows"]
+                .as_u64()
+                .map_or(0, |r| usize::try_from(r).unwrap_or(usize::MAX))
+        })
+        .collect();
+    let suppressed = details["suppressed_groups"].as_array().map_or(0, Vec::len);
+    let withheld = withheld_groups(&rows, suppressed, real.train_rows, min);
     let _ = write!(
         out,
         "<h3>{}</h3><p>Worst group: <b>{}</b>.</p><table><tr><th>group</th><th>train rows</th>\
@@ -475,8 +561,28 @@ fn subgroup_table(out: &mut String, metric: &Metric) {
         escape(details["attribute"].as_str().unwrap_or("")),
         escape(details["worst_group"].as_str().unwrap_or(""))
     );
-    for group in details["groups"].as_array().into_iter().flatten() {
+    let mut any_withheld = withheld.contains(&true);
+    for ((group, &count), &hidden) in groups.iter().zip(&rows).zip(&withheld) {
         let cell = |key: &str| optional(group[key].as_f64());
+        let (train_rows, share_real) = if hidden {
+            ("withheld".to_string(), "withheld".to_string())
+        } else {
+            (count.to_string(), cell("share_real"))
+        };
+        // A two-class rate times the group's rows is its positive count.
+        let rate_real = match group["target_rate_real"].as_f64() {
+            Some(rate) if real.binary_target && !hidden => {
+                let positive = (rate * count as f64).round() as usize;
+                let small = |n: usize| n > 0 && n < min;
+                if small(positive) || small(count.saturating_sub(positive)) {
+                    any_withheld = true;
+                    "withheld".to_string()
+                } else {
+                    number(rate)
+                }
+            }
+            rate => optional(rate),
+        };
         let _ = write!(
             out,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -484,12 +590,12 @@ fn subgroup_table(out: &mut String, metric: &Metric) {
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(group["group"].as_str().unwrap_or("")),
-            group["train_rows"].as_u64().unwrap_or(0),
-            cell("share_real"),
+            train_rows,
+            share_real,
             cell("share_synthetic"),
             cell("column_shapes"),
             cell("column_shapes_reference"),
-            cell("target_rate_real"),
+            rate_real,
             cell("target_rate_synthetic"),
             cell("tstr"),
             cell("trtr"),
@@ -497,18 +603,19 @@ fn subgroup_table(out: &mut String, metric: &Metric) {
         );
     }
     out.push_str("</table>");
-    let suppressed: Vec<String> = details["suppressed_groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|g| g.as_str().map(escape))
-        .collect();
-    if !suppressed.is_empty() {
+    if suppressed > 0 {
         let _ = write!(
             out,
-            "<p class=\"small\">Suppressed (fewer than {} training rows): {}.</p>",
-            details["min_group_rows"].as_u64().unwrap_or(0),
-            suppressed.join(", ")
+            "<p class=\"small\">{suppressed} smaller group{} suppressed (fewer than {min} \
+             training rows each; not named).</p>",
+            if suppressed == 1 { "" } else { "s" }
+        );
+    }
+    if any_withheld {
+        let _ = write!(
+            out,
+            "<p class=\"small\">Withheld: counts of real rows that would be under {min} or \
+             would let one be worked out from the training total.</p>"
         );
     }
 }
@@ -581,6 +688,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</table>");
     verdict(&mut out, report);
+    let real = RealTotals::of(report);
     for section in &SECTIONS {
         let metrics = section.metrics(report);
         // Only prompt-based runs have a language-model section.
@@ -604,7 +712,7 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         metric_table(&mut out, &metrics);
-        charts(&mut out, section.key, &metrics);
+        charts(&mut out, section.key, &metrics, &real);
         out.push_str("</section>");
     }
     out.push_str(
@@ -614,4 +722,92 @@ pub fn render(report: &Report) -> String {
          guarantees; report.json holds every number.</p></main></body></html>\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::InputInfo;
+
+    /// A report whose subgroup table has groups of 600 and 390 training rows reported and one
+    /// of 10 suppressed (fewer than 100), out of 1,000 training rows; group A's real target
+    /// rate is 1% (6 rows), with a two-class target.
+    fn report(target_binary: bool) -> Report {
+        let group = |name: &str, rows: usize, rate: f64| {
+            serde_json::json!({
+                "group": name, "train_rows": rows, "share_real": rows as f64 / 1000.0,
+                "share_synthetic": 0.5, "column_shapes": 0.9, "column_shapes_reference": 0.9,
+                "target_rate_real": rate, "target_rate_synthetic": 0.3, "tstr": 0.8,
+                "trtr": 0.8, "dcr_share": 0.5,
+            })
+        };
+        let subgroup =
+            Metric::new("subgroup.country.worst_gap", 0.1, "").details(serde_json::json!({
+                "attribute": "country", "worst_group": "A", "min_group_rows": 100,
+                "groups": [group("A", 600, 0.01), group("B", 390, 0.4)],
+                "suppressed_groups": ["Holand-Netherlands"],
+            }));
+        let task = if target_binary {
+            "binary"
+        } else {
+            "regression"
+        };
+        let tstr =
+            Metric::new("utility.tstr", 0.8, "").details(serde_json::json!({ "task": task }));
+        Report {
+            format_version: 1,
+            harness_version: "0.1",
+            seed: 0,
+            resamples: 0,
+            target: Some("income".into()),
+            sensitive: vec!["country".into()],
+            inputs: [("train", 1000), ("holdout", 250), ("synthetic", 1000)]
+                .into_iter()
+                .map(|(role, rows)| InputInfo {
+                    role,
+                    path: format!("{role}.csv"),
+                    sha256: "0".repeat(64),
+                    rows,
+                })
+                .collect(),
+            warnings: Vec::new(),
+            metrics: vec![tstr, subgroup],
+        }
+    }
+
+    /// The numbers in the subgroup table's row for `group`.
+    fn row<'a>(html: &'a str, group: &str) -> Vec<&'a str> {
+        let start = html
+            .find(&format!("<tr><td>{group}</td>"))
+            .unwrap_or_else(|| panic!("no row for {group}"));
+        let end = start + html[start..].find("</tr>").expect("row end");
+        html[start..end]
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| c.trim_end_matches("</td>"))
+            .collect()
+    }
+
+    #[test]
+    fn small_real_groups_are_neither_shown_nor_recoverable() {
+        let html = render(&report(true));
+        // The suppressed group is counted, not named.
+        assert!(!html.contains("Holand-Netherlands"), "{html}");
+        assert!(
+            html.contains("1 smaller group suppressed (fewer than 100"),
+            "{html}"
+        );
+        // 1000 - 600 - 390 would give its 10 rows: the smaller reported group is withheld too.
+        let (a, b) = (row(&html, "A"), row(&html, "B"));
+        assert_eq!((a[0], a[1]), ("600", "0.6000"), "{a:?}");
+        assert_eq!((b[0], b[1]), ("withheld", "withheld"), "{b:?}");
+        // A's 1% real rate is 6 of its 600 rows: withheld; B's rate is not a count (its rows are
+        // withheld), the synthetic rates are shown.
+        assert_eq!(a[5], "withheld", "{a:?}");
+        assert_eq!(b[5], "0.4000", "{b:?}");
+        assert_eq!(a[6], "0.3000", "{a:?}");
+        // A numeric target's mean is no count.
+        let html = render(&report(false));
+        assert_eq!(row(&html, "A")[5], "0.0100");
+    }
 }

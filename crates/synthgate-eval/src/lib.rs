@@ -18,6 +18,7 @@
 
 pub mod accuracy;
 pub mod anonymeter;
+pub mod cells;
 pub mod coverage;
 pub mod dcr;
 pub mod detection;

@@ -1,26 +1,45 @@
 //! Drift: how far a new real snapshot has moved from the source a release was made from.
 //!
 //! A bundle cannot keep its source's rows, so at release time [`profile_source`] records
-//! aggregates in `monitor/source_profile.json`: per column its storage and semantic type, its
-//! missing count, and its distribution, as quantile bins (numeric columns) or category counts
-//! (the rest). Small cells are not recorded: numeric bins are merged until each holds at least
-//! `min_cell` rows, and only interior edges are kept: quantiles with at least `min_cell` rows on
-//! each side, never the maximum, and the minimum only when at least `min_cell` rows share it;
-//! categories with fewer than `min_cell` rows are pooled into one unnamed count. Identifiers and free text are recorded by name and type only.
+//! aggregates in `monitor/source_profile.json`: the source's row count and per column its
+//! storage and semantic type, its missing count, and its distribution, as quantile bins
+//! (numeric columns) or category counts (the rest). Identifiers and free text are recorded by
+//! name and type only.
+//!
+//! Small cells are never published (`synthgate_eval::cells` has the rule). Numeric bins are
+//! merged until each holds at least `min_cell` rows, and only interior edges are kept:
+//! quantiles with at least `min_cell` rows on each side, never the maximum, and the minimum only
+//! when at least `min_cell` rows share it; categories with fewer than `min_cell` rows are pooled
+//! into one unnamed count. Each column's cells (bins; or categories, the pool; then the missing
+//! count, and for a column without a distribution its present values, which are the rows minus
+//! the missing ones) partition the source's rows, whose total is published. So in each column
+//! a pool or missing count of 1 to `min_cell - 1` is withheld, and so many other cells with it
+//! (complementary suppression: the smallest that suffices) that at least two are withheld and
+//! their sum, which a reader gets by subtraction, exceeds what the format promises about them
+//! (a listed category or bin holds at least `min_cell` rows, a pool or missing count at least 1)
+//! by at least `min_cell - 1`: every withheld count then has at least `min_cell` possible
+//! values. A withheld count is `null` in the file. Zero counts are published (they describe
+//! nobody). When a column's cells cannot be protected that way its distribution is not recorded
+//! (and its missing count withheld if small); a source of fewer than `min_cell` rows has every
+//! non-zero count withheld. Format version 2 adds the `null`s; version 1 files (every count
+//! present) are read the same way.
 //!
 //! [`compare`] measures a new snapshot against that profile per column: the population
-//! stability index (PSI) over the recorded bins or categories plus missingness, the largest CDF
-//! gap at the recorded bin edges (a lower bound of the two-sample KS statistic), categories that
-//! are new (or were too rare to record) and categories that vanished; and schema changes
-//! (vanished, added or retyped columns). [`recheck_gates`] says whether the release's gates
-//! would still pass if the new snapshot were the real data: fidelity, utility and subgroup
-//! gates are re-scored on it; privacy gates keep the release's values, since their risk is
-//! about the training rows, which a new snapshot does not contain.
+//! stability index (PSI) over the recorded bins or categories plus missingness, with the
+//! withheld cells merged into one cell whose share is what the published cells leave, the
+//! largest CDF gap at the recorded bin edges whose source share is known (a lower bound of the
+//! two-sample KS statistic), categories that are new (or were too rare to record) and
+//! categories that vanished; and schema changes (vanished, added or retyped columns).
+//! [`recheck_gates`] says whether the release's gates would still pass if the new snapshot were
+//! the real data: fidelity, utility and subgroup gates are re-scored on it; privacy gates keep
+//! the release's values, since their risk is about the training rows, which a new snapshot does
+//! not contain.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::{ColumnSchema, PrivacyRole, Result, Schema, SemanticType, StorageType, Table};
+use synthgate_eval::cells::{Cell, withhold};
 use synthgate_eval::{Metric, MetricKind, category_keys, metric_kind};
 
 use crate::spec::DriftPolicy;
@@ -28,8 +47,9 @@ use crate::spec::DriftPolicy;
 /// Where a bundle keeps its source profile.
 pub const PROFILE_FILE: &str = "monitor/source_profile.json";
 
-/// The profile format this version writes.
-pub const PROFILE_FORMAT_VERSION: u32 = 1;
+/// The profile format this version writes: 2, which may withhold counts as `null`. Version 1
+/// (every count present) reads the same way.
+pub const PROFILE_FORMAT_VERSION: u32 = 2;
 
 /// Shares below this count as this in the PSI, so an empty bin gives a large, finite term.
 const PSI_FLOOR: f64 = 1e-4;
@@ -62,8 +82,8 @@ pub struct ColumnProfile {
     pub semantic: SemanticType,
     /// Its privacy role.
     pub role: PrivacyRole,
-    /// Rows where it is missing.
-    pub missing: usize,
+    /// Rows where it is missing; `None` (`null`) when withheld.
+    pub missing: Option<usize>,
     /// Its distribution over the present values.
     pub distribution: Distribution,
 }
@@ -78,19 +98,22 @@ pub enum Distribution {
     Numeric {
         /// Interior bin edges, increasing.
         edges: Vec<f64>,
-        /// Rows per bin (`edges.len() + 1` of them), each at least `min_cell`.
-        counts: Vec<usize>,
+        /// Rows per bin (`edges.len() + 1` of them), each at least `min_cell`; `None` (`null`)
+        /// when withheld.
+        counts: Vec<Option<usize>>,
     },
     /// Category counts of at least `min_cell`, the rest pooled.
     Categorical {
         /// The recorded categories, sorted.
         categories: Vec<String>,
-        /// Rows per recorded category.
-        counts: Vec<usize>,
-        /// Rows in categories too rare to record, pooled.
-        other: usize,
+        /// Rows per recorded category (each at least `min_cell`); `None` (`null`) when withheld.
+        counts: Vec<Option<usize>>,
+        /// Rows in categories too rare to record, pooled (0 or at least `min_cell`); `None`
+        /// (`null`) when withheld.
+        other: Option<usize>,
     },
-    /// Not recorded: identifiers, free text, or fewer present values than `min_cell`.
+    /// Not recorded: identifiers, free text, fewer present values than `min_cell`, or small
+    /// cells that could not be protected.
     NotRecorded {
         /// Why.
         reason: String,
@@ -147,7 +170,82 @@ fn category_counts(keys: &[Option<String>]) -> BTreeMap<&str, usize> {
     counts
 }
 
-/// The aggregates of `table` (read under `schema` with `na_tokens`) that a bundle keeps.
+/// One column's recorded distribution and missing count with small cells withheld (see the
+/// module docs): `distribution` has every count present, `missing` and `present` are the rows
+/// where the column is missing and present.
+fn withhold_small_cells(
+    distribution: Distribution,
+    missing: usize,
+    present: usize,
+    min_cell: usize,
+) -> (Distribution, Option<usize>) {
+    let listed = |counts: &[Option<usize>]| -> Vec<Cell> {
+        counts
+            .iter()
+            .map(|c| Cell::new(c.unwrap_or(0), min_cell))
+            .collect()
+    };
+    let mut cells = match &distribution {
+        Distribution::Numeric { counts, .. } => listed(counts),
+        Distribution::Categorical { counts, other, .. } => {
+            let mut cells = listed(counts);
+            cells.push(Cell::new(other.unwrap_or(0), 1));
+            cells
+        }
+        // The present values are a cell too: the rows minus the missing count.
+        Distribution::NotRecorded { .. } => vec![Cell::new(present, 1)],
+    };
+    cells.push(Cell::new(missing, 1));
+    let Some(withheld) = withhold(&cells, min_cell) else {
+        return match distribution {
+            Distribution::NotRecorded { .. } => {
+                // Fewer rows than can be protected: withhold every non-empty count.
+                (distribution, (missing == 0).then_some(0))
+            }
+            _ => withhold_small_cells(
+                Distribution::NotRecorded {
+                    reason: format!(
+                        "its counts could not be published without a recoverable count under \
+                         {min_cell}"
+                    ),
+                },
+                missing,
+                present,
+                min_cell,
+            ),
+        };
+    };
+    let keep = |count: usize, withheld: bool| (!withheld).then_some(count);
+    let missing = keep(missing, withheld[withheld.len() - 1]);
+    let distribution = match distribution {
+        Distribution::Numeric { edges, counts } => Distribution::Numeric {
+            counts: counts
+                .iter()
+                .zip(&withheld)
+                .map(|(c, w)| c.and_then(|c| keep(c, *w)))
+                .collect(),
+            edges,
+        },
+        Distribution::Categorical {
+            categories,
+            counts,
+            other,
+        } => Distribution::Categorical {
+            counts: counts
+                .iter()
+                .zip(&withheld)
+                .map(|(c, w)| c.and_then(|c| keep(c, *w)))
+                .collect(),
+            other: other.and_then(|o| keep(o, withheld[withheld.len() - 2])),
+            categories,
+        },
+        not_recorded @ Distribution::NotRecorded { .. } => not_recorded,
+    };
+    (distribution, missing)
+}
+
+/// The aggregates of `table` (read under `schema` with `na_tokens`) that a bundle keeps, small
+/// cells withheld (see the module docs).
 pub fn profile_source(
     table: &Table,
     schema: &Schema,
@@ -179,7 +277,10 @@ pub fn profile_source(
                             .collect();
                         values.sort_by(f64::total_cmp);
                         let (edges, counts) = quantile_bins(&values, policy.bins, policy.min_cell);
-                        Distribution::Numeric { edges, counts }
+                        Distribution::Numeric {
+                            edges,
+                            counts: counts.into_iter().map(Some).collect(),
+                        }
                     }
                     MetricKind::Categorical => {
                         let keys = category_keys(table, index);
@@ -189,7 +290,7 @@ pub fn profile_source(
                         for (key, count) in category_counts(&keys) {
                             if count >= policy.min_cell {
                                 categories.push(key.to_string());
-                                counts.push(count);
+                                counts.push(Some(count));
                             } else {
                                 other += count;
                             }
@@ -197,11 +298,13 @@ pub fn profile_source(
                         Distribution::Categorical {
                             categories,
                             counts,
-                            other,
+                            other: Some(other),
                         }
                     }
                 }
             };
+            let (distribution, missing) =
+                withhold_small_cells(distribution, missing, present, policy.min_cell);
             Some(ColumnProfile {
                 name: column.name.clone(),
                 storage: column.storage,
@@ -263,6 +366,54 @@ fn shares(counts: &[usize]) -> Vec<f64> {
         .collect()
 }
 
+/// The PSI of `new` counts against a partition of `rows` source rows whose withheld cells are
+/// `None`: the withheld cells are merged into one, on both sides, holding what the published
+/// cells leave of `rows` (not a disclosure: it covers at least two cells, none of them known).
+fn psi_with_withheld(base: &[Option<usize>], new: &[usize], rows: usize) -> f64 {
+    let mut base_cells: Vec<usize> = base.iter().flatten().copied().collect();
+    let mut new_cells: Vec<usize> = base
+        .iter()
+        .zip(new)
+        .filter(|(b, _)| b.is_some())
+        .map(|(_, n)| *n)
+        .collect();
+    if base.iter().any(Option::is_none) {
+        base_cells.push(rows.saturating_sub(base_cells.iter().sum()));
+        new_cells.push(
+            base.iter()
+                .zip(new)
+                .filter(|(b, _)| b.is_none())
+                .map(|(_, n)| *n)
+                .sum(),
+        );
+    }
+    psi(&shares(&base_cells), &shares(&new_cells))
+}
+
+/// The largest gap between the source's CDF (from bin `counts` with `present` values, `None`
+/// when unknown) and the new one at the edges where the source's share below the edge is known
+/// (every bin below, or every bin above, published).
+fn ks_at_edges(
+    counts: &[Option<usize>],
+    present: Option<usize>,
+    new_counts: &[usize],
+) -> Option<f64> {
+    let present = present.or_else(|| counts.iter().copied().sum())?;
+    let new_total: usize = new_counts.iter().sum();
+    let mut gap: f64 = 0.0;
+    for k in 0..counts.len().saturating_sub(1) {
+        let below: Option<usize> = counts[..=k].iter().copied().sum();
+        let above: Option<usize> = counts[k + 1..].iter().copied().sum();
+        let Some(below) = below.or_else(|| above.map(|a| present.saturating_sub(a))) else {
+            continue;
+        };
+        let f = below as f64 / present.max(1) as f64;
+        let g = new_counts[..=k].iter().sum::<usize>() as f64 / new_total.max(1) as f64;
+        gap = gap.max((f - g).abs());
+    }
+    Some(gap)
+}
+
 /// How one column moved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColumnDrift {
@@ -276,8 +427,8 @@ pub struct ColumnDrift {
     /// The largest gap between the two CDFs at the recorded bin edges (numeric columns): a
     /// lower bound of the two-sample KS statistic.
     pub ks_at_edges: Option<f64>,
-    /// Share of missing values in the source.
-    pub missing_share_source: f64,
+    /// Share of missing values in the source (`None` when the profile withheld the count).
+    pub missing_share_source: Option<f64>,
     /// Share of missing values in the new data.
     pub missing_share_new: Option<f64>,
     /// Categories of the new data the profile does not list, with at least `min_cell` rows:
@@ -335,7 +486,9 @@ pub fn compare(
     let mut columns = Vec::new();
     let mut changes = Vec::new();
     for recorded in &profile.columns {
-        let missing_share_source = recorded.missing as f64 / profile.rows.max(1) as f64;
+        let missing_share_source = recorded
+            .missing
+            .map(|m| m as f64 / profile.rows.max(1) as f64);
         let mut drift = ColumnDrift {
             column: recorded.name.clone(),
             status: String::new(),
@@ -344,9 +497,10 @@ pub fn compare(
             missing_share_source,
             missing_share_new: None,
             new_categories: Vec::new(),
+            // A withheld pool is not empty: empty counts are published.
             source_pooled_rare: matches!(
                 recorded.distribution,
-                Distribution::Categorical { other, .. } if other > 0
+                Distribution::Categorical { other, .. } if other != Some(0)
             ),
             rare_unlisted_categories: 0,
             vanished_categories: Vec::new(),
@@ -384,16 +538,9 @@ pub fn compare(
                 base.push(recorded.missing);
                 let mut now = new_counts.clone();
                 now.push(missing);
-                drift.psi = Some(psi(&shares(&base), &shares(&now)));
-                let (base_cdf, new_cdf) = (shares(counts), shares(&new_counts));
-                let mut gap: f64 = 0.0;
-                let (mut f, mut g) = (0.0, 0.0);
-                for k in 0..edges.len() {
-                    f += base_cdf[k];
-                    g += new_cdf[k];
-                    gap = gap.max((f - g).abs());
-                }
-                drift.ks_at_edges = Some(gap);
+                drift.psi = Some(psi_with_withheld(&base, &now, profile.rows));
+                let present = recorded.missing.map(|m| profile.rows.saturating_sub(m));
+                drift.ks_at_edges = ks_at_edges(counts, present, &new_counts);
             }
             Distribution::Categorical {
                 categories,
@@ -426,7 +573,7 @@ pub fn compare(
                 let mut base = counts.clone();
                 base.extend([*other, recorded.missing]);
                 now.extend([now_other, missing]);
-                drift.psi = Some(psi(&shares(&base), &shares(&now)));
+                drift.psi = Some(psi_with_withheld(&base, &now, profile.rows));
             }
             Distribution::NotRecorded { .. } => {}
         }
@@ -775,6 +922,284 @@ mod tests {
             if sorted.len() >= min_cell {
                 proptest::prop_assert!(counts.iter().all(|c| *c >= min_cell), "{:?}", counts);
             }
+        }
+    }
+
+    /// What a reader of `profile` can work out about small cells: every problem found. Each
+    /// column's cells (bins, or categories and the pool; the missing count; for a column
+    /// without a distribution, its present values, never listed) add up to the published row
+    /// count, and the profile has no cell that crosses columns, so subtraction within a column
+    /// is the only way to recover a withheld count. Published counts must be 0 or at least
+    /// `min_cell`. One withheld cell would be the rows minus the published ones, so a column
+    /// withholds no recorded count or at least two (a column without a distribution has its
+    /// present values unlisted: they may be recoverable only when 0, at least `min_cell`, or
+    /// every row).
+    /// With two or more, a reader knows only their sum `S` and their floors (`min_cell` for a
+    /// listed category or bin, else 1: zeros are published), so each lies between its floor and
+    /// `S` minus the others' floors; when the source has more than `min_cell` rows that range
+    /// must hold at least `min_cell` values, so no withheld count is determined or even known
+    /// to be small.
+    fn disclosures(profile: &SourceProfile) -> Vec<String> {
+        let min = profile.min_cell;
+        let mut problems = Vec::new();
+        for column in &profile.columns {
+            let name = &column.name;
+            let mut cells: Vec<(Option<usize>, usize)> = Vec::new();
+            let mut unlisted = false;
+            match &column.distribution {
+                Distribution::Numeric { edges, counts } => {
+                    if counts.len() != edges.len() + 1 {
+                        problems.push(format!(
+                            "{name}: {} bins for {} edges",
+                            counts.len(),
+                            edges.len()
+                        ));
+                    }
+                    cells.extend(counts.iter().map(|c| (*c, min)));
+                }
+                Distribution::Categorical {
+                    categories,
+                    counts,
+                    other,
+                } => {
+                    if counts.len() != categories.len() {
+                        problems.push(format!("{name}: counts do not match categories"));
+                    }
+                    cells.extend(counts.iter().map(|c| (*c, min)));
+                    cells.push((*other, 1));
+                }
+                Distribution::NotRecorded { .. } => {
+                    unlisted = true;
+                    cells.push((None, 1));
+                }
+            }
+            cells.push((column.missing, 1));
+            for (count, _) in &cells {
+                if let Some(count) = count
+                    && *count > 0
+                    && *count < min
+                {
+                    problems.push(format!("{name}: publishes a count of {count} < {min}"));
+                }
+            }
+            let published: usize = cells.iter().filter_map(|c| c.0).sum();
+            let Some(sum) = profile.rows.checked_sub(published) else {
+                problems.push(format!("{name}: published counts exceed the rows"));
+                continue;
+            };
+            let withheld: Vec<usize> = cells
+                .iter()
+                .filter(|c| c.0.is_none())
+                .map(|c| c.1)
+                .collect();
+            match withheld.len() {
+                0 if sum != 0 => problems.push(format!("{name}: cells do not add up to the rows")),
+                0 => {}
+                1 if !unlisted => {
+                    problems.push(format!("{name}: one withheld count, recoverable as {sum}"));
+                }
+                // All the rows in one cell tell nothing the row count does not.
+                1 if sum > 0 && sum < min && sum != profile.rows => {
+                    problems.push(format!("{name}: present values recoverable as {sum}"));
+                }
+                1 => {}
+                _ => {
+                    let floors: usize = withheld.iter().sum();
+                    if profile.rows > min && (sum < floors || sum - floors + 1 < min) {
+                        problems.push(format!(
+                            "{name}: withheld counts sum to {sum} over floors of {floors}: \
+                             fewer than {min} possible values each"
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// One column of each kind the profile records: numbers (bins), categories (pooling),
+    /// a single category, identifiers, an all-missing column; every one with missing values.
+    fn kinds_schema() -> Schema {
+        let column = |name: &str, storage, semantic| ColumnSchema {
+            name: name.into(),
+            storage,
+            semantic,
+            role: PrivacyRole::None,
+            min: None,
+            max: None,
+            categories: None,
+        };
+        Schema::new(
+            vec!["NA".into()],
+            vec![
+                column("num", StorageType::Int64, SemanticType::Integer),
+                column("cat", StorageType::String, SemanticType::Categorical),
+                column("single", StorageType::String, SemanticType::Categorical),
+                column("id", StorageType::String, SemanticType::Identifier),
+                column("empty", StorageType::Int64, SemanticType::Integer),
+            ],
+        )
+        .expect("schema")
+    }
+
+    fn read_csv(text: &str, schema: &Schema) -> Table {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, text).expect("csv written");
+        let options = synthgate_io::ReadOptions {
+            extra_na_tokens: vec!["NA".into()],
+            schema: Some(schema),
+            ..synthgate_io::ReadOptions::default()
+        };
+        synthgate_io::read_table(&path, &options)
+            .expect("csv read")
+            .table
+    }
+
+    type Row = (Option<i32>, Option<(bool, u8)>, bool, bool);
+
+    fn kinds_csv(rows: &[Row]) -> String {
+        let mut text = String::from("num,cat,single,id,empty\n");
+        for (i, (num, cat, single, id)) in rows.iter().enumerate() {
+            let num = num.map_or("NA".to_string(), |n| n.to_string());
+            // Common categories c0-c3 and rare ones r0-r29.
+            let cat = cat.map_or("NA".to_string(), |(common, k)| {
+                if common {
+                    format!("c{}", k % 4)
+                } else {
+                    format!("r{}", k % 30)
+                }
+            });
+            let single = if *single { "x" } else { "NA" };
+            let id = if *id { format!("id{i}") } else { "NA".into() };
+            text.push_str(&format!("{num},{cat},{single},{id},NA\n"));
+        }
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        #[test]
+        fn no_small_cell_is_published_or_recoverable(
+            rows in proptest::collection::vec(
+                (
+                    proptest::option::weighted(0.9, -50i32..50),
+                    proptest::option::weighted(0.95, (proptest::bool::weighted(0.7), 0u8..30)),
+                    proptest::bool::weighted(0.97),
+                    proptest::bool::weighted(0.98),
+                ),
+                1..250,
+            ),
+            min_cell in 1usize..40,
+            bins in 2usize..12,
+        ) {
+            let schema = kinds_schema();
+            let table = read_csv(&kinds_csv(&rows), &schema);
+            let policy = DriftPolicy { min_cell, bins, ..DriftPolicy::default() };
+            let profile = profile_source(&table, &schema, &["NA".into()], &policy);
+            proptest::prop_assert_eq!(profile.columns.len(), 5);
+            let problems = disclosures(&profile);
+            proptest::prop_assert!(problems.is_empty(), "{:?}\n{:#?}", problems, profile);
+            // Drift still measures with withheld cells: the source against itself has not moved.
+            let (columns, changes) = compare(&profile, &table, &policy);
+            proptest::prop_assert!(changes.is_empty());
+            for column in &columns {
+                proptest::prop_assert!(column.psi.is_none_or(|p| p.abs() < 1e-9), "{:?}", column);
+                proptest::prop_assert!(column.ks_at_edges.is_none_or(|k| k.abs() < 1e-9), "{:?}", column);
+            }
+        }
+    }
+
+    #[test]
+    fn a_withheld_cell_is_merged_with_the_others_in_the_psi() {
+        // Source: bins 40 and 50, missing withheld, with a withheld 10: S = 10 of 100 rows.
+        let base = [Some(40), None, Some(50)];
+        assert!(psi_with_withheld(&base, &[40, 10, 50], 100).abs() < 1e-12);
+        // Moving rows between withheld cells is invisible; into them, it is measured.
+        let two = [Some(40), None, Some(50), None];
+        assert!(psi_with_withheld(&two, &[40, 2, 50, 8], 100).abs() < 1e-12);
+        let moved = psi_with_withheld(&base, &[20, 30, 50], 100);
+        let expected = psi(&[0.4, 0.5, 0.1], &[0.2, 0.5, 0.3]);
+        assert!((moved - expected).abs() < 1e-12, "{moved} vs {expected}");
+        // Known CDF points only: below edge 0 is known, below edge 1 is known from above.
+        let ks = ks_at_edges(&[Some(40), None, Some(50)], Some(100), &[20, 30, 50]);
+        assert!((ks.expect("present known") - 0.2).abs() < 1e-12);
+        assert_eq!(
+            ks_at_edges(&[Some(40), None, Some(50)], None, &[1, 1, 1]),
+            None
+        );
+    }
+
+    /// The shared datasets folder (as the CLI tests find it).
+    fn dataset(name: &str) -> std::path::PathBuf {
+        let dir = std::env::var("SYNTHGATE_DATASETS").map_or_else(
+            |_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"),
+            std::path::PathBuf::from,
+        );
+        let path = dir.join(name).join("data.csv");
+        assert!(
+            path.is_file(),
+            "{} is missing: set SYNTHGATE_DATASETS to the shared datasets folder",
+            path.display()
+        );
+        path
+    }
+
+    #[test]
+    fn adult_native_country_publishes_no_small_pool() {
+        let options = synthgate_io::ReadOptions {
+            extra_na_tokens: vec!["?".into()],
+            ..synthgate_io::ReadOptions::default()
+        };
+        let source = synthgate_io::read_table(&dataset("adult"), &options).expect("adult");
+        let schema = synthgate_profile::profile(&source.table, None, &source.info.na_tokens)
+            .to_schema()
+            .expect("schema");
+        let policy = DriftPolicy::default();
+        let profile = profile_source(&source.table, &schema, &source.info.na_tokens, &policy);
+        assert_eq!(profile.min_cell, 10);
+        let country = profile
+            .columns
+            .iter()
+            .find(|c| c.name == "native-country")
+            .expect("native-country");
+        // One person is in no listed country (main published `other: 1`).
+        let Distribution::Categorical {
+            categories, other, ..
+        } = &country.distribution
+        else {
+            panic!("native-country is not categorical: {country:?}");
+        };
+        assert_eq!(*other, None, "{country:?}");
+        assert!(categories.len() > 20, "{country:?}");
+        let problems = disclosures(&profile);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn version_1_profiles_still_load_and_measure_drift() {
+        // Written by main's code before withheld counts: every count present.
+        let text = include_str!("../tests/fixtures/source_profile_v1.json");
+        let profile: SourceProfile = serde_json::from_str(text).expect("a version 1 profile");
+        assert_eq!(profile.format_version, 1);
+        assert!(profile.columns.iter().all(|c| c.missing.is_some()));
+        let options = synthgate_io::ReadOptions {
+            extra_na_tokens: profile.na_tokens.clone(),
+            ..synthgate_io::ReadOptions::default()
+        };
+        let source = synthgate_io::read_table(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/nhefs/data.csv"),
+            &options,
+        )
+        .expect("nhefs");
+        let (columns, changes) = compare(&profile, &source.table, &DriftPolicy::default());
+        assert!(changes.is_empty(), "{changes:?}");
+        let measured: Vec<&ColumnDrift> = columns.iter().filter(|c| c.psi.is_some()).collect();
+        assert!(measured.len() > 5, "{columns:?}");
+        for column in measured {
+            // The profile's own source has not moved.
+            assert!(column.psi.is_some_and(|p| p.abs() < 1e-9), "{column:?}");
+            assert!(column.missing_share_source.is_some(), "{column:?}");
         }
     }
 
