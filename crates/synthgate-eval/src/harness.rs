@@ -293,6 +293,12 @@ pub(crate) fn timed<T>(label: &str, work: impl FnOnce() -> T) -> T {
     result
 }
 
+/// Tell `progress` that step `label` starts, then run it [`timed`].
+fn step<T>(progress: &mut dyn FnMut(&str), label: &str, work: impl FnOnce() -> T) -> T {
+    progress(label);
+    timed(label, work)
+}
+
 /// A report's verdict-free warnings about its inputs.
 /// `overlap` is the share of holdout rows identical to a training row.
 fn input_warnings(holdout: &Prepared, overlap: f64) -> Vec<String> {
@@ -314,13 +320,72 @@ fn input_warnings(holdout: &Prepared, overlap: f64) -> Vec<String> {
     warnings
 }
 
+/// Most rows of each table the harness scores. A longer table is scored on a seeded sample
+/// of this many of its rows ([`capped_rows`]): the exact nearest-row searches grow with the
+/// product of two tables' rows, and every bootstrapped metric is recomputed on every
+/// resample, so past this size the evaluation would take far longer than fitting. The
+/// report's warnings say which tables were sampled, from how many rows.
+pub const MAX_ROWS: usize = 50_000;
+
+/// The seed stream of a table's row sample is `evaluate/rows/<role>` (role `train`, `holdout`
+/// or `synthetic`).
+pub const ROWS_STREAM: &str = "evaluate/rows";
+
+/// The rows of a table of `rows` rows the harness scores: all of them up to [`MAX_ROWS`]; past
+/// that, the first [`MAX_ROWS`] of a seeded permutation (stream `evaluate/rows/<role>`), in
+/// their original order.
+pub fn capped_rows(rows: usize, seed: Seed, role: &str) -> Vec<usize> {
+    if rows <= MAX_ROWS {
+        return (0..rows).collect();
+    }
+    let mut kept = crate::privacy::permutation(rows, seed, &format!("{ROWS_STREAM}/{role}"));
+    kept.truncate(MAX_ROWS);
+    kept.sort_unstable();
+    kept
+}
+
+/// `table` cut to the rows [`capped_rows`] keeps, and a warning when rows were left out.
+fn cap<'a>(
+    table: &'a Prepared,
+    seed: Seed,
+    role: &str,
+) -> (std::borrow::Cow<'a, Prepared>, Option<String>) {
+    if table.rows() <= MAX_ROWS {
+        return (std::borrow::Cow::Borrowed(table), None);
+    }
+    let warning = format!(
+        "the {role} table has {} rows: every metric scores a seeded sample of {MAX_ROWS} of \
+         them (seed stream '{ROWS_STREAM}/{role}'), since the nearest-row searches, attacks, \
+         models and bootstraps would otherwise take far longer than fitting.",
+        table.rows()
+    );
+    let rows = capped_rows(table.rows(), seed, role);
+    (
+        std::borrow::Cow::Owned(table.resample(&rows)),
+        Some(warning),
+    )
+}
+
 /// Evaluate `synthetic` against `train` and `holdout` (all prepared together by
-/// [`crate::prepare`]). Returns the metrics and warnings about the inputs.
+/// [`crate::prepare`]). Returns the metrics and warnings about the inputs. Tables of more than
+/// [`MAX_ROWS`] rows are scored on a seeded sample of that many rows, and a warning says so.
 pub fn evaluate(
     train: &Prepared,
     holdout: &Prepared,
     synthetic: &Prepared,
     config: &EvaluationConfig,
+) -> Result<(Vec<Metric>, Vec<String>)> {
+    evaluate_with_progress(train, holdout, synthetic, config, &mut |_| {})
+}
+
+/// [`evaluate`], telling `progress` the name of each step (e.g. `"accuracy"`) as it starts, so
+/// a caller can show where a long evaluation is.
+pub fn evaluate_with_progress(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+    config: &EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<(Vec<Metric>, Vec<String>)> {
     for (which, table) in [
         ("train", train),
@@ -331,6 +396,14 @@ pub fn evaluate(
             return Err(Error::input(format!("the {which} table has no rows.")));
         }
     }
+    let (train, train_warning) = cap(train, config.seed, "train");
+    let (holdout, holdout_warning) = cap(holdout, config.seed, "holdout");
+    let (synthetic, synthetic_warning) = cap(synthetic, config.seed, "synthetic");
+    let (train, holdout, synthetic) = (&*train, &*holdout, &*synthetic);
+    let sampled: Vec<String> = [train_warning, holdout_warning, synthetic_warning]
+        .into_iter()
+        .flatten()
+        .collect();
     if holdout.rows() < 2 {
         return Err(Error::input(
             "the holdout needs at least 2 rows (it is split in halves for privacy references).",
@@ -345,7 +418,8 @@ pub fn evaluate(
     // Per holdout row, whether it copies a training row: the overlap warning and the copy
     // rate's reference.
     let holdout_copies = flags(&copies_of_training_rows(train, holdout));
-    let warnings = input_warnings(holdout, mean(&holdout_copies));
+    let mut warnings = input_warnings(holdout, mean(&holdout_copies));
+    warnings.extend(sampled);
 
     if let Some(secret) = &config.secret
         && train.position(secret).is_none()
@@ -356,9 +430,9 @@ pub fn evaluate(
     }
 
     let mut metrics = Vec::new();
-    metrics.extend(fidelity(train, holdout, synthetic, config)?);
+    metrics.extend(fidelity(train, holdout, synthetic, config, progress)?);
     let utility = match &target {
-        Some(target) => Some(timed("utility", || {
+        Some(target) => Some(step(progress, "utility", || {
             utility(train, holdout, synthetic, target, config.seed)
         })?),
         None => None,
@@ -367,7 +441,7 @@ pub fn evaluate(
         metrics.extend(utility_metrics(train, target, result, config));
     }
     let samples = Samples::new(train, holdout, config.seed);
-    let shares = timed("dcr share", || {
+    let shares = step(progress, "dcr share", || {
         dcr_share(&samples.train, &samples.holdout, synthetic, train)
     });
     if config.privacy {
@@ -377,6 +451,7 @@ pub fn evaluate(
             &shares,
             &holdout_copies,
             config,
+            progress,
         ));
     }
     let shared = crate::subgroups::Shared {
@@ -384,7 +459,7 @@ pub fn evaluate(
         utility: utility.as_ref(),
         shares: &shares,
     };
-    metrics.extend(timed("subgroups", || {
+    metrics.extend(step(progress, "subgroups", || {
         subgroups.metrics(train, holdout, synthetic, &shared, config)
     })?);
     Ok((metrics, warnings))
@@ -395,10 +470,11 @@ fn fidelity(
     holdout: &Prepared,
     synthetic: &Prepared,
     config: &EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
     let (_, columns) = column_shapes(train, synthetic)?;
-    let shapes = timed("column shapes", || {
+    let shapes = step(progress, "column shapes", || {
         table_metric(
             "fidelity.column_shapes",
             "SDMetrics 0.32 Quality Report 'Column Shapes': mean of KSComplement (numerical, \
@@ -415,7 +491,7 @@ fn fidelity(
 
     let (_, pair_scores) = column_pair_trends(train, synthetic);
     let plan = pairs::PairPlan::new(&train.columns);
-    let trends = timed("column pair trends", || {
+    let trends = step(progress, "column pair trends", || {
         table_metric(
             "fidelity.column_pair_trends",
             "SDMetrics 0.32 Quality Report 'Column Pair Trends': mean of \
@@ -431,14 +507,14 @@ fn fidelity(
     });
     metrics.extend(trends.map(|m| m.clip(0.0, 1.0).details(&pair_scores)));
 
-    metrics.extend(timed("accuracy", || {
+    metrics.extend(step(progress, "accuracy", || {
         crate::accuracy::metrics(train, holdout, synthetic, config)
     }));
-    metrics.extend(timed("k-marginal", || {
+    metrics.extend(step(progress, "k-marginal", || {
         crate::kmarginal::metric(train, holdout, synthetic, config)
     }));
 
-    let detected = timed("detection", || {
+    let detected = step(progress, "detection", || {
         detection(train, synthetic, config.seed, "evaluate/detection")
     });
     if let Some(auc) = detected.auc {
@@ -446,7 +522,7 @@ fn fidelity(
             .par_iter()
             .map(|indices| detected.resampled(indices))
             .collect();
-        let reference = timed("detection reference", || {
+        let reference = step(progress, "detection reference", || {
             detection(train, holdout, config.seed, "evaluate/detection")
         });
         let reference_interval = match reference.auc {
@@ -639,6 +715,7 @@ fn privacy_metrics(
     shares: &crate::privacy::DcrShare,
     holdout_copies: &[f64],
     config: &EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
 ) -> Vec<Metric> {
     let mut metrics = Vec::new();
     // Every reference: holdout half A in the synthetic set's place, half B as the holdout.
@@ -679,7 +756,7 @@ fn privacy_metrics(
     );
 
     // SDMetrics' breakdown on the full sets; the reference keeps the train:holdout ratio.
-    let (closer, per_row) = timed("dcr closer to training", || {
+    let (closer, per_row) = step(progress, "dcr closer to training", || {
         dcr::closer_to_training(train, holdout, synthetic)
     });
     let half_b = samples.half_b.rows();
@@ -767,7 +844,7 @@ fn privacy_metrics(
         .clip(0.0, 1.0),
     );
 
-    let attack = timed("membership attack", || {
+    let attack = step(progress, "membership attack", || {
         membership_attack(&samples.train, &samples.half_b, synthetic, train)
     });
     let reference = membership_attack(&samples.train, &samples.half_b, &samples.half_a, train);
@@ -798,6 +875,7 @@ fn privacy_metrics(
             .details(serde_json::json!({ "candidates_per_class": attack.labels.len() / 2 })),
         );
     }
+    progress("anonymeter attacks");
     metrics.extend(crate::anonymeter::metrics(
         train, samples, synthetic, config,
     ));
@@ -838,4 +916,78 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The metrics.
     pub metrics: Vec<Metric>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::Column;
+
+    #[test]
+    fn long_tables_keep_a_seeded_sample_of_max_rows_in_order() {
+        assert_eq!(
+            capped_rows(10, Seed(1), "train"),
+            (0..10).collect::<Vec<_>>()
+        );
+        assert_eq!(capped_rows(MAX_ROWS, Seed(1), "train").len(), MAX_ROWS);
+        let kept = capped_rows(MAX_ROWS * 3, Seed(1), "train");
+        assert_eq!(kept.len(), MAX_ROWS);
+        assert!(kept.windows(2).all(|w| w[0] < w[1]));
+        assert!(kept.iter().all(|&r| r < MAX_ROWS * 3));
+        // Spread over the whole table, not its head.
+        assert!(kept.iter().any(|&r| r >= MAX_ROWS * 2));
+        assert_eq!(kept, capped_rows(MAX_ROWS * 3, Seed(1), "train"));
+        assert_ne!(kept, capped_rows(MAX_ROWS * 3, Seed(1), "synthetic"));
+        assert_ne!(kept, capped_rows(MAX_ROWS * 3, Seed(2), "train"));
+    }
+
+    /// Two categorical columns, `rows` rows.
+    fn table(rows: usize, shift: usize) -> Prepared {
+        let column = |step: usize| {
+            Column::Discrete((0..rows).map(|r| ((r * step + shift) % 5) as u32).collect())
+        };
+        Prepared {
+            names: vec!["a".into(), "b".into()],
+            columns: vec![column(1), column(3)],
+            rows,
+            dictionaries: Arc::new(vec![
+                (0..5).map(|k| format!("a{k}")).collect(),
+                (0..5).map(|k| format!("b{k}")).collect(),
+            ]),
+        }
+    }
+
+    #[test]
+    fn a_train_table_past_the_cap_is_scored_on_a_sample_and_the_report_says_so() {
+        let config = EvaluationConfig {
+            resamples: 10,
+            ..EvaluationConfig::default()
+        };
+        let (train, holdout, synthetic) = (table(MAX_ROWS + 10, 0), table(200, 1), table(200, 2));
+        let mut steps = Vec::new();
+        let (metrics, warnings) =
+            evaluate_with_progress(&train, &holdout, &synthetic, &config, &mut |step: &str| {
+                steps.push(step.to_string())
+            })
+            .expect("evaluation");
+        let sampled: Vec<&String> = warnings
+            .iter()
+            .filter(|w| w.contains("seeded sample"))
+            .collect();
+        assert_eq!(sampled.len(), 1, "{warnings:?}");
+        assert!(sampled[0].starts_with(&format!("the train table has {} rows", MAX_ROWS + 10)));
+        // The privacy reference keeps the train:holdout ratio of the rows scored: 50,000
+        // train rows x 100 / 200, not 50,010 x 100 / 200.
+        let closer = metrics
+            .iter()
+            .find(|m| m.id == "privacy.dcr_closer_to_training")
+            .expect("dcr metric");
+        assert_eq!(closer.details["reference_train_rows"], MAX_ROWS / 2);
+        // Progress heard every step, in order.
+        assert_eq!(steps.first().map(String::as_str), Some("column shapes"));
+        assert!(steps.iter().any(|s| s == "accuracy"));
+        assert_eq!(steps.last().map(String::as_str), Some("subgroups"));
+    }
 }

@@ -13,6 +13,12 @@
 //!   [`exact_copy_rate`] counts synthetic rows identical to a training row.
 //! - [`evaluate`] runs them all on (train, holdout, synthetic) and returns [`Metric`]s, each with
 //!   a bootstrap confidence interval and the holdout's own score as the honest reference.
+//!   [`evaluate_with_progress`] also names each step as it starts.
+//!
+//! Scale: cost grows with pairs of columns at most ([`accuracy::MAX_TRIPLES`] caps the column
+//! triples trivariate accuracy counts, by a seeded sample) and a table of more than
+//! [`MAX_ROWS`] rows is scored on a seeded sample of that many rows ([`capped_rows`]); the
+//! report says what was sampled.
 
 #![warn(missing_docs)]
 
@@ -241,4 +247,7 @@ pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
     copies.iter().filter(|&&copy| copy).count() as f64 / copies.len().max(1) as f64
 }
 
-pub use harness::{EvaluationConfig, InputInfo, METRIC_IDS, Metric, Report, evaluate};
+pub use harness::{
+    EvaluationConfig, InputInfo, MAX_ROWS, METRIC_IDS, Metric, ROWS_STREAM, Report, capped_rows,
+    evaluate, evaluate_with_progress,
+};

@@ -376,6 +376,27 @@ impl PairPlan {
     /// The Column Pair Trends mean of `synthetic` under this plan (`None` when no pair counts
     /// or none could be scored). Equal to [`score_pair`]'s counted scores averaged.
     pub fn mean(&self, synthetic: &[Column]) -> Option<f64> {
+        // Each column's contingency keys and whether it is constant, once per table, not once
+        // per pair: wide tables have many pairs per column.
+        let mut used = vec![false; synthetic.len()];
+        for pair in &self.pairs {
+            let (PlannedPair::Correlation { first, second, .. }
+            | PlannedPair::Contingency { first, second, .. }) = pair;
+            used[*first] = true;
+            used[*second] = true;
+        }
+        let column_keys: Vec<Option<Vec<u32>>> = synthetic
+            .iter()
+            .zip(&used)
+            .map(|(column, &used)| used.then(|| keys(column)))
+            .collect();
+        let constant: Vec<bool> = synthetic
+            .iter()
+            .zip(&used)
+            .map(|(column, &used)| {
+                used && matches!(column, Column::Continuous(x) if distinct_present(x) == 1)
+            })
+            .collect();
         let mut total = 0.0;
         let mut count = 0usize;
         for pair in &self.pairs {
@@ -390,7 +411,7 @@ impl PairPlan {
                     else {
                         continue;
                     };
-                    if distinct_present(x) == 1 || distinct_present(y) == 1 {
+                    if constant[*first] || constant[*second] {
                         continue;
                     }
                     pearson(x, y).map(|r| 1.0 - (r_real - r).abs() / 2.0)
@@ -400,9 +421,11 @@ impl PairPlan {
                     second,
                     real,
                 } => {
-                    let (ka, kb) = (keys(&synthetic[*first]), keys(&synthetic[*second]));
+                    let (Some(ka), Some(kb)) = (&column_keys[*first], &column_keys[*second]) else {
+                        continue;
+                    };
                     let n = ka.len();
-                    let distance = total_variation(real, &pair_shares(&ka, &kb, None));
+                    let distance = total_variation(real, &pair_shares(ka, kb, None));
                     (n > 0).then_some(1.0 - distance)
                 }
             };

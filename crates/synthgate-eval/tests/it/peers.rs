@@ -47,7 +47,7 @@ fn accuracy_matches_mostlyai_qa() {
     let (_, tables) = tables();
     for (case, synthetic) in CASES {
         let want = &expected["cases"][case];
-        let got = accuracy::accuracy(&tables[0], &tables[synthetic]);
+        let got = accuracy::accuracy(&tables[0], &tables[synthetic], Seed(0));
         for (name, value) in [
             ("univariate", Some(got.univariate)),
             ("bivariate", got.bivariate),
