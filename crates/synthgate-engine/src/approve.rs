@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::Result;
-use synthgate_release::VerifyOptions;
 use synthgate_release::audit::EntryBody;
 use synthgate_release::keys::{self, Approval, Verdict};
 use synthgate_release::verify::Decision;
@@ -53,7 +52,6 @@ pub struct ApproveOutcome {
 /// chain under its lock, the registry's head moves to it, and the audit log records it.
 pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome> {
     let key = keys::load(&request.key)?;
-    let trust = trust_for(Some(&ctx.workspace), &request.trust, &request.bundle)?;
     let mut registry = ctx.workspace.registry()?;
     let mut registered = false;
     let approval = synthgate_release::approve(
@@ -69,10 +67,7 @@ pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome
             comment: &request.comment,
             signed_at: ctx.clock.now(),
         },
-        &VerifyOptions {
-            reproduce: false,
-            trust,
-        },
+        &mut || trust_for(Some(&ctx.workspace), &request.trust, &request.bundle),
         &mut |approval| {
             registered = registry.record_approval(approval)?;
             Ok(())

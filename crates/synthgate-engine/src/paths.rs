@@ -5,8 +5,10 @@ use std::path::{Component, Path, PathBuf};
 
 use synthgate_core::{Error, Result};
 
-/// `path` made absolute and free of `.` and `..`: its deepest existing ancestor is resolved by
-/// the file system (links followed), the rest lexically.
+/// `path` made absolute and free of `.` and `..`, walking it from the root: each existing
+/// component that is a link is resolved by the file system (so `..` after it means what the
+/// file system means), except the last, which is kept as it is, since it is what would be
+/// replaced; components past the first missing one are taken as written.
 pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
@@ -17,41 +19,28 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
             })?
             .join(path)
     };
-    let mut existing = absolute.clone();
-    let mut rest: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if std::fs::symlink_metadata(&existing).is_ok() {
-            break;
-        }
-        match (existing.file_name(), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
+    let components: Vec<Component<'_>> = absolute.components().collect();
+    let mut resolved = PathBuf::new();
+    let mut exists = true;
+    for (index, component) in components.iter().enumerate() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => resolved.push(component.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
             }
-            _ => break,
-        }
-    }
-    // The last component itself is not followed when it is a link: it is what gets replaced.
-    let (mut resolved, tail_link) = if rest.is_empty()
-        && std::fs::symlink_metadata(&existing).is_ok_and(|m| m.file_type().is_symlink())
-    {
-        let parent = existing.parent().unwrap_or(Path::new("/"));
-        let name = existing.file_name().map(|n| n.to_os_string());
-        (canonical(parent)?, name)
-    } else {
-        (canonical(&existing)?, None)
-    };
-    if let Some(name) = tail_link {
-        resolved.push(name);
-    }
-    for name in rest.iter().rev() {
-        for component in Path::new(name).components() {
-            match component {
-                Component::ParentDir => {
-                    resolved.pop();
+            Component::Normal(part) => {
+                resolved.push(part);
+                if !exists {
+                    continue;
                 }
-                Component::Normal(part) => resolved.push(part),
-                _ => {}
+                match std::fs::symlink_metadata(&resolved) {
+                    Ok(meta) if meta.file_type().is_symlink() && index + 1 < components.len() => {
+                        resolved = canonical(&resolved)?;
+                    }
+                    Ok(_) => {}
+                    Err(_) => exists = false,
+                }
             }
         }
     }

@@ -265,7 +265,25 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
 
 /// Module cycles that exist today, each to be removed (issue 11); a new one fails the test, and
 /// so does a listed one that is gone (so the list only shrinks).
-const KNOWN_CYCLES: &[(&str, &[&str])] = &[];
+const KNOWN_CYCLES: &[(&str, &[&str])] = &[
+    // FIXME(issue 11): general helpers out of these modules, so the graph reads like the flow.
+    ("synthgate-core", &["schema", "text"]),
+    ("synthgate-eval", &["dcr", "nearest"]),
+    (
+        "synthgate-eval",
+        &[
+            "accuracy",
+            "anonymeter",
+            "harness",
+            "kmarginal",
+            "subgroups",
+        ],
+    ),
+    (
+        "synthgate-release",
+        &["bundle", "datasheet", "drift", "run", "verify"],
+    ),
+];
 
 #[test]
 fn no_crate_has_a_module_cycle() {

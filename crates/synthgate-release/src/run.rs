@@ -231,8 +231,13 @@ pub fn run_pipeline(
             (&synthetic, "synthetic"),
         ],
     )?;
-    let (mut metrics, warnings) =
-        synthgate_eval::evaluate(&prepared[0], &prepared[1], &prepared[2], &config)?;
+    let (mut metrics, warnings) = synthgate_eval::evaluate_with_progress(
+        &prepared[0],
+        &prepared[1],
+        &prepared[2],
+        &config,
+        &mut |step| progress(&format!("evaluating: {step}")),
+    )?;
     if let Some(run) = &llm {
         metrics.extend(crate::llm::metrics(run));
     }

@@ -394,14 +394,15 @@ pub struct Decision<'a> {
 /// onto the chain's current head and appended under an exclusive lock on `approvals.jsonl`, so
 /// concurrent decisions are all kept, in one order. When `expected_head` (a trusted record of
 /// the newest decision) is given and the file's head differs, nothing is signed: a decision
-/// on a stale or cut-off chain is refused. `record` is called with the new decision while the
+/// on a stale or cut-off chain is refused. `trust` gives the trust roots, read once the lock is
+/// held. `record` is called with the new decision while the
 /// lock is still held (the registry moves its head there); if it fails, the decision is taken
 /// off the file again.
 pub fn approve(
     bundle: &Path,
     key: &ed25519_dalek::SigningKey,
     decision: &Decision<'_>,
-    options: &VerifyOptions,
+    trust: &mut dyn FnMut() -> Result<Trust>,
     record: &mut dyn FnMut(&Approval) -> Result<()>,
 ) -> Result<Approval> {
     use std::io::Write;
@@ -427,11 +428,13 @@ pub fn approve(
     file.lock()
         .map_err(|error| synthgate_io::io_error(&path, "lock the approvals", &error))?;
     // Under the lock: the chain read here is the one the new decision extends.
+    // The trust roots (the registry's record of the chain's head) are read under the lock too,
+    // so a decision another process just recorded is seen.
     let verification = verify_with(
         bundle,
         &VerifyOptions {
             reproduce: false,
-            trust: options.trust.clone(),
+            trust: trust()?,
         },
         &mut |_| {},
     )?;

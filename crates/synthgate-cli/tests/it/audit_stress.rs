@@ -132,7 +132,11 @@ fn fifty_interrupted_runs_leave_a_log_that_verifies() {
                 assert_eq!(code, Some(6), "run {run}: {}", stderr(&output));
             } else if disk_full {
                 // Room for the log's entries, perhaps not for the registry's row.
-                assert!(matches!(code, Some(0 | 6)), "run {run}: {}", stderr(&output));
+                assert!(
+                    matches!(code, Some(0 | 6)),
+                    "run {run}: {}",
+                    stderr(&output)
+                );
             } else {
                 assert_eq!(code, Some(0), "run {run}: {}", stderr(&output));
             }

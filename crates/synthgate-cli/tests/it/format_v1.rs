@@ -69,16 +69,14 @@ fn a_v1_bundle_verifies_and_reproduces() {
         shown.contains("approvals from before the decision chain"),
         "{shown}"
     );
-    // The manifest records the source at this fixed path.
-    let source = Path::new("/tmp/synthgate-format-v1/source.csv");
-    std::fs::create_dir_all(source.parent().expect("folder")).expect("mkdir");
-    if !source.exists() {
-        std::fs::copy(dataset("heart_cleveland"), source).expect("copy the source");
-    }
-    let output = synthgate_in(
-        &home,
-        &[os("verify"), bundle.as_os_str(), os("--reproduce")],
-    );
+    // The manifest records the source as `source.csv`, relative to where it was run.
+    std::fs::copy(dataset("heart_cleveland"), dir.path().join("source.csv")).expect("copy");
+    let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args([os("verify"), bundle.as_os_str(), os("--reproduce")])
+        .current_dir(dir.path())
+        .env("SYNTHGATE_HOME", &home)
+        .output()
+        .expect("runs");
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("reproduced byte for byte"),
