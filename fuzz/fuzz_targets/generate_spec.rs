@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(spec) = GenerateSpec::parse(text, Path::new("generate.toml")) {
         let _ = spec.json_schema();
-        let values: BTreeMap<&str, String> = template_variables(&spec.generation.prompt)
-            .unwrap_or_default()
+        let variables = template_variables(&spec.generation.prompt).unwrap_or_default();
+        let values: BTreeMap<&str, String> = variables
             .iter()
             .map(|(name, _)| (name.as_str(), "x".to_string()))
             .collect();

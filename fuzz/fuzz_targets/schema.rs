@@ -15,8 +15,13 @@ fuzz_target!(|data: &[u8]| {
     let path = Path::new("schema.toml");
     if let Ok(schema) = Schema::from_toml(text, path) {
         let written = schema.to_toml();
-        let again = Schema::from_toml(&written, path)
-            .unwrap_or_else(|error| panic!("a written schema does not read back: {error}\n{written}"));
-        assert_eq!(again.to_toml(), written, "the schema's round trip changed it");
+        let again = Schema::from_toml(&written, path).unwrap_or_else(|error| {
+            panic!("a written schema does not read back: {error}\n{written}")
+        });
+        assert_eq!(
+            again.to_toml(),
+            written,
+            "the schema's round trip changed it"
+        );
     }
 });
