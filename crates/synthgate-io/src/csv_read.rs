@@ -463,6 +463,14 @@ fn checked_text<'r>(
             names.len(),
         ));
     }
+    // Each field on its own: the fields joined can be valid UTF-8 while a character is split
+    // across a delimiter (found by fuzzing), and the fields are sliced out of the joined text.
+    if record
+        .iter()
+        .any(|field| std::str::from_utf8(field).is_err())
+    {
+        return Err(utf8_error(source, record, names));
+    }
     std::str::from_utf8(record.as_slice()).map_err(|_| utf8_error(source, record, names))
 }
 
@@ -819,5 +827,21 @@ mod tests {
         assert_eq!(detect_delimiter(b"a\tb\n\"x,y\"\t2\n"), b'\t');
         assert_eq!(detect_delimiter(b"single\n1\n2\n"), b',');
         assert_eq!(detect_delimiter(b"a;b"), b';');
+    }
+
+    #[test]
+    fn a_character_split_by_a_delimiter_is_a_utf8_error_not_a_panic() {
+        // The fuzzer's input: "1\xde" and "\x92nter3" are each invalid, joined they are
+        // "1\u{792}nter3".
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("split.csv");
+        std::fs::write(&path, b"$,SPy\n1\xde,\x92nter3\n").expect("write");
+        let error = crate::read_table(&path, &crate::ReadOptions::default()).expect_err("refused");
+        assert_eq!(error.kind().exit_code(), 3);
+        assert!(error.to_string().contains("not valid UTF-8"), "{error}");
+        assert!(
+            error.to_string().contains("$"),
+            "the column is named: {error}"
+        );
     }
 }

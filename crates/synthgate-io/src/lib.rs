@@ -7,6 +7,8 @@
 //! - [`write_table`] writes a [`Table`] as CSV or Parquet, chosen by the file extension, through
 //!   [`write_atomically`]: a temporary file renamed into place, never a half-written file, never
 //!   over an existing file unless [`Overwrite::Allow`].
+//! - [`write_secret_atomically`] writes a secret (a private key) the same way, readable by its
+//!   owner only from the first byte.
 //! - [`Format`] maps file extensions to formats.
 //!
 //! Every failure is a [`synthgate_core::Error`] that names the file, and the line and column
@@ -27,6 +29,7 @@ use synthgate_core::{Error, Location, Result, Schema, Table};
 pub use na::NaTokens;
 pub use output::{
     Overwrite, check_output_path, io_error, write_atomically, write_bytes_atomically,
+    write_secret_atomically,
 };
 
 /// A progress callback: (units done, units in all). Units are bytes for CSV and rows for

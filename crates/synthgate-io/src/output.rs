@@ -3,6 +3,8 @@
 //! [`write_atomically`] writes into a hidden temporary file next to the target and renames it
 //! into place only when everything was written and synced. If anything fails (or panics) the
 //! temporary file is removed, so the target is either the complete new file or untouched.
+//! [`write_secret_atomically`] does the same for a secret (a private key): the temporary file
+//! is created readable by its owner only, before its first byte is written.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -79,9 +81,94 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// Who may read the file written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// As the process's umask allows (the usual 0644).
+    Default,
+    /// The owner only (0600), from the file's creation.
+    OwnerOnly,
+}
+
 /// Write `path` through `write`, atomically: into a temporary file in the same folder, then
 /// renamed into place. Errors from `write` are returned as they are; nothing is left behind.
 pub fn write_atomically<F>(path: &Path, overwrite: Overwrite, write: F) -> Result<()>
+where
+    F: FnOnce(&mut BufWriter<File>) -> Result<()>,
+{
+    write_atomically_as(path, overwrite, Access::Default, write)
+}
+
+/// Create the temporary file `temp_path` for `path`. With [`Access::OwnerOnly`] it is created
+/// new (never an existing file or link) with mode 0600, then the mode is set again on the open
+/// file and checked, so a umask or a file system that ignores modes cannot leave it readable
+/// by others without an error.
+fn create_temp(temp_path: &Path, path: &Path, access: Access) -> Result<File> {
+    if access == Access::Default {
+        return File::create(temp_path)
+            .map_err(|error| io_error(path, "create the output file", &error));
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(temp_path).map_err(|error| {
+        let in_the_way = error.kind() == io::ErrorKind::AlreadyExists;
+        let error = io_error(path, "create the private file", &error);
+        if in_the_way {
+            error.hint(format!(
+                "A temporary file {} is in the way (left by a crashed run?); remove it and \
+                 try again.",
+                temp_path.display()
+            ))
+        } else {
+            error
+        }
+    })?;
+    if let Err(error) = make_private(&file, path) {
+        // Best effort: the caller's guard does not exist yet.
+        let _ = fs::remove_file(temp_path);
+        return Err(error);
+    }
+    Ok(file)
+}
+
+/// Set `file`'s mode to 0600 and check it took. Without Unix modes, the folder's access rules
+/// apply.
+fn make_private(file: &File, path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let failed = |error: &io::Error| {
+            io_error(
+                path,
+                "make the file readable by its owner only (mode 0600)",
+                error,
+            )
+        };
+        file.set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(|error| failed(&error))?;
+        let mode = file
+            .metadata()
+            .map_err(|error| failed(&error))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode != 0o600 {
+            return Err(Error::environment(format!(
+                "could not make the file readable by its owner only: its mode is {mode:o}, \
+                 not 600."
+            ))
+            .at(Location::file(path))
+            .hint("Write it to a folder on a file system that keeps Unix permissions."));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
+}
+
+fn write_atomically_as<F>(path: &Path, overwrite: Overwrite, access: Access, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<()>,
 {
@@ -92,12 +179,11 @@ where
         .unwrap_or_else(|| "output".to_string());
     let temp_path =
         parent_dir(path).join(format!(".{file_name}.synthgate-tmp-{}", std::process::id()));
+    let file = create_temp(&temp_path, path, access)?;
     let mut guard = TempGuard {
         path: temp_path.clone(),
         committed: false,
     };
-    let file = File::create(&temp_path)
-        .map_err(|error| io_error(path, "create the output file", &error))?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     write(&mut writer)?;
     let file = writer
@@ -121,11 +207,31 @@ where
 
 /// Write `bytes` to `path` atomically.
 pub fn write_bytes_atomically(path: &Path, overwrite: Overwrite, bytes: &[u8]) -> Result<()> {
-    write_atomically(path, overwrite, |writer| {
+    write_atomically_as(path, overwrite, Access::Default, write_bytes(path, bytes))
+}
+
+fn write_bytes<'a>(
+    path: &'a Path,
+    bytes: &'a [u8],
+) -> impl FnOnce(&mut BufWriter<File>) -> Result<()> + 'a {
+    move |writer| {
         writer
             .write_all(bytes)
             .map_err(|error| io_error(path, "write the output file", &error))
-    })
+    }
+}
+
+/// Write `bytes` (a secret, such as a private key) to `path` atomically, readable by its
+/// owner only: the temporary file is created new with mode 0600 (on Unix) before its first
+/// byte, synced and renamed into place. An existing `path` is never replaced (usage error);
+/// a mode that cannot be set is an environment error, and nothing is left behind.
+pub fn write_secret_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_as(
+        path,
+        Overwrite::Refuse,
+        Access::OwnerOnly,
+        write_bytes(path, bytes),
+    )
 }
 
 #[cfg(test)]
@@ -161,6 +267,72 @@ mod tests {
         assert!(error.to_string().contains("--force"));
         write_bytes_atomically(&target, Overwrite::Allow, b"new").expect("allowed");
         assert_eq!(fs::read_to_string(&target).expect("read"), "new");
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secrets_are_private_from_their_first_byte_and_never_replace_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = dir.path().join("key");
+        // While the bytes are written, the temporary file exists, empty, with mode 0600.
+        let mut seen = Vec::new();
+        write_atomically_as(&key, Overwrite::Refuse, Access::OwnerOnly, |writer| {
+            for entry in fs::read_dir(dir.path()).expect("list") {
+                let path = entry.expect("entry").path();
+                seen.push((mode(&path), fs::metadata(&path).expect("metadata").len()));
+            }
+            write_bytes(&key, b"first")(writer)
+        })
+        .expect("written");
+        assert_eq!(seen, [(0o600, 0)]);
+        assert_eq!(mode(&key), 0o600);
+        assert_eq!(fs::read_to_string(&key).expect("read"), "first");
+
+        // An existing file is neither replaced nor made private.
+        let other = dir.path().join("other");
+        fs::write(&other, "original").expect("write");
+        let before = mode(&other);
+        let error = write_secret_atomically(&other, b"secret").expect_err("refused");
+        assert_eq!(error.kind().exit_code(), 2);
+        assert_eq!(fs::read_to_string(&other).expect("read"), "original");
+        assert_eq!(mode(&other), before);
+
+        write_secret_atomically(&dir.path().join("second"), b"second").expect("written");
+        assert_eq!(mode(&dir.path().join("second")), 0o600);
+        let mut names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["key", "other", "second"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_is_never_written_through_a_planted_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "untouched").expect("write");
+        let key = dir.path().join("key");
+        let temp = dir
+            .path()
+            .join(format!(".key.synthgate-tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &temp).expect("link");
+        let error = write_secret_atomically(&key, b"secret").expect_err("refused");
+        assert_eq!(error.kind().exit_code(), 6);
+        assert!(error.to_string().contains("in the way"), "{error}");
+        assert_eq!(fs::read_to_string(&victim).expect("read"), "untouched");
+        assert!(!key.exists());
     }
 
     #[test]

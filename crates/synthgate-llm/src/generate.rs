@@ -629,7 +629,7 @@ pub fn generate(
                     ErrorKind::Environment,
                     format!(
                         "the server at {} does not serve the model '{}'; it serves: {}.",
-                        client.base(),
+                        client.display_base(),
                         spec.server.model,
                         ids.join(", ")
                     ),

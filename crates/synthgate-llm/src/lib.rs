@@ -3,7 +3,9 @@
 //! - [`spec`]: the generation spec (server, columns, prompt template, conditions, examples).
 //! - [`client`]: one client for the OpenAI-compatible API (`/v1/chat/completions` and
 //!   `/v1/completions`): timeouts, retries with backoff on 429, 5xx and connection errors, the
-//!   API key from an environment variable and never logged.
+//!   API key from an environment variable and never logged; URLs shown without credentials
+//!   ([`client::display_url`]) and secrets redacted from whatever the server sends back
+//!   ([`client::Secrets`]).
 //! - [`check`]: every response parsed and validated locally against the columns, exact and
 //!   near-duplicates found, leakage of seed rows and PII patterns measured.
 //! - [`generate`]: the run: per-record derived seeds, rounds of requests, rejects retried with a

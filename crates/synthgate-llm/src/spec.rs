@@ -48,7 +48,7 @@ pub enum Endpoint {
 }
 
 /// The server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     /// Base URL, with or without the trailing `/v1` (e.g. `http://127.0.0.1:8080`).
@@ -82,6 +82,24 @@ pub struct ServerSpec {
     /// `cache_prompt = false` for llama.cpp).
     #[serde(default)]
     pub extra: BTreeMap<String, toml::Value>,
+}
+
+impl std::fmt::Debug for ServerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The base URL as messages show it: a debug print must not leak its credentials.
+        f.debug_struct("ServerSpec")
+            .field("base_url", &crate::client::display_url(&self.base_url))
+            .field("model", &self.model)
+            .field("api_key_env", &self.api_key_env)
+            .field("endpoint", &self.endpoint)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("retries", &self.retries)
+            .field("backoff_seconds", &self.backoff_seconds)
+            .field("concurrency", &self.concurrency)
+            .field("structured_output", &self.structured_output)
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 fn default_endpoint() -> Endpoint {
@@ -314,16 +332,23 @@ impl GenerateSpec {
             Error::spec(format!("the generation spec could not be read: {error}."))
                 .at(Location::file(path))
         })?;
-        let mut spec: GenerateSpec = synthgate_core::text::parse_toml(
-            &text,
+        let mut spec = GenerateSpec::parse(&text, path)?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        spec.resolve_paths(folder);
+        Ok(spec)
+    }
+
+    /// Parse and check spec text; `path` names the file in errors. Relative paths stay as
+    /// written ([`GenerateSpec::load`] resolves them).
+    pub fn parse(text: &str, path: &Path) -> Result<GenerateSpec> {
+        let spec: GenerateSpec = synthgate_core::text::parse_toml(
+            text,
             path,
             "generation spec",
             "See `synthgate generate --help` for every section and key, or \
              examples/llm/generate.toml.",
         )?;
-        spec.check(&text, path)?;
-        let folder = path.parent().unwrap_or(Path::new("."));
-        spec.resolve_paths(folder);
+        spec.check(text, path)?;
         Ok(spec)
     }
 
@@ -361,7 +386,10 @@ impl GenerateSpec {
         let url = self.server.base_url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return fail(
-                format!("server.base_url must start with http:// or https://, not '{url}'."),
+                format!(
+                    "server.base_url must start with http:// or https://, not '{}'.",
+                    crate::client::display_url(url)
+                ),
                 "base_url",
             );
         }
@@ -587,5 +615,27 @@ mod tests {
             .collect();
         assert_eq!(names, ["record", "sex"]);
         assert!(template_variables("open {brace").is_err());
+    }
+
+    #[test]
+    fn debug_prints_and_errors_show_the_base_url_without_credentials() {
+        let server: ServerSpec = toml::from_str(
+            "base_url = \"http://user:s3cret-pass@h:1/v1?token=s3cret-token\"\nmodel = \"m\"",
+        )
+        .expect("server");
+        let printed = format!("{server:?}");
+        assert!(
+            printed.contains("http://h:1/v1?token=REDACTED"),
+            "{printed}"
+        );
+        assert!(!printed.contains("s3cret"), "{printed}");
+
+        let text = "[server]\nbase_url = \"ftp://u:s3cret-pass@h/?sig=s3cret-sig\"\nmodel = \"m\"\n\
+                    [generation]\nrecords = 1\nprompt = \"p\"\n[[columns]]\nname = \"a\"\n\
+                    type = \"integer\"\n";
+        let error = GenerateSpec::parse(text, Path::new("g.toml")).expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains("'ftp://h/?sig=REDACTED'"), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
     }
 }

@@ -506,3 +506,133 @@ fn weighted_conditions_set_the_composition() {
     // 400 draws at 0.75: the standard error is 0.022.
     assert!((women - 0.75).abs() < 0.07, "share of women {women}");
 }
+
+/// A base URL on `server` carrying a password and a token, as users paste them.
+fn credentialed(server: &FakeServer) -> String {
+    server
+        .base_url
+        .replace("http://", "http://user:s3cret-pass@")
+        + "/v1?token=s3cret-token"
+}
+
+/// Every form of the secrets a server could echo: the key, the URL's password and token, and
+/// the Basic credential the client makes of `user:s3cret-pass`.
+fn assert_no_secret(what: &str, text: &str, key: &str) {
+    for secret in [key, "s3cret", "dXNlcjpzM2NyZXQtcGFzcw=="] {
+        assert!(
+            !text.contains(secret),
+            "a secret ({}...) reached the {what}: {}",
+            &secret[..4],
+            text.replace(key, "<the key>")
+        );
+    }
+}
+
+#[test]
+fn credentials_echoed_by_the_server_never_reach_the_log_records_or_errors() {
+    // Answers the record with the request's path and Authorization header in its note and in
+    // the fingerprint, as a careless proxy might; the fifth request fails, echoing them in
+    // the error body.
+    let server = FakeServer::start(&["fake-model"], |r, n| {
+        if n == 4 {
+            return Answer::json(
+                400,
+                json!({"error": {"message": format!("bad: {}", r.echo())}}),
+            );
+        }
+        let seed = r.body["seed"].as_u64().expect("seed");
+        let content = json!({"age": seed % 90, "sex": "F", "note": format!("{seed} {}", r.echo())})
+            .to_string();
+        Answer::json(
+            200,
+            json!({"model": "fake-model", "system_fingerprint": r.echo(),
+                   "choices": [{"finish_reason": "stop",
+                                "message": {"role": "assistant", "content": content}}]}),
+        )
+    });
+    let key = std::env::var("PATH").expect("PATH is set");
+    let dir = tempfile::tempdir().expect("dir");
+    for (name, server_extra) in [("bearer", "api_key_env = \"PATH\""), ("basic", "")] {
+        let mut spec = spec(&credentialed(&server), server_extra, 2);
+        spec.columns[2].max_length = Some(400);
+        // The notes differ only in their seeds.
+        spec.generation.near_duplicate_threshold = 1.0;
+        let log = dir.path().join(format!("{name}.jsonl"));
+        let generation = run(&spec, &log, false).expect("run");
+        // The secrets were sent: the server saw the token and the credential it echoed.
+        let last = server.completions().pop().expect("a request");
+        assert!(last.path.ends_with("?token=s3cret-token"), "{}", last.path);
+        let expected = match name {
+            "bearer" => format!("Bearer {key}"),
+            _ => "Basic dXNlcjpzM2NyZXQtcGFzcw==".to_string(),
+        };
+        assert_eq!(last.authorization(), expected);
+        // ... and came back redacted, in the records as in the log.
+        assert_eq!(generation.records.len(), 2);
+        let records = serde_json::to_string(&generation.records).expect("json");
+        assert_no_secret("records", &records, &key);
+        assert!(records.contains("[REDACTED]"), "{records}");
+        let summary = serde_json::to_string(&generation.summary).expect("json");
+        assert_no_secret("summary", &summary, &key);
+        let text = std::fs::read_to_string(&log).expect("log");
+        assert_no_secret("log", &text, &key);
+        assert!(text.contains("[REDACTED]"), "{text}");
+    }
+
+    // The refused request: the server's message is passed on, without the secrets.
+    let spec = spec(&credentialed(&server), "api_key_env = \"PATH\"", 2);
+    let log = dir.path().join("refused.jsonl");
+    let error = run(&spec, &log, false).expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Environment);
+    assert!(
+        error
+            .message()
+            .contains("bad: /v1/chat/completions?token=[REDACTED] Bearer [REDACTED]"),
+        "{}",
+        error.message()
+    );
+    assert_no_secret("error", &error.to_string(), &key);
+    assert_no_secret("log", &std::fs::read_to_string(&log).expect("log"), &key);
+}
+
+#[test]
+fn errors_naming_the_server_show_its_url_without_credentials() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Exhausted retries on 500s whose bodies echo the request.
+    let failing = FakeServer::start(&["fake-model"], |r, _| {
+        Answer::Http(500, Vec::new(), format!("upstream said no to {}", r.echo()))
+    });
+    // Nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("a")
+        .port();
+    let closed = format!("http://user:s3cret-pass@127.0.0.1:{port}/v1?token=s3cret-token");
+    // A model the server does not serve.
+    let other = FakeServer::start(&["other-model"], |r, _| chat(&record_for(r), "stop"));
+    for (base_url, says) in [
+        (credentialed(&failing), "answered HTTP 500"),
+        (closed, "cannot be reached"),
+        (credentialed(&other), "does not serve the model"),
+    ] {
+        let mut spec = spec(&base_url, "", 1);
+        spec.server.retries = 1;
+        let log = dir.path().join(format!("{says}.jsonl"));
+        let error = run(&spec, &log, false).expect_err("fails");
+        let message = error.to_string();
+        assert!(message.contains(says), "{message}");
+        assert!(
+            message.contains("127.0.0.1") && message.contains("?token=REDACTED"),
+            "the server is named: {message}"
+        );
+        assert_no_secret("error", &message, "no key");
+        if log.exists() {
+            assert_no_secret(
+                "log",
+                &std::fs::read_to_string(&log).expect("log"),
+                "no key",
+            );
+        }
+    }
+}

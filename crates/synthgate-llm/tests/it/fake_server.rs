@@ -19,6 +19,27 @@ pub struct Received {
     pub body: serde_json::Value,
 }
 
+impl Received {
+    /// The path without its query string.
+    pub fn route(&self) -> &str {
+        self.path.split('?').next().unwrap_or_default()
+    }
+
+    /// The `Authorization` header as sent, or "".
+    pub fn authorization(&self) -> &str {
+        self.headers
+            .iter()
+            .find(|(name, _)| name == "authorization")
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// What a careless server echoes back: the request line's path (with its query) and the
+    /// `Authorization` header.
+    pub fn echo(&self) -> String {
+        format!("{} {}", self.path, self.authorization())
+    }
+}
+
 /// What to answer.
 #[derive(Debug, Clone)]
 pub enum Answer {
@@ -96,7 +117,7 @@ impl FakeServer {
             .lock()
             .expect("lock")
             .iter()
-            .filter(|r| r.path.ends_with("completions"))
+            .filter(|r| r.route().ends_with("completions"))
             .cloned()
             .collect()
     }
@@ -149,7 +170,7 @@ fn serve(
         body,
     };
     received.lock().expect("lock").push(request.clone());
-    let answer = if path.ends_with("/models") && request.method == "GET" {
+    let answer = if request.route().ends_with("/models") && request.method == "GET" {
         let data: Vec<serde_json::Value> = models
             .iter()
             .map(|m| serde_json::json!({"id": m, "object": "model"}))
