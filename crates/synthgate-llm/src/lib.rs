@@ -18,6 +18,7 @@ pub mod check;
 pub mod client;
 pub mod generate;
 pub mod spec;
+pub mod url;
 
 pub use generate::{Generation, RunOptions, generate};
 pub use spec::GenerateSpec;

@@ -88,7 +88,7 @@ impl std::fmt::Debug for ServerSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The base URL as messages show it: a debug print must not leak its credentials.
         f.debug_struct("ServerSpec")
-            .field("base_url", &crate::client::display_url(&self.base_url))
+            .field("base_url", &crate::url::display_url(&self.base_url))
             .field("model", &self.model)
             .field("api_key_env", &self.api_key_env)
             .field("endpoint", &self.endpoint)
@@ -388,7 +388,7 @@ impl GenerateSpec {
             return fail(
                 format!(
                     "server.base_url must start with http:// or https://, not '{}'.",
-                    crate::client::display_url(url)
+                    crate::url::display_url(url)
                 ),
                 "base_url",
             );
