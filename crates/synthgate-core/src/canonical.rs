@@ -210,10 +210,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Finder<'b> {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
+        variant: &'static str,
         _: usize,
     ) -> std::result::Result<Compound<'a, 'b>, NonFinite> {
-        Ok(Compound::new(self))
+        Ok(Compound::variant(self, variant))
     }
     fn serialize_map(self, _: Option<usize>) -> std::result::Result<Compound<'a, 'b>, NonFinite> {
         Ok(Compound::new(self))
@@ -229,19 +229,20 @@ impl<'a, 'b> ser::Serializer for &'a mut Finder<'b> {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
+        variant: &'static str,
         _: usize,
     ) -> std::result::Result<Compound<'a, 'b>, NonFinite> {
-        Ok(Compound::new(self))
+        Ok(Compound::variant(self, variant))
     }
 }
 
 /// A sequence, tuple, map or struct being walked: elements are named by index, fields and
-/// string keys by name.
+/// string keys by name, an enum variant's fields after the variant's name.
 struct Compound<'a, 'b> {
     finder: &'a mut Finder<'b>,
     index: usize,
     key: Option<String>,
+    variant: bool,
 }
 
 impl<'a, 'b> Compound<'a, 'b> {
@@ -250,7 +251,27 @@ impl<'a, 'b> Compound<'a, 'b> {
             finder,
             index: 0,
             key: None,
+            variant: false,
         }
+    }
+
+    /// A variant's fields: its name stays on the path until [`Compound::close`] (on an error
+    /// the walk stops there, so the path names it).
+    fn variant(finder: &'a mut Finder<'b>, name: &str) -> Self {
+        finder.path.push(name.to_string());
+        Compound {
+            finder,
+            index: 0,
+            key: None,
+            variant: true,
+        }
+    }
+
+    fn close(self) -> Done {
+        if self.variant {
+            self.finder.path.pop();
+        }
+        Ok(())
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
@@ -300,7 +321,7 @@ impl ser::SerializeTupleVariant for Compound<'_, '_> {
         self.element(value)
     }
     fn end(self) -> Done {
-        Ok(())
+        self.close()
     }
 }
 
@@ -339,7 +360,7 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
         self.finder.nested(key.to_string(), value)
     }
     fn end(self) -> Done {
-        Ok(())
+        self.close()
     }
 }
 

@@ -111,11 +111,7 @@ where
 /// write `null`, which does not load back), so a non-finite number is an internal error naming
 /// the field that holds it.
 pub(crate) fn to_parameters<T: serde::Serialize>(model: &T) -> Result<serde_json::Value> {
-    model::check_finite(model).map_err(|path| {
-        synthgate_core::Error::internal(format!(
-            "the fitted model holds a number a model file cannot store (parameters.{path})"
-        ))
-    })?;
+    model::check_finite(model, "the fitted model's parameters")?;
     serde_json::to_value(model).map_err(|error| {
         synthgate_core::Error::internal(format!("the model's parameters do not serialise: {error}"))
     })

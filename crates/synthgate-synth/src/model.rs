@@ -105,11 +105,7 @@ pub fn fit(
     };
     // Every model `fit` returns can be saved and read back: a number JSON cannot hold, or
     // parameters the synthesizer cannot load, are a bug to report, not a file to write.
-    check_finite(&file).map_err(|path| {
-        Error::internal(format!(
-            "the fitted model holds a number a model file cannot store ({path})"
-        ))
-    })?;
+    check_finite(&file, "the fitted model")?;
     synthesizer
         .load(&file.parameters, file.synthesizer_version)
         .map_err(|error| {
@@ -382,288 +378,10 @@ impl Model {
 /// Checks that a value about to be written into a model file holds only finite numbers. JSON has
 /// no NaN or infinity, and serde_json writes them as `null`, which then fails to load as a
 /// number (or loads as "absent"): a model file written that way could not be sampled. So saving
-/// fails closed: a non-finite number in a model is an internal error, reported with the path of
-/// the field that holds it.
-pub(crate) fn check_finite<T: Serialize + ?Sized>(value: &T) -> std::result::Result<(), String> {
-    value
-        .serialize(FiniteCheck)
-        .map_err(|found| found.to_string())
-}
-
-/// The first non-finite number found (its value and the path of fields and indices to it), or
-/// a serialiser's message.
-#[derive(Debug)]
-struct NonFinite {
-    path: Vec<String>,
-    value: String,
-}
-
-impl std::fmt::Display for NonFinite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} = {}", self.path.join("."), self.value)
-    }
-}
-
-impl std::error::Error for NonFinite {}
-
-impl serde::ser::Error for NonFinite {
-    fn custom<M: std::fmt::Display>(message: M) -> NonFinite {
-        NonFinite {
-            path: Vec::new(),
-            value: message.to_string(),
-        }
-    }
-}
-
-impl NonFinite {
-    fn inside(mut self, part: impl std::fmt::Display) -> NonFinite {
-        self.path.insert(0, part.to_string());
-        self
-    }
-}
-
-/// A serde serialiser that produces nothing and fails at the first NaN or infinity.
-struct FiniteCheck;
-
-/// The compound-value half of [`FiniteCheck`], counting elements for error paths.
-struct FiniteParts(usize);
-
-type Checked = std::result::Result<(), NonFinite>;
-
-fn finite(value: f64) -> Checked {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(NonFinite {
-            path: Vec::new(),
-            value: format!("{value}"),
-        })
-    }
-}
-
-impl serde::Serializer for FiniteCheck {
-    type Ok = ();
-    type Error = NonFinite;
-    type SerializeSeq = FiniteParts;
-    type SerializeTuple = FiniteParts;
-    type SerializeTupleStruct = FiniteParts;
-    type SerializeTupleVariant = FiniteParts;
-    type SerializeMap = FiniteParts;
-    type SerializeStruct = FiniteParts;
-    type SerializeStructVariant = FiniteParts;
-
-    fn serialize_bool(self, _: bool) -> Checked {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Checked {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Checked {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Checked {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Checked {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Checked {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Checked {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Checked {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Checked {
-        Ok(())
-    }
-    fn serialize_f32(self, value: f32) -> Checked {
-        finite(f64::from(value))
-    }
-    fn serialize_f64(self, value: f64) -> Checked {
-        finite(value)
-    }
-    fn serialize_char(self, _: char) -> Checked {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> Checked {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Checked {
-        Ok(())
-    }
-    fn serialize_none(self) -> Checked {
-        Ok(())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Checked {
-        value.serialize(FiniteCheck)
-    }
-    fn serialize_unit(self) -> Checked {
-        Ok(())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Checked {
-        Ok(())
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Checked {
-        Ok(())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Checked {
-        value.serialize(FiniteCheck)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Checked {
-        value
-            .serialize(FiniteCheck)
-            .map_err(|found| found.inside(variant))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_tuple(self, _: usize) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_map(self, _: Option<usize>) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> std::result::Result<FiniteParts, NonFinite> {
-        Ok(FiniteParts(0))
-    }
-}
-
-impl FiniteParts {
-    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        let index = self.0;
-        self.0 += 1;
-        value
-            .serialize(FiniteCheck)
-            .map_err(|found| found.inside(index))
-    }
-
-    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
-        value
-            .serialize(FiniteCheck)
-            .map_err(|found| found.inside(key))
-    }
-}
-
-impl serde::ser::SerializeSeq for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        self.element(value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeTuple for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        self.element(value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeTupleStruct for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        self.element(value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeTupleVariant for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        self.element(value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeMap for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Checked {
-        key.serialize(FiniteCheck)
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Checked {
-        self.element(value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeStruct for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
-        self.field(key, value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeStructVariant for FiniteParts {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Checked {
-        self.field(key, value)
-    }
-    fn end(self) -> Checked {
-        Ok(())
-    }
+/// fails closed: a non-finite number in a model is an internal error naming the field that holds
+/// it (`synthgate_core::canonical`, the check every hashed or signed file goes through too).
+pub(crate) fn check_finite<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<()> {
+    synthgate_core::canonical::check_finite(value, what)
 }
 
 #[cfg(test)]
@@ -705,19 +423,19 @@ mod tests {
 
     #[test]
     fn finite_models_pass_and_the_first_non_finite_number_is_named() {
-        assert_eq!(check_finite(&tree(1e308, -5e-324)), Ok(()));
-        assert_eq!(
-            check_finite(&tree(f64::NAN, 1.0)),
-            Err("nodes.1.Leaf.quantiles.1 = NaN".to_string())
-        );
-        assert_eq!(
-            check_finite(&tree(0.0, f64::NEG_INFINITY)),
-            Err("weights.0.1 = -inf".to_string())
-        );
-        assert_eq!(
-            check_finite(&Some(f32::INFINITY)),
-            Err(" = inf".to_string())
-        );
+        fn found<T: Serialize>(value: &T) -> String {
+            check_finite(value, "m")
+                .err()
+                .map(|e| e.message().to_string())
+                .unwrap_or_default()
+        }
+        assert!(check_finite(&tree(1e308, -5e-324), "m").is_ok());
+        let nan = found(&tree(f64::NAN, 1.0));
+        assert!(nan.contains("NaN at nodes.[1].Leaf.quantiles.[1]"), "{nan}");
+        let inf = found(&tree(0.0, f64::NEG_INFINITY));
+        assert!(inf.contains("-inf at weights.w.[1]"), "{inf}");
+        let top = found(&Some(f32::INFINITY));
+        assert!(top.contains("inf at its top level"), "{top}");
     }
 
     #[test]
@@ -727,7 +445,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .contains("parameters.nodes.1.Leaf.quantiles.1 = inf"),
+                .contains("inf at nodes.[1].Leaf.quantiles.[1]"),
             "{error}"
         );
         let value = crate::to_parameters(&tree(2.0, 1.0)).expect("finite");

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{read_json, repo_root, stderr, stdout, synthgate};
+use crate::support::{copy_dir, read_json, repo_root, stderr, stdout, synthgate};
 
 /// The bundled example spec with fewer resamples (for speed), written into `dir`, with its
 /// source path made absolute. Returns the spec's path.
@@ -46,19 +46,6 @@ pub(crate) fn verify(bundle: &Path, reproduce: bool) -> std::process::Output {
         args.push("--reproduce".as_ref());
     }
     synthgate(args)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 #[test]

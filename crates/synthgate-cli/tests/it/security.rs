@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use synthgate_release::keys;
 
-use crate::support::{dataset, read_json, stderr, stdout};
+use crate::support::{copy_dir, dataset, read_json, stderr, stdout};
 
 /// Run `synthgate` with its workspace at `home` and a fixed clock.
 fn synthgate_in(home: &Path, args: &[&std::ffi::OsStr]) -> Output {
@@ -241,19 +241,6 @@ fn verify_in(release: &Approved, bundle: &Path, extra: &[&str]) -> Output {
     let mut args = vec![os("verify"), bundle.as_os_str(), os("--quiet")];
     args.extend(extra.iter().map(|a| os(a)));
     synthgate_in(&release.home, &args)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Case 3: after an approval and a rejection by `dpo`, deleting the rejection (or appending the
