@@ -214,5 +214,8 @@ fn a_non_finite_number_in_a_model_is_an_internal_error() {
     schema.columns[amount].max = Some(synthgate_core::Bound::Float(f64::NAN));
     let error = fit_error(&table, &schema);
     assert_eq!(error.kind().exit_code(), 1, "{error}");
-    assert!(error.to_string().contains("= NaN"), "{error}");
+    assert!(
+        error.to_string().contains("NaN at schema.columns.[1].max"),
+        "{error}"
+    );
 }
