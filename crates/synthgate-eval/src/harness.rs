@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, unit_f64};
 
 use crate::detection::detection;
-use crate::privacy::{Samples, dcr_share, mean, membership_attack, quantile};
+use crate::privacy::{MAX_SEARCH_ROWS, Samples, dcr_share, mean, membership_attack, quantile};
 use crate::utility::{TargetColumn, utility};
 use crate::{
     ColumnScore, Prepared, category_coverage, column_pair_trends, column_shapes,
@@ -366,6 +366,25 @@ fn cap<'a>(
     )
 }
 
+/// The warning that the nearest-row searches ran on samples, when any table is longer than
+/// [`MAX_SEARCH_ROWS`] allows ([`Samples`]).
+fn search_warning(train: &Prepared, holdout: &Prepared, synthetic: &Prepared) -> Option<String> {
+    let sampled = synthetic.rows() > MAX_SEARCH_ROWS
+        || train.rows().min(holdout.rows()) > MAX_SEARCH_ROWS
+        || holdout.rows() > 2 * MAX_SEARCH_ROWS;
+    sampled.then(|| {
+        format!(
+            "the distance metrics whose queries are synthetic rows (DCR share, NNDR, closer to \
+             training) searched a seeded sample of at most {MAX_SEARCH_ROWS} of them, and the \
+             DCR share's equal-size train and holdout samples and the references' holdout \
+             halves are at most that long: each exact search's cost is the product of two \
+             tables' rows. Closer-to-training still searches the whole train and holdout \
+             tables, and the attacks (membership, linkability, inference) search the whole \
+             synthetic table."
+        )
+    })
+}
+
 /// Evaluate `synthetic` against `train` and `holdout` (all prepared together by
 /// [`crate::prepare`]). Returns the metrics and warnings about the inputs. Tables of more than
 /// [`MAX_ROWS`] rows are scored on a seeded sample of that many rows, and a warning says so.
@@ -440,9 +459,12 @@ pub fn evaluate_with_progress(
     if let (Some(target), Some(result)) = (&target, &utility) {
         metrics.extend(utility_metrics(train, target, result, config));
     }
-    let samples = Samples::new(train, holdout, config.seed);
+    let samples = Samples::new(train, holdout, synthetic, config.seed);
+    if let Some(warning) = search_warning(train, holdout, synthetic) {
+        warnings.push(warning);
+    }
     let shares = step(progress, "dcr share", || {
-        dcr_share(&samples.train, &samples.holdout, synthetic, train)
+        dcr_share(&samples.train, &samples.holdout, &samples.synthetic, train)
     });
     if config.privacy {
         metrics.extend(privacy_metrics(
@@ -454,10 +476,14 @@ pub fn evaluate_with_progress(
             progress,
         ));
     }
+    let mut dcr_by_row = vec![None; synthetic.rows()];
+    for (&row, &outcome) in samples.synthetic_rows.iter().zip(&shares.outcomes) {
+        dcr_by_row[row] = Some(outcome);
+    }
     let shared = crate::subgroups::Shared {
         target: target.as_ref(),
         utility: utility.as_ref(),
-        shares: &shares,
+        dcr_by_row: &dcr_by_row,
     };
     metrics.extend(step(progress, "subgroups", || {
         subgroups.metrics(train, holdout, synthetic, &shared, config)
@@ -755,9 +781,10 @@ fn privacy_metrics(
         })),
     );
 
-    // SDMetrics' breakdown on the full sets; the reference keeps the train:holdout ratio.
+    // SDMetrics' breakdown on the full sets (the synthetic rows searched capped); the
+    // reference keeps the train:holdout ratio.
     let (closer, per_row) = step(progress, "dcr closer to training", || {
-        dcr::closer_to_training(train, holdout, synthetic)
+        dcr::closer_to_training(train, holdout, &samples.synthetic)
     });
     let half_b = samples.half_b.rows();
     let scaled_train = ((train.rows() as f64 * half_b as f64 / holdout.rows() as f64).round()
@@ -792,6 +819,7 @@ fn privacy_metrics(
         .clip(0.0, 1.0)
         .details(serde_json::json!({
             "sdmetrics_score": (2.0 * (1.0 - closer)).min(1.0),
+            "synthetic_rows_searched": samples.synthetic.rows(),
             "reference_train_rows": scaled_train,
         })),
     );
@@ -974,10 +1002,18 @@ mod tests {
             .expect("evaluation");
         let sampled: Vec<&String> = warnings
             .iter()
-            .filter(|w| w.contains("seeded sample"))
+            .filter(|w| w.contains("every metric scores a seeded sample"))
             .collect();
         assert_eq!(sampled.len(), 1, "{warnings:?}");
         assert!(sampled[0].starts_with(&format!("the train table has {} rows", MAX_ROWS + 10)));
+        // 200 synthetic rows and a 200-row holdout: every search fits its cap, and no
+        // warning says otherwise.
+        assert!(
+            !warnings
+                .iter()
+                .any(|w| w.contains("searched a seeded sample")),
+            "{warnings:?}"
+        );
         // The privacy reference keeps the train:holdout ratio of the rows scored: 50,000
         // train rows x 100 / 200, not 50,010 x 100 / 200.
         let closer = metrics
@@ -985,9 +1021,40 @@ mod tests {
             .find(|m| m.id == "privacy.dcr_closer_to_training")
             .expect("dcr metric");
         assert_eq!(closer.details["reference_train_rows"], MAX_ROWS / 2);
+        assert_eq!(closer.details["synthetic_rows_searched"], 200);
         // Progress heard every step, in order.
         assert_eq!(steps.first().map(String::as_str), Some("column shapes"));
         assert!(steps.iter().any(|s| s == "accuracy"));
         assert_eq!(steps.last().map(String::as_str), Some("subgroups"));
+    }
+
+    #[test]
+    fn a_long_synthetic_table_is_searched_on_a_seeded_sample_of_the_cap() {
+        let config = EvaluationConfig {
+            resamples: 5,
+            ..EvaluationConfig::default()
+        };
+        let (train, holdout, synthetic) =
+            (table(300, 0), table(200, 1), table(MAX_SEARCH_ROWS + 7, 2));
+        let (metrics, warnings) =
+            evaluate(&train, &holdout, &synthetic, &config).expect("evaluation");
+        assert!(
+            warnings.iter().any(|w| w.contains(&format!(
+                "searched a seeded sample of at most {MAX_SEARCH_ROWS}"
+            ))),
+            "{warnings:?}"
+        );
+        let closer = metrics
+            .iter()
+            .find(|m| m.id == "privacy.dcr_closer_to_training")
+            .expect("dcr metric");
+        assert_eq!(closer.details["synthetic_rows_searched"], MAX_SEARCH_ROWS);
+        let samples = Samples::new(&train, &holdout, &synthetic, config.seed);
+        assert_eq!(samples.synthetic.rows(), MAX_SEARCH_ROWS);
+        assert!(samples.synthetic_rows.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            samples.synthetic_rows,
+            Samples::new(&train, &holdout, &synthetic, config.seed).synthetic_rows
+        );
     }
 }

@@ -4,17 +4,13 @@
 //!
 //! Counts of real rows follow the small-cell rule of [`crate::cells`]. The page's charts show
 //! scores and rates, not real counts; its counts and shares of real rows are the inputs' row
-//! totals and the subgroup tables. There the smallest cell is the evaluation's
-//! `min_group_rows` (the subgroup metric's details; [`MIN_CELL`] if they do not say): groups
-//! below it are suppressed by the evaluation and only counted here, not named; when the
-//! training total minus the reported groups would give them away (one suppressed group, or too
-//! few rows between them), the smallest reported groups' training rows and real shares are
-//! withheld as well; and a two-class target's real rate is withheld where the group's positive
-//! or negative rows would be 1 to `min_group_rows - 1`.
+//! totals and the subgroup tables, which the evaluation has already protected
+//! ([`crate::subgroups`]: suppressed groups counted, not named; counts and rates that would
+//! give a small cell away are `null` and listed in the group's `withheld`). The page shows a
+//! withheld value as "withheld" and never recomputes one.
 
 use std::fmt::Write as _;
 
-use crate::cells::{Cell, withhold};
 use crate::harness::{Metric, Report};
 
 /// The smallest count of real rows report.html shows where the evaluation does not set one.
@@ -409,7 +405,7 @@ fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> V
     items
 }
 
-fn charts(out: &mut String, key: &str, metrics: &[&Metric], real: &RealTotals) {
+fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
     let find = |id: &str| metrics.iter().find(|m| m.id == id);
     match key {
         "fidelity" => {
@@ -472,69 +468,13 @@ fn charts(out: &mut String, key: &str, metrics: &[&Metric], real: &RealTotals) {
         }
         _ => {
             for metric in metrics {
-                subgroup_table(out, metric, real);
+                subgroup_table(out, metric);
             }
         }
     }
 }
 
-/// What the report says about the real rows, for the small-cell rule.
-struct RealTotals {
-    /// Training rows (published in the inputs table).
-    train_rows: Option<usize>,
-    /// Whether the utility target has two classes (its group rates are shares of rows).
-    binary_target: bool,
-}
-
-impl RealTotals {
-    fn of(report: &Report) -> RealTotals {
-        RealTotals {
-            train_rows: report
-                .inputs
-                .iter()
-                .find(|i| i.role == "train")
-                .map(|i| i.rows),
-            binary_target: report
-                .metrics
-                .iter()
-                .any(|m| m.id == "utility.tstr" && m.details["task"] == "binary"),
-        }
-    }
-}
-
-/// Which reported groups' training rows (and real shares) to withhold: the groups, with the
-/// suppressed ones known only by their sum, are one partition of the training rows.
-fn withheld_groups(
-    rows: &[usize],
-    suppressed: usize,
-    total: Option<usize>,
-    min: usize,
-) -> Vec<bool> {
-    let mut cells: Vec<Cell> = rows.iter().map(|&r| Cell::new(r, min)).collect();
-    if let Some(total) = total
-        && suppressed > 0
-    {
-        // Only the suppressed groups' sum is known here; any split of it with the same count of
-        // cells, each at least 1, gives the same protection (`cells::protected` sees the sum).
-        let rest = total.saturating_sub(rows.iter().sum());
-        for k in 0..suppressed {
-            let count = if k == 0 {
-                rest.saturating_sub(suppressed - 1).max(1)
-            } else {
-                1
-            };
-            cells.push(Cell {
-                count,
-                floor: 1,
-                withheld: true,
-            });
-        }
-    }
-    let withheld = withhold(&cells, min).unwrap_or_else(|| vec![true; cells.len()]);
-    withheld[..rows.len()].to_vec()
-}
-
-fn subgroup_table(out: &mut String, metric: &Metric, real: &RealTotals) {
+fn subgroup_table(out: &mut String, metric: &Metric) {
     let details = &metric.details;
     let min = details["min_group_rows"]
         .as_u64()
@@ -542,16 +482,9 @@ fn subgroup_table(out: &mut String, metric: &Metric, real: &RealTotals) {
         .max(1);
     let groups: Vec<&serde_json::Value> =
         details["groups"].as_array().into_iter().flatten().collect();
-    let rows: Vec<usize> = groups
-        .iter()
-        .map(|g| {
-            g["train_rows"]
-                .as_u64()
-                .map_or(0, |r| usize::try_from(r).unwrap_or(usize::MAX))
-        })
-        .collect();
-    let suppressed = details["suppressed_groups"].as_array().map_or(0, Vec::len);
-    let withheld = withheld_groups(&rows, suppressed, real.train_rows, min);
+    let suppressed = details["suppressed_groups"]
+        .as_u64()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let _ = write!(
         out,
         "<h3>{}</h3><p>Worst group: <b>{}</b>.</p><table><tr><th>group</th><th>train rows</th>\
@@ -561,28 +494,30 @@ fn subgroup_table(out: &mut String, metric: &Metric, real: &RealTotals) {
         escape(details["attribute"].as_str().unwrap_or("")),
         escape(details["worst_group"].as_str().unwrap_or(""))
     );
-    let mut any_withheld = withheld.contains(&true);
-    for ((group, &count), &hidden) in groups.iter().zip(&rows).zip(&withheld) {
-        let cell = |key: &str| optional(group[key].as_f64());
-        let (train_rows, share_real) = if hidden {
-            ("withheld".to_string(), "withheld".to_string())
-        } else {
-            (count.to_string(), cell("share_real"))
+    let mut any_withheld = false;
+    for group in &groups {
+        let withheld = |field: &str| {
+            group["withheld"]
+                .as_array()
+                .is_some_and(|w| w.iter().any(|f| f == field))
         };
-        // A two-class rate times the group's rows is its positive count.
-        let rate_real = match group["target_rate_real"].as_f64() {
-            Some(rate) if real.binary_target && !hidden => {
-                let positive = (rate * count as f64).round() as usize;
-                let small = |n: usize| n > 0 && n < min;
-                if small(positive) || small(count.saturating_sub(positive)) {
-                    any_withheld = true;
-                    "withheld".to_string()
-                } else {
-                    number(rate)
-                }
+        let mut protected = |key: &str, shown: String| {
+            if withheld(key) {
+                any_withheld = true;
+                "withheld".to_string()
+            } else {
+                shown
             }
-            rate => optional(rate),
         };
+        let cell = |key: &str| optional(group[key].as_f64());
+        let train_rows = protected(
+            "train_rows",
+            group["train_rows"]
+                .as_u64()
+                .map_or_else(|| "–".to_string(), |r| r.to_string()),
+        );
+        let share_real = protected("share_real", cell("share_real"));
+        let rate_real = protected("target_rate_real", cell("target_rate_real"));
         let _ = write!(
             out,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -688,7 +623,6 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</table>");
     verdict(&mut out, report);
-    let real = RealTotals::of(report);
     for section in &SECTIONS {
         let metrics = section.metrics(report);
         // Only prompt-based runs have a language-model section.
@@ -712,7 +646,7 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         metric_table(&mut out, &metrics);
-        charts(&mut out, section.key, &metrics, &real);
+        charts(&mut out, section.key, &metrics);
         out.push_str("</section>");
     }
     out.push_str(
@@ -729,23 +663,28 @@ mod tests {
     use super::*;
     use crate::harness::InputInfo;
 
-    /// A report whose subgroup table has groups of 600 and 390 training rows reported and one
-    /// of 10 suppressed (fewer than 100), out of 1,000 training rows; group A's real target
-    /// rate is 1% (6 rows), with a two-class target.
+    /// A report whose subgroup table, as the evaluation protects it, has groups of 600 and 390
+    /// training rows reported and one of 10 suppressed (fewer than 100), out of 1,000 training
+    /// rows: B's rows and real share withheld (they would give the suppressed group away), A's
+    /// real target rate withheld (6 of its 600 rows).
     fn report(target_binary: bool) -> Report {
-        let group = |name: &str, rows: usize, rate: f64| {
+        let group = |name: &str, rows: Option<usize>, rate: Option<f64>, withheld: &[&str]| {
             serde_json::json!({
-                "group": name, "train_rows": rows, "share_real": rows as f64 / 1000.0,
+                "group": name, "train_rows": rows,
+                "share_real": rows.map(|r| r as f64 / 1000.0),
                 "share_synthetic": 0.5, "column_shapes": 0.9, "column_shapes_reference": 0.9,
                 "target_rate_real": rate, "target_rate_synthetic": 0.3, "tstr": 0.8,
-                "trtr": 0.8, "dcr_share": 0.5,
+                "trtr": 0.8, "dcr_share": 0.5, "withheld": withheld,
             })
         };
         let subgroup =
             Metric::new("subgroup.country.worst_gap", 0.1, "").details(serde_json::json!({
                 "attribute": "country", "worst_group": "A", "min_group_rows": 100,
-                "groups": [group("A", 600, 0.01), group("B", 390, 0.4)],
-                "suppressed_groups": ["Holand-Netherlands"],
+                "groups": [
+                    group("A", Some(600), None, &["target_rate_real"]),
+                    group("B", None, Some(0.4), &["train_rows", "share_real"]),
+                ],
+                "suppressed_groups": 1,
             }));
         let task = if target_binary {
             "binary"
@@ -789,25 +728,18 @@ mod tests {
     }
 
     #[test]
-    fn small_real_groups_are_neither_shown_nor_recoverable() {
+    fn withheld_real_counts_show_as_withheld_and_suppressed_groups_are_counted() {
         let html = render(&report(true));
-        // The suppressed group is counted, not named.
-        assert!(!html.contains("Holand-Netherlands"), "{html}");
         assert!(
             html.contains("1 smaller group suppressed (fewer than 100"),
             "{html}"
         );
-        // 1000 - 600 - 390 would give its 10 rows: the smaller reported group is withheld too.
         let (a, b) = (row(&html, "A"), row(&html, "B"));
         assert_eq!((a[0], a[1]), ("600", "0.6000"), "{a:?}");
         assert_eq!((b[0], b[1]), ("withheld", "withheld"), "{b:?}");
-        // A's 1% real rate is 6 of its 600 rows: withheld; B's rate is not a count (its rows are
-        // withheld), the synthetic rates are shown.
         assert_eq!(a[5], "withheld", "{a:?}");
         assert_eq!(b[5], "0.4000", "{b:?}");
         assert_eq!(a[6], "0.3000", "{a:?}");
-        // A numeric target's mean is no count.
-        let html = render(&report(false));
-        assert_eq!(row(&html, "A")[5], "0.0100");
+        assert!(html.contains("Withheld: counts of real rows"), "{html}");
     }
 }

@@ -42,38 +42,70 @@ pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<usize> 
     order
 }
 
+/// Most query rows of an exact nearest-row search, and most rows of each of the DCR share's
+/// equal-size samples. A search compares every query row with every candidate row on every
+/// column, so its cost is the product of two tables' rows: past this size the synthetic rows
+/// queried (and the holdout halves of the references) are a seeded sample, while the rows a
+/// copy must be found among (the full train and holdout tables of closer-to-training, the full
+/// synthetic table the attacks search) are kept whole.
+pub const MAX_SEARCH_ROWS: usize = 10_000;
+
 /// The samples every distance metric uses.
 #[derive(Debug, Clone)]
 pub struct Samples {
-    /// `min(train, holdout)` training rows.
+    /// `min(train, holdout, MAX_SEARCH_ROWS)` training rows.
     pub train: Prepared,
     /// The same number of holdout rows (all of them when the holdout is the smaller).
     pub holdout: Prepared,
-    /// Holdout half A (the reference's stand-in for synthetic rows).
+    /// Holdout half A (the reference's stand-in for synthetic rows), of the first
+    /// `min(holdout, 2 x MAX_SEARCH_ROWS)` rows of the holdout's seeded order.
     pub half_a: Prepared,
-    /// Holdout half B (the reference's holdout).
+    /// Holdout half B (the reference's holdout), the rest of those rows.
     pub half_b: Prepared,
     /// The first `half_b.rows()` rows of the train sample (the reference's train sample).
     pub train_for_halves: Prepared,
     /// The seeded order of the training rows the samples take their prefixes from.
     pub train_order: Vec<usize>,
+    /// The seeded order of the holdout rows the samples take their prefixes from.
+    pub holdout_order: Vec<usize>,
+    /// The synthetic rows searched: all of them up to [`MAX_SEARCH_ROWS`], else a seeded
+    /// sample of that many (stream `evaluate/privacy/synthetic`), in their original order.
+    pub synthetic: Prepared,
+    /// Which synthetic rows `synthetic` holds, in order.
+    pub synthetic_rows: Vec<usize>,
 }
 
 impl Samples {
     /// Draw the samples.
-    pub fn new(train: &Prepared, holdout: &Prepared, seed: Seed) -> Samples {
-        let size = train.rows().min(holdout.rows());
+    pub fn new(train: &Prepared, holdout: &Prepared, synthetic: &Prepared, seed: Seed) -> Samples {
+        let size = train.rows().min(holdout.rows()).min(MAX_SEARCH_ROWS);
         let train_order = permutation(train.rows(), seed, "evaluate/privacy/train");
         let holdout_order = permutation(holdout.rows(), seed, "evaluate/privacy/holdout");
-        let half = holdout.rows() / 2;
-        let b_rows = holdout.rows() - half;
+        let split = holdout.rows().min(2 * MAX_SEARCH_ROWS);
+        let half = split / 2;
+        let b_rows = split - half;
+        let synthetic_rows = if synthetic.rows() <= MAX_SEARCH_ROWS {
+            (0..synthetic.rows()).collect()
+        } else {
+            let mut kept = permutation(synthetic.rows(), seed, "evaluate/privacy/synthetic");
+            kept.truncate(MAX_SEARCH_ROWS);
+            kept.sort_unstable();
+            kept
+        };
         Samples {
             train: train.resample(&train_order[..size]),
             holdout: holdout.resample(&holdout_order[..size]),
             half_a: holdout.resample(&holdout_order[..half]),
-            half_b: holdout.resample(&holdout_order[half..]),
+            half_b: holdout.resample(&holdout_order[half..split]),
             train_for_halves: train.resample(&train_order[..b_rows.min(size)]),
+            synthetic: if synthetic_rows.len() == synthetic.rows() {
+                synthetic.clone()
+            } else {
+                synthetic.resample(&synthetic_rows)
+            },
+            synthetic_rows,
             train_order,
+            holdout_order,
         }
     }
 }

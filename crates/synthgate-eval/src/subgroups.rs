@@ -1,6 +1,6 @@
 //! Subgroup fidelity: does the synthetic data serve every group of a sensitive attribute
 //! (sex, race, age band) as well as the whole? For each attribute and each group with at least
-//! `min_group_rows` training rows (smaller groups are suppressed and listed as such):
+//! `min_group_rows` training rows (smaller groups are suppressed: counted, not named):
 //!
 //! - the group's share of the training rows and of the synthetic rows;
 //! - column shapes (SDMetrics' definition) of the group's synthetic rows against its training
@@ -13,12 +13,21 @@
 //! reported groups and names that group; the reference is the same for the holdout's groups
 //! (smaller, so its shortfalls are larger: compare the groups' own references in the details).
 //! A numeric attribute is cut into 4 bands at the training quartiles.
+//!
+//! Counts of real rows follow the small-cell rule of [`crate::cells`], with `min_group_rows` as
+//! the smallest cell, so `report.json`, `report.html` and the datasheet publish the same
+//! protected numbers: suppressed groups are counted, never named; when the training total minus
+//! the reported groups would give the suppressed groups' rows away (one suppressed group, or
+//! too few rows between them), the smallest reported groups' training rows and real shares are
+//! withheld too (`null`, listed in the group's `withheld`); a two-class target's real rate is
+//! withheld where the group's positive or negative rows would be 1 to `min_group_rows - 1`.
 
 use serde::Serialize;
 use synthgate_core::{Error, Result};
 
+use crate::cells::{Cell, withhold};
 use crate::harness::{EvaluationConfig, Metric, bootstrap_interval, resamples};
-use crate::privacy::{DcrShare, mean};
+use crate::privacy::mean;
 use crate::utility::{TargetColumn, Utility};
 use crate::values::{Column, MISSING};
 use crate::{Prepared, column_shapes};
@@ -124,17 +133,20 @@ impl Split {
 pub struct Group {
     /// The group's value (or band).
     pub group: String,
-    /// Training rows in the group.
-    pub train_rows: usize,
-    /// Share of the training rows.
-    pub share_real: f64,
+    /// Training rows in the group; `None` (`null`) when withheld by the small-cell rule (see
+    /// the module docs).
+    pub train_rows: Option<usize>,
+    /// Share of the training rows; `None` when withheld with `train_rows`.
+    pub share_real: Option<f64>,
     /// Share of the synthetic rows.
     pub share_synthetic: f64,
     /// Column shapes of the group's synthetic rows against its training rows.
     pub column_shapes: Option<f64>,
     /// The same for the group's holdout rows.
     pub column_shapes_reference: Option<f64>,
-    /// Target rate (two classes: share of the positive class; numbers: mean), training rows.
+    /// Target rate (two classes: share of the positive class; numbers: mean), training rows;
+    /// `None` when withheld (a two-class rate whose positive or negative rows would be 1 to
+    /// `min_group_rows - 1`).
     pub target_rate_real: Option<f64>,
     /// Target rate, synthetic rows.
     pub target_rate_synthetic: Option<f64>,
@@ -144,6 +156,9 @@ pub struct Group {
     pub trtr: Option<f64>,
     /// DCR share of the group's synthetic rows.
     pub dcr_share: Option<f64>,
+    /// The fields above withheld by the small-cell rule (`train_rows`, `share_real`,
+    /// `target_rate_real`), empty when none.
+    pub withheld: Vec<&'static str>,
 }
 
 fn rows_of(keys: &[u32], key: u32) -> Vec<usize> {
@@ -172,11 +187,35 @@ fn target_rate(table: &Prepared, rows: &[usize], target: &TargetColumn) -> Optio
     }
 }
 
+/// Withhold the training rows (and real share) of reported groups when the
+/// training total minus the published groups would give away the suppressed groups' rows:
+/// the groups, reported (each at least `min_rows`) and suppressed, are one partition of the
+/// training rows ([`crate::cells`]).
+fn protect_counts(groups: &mut [Group], suppressed: &[usize], min_rows: usize) {
+    let mut cells: Vec<Cell> = groups
+        .iter()
+        .map(|g| Cell::new(g.train_rows.unwrap_or(0), min_rows))
+        .collect();
+    cells.extend(suppressed.iter().map(|&count| Cell {
+        count,
+        floor: 1,
+        withheld: true,
+    }));
+    let withheld = withhold(&cells, min_rows).unwrap_or_else(|| vec![true; cells.len()]);
+    for (group, _) in groups.iter_mut().zip(&withheld).filter(|(_, w)| **w) {
+        group.train_rows = None;
+        group.share_real = None;
+        group.withheld.splice(0..0, ["train_rows", "share_real"]);
+    }
+}
+
 /// What the subgroup metrics reuse from the rest of the evaluation.
 pub(crate) struct Shared<'a> {
     pub(crate) target: Option<&'a TargetColumn>,
     pub(crate) utility: Option<&'a Utility>,
-    pub(crate) shares: &'a DcrShare,
+    /// Per synthetic row, its DCR-share outcome when the row was searched (the searches run on
+    /// a sample of long tables).
+    pub(crate) dcr_by_row: &'a [Option<f64>],
 }
 
 impl Plan {
@@ -206,7 +245,7 @@ impl Plan {
                 let train_rows = rows_of(&train_keys, key);
                 let group_name = split.name(train, key);
                 if train_rows.len() < self.min_rows {
-                    suppressed.push(group_name);
+                    suppressed.push(train_rows.len());
                     continue;
                 }
                 let holdout_rows = rows_of(&holdout_keys, key);
@@ -225,32 +264,49 @@ impl Plan {
                     .utility
                     .map(|u| u.on_holdout_rows(&holdout_rows))
                     .unwrap_or((None, None));
+                let rate_real = shared
+                    .target
+                    .and_then(|t| target_rate(train, &train_rows, t));
+                // A two-class rate times the group's rows is its positive count.
+                let rate_withheld = rate_real.is_some_and(|rate| {
+                    shared
+                        .target
+                        .is_some_and(|t| t.classes_of_binary().is_some())
+                        && {
+                            let positive = (rate * train_rows.len() as f64).round() as usize;
+                            let small = |n: usize| n > 0 && n < self.min_rows;
+                            small(positive) || small(train_rows.len().saturating_sub(positive))
+                        }
+                });
                 groups.push(Group {
                     group: group_name,
-                    train_rows: train_rows.len(),
-                    share_real: train_rows.len() as f64 / train.rows() as f64,
+                    train_rows: Some(train_rows.len()),
+                    share_real: Some(train_rows.len() as f64 / train.rows() as f64),
                     share_synthetic: synthetic_rows.len() as f64 / synthetic.rows() as f64,
                     column_shapes: shapes(synthetic, &synthetic_rows),
                     column_shapes_reference: shapes(holdout, &holdout_rows),
-                    target_rate_real: shared
-                        .target
-                        .and_then(|t| target_rate(train, &train_rows, t)),
+                    target_rate_real: if rate_withheld { None } else { rate_real },
                     target_rate_synthetic: shared
                         .target
                         .and_then(|t| target_rate(synthetic, &synthetic_rows, t)),
                     tstr,
                     trtr,
-                    dcr_share: (!synthetic_rows.is_empty()).then(|| {
-                        mean(
-                            &synthetic_rows
-                                .iter()
-                                .map(|&r| shared.shares.outcomes[r])
-                                .collect::<Vec<_>>(),
-                        )
-                    }),
+                    dcr_share: {
+                        let searched: Vec<f64> = synthetic_rows
+                            .iter()
+                            .filter_map(|&r| shared.dcr_by_row[r])
+                            .collect();
+                        (!searched.is_empty()).then(|| mean(&searched))
+                    },
+                    withheld: if rate_withheld {
+                        vec!["target_rate_real"]
+                    } else {
+                        Vec::new()
+                    },
                 });
                 plans.push((real, key));
             }
+            protect_counts(&mut groups, &suppressed, self.min_rows);
             // The worst group: the largest column-shapes shortfall (a group with no synthetic
             // row at all falls short by 1).
             let gaps: Vec<f64> = groups
@@ -318,10 +374,111 @@ impl Plan {
                     "worst_group": groups[worst].group,
                     "min_group_rows": self.min_rows,
                     "groups": groups,
-                    "suppressed_groups": suppressed,
+                    "suppressed_groups": suppressed.len(),
                 })),
             );
         }
         Ok(metrics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::harness::{EvaluationConfig, evaluate};
+    use crate::{Column, Prepared};
+
+    /// 1,000 rows: country A 600 rows (6 with income `>50K`), B 390 (40% `>50K`), and the
+    /// rare `Holand-Netherlands` 10 rows; a second column so the shapes have something to
+    /// score. Every tenth row of `shift` moves to the next category of `x`.
+    fn table(rows: usize, shift: usize) -> Prepared {
+        let (a, b) = (rows * 600 / 1000, rows * 390 / 1000);
+        let country: Vec<u32> = (0..rows)
+            .map(|r| match r {
+                r if r < a => 0,
+                r if r < a + b => 1,
+                _ => 2,
+            })
+            .collect();
+        let income: Vec<u32> = (0..rows)
+            .map(|r| {
+                let positive = if r < a {
+                    r < a / 100
+                } else if r < a + b {
+                    (r - a) % 5 < 2
+                } else {
+                    r % 2 == 0
+                };
+                u32::from(positive)
+            })
+            .collect();
+        let x: Vec<u32> = (0..rows).map(|r| ((r + shift) % 10 / 3) as u32).collect();
+        Prepared {
+            names: vec!["country".into(), "income".into(), "x".into()],
+            columns: vec![
+                Column::Discrete(country),
+                Column::Discrete(income),
+                Column::Discrete(x),
+            ],
+            rows,
+            dictionaries: Arc::new(vec![
+                vec!["A".into(), "B".into(), "Holand-Netherlands".into()],
+                vec!["<=50K".into(), ">50K".into()],
+                (0..4).map(|k| format!("x{k}")).collect(),
+            ]),
+        }
+    }
+
+    #[test]
+    fn small_real_groups_are_neither_published_nor_recoverable_in_the_report() {
+        let config = EvaluationConfig {
+            target: Some("income".into()),
+            sensitive: vec!["country".into()],
+            min_group_rows: 100,
+            resamples: 5,
+            ..EvaluationConfig::default()
+        };
+        let (metrics, _) = evaluate(&table(1000, 0), &table(400, 1), &table(1000, 2), &config)
+            .expect("evaluation");
+        let subgroup = metrics
+            .iter()
+            .find(|m| m.id == "subgroup.country.worst_gap")
+            .expect("subgroup metric");
+        let details = &subgroup.details;
+        // The suppressed group is counted, never named, anywhere in the report's numbers.
+        assert_eq!(details["suppressed_groups"], 1);
+        let json = serde_json::to_string(&metrics).expect("json");
+        assert!(!json.contains("Holand-Netherlands"), "{details}");
+        let group = |name: &str| {
+            details["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .find(|g| g["group"] == name)
+                .unwrap_or_else(|| panic!("no group {name}: {details}"))
+                .clone()
+        };
+        let (a, b) = (group("A"), group("B"));
+        // 1000 - 600 - 390 would give the suppressed group's 10 rows: the smaller reported
+        // group's rows and share are withheld too.
+        assert_eq!(a["train_rows"], 600, "{a}");
+        assert_eq!(b["train_rows"], serde_json::Value::Null, "{b}");
+        assert_eq!(b["share_real"], serde_json::Value::Null, "{b}");
+        // A's real rate would be 6 of its 600 rows: withheld; B's 40% is not a small count.
+        assert_eq!(a["target_rate_real"], serde_json::Value::Null, "{a}");
+        assert_eq!(
+            a["withheld"],
+            serde_json::json!(["target_rate_real"]),
+            "{a}"
+        );
+        assert_eq!(b["target_rate_real"], 0.4, "{b}");
+        assert_eq!(
+            b["withheld"],
+            serde_json::json!(["train_rows", "share_real"]),
+            "{b}"
+        );
+        // Synthetic shares are not counts of real rows: published.
+        assert!(a["share_synthetic"].is_number() && b["share_synthetic"].is_number());
     }
 }

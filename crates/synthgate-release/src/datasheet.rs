@@ -158,15 +158,20 @@ fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
                 .into_iter()
                 .flatten()
                 .filter_map(|g| {
+                    // The evaluation withholds a real share (null) that would give a small
+                    // group away; the datasheet says so and never recomputes it.
+                    let real = g["share_real"].as_f64().map_or_else(
+                        || "a withheld share".to_string(),
+                        |share| format!("{:.1}%", 100.0 * share),
+                    );
                     Some(format!(
-                        "{} {:.1}% of real rows, {:.1}% of synthetic",
+                        "{} {real} of real rows, {:.1}% of synthetic",
                         g["group"].as_str()?,
-                        100.0 * g["share_real"].as_f64()?,
                         100.0 * g["share_synthetic"].as_f64()?
                     ))
                 })
                 .collect();
-            let suppressed = d["suppressed_groups"].as_array().map_or(0, Vec::len);
+            let suppressed = d["suppressed_groups"].as_u64().unwrap_or(0);
             let mut text = format!(
                 "'{attribute}': {}. The worst group ({}) differs from its real rows by {:.3} \
                  (1 - column shapes; holdout reference {}).",
@@ -740,4 +745,43 @@ pub fn markdown(datasheet: &Value) -> String {
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The datasheet publishes the subgroup numbers as the evaluation protected them: a
+    /// withheld real share stays withheld (never recomputed, never dropped with its group),
+    /// and suppressed groups are a count.
+    #[test]
+    fn withheld_subgroup_shares_stay_withheld_in_the_datasheet() {
+        let mut metric = Metric::new("subgroup.country.worst_gap", 0.1, "");
+        metric.details = json!({
+            "attribute": "country", "worst_group": "A", "min_group_rows": 100,
+            "groups": [
+                {"group": "A", "train_rows": 600, "share_real": 0.6, "share_synthetic": 0.55,
+                 "withheld": []},
+                {"group": "B", "train_rows": null, "share_real": null, "share_synthetic": 0.4,
+                 "withheld": ["train_rows", "share_real"]},
+            ],
+            "suppressed_groups": 1,
+        });
+        let findings = subgroup_findings(&[metric]);
+        assert_eq!(findings.len(), 1);
+        let text = &findings[0];
+        assert!(
+            text.contains("A 60.0% of real rows, 55.0% of synthetic"),
+            "{text}"
+        );
+        assert!(
+            text.contains("B a withheld share of real rows, 40.0% of synthetic"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 group(s) with fewer than 100 training rows"),
+            "{text}"
+        );
+        assert!(!text.contains("39.0%"), "{text}");
+    }
 }
