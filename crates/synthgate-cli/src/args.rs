@@ -451,7 +451,7 @@ pub(crate) struct FitArgs {
     pub(crate) input: DataArgs,
 
     /// The synthesizer (see `synthgate synthesizers`).
-    #[arg(long, value_name = "NAME", default_value = synthgate_synth::DEFAULT_SYNTHESIZER)]
+    #[arg(long, value_name = "NAME", default_value = synthgate_engine::types::DEFAULT_SYNTHESIZER)]
     pub(crate) synthesizer: String,
 
     /// A synthesizer setting as KEY=VALUE (repeatable), e.g. --param min_leaf=50 for cart.

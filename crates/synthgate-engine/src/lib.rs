@@ -8,10 +8,12 @@
 //!   reads the wall clock or environment variables.
 //! - [`Events`] carries progress out of long requests and cancellation in, the same way for
 //!   every front end.
-//! - [`run`] (a pipeline into a bundle), [`verify`], [`approve`], [`drift`], [`keygen`], the
-//!   registry look-ups ([`registry_list`], [`registry_show`], [`registry_lineage`]) and
-//!   [`audit_verify`] are the verbs; each request and outcome type carries [`API_VERSION`] where
-//!   it leaves the process.
+//! - The verbs on tables: [`inspect`] (profile), [`convert`], [`fit`], [`sample`],
+//!   [`synthesizers`], [`evaluate`] and [`generate`] (a language model); the verbs of a governed
+//!   release: [`run`] (a pipeline into a bundle), [`verify`], [`approve`], [`drift`],
+//!   [`keygen`], the registry look-ups ([`registry_list`], [`registry_show`],
+//!   [`registry_lineage`]) and [`audit_verify`]. Each request and outcome type carries
+//!   [`API_VERSION`] where it leaves the process.
 //!
 //! Invariants: a request that fails before its work starts writes nothing; a run's audit
 //! entries are appended only once its bundle is in place, and a run that fails after it began
@@ -20,22 +22,52 @@
 
 #![warn(missing_docs)]
 
+use serde::Serialize;
+
 mod approve;
 mod audit;
 mod drift;
+mod evaluate;
+mod generate;
+mod input;
+mod model;
 mod paths;
 mod registry;
 mod run;
+mod tables;
 mod verify;
 mod workspace;
 
 pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
 pub use audit::{AuditReport, audit_verify};
 pub use drift::{DriftRequest, drift};
+pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
+pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};
+pub use input::{InputOptions, load_schema};
+pub use model::{
+    FitOutcome, FitRequest, ProtectionOptions, SampleOutcome, SampleRequest, SynthesizerInfo, fit,
+    sample, synthesizers,
+};
 pub use registry::{registry_lineage, registry_list, registry_show};
 pub use run::{RunOutcome, RunRequest, run};
+pub use tables::{
+    ConvertOutcome, ConvertRequest, InspectOutcome, InspectRequest, convert, inspect,
+};
 pub use verify::{TrustRequest, VerifyOutcome, VerifyRequest, verify};
 pub use workspace::Workspace;
+
+/// The types the outcomes carry, from the crates below, so a front end needs no crate but
+/// this one and `synthgate-core`.
+pub mod types {
+    pub use synthgate_eval::html::{Status, status};
+    pub use synthgate_eval::{InputInfo, Metric, Report};
+    pub use synthgate_llm::generate::Summary as GenerationSummary;
+    pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};
+    pub use synthgate_release::History;
+    pub use synthgate_release::drift::ColumnDrift;
+    pub use synthgate_release::registry::ReleaseRow;
+    pub use synthgate_synth::DEFAULT_SYNTHESIZER;
+}
 
 /// The version of the requests and outcomes of this crate, as the service and the Python
 /// package expose them. It changes when a field changes meaning or goes away.
@@ -70,10 +102,33 @@ pub struct Context {
     pub clock: Clock,
 }
 
-/// Progress out of a long request, cancellation into it.
-pub trait Events {
+/// What a counted piece of work counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    /// Bytes (of a file being read).
+    Bytes,
+    /// Items of the named kind (e.g. `"records"`).
+    Items(&'static str),
+}
+
+/// How far a counted piece of work of the current step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Units done.
+    pub done: u64,
+    /// Units in all.
+    pub total: u64,
+    /// What is counted.
+    pub unit: Unit,
+}
+
+/// Progress out of a long request, cancellation into it. Shared across the threads of a
+/// request (a file is read in parallel), hence `Sync` and `progress` taking `&self`.
+pub trait Events: Sync {
     /// A step starts (e.g. "fitting").
     fn step(&mut self, name: &str);
+    /// The current step's counted work has advanced (bytes read, records made).
+    fn progress(&self, _progress: Progress) {}
     /// Something worth telling the user that is not a result (a key was made, a torn log line
     /// was cut off).
     fn note(&mut self, _text: &str) {}

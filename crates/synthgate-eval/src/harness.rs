@@ -946,6 +946,50 @@ pub struct Report {
     pub metrics: Vec<Metric>,
 }
 
+/// One input of [`score`]: a table, the name its errors give it, and what the report records
+/// about it.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// The rows.
+    pub table: &'a synthgate_core::Table,
+    /// How errors name the table (e.g. `"train"`, `"new data (first half)"`).
+    pub label: &'a str,
+    /// The report's line about it.
+    pub info: InputInfo,
+}
+
+/// The one path from tables to a report: prepare `train`, `holdout` and `synthetic` together
+/// under `schema`, evaluate them with `config` (telling `progress` each step), and assemble the
+/// [`Report`] (its seed is `config.seed`).
+pub fn score(
+    schema: &synthgate_core::Schema,
+    [train, holdout, synthetic]: [Input<'_>; 3],
+    config: &EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report> {
+    let prepared = crate::prepare(
+        schema,
+        &[
+            (train.table, train.label),
+            (holdout.table, holdout.label),
+            (synthetic.table, synthetic.label),
+        ],
+    )?;
+    let (metrics, warnings) =
+        evaluate_with_progress(&prepared[0], &prepared[1], &prepared[2], config, progress)?;
+    Ok(Report {
+        format_version: 1,
+        harness_version: crate::HARNESS_VERSION,
+        seed: config.seed.0,
+        resamples: config.resamples,
+        target: config.target.clone(),
+        sensitive: config.sensitive.clone(),
+        inputs: vec![train.info, holdout.info, synthetic.info],
+        warnings,
+        metrics,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

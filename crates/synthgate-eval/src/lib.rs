@@ -49,8 +49,10 @@ use synthgate_core::{Error, Result, SemanticType};
 
 use crate::pairs::PairScore;
 
-/// The harness version: scores made by the same version are comparable.
-pub const HARNESS_VERSION: &str = "0.1";
+/// The harness version: scores made by the same version are comparable. 0.2: long tables
+/// scored on seeded row samples (`MAX_ROWS`, `MAX_SEARCH_ROWS`), trivariate accuracy on at
+/// most `MAX_TRIPLES` column triples, subgroup counts protected by the small-cell rule.
+pub const HARNESS_VERSION: &str = "0.2";
 
 /// How SDMetrics treats a column, from its semantic type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -248,6 +250,6 @@ pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
 }
 
 pub use harness::{
-    EvaluationConfig, InputInfo, MAX_ROWS, METRIC_IDS, Metric, ROWS_STREAM, Report, capped_rows,
-    evaluate, evaluate_with_progress,
+    EvaluationConfig, Input, InputInfo, MAX_ROWS, METRIC_IDS, Metric, ROWS_STREAM, Report,
+    capped_rows, evaluate, evaluate_with_progress, score,
 };

@@ -710,17 +710,28 @@ fn recheck_gates(
         privacy: false,
         ..crate::run::evaluation_config(spec)
     };
-    let scored = synthgate_eval::prepare(
+    let input = |table, label, role| synthgate_eval::Input {
+        table,
+        label,
+        info: synthgate_eval::InputInfo {
+            role,
+            path: label.to_string(),
+            sha256: String::new(),
+            rows: table.num_rows(),
+        },
+    };
+    let scored = synthgate_eval::score(
         &schema,
-        &[
-            (&first, "new data (first half)"),
-            (&second, "new data (second half)"),
-            (&synthetic, "synthetic"),
+        [
+            input(&first, "new data (first half)", "train"),
+            input(&second, "new data (second half)", "holdout"),
+            input(&synthetic, "synthetic", "synthetic"),
         ],
-    )
-    .and_then(|p| synthgate_eval::evaluate(&p[0], &p[1], &p[2], &config));
+        &config,
+        &mut |_| {},
+    );
     let rescored = match scored {
-        Ok((metrics, _)) => metrics,
+        Ok(report) => report.metrics,
         Err(error) => {
             return Ok(GateRecheck::skipped(format!(
                 "not rechecked: scoring on the new data failed: {}",

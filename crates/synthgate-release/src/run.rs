@@ -223,54 +223,30 @@ pub fn run_pipeline(
 
     progress("evaluating");
     let config = evaluation_config(spec);
-    let prepared = synthgate_eval::prepare(
+    let split = format!("split of source (seed {})", spec.split.seed);
+    let input = |table, label, path: &str, sha256: &str| synthgate_eval::Input {
+        table,
+        label,
+        info: InputInfo {
+            role: label,
+            path: path.to_string(),
+            sha256: sha256.to_string(),
+            rows: table.num_rows(),
+        },
+    };
+    let mut report = synthgate_eval::score(
         &schema,
-        &[
-            (&train, "train"),
-            (&holdout, "holdout"),
-            (&synthetic, "synthetic"),
+        [
+            input(&train, "train", &split, &source_sha256),
+            input(&holdout, "holdout", &split, &source_sha256),
+            input(&synthetic, "synthetic", "data/synthetic.parquet", ""),
         ],
-    )?;
-    let (mut metrics, warnings) = synthgate_eval::evaluate_with_progress(
-        &prepared[0],
-        &prepared[1],
-        &prepared[2],
         &config,
         &mut |step| progress(&format!("evaluating: {step}")),
     )?;
     if let Some(run) = &llm {
-        metrics.extend(crate::llm::metrics(run));
+        report.metrics.extend(crate::llm::metrics(run));
     }
-    let report = Report {
-        format_version: 1,
-        harness_version: synthgate_eval::HARNESS_VERSION,
-        seed: spec.synthesizer.seed,
-        resamples: config.resamples,
-        target: config.target.clone(),
-        sensitive: config.sensitive.clone(),
-        inputs: vec![
-            InputInfo {
-                role: "train",
-                path: format!("split of source (seed {})", spec.split.seed),
-                sha256: source_sha256.clone(),
-                rows: train.num_rows(),
-            },
-            InputInfo {
-                role: "holdout",
-                path: format!("split of source (seed {})", spec.split.seed),
-                sha256: source_sha256.clone(),
-                rows: holdout.num_rows(),
-            },
-            InputInfo {
-                role: "synthetic",
-                path: "data/synthetic.parquet".into(),
-                sha256: String::new(),
-                rows: synthetic.num_rows(),
-            },
-        ],
-        warnings,
-        metrics,
-    };
     log.push(serde_json::json!({ "step": "evaluate",
         "harness_version": synthgate_eval::HARNESS_VERSION, "metrics": report.metrics.len() }));
 

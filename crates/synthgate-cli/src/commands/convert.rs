@@ -1,24 +1,29 @@
 //! `synthgate convert`: read a table, write it as CSV or Parquet.
 
 use synthgate_core::Result;
-use synthgate_io::{Format, check_output_path, write_table};
+use synthgate_engine::ConvertRequest;
 
 use crate::args::ConvertArgs;
-use crate::commands::{overwrite, read_input};
+use crate::commands::input;
+use crate::progress::SpinnerEvents;
 
 pub(crate) fn run(args: &ConvertArgs, quiet: bool) -> Result<()> {
-    // Check the output before the (possibly long) read, so a bad path fails at once.
-    Format::from_path(&args.out)?;
-    let overwrite = overwrite(args.force);
-    check_output_path(&args.out, overwrite)?;
-    let (dataset, _) = read_input(&args.data, &args.input, quiet)?;
-    write_table(&dataset.table, &args.out, overwrite)?;
+    let request = ConvertRequest {
+        data: args.data.clone(),
+        input: input(&args.input),
+        out: args.out.clone(),
+        force: args.force,
+    };
+    let mut events = SpinnerEvents::start(quiet, "converting");
+    let outcome = synthgate_engine::convert(&request, &mut events);
+    drop(events);
+    let outcome = outcome?;
     if !quiet {
         eprintln!(
             "wrote {} rows x {} columns to {}",
-            dataset.table.num_rows(),
-            dataset.table.num_columns(),
-            args.out.display()
+            outcome.rows,
+            outcome.columns,
+            outcome.out.display()
         );
     }
     Ok(())

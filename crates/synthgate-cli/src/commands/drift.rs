@@ -24,7 +24,7 @@ pub(crate) fn run(args: &DriftArgs, quiet: bool) -> Result<()> {
         report.new_data["rows"],
         report.policy.max_psi
     );
-    let mut order: Vec<&synthgate_release::drift::ColumnDrift> = report.columns.iter().collect();
+    let mut order: Vec<&synthgate_engine::types::ColumnDrift> = report.columns.iter().collect();
     // Largest PSI first; columns without one (vanished, retyped, not recorded) last.
     order.sort_by(|a, b| b.psi.unwrap_or(-1.0).total_cmp(&a.psi.unwrap_or(-1.0)));
     println!(

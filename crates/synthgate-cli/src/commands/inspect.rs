@@ -4,30 +4,33 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use synthgate_core::{Error, Result, SemanticType};
-use synthgate_io::{Dataset, check_output_path, write_bytes_atomically};
-use synthgate_profile::{ColumnProfile, Profile, profile};
+use synthgate_engine::types::{ColumnProfile, Profile};
+use synthgate_engine::{InspectOutcome, InspectRequest};
 
 use crate::args::InspectArgs;
-use crate::commands::{overwrite, read_input};
+use crate::commands::input;
+use crate::progress::SpinnerEvents;
 
 pub(crate) fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
-    let overwrite = overwrite(args.force);
-    if let Some(path) = &args.schema_out {
-        check_output_path(path, overwrite)?;
-    }
-    let (dataset, schema) = read_input(&args.data, &args.input, quiet)?;
-    let profile = profile(&dataset.table, schema.as_ref(), &dataset.info.na_tokens);
+    let request = InspectRequest {
+        data: args.data.clone(),
+        input: input(&args.input),
+        schema_out: args.schema_out.clone(),
+        force: args.force,
+    };
+    let mut events = SpinnerEvents::start(quiet, "inspecting");
+    let outcome = synthgate_engine::inspect(&request, &mut events);
+    drop(events);
+    let outcome = outcome?;
     if args.json {
-        println!("{}", to_json(&dataset, &profile)?);
+        println!("{}", to_json(&outcome)?);
     } else {
-        print!("{}", render(&dataset, &profile));
+        print!("{}", render(&outcome));
     }
-    if let Some(path) = &args.schema_out {
-        let schema = profile.to_schema()?;
-        write_bytes_atomically(path, overwrite, schema.to_toml().as_bytes())?;
-        if !quiet {
-            eprintln!("wrote schema to {}", path.display());
-        }
+    if let Some(path) = &outcome.schema_written
+        && !quiet
+    {
+        eprintln!("wrote schema to {}", path.display());
     }
     Ok(())
 }
@@ -42,13 +45,13 @@ struct JsonReport<'a> {
     profile: &'a Profile,
 }
 
-fn to_json(dataset: &Dataset, profile: &Profile) -> Result<String> {
+fn to_json(outcome: &InspectOutcome) -> Result<String> {
     let report = JsonReport {
-        file: dataset.info.path.display().to_string(),
-        format: dataset.info.format.name(),
-        delimiter: dataset.info.delimiter.map(|d| (d as char).to_string()),
-        bytes: dataset.info.bytes,
-        profile,
+        file: outcome.file.display().to_string(),
+        format: outcome.format,
+        delimiter: outcome.delimiter.map(|d| (d as char).to_string()),
+        bytes: outcome.bytes,
+        profile: &outcome.profile,
     };
     serde_json::to_string_pretty(&report)
         .map_err(|error| Error::internal(format!("profile serialisation failed: {error}")))
@@ -133,9 +136,10 @@ fn thousands(value: usize) -> String {
 }
 
 /// The profile as a table for people.
-fn render(dataset: &Dataset, profile: &Profile) -> String {
+fn render(outcome: &InspectOutcome) -> String {
+    let profile = &outcome.profile;
     let mut out = String::new();
-    let format = match dataset.info.delimiter {
+    let format = match outcome.delimiter {
         Some(delimiter) => format!("CSV, {}", delimiter_name(delimiter)),
         None => "Parquet".to_string(),
     };
@@ -148,10 +152,10 @@ fn render(dataset: &Dataset, profile: &Profile) -> String {
     let _ = writeln!(
         out,
         "{}: {} rows x {} columns ({format}, {} bytes); missing-value tokens: {}",
-        dataset.info.path.display(),
+        outcome.file.display(),
         thousands(profile.rows),
         profile.columns.len(),
-        thousands(dataset.info.bytes as usize),
+        thousands(outcome.bytes as usize),
         tokens.join(" ")
     );
     let name_width = profile
@@ -192,7 +196,7 @@ fn render(dataset: &Dataset, profile: &Profile) -> String {
         let _ = writeln!(
             out,
             "\n* high cardinality: more than {} distinct values",
-            synthgate_profile::HIGH_CARDINALITY
+            synthgate_engine::types::HIGH_CARDINALITY
         );
     }
     out

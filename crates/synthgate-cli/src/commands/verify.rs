@@ -1,8 +1,8 @@
 //! `synthgate verify`: a bundle's integrity, origin, decisions and reproduction.
 
 use synthgate_core::Result;
+use synthgate_engine::types::History;
 use synthgate_engine::{TrustRequest, VerifyRequest};
-use synthgate_release::History;
 
 use crate::args::VerifyArgs;
 use crate::progress::SpinnerEvents;

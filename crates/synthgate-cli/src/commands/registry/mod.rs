@@ -5,7 +5,7 @@ mod list;
 mod show;
 
 use synthgate_core::Result;
-use synthgate_release::registry::ReleaseRow;
+use synthgate_engine::types::ReleaseRow;
 
 use crate::args::{RegistryArgs, RegistryCommand};
 
