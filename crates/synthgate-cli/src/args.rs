@@ -139,8 +139,9 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          collected, for the datasheet)
     [split]              holdout_fraction = 0.2, seed = 0
     [synthesizer]        name = \"cart\", seed = 0, rows (default: the training rows),
-                         [synthesizer.params] as `fit --param`; name = \"llm\" generates with a
-                         language model from the [llm] section
+                         min_category_count = 10, tail_count = 10 (the privacy protections of
+                         `fit`), [synthesizer.params] as `fit --param`; name = \"llm\"
+                         generates with a language model from the [llm] section
     [llm]                the generation spec of `synthgate generate` as [llm.server],
                          [llm.generation], [[llm.columns]] (the source's columns),
                          [[llm.conditions]], [llm.examples] (from_training = true shows real

@@ -6,7 +6,7 @@
 use synthgate_core::{Error, Result, Schema, Seed, Table, unit_f64};
 use synthgate_eval::{EvaluationConfig, InputInfo, Report};
 use synthgate_io::{ReadOptions, read_table, sha256_file, take_rows};
-use synthgate_synth::{FitConfig, Protections};
+use synthgate_synth::FitConfig;
 
 use crate::gates::{Decision, decide};
 use crate::spec::PipelineSpec;
@@ -203,13 +203,15 @@ pub fn run_pipeline(
                 synthesizer.as_ref(),
                 &FitConfig {
                     seed: Seed(spec.synthesizer.seed),
-                    protections: Protections::default(),
+                    protections: spec.synthesizer.protections(),
                 },
             )?;
             log.push(
                 serde_json::json!({ "step": "fit", "synthesizer": spec.synthesizer.name,
             "version": synthesizer.version(), "parameters": spec.synthesizer.params,
-            "seed": spec.synthesizer.seed }),
+            "seed": spec.synthesizer.seed,
+            "min_category_count": spec.synthesizer.min_category_count,
+            "tail_count": spec.synthesizer.tail_count }),
             );
 
             progress("sampling");

@@ -166,6 +166,32 @@ pub struct SynthesizerSpec {
     /// Rows to sample (default: as many as the training rows).
     #[serde(default)]
     pub rows: Option<usize>,
+    /// Categories held by fewer training rows are not reproduced as such (default 10; the
+    /// same protection as `fit --min-category-count`).
+    #[serde(default = "default_min_category_count")]
+    pub min_category_count: usize,
+    /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
+    /// (default 10; `fit --tail-count`), so extremes held by fewer rows are never reproduced.
+    #[serde(default = "default_tail_count")]
+    pub tail_count: usize,
+}
+
+fn default_min_category_count() -> usize {
+    synthgate_synth::Protections::default().min_category_count
+}
+
+fn default_tail_count() -> usize {
+    synthgate_synth::Protections::default().tail_count
+}
+
+impl SynthesizerSpec {
+    /// The privacy protections the fit applies.
+    pub fn protections(&self) -> synthgate_synth::Protections {
+        synthgate_synth::Protections {
+            min_category_count: self.min_category_count,
+            tail_count: self.tail_count,
+        }
+    }
 }
 
 fn default_synthesizer() -> String {
@@ -179,6 +205,8 @@ impl Default for SynthesizerSpec {
             params: BTreeMap::new(),
             seed: 0,
             rows: None,
+            min_category_count: default_min_category_count(),
+            tail_count: default_tail_count(),
         }
     }
 }

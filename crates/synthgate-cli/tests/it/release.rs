@@ -607,3 +607,66 @@ fn only_a_pinned_operator_key_may_sign_a_release() {
     let output = verify(&bundle, false);
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+/// A pipeline sets the protections `fit` exposes: `[synthesizer] tail_count = 100` clips every
+/// numeric column to the 100th smallest and largest training value, and the manifest records
+/// it. The bound used is the whole source's 100th largest `wt71`, which is at least the
+/// training split's. With the default (10), the synthetic maximum is above that bound, so the
+/// setting, not chance, is what holds the values under it.
+#[test]
+fn a_pipeline_sets_the_protections_fit_can() {
+    let source =
+        std::fs::read_to_string(repo_root().join("examples/nhefs/data.csv")).expect("example data");
+    let mut lines = source.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let column = header.iter().position(|&c| c == "wt71").expect("wt71");
+    let mut values: Vec<f64> = lines
+        .filter_map(|line| line.split(',').nth(column)?.parse().ok())
+        .collect();
+    values.sort_unstable_by(|a, b| b.total_cmp(a));
+    let bound = values[99];
+
+    let synthetic_max = |extra: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let spec_path = spec(dir.path(), "");
+        let text = std::fs::read_to_string(&spec_path).expect("spec");
+        let text = text.replacen("seed = 7\n", &format!("seed = 7\n{extra}"), 1);
+        std::fs::write(&spec_path, text).expect("spec");
+        let bundle = dir.path().join("bundle");
+        let output = run(&spec_path, &bundle);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let manifest = read_json(&bundle.join("manifest.json"));
+        let output = synthgate([
+            "inspect".as_ref(),
+            bundle.join("data/synthetic.parquet").as_os_str(),
+            "--json".as_ref(),
+            "--quiet".as_ref(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let profile: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).expect("profile json");
+        let wt71 = profile["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .find(|c| c["name"] == "wt71")
+            .expect("wt71 profiled")
+            .clone();
+        let max = wt71["max"]
+            .as_str()
+            .map(|m| m.parse::<f64>().expect("a number"))
+            .or_else(|| wt71["max"].as_f64())
+            .expect("max");
+        (max, manifest)
+    };
+    let (clipped, manifest) = synthetic_max("tail_count = 100\n");
+    assert!(clipped <= bound, "max {clipped} above the bound {bound}");
+    let synthesizer = &manifest["pipeline"]["synthesizer"];
+    assert_eq!(synthesizer["tail_count"], 100, "{synthesizer}");
+    assert_eq!(synthesizer["min_category_count"], 10, "{synthesizer}");
+    let (default, _) = synthetic_max("");
+    assert!(
+        default > bound,
+        "default max {default} is not above {bound}"
+    );
+}
