@@ -198,6 +198,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The 1-based line of byte offset `byte` in `text` (for errors that point into a file).
+pub fn line_of(text: &str, byte: usize) -> u64 {
+    let end = byte.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

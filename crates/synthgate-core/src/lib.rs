@@ -26,7 +26,7 @@ mod seed;
 mod table;
 pub mod text;
 
-pub use error::{Error, ErrorKind, Location, Result};
+pub use error::{Error, ErrorKind, Location, Result, line_of};
 pub use schema::{
     Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, PrivacyRole, Rule, SCHEMA_FORMAT_VERSION,
     Schema, SemanticType, StorageType,

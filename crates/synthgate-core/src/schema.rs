@@ -384,7 +384,7 @@ impl Schema {
         let schema: Schema = toml::from_str(text).map_err(|error| {
             let mut location = Location::file(path);
             if let Some(span) = error.span() {
-                location = location.line(crate::text::line_of(text, span.start));
+                location = location.line(crate::error::line_of(text, span.start));
             }
             Error::spec(format!(
                 "this schema file is not valid: {}",

@@ -303,16 +303,6 @@ pub fn format_cell(column: &dyn Array, storage: StorageType, row: usize) -> Opti
     })
 }
 
-/// The 1-based line of byte offset `byte` in `text` (for errors that point into a file).
-pub fn line_of(text: &str, byte: usize) -> u64 {
-    let end = byte.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
-}
-
 /// Parse the TOML document `text` (read from `path`) as a `T`: a syntax error, an unknown key or
 /// a wrong type becomes a spec error naming the file, the line and, on a `key = value` line,
 /// the key; `what` names the document ("pipeline spec") and `hint` says where to look.
@@ -326,7 +316,7 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
         let mut location = crate::Location::file(path);
         let mut key = String::new();
         if let Some(span) = error.span() {
-            let line = line_of(text, span.start);
+            let line = crate::error::line_of(text, span.start);
             location = location.line(line);
             if let Some((name, _)) = text
                 .lines()

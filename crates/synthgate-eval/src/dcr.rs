@@ -13,17 +13,6 @@
 use crate::Prepared;
 use crate::nearest::NearestIndex;
 
-/// `max − min` of the present values (`NaN` when there are none).
-pub(crate) fn value_range(values: &[f64]) -> f64 {
-    let (low, high) = values
-        .iter()
-        .filter(|v| !v.is_nan())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    if low <= high { high - low } else { f64::NAN }
-}
-
 /// The DCR of every `dataset` row against `reference` (both prepared together), by the exact
 /// search of [`NearestIndex`].
 pub fn distances_to_closest(dataset: &Prepared, reference: &Prepared) -> Vec<f64> {

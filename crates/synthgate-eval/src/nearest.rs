@@ -14,8 +14,18 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::Prepared;
-use crate::dcr::value_range;
 use crate::values::{Column, MISSING};
+
+/// `max − min` of the present values (`NaN` when there are none).
+pub(crate) fn value_range(values: &[f64]) -> f64 {
+    let (low, high) = values
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if low <= high { high - low } else { f64::NAN }
+}
 
 /// Most groups the index makes.
 const MAX_GROUPS: usize = 8192;

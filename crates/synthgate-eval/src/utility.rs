@@ -108,7 +108,7 @@ impl TargetColumn {
                 }
             }
             Column::Continuous(values) => {
-                let range = crate::dcr::value_range(values);
+                let range = crate::nearest::value_range(values);
                 if range.is_nan() || range == 0.0 {
                     return Err(constant());
                 }
