@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Location, Result, Seed};
 use synthgate_io::{Format, check_output_path, write_bytes_atomically, write_table};
 use synthgate_profile::profile;
-use synthgate_synth::{DEFAULT_SYNTHESIZER, FitConfig, Model, Protections, builtin, builtins};
+use synthgate_synth::{DEFAULT_SYNTHESIZER, FitConfig, Model, Protections, Synthesizers};
 
 use crate::input::{InputOptions, overwrite, read};
 use crate::{API_VERSION, Events, cancelled};
@@ -85,16 +85,8 @@ pub struct FitOutcome {
 /// Fit `request.synthesizer` to `request.data` and write the model file. The synthesizer, its
 /// parameters and the output path are checked before the table is read.
 pub fn fit(request: &FitRequest, events: &mut dyn Events) -> Result<FitOutcome> {
-    let synthesizer = builtin(&request.synthesizer).ok_or_else(|| {
-        let names: Vec<&str> = builtins().iter().map(|s| s.name()).collect();
-        Error::usage(format!(
-            "there is no synthesizer called '{}'; the available ones are: {}.",
-            request.synthesizer,
-            names.join(", ")
-        ))
-        .hint("Run `synthgate synthesizers` for a line on each.")
-    })?;
-    let synthesizer = synthesizer.with_parameters(&request.parameters)?;
+    let synthesizer =
+        Synthesizers::builtin().configured(&request.synthesizer, &request.parameters)?;
     let overwrite = overwrite(request.force);
     check_output_path(&request.out, overwrite)?;
     let (dataset, schema) = read(&request.data, &request.input, None, events)?;
@@ -217,7 +209,7 @@ pub struct SynthesizerInfo {
 
 /// The synthesizers a fit can use.
 pub fn synthesizers() -> Vec<SynthesizerInfo> {
-    builtins()
+    Synthesizers::builtin()
         .iter()
         .map(|synthesizer| {
             let capabilities = synthesizer.capabilities();

@@ -192,11 +192,8 @@ pub fn run_pipeline(
                 .iter()
                 .map(|(k, v)| (k.clone(), param_text(v)))
                 .collect();
-            let synthesizer = synthgate_synth::builtin(&spec.synthesizer.name)
-                .ok_or_else(|| {
-                    Error::spec(format!("unknown synthesizer '{}'", spec.synthesizer.name))
-                })?
-                .with_parameters(&parameters)?;
+            let synthesizer = synthgate_synth::Synthesizers::builtin()
+                .configured(&spec.synthesizer.name, &parameters)?;
             let model = synthgate_synth::fit(
                 &train,
                 &schema,

@@ -521,11 +521,9 @@ impl PipelineSpec {
             }
             (None, false) => {}
         }
-        if !llm && synthgate_synth::builtin(&self.synthesizer.name).is_none() {
-            let names: Vec<String> = synthgate_synth::builtins()
-                .iter()
-                .map(|s| s.name().to_string())
-                .collect();
+        let synthesizers = synthgate_synth::Synthesizers::builtin();
+        if !llm && synthesizers.get(&self.synthesizer.name).is_none() {
+            let names = synthesizers.names();
             return fail(
                 format!(
                     "synthesizer.name '{}' is not a synthesizer; choose one of: {}, llm.",

@@ -809,7 +809,8 @@ pub fn verify_with(
         let current_version = if spec.llm.is_some() {
             format!("llm {}", env!("CARGO_PKG_VERSION"))
         } else {
-            synthgate_synth::builtin(&spec.synthesizer.name)
+            synthgate_synth::Synthesizers::builtin()
+                .get(&spec.synthesizer.name)
                 .map(|s| s.version().to_string())
                 .unwrap_or_default()
         };

@@ -706,7 +706,10 @@ impl Synthesizer for Cart {
         1
     }
 
-    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Synthesizer>> {
+    fn with_parameters(
+        &self,
+        parameters: &[(String, String)],
+    ) -> Result<Option<Box<dyn Synthesizer>>> {
         let mut cart = *self;
         for (key, value) in parameters {
             let invalid = || {
@@ -734,7 +737,7 @@ impl Synthesizer for Cart {
                 }
             }
         }
-        Ok(Box::new(cart))
+        Ok(Some(Box::new(cart)))
     }
 
     fn capabilities(&self) -> Capabilities {

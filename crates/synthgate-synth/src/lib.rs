@@ -2,7 +2,8 @@
 //!
 //! - [`Synthesizer`] is the extension point: a name, a one-line summary, a payload version,
 //!   what it supports ([`Capabilities`]), `fit` on encoded data and `load` of saved parameters.
-//!   Built-ins implement it exactly as a plug-in would; [`builtins`] lists them.
+//!   Built-ins implement it exactly as a plug-in would; [`Synthesizers`] is a set of them by
+//!   name (the built-ins, plus any a caller adds), passed to model loading.
 //! - [`Fitted`] is what `fit` returns: it samples one shard of encoded rows from a seeded
 //!   stream and exports its parameters for the model file.
 //! - The [`codec`] turns a typed [`Table`](synthgate_core::Table) into numeric and categorical
@@ -53,13 +54,16 @@ pub trait Synthesizer: Send + Sync {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
-    /// This synthesizer with its settings changed by `KEY=VALUE` parameters (`--param`). The
-    /// default refuses any parameter.
-    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Synthesizer>> {
+    /// This synthesizer with its settings changed by `KEY=VALUE` parameters (`--param`), or
+    /// `None` when they change nothing (the synthesizer is used as it is). The default takes
+    /// no parameters: any one is a usage error naming it. Callers go through
+    /// [`Synthesizers::configured`].
+    fn with_parameters(
+        &self,
+        parameters: &[(String, String)],
+    ) -> Result<Option<Box<dyn Synthesizer>>> {
         match parameters.first() {
-            None => builtin(self.name()).ok_or_else(|| {
-                synthgate_core::Error::internal("a synthesizer is missing from the built-ins")
-            }),
+            None => Ok(None),
             Some((key, _)) => Err(synthgate_core::Error::usage(format!(
                 "synthesizer '{}' takes no parameters, but '{key}' was given.",
                 self.name()
@@ -131,7 +135,78 @@ pub const DEFAULT_SYNTHESIZER: &str = "cart";
 
 /// The built-in synthesizer called `name`.
 pub fn builtin(name: &str) -> Option<Box<dyn Synthesizer>> {
-    builtins()
-        .into_iter()
-        .find(|synthesizer| synthesizer.name() == name)
+    Synthesizers::builtin().take(name)
+}
+
+/// A set of synthesizers, by name: what fitting chooses from and what model loading finds a
+/// model file's synthesizer in. [`Synthesizers::builtin`] is Synthgate's own; a front end or
+/// a test adds its own with [`Synthesizers::with`], and they work exactly as the built-ins do.
+pub struct Synthesizers {
+    members: Vec<Box<dyn Synthesizer>>,
+}
+
+impl std::fmt::Debug for Synthesizers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Synthesizers {
+    /// The built-in synthesizers ([`builtins`]).
+    pub fn builtin() -> Synthesizers {
+        Synthesizers {
+            members: builtins(),
+        }
+    }
+
+    /// This set with `synthesizer` added; one of the same name is replaced.
+    #[must_use]
+    pub fn with(mut self, synthesizer: Box<dyn Synthesizer>) -> Synthesizers {
+        self.members.retain(|s| s.name() != synthesizer.name());
+        self.members.push(synthesizer);
+        self
+    }
+
+    /// The synthesizer called `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn Synthesizer> {
+        self.members
+            .iter()
+            .find(|s| s.name() == name)
+            .map(|s| s.as_ref())
+    }
+
+    /// The synthesizer called `name`, taken out of the set (to configure it).
+    pub fn take(mut self, name: &str) -> Option<Box<dyn Synthesizer>> {
+        let position = self.members.iter().position(|s| s.name() == name)?;
+        Some(self.members.swap_remove(position))
+    }
+
+    /// Every member, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Synthesizer> {
+        self.members.iter().map(|s| s.as_ref())
+    }
+
+    /// The members' names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.members.iter().map(|s| s.name()).collect()
+    }
+
+    /// The synthesizer called `name` with `parameters` applied, or a usage error listing the
+    /// set's names.
+    pub fn configured(
+        self,
+        name: &str,
+        parameters: &[(String, String)],
+    ) -> Result<Box<dyn Synthesizer>> {
+        let names = self.names().join(", ");
+        let synthesizer = self.take(name).ok_or_else(|| {
+            synthgate_core::Error::usage(format!(
+                "there is no synthesizer called '{name}'; the available ones are: {names}."
+            ))
+            .hint("Run `synthgate synthesizers` for a line on each.")
+        })?;
+        Ok(synthesizer
+            .with_parameters(parameters)?
+            .unwrap_or(synthesizer))
+    }
 }

@@ -18,7 +18,7 @@ use synthgate_core::text::{parse_bool, parse_float};
 use crate::codec::{
     CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode, encode, output_schema,
 };
-use crate::{Condition, Fitted, Synthesizer, builtin};
+use crate::{Condition, Fitted, Synthesizer};
 
 /// The `format` field of every model file.
 pub(crate) const MODEL_FORMAT: &str = "synthgate-model";
@@ -63,6 +63,8 @@ struct ModelFile {
 pub struct Model {
     file: ModelFile,
     fitted: Box<dyn Fitted>,
+    /// What the synthesizer that made it supports.
+    capabilities: crate::Capabilities,
 }
 
 impl std::fmt::Debug for Model {
@@ -114,7 +116,11 @@ pub fn fit(
                 error.message()
             ))
         })?;
-    Ok(Model { file, fitted })
+    Ok(Model {
+        file,
+        fitted,
+        capabilities: synthesizer.capabilities(),
+    })
 }
 
 impl Model {
@@ -157,8 +163,7 @@ impl Model {
     /// The conditions `column=value` as codes, checked against the model: the column must be
     /// categorical and the value one of its kept categories.
     pub fn conditions(&self, wanted: &[(String, String)]) -> Result<Vec<Condition>> {
-        let synthesizer = builtin(&self.file.synthesizer);
-        if !wanted.is_empty() && !synthesizer.is_some_and(|s| s.capabilities().conditioning) {
+        if !wanted.is_empty() && !self.capabilities.conditioning {
             return Err(Error::usage(format!(
                 "synthesizer '{}' cannot sample conditionally.",
                 self.file.synthesizer
@@ -322,6 +327,15 @@ impl Model {
 
     /// Read a model file's bytes. `path` names the file in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        Model::from_bytes_in(bytes, path, &crate::Synthesizers::builtin())
+    }
+
+    /// [`Model::from_bytes`], finding the model's synthesizer in `synthesizers`.
+    pub fn from_bytes_in(
+        bytes: &[u8],
+        path: &Path,
+        synthesizers: &crate::Synthesizers,
+    ) -> Result<Model> {
         let located = |message: String| Error::spec(message).at(Location::file(path));
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
             let what = if error.is_eof() {
@@ -351,7 +365,7 @@ impl Model {
         }
         let file: ModelFile = serde_json::from_value(value)
             .map_err(|error| located(format!("the model file is damaged: {error}.")))?;
-        let synthesizer = builtin(&file.synthesizer).ok_or_else(|| {
+        let synthesizer = synthesizers.get(&file.synthesizer).ok_or_else(|| {
             located(format!(
                 "the model was made by synthesizer '{}', which this Synthgate does not have.",
                 file.synthesizer
@@ -371,7 +385,11 @@ impl Model {
         let fitted = synthesizer
             .load(&file.parameters, file.synthesizer_version)
             .map_err(|error| located(error.message().to_string()))?;
-        Ok(Model { file, fitted })
+        Ok(Model {
+            file,
+            fitted,
+            capabilities: synthesizer.capabilities(),
+        })
     }
 }
 

@@ -7,5 +7,6 @@ mod datasets;
 mod free_text;
 mod model_file;
 mod model_property;
+mod plugin;
 mod rules;
 mod support;
