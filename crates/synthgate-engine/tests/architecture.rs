@@ -268,16 +268,6 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     // FIXME(issue 11): general helpers out of these modules, so the graph reads like the flow.
     (
-        "synthgate-eval",
-        &[
-            "accuracy",
-            "anonymeter",
-            "harness",
-            "kmarginal",
-            "subgroups",
-        ],
-    ),
-    (
         "synthgate-release",
         &["bundle", "datasheet", "drift", "run", "verify"],
     ),

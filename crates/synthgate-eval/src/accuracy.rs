@@ -35,7 +35,7 @@ use serde::Serialize;
 use synthgate_core::{Seed, unit_f64};
 
 use crate::Prepared;
-use crate::harness::{EvaluationConfig, Metric, bootstrap_interval, resamples};
+use crate::metric::{EvaluationConfig, Metric, bootstrap_interval, resamples};
 use crate::values::{Column, MISSING};
 
 /// Bins per column (mostlyai-qa's `bins=10`).

@@ -34,7 +34,7 @@ use serde::Serialize;
 use synthgate_core::{Seed, SeedRng, unit_f64};
 
 use crate::Prepared;
-use crate::harness::{EvaluationConfig, Metric};
+use crate::metric::{EvaluationConfig, Metric};
 use crate::nearest::NearestIndex;
 use crate::privacy::Samples;
 use crate::values::{Column, MISSING};
@@ -706,7 +706,7 @@ pub(crate) fn metrics(
     let attack = (train, &samples.holdout, synthetic);
     let reference = (train, &samples.half_b, &samples.half_a);
     let mut metrics = Vec::new();
-    let (risk, reference_risk) = crate::harness::timed("singling out", || {
+    let (risk, reference_risk) = crate::metric::timed("singling out", || {
         (
             singling_out(attack.0, attack.1, attack.2, seed),
             singling_out(reference.0, reference.1, reference.2, seed),
@@ -742,7 +742,7 @@ pub(crate) fn metrics(
         None => default_link_columns(width),
     };
     let columns = (first.as_slice(), second.as_slice());
-    let (risk, reference_risk) = crate::harness::timed("linkability", || {
+    let (risk, reference_risk) = crate::metric::timed("linkability", || {
         (
             linkability(attack.0, attack.1, attack.2, columns, seed),
             linkability(reference.0, reference.1, reference.2, columns, seed),
@@ -776,7 +776,7 @@ pub(crate) fn metrics(
                 .and_then(|name| train.position(name))
         })
         .unwrap_or(width.saturating_sub(1));
-    let (risk, reference_risk) = crate::harness::timed("inference", || {
+    let (risk, reference_risk) = crate::metric::timed("inference", || {
         (
             inference(attack.0, attack.1, attack.2, secret, seed),
             inference(reference.0, reference.1, reference.2, secret, seed),

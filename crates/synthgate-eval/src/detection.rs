@@ -41,7 +41,7 @@ fn folds(labels: &[u8], seed: Seed, purpose: &str) -> Vec<usize> {
     let mut fold = vec![0usize; labels.len()];
     for class in [0u8, 1] {
         let mut rows: Vec<usize> = (0..labels.len()).filter(|&r| labels[r] == class).collect();
-        crate::privacy::shuffle(&mut rows, &mut seed.stream(purpose, u64::from(class)));
+        crate::stats::shuffle(&mut rows, &mut seed.stream(purpose, u64::from(class)));
         for (position, row) in rows.into_iter().enumerate() {
             fold[row] = position % FOLDS;
         }

@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::Prepared;
-use crate::harness::{EvaluationConfig, Metric, bootstrap_interval, resamples};
+use crate::metric::{EvaluationConfig, Metric, bootstrap_interval, resamples};
 use crate::pairs::{pair_shares, total_variation};
 use crate::values::{Column, MISSING};
 

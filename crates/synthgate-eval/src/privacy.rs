@@ -21,26 +21,13 @@
 //! half A in the synthetic set's place and uses half B as the holdout, so real data the
 //! generator never saw shows what "no leak" looks like at these sizes.
 
-use synthgate_core::{Seed, SeedRng, unit_f64};
+use synthgate_core::Seed;
+
+use crate::stats::{mean, permutation};
 
 use crate::Prepared;
 use crate::gbdt::roc_auc;
 use crate::nearest::NearestIndex;
-
-/// Shuffle `items` in place (Fisher–Yates, from the last item down) with draws from `rng`.
-pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut SeedRng) {
-    for i in (1..items.len()).rev() {
-        let j = ((unit_f64(rng) * (i + 1) as f64) as usize).min(i);
-        items.swap(i, j);
-    }
-}
-
-/// A seeded permutation of `0..rows`, from stream (`seed`, `purpose`, 0).
-pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..rows).collect();
-    shuffle(&mut order, &mut seed.stream(purpose, 0));
-    order
-}
 
 /// Most query rows of an exact nearest-row search, and most rows of each of the DCR share's
 /// equal-size samples. A search compares every query row with every candidate row on every
@@ -126,10 +113,6 @@ impl DcrShare {
     }
 }
 
-pub(crate) fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len().max(1) as f64
-}
-
 /// The DCR share and NNDR of `query` rows against a train sample and a holdout sample, with
 /// numbers scaled by the ranges of `scale` (the full training table) for both.
 pub fn dcr_share(
@@ -161,18 +144,6 @@ pub fn dcr_share(
         })
         .collect();
     DcrShare { outcomes, nndr }
-}
-
-/// The `q`-quantile (linear interpolation) of `values`.
-pub(crate) fn quantile(values: &[f64], q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
-    let position = q * (sorted.len() - 1) as f64;
-    let (below, above) = (position.floor() as usize, position.ceil() as usize);
-    Some(sorted[below] + (sorted[above] - sorted[below]) * (position - below as f64))
 }
 
 /// Scores of a membership-inference attack.

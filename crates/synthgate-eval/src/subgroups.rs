@@ -26,8 +26,8 @@ use serde::Serialize;
 use synthgate_core::{Error, Result};
 
 use crate::cells::{Cell, withhold};
-use crate::harness::{EvaluationConfig, Metric, bootstrap_interval, resamples};
-use crate::privacy::mean;
+use crate::metric::{EvaluationConfig, Metric, bootstrap_interval, resamples};
+use crate::stats::mean;
 use crate::utility::{TargetColumn, Utility};
 use crate::values::{Column, MISSING};
 use crate::{Prepared, column_shapes};
@@ -62,7 +62,7 @@ impl Plan {
                 Column::Continuous(values) => {
                     let quartiles: Vec<f64> = [0.25, 0.5, 0.75]
                         .iter()
-                        .filter_map(|&q| crate::privacy::quantile(&present(values), q))
+                        .filter_map(|&q| crate::stats::quantile(&present(values), q))
                         .collect();
                     let mut edges = quartiles;
                     edges.dedup();

@@ -383,7 +383,7 @@ pub fn utility(
         ));
     }
     // A seeded order of the real rows; each fraction takes a prefix, so the sets are nested.
-    let order = crate::privacy::permutation(train.rows(), seed, "evaluate/mix_curve");
+    let order = crate::stats::permutation(train.rows(), seed, "evaluate/mix_curve");
     let real_rows: Vec<usize> = MIX_FRACTIONS
         .iter()
         .map(|f| ((f * train.rows() as f64).ceil() as usize).min(train.rows()))
