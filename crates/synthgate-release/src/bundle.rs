@@ -30,17 +30,9 @@ use synthgate_io::{Overwrite, io_error, sha256_file, write_bytes_atomically, wri
 
 use crate::run::Release;
 
-/// The bundle format this version writes.
-pub const BUNDLE_FORMAT_VERSION: u32 = 1;
-
-/// The synthetic data file, relative to the bundle.
-pub const DATA_FILE: &str = "data/synthetic.parquet";
-
-/// The operator's signature over the manifest, beside it (not indexed by it).
-pub const MANIFEST_SIGNATURE_FILE: &str = "manifest.sig";
-
-/// The generation log, relative to the bundle.
-pub const LOG_FILE: &str = "log/generation.jsonl";
+pub use crate::layout::{
+    BUNDLE_FORMAT_VERSION, DATA_FILE, LOG_FILE, MANIFEST_SIGNATURE_FILE, PROFILE_FILE,
+};
 
 /// One file of a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,7 +216,7 @@ fn fill(
 
     write(
         root,
-        crate::drift::PROFILE_FILE,
+        crate::layout::PROFILE_FILE,
         &json_bytes(&release.profile, "the source profile")?,
     )?;
 

@@ -517,7 +517,7 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
             "@id": "synthetic.parquet",
             "name": "synthetic.parquet",
             "description": "The synthetic records (Apache Parquet). Every row is synthetic.",
-            "contentUrl": crate::bundle::DATA_FILE,
+            "contentUrl": crate::layout::DATA_FILE,
             "encodingFormat": "application/x-parquet",
             "sha256": data_sha256
         }],

@@ -21,9 +21,11 @@ pub mod datasheet;
 pub mod drift;
 pub mod gates;
 pub mod keys;
+pub mod layout;
 pub mod llm;
 pub mod registry;
 pub mod run;
+pub mod source_profile;
 pub mod spec;
 pub mod verify;
 

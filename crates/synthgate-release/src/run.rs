@@ -37,7 +37,7 @@ pub struct Release {
     /// Steps and what each used, in order (the generation log).
     pub log: Vec<serde_json::Value>,
     /// The source's aggregates kept for drift monitoring (no rows, small cells withheld).
-    pub profile: crate::drift::SourceProfile,
+    pub profile: crate::source_profile::SourceProfile,
     /// The prompt-based generation, when the synthesizer is `llm`.
     pub llm: Option<crate::llm::LlmRun>,
 }
@@ -149,7 +149,7 @@ pub fn run_pipeline(
     log.push(serde_json::json!({ "step": "schema",
         "given": spec.source.schema.is_some(), "columns": schema.columns.len() }));
 
-    let profile = crate::drift::profile_source(
+    let profile = crate::source_profile::profile_source(
         &source.table,
         &schema,
         &source.info.na_tokens,

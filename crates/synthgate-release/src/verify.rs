@@ -827,7 +827,7 @@ pub fn verify_with(
         let replay = spec
             .llm
             .is_some()
-            .then(|| bundle.join(crate::bundle::LOG_FILE));
+            .then(|| bundle.join(crate::layout::LOG_FILE));
         let release = crate::run::run_pipeline(spec, replay.as_deref(), progress)?;
         let scratch = std::env::temp_dir().join(format!(
             "synthgate-reproduce-{}.parquet",

@@ -1,0 +1,18 @@
+//! Where things are in a bundle: the paths every module that writes, reads or describes a
+//! bundle shares. It depends on nothing, so the writer (`bundle`), the datasheet, the verifier
+//! and the monitor all name the same files without naming each other.
+
+/// The bundle format this version writes.
+pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+
+/// The synthetic data file, relative to the bundle.
+pub const DATA_FILE: &str = "data/synthetic.parquet";
+
+/// The operator's signature over the manifest, beside it (not indexed by it).
+pub const MANIFEST_SIGNATURE_FILE: &str = "manifest.sig";
+
+/// The generation log, relative to the bundle.
+pub const LOG_FILE: &str = "log/generation.jsonl";
+
+/// Where a bundle keeps its source profile.
+pub const PROFILE_FILE: &str = "monitor/source_profile.json";
