@@ -19,6 +19,14 @@ pub struct LlmRun {
     pub log: String,
 }
 
+/// The generator version a prompt-based release records: the Synthgate version and the
+/// derivation of the data from the logged responses. "protect-1": the records pass through the
+/// training rows' codecs (privacy protections) before release. A bundle recording another
+/// derivation is refused by `verify --reproduce`, naming both, instead of a false mismatch.
+pub fn generator_version() -> String {
+    format!("llm {} protect-1", env!("CARGO_PKG_VERSION"))
+}
+
 /// Check that the generation spec's columns are the schema's, with numeric columns numeric.
 fn check_columns(spec: &GenerateSpec, schema: &Schema) -> Result<()> {
     let missing: Vec<&str> = schema

@@ -178,11 +178,22 @@ pub fn run_pipeline(
                 "model": generation.server.model, "records": run.generation.records.len(),
                 "responses": run.generation.summary.responses }),
             );
-            (
-                run.generation.table.clone(),
-                format!("llm {}", env!("CARGO_PKG_VERSION")),
-                Some(run),
-            )
+            // The model's rows pass through the training rows' codecs, so the privacy
+            // protections (tails clipped, rare categories not reproduced, identifiers fresh)
+            // hold for them as for any synthesizer's.
+            progress("protecting the generated rows");
+            let codecs = synthgate_synth::codec::encode(
+                &train,
+                &schema,
+                &spec.synthesizer.protections(),
+                Seed(spec.synthesizer.seed).derive("encode"),
+            )?
+            .codecs;
+            let (table, changed) = synthgate_synth::codec::protect(&codecs, &run.generation.table)?;
+            log.push(serde_json::json!({ "step": "protect",
+                "min_category_count": spec.synthesizer.min_category_count,
+                "tail_count": spec.synthesizer.tail_count, "changed": changed }));
+            (table, crate::llm::generator_version(), Some(run))
         }
         None => {
             progress("fitting");

@@ -807,14 +807,14 @@ pub fn verify_with(
         // naming both, rather than report a mismatch that is no tampering.
         let recorded_version = manifest.generator["version"].as_str().unwrap_or("");
         let current_version = if spec.llm.is_some() {
-            format!("llm {}", env!("CARGO_PKG_VERSION"))
+            crate::llm::generator_version()
         } else {
             synthgate_synth::Synthesizers::builtin()
                 .get(&spec.synthesizer.name)
                 .map(|s| s.version().to_string())
                 .unwrap_or_default()
         };
-        if spec.llm.is_none() && recorded_version != current_version {
+        if recorded_version != current_version {
             return Err(failed(format!(
                 "the release was made by synthesizer version '{recorded_version}', and this \
                  Synthgate has '{current_version}': it cannot be reproduced byte for byte here. \

@@ -573,3 +573,108 @@ pub fn decode(codecs: &[ColumnCodec], encoded: &Encoded, first_row: usize) -> Re
     RecordBatch::try_new(output_schema(codecs), arrays)
         .map_err(|error| Error::internal(format!("decoding a sample failed: {error}")))
 }
+
+/// What [`protect`] changed in one column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Protected {
+    /// The column.
+    pub column: String,
+    /// Numbers moved into the training range's protected bounds.
+    pub clipped: usize,
+    /// Values of categories the training rows do not keep, made missing.
+    pub removed: usize,
+}
+
+/// Apply the training rows' codecs (and so their privacy protections) to rows made elsewhere,
+/// such as a language model's: numbers are clipped to the protected range (never beyond the
+/// `tail_count`-th smallest and largest training value, nor the schema's bounds), values of
+/// categories the protections did not keep become missing, identifiers are regenerated as fresh
+/// keys, and columns the codecs drop (free text) are passed through as they are. Every column
+/// of `codecs` must be in `table`; the result has the codecs' columns in their order.
+pub fn protect(codecs: &[ColumnCodec], table: &Table) -> Result<(Table, Vec<Protected>)> {
+    let names = table.column_names();
+    let mut columns = Vec::with_capacity(codecs.len());
+    let mut changes = Vec::new();
+    let mut indices = Vec::with_capacity(codecs.len());
+    for codec in codecs {
+        let index = names
+            .iter()
+            .position(|name| *name == codec.name)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "the generated rows have no column '{}', which the training rows have.",
+                    codec.name
+                ))
+            })?;
+        indices.push(index);
+        let mut change = Protected {
+            column: codec.name.clone(),
+            clipped: 0,
+            removed: 0,
+        };
+        let column = match &codec.kind {
+            CodecKind::Numeric { low, high, .. } => {
+                let mut values = table.numbers(index);
+                for value in values.iter_mut().filter(|v| !v.is_nan()) {
+                    let kept = value.clamp(*low, *high);
+                    if kept != *value {
+                        change.clipped += 1;
+                        *value = kept;
+                    }
+                }
+                EncodedColumn::Numeric(values)
+            }
+            CodecKind::Categorical { categories } => {
+                let codes: HashMap<&str, u32> = categories
+                    .iter()
+                    .enumerate()
+                    .map(|(code, name)| (name.as_str(), code as u32))
+                    .collect();
+                let codes = text_values(table, index)
+                    .into_iter()
+                    .map(|value| match value {
+                        None => MISSING_CODE,
+                        Some(text) => codes.get(text.as_str()).copied().unwrap_or_else(|| {
+                            change.removed += 1;
+                            MISSING_CODE
+                        }),
+                    })
+                    .collect();
+                EncodedColumn::Categorical(codes)
+            }
+            CodecKind::Identifier | CodecKind::Dropped { .. } => EncodedColumn::Generated,
+        };
+        if change.clipped + change.removed > 0 {
+            changes.push(change);
+        }
+        columns.push(column);
+    }
+    let encoded = Encoded {
+        rows: table.num_rows(),
+        columns,
+    };
+    let decoded = decode(codecs, &encoded, 0)?;
+    // Dropped columns come back from the generated rows, in the codecs' order.
+    let mut fields = Vec::with_capacity(codecs.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(codecs.len());
+    let mut next = 0;
+    for (codec, &index) in codecs.iter().zip(&indices) {
+        if codec.is_output() {
+            fields.push(decoded.schema().field(next).clone());
+            arrays.push(decoded.column(next).clone());
+            next += 1;
+        } else {
+            let values = text_values(table, index);
+            let mut builder = StringBuilder::with_capacity(values.len(), values.len() * 16);
+            for value in &values {
+                builder.append_option(value.as_deref());
+            }
+            fields.push(Field::new(&codec.name, arrow_schema::DataType::Utf8, true));
+            arrays.push(Arc::new(builder.finish()));
+        }
+    }
+    let schema: SchemaRef = Arc::new(ArrowSchema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|error| Error::internal(format!("protecting generated rows failed: {error}")))?;
+    Ok((Table::new(schema, vec![batch])?, changes))
+}

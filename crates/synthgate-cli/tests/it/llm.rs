@@ -334,3 +334,58 @@ fn generate_resumes_an_interrupted_run_from_its_log() {
     );
     assert_eq!(healthy.completions().len(), 2);
 }
+
+/// The privacy protections hold for a language model's rows as for any synthesizer's: a model
+/// that answers every record with the source's largest blood pressure (229, one person's) has
+/// it clipped to at most the 10th largest training value (`tail_count` 10; the source's 10th
+/// largest, 189, bounds the training split's), and the run log says how many values moved.
+/// The bundle still re-derives from its log.
+#[test]
+fn an_llm_pipeline_applies_the_privacy_protections() {
+    let extreme = |request: &Received| {
+        let seed = request.body["seed"].as_u64().expect("seed");
+        json!({"age": 25 + seed % 50, "sex": seed % 2, "race": (seed / 2) % 2,
+               "sbp": 229, "smokeintensity": 1 + seed % 40, "qsmk": (seed / 3) % 2})
+        .to_string()
+    };
+    let server = FakeServer::start(&["gemma-3-270m"], move |r, _| chat(&extreme(r), "stop"));
+    let dir = tempfile::tempdir().expect("dir");
+    let spec = pipeline(dir.path(), &server.base_url, "gemma-3-270m", 30);
+    let bundle = dir.path().join("bundle");
+    let output = crate::release::run(&spec, &bundle);
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(4),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let csv = dir.path().join("synthetic.csv");
+    let output = synthgate([
+        "convert".as_ref(),
+        bundle.join("data/synthetic.parquet").as_os_str(),
+        "--out".as_ref(),
+        csv.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let sbp = header.iter().position(|&c| c == "sbp").expect("sbp column");
+    let values: Vec<f64> = lines
+        .filter_map(|line| line.split(',').nth(sbp)?.parse().ok())
+        .collect();
+    assert!(values.len() >= 20, "{} rows with sbp", values.len());
+    assert!(
+        values.iter().all(|&v| v <= 189.0),
+        "an sbp above the protected bound: {values:?}"
+    );
+    let log = std::fs::read_to_string(bundle.join("log/generation.jsonl")).expect("log");
+    let protect = log
+        .lines()
+        .find(|l| l.contains("\"step\":\"protect\""))
+        .unwrap_or_else(|| panic!("no protect step in the run log"));
+    assert!(protect.contains("\"column\":\"sbp\""), "{protect}");
+    drop(server);
+    assert_rederived_from_log(&bundle);
+}
