@@ -95,7 +95,7 @@ fn trust(
         let mut from_registry = Trust {
             sources: vec![format!(
                 "the registry {} (release {})",
-                workspace.registry_path().display(),
+                registry.location(),
                 recorded.id
             )],
             ..Trust::default()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::SigningKey;
 use synthgate_core::Result;
 use synthgate_release::keys;
-use synthgate_release::registry::Registry;
+use synthgate_release::registry::{Registry, ReleaseStore};
 
 /// A workspace folder (`.synthgate` by default; the front end decides where).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +43,12 @@ impl Workspace {
     }
 
     /// Open the registry (made and migrated on first use).
-    pub fn registry(&self) -> Result<Registry> {
-        Registry::open(&self.registry_path())
+    pub fn registry(&self) -> Result<Box<dyn ReleaseStore>> {
+        Ok(Box::new(Registry::open(&self.registry_path())?))
     }
 
     /// The registry, if the workspace has one (never made by a look-up).
-    pub fn existing_registry(&self) -> Result<Option<Registry>> {
+    pub fn existing_registry(&self) -> Result<Option<Box<dyn ReleaseStore>>> {
         if self.registry_path().is_file() {
             self.registry().map(Some)
         } else {

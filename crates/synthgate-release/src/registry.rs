@@ -94,7 +94,80 @@ fn db_error(path: &Path, error: &rusqlite::Error) -> Error {
     Error::environment(format!("the registry {} failed: {error}.", path.display()))
 }
 
-/// An open registry.
+/// Where releases, their gate outcomes and their decisions are recorded: the registry as the
+/// engine uses it. [`Registry`] (SQLite, one file per workspace) is the implementation every
+/// workspace has; a shared server database (PostgreSQL, for teams) implements the same trait.
+/// Every method either records all it was given or nothing.
+pub trait ReleaseStore {
+    /// Where the store is, for messages (a file path or a server address without credentials).
+    fn location(&self) -> String;
+    /// Record a release written to `bundle`; it supersedes the latest earlier release of the
+    /// same name. Returns its id.
+    fn record_release(
+        &mut self,
+        bundle: &Path,
+        manifest: &Manifest,
+        manifest_sha256: &str,
+        decision: &Decision,
+        run: &RunRecord,
+    ) -> Result<i64>;
+    /// Record a decision on the release whose manifest it names, refusing one that does not
+    /// follow the recorded head. Returns whether the release is registered.
+    fn record_approval(&mut self, approval: &Approval) -> Result<bool>;
+    /// What was recorded about the bundle whose manifest has `manifest_sha256`.
+    fn recorded(&self, manifest_sha256: &str) -> Result<Option<Recorded>>;
+    /// Every release with what it recorded for trust and the audit log, oldest first.
+    fn recorded_all(&self) -> Result<Vec<Recorded>>;
+    /// Every release, oldest first.
+    fn list(&self) -> Result<Vec<ReleaseRow>>;
+    /// The releases made from the source whose digest starts with `prefix`.
+    fn lineage(&self, prefix: &str) -> Result<Vec<ReleaseRow>>;
+    /// One release with its gates and approvals.
+    fn show(&self, id: i64) -> Result<serde_json::Value>;
+}
+
+impl ReleaseStore for Registry {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn record_release(
+        &mut self,
+        bundle: &Path,
+        manifest: &Manifest,
+        manifest_sha256: &str,
+        decision: &Decision,
+        run: &RunRecord,
+    ) -> Result<i64> {
+        Registry::record_release(self, bundle, manifest, manifest_sha256, decision, run)
+    }
+
+    fn record_approval(&mut self, approval: &Approval) -> Result<bool> {
+        Registry::record_approval(self, approval)
+    }
+
+    fn recorded(&self, manifest_sha256: &str) -> Result<Option<Recorded>> {
+        Registry::recorded(self, manifest_sha256)
+    }
+
+    fn recorded_all(&self) -> Result<Vec<Recorded>> {
+        Registry::recorded_all(self)
+    }
+
+    fn list(&self) -> Result<Vec<ReleaseRow>> {
+        Registry::list(self)
+    }
+
+    fn lineage(&self, prefix: &str) -> Result<Vec<ReleaseRow>> {
+        Registry::lineage(self, prefix)
+    }
+
+    fn show(&self, id: i64) -> Result<serde_json::Value> {
+        Registry::show(self, id)
+    }
+}
+
+/// The SQLite registry of one workspace.
 #[derive(Debug)]
 pub struct Registry {
     connection: Connection,
