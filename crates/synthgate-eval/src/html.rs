@@ -727,6 +727,146 @@ mod tests {
             .collect()
     }
 
+    /// `status` of a metric `id` with `value`, lower interval end `ci_low` and holdout
+    /// `reference`.
+    fn check(id: &str, value: f64, ci_low: Option<f64>, reference: Option<f64>, expected: Status) {
+        let mut metric = Metric::new(id, value, "");
+        metric.ci_low = ci_low;
+        metric.holdout_reference = reference;
+        assert_eq!(
+            status(&metric),
+            expected,
+            "{id} at {value} (ci_low {ci_low:?}, reference {reference:?})"
+        );
+    }
+
+    /// Every metric's status at a few values, each band's edge included where it is a fixed
+    /// level: the statuses report.html and `synthgate evaluate` show.
+    #[test]
+    fn each_metric_has_its_status_bands() {
+        use Status::{Good, Info, Poor, Watch};
+        let nan = f64::NAN;
+        // Fidelity against the holdout reference: good within 0.02 below it, watch within
+        // 0.08, poor further down; no reference, no status.
+        for id in [
+            "fidelity.column_shapes",
+            "fidelity.column_pair_trends",
+            "fidelity.accuracy.univariate",
+            "fidelity.accuracy.bivariate",
+            "fidelity.accuracy.overall",
+            "fidelity.missing_rates",
+            "fidelity.category_coverage",
+            "fidelity.range_coverage",
+        ] {
+            check(id, 0.95, None, Some(0.9), Good);
+            check(id, 0.89, None, Some(0.9), Good);
+            check(id, 0.85, None, Some(0.9), Watch);
+            check(id, 0.81, None, Some(0.9), Poor);
+            check(id, nan, None, Some(0.9), Poor);
+            check(id, 0.99, None, None, Info);
+        }
+        // The k-marginal score runs 0-1000: 25 and 100 points below the reference.
+        check("fidelity.kway_marginal", 880.0, None, Some(900.0), Good);
+        check("fidelity.kway_marginal", 850.0, None, Some(900.0), Watch);
+        check("fidelity.kway_marginal", 790.0, None, Some(900.0), Poor);
+        check("fidelity.kway_marginal", 990.0, None, None, Info);
+        // Detection: good up to 0.05 above the reference (0.5 without one), poor above 0.75.
+        check("fidelity.detection_auc", 0.56, None, Some(0.52), Good);
+        check("fidelity.detection_auc", 0.6, None, Some(0.52), Watch);
+        check("fidelity.detection_auc", 0.75, None, Some(0.52), Watch);
+        check("fidelity.detection_auc", 0.76, None, Some(0.52), Poor);
+        check("fidelity.detection_auc", 0.74, None, Some(0.7), Good);
+        check("fidelity.detection_auc", 0.54, None, None, Good);
+        check("fidelity.detection_auc", 0.7, None, None, Watch);
+        check("fidelity.detection_auc", 0.8, None, None, Poor);
+        check("fidelity.detection_auc", nan, None, None, Poor);
+        // Utility.
+        check("utility.tstr", 0.79, None, Some(0.8), Good);
+        check("utility.tstr", 0.75, None, Some(0.8), Watch);
+        check("utility.tstr", 0.7, None, Some(0.8), Poor);
+        check("utility.tstr", 0.9, None, None, Info);
+        check("utility.tstr_ratio", 0.97, None, None, Good);
+        check("utility.tstr_ratio", 0.95, None, Some(1.0), Watch);
+        check("utility.tstr_ratio", 0.9, None, None, Watch);
+        check("utility.tstr_ratio", 0.89, None, Some(0.5), Poor);
+        check("utility.tstr_ratio", nan, None, None, Poor);
+        for id in ["utility.trtr", "utility.mix_curve", "privacy.nndr"] {
+            for value in [-1.0, 0.0, 0.5, 1.0, nan] {
+                check(id, value, Some(0.0), Some(0.5), Info);
+                check(id, value, None, None, Info);
+            }
+        }
+        // Privacy at fixed risk levels.
+        check("privacy.dcr_share", 0.5, None, Some(0.5), Good);
+        check("privacy.dcr_share", 0.53, None, None, Good);
+        check("privacy.dcr_share", 0.55, None, None, Watch);
+        check("privacy.dcr_share", 0.56, None, None, Watch);
+        check("privacy.dcr_share", 0.57, None, Some(0.6), Poor);
+        check("privacy.dcr_share", nan, None, None, Poor);
+        check("privacy.mia_auc", 0.53, None, None, Good);
+        check("privacy.mia_auc", 0.6, None, None, Watch);
+        check("privacy.mia_auc", 0.61, None, Some(0.7), Poor);
+        // Closer to training: good up to 0.03 above the reference, watch up to 0.08.
+        check(
+            "privacy.dcr_closer_to_training",
+            0.52,
+            None,
+            Some(0.5),
+            Good,
+        );
+        check(
+            "privacy.dcr_closer_to_training",
+            0.55,
+            None,
+            Some(0.5),
+            Watch,
+        );
+        check("privacy.dcr_closer_to_training", 0.6, None, Some(0.5), Poor);
+        check("privacy.dcr_closer_to_training", 0.1, None, None, Info);
+        // Exact copies: up to 1.5 times the holdout's own rate + 0.001, watch to 3 times +
+        // 0.005; no reference counts as 0.
+        check("privacy.exact_copy_rate", 0.015, None, Some(0.01), Good);
+        check("privacy.exact_copy_rate", 0.03, None, Some(0.01), Watch);
+        check("privacy.exact_copy_rate", 0.04, None, Some(0.01), Poor);
+        check("privacy.exact_copy_rate", 0.0, None, None, Good);
+        check("privacy.exact_copy_rate", 0.001, None, None, Good);
+        check("privacy.exact_copy_rate", 0.003, None, None, Watch);
+        check("privacy.exact_copy_rate", 0.006, None, None, Poor);
+        // The anonymeter risks by the interval's lower end (the value without one).
+        for id in [
+            "privacy.singling_out_risk",
+            "privacy.linkability_risk",
+            "privacy.inference_risk",
+        ] {
+            check(id, 0.5, Some(0.01), None, Good);
+            check(id, 0.5, Some(0.02), Some(0.9), Good);
+            check(id, 0.05, None, None, Watch);
+            check(id, 0.5, Some(0.1), None, Watch);
+            check(id, 0.01, Some(0.2), None, Poor);
+            check(id, 0.5, None, Some(0.0), Poor);
+        }
+        // Subgroups: the worst gap up to 0.02 above the reference, watch to 0.08.
+        for id in ["subgroup.sex.worst_gap", "subgroup.a.b.worst_gap"] {
+            check(id, 0.11, None, Some(0.1), Good);
+            check(id, 0.15, None, Some(0.1), Watch);
+            check(id, 0.2, None, Some(0.1), Poor);
+            check(id, 0.0, None, None, Info);
+        }
+        // The language model's facts at fixed levels.
+        check("llm.yield", 0.8, None, None, Good);
+        check("llm.yield", 0.5, None, None, Watch);
+        check("llm.yield", 0.49, None, None, Poor);
+        for id in ["llm.exact_seed_copies", "llm.pii_records"] {
+            check(id, 0.0, None, None, Good);
+            check(id, 1.0, None, None, Poor);
+        }
+        check("llm.near_seed_copies", 0.0, None, None, Good);
+        check("llm.near_seed_copies", 3.0, None, None, Watch);
+        check("llm.max_verbatim_overlap", 20.0, None, None, Good);
+        check("llm.max_verbatim_overlap", 50.0, None, None, Watch);
+        check("llm.max_verbatim_overlap", 51.0, None, None, Poor);
+    }
+
     #[test]
     fn withheld_real_counts_show_as_withheld_and_suppressed_groups_are_counted() {
         let html = render(&report(true));

@@ -863,6 +863,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn privacy_and_generation_metrics_keep_the_release_values() {
+        let metric = |id: &str, value: f64| Metric::new(id, value, "");
+        let rescored = [
+            metric("fidelity.column_shapes", 0.7),
+            metric("utility.tstr", 0.6),
+            metric("subgroup.sex.worst_gap", 0.3),
+            metric("privacy.dcr_share", 0.9),
+        ];
+        let release = [
+            metric("fidelity.column_shapes", 0.9),
+            metric("privacy.dcr_share", 0.5),
+            metric("privacy.inference_risk", 0.01),
+            metric("llm.yield", 0.8),
+            metric("utility.tstr", 0.8),
+        ];
+        let kept: Vec<(String, f64)> = recheck_metrics(&rescored, &release)
+            .into_iter()
+            .map(|m| (m.id, m.value))
+            .collect();
+        let expected = [
+            ("fidelity.column_shapes", 0.7),
+            ("utility.tstr", 0.6),
+            ("subgroup.sex.worst_gap", 0.3),
+            ("privacy.dcr_share", 0.5),
+            ("privacy.inference_risk", 0.01),
+            ("llm.yield", 0.8),
+        ];
+        assert_eq!(kept, expected.map(|(id, value)| (id.to_string(), value)),);
+        for id in ["privacy.nndr", "privacy.mia_auc", "llm.pii_records"] {
+            assert!(kept_from_release(id), "{id}");
+        }
+        for id in [
+            "fidelity.detection_auc",
+            "utility.mix_curve",
+            "subgroup.race.worst_gap",
+        ] {
+            assert!(!kept_from_release(id), "{id}");
+        }
+    }
+
+    #[test]
     fn bins_hold_at_least_min_cell_and_keep_no_extremes() {
         let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 97)).collect();
         let mut sorted = values.clone();

@@ -752,5 +752,74 @@ mod tests {
             gate("subgroup.sex.worst_gap", Some(0.1)).bound(),
             Bound::CiHigh
         );
+        // Every other default: the value.
+        for (metric, max) in [
+            ("privacy.nndr", None),
+            ("subgroup.sex.worst_gap", None),
+            ("fidelity.detection_auc", Some(0.7)),
+            ("utility.tstr", Some(0.9)),
+            ("utility.tstr_ratio", None),
+            ("llm.pii_records", Some(0.0)),
+            ("llm.yield", None),
+        ] {
+            assert_eq!(gate(metric, max).bound(), Bound::Value, "{metric} {max:?}");
+        }
+        for id in [
+            "privacy.dcr_closer_to_training",
+            "privacy.exact_copy_rate",
+            "privacy.mia_auc",
+            "privacy.singling_out_risk",
+            "privacy.linkability_risk",
+            "privacy.inference_risk",
+        ] {
+            assert_eq!(gate(id, Some(0.1)).bound(), Bound::CiHigh, "{id}");
+        }
+        // A bound the spec gives wins.
+        let given = GateSpec {
+            bound: Some(Bound::CiLow),
+            ..gate("privacy.dcr_share", Some(0.55))
+        };
+        assert_eq!(given.bound(), Bound::CiLow);
+    }
+
+    #[test]
+    fn the_known_metrics_follow_the_evaluation_asked_for() {
+        let parse = |extra: &str| {
+            PipelineSpec::parse(&format!("{MINIMAL}{extra}"), Path::new("p.toml")).expect("valid")
+        };
+        let plain = parse("").metric_ids();
+        assert!(plain.iter().any(|id| id == "fidelity.column_shapes"));
+        assert!(plain.iter().any(|id| id == "privacy.inference_risk"));
+        assert!(
+            !plain.iter().any(|id| id.starts_with("utility.")),
+            "{plain:?}"
+        );
+        assert!(!plain.iter().any(|id| id.starts_with("llm.")), "{plain:?}");
+        assert!(
+            !plain.iter().any(|id| id.starts_with("subgroup.")),
+            "{plain:?}"
+        );
+        let full = parse("[evaluation]\ntarget = \"income\"\nsensitive = [\"sex\", \"race\"]\n")
+            .metric_ids();
+        for id in [
+            "utility.tstr",
+            "utility.trtr",
+            "utility.tstr_ratio",
+            "utility.mix_curve",
+            "subgroup.sex.worst_gap",
+            "subgroup.race.worst_gap",
+        ] {
+            assert!(full.iter().any(|known| known == id), "{id} in {full:?}");
+        }
+        assert_eq!(full.len(), plain.len() + 6, "{full:?}");
+        // An unknown id is named, with the known ones listed.
+        let error = PipelineSpec::parse(
+            &format!("{MINIMAL}[[policy.gates]]\nmetric = \"privacy.dcr\"\nmax = 0.5\n"),
+            Path::new("p.toml"),
+        )
+        .expect_err("unknown metric");
+        let shown = error.to_string();
+        assert!(shown.contains("'privacy.dcr'"), "{shown}");
+        assert!(shown.contains("privacy.dcr_share"), "{shown}");
     }
 }
