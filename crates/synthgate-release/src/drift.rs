@@ -38,6 +38,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use synthgate_core::metrics;
 use synthgate_core::{ColumnSchema, PrivacyRole, Result, Schema, SemanticType, StorageType, Table};
 use synthgate_eval::cells::{Cell, withhold};
 use synthgate_eval::{Metric, MetricKind, category_keys, metric_kind};
@@ -667,11 +668,12 @@ impl GateRecheck {
     }
 }
 
-/// Whether a gate on `metric` keeps the release's value against new data: privacy risks
-/// concern the training rows, and `llm.*` facts the generation, neither of which a new
-/// snapshot changes.
+/// Whether a gate on `metric` keeps the release's value against new data, as its row of the
+/// metric table says: privacy risks concern the training rows, and `llm.*` facts the
+/// generation, neither of which a new snapshot changes. A metric the table does not know is
+/// re-scored.
 fn kept_from_release(metric: &str) -> bool {
-    metric.starts_with("privacy.") || metric.starts_with("llm.")
+    metrics::info(metric).is_some_and(|row| row.drift == metrics::Drift::Keep)
 }
 
 /// The release's gates re-decided with `new_data` (read under the profile's schema, split in
