@@ -62,13 +62,13 @@ pub(crate) enum Command {
     #[command(long_about = GENERATE_ABOUT)]
     Generate(GenerateArgs),
     /// Run a release pipeline: split, fit, sample, evaluate, gate, bundle.
-    #[command(long_about = RUN_ABOUT)]
+    #[command(long_about = run_about())]
     Run(RunArgs),
     /// Check a release bundle's files, digests, approvals and decision; optionally reproduce it.
     #[command(long_about = VERIFY_ABOUT)]
     Verify(VerifyArgs),
     /// Compare a new real snapshot with the source a release was made from.
-    #[command(long_about = DRIFT_ABOUT)]
+    #[command(long_about = drift_about())]
     Drift(DriftArgs),
     /// Make an Ed25519 key pair for signing approvals.
     #[command(long_about = KEYGEN_ABOUT)]
@@ -83,30 +83,23 @@ pub(crate) enum Command {
     #[command(long_about = REGISTRY_ABOUT)]
     Registry(RegistryArgs),
     /// Score a synthetic table against the real train and holdout tables.
-    #[command(long_about = EVALUATE_ABOUT)]
+    #[command(long_about = evaluate_about())]
     Evaluate(EvaluateArgs),
 }
 
-const EVALUATE_ABOUT: &str = "\
+const EVALUATE_INTRO: &str = "\
 Score a synthetic table (from Synthgate or any other tool) against the real training table it \
 was made from and a real holdout the generator never saw. Writes DIR/report.json (for machines) \
 and DIR/report.html (one self-contained page for people), and prints a summary.
 
 Every metric has a stable id, a 95% confidence interval (bootstrap over fixed distances and \
 predictions; Wilson intervals for the anonymeter attacks) and the score real data the generator \
-never saw gets in the synthetic table's place (the honest reference):
+never saw gets in the synthetic table's place (the honest reference). Each metric below with \
+which way it is better, the peer whose definition it follows, when it is reported, what it \
+measures and the status report.html gives it (against fixed levels or the reference); a \
+pipeline's gates name these ids:";
 
-  fidelity   column_shapes, column_pair_trends (SDMetrics 0.32 Quality Report),
-             accuracy.univariate/bivariate/overall (mostlyai-qa 1.10), kway_marginal (NIST
-             SDNist k-marginal, 0-1000), detection_auc (classifier two-sample test, 0.5 = real),
-             missing_rates, category_coverage, range_coverage (SDMetrics)
-  utility    with --target: tstr, trtr, tstr_ratio, mix_curve (gradient-boosted trees scored on
-             the holdout: ROC AUC, macro F1 or R2)
-  privacy    dcr_share (0.5 = no memorisation), dcr_closer_to_training (SDMetrics), nndr,
-             exact_copy_rate, mia_auc (0.5 = membership hidden), singling_out_risk,
-             linkability_risk, inference_risk (anonymeter 1.1's method)
-  subgroup   with --sensitive: <attribute>.worst_gap, and every group's numbers
-
+const EVALUATE_OUTRO: &str = "\
 The three files are read with one schema (from --schema, else inferred from the training \
 table), so columns may come in any order and numbers as 517 or 517.0. The same inputs and seed \
 give a byte-identical report.json.
@@ -115,6 +108,14 @@ Examples:
     synthgate evaluate --train train.csv --holdout holdout.csv --synthetic synthetic.csv --out report
     synthgate evaluate --train t.csv --holdout h.csv --synthetic sdv.csv --na '?' \\
         --target income --sensitive sex,race --out sdv-report";
+
+/// `synthgate evaluate --help`: the metric list comes from the metric table.
+pub(crate) fn evaluate_about() -> String {
+    format!(
+        "{EVALUATE_INTRO}\n\n{}\n\n{EVALUATE_OUTRO}",
+        crate::help::metric_list()
+    )
+}
 
 const RUN_ABOUT: &str = "\
 Run a release pipeline from its spec (TOML): read the source, take its schema (given or \
@@ -146,12 +147,10 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          [llm.generation], [[llm.columns]] (the source's columns),
                          [[llm.conditions]], [llm.examples] (from_training = true shows real
                          training rows as few-shot seed rows); adds the gateable metrics
-                         llm.yield, llm.exact_seed_copies, llm.near_seed_copies,
-                         llm.max_verbatim_overlap, llm.pii_records
+{llm_metrics}
     [evaluation]         target, sensitive = [], resamples = 50
     [[policy.gates]]     metric (a metric id of `synthgate evaluate`), min or max, bound =
-                         value | ci_low | ci_high (default: ci_high for a max gate on a privacy
-                         or subgroup metric, else value)
+{gate_bounds}
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
     [policy]             operators = [] (fingerprints of the keys allowed to sign bundles;
                          default: any)
@@ -172,6 +171,28 @@ first use).
 Examples:
     synthgate run examples/nhefs/pipeline.toml
     synthgate run pipeline.toml --out /releases/adult-1.0.0 --force";
+
+/// `synthgate run --help`: the llm metrics and the gates' default bounds come from the metric
+/// table.
+pub(crate) fn run_about() -> String {
+    let indent = 25;
+    RUN_ABOUT
+        .replace(
+            "{llm_metrics}",
+            &crate::help::wrap(&crate::help::llm_metrics(), indent, indent),
+        )
+        .replace(
+            "{gate_bounds}",
+            &crate::help::wrap(
+                &format!(
+                    "value | ci_low | ci_high (default: {})",
+                    crate::help::gate_bound_defaults()
+                ),
+                indent,
+                indent,
+            ),
+        )
+}
 
 const VERIFY_ABOUT: &str = "\
 Check a release bundle: the manifest reads, every file it lists is present with the recorded \
@@ -273,9 +294,9 @@ snapshot (or too rare in the source to be recorded) and categories that vanished
 changes: vanished, added and retyped columns.
 
 Then the release's gates are re-decided as if the snapshot were the real data: the synthetic \
-data is scored against the snapshot (split in two halves as train and holdout) for fidelity, \
-utility and subgroup gates; privacy gates keep the release's values, since their risk concerns \
-the training rows.
+data is scored against the snapshot (split in two halves as train and holdout) for gates on \
+{rescored}; gates on {kept} keep the release's values, since they concern the training rows or \
+the generation, which new data does not change.
 
 Exits 4 when the drift exceeds the policy's threshold: a column's PSI above \
 [policy.drift] max_psi (default 0.25), a schema change (unless fail_on_schema_change = false), \
@@ -284,6 +305,14 @@ or a gate that would fail. The check is recorded in the audit log.
 Examples:
     synthgate drift releases/adult-census-1.0.0 adult-2027.csv
     synthgate drift releases/adult-census-1.0.0 adult-2027.csv --json drift.json";
+
+/// `synthgate drift --help`: what drift re-scores and keeps comes from the metric table.
+pub(crate) fn drift_about() -> String {
+    let (rescored, kept) = crate::help::drift_split();
+    DRIFT_ABOUT
+        .replace("{rescored}", &rescored)
+        .replace("{kept}", &kept)
+}
 
 const KEYGEN_ABOUT: &str = "\
 Make an Ed25519 key pair: KEY holds the secret (keep it private; mode 0600) and KEY.pub the \

@@ -14,6 +14,9 @@
 //!
 //! - [`text`] holds the text forms of values: the strict parsers CSV type inference relies on
 //!   and the writers that read back to the same value.
+//! - [`metrics`] is the metric table: one [`metrics::MetricInfo`] row per metric id with its
+//!   family, direction, default gate bound, status bands, drift behaviour and peer. Gates,
+//!   report.html, the datasheet, drift, spec validation and `--help` all read it.
 //!
 //! This crate does no I/O: it cannot fail for I/O reasons.
 
@@ -21,6 +24,7 @@
 
 pub mod canonical;
 mod error;
+pub mod metrics;
 mod schema;
 mod seed;
 mod table;

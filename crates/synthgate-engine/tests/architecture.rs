@@ -1,6 +1,7 @@
 //! ARCHITECTURE.md is checked, not trusted: its dependency table must match what
-//! `cargo metadata` says the crates depend on, and no crate's top-level modules may import each
-//! other in a circle (beyond the cycles listed below as known, each to be removed).
+//! `cargo metadata` says the crates depend on, no crate's top-level modules may import each
+//! other in a circle (beyond the cycles listed below as known, each to be removed), and every
+//! metric id the code names is a row of the metric table (so no code decides by an id prefix).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -316,4 +317,108 @@ fn a_module_cycle_is_caught() {
         found[0],
         ["a", "b", "c"].iter().map(|s| s.to_string()).collect()
     );
+}
+
+/// The metric ids `text` writes as string literals: a quote, a family's key and a dot, then
+/// only id characters up to the closing quote. A `{name}` placeholder (a `format!` argument)
+/// reads as the pattern's `*`. A bare prefix such as `"privacy."` counts too: it is no id.
+fn metric_id_literals(text: &str) -> Vec<String> {
+    use synthgate_core::metrics::Family;
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices('"') {
+        let rest = &text[start + 1..];
+        if !Family::ALL
+            .iter()
+            .any(|family| rest.starts_with(&format!("{}.", family.key())))
+        {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "_.{}*".contains(c)))
+            .unwrap_or(rest.len());
+        if !rest[end..].starts_with('"') {
+            continue;
+        }
+        let mut id = String::new();
+        let mut placeholder = false;
+        for c in rest[..end].chars() {
+            match c {
+                '{' => {
+                    placeholder = true;
+                    id.push('*');
+                }
+                '}' => placeholder = false,
+                _ if placeholder => {}
+                _ => id.push(c),
+            }
+        }
+        found.push(id);
+    }
+    found
+}
+
+/// The source files of every crate, tests inside them cut off (they name unknown ids on
+/// purpose), but not the metric table itself.
+fn library_sources() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root().join("crates")).expect("crates") {
+        collect_rs(&entry.expect("entry").path().join("src"), &mut files);
+    }
+    files.sort();
+    files
+        .into_iter()
+        .filter(|path| !path.ends_with("synthgate-core/src/metrics.rs"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("source");
+            let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+            (path, code)
+        })
+        .collect()
+}
+
+#[test]
+fn every_metric_id_the_code_names_is_a_row_of_the_table() {
+    let mut named = 0;
+    let mut unknown = Vec::new();
+    for (path, code) in library_sources() {
+        for id in metric_id_literals(&code) {
+            named += 1;
+            if synthgate_core::metrics::info(&id).is_none() {
+                unknown.push(format!("{}: \"{id}\"", path.display()));
+            }
+        }
+    }
+    // The harness, report.html and the datasheet name ids: the scan must see them.
+    assert!(named > 30, "only {named} metric ids found in the code");
+    assert!(
+        unknown.is_empty(),
+        "ids (or prefixes) the metric table has no row for: {unknown:?}; add the row to \
+         synthgate-core/src/metrics.rs, or ask the table instead of matching the id"
+    );
+}
+
+#[test]
+fn a_prefix_or_an_unknown_id_is_caught() {
+    let code = r#"
+        if id.starts_with("privacy.") { }
+        let a = "fidelity.column_shapes";
+        let b = format!("subgroup.{name}.worst_gap");
+        let c = "utility.tstr is a sentence, not an id";
+        let d = "llm.yield_per_dollar";
+    "#;
+    let found = metric_id_literals(code);
+    assert_eq!(
+        found,
+        [
+            "privacy.",
+            "fidelity.column_shapes",
+            "subgroup.*.worst_gap",
+            "llm.yield_per_dollar"
+        ]
+    );
+    let known: Vec<bool> = found
+        .iter()
+        .map(|id| synthgate_core::metrics::info(id).is_some())
+        .collect();
+    assert_eq!(known, [false, true, true, false]);
 }

@@ -19,33 +19,6 @@ use crate::{
     copies_of_training_rows, dcr, missing_rates, pairs, range_coverage,
 };
 
-/// Every metric id the harness reports (subgroup ids, `subgroup.<attribute>.worst_gap`,
-/// depend on the attributes; utility ids need a target).
-pub const METRIC_IDS: &[&str] = &[
-    "fidelity.column_shapes",
-    "fidelity.column_pair_trends",
-    "fidelity.accuracy.univariate",
-    "fidelity.accuracy.bivariate",
-    "fidelity.accuracy.overall",
-    "fidelity.kway_marginal",
-    "fidelity.detection_auc",
-    "fidelity.missing_rates",
-    "fidelity.category_coverage",
-    "fidelity.range_coverage",
-    "utility.tstr",
-    "utility.trtr",
-    "utility.tstr_ratio",
-    "utility.mix_curve",
-    "privacy.dcr_share",
-    "privacy.dcr_closer_to_training",
-    "privacy.nndr",
-    "privacy.exact_copy_rate",
-    "privacy.mia_auc",
-    "privacy.singling_out_risk",
-    "privacy.linkability_risk",
-    "privacy.inference_risk",
-];
-
 /// A report's verdict-free warnings about its inputs.
 /// `overlap` is the share of holdout rows identical to a training row.
 fn input_warnings(holdout: &Prepared, overlap: f64) -> Vec<String> {

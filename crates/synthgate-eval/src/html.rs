@@ -11,116 +11,26 @@
 
 use std::fmt::Write as _;
 
+use synthgate_core::metrics::{self, Family, Peer};
+
 use crate::harness::{Metric, Report};
 
 /// The smallest count of real rows report.html shows where the evaluation does not set one.
 pub const MIN_CELL: usize = 10;
 
-/// How a metric compares with what real data would give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// As good as real data, or no risk above it.
-    Good,
-    /// Worth a look.
-    Watch,
-    /// Clearly worse than real data, or a clear risk.
-    Poor,
-    /// Informational.
-    Info,
-}
+pub use synthgate_core::metrics::Status;
 
-impl Status {
-    /// The status's name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Good => "good",
-            Status::Watch => "watch",
-            Status::Poor => "poor",
-            Status::Info => "info",
-        }
-    }
-}
-
-/// The status of one metric: fidelity and utility against the holdout reference, privacy
-/// against fixed risk levels.
+/// The status of one metric: its row of the metric table ([`synthgate_core::metrics`])
+/// interpreted (fidelity and utility mostly against the holdout reference, privacy against
+/// fixed risk levels). A metric the table does not know has no bands: [`Status::Info`].
 pub fn status(metric: &Metric) -> Status {
-    let value = metric.value;
-    let reference = metric.holdout_reference;
-    let id = metric.id.as_str();
-    let shortfall = |tolerance_watch: f64, tolerance_poor: f64| match reference {
-        Some(r) if value >= r - tolerance_watch => Status::Good,
-        Some(r) if value >= r - tolerance_poor => Status::Watch,
-        Some(_) => Status::Poor,
-        None => Status::Info,
-    };
-    match id {
-        "fidelity.detection_auc" => match value {
-            v if v <= reference.unwrap_or(0.5) + 0.05 => Status::Good,
-            v if v <= 0.75 => Status::Watch,
-            _ => Status::Poor,
-        },
-        "fidelity.kway_marginal" => shortfall(25.0, 100.0),
-        "utility.tstr_ratio" => match value {
-            v if v >= 0.97 => Status::Good,
-            v if v >= 0.9 => Status::Watch,
-            _ => Status::Poor,
-        },
-        "utility.trtr" | "utility.mix_curve" | "privacy.nndr" => Status::Info,
-        "utility.tstr" => shortfall(0.02, 0.08),
-        "privacy.dcr_share" => match value {
-            v if v <= 0.53 => Status::Good,
-            v if v <= 0.56 => Status::Watch,
-            _ => Status::Poor,
-        },
-        "privacy.dcr_closer_to_training" => shortfall_above(value, reference, 0.03, 0.08),
-        "privacy.exact_copy_rate" => {
-            let allowed = reference.unwrap_or(0.0);
-            match value {
-                v if v <= allowed * 1.5 + 0.001 => Status::Good,
-                v if v <= allowed * 3.0 + 0.005 => Status::Watch,
-                _ => Status::Poor,
-            }
-        }
-        "privacy.mia_auc" => match value {
-            v if v <= 0.53 => Status::Good,
-            v if v <= 0.6 => Status::Watch,
-            _ => Status::Poor,
-        },
-        _ if id.ends_with("_risk") => match metric.ci_low.unwrap_or(value) {
-            v if v <= 0.02 => Status::Good,
-            v if v <= 0.1 => Status::Watch,
-            _ => Status::Poor,
-        },
-        "llm.yield" => match value {
-            v if v >= 0.8 => Status::Good,
-            v if v >= 0.5 => Status::Watch,
-            _ => Status::Poor,
-        },
-        "llm.exact_seed_copies" | "llm.pii_records" => match value {
-            v if v <= 0.0 => Status::Good,
-            _ => Status::Poor,
-        },
-        "llm.near_seed_copies" => match value {
-            v if v <= 0.0 => Status::Good,
-            _ => Status::Watch,
-        },
-        "llm.max_verbatim_overlap" => match value {
-            v if v <= 20.0 => Status::Good,
-            v if v <= 50.0 => Status::Watch,
-            _ => Status::Poor,
-        },
-        _ if id.starts_with("subgroup.") => shortfall_above(value, reference, 0.02, 0.08),
-        _ => shortfall(0.02, 0.08),
-    }
-}
-
-fn shortfall_above(value: f64, reference: Option<f64>, watch: f64, poor: f64) -> Status {
-    match reference {
-        Some(r) if value <= r + watch => Status::Good,
-        Some(r) if value <= r + poor => Status::Watch,
-        Some(_) => Status::Poor,
-        None => Status::Info,
-    }
+    metrics::info(&metric.id).map_or(Status::Info, |row| {
+        row.status(
+            metric.value,
+            (metric.ci_low, metric.ci_high),
+            metric.holdout_reference,
+        )
+    })
 }
 
 fn escape(text: &str) -> String {
@@ -168,42 +78,42 @@ svg{background:#fff;margin:8px 0}.small{font-size:.85em;color:#4a5468}
 ";
 
 struct Section {
-    key: &'static str,
+    family: Family,
     title: &'static str,
     sentence: &'static str,
 }
 
 const SECTIONS: [Section; 5] = [
     Section {
-        key: "fidelity",
+        family: Family::Fidelity,
         title: "Fidelity: does the synthetic data look like the real data?",
         sentence: "Each column's distribution, each pair's relationship and the table as a whole \
                    are compared with the training data; the holdout column shows what real rows \
                    the generator never saw score, which is the best to hope for.",
     },
     Section {
-        key: "utility",
+        family: Family::Utility,
         title: "Utility: does it train models as well as real data?",
         sentence: "A model trained on synthetic rows and one trained on real rows predict the \
                    same column on held-out real rows; close scores mean the synthetic data can \
                    stand in for the real data in analysis.",
     },
     Section {
-        key: "privacy",
+        family: Family::Privacy,
         title: "Privacy: does it give away the people in the training data?",
         sentence: "Attacks try to find, single out, link or learn about training rows from the \
                    synthetic data; each is compared with the same attack on real rows the \
                    generator never saw, so only risk caused by the generator counts.",
     },
     Section {
-        key: "subgroup",
+        family: Family::Subgroup,
         title: "Subgroups: is every group served as well as the whole?",
         sentence: "Fidelity, target rates, model quality and privacy are measured inside each \
                    group of the sensitive attributes; small groups are suppressed so no \
                    individual is exposed by the report itself.",
     },
     Section {
-        key: "llm",
+        family: Family::Llm,
         title: "Language model: were its answers usable, and did it copy what it was shown?",
         sentence: "Records produced per response, and the real rows shown to the model as \
                    examples checked against its output: copies, near copies, the longest \
@@ -212,13 +122,12 @@ const SECTIONS: [Section; 5] = [
 ];
 
 impl Section {
-    /// The report's metrics of this section (ids `KEY.…`).
+    /// The report's metrics of this section's family.
     fn metrics<'a>(&self, report: &'a Report) -> Vec<&'a Metric> {
-        let prefix = format!("{}.", self.key);
         report
             .metrics
             .iter()
-            .filter(|m| m.id.starts_with(&prefix))
+            .filter(|m| metrics::family_of(&m.id) == Some(self.family))
             .collect()
     }
 }
@@ -309,7 +218,12 @@ fn attack_chart(risks: &[&Metric]) -> String {
             svg,
             "<text x=\"10\" y=\"{}\" font-size=\"12\">{}</text>",
             y0 + 24,
-            escape(metric.id.trim_start_matches("privacy."))
+            escape(
+                metric
+                    .id
+                    .split_once('.')
+                    .map_or(metric.id.as_str(), |(_, name)| name)
+            )
         );
         for (k, (key, colour)) in colours.iter().enumerate() {
             let rate = metric.details[key]["value"].as_f64().unwrap_or(0.0);
@@ -405,10 +319,10 @@ fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> V
     items
 }
 
-fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
+fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
     let find = |id: &str| metrics.iter().find(|m| m.id == id);
-    match key {
-        "fidelity" => {
+    match family {
+        Family::Fidelity => {
             if let Some(shapes) = find("fidelity.column_shapes")
                 && let Some(columns) = shapes.details.as_array()
             {
@@ -451,22 +365,26 @@ fn charts(out: &mut String, key: &str, metrics: &[&Metric]) {
                 ));
             }
         }
-        "utility" => {
+        Family::Utility => {
             if let Some(svg) = find("utility.mix_curve").and_then(|m| mix_chart(m)) {
                 out.push_str(&svg);
             }
         }
-        "privacy" => {
+        Family::Privacy => {
+            // The anonymeter attacks: their details hold attack, control and baseline rates.
             let risks: Vec<&Metric> = metrics
                 .iter()
                 .copied()
-                .filter(|m| m.id.ends_with("_risk"))
+                .filter(|m| {
+                    synthgate_core::metrics::info(&m.id).map(|row| row.peer)
+                        == Some(Peer::Anonymeter)
+                })
                 .collect();
             if !risks.is_empty() {
                 out.push_str(&attack_chart(&risks));
             }
         }
-        _ => {
+        Family::Subgroup | Family::Llm => {
             for metric in metrics {
                 subgroup_table(out, metric);
             }
@@ -587,7 +505,7 @@ fn verdict(out: &mut String, report: &Report) {
             "<li><span class=\"badge {}\">{}</span> <b>{}</b>: {}</li>",
             overall.label(),
             overall.label(),
-            section.key,
+            section.family.key(),
             escape(&sentence)
         );
     }
@@ -626,27 +544,27 @@ pub fn render(report: &Report) -> String {
     for section in &SECTIONS {
         let metrics = section.metrics(report);
         // Only prompt-based runs have a language-model section.
-        if metrics.is_empty() && section.key == "llm" {
+        if metrics.is_empty() && section.family == Family::Llm {
             continue;
         }
         let _ = write!(
             out,
             "<section id=\"{}\"><h2>{}</h2><p>{}</p>",
-            section.key,
+            section.family.key(),
             escape(section.title),
             escape(section.sentence)
         );
         if metrics.is_empty() {
-            let missing = match section.key {
-                "utility" => "Not measured: pass --target COLUMN.",
-                "subgroup" => "Not measured: pass --sensitive COLUMN[,COLUMN...].",
-                _ => "Not measured.",
+            let missing = match section.family {
+                Family::Utility => "Not measured: pass --target COLUMN.",
+                Family::Subgroup => "Not measured: pass --sensitive COLUMN[,COLUMN...].",
+                Family::Fidelity | Family::Privacy | Family::Llm => "Not measured.",
             };
             let _ = write!(out, "<p class=\"small\">{missing}</p></section>");
             continue;
         }
         metric_table(&mut out, &metrics);
-        charts(&mut out, section.key, &metrics);
+        charts(&mut out, section.family, &metrics);
         out.push_str("</section>");
     }
     out.push_str(
@@ -725,6 +643,150 @@ mod tests {
             .skip(1)
             .map(|c| c.trim_end_matches("</td>"))
             .collect()
+    }
+
+    /// `status` of a metric `id` with `value`, lower interval end `ci_low` and holdout
+    /// `reference`.
+    fn check(id: &str, value: f64, ci_low: Option<f64>, reference: Option<f64>, expected: Status) {
+        let mut metric = Metric::new(id, value, "");
+        metric.ci_low = ci_low;
+        metric.holdout_reference = reference;
+        assert_eq!(
+            status(&metric),
+            expected,
+            "{id} at {value} (ci_low {ci_low:?}, reference {reference:?})"
+        );
+    }
+
+    /// Every metric's status at a few values, each band's edge included where it is a fixed
+    /// level: the statuses report.html and `synthgate evaluate` show.
+    #[test]
+    fn each_metric_has_its_status_bands() {
+        use Status::{Good, Info, Poor, Watch};
+        let nan = f64::NAN;
+        // Fidelity against the holdout reference: good within 0.02 below it, watch within
+        // 0.08, poor further down; no reference, no status.
+        for id in [
+            "fidelity.column_shapes",
+            "fidelity.column_pair_trends",
+            "fidelity.accuracy.univariate",
+            "fidelity.accuracy.bivariate",
+            "fidelity.accuracy.overall",
+            "fidelity.missing_rates",
+            "fidelity.category_coverage",
+            "fidelity.range_coverage",
+        ] {
+            check(id, 0.95, None, Some(0.9), Good);
+            check(id, 0.89, None, Some(0.9), Good);
+            check(id, 0.85, None, Some(0.9), Watch);
+            check(id, 0.81, None, Some(0.9), Poor);
+            check(id, nan, None, Some(0.9), Poor);
+            check(id, 0.99, None, None, Info);
+        }
+        // The k-marginal score runs 0-1000: 25 and 100 points below the reference.
+        check("fidelity.kway_marginal", 880.0, None, Some(900.0), Good);
+        check("fidelity.kway_marginal", 850.0, None, Some(900.0), Watch);
+        check("fidelity.kway_marginal", 790.0, None, Some(900.0), Poor);
+        check("fidelity.kway_marginal", 990.0, None, None, Info);
+        // Detection: good up to 0.05 above the reference (0.5 without one), poor above 0.75.
+        check("fidelity.detection_auc", 0.56, None, Some(0.52), Good);
+        check("fidelity.detection_auc", 0.6, None, Some(0.52), Watch);
+        check("fidelity.detection_auc", 0.75, None, Some(0.52), Watch);
+        check("fidelity.detection_auc", 0.76, None, Some(0.52), Poor);
+        check("fidelity.detection_auc", 0.74, None, Some(0.7), Good);
+        check("fidelity.detection_auc", 0.54, None, None, Good);
+        check("fidelity.detection_auc", 0.7, None, None, Watch);
+        check("fidelity.detection_auc", 0.8, None, None, Poor);
+        check("fidelity.detection_auc", nan, None, None, Poor);
+        // Utility.
+        check("utility.tstr", 0.79, None, Some(0.8), Good);
+        check("utility.tstr", 0.75, None, Some(0.8), Watch);
+        check("utility.tstr", 0.7, None, Some(0.8), Poor);
+        check("utility.tstr", 0.9, None, None, Info);
+        check("utility.tstr_ratio", 0.97, None, None, Good);
+        check("utility.tstr_ratio", 0.95, None, Some(1.0), Watch);
+        check("utility.tstr_ratio", 0.9, None, None, Watch);
+        check("utility.tstr_ratio", 0.89, None, Some(0.5), Poor);
+        check("utility.tstr_ratio", nan, None, None, Poor);
+        for id in ["utility.trtr", "utility.mix_curve", "privacy.nndr"] {
+            for value in [-1.0, 0.0, 0.5, 1.0, nan] {
+                check(id, value, Some(0.0), Some(0.5), Info);
+                check(id, value, None, None, Info);
+            }
+        }
+        // Privacy at fixed risk levels.
+        check("privacy.dcr_share", 0.5, None, Some(0.5), Good);
+        check("privacy.dcr_share", 0.53, None, None, Good);
+        check("privacy.dcr_share", 0.55, None, None, Watch);
+        check("privacy.dcr_share", 0.56, None, None, Watch);
+        check("privacy.dcr_share", 0.57, None, Some(0.6), Poor);
+        check("privacy.dcr_share", nan, None, None, Poor);
+        check("privacy.mia_auc", 0.53, None, None, Good);
+        check("privacy.mia_auc", 0.6, None, None, Watch);
+        check("privacy.mia_auc", 0.61, None, Some(0.7), Poor);
+        // Closer to training: good up to 0.03 above the reference, watch up to 0.08.
+        check(
+            "privacy.dcr_closer_to_training",
+            0.52,
+            None,
+            Some(0.5),
+            Good,
+        );
+        check(
+            "privacy.dcr_closer_to_training",
+            0.55,
+            None,
+            Some(0.5),
+            Watch,
+        );
+        check("privacy.dcr_closer_to_training", 0.6, None, Some(0.5), Poor);
+        check("privacy.dcr_closer_to_training", 0.1, None, None, Info);
+        // Exact copies: up to 1.5 times the holdout's own rate + 0.001, watch to 3 times +
+        // 0.005; no reference counts as 0.
+        check("privacy.exact_copy_rate", 0.015, None, Some(0.01), Good);
+        check("privacy.exact_copy_rate", 0.03, None, Some(0.01), Watch);
+        check("privacy.exact_copy_rate", 0.04, None, Some(0.01), Poor);
+        check("privacy.exact_copy_rate", 0.0, None, None, Good);
+        check("privacy.exact_copy_rate", 0.001, None, None, Good);
+        check("privacy.exact_copy_rate", 0.003, None, None, Watch);
+        check("privacy.exact_copy_rate", 0.006, None, None, Poor);
+        // The anonymeter risks by the interval's lower end (the value without one).
+        for id in [
+            "privacy.singling_out_risk",
+            "privacy.linkability_risk",
+            "privacy.inference_risk",
+        ] {
+            check(id, 0.5, Some(0.01), None, Good);
+            check(id, 0.5, Some(0.02), Some(0.9), Good);
+            check(id, 0.05, None, None, Watch);
+            check(id, 0.5, Some(0.1), None, Watch);
+            check(id, 0.01, Some(0.2), None, Poor);
+            check(id, 0.5, None, Some(0.0), Poor);
+        }
+        // Subgroups: the worst gap up to 0.02 above the reference, watch to 0.08.
+        for id in ["subgroup.sex.worst_gap", "subgroup.a.b.worst_gap"] {
+            check(id, 0.11, None, Some(0.1), Good);
+            check(id, 0.15, None, Some(0.1), Watch);
+            check(id, 0.2, None, Some(0.1), Poor);
+            check(id, 0.0, None, None, Info);
+        }
+        // The language model's facts at fixed levels.
+        check("llm.yield", 0.8, None, None, Good);
+        check("llm.yield", 0.5, None, None, Watch);
+        check("llm.yield", 0.49, None, None, Poor);
+        for id in ["llm.exact_seed_copies", "llm.pii_records"] {
+            check(id, 0.0, None, None, Good);
+            check(id, 1.0, None, None, Poor);
+        }
+        check("llm.near_seed_copies", 0.0, None, None, Good);
+        check("llm.near_seed_copies", 3.0, None, None, Watch);
+        check("llm.max_verbatim_overlap", 20.0, None, None, Good);
+        check("llm.max_verbatim_overlap", 50.0, None, None, Watch);
+        check("llm.max_verbatim_overlap", 51.0, None, None, Poor);
+        // A metric the table does not know has no bands (it is shown, as info, in the section
+        // its id names).
+        check("fidelity.not_in_the_table", 0.5, None, Some(0.9), Info);
+        check("privacy.not_in_the_table_risk", 0.5, Some(0.4), None, Info);
     }
 
     #[test]

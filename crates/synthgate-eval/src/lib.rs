@@ -13,7 +13,9 @@
 //!   [`exact_copy_rate`] counts synthetic rows identical to a training row.
 //! - [`evaluate`] runs them all on (train, holdout, synthetic) and returns [`Metric`]s, each with
 //!   a bootstrap confidence interval and the holdout's own score as the honest reference.
-//!   [`evaluate_with_progress`] also names each step as it starts.
+//!   [`evaluate_with_progress`] also names each step as it starts. Every id it reports has a
+//!   row in the metric table ([`synthgate_core::metrics`]), which says which way it is better
+//!   and how [`html::status`] bands it.
 //!
 //! Scale: cost grows with pairs of columns at most ([`accuracy::MAX_TRIPLES`] caps the column
 //! triples trivariate accuracy counts, by a seeded sample) and a table of more than
@@ -252,6 +254,6 @@ pub fn exact_copy_rate(train: &Prepared, candidate: &Prepared) -> f64 {
 }
 
 pub use harness::{
-    EvaluationConfig, Input, InputInfo, MAX_ROWS, METRIC_IDS, Metric, ROWS_STREAM, Report,
-    capped_rows, evaluate, evaluate_with_progress, score,
+    EvaluationConfig, Input, InputInfo, MAX_ROWS, Metric, ROWS_STREAM, Report, capped_rows,
+    evaluate, evaluate_with_progress, score,
 };

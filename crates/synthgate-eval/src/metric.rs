@@ -12,7 +12,8 @@ use crate::stats::{mean, quantile};
 /// One metric of a report (read back from `report.json` as written).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
-    /// Stable id, e.g. `fidelity.column_shapes`.
+    /// Stable id, e.g. `fidelity.column_shapes`: its row of the metric table
+    /// ([`synthgate_core::metrics`]) says what it means.
     pub id: String,
     /// The score (`NaN`, written as `null`, when it could not be computed).
     #[serde(serialize_with = "null_for_nan", deserialize_with = "nan_for_null")]

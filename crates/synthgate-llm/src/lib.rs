@@ -11,6 +11,9 @@
 //! - [`generate`]: the run: per-record derived seeds, rounds of requests, rejects retried with a
 //!   new seed, every request and response in a JSON-lines log that also resumes an interrupted
 //!   run and re-derives the data without the model.
+//!
+//! The gateable metrics a prompt-based run adds (`llm.*`) are rows of the metric table
+//! (`synthgate_core::metrics`); `synthgate-release` computes them from the run's summary.
 
 #![warn(missing_docs)]
 
@@ -25,12 +28,3 @@ pub use spec::GenerateSpec;
 
 /// The synthesizer name that selects prompt-based generation in a pipeline.
 pub const SYNTHESIZER_NAME: &str = "llm";
-
-/// The gateable metrics a prompt-based run adds to its evaluation.
-pub const METRIC_IDS: [&str; 5] = [
-    "llm.yield",
-    "llm.exact_seed_copies",
-    "llm.near_seed_copies",
-    "llm.max_verbatim_overlap",
-    "llm.pii_records",
-];

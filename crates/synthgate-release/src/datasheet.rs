@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
+use synthgate_core::metrics::Family;
 use synthgate_core::{PrivacyRole, StorageType};
 use synthgate_eval::Metric;
 
@@ -149,7 +150,7 @@ fn weak_pairs(metrics: &[Metric], count: usize) -> Vec<String> {
 fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
     metrics
         .iter()
-        .filter(|m| m.id.starts_with("subgroup."))
+        .filter(|m| synthgate_core::metrics::family_of(&m.id) == Some(Family::Subgroup))
         .map(|m| {
             let d = &m.details;
             let attribute = d["attribute"].as_str().unwrap_or_default();

@@ -36,6 +36,7 @@
 //! not contain.
 
 use serde::Serialize;
+use synthgate_core::metrics;
 use synthgate_core::{Result, StorageType, Table};
 use synthgate_eval::{Metric, category_keys};
 
@@ -370,11 +371,12 @@ impl GateRecheck {
     }
 }
 
-/// Whether a gate on `metric` keeps the release's value against new data: privacy risks
-/// concern the training rows, and `llm.*` facts the generation, neither of which a new
-/// snapshot changes.
+/// Whether a gate on `metric` keeps the release's value against new data, as its row of the
+/// metric table says: privacy risks concern the training rows, and `llm.*` facts the
+/// generation, neither of which a new snapshot changes. A metric the table does not know is
+/// re-scored.
 fn kept_from_release(metric: &str) -> bool {
-    metric.starts_with("privacy.") || metric.starts_with("llm.")
+    metrics::info(metric).is_some_and(|row| row.drift == metrics::Drift::Keep)
 }
 
 /// The release's gates re-decided with `new_data` (read under the profile's schema, split in
@@ -577,6 +579,47 @@ mod tests {
     use super::*;
     use crate::source_profile::quantile_bins;
     use synthgate_core::{ColumnSchema, PrivacyRole, Schema, SemanticType};
+
+    #[test]
+    fn privacy_and_generation_metrics_keep_the_release_values() {
+        let metric = |id: &str, value: f64| Metric::new(id, value, "");
+        let rescored = [
+            metric("fidelity.column_shapes", 0.7),
+            metric("utility.tstr", 0.6),
+            metric("subgroup.sex.worst_gap", 0.3),
+            metric("privacy.dcr_share", 0.9),
+        ];
+        let release = [
+            metric("fidelity.column_shapes", 0.9),
+            metric("privacy.dcr_share", 0.5),
+            metric("privacy.inference_risk", 0.01),
+            metric("llm.yield", 0.8),
+            metric("utility.tstr", 0.8),
+        ];
+        let kept: Vec<(String, f64)> = recheck_metrics(&rescored, &release)
+            .into_iter()
+            .map(|m| (m.id, m.value))
+            .collect();
+        let expected = [
+            ("fidelity.column_shapes", 0.7),
+            ("utility.tstr", 0.6),
+            ("subgroup.sex.worst_gap", 0.3),
+            ("privacy.dcr_share", 0.5),
+            ("privacy.inference_risk", 0.01),
+            ("llm.yield", 0.8),
+        ];
+        assert_eq!(kept, expected.map(|(id, value)| (id.to_string(), value)),);
+        for id in ["privacy.nndr", "privacy.mia_auc", "llm.pii_records"] {
+            assert!(kept_from_release(id), "{id}");
+        }
+        for id in [
+            "fidelity.detection_auc",
+            "utility.mix_curve",
+            "subgroup.race.worst_gap",
+        ] {
+            assert!(!kept_from_release(id), "{id}");
+        }
+    }
 
     #[test]
     fn bins_hold_at_least_min_cell_and_keep_no_extremes() {

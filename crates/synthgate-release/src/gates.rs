@@ -90,11 +90,7 @@ pub fn decide(policy: &PolicySpec, metrics: &[Metric]) -> synthgate_core::Result
             .iter()
             .find(|m| m.id == gate.metric)
             .and_then(|m| pick(m, bound));
-        let bound_name = match bound {
-            Bound::Value => "value",
-            Bound::CiLow => "ci_low",
-            Bound::CiHigh => "ci_high",
-        };
+        let bound_name = bound.name();
         let (met, reason) = match observed {
             None => (
                 false,

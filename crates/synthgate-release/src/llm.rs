@@ -126,8 +126,13 @@ fn plain(id: &str, value: f64, definition: &str, details: serde_json::Value) -> 
 }
 
 /// The run's gateable metrics: yield and the leakage checks (0 when no real rows were shown).
+/// Their rows in the metric table (`synthgate_core::metrics`, family `llm`) give their bands
+/// and gate bounds.
 pub fn metrics(run: &LlmRun) -> Vec<Metric> {
-    let summary = &run.generation.summary;
+    summary_metrics(&run.generation.summary)
+}
+
+fn summary_metrics(summary: &synthgate_llm::generate::Summary) -> Vec<Metric> {
     let leakage = summary.leakage.clone();
     let of = |f: fn(&synthgate_llm::check::Leakage) -> usize| {
         leakage.as_ref().map_or(0.0, |l| f(l) as f64)
@@ -168,4 +173,64 @@ pub fn metrics(run: &LlmRun) -> Vec<Metric> {
             details,
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use synthgate_core::metrics::{Family, TABLE};
+    use synthgate_llm::check::{Diversity, Leakage};
+    use synthgate_llm::generate::{Summary, Usage};
+
+    use super::*;
+
+    /// Every metric a prompt-based run reports has exactly one row of the metric table, and
+    /// every `llm` row is reported.
+    #[test]
+    fn every_generation_metric_has_one_row_and_every_row_is_reported() {
+        let summary = Summary {
+            records_requested: 10,
+            records_produced: 8,
+            responses: 10,
+            replayed: 0,
+            yield_share: 0.8,
+            rejects: BTreeMap::new(),
+            schema_rejects_by_column: BTreeMap::new(),
+            usage: Usage::default(),
+            diversity: Diversity {
+                distinct_values: BTreeMap::new(),
+                distinct_bigram_share: BTreeMap::new(),
+            },
+            leakage: Some(Leakage {
+                real_rows: 3,
+                exact_copies: 1,
+                near_copies: 2,
+                max_verbatim_overlap: 30,
+                pii_records: 0,
+                pii_hits: BTreeMap::new(),
+            }),
+            model: serde_json::Value::Null,
+            reproducibility: "archived",
+        };
+        let reported = summary_metrics(&summary);
+        for metric in &reported {
+            let rows: Vec<&str> = TABLE
+                .iter()
+                .filter(|row| row.matches(&metric.id))
+                .map(|row| row.id)
+                .collect();
+            assert_eq!(rows.len(), 1, "{} matches the rows {rows:?}", metric.id);
+        }
+        for row in TABLE.iter().filter(|row| row.family == Family::Llm) {
+            assert!(
+                reported.iter().any(|metric| row.matches(&metric.id)),
+                "the row {} is reported by no generation",
+                row.id
+            );
+        }
+        let value = |id: &str| reported.iter().find(|m| m.id == id).map(|m| m.value);
+        assert_eq!(value("llm.near_seed_copies"), Some(2.0));
+        assert_eq!(value("llm.max_verbatim_overlap"), Some(30.0));
+    }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use synthgate_core::metrics::{self, Needs};
 use synthgate_core::{Error, Location, Result};
 
 /// The spec format this version reads.
@@ -240,17 +241,9 @@ impl Default for EvaluationSpec {
     }
 }
 
-/// Which number of a metric a gate compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bound {
-    /// The point value.
-    Value,
-    /// The lower end of its interval.
-    CiLow,
-    /// The upper end of its interval.
-    CiHigh,
-}
+/// Which number of a metric a gate compares (the metric table's type, so a row's default and a
+/// spec's choice are one type).
+pub use synthgate_core::metrics::Bound;
 
 /// One gate: a metric and a threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,24 +257,20 @@ pub struct GateSpec {
     /// The compared number must be at most this.
     #[serde(default)]
     pub max: Option<f64>,
-    /// Which number is compared (default: for a `max` gate on a privacy or subgroup metric,
-    /// the interval's upper end, so the risk is not understated; otherwise the value).
+    /// Which number is compared (default: the metric's row of the metric table says, for a
+    /// `min` and a `max` gate; a `max` gate on a privacy or subgroup metric compares the
+    /// interval's upper end, so the risk is not understated; otherwise the value).
     #[serde(default)]
     pub bound: Option<Bound>,
 }
 
 impl GateSpec {
-    /// The number this gate compares.
+    /// The number this gate compares: the spec's `bound`, else its metric's default.
     pub fn bound(&self) -> Bound {
-        self.bound.unwrap_or(
-            if self.max.is_some()
-                && (self.metric.starts_with("privacy.") || self.metric.starts_with("subgroup."))
-            {
-                Bound::CiHigh
-            } else {
-                Bound::Value
-            },
-        )
+        self.bound.unwrap_or_else(|| {
+            metrics::info(&self.metric)
+                .map_or(Bound::Value, |row| row.gate_bound(self.max.is_some()))
+        })
     }
 }
 
@@ -571,15 +560,7 @@ impl PipelineSpec {
         }
         for gate in &self.policy.gates {
             if !self.known_metric(&gate.metric) {
-                return fail(
-                    format!(
-                        "policy gate metric '{}' is not a metric of this evaluation; known: {}.",
-                        gate.metric,
-                        self.metric_ids().join(", ")
-                    ),
-                    "metric",
-                    &gate.metric,
-                );
+                return fail(self.unknown_metric(&gate.metric), "metric", &gate.metric);
             }
             if let Some(threshold) = gate.min.or(gate.max)
                 && !threshold.is_finite()
@@ -655,27 +636,48 @@ impl PipelineSpec {
         Ok(())
     }
 
-    /// Every metric id the evaluation this spec asks for can report.
+    /// Every metric id the evaluation this spec asks for can report, in the metric table's
+    /// order: each row whose needs the spec meets, a subgroup row once per sensitive attribute.
     pub fn metric_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = synthgate_eval::METRIC_IDS
-            .iter()
-            .filter(|id| self.evaluation.target.is_some() || !id.starts_with("utility."))
-            .map(|id| id.to_string())
-            .collect();
-        ids.extend(
-            self.evaluation
-                .sensitive
-                .iter()
-                .map(|attribute| format!("subgroup.{attribute}.worst_gap")),
-        );
-        if self.synthesizer.name == synthgate_llm::SYNTHESIZER_NAME {
-            ids.extend(synthgate_llm::METRIC_IDS.iter().map(|id| id.to_string()));
+        let llm = self.synthesizer.name == synthgate_llm::SYNTHESIZER_NAME;
+        let mut ids = Vec::new();
+        for row in metrics::TABLE {
+            match row.needs {
+                Needs::Nothing => ids.push(row.id.to_string()),
+                Needs::Target if self.evaluation.target.is_some() => ids.push(row.id.to_string()),
+                Needs::SensitiveAttribute => ids.extend(
+                    self.evaluation
+                        .sensitive
+                        .iter()
+                        .map(|attribute| row.id_for(attribute)),
+                ),
+                Needs::LlmSynthesizer if llm => ids.push(row.id.to_string()),
+                Needs::Target | Needs::LlmSynthesizer => {}
+            }
         }
         ids
     }
 
     fn known_metric(&self, id: &str) -> bool {
         self.metric_ids().iter().any(|known| known == id)
+    }
+
+    /// Why a gate on `id`, which this evaluation does not report, cannot be decided.
+    fn unknown_metric(&self, id: &str) -> String {
+        let why = match metrics::info(id).map(|row| row.needs) {
+            Some(Needs::Target) => {
+                "is reported only with a target: set target = \"COLUMN\" in [evaluation]"
+            }
+            Some(Needs::SensitiveAttribute) => {
+                "is reported only for an attribute listed in [evaluation] sensitive"
+            }
+            Some(Needs::LlmSynthesizer) => "is reported only when synthesizer.name = \"llm\"",
+            Some(Needs::Nothing) | None => "is not a metric of this evaluation",
+        };
+        format!(
+            "policy gate metric '{id}' {why}; known: {}.",
+            self.metric_ids().join(", ")
+        )
     }
 }
 
@@ -778,5 +780,89 @@ mod tests {
             gate("subgroup.sex.worst_gap", Some(0.1)).bound(),
             Bound::CiHigh
         );
+        // Every other default: the value.
+        for (metric, max) in [
+            ("privacy.nndr", None),
+            ("subgroup.sex.worst_gap", None),
+            ("fidelity.detection_auc", Some(0.7)),
+            ("utility.tstr", Some(0.9)),
+            ("utility.tstr_ratio", None),
+            ("llm.pii_records", Some(0.0)),
+            ("llm.yield", None),
+        ] {
+            assert_eq!(gate(metric, max).bound(), Bound::Value, "{metric} {max:?}");
+        }
+        for id in [
+            "privacy.dcr_closer_to_training",
+            "privacy.exact_copy_rate",
+            "privacy.mia_auc",
+            "privacy.singling_out_risk",
+            "privacy.linkability_risk",
+            "privacy.inference_risk",
+        ] {
+            assert_eq!(gate(id, Some(0.1)).bound(), Bound::CiHigh, "{id}");
+        }
+        // A bound the spec gives wins.
+        let given = GateSpec {
+            bound: Some(Bound::CiLow),
+            ..gate("privacy.dcr_share", Some(0.55))
+        };
+        assert_eq!(given.bound(), Bound::CiLow);
+    }
+
+    #[test]
+    fn the_known_metrics_follow_the_evaluation_asked_for() {
+        let parse = |extra: &str| {
+            PipelineSpec::parse(&format!("{MINIMAL}{extra}"), Path::new("p.toml")).expect("valid")
+        };
+        let plain = parse("").metric_ids();
+        assert!(plain.iter().any(|id| id == "fidelity.column_shapes"));
+        assert!(plain.iter().any(|id| id == "privacy.inference_risk"));
+        assert!(
+            !plain.iter().any(|id| id.starts_with("utility.")),
+            "{plain:?}"
+        );
+        assert!(!plain.iter().any(|id| id.starts_with("llm.")), "{plain:?}");
+        assert!(
+            !plain.iter().any(|id| id.starts_with("subgroup.")),
+            "{plain:?}"
+        );
+        let full = parse("[evaluation]\ntarget = \"income\"\nsensitive = [\"sex\", \"race\"]\n")
+            .metric_ids();
+        for id in [
+            "utility.tstr",
+            "utility.trtr",
+            "utility.tstr_ratio",
+            "utility.mix_curve",
+            "subgroup.sex.worst_gap",
+            "subgroup.race.worst_gap",
+        ] {
+            assert!(full.iter().any(|known| known == id), "{id} in {full:?}");
+        }
+        assert_eq!(full.len(), plain.len() + 6, "{full:?}");
+        // An unknown id is named, with the known ones listed.
+        let error = PipelineSpec::parse(
+            &format!("{MINIMAL}[[policy.gates]]\nmetric = \"privacy.dcr\"\nmax = 0.5\n"),
+            Path::new("p.toml"),
+        )
+        .expect_err("unknown metric");
+        let shown = error.to_string();
+        assert!(shown.contains("'privacy.dcr'"), "{shown}");
+        assert!(shown.contains("privacy.dcr_share"), "{shown}");
+        // A metric this evaluation does not report says what it needs.
+        for (gate, needs) in [
+            ("utility.tstr", "only with a target"),
+            ("subgroup.sex.worst_gap", "[evaluation] sensitive"),
+            ("llm.yield", "synthesizer.name = \"llm\""),
+        ] {
+            let error = PipelineSpec::parse(
+                &format!("{MINIMAL}[[policy.gates]]\nmetric = \"{gate}\"\nmin = 0.5\n"),
+                Path::new("p.toml"),
+            )
+            .expect_err(gate);
+            let shown = error.to_string();
+            assert!(shown.contains(needs), "{shown}");
+            assert_eq!(error.location().and_then(|l| l.line), Some(7), "{shown}");
+        }
     }
 }

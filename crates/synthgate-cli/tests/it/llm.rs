@@ -90,7 +90,9 @@ fn an_llm_pipeline_is_governed_like_any_release() {
     );
     let report = std::fs::read_to_string(bundle.join("report/report.json")).expect("report");
     let page = std::fs::read_to_string(bundle.join("report/report.html")).expect("page");
-    for id in synthgate_llm::METRIC_IDS {
+    let llm_ids =
+        synthgate_core::metrics::of_family(synthgate_core::metrics::Family::Llm).map(|row| row.id);
+    for id in llm_ids {
         assert!(report.contains(&format!("\"{id}\"")), "report lacks {id}");
         assert!(page.contains(id), "report.html lacks {id}");
     }

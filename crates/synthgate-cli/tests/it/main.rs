@@ -10,6 +10,7 @@ mod evaluate;
 #[path = "../../../synthgate-llm/tests/it/fake_server.rs"]
 mod fake_server;
 mod format_v1;
+mod help;
 mod live;
 mod llm;
 mod release;
