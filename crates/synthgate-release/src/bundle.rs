@@ -49,34 +49,153 @@ pub struct FileEntry {
     pub role: String,
 }
 
-/// `manifest.json`.
+/// `manifest.json`: a typed, versioned record of its own (not the input spec's type), so the
+/// pipeline spec's format can change without making older bundles unreadable. Fields added in
+/// later formats are optional; unknown fields are ignored (the manifest is signed, so nothing
+/// can be smuggled into it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Always `synthgate-release`.
     pub format: String,
-    /// The bundle format version.
+    /// The bundle format version (1 or 2; 2 adds `pipeline_sha256`).
     pub format_version: u32,
     /// When the bundle was made (RFC 3339, UTC), from the injected clock.
     pub created_at: String,
-    /// The release facts and the whole pipeline as run (paths resolved).
-    pub pipeline: crate::spec::PipelineSpec,
+    /// SHA-256 of `pipeline`'s canonical JSON (format 2; absent in format 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_sha256: Option<String>,
+    /// The pipeline as run, normalised: every default written out and every path resolved,
+    /// as plain JSON data. [`Manifest::spec`] reads it back as a spec.
+    pub pipeline: serde_json::Value,
     /// The source: digest and counts, never rows.
-    pub source: serde_json::Value,
-    /// The split's row counts.
-    pub split: serde_json::Value,
+    pub source: SourceFacts,
+    /// The split.
+    pub split: SplitFacts,
     /// The generator.
-    pub generator: serde_json::Value,
+    pub generator: GeneratorFacts,
     /// The evaluation summary: harness version and each metric's value and interval.
-    pub evaluation: serde_json::Value,
+    pub evaluation: EvaluationFacts,
     /// The policy digest and the decision.
-    pub policy: serde_json::Value,
+    pub policy: PolicyFacts,
     /// Whether every gate passed or was waived.
     pub releasable: bool,
     /// The tool and platform that made it.
-    pub environment: serde_json::Value,
+    pub environment: EnvironmentFacts,
     /// Every other file of the bundle, sorted by path.
     pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    /// The recorded pipeline as a spec. A pipeline this version cannot read (written by a newer
+    /// one) is an error saying so.
+    pub fn spec(&self) -> Result<crate::spec::PipelineSpec> {
+        serde_json::from_value(self.pipeline.clone()).map_err(|error| {
+            Error::new(
+                synthgate_core::ErrorKind::VerificationFailed,
+                format!("manifest.json records a pipeline this Synthgate cannot read: {error}."),
+            )
+            .hint("It may have been written by a newer Synthgate; verify it with that version.")
+        })
+    }
+}
+
+/// The digest of a recorded pipeline: SHA-256 of its canonical JSON.
+pub fn pipeline_digest(pipeline: &serde_json::Value) -> Result<String> {
+    Ok(synthgate_io::sha256_bytes(
+        &synthgate_core::canonical::to_json(pipeline, "the recorded pipeline")?,
+    ))
+}
+
+/// The source as a manifest records it: digest and counts, never rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFacts {
+    /// Columns.
+    pub columns: usize,
+    /// Rows.
+    pub rows: usize,
+    /// SHA-256 of the source file.
+    pub sha256: String,
+}
+
+/// The train / holdout split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitFacts {
+    /// Share of rows held out.
+    pub holdout_fraction: f64,
+    /// Holdout rows.
+    pub holdout_rows: usize,
+    /// The split's seed.
+    pub seed: u64,
+    /// Training rows.
+    pub train_rows: usize,
+}
+
+/// What made the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorFacts {
+    /// SHA-256 of the data file.
+    pub data_sha256: String,
+    /// For a prompt-based release: the model, its server and what the generation did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<serde_json::Value>,
+    /// The synthesizer's name.
+    pub name: String,
+    /// Its parameters.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    /// How the data can be reproduced, in words.
+    pub reproducibility: String,
+    /// Synthetic rows.
+    pub rows: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The synthesizer's (or the prompt-based derivation's) version.
+    pub version: String,
+}
+
+/// One metric as the manifest summarises it (`null` where the report has no number).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    /// Upper end of the 95% interval.
+    pub ci_high: Option<f64>,
+    /// Lower end of the 95% interval.
+    pub ci_low: Option<f64>,
+    /// The holdout reference.
+    pub holdout_reference: Option<f64>,
+    /// The value.
+    pub value: Option<f64>,
+}
+
+/// The evaluation summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationFacts {
+    /// The harness version that made the scores.
+    pub harness_version: String,
+    /// Each metric by id.
+    pub metrics: BTreeMap<String, MetricSummary>,
+    /// The report's warnings.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// The policy's digest and the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyFacts {
+    /// The failed gates, as sentences.
+    pub failed_gates: Vec<String>,
+    /// SHA-256 of the policy.
+    pub sha256: String,
+}
+
+/// The tool and platform that made the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentFacts {
+    /// e.g. `x86_64-linux`.
+    pub platform: String,
+    /// Always `synthgate`.
+    pub tool: String,
+    /// The tool's version.
+    pub version: String,
 }
 
 fn json_bytes(value: &impl Serialize, what: &str) -> Result<Vec<u8>> {
@@ -296,49 +415,57 @@ fn fill(
     )?;
 
     let files = index(root)?;
-    let summary: BTreeMap<&str, serde_json::Value> = report
+    let number = |v: f64| v.is_finite().then_some(v);
+    let summary: BTreeMap<String, MetricSummary> = report
         .metrics
         .iter()
         .map(|m| {
             (
-                m.id.as_str(),
-                serde_json::json!({ "value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high,
-                    "holdout_reference": m.holdout_reference }),
+                m.id.clone(),
+                MetricSummary {
+                    value: number(m.value),
+                    ci_low: m.ci_low.and_then(number),
+                    ci_high: m.ci_high.and_then(number),
+                    holdout_reference: m.holdout_reference.and_then(number),
+                },
             )
         })
         .collect();
+    let pipeline = serde_json::to_value(spec)
+        .map_err(|error| Error::internal(format!("the pipeline does not serialise: {error}")))?;
     let manifest = Manifest {
         format: "synthgate-release".into(),
         format_version: BUNDLE_FORMAT_VERSION,
         created_at: created_at.to_string(),
-        pipeline: spec.clone(),
-        source: serde_json::json!({
-            "sha256": release.source_sha256,
-            "rows": release.source_rows,
-            "columns": release.source_columns,
-        }),
-        split: serde_json::json!({
-            "seed": spec.split.seed,
-            "holdout_fraction": spec.split.holdout_fraction,
-            "train_rows": release.split_rows.0,
-            "holdout_rows": release.split_rows.1,
-        }),
-        generator: generator_facts(release, &data_sha256),
-        evaluation: serde_json::json!({
-            "harness_version": report.harness_version,
-            "metrics": summary,
-            "warnings": report.warnings,
-        }),
-        policy: serde_json::json!({
-            "sha256": release.decision.policy_sha256,
-            "failed_gates": release.decision.failures(),
-        }),
+        pipeline_sha256: Some(pipeline_digest(&pipeline)?),
+        pipeline,
+        source: SourceFacts {
+            sha256: release.source_sha256.clone(),
+            rows: release.source_rows,
+            columns: release.source_columns,
+        },
+        split: SplitFacts {
+            seed: spec.split.seed,
+            holdout_fraction: spec.split.holdout_fraction,
+            train_rows: release.split_rows.0,
+            holdout_rows: release.split_rows.1,
+        },
+        generator: generator_facts(release, &data_sha256)?,
+        evaluation: EvaluationFacts {
+            harness_version: report.harness_version.to_string(),
+            metrics: summary,
+            warnings: report.warnings.clone(),
+        },
+        policy: PolicyFacts {
+            sha256: release.decision.policy_sha256.clone(),
+            failed_gates: release.decision.failures(),
+        },
         releasable: release.decision.releasable,
-        environment: serde_json::json!({
-            "tool": "synthgate",
-            "version": env!("CARGO_PKG_VERSION"),
-            "platform": format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
-        }),
+        environment: EnvironmentFacts {
+            tool: "synthgate".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        },
         files,
     };
     write(
@@ -398,21 +525,34 @@ fn sign_manifest(
 /// The manifest's `generator`: name, version, parameters, seed, rows, data digest; for a
 /// prompt-based run also the provider, server host, model (as asked for and as answered, with
 /// what the server says about it) and the reproducibility level.
-fn generator_facts(release: &Release, data_sha256: &str) -> serde_json::Value {
+fn generator_facts(release: &Release, data_sha256: &str) -> Result<GeneratorFacts> {
     let spec = &release.spec;
-    let mut facts = serde_json::json!({
-        "name": spec.synthesizer.name,
-        "version": release.synthesizer_version,
-        "parameters": spec.synthesizer.params,
-        "seed": spec.synthesizer.seed,
-        "rows": release.synthetic.num_rows(),
-        "data_sha256": data_sha256,
-        "reproducibility": "re-derivable: the same spec, source and seed give the same bytes",
-    });
+    let parameters = spec
+        .synthesizer
+        .params
+        .iter()
+        .map(|(key, value)| {
+            serde_json::to_value(value)
+                .map(|value| (key.clone(), value))
+                .map_err(|error| {
+                    Error::internal(format!("a parameter does not serialise: {error}"))
+                })
+        })
+        .collect::<Result<BTreeMap<_, _>>>()?;
+    let mut facts = GeneratorFacts {
+        name: spec.synthesizer.name.clone(),
+        version: release.synthesizer_version.clone(),
+        parameters,
+        seed: spec.synthesizer.seed,
+        rows: release.synthetic.num_rows(),
+        data_sha256: data_sha256.to_string(),
+        reproducibility: "re-derivable: the same spec, source and seed give the same bytes".into(),
+        llm: None,
+    };
     if let (Some(run), Some(generation)) = (&release.llm, &spec.llm) {
         let summary = &run.generation.summary;
-        facts["seed"] = serde_json::json!(generation.generation.seed);
-        facts["llm"] = serde_json::json!({
+        facts.seed = generation.generation.seed;
+        facts.llm = Some(serde_json::json!({
             "provider": "openai-compatible",
             "endpoint": generation.server.endpoint,
             "base_url_host": summary.model["base_url_host"],
@@ -426,13 +566,13 @@ fn generator_facts(release: &Release, data_sha256: &str) -> serde_json::Value {
             "rejects": summary.rejects,
             "diversity": summary.diversity,
             "leakage": summary.leakage,
-        });
-        facts["reproducibility"] = serde_json::json!(
-            "archived: the model's responses are kept in log/generation.jsonl and the data is \
-             re-derived from them; the model itself is not re-queried"
-        );
+        }));
+        facts.reproducibility = "archived: the model's responses are kept in \
+                                 log/generation.jsonl and the data is re-derived from them; the \
+                                 model itself is not re-queried"
+            .into();
     }
-    facts
+    Ok(facts)
 }
 
 fn role_of(path: &str) -> &'static str {

@@ -490,7 +490,7 @@ pub fn drift_bundle(
     progress("verifying the bundle");
     crate::verify::verify_bundle(bundle, false, progress)?;
     let manifest = crate::verify::read_manifest(bundle)?;
-    let spec = &manifest.pipeline;
+    let spec = &manifest.spec()?;
     let policy = spec.policy.drift.clone();
     let profile_path = bundle.join(PROFILE_FILE);
     let text = std::fs::read_to_string(&profile_path).map_err(|_| {

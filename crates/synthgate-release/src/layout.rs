@@ -2,8 +2,9 @@
 //! bundle shares. It depends on nothing, so the writer (`bundle`), the datasheet, the verifier
 //! and the monitor all name the same files without naming each other.
 
-/// The bundle format this version writes.
-pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+/// The bundle format this version writes: 2 (the manifest records its pipeline's digest).
+/// Format 1 bundles read and verify the same way.
+pub const BUNDLE_FORMAT_VERSION: u32 = 2;
 
 /// The synthetic data file, relative to the bundle.
 pub const DATA_FILE: &str = "data/synthetic.parquet";

@@ -261,7 +261,8 @@ impl Registry {
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db_error(&path, &e))?;
-        let release = &manifest.pipeline.release;
+        let spec = manifest.spec()?;
+        let release = &spec.release;
         let previous: Option<i64> = transaction
             .query_row(
                 "SELECT id FROM releases WHERE name = ?1 ORDER BY id DESC LIMIT 1",
@@ -281,10 +282,10 @@ impl Registry {
                     release.version,
                     bundle.display().to_string(),
                     manifest_sha256,
-                    manifest.source["sha256"].as_str().unwrap_or(""),
-                    manifest.pipeline.synthesizer.name,
-                    manifest.pipeline.synthesizer.seed as i64,
-                    manifest.generator["rows"].as_i64().unwrap_or(0),
+                    manifest.source.sha256,
+                    spec.synthesizer.name,
+                    spec.synthesizer.seed as i64,
+                    manifest.generator.rows as i64,
                     manifest.releasable,
                     manifest.created_at,
                     previous,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_io::sha256_file;
 
-use crate::bundle::{DATA_FILE, Manifest, index};
+use crate::bundle::{DATA_FILE, Manifest, index, pipeline_digest};
 use crate::keys::{self, Approval, ApprovalBody, Verdict};
 
 /// Where a required role stands.
@@ -218,7 +218,8 @@ fn check_approvals(
     trust: &Trust,
     problems: &mut Vec<String>,
 ) -> Result<Chain> {
-    let approvers = &manifest.pipeline.policy.approvers;
+    let spec = manifest.spec()?;
+    let approvers = &spec.policy.approvers;
     let mut chain = Chain {
         roles: approvers
             .iter()
@@ -439,7 +440,8 @@ pub fn approve(
         &mut |_| {},
     )?;
     let manifest = read_manifest(bundle)?;
-    let approvers = &manifest.pipeline.policy.approvers;
+    let spec = manifest.spec()?;
+    let approvers = &spec.policy.approvers;
     let Some(approver) = approvers.iter().find(|a| a.role == role) else {
         let known: Vec<&str> = approvers.iter().map(|a| a.role.as_str()).collect();
         return Err(Error::usage(format!(
@@ -570,7 +572,13 @@ fn check_signatures(
             checkpoint.as_ref().map(|c| &c.key_fingerprint),
         ),
     ];
-    let operators = &manifest.pipeline.policy.operators;
+    let operators = match manifest.spec() {
+        Ok(spec) => spec.policy.operators,
+        Err(error) => {
+            problems.push(error.message().to_string());
+            Vec::new()
+        }
+    };
     if !operators.is_empty() {
         for (what, print) in signers {
             if let Some(print) = print
@@ -708,9 +716,23 @@ pub fn verify_with(
             ));
         }
     }
-    // The manifest's own statements must agree with the files it indexes.
+    // The manifest's own statements must agree with each other and with the files it indexes.
+    match (
+        &manifest.pipeline_sha256,
+        pipeline_digest(&manifest.pipeline),
+    ) {
+        (Some(recorded), Ok(digest)) if *recorded != digest => problems.push(format!(
+            "the manifest's pipeline_sha256 ({recorded}) is not the digest of its pipeline \
+             ({digest})"
+        )),
+        (None, _) if manifest.format_version >= 2 => {
+            problems.push("the manifest (format 2) has no pipeline_sha256".into());
+        }
+        (_, Err(error)) => problems.push(error.message().to_string()),
+        _ => {}
+    }
     if let Some(data) = manifest.files.iter().find(|f| f.path == DATA_FILE)
-        && manifest.generator["data_sha256"].as_str() != Some(data.sha256.as_str())
+        && manifest.generator.data_sha256 != data.sha256
     {
         problems.push(format!(
             "the manifest's generator.data_sha256 does not match {DATA_FILE}"
@@ -732,7 +754,8 @@ pub fn verify_with(
     if let Some(report) = read_json(bundle, "report/report.json", &mut problems) {
         for metric in report["metrics"].as_array().into_iter().flatten() {
             let id = metric["id"].as_str().unwrap_or("");
-            if manifest.evaluation["metrics"][id]["value"] != metric["value"] {
+            let recorded = manifest.evaluation.metrics.get(id).and_then(|m| m.value);
+            if recorded != metric["value"].as_f64() {
                 problems.push(format!(
                     "the manifest's evaluation summary disagrees with report/report.json on {id}"
                 ));
@@ -787,7 +810,7 @@ pub fn verify_with(
         replayed_llm: false,
     };
     if reproduce {
-        let spec = &manifest.pipeline;
+        let spec = &manifest.spec()?;
         let source = sha256_file(&spec.source.path).map_err(|error| {
             failed(format!(
                 "the source {} cannot be read to reproduce the release: {}",
@@ -795,17 +818,17 @@ pub fn verify_with(
                 error.message()
             ))
         })?;
-        if manifest.source["sha256"].as_str() != Some(source.as_str()) {
+        if manifest.source.sha256 != source {
             return Err(failed(format!(
                 "the source {} has changed since the release (sha256 {source}, the manifest \
                  says {}): it cannot be reproduced.",
                 spec.source.path.display(),
-                manifest.source["sha256"].as_str().unwrap_or("?")
+                manifest.source.sha256
             )));
         }
         // The algorithm must be the one that made the data: a different version refuses,
         // naming both, rather than report a mismatch that is no tampering.
-        let recorded_version = manifest.generator["version"].as_str().unwrap_or("");
+        let recorded_version = manifest.generator.version.as_str();
         let current_version = if spec.llm.is_some() {
             crate::llm::generator_version()
         } else {
@@ -838,7 +861,7 @@ pub fn verify_with(
         let digest = sha256_file(&scratch);
         let _ = std::fs::remove_file(&scratch);
         let digest = digest?;
-        let recorded = manifest.generator["data_sha256"].as_str().unwrap_or("");
+        let recorded = manifest.generator.data_sha256.as_str();
         if digest != recorded {
             return Err(failed(format!(
                 "reproduction gave different data: sha256 {digest}, the bundle has {recorded}."

@@ -670,3 +670,54 @@ fn a_pipeline_sets_the_protections_fit_can() {
         "default max {default} is not above {bound}"
     );
 }
+
+/// The manifest is a typed record of its own: it carries the digest of the pipeline it
+/// recorded, so an edited pipeline is named even where the signature would be redone, and a
+/// field a later format adds does not make it unreadable (only the signature then differs).
+#[test]
+fn the_manifest_records_its_pipeline_digest_and_reads_later_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec_path = spec(dir.path(), "");
+    let bundle = dir.path().join("bundle");
+    let output = run(&spec_path, &bundle);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest = read_json(&bundle.join("manifest.json"));
+    assert_eq!(manifest["format_version"], 2);
+    let digest = manifest["pipeline_sha256"]
+        .as_str()
+        .expect("pipeline digest");
+    assert_eq!(digest.len(), 64);
+
+    // The pipeline edited (a gate loosened) without its digest.
+    let mut edited = manifest.clone();
+    edited["pipeline"]["policy"]["gates"][0]["min"] = serde_json::json!(0.1);
+    std::fs::write(
+        bundle.join("manifest.json"),
+        serde_json::to_string_pretty(&edited).expect("json"),
+    )
+    .expect("write");
+    let output = verify(&bundle, false);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pipeline_sha256"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A field a later format might add: still a manifest, only no longer the signed one.
+    let mut later = manifest.clone();
+    later["added_by_a_later_format"] = serde_json::json!({"x": 1});
+    std::fs::write(
+        bundle.join("manifest.json"),
+        serde_json::to_string_pretty(&later).expect("json"),
+    )
+    .expect("write");
+    let output = verify(&bundle, false);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("not a valid manifest")
+            && !stderr(&output).contains("pipeline_sha256"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -389,6 +389,9 @@ fn a_bundle_cannot_certify_itself() {
     }
     manifest["pipeline"]["policy"]["approvers"][0]["keys"] = serde_json::json!([forger]);
     manifest["pipeline"]["policy"]["operators"] = serde_json::json!([forger]);
+    manifest["pipeline_sha256"] = synthgate_release::bundle::pipeline_digest(&manifest["pipeline"])
+        .expect("digest")
+        .into();
     std::fs::write(
         forged.join("manifest.json"),
         serde_json::to_string_pretty(&manifest).expect("json"),
