@@ -5,7 +5,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use synthgate_engine::{Events, Progress, Unit};
@@ -20,6 +20,9 @@ pub(crate) struct SpinnerEvents {
     quiet: bool,
     /// The unit the bar counts now; `None` while it spins.
     counting: Mutex<Option<Unit>>,
+    /// With `SYNTHGATE_TIMINGS` set: the step running now and when it started, so each step's
+    /// time is printed to stderr (`timing: STEP SECONDS s`) when the next one starts.
+    timing: Option<Option<(String, Instant)>>,
 }
 
 impl SpinnerEvents {
@@ -43,7 +46,21 @@ impl SpinnerEvents {
             bar,
             quiet,
             counting: Mutex::new(None),
+            timing: std::env::var_os("SYNTHGATE_TIMINGS").map(|_| None),
         }
+    }
+
+    /// Print the running step's time (with `SYNTHGATE_TIMINGS`) and start timing `next`.
+    fn time_step(&mut self, next: Option<&str>) {
+        let Some(timing) = &mut self.timing else {
+            return;
+        };
+        if let Some((label, started)) = timing.take() {
+            let seconds = started.elapsed().as_secs_f64();
+            self.bar
+                .suspend(|| eprintln!("timing: {label:<28} {seconds:>8.3} s"));
+        }
+        *timing = next.map(|label| (label.to_string(), Instant::now()));
     }
 
     /// The unit being counted (a poisoned lock only means a display update panicked: the
@@ -57,6 +74,7 @@ impl SpinnerEvents {
 
 impl Events for SpinnerEvents {
     fn step(&mut self, name: &str) {
+        self.time_step(Some(name));
         let mut counting = self.counting();
         if counting.take().is_some()
             && let Ok(style) = ProgressStyle::with_template(SPINNER)
@@ -93,6 +111,7 @@ impl Events for SpinnerEvents {
 
 impl Drop for SpinnerEvents {
     fn drop(&mut self) {
+        self.time_step(None);
         self.bar.finish_and_clear();
     }
 }

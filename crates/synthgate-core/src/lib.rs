@@ -35,5 +35,5 @@ pub use schema::{
     Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, PrivacyRole, Rule, SCHEMA_FORMAT_VERSION,
     Schema, SemanticType, StorageType,
 };
-pub use seed::{Seed, SeedRng, unit_f64};
+pub use seed::{Entropy, Seed, SeedRng, unit_f64};
 pub use table::Table;

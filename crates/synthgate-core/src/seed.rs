@@ -62,6 +62,32 @@ pub fn unit_f64(rng: &mut SeedRng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A source of secret randomness (signing keys today; differential-privacy noise next), given
+/// by the front end as a value, so nothing below it reads ambient randomness and no secret ever
+/// comes from a public [`Seed`]. The CLI's fills from the operating system.
+#[derive(Clone, Copy)]
+pub struct Entropy {
+    fill: fn(&mut [u8]) -> crate::Result<()>,
+}
+
+impl Entropy {
+    /// The source that fills buffers with `fill`.
+    pub const fn new(fill: fn(&mut [u8]) -> crate::Result<()>) -> Entropy {
+        Entropy { fill }
+    }
+
+    /// Fill `bytes` with secret random bytes.
+    pub fn fill(&self, bytes: &mut [u8]) -> crate::Result<()> {
+        (self.fill)(bytes)
+    }
+}
+
+impl std::fmt::Debug for Entropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Entropy")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

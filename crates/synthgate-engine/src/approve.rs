@@ -111,8 +111,8 @@ pub struct KeygenOutcome {
 }
 
 /// Make a key pair at `out` and `out.pub`; never overwrites.
-pub fn keygen(out: &std::path::Path) -> Result<KeygenOutcome> {
-    let fingerprint = keys::generate(out)?;
+pub fn keygen(ctx: &Context, out: &std::path::Path) -> Result<KeygenOutcome> {
+    let fingerprint = keys::generate(out, &ctx.entropy)?;
     Ok(KeygenOutcome {
         api_version: API_VERSION,
         secret: out.to_path_buf(),

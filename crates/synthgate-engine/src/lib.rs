@@ -100,6 +100,11 @@ pub struct Context {
     pub workspace: Workspace,
     /// The time every record of the request carries.
     pub clock: Clock,
+    /// A folder for scratch files (a prompt-based run's log before it joins the bundle), given
+    /// by the front end (the CLI: the system's temporary folder).
+    pub scratch: std::path::PathBuf,
+    /// Secret randomness (new keys), given by the front end (the CLI: the operating system's).
+    pub entropy: synthgate_core::Entropy,
 }
 
 /// What a counted piece of work counts.

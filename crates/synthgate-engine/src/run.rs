@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
     drop(LockedLog::open(&ctx.workspace.audit_log())?);
     let (key, made) = ctx
         .workspace
-        .operator_key(request.operator_key.as_deref())?;
+        .operator_key(request.operator_key.as_deref(), &ctx.entropy)?;
     let print = keys::fingerprint(&key.verifying_key());
     if let Some(made) = &made {
         events.note(&format!(
@@ -190,7 +190,8 @@ fn run_started(
     synthgate_release::Release,
 )> {
     let mut cancel = false;
-    let release = run_pipeline(spec, None, &mut |step| {
+    let log = synthgate_release::run::GenerationLog::In(&ctx.scratch);
+    let release = run_pipeline(spec, Some(log), &mut |step| {
         events.step(step);
         cancel |= events.cancelled();
     })?;

@@ -56,9 +56,13 @@ impl Workspace {
         }
     }
 
-    /// The operator's key: `given`, else the workspace's, made on first use. Returns the key
-    /// and, when it was just made, its fingerprint.
-    pub fn operator_key(&self, given: Option<&Path>) -> Result<(SigningKey, Option<String>)> {
+    /// The operator's key: `given`, else the workspace's, made on first use from `entropy`.
+    /// Returns the key and, when it was just made, its fingerprint.
+    pub fn operator_key(
+        &self,
+        given: Option<&Path>,
+        entropy: &synthgate_core::Entropy,
+    ) -> Result<(SigningKey, Option<String>)> {
         if let Some(path) = given {
             return Ok((keys::load(path)?, None));
         }
@@ -67,7 +71,7 @@ impl Workspace {
         if !path.exists() {
             std::fs::create_dir_all(&self.home)
                 .map_err(|error| synthgate_io::io_error(&self.home, "create the folder", &error))?;
-            match keys::generate(&path) {
+            match keys::generate(&path, entropy) {
                 Ok(print) => made = Some(print),
                 // Another run made it at the same moment: use that one.
                 Err(_) if path.exists() => {}

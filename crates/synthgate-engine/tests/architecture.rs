@@ -422,3 +422,63 @@ fn a_prefix_or_an_unknown_id_is_caught() {
         .collect();
     assert_eq!(known, [false, true, true, false]);
 }
+
+/// What only a front end may touch: the environment, the wall clock and the operating system's
+/// randomness (the engine takes its clock, workspace, scratch folder and entropy as values).
+const AMBIENT: [&str; 6] = [
+    "std::env::var",
+    "env::var_os",
+    "SystemTime::now",
+    "getrandom::",
+    "temp_dir()",
+    "OsRng",
+];
+
+/// The one allowed exception: the language-model client reads the API key from the
+/// environment variable the generation spec names (so the key is never in a file).
+const AMBIENT_ALLOWED: [(&str, &str); 1] = [("synthgate-llm/src/client.rs", "std::env::var")];
+
+fn ambient_reads(sources: &[(PathBuf, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, code) in sources {
+        let shown = path.display().to_string();
+        if shown.contains("synthgate-cli/src") {
+            continue;
+        }
+        for pattern in AMBIENT {
+            let allowed = AMBIENT_ALLOWED
+                .iter()
+                .any(|(file, what)| shown.ends_with(file) && *what == pattern);
+            if code.contains(pattern) && !allowed {
+                found.push(format!("{shown}: {pattern}"));
+            }
+        }
+    }
+    found
+}
+
+/// Invariant: nothing below the front end reads environment variables, the wall clock or
+/// ambient randomness (tests inside modules may).
+#[test]
+fn nothing_below_the_front_end_reads_the_environment_the_clock_or_ambient_randomness() {
+    let found = ambient_reads(&library_sources());
+    assert!(found.is_empty(), "ambient reads below the CLI: {found:?}");
+}
+
+#[test]
+fn an_ambient_read_is_caught() {
+    let sources = vec![
+        (
+            PathBuf::from("crates/synthgate-release/src/x.rs"),
+            "let t = std::time::SystemTime::now();".to_string(),
+        ),
+        (
+            PathBuf::from("crates/synthgate-cli/src/commands/workspace.rs"),
+            "std::env::var(\"SYNTHGATE_HOME\")".to_string(),
+        ),
+    ];
+    assert_eq!(
+        ambient_reads(&sources),
+        ["crates/synthgate-release/src/x.rs: SystemTime::now"]
+    );
+}

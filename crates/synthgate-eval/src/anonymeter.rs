@@ -701,12 +701,13 @@ pub(crate) fn metrics(
     samples: &Samples,
     synthetic: &Prepared,
     config: &EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
 ) -> Vec<Metric> {
     let seed = config.seed;
     let attack = (train, &samples.holdout, synthetic);
     let reference = (train, &samples.half_b, &samples.half_a);
     let mut metrics = Vec::new();
-    let (risk, reference_risk) = crate::metric::timed("singling out", || {
+    let (risk, reference_risk) = crate::metric::step(progress, "singling out", || {
         (
             singling_out(attack.0, attack.1, attack.2, seed),
             singling_out(reference.0, reference.1, reference.2, seed),
@@ -742,7 +743,7 @@ pub(crate) fn metrics(
         None => default_link_columns(width),
     };
     let columns = (first.as_slice(), second.as_slice());
-    let (risk, reference_risk) = crate::metric::timed("linkability", || {
+    let (risk, reference_risk) = crate::metric::step(progress, "linkability", || {
         (
             linkability(attack.0, attack.1, attack.2, columns, seed),
             linkability(reference.0, reference.1, reference.2, columns, seed),
@@ -776,7 +777,7 @@ pub(crate) fn metrics(
                 .and_then(|name| train.position(name))
         })
         .unwrap_or(width.saturating_sub(1));
-    let (risk, reference_risk) = crate::metric::timed("inference", || {
+    let (risk, reference_risk) = crate::metric::step(progress, "inference", || {
         (
             inference(attack.0, attack.1, attack.2, secret, seed),
             inference(reference.0, reference.1, reference.2, secret, seed),

@@ -623,9 +623,8 @@ fn privacy_metrics(
             .details(serde_json::json!({ "candidates_per_class": attack.labels.len() / 2 })),
         );
     }
-    progress("anonymeter attacks");
     metrics.extend(crate::anonymeter::metrics(
-        train, samples, synthetic, config,
+        train, samples, synthetic, config, progress,
     ));
     metrics
 }

@@ -250,21 +250,9 @@ pub(crate) fn flags(values: &[bool]) -> Vec<f64> {
     values.iter().map(|&v| f64::from(u8::from(v))).collect()
 }
 
-/// Run `work`, printing how long it took to stderr when `SYNTHGATE_TIMINGS` is set.
-pub(crate) fn timed<T>(label: &str, work: impl FnOnce() -> T) -> T {
-    let start = std::time::Instant::now();
-    let result = work();
-    if std::env::var_os("SYNTHGATE_TIMINGS").is_some() {
-        eprintln!(
-            "timing: {label:<28} {:>8.3} s",
-            start.elapsed().as_secs_f64()
-        );
-    }
-    result
-}
-
-/// Tell `progress` that step `label` starts, then run it [`timed`].
+/// Tell `progress` that step `label` starts, then run it. The evaluation neither reads a clock
+/// nor prints: a front end that wants step timings measures between the steps it hears.
 pub(crate) fn step<T>(progress: &mut dyn FnMut(&str), label: &str, work: impl FnOnce() -> T) -> T {
     progress(label);
-    timed(label, work)
+    work()
 }

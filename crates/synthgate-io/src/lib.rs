@@ -220,6 +220,14 @@ pub fn write_table(table: &Table, path: &Path, overwrite: Overwrite) -> Result<(
     })
 }
 
+/// `table` as the bytes of the Parquet file [`write_table`] would write (for a digest, without
+/// a file).
+pub fn parquet_bytes(table: &Table) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    parquet_io::write_parquet(table, Path::new("(in memory)"), &mut bytes)?;
+    Ok(bytes)
+}
+
 /// The rows of `table` at `rows` (in that order), as one batch.
 pub fn take_rows(table: &Table, rows: &[u32]) -> Result<Table> {
     let batch = arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())

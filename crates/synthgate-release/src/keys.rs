@@ -48,11 +48,11 @@ pub fn public_path(key: &Path) -> PathBuf {
 }
 
 /// Make a new key pair at `out` (secret, created with mode 0600 on Unix, so no other user can
-/// read it at any moment) and `out.pub`; returns the fingerprint. Never overwrites.
-pub fn generate(out: &Path) -> Result<String> {
+/// read it at any moment) and `out.pub`, from `entropy`; returns the fingerprint. Never
+/// overwrites.
+pub fn generate(out: &Path, entropy: &synthgate_core::Entropy) -> Result<String> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)
-        .map_err(|error| Error::environment(format!("no randomness for a key: {error}")))?;
+    entropy.fill(&mut seed)?;
     let key = SigningKey::from_bytes(&seed);
     let public = key.verifying_key();
     let print = fingerprint(&public);
@@ -299,16 +299,22 @@ mod tests {
         );
     }
 
+    fn os_entropy() -> synthgate_core::Entropy {
+        synthgate_core::Entropy::new(|bytes| {
+            getrandom::fill(bytes).map_err(|e| synthgate_core::Error::environment(e.to_string()))
+        })
+    }
+
     #[test]
     fn key_files_are_private_from_creation_and_never_replaced() {
         use std::os::unix::fs::PermissionsExt;
         let folder = tempfile::tempdir().expect("temp");
         let path = folder.path().join("k.key");
-        generate(&path).expect("generate");
+        generate(&path, &os_entropy()).expect("generate");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let before = std::fs::read(&path).expect("read");
-        let error = generate(&path).expect_err("never overwritten");
+        let error = generate(&path, &os_entropy()).expect_err("never overwritten");
         assert!(error.to_string().contains("never overwritten"), "{error}");
         assert_eq!(std::fs::read(&path).expect("read"), before);
         assert!(load(&path).is_ok());

@@ -3,8 +3,6 @@
 //! training split when `examples.from_training` is set, its request log kept for the bundle,
 //! and its yield and leakage reported as gateable metrics (`llm.*`).
 
-use std::path::Path;
-
 use synthgate_core::{Error, Result, Schema, Table};
 use synthgate_eval::{Metric, MetricKind, metric_kind};
 use synthgate_llm::spec::ColumnType;
@@ -17,6 +15,17 @@ pub struct LlmRun {
     pub generation: Generation,
     /// The request log (JSON lines), for `log/generation.jsonl`.
     pub log: String,
+}
+
+/// Where a prompt-based run's generation log comes from or goes.
+#[derive(Debug, Clone, Copy)]
+pub enum GenerationLog<'a> {
+    /// Every response comes from this log instead of the server: how `verify --reproduce`
+    /// re-derives such a release.
+    Replay(&'a std::path::Path),
+    /// A new log, written as a scratch file in this folder (removed afterwards; its text is
+    /// kept in the release).
+    In(&'a std::path::Path),
 }
 
 /// The generator version a prompt-based release records: the Synthgate version and the
@@ -73,18 +82,23 @@ pub fn generate_for_pipeline(
     spec: &GenerateSpec,
     schema: &Schema,
     train: &Table,
-    replay: Option<&Path>,
+    log: GenerationLog<'_>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LlmRun> {
     check_columns(spec, schema)?;
-    let scratch = std::env::temp_dir().join(format!(
-        "synthgate-llm-{}-{}.jsonl",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let log = replay.unwrap_or(&scratch);
+    static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let (replay, scratch) = match log {
+        GenerationLog::Replay(path) => (Some(path), path.to_path_buf()),
+        GenerationLog::In(folder) => (
+            None,
+            folder.join(format!(
+                "synthgate-llm-{}-{}.jsonl",
+                std::process::id(),
+                SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )),
+        ),
+    };
+    let log = scratch.as_path();
     let generation = generate(
         spec,
         &RunOptions {

@@ -78,13 +78,13 @@ fn param_text(value: &toml::Value) -> String {
     }
 }
 
-/// Run `spec` (paths already resolved); `progress` hears each step's name as it starts.
-///
-/// For a prompt-based run, `llm_replay` (a generation log) makes every response come from the
-/// log instead of the server: how `verify --reproduce` re-derives such a release.
+pub use crate::llm::GenerationLog;
+
+/// Run `spec` (paths already resolved); `progress` hears each step's name as it starts. A
+/// prompt-based spec needs `llm_log`; any other ignores it.
 pub fn run_pipeline(
     spec: &PipelineSpec,
-    llm_replay: Option<&std::path::Path>,
+    llm_log: Option<GenerationLog<'_>>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Release> {
     let mut log = Vec::new();
@@ -170,9 +170,11 @@ pub fn run_pipeline(
     let (synthetic, synthesizer_version, llm) = match &spec.llm {
         Some(generation) => {
             progress("generating with the language model");
-            let run = crate::llm::generate_for_pipeline(
-                generation, &schema, &train, llm_replay, progress,
-            )?;
+            let llm_log = llm_log.ok_or_else(|| {
+                Error::internal("a prompt-based pipeline was run without a place for its log")
+            })?;
+            let run =
+                crate::llm::generate_for_pipeline(generation, &schema, &train, llm_log, progress)?;
             log.push(
                 serde_json::json!({ "step": "generate", "synthesizer": "llm",
                 "model": generation.server.model, "records": run.generation.records.len(),

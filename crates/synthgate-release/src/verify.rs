@@ -847,20 +847,13 @@ pub fn verify_with(
         }
         // A prompt-based release cannot be re-derived from the model: its logged responses are
         // re-parsed, re-validated and re-deduplicated instead.
-        let replay = spec
+        let replay = bundle.join(crate::layout::LOG_FILE);
+        let log = spec
             .llm
             .is_some()
-            .then(|| bundle.join(crate::layout::LOG_FILE));
-        let release = crate::run::run_pipeline(spec, replay.as_deref(), progress)?;
-        let scratch = std::env::temp_dir().join(format!(
-            "synthgate-reproduce-{}.parquet",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&scratch);
-        synthgate_io::write_table(&release.synthetic, &scratch, synthgate_io::Overwrite::Allow)?;
-        let digest = sha256_file(&scratch);
-        let _ = std::fs::remove_file(&scratch);
-        let digest = digest?;
+            .then_some(crate::llm::GenerationLog::Replay(&replay));
+        let release = crate::run::run_pipeline(spec, log, progress)?;
+        let digest = synthgate_io::sha256_bytes(&synthgate_io::parquet_bytes(&release.synthetic)?);
         let recorded = manifest.generator.data_sha256.as_str();
         if digest != recorded {
             return Err(failed(format!(
@@ -868,7 +861,7 @@ pub fn verify_with(
             )));
         }
         verification.reproduced = Some(true);
-        verification.replayed_llm = replay.is_some();
+        verification.replayed_llm = spec.llm.is_some();
     }
     Ok(verification)
 }

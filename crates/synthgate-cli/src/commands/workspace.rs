@@ -1,9 +1,10 @@
-//! What every release verb runs in: the workspace folder and the clock, read from the
-//! environment here, at the edge, and nowhere below.
+//! What every release verb runs in: the workspace folder, the clock, the scratch folder and
+//! the source of secret randomness, taken from the environment and the operating system here,
+//! at the edge, and nowhere below.
 
 use std::path::PathBuf;
 
-use synthgate_core::{Error, Result};
+use synthgate_core::{Entropy, Error, Result};
 use synthgate_engine::{Clock, Context, Workspace};
 
 /// Synthgate's working folder: $SYNTHGATE_HOME, else `.synthgate` in the working directory.
@@ -30,10 +31,18 @@ pub(crate) fn clock() -> Result<Clock> {
     Ok(Clock::at_unix_seconds(seconds))
 }
 
-/// The workspace and the clock.
+/// The workspace, the clock and the scratch folder (the system's temporary folder).
 pub(crate) fn context() -> Result<Context> {
     Ok(Context {
         workspace: workspace(),
         clock: clock()?,
+        scratch: std::env::temp_dir(),
+        entropy: Entropy::new(|bytes| {
+            getrandom::fill(bytes).map_err(|error| {
+                Error::environment(format!(
+                    "the operating system gave no randomness for a key: {error}"
+                ))
+            })
+        }),
     })
 }

@@ -357,7 +357,12 @@ fn a_bundle_cannot_certify_itself() {
     let forged = release.root.join("forged");
     copy_dir(&release.bundle, &forged);
     let forger_key = release.root.join("forger.key");
-    let forger = keys::generate(&forger_key).expect("key");
+    // The forger's key: any fixed bytes do (it only has to differ from the operator's).
+    let entropy = synthgate_core::Entropy::new(|bytes| {
+        bytes.fill(0x42);
+        Ok(())
+    });
+    let forger = keys::generate(&forger_key, &entropy).expect("key");
     let key = keys::load(&forger_key).expect("load");
     // New data.
     let data = forged.join("data/synthetic.parquet");
