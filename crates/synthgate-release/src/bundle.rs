@@ -431,6 +431,9 @@ fn fill(
             )
         })
         .collect();
+    // serde_json would turn a NaN or an infinity into `null` here without a word: refuse it
+    // first, naming where it is.
+    synthgate_core::canonical::check_finite(spec, "the pipeline")?;
     let pipeline = serde_json::to_value(spec)
         .map_err(|error| Error::internal(format!("the pipeline does not serialise: {error}")))?;
     let manifest = Manifest {

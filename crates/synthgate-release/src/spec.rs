@@ -633,6 +633,25 @@ impl PipelineSpec {
                 );
             }
         }
+        // Every number the bundle records must be one JSON can hold (a synthesizer parameter,
+        // a generation setting): a NaN or an infinity is refused here, naming where it is.
+        if let Err(error) = synthgate_core::canonical::check_finite(self, "the spec") {
+            let message = error.message();
+            let at = message
+                .split(" at ")
+                .nth(1)
+                .and_then(|rest| rest.split(';').next())
+                .unwrap_or("a number");
+            let key = at.rsplit('.').next().unwrap_or("");
+            return fail(
+                format!(
+                    "{at} is not a finite number; a bundle records every setting as JSON, which \
+                     has no NaN or infinity."
+                ),
+                key,
+                "",
+            );
+        }
         Ok(())
     }
 

@@ -721,3 +721,27 @@ fn the_manifest_records_its_pipeline_digest_and_reads_later_fields() {
         stderr(&output)
     );
 }
+
+/// Integrity fails closed on numbers JSON cannot hold: an infinity in a synthesizer parameter
+/// (which serde_json would record as `null`, so the manifest would say something else than was
+/// run) is refused before any work, naming the key and its line, and nothing is written.
+#[test]
+fn an_infinite_setting_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec_path = spec(dir.path(), "[synthesizer.params]\nmin_gain = inf\n");
+    let bundle = dir.path().join("bundle");
+    let output = synthgate([
+        "run".as_ref(),
+        spec_path.as_os_str(),
+        "--out".as_ref(),
+        bundle.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("synthesizer.params.min_gain is not a finite number"),
+        "{message}"
+    );
+    assert!(message.contains("pipeline.toml, line"), "{message}");
+    assert!(!bundle.exists());
+}
