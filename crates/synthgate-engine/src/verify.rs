@@ -71,7 +71,7 @@ fn trust(
 ) -> Result<Trust> {
     let mut trust = Trust::default();
     for print in &request.operators {
-        if print.len() != 64 || !print.chars().all(|c| c.is_ascii_hexdigit()) {
+        if !synthgate_release::keys::is_fingerprint(print) {
             return Err(Error::usage(format!(
                 "--trust-operator '{print}' is not a key fingerprint (64 hex digits, as \
                  `synthgate keygen` prints)."
@@ -154,7 +154,9 @@ fn verify_inner(
     request: &VerifyRequest,
     events: &mut dyn Events,
 ) -> Result<(Verification, &'static str)> {
-    let trust = trust_for(workspace, &request.trust, &request.bundle)?;
+    let looked_up =
+        synthgate_io::sha256_file(&request.bundle.join("manifest.json")).unwrap_or_default();
+    let trust = trust(workspace, &request.trust, &looked_up)?;
     if request.require_approved && trust.is_empty() {
         return Err(Error::new(
             ErrorKind::VerificationFailed,
@@ -172,6 +174,14 @@ fn verify_inner(
         trust,
     };
     let verification = verify_with(&request.bundle, &options, &mut |step| events.step(step))?;
+    // The trust roots were looked up by the manifest's digest before the check read it: the
+    // two readings must be of the same manifest.
+    if looked_up != verification.manifest_sha256 {
+        return Err(Error::new(
+            ErrorKind::VerificationFailed,
+            "manifest.json changed while it was being verified; verify it again.",
+        ));
+    }
     let status = if verification.approved() {
         "approved"
     } else if verification
@@ -221,7 +231,7 @@ fn record(
         synthgate_io::sha256_file(&request.bundle.join("manifest.json")).unwrap_or_default();
     let details = match result {
         Ok((verification, status)) => serde_json::json!({
-            "manifest_sha256": manifest_sha256,
+            "manifest_sha256": verification.manifest_sha256,
             "outcome": "verified",
             "status": status,
             "reproduced": verification.reproduced,

@@ -192,12 +192,20 @@ where
     file.sync_all()
         .map_err(|error| io_error(path, "write the output file", &error))?;
     drop(file);
-    if overwrite == Overwrite::Refuse && path.exists() {
-        return Err(
-            Error::usage("the output file appeared while it was being written.")
-                .at(Location::file(path))
-                .hint("Choose another name, or pass --force to replace it."),
-        );
+    let appeared = || {
+        Error::usage("the output file appeared while it was being written.")
+            .at(Location::file(path))
+            .hint("Choose another name, or pass --force to replace it.")
+    };
+    if overwrite == Overwrite::Refuse {
+        // A hard link never replaces an existing file, so a file made at the same moment by
+        // someone else is kept; where the file system has no hard links, check, then rename.
+        match fs::hard_link(&temp_path, path) {
+            Ok(()) => return Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => return Err(appeared()),
+            Err(_) if path.exists() => return Err(appeared()),
+            Err(_) => {}
+        }
     }
     fs::rename(&temp_path, path)
         .map_err(|error| io_error(path, "move the finished file into place", &error))?;
@@ -223,8 +231,9 @@ fn write_bytes<'a>(
 
 /// Write `bytes` (a secret, such as a private key) to `path` atomically, readable by its
 /// owner only: the temporary file is created new with mode 0600 (on Unix) before its first
-/// byte, synced and renamed into place. An existing `path` is never replaced (usage error);
-/// a mode that cannot be set is an environment error, and nothing is left behind.
+/// byte, synced and hard-linked into place, which never replaces a file (not even one made at
+/// the same moment). An existing `path` is a usage error; a mode that cannot be set is an
+/// environment error, and nothing is left behind.
 pub fn write_secret_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically_as(
         path,

@@ -313,7 +313,7 @@ fn fill(
     root: &Path,
     created_at: &str,
     key: &ed25519_dalek::SigningKey,
-    log: &crate::audit::LockedLog,
+    audit: &crate::audit::LockedLog,
 ) -> Result<(Manifest, Vec<crate::audit::Entry>)> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;
@@ -359,7 +359,6 @@ fn fill(
         &json_bytes(&release.decision, "policy/decision.json")?,
     )?;
     // A prompt-based run's log holds every request and response first, then the steps.
-    let audit = log;
     let mut log = release
         .llm
         .as_ref()

@@ -17,7 +17,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use synthgate_core::canonical::to_json;
 use synthgate_core::{Error, Location, Result};
-use synthgate_io::{Overwrite, io_error, sha256_bytes, write_bytes_atomically};
+use synthgate_io::{Overwrite, sha256_bytes, write_bytes_atomically};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -40,6 +40,11 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
     sha256_bytes(key.as_bytes())
 }
 
+/// Whether `text` is a key fingerprint: 64 hexadecimal digits (SHA-256 of the public key).
+pub fn is_fingerprint(text: &str) -> bool {
+    text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// The public key file beside `key`: `KEY.pub`.
 pub fn public_path(key: &Path) -> PathBuf {
     let mut name = key.as_os_str().to_os_string();
@@ -60,7 +65,13 @@ pub fn generate(out: &Path, entropy: &synthgate_core::Entropy) -> Result<String>
         "# synthgate ed25519 secret key; keep it private. fingerprint {print}\n{}\n",
         hex(&seed)
     );
-    write_secret(out, secret.as_bytes())?;
+    if out.exists() {
+        return Err(Error::usage(format!(
+            "{} exists; a key is never overwritten.",
+            out.display()
+        )));
+    }
+    synthgate_io::write_secret_atomically(out, secret.as_bytes())?;
     let public_text = format!(
         "# synthgate ed25519 public key; fingerprint {print}\n{}\n",
         hex(public.as_bytes())
@@ -72,60 +83,6 @@ pub fn generate(out: &Path, entropy: &synthgate_core::Entropy) -> Result<String>
         return Err(error);
     }
     Ok(print)
-}
-
-/// Write a new secret file: written in full to a temporary file created with mode 0600 from
-/// its first byte, then linked into place (which fails if `out` exists, so never over an
-/// existing file, and a kill leaves either no key or a whole one).
-fn write_secret(out: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let folder = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = folder.join(format!(".{name}.synthgate-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_file(&temporary);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(&temporary)
-        .map_err(|error| io_error(out, "create the key file", &error))?;
-    let mut written = file.write_all(bytes).and_then(|()| file.sync_all());
-    #[cfg(unix)]
-    if written.is_ok() {
-        // The umask can only take permissions away, but a file system may ignore the mode:
-        // check it, and refuse a key that others could read.
-        use std::os::unix::fs::PermissionsExt;
-        written = file.metadata().and_then(|m| {
-            if m.permissions().mode() & 0o077 == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::other(format!(
-                    "its mode is {:o}, readable by others, and could not be set to 600",
-                    m.permissions().mode() & 0o777
-                )))
-            }
-        });
-    }
-    drop(file);
-    let linked = written.and_then(|()| std::fs::hard_link(&temporary, out));
-    let _ = std::fs::remove_file(&temporary);
-    match linked {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::usage(
-            format!("{} exists; a key is never overwritten.", out.display()),
-        )),
-        Err(error) => Err(io_error(out, "write the key file", &error)),
-    }
 }
 
 /// Read a secret key file.

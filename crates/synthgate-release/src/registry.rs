@@ -139,31 +139,156 @@ impl ReleaseStore for Registry {
         decision: &Decision,
         run: &RunRecord,
     ) -> Result<i64> {
-        Registry::record_release(self, bundle, manifest, manifest_sha256, decision, run)
+        let path = self.path.clone();
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, &e))?;
+        let spec = manifest.spec()?;
+        let release = &spec.release;
+        let previous: Option<i64> = transaction
+            .query_row(
+                "SELECT id FROM releases WHERE name = ?1 ORDER BY id DESC LIMIT 1",
+                params![release.name],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| db_error(&path, &e))?;
+        transaction
+            .execute(
+                "INSERT INTO releases (name, version, bundle, manifest_sha256, source_sha256, \
+                 synthesizer, seed, rows, releasable, created_at, supersedes, \
+                 operator_fingerprint, audit_seq, audit_hash, decision_head, decisions) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?4, 0)",
+                params![
+                    release.name,
+                    release.version,
+                    bundle.display().to_string(),
+                    manifest_sha256,
+                    manifest.source.sha256,
+                    spec.synthesizer.name,
+                    spec.synthesizer.seed as i64,
+                    manifest.generator.rows as i64,
+                    manifest.releasable,
+                    manifest.created_at,
+                    previous,
+                    run.operator_fingerprint,
+                    run.audit_seq as i64,
+                    run.audit_hash,
+                ],
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        let id = transaction.last_insert_rowid();
+        for gate in &decision.gates {
+            transaction
+                .execute(
+                    "INSERT INTO gates (release_id, metric, outcome, observed, threshold) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        id,
+                        gate.metric,
+                        format!("{:?}", gate.outcome).to_lowercase(),
+                        gate.observed,
+                        gate.threshold
+                    ],
+                )
+                .map_err(|e| db_error(&path, &e))?;
+        }
+        transaction.commit().map_err(|e| db_error(&path, &e))?;
+        Ok(id)
     }
 
     fn record_approval(&mut self, approval: &Approval) -> Result<bool> {
-        Registry::record_approval(self, approval)
+        let digest = crate::keys::decision_digest(approval)?;
+        let path = self.path.clone();
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, &e))?;
+        let row: Option<(i64, Option<String>)> = transaction
+            .query_row(
+                "SELECT id, decision_head FROM releases WHERE manifest_sha256 = ?1 \
+                 ORDER BY id DESC LIMIT 1",
+                params![approval.body.manifest_sha256],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| db_error(&path, &e))?;
+        let Some((id, head)) = row else {
+            return Ok(false);
+        };
+        if let (Some(head), Some(prev)) = (&head, &approval.body.prev_sha256)
+            && head != prev
+        {
+            return Err(Error::new(
+                synthgate_core::ErrorKind::VerificationFailed,
+                format!(
+                    "the decision follows {}…, but the registry's newest decision for this \
+                     release is {}…: it was signed on a stale chain.",
+                    prev.get(..12).unwrap_or(prev),
+                    head.get(..12).unwrap_or(head)
+                ),
+            ));
+        }
+        transaction
+            .execute(
+                "INSERT INTO approvals (release_id, role, decision, key_fingerprint, signed_at, \
+                 decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id,
+                    approval.body.role,
+                    format!("{:?}", approval.body.decision).to_lowercase(),
+                    approval.body.key_fingerprint,
+                    approval.body.signed_at,
+                    digest
+                ],
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        transaction
+            .execute(
+                "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2",
+                params![digest, id],
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        transaction.commit().map_err(|e| db_error(&path, &e))?;
+        Ok(true)
     }
 
     fn recorded(&self, manifest_sha256: &str) -> Result<Option<Recorded>> {
-        Registry::recorded(self, manifest_sha256)
+        Ok(self
+            .recorded_where(
+                "WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1",
+                &manifest_sha256,
+            )?
+            .into_iter()
+            .next())
     }
 
     fn recorded_all(&self) -> Result<Vec<Recorded>> {
-        Registry::recorded_all(self)
+        self.recorded_where("WHERE ?1 = ?1 ORDER BY id", &1)
     }
 
     fn list(&self) -> Result<Vec<ReleaseRow>> {
-        Registry::list(self)
+        self.rows("WHERE ?1 = ?1", &1)
     }
 
     fn lineage(&self, prefix: &str) -> Result<Vec<ReleaseRow>> {
-        Registry::lineage(self, prefix)
+        self.rows("WHERE source_sha256 LIKE ?1", &format!("{prefix}%"))
     }
 
     fn show(&self, id: i64) -> Result<serde_json::Value> {
-        Registry::show(self, id)
+        let release = self
+            .rows("WHERE id = ?1", &id)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::usage(format!("the registry has no release {id}.")))?;
+        let gates = self.objects("gates", &["metric", "outcome", "observed", "threshold"], id)?;
+        let approvals = self.objects(
+            "approvals",
+            &["role", "decision", "key_fingerprint", "signed_at"],
+            id,
+        )?;
+        Ok(serde_json::json!({ "release": release, "gates": gates, "approvals": approvals }))
     }
 }
 
@@ -246,151 +371,6 @@ impl Registry {
         db_error(&self.path, error)
     }
 
-    /// Record a release written to `bundle`; it supersedes the latest earlier release of the
-    /// same name. Returns its id.
-    pub fn record_release(
-        &mut self,
-        bundle: &Path,
-        manifest: &Manifest,
-        manifest_sha256: &str,
-        decision: &Decision,
-        run: &RunRecord,
-    ) -> Result<i64> {
-        let path = self.path.clone();
-        let transaction = self
-            .connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&path, &e))?;
-        let spec = manifest.spec()?;
-        let release = &spec.release;
-        let previous: Option<i64> = transaction
-            .query_row(
-                "SELECT id FROM releases WHERE name = ?1 ORDER BY id DESC LIMIT 1",
-                params![release.name],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| db_error(&path, &e))?;
-        transaction
-            .execute(
-                "INSERT INTO releases (name, version, bundle, manifest_sha256, source_sha256, \
-                 synthesizer, seed, rows, releasable, created_at, supersedes, \
-                 operator_fingerprint, audit_seq, audit_hash, decision_head, decisions) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?4, 0)",
-                params![
-                    release.name,
-                    release.version,
-                    bundle.display().to_string(),
-                    manifest_sha256,
-                    manifest.source.sha256,
-                    spec.synthesizer.name,
-                    spec.synthesizer.seed as i64,
-                    manifest.generator.rows as i64,
-                    manifest.releasable,
-                    manifest.created_at,
-                    previous,
-                    run.operator_fingerprint,
-                    run.audit_seq as i64,
-                    run.audit_hash,
-                ],
-            )
-            .map_err(|e| db_error(&path, &e))?;
-        let id = transaction.last_insert_rowid();
-        for gate in &decision.gates {
-            transaction
-                .execute(
-                    "INSERT INTO gates (release_id, metric, outcome, observed, threshold) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        id,
-                        gate.metric,
-                        format!("{:?}", gate.outcome).to_lowercase(),
-                        gate.observed,
-                        gate.threshold
-                    ],
-                )
-                .map_err(|e| db_error(&path, &e))?;
-        }
-        transaction.commit().map_err(|e| db_error(&path, &e))?;
-        Ok(id)
-    }
-
-    /// Record a decision on the release whose manifest it names (if registered): the row's
-    /// decision head moves to it. A decision that does not follow the recorded head is refused
-    /// (it was signed on a stale or cut-off chain). Returns whether the release is registered.
-    pub fn record_approval(&mut self, approval: &Approval) -> Result<bool> {
-        let digest = crate::keys::decision_digest(approval)?;
-        let path = self.path.clone();
-        let transaction = self
-            .connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| db_error(&path, &e))?;
-        let row: Option<(i64, Option<String>)> = transaction
-            .query_row(
-                "SELECT id, decision_head FROM releases WHERE manifest_sha256 = ?1 \
-                 ORDER BY id DESC LIMIT 1",
-                params![approval.body.manifest_sha256],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| db_error(&path, &e))?;
-        let Some((id, head)) = row else {
-            return Ok(false);
-        };
-        if let (Some(head), Some(prev)) = (&head, &approval.body.prev_sha256)
-            && head != prev
-        {
-            return Err(Error::new(
-                synthgate_core::ErrorKind::VerificationFailed,
-                format!(
-                    "the decision follows {}…, but the registry's newest decision for this \
-                     release is {}…: it was signed on a stale chain.",
-                    prev.get(..12).unwrap_or(prev),
-                    head.get(..12).unwrap_or(head)
-                ),
-            ));
-        }
-        transaction
-            .execute(
-                "INSERT INTO approvals (release_id, role, decision, key_fingerprint, signed_at, \
-                 decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    approval.body.role,
-                    format!("{:?}", approval.body.decision).to_lowercase(),
-                    approval.body.key_fingerprint,
-                    approval.body.signed_at,
-                    digest
-                ],
-            )
-            .map_err(|e| db_error(&path, &e))?;
-        transaction
-            .execute(
-                "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2",
-                params![digest, id],
-            )
-            .map_err(|e| db_error(&path, &e))?;
-        transaction.commit().map_err(|e| db_error(&path, &e))?;
-        Ok(true)
-    }
-
-    /// What the registry recorded about the bundle whose manifest has `manifest_sha256` (the
-    /// newest such row).
-    pub fn recorded(&self, manifest_sha256: &str) -> Result<Option<Recorded>> {
-        Ok(self
-            .recorded_where(
-                "WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1",
-                &manifest_sha256,
-            )?
-            .into_iter()
-            .next())
-    }
-
-    /// Every release with what it recorded for trust and the audit log, oldest first.
-    pub fn recorded_all(&self) -> Result<Vec<Recorded>> {
-        self.recorded_where("WHERE ?1 = ?1 ORDER BY id", &1)
-    }
-
     fn recorded_where(&self, filter: &str, value: &dyn rusqlite::ToSql) -> Result<Vec<Recorded>> {
         let sql = format!(
             "SELECT id, bundle, operator_fingerprint, audit_seq, audit_hash, decision_head, \
@@ -444,16 +424,6 @@ impl Registry {
             .map_err(|e| self.fail(&e))
     }
 
-    /// Every release, oldest first.
-    pub fn list(&self) -> Result<Vec<ReleaseRow>> {
-        self.rows("WHERE ?1 = ?1", &1)
-    }
-
-    /// The releases made from the source whose digest starts with `prefix`.
-    pub fn lineage(&self, prefix: &str) -> Result<Vec<ReleaseRow>> {
-        self.rows("WHERE source_sha256 LIKE ?1", &format!("{prefix}%"))
-    }
-
     /// The rows of `table` belonging to release `id`, as JSON objects of `columns`.
     fn objects(&self, table: &str, columns: &[&str], id: i64) -> Result<Vec<serde_json::Value>> {
         use rusqlite::types::Value;
@@ -479,21 +449,5 @@ impl Registry {
             .map_err(|e| self.fail(&e))?;
         rows.collect::<std::result::Result<_, _>>()
             .map_err(|e| self.fail(&e))
-    }
-
-    /// One release with its gates and approvals.
-    pub fn show(&self, id: i64) -> Result<serde_json::Value> {
-        let release = self
-            .rows("WHERE id = ?1", &id)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::usage(format!("the registry has no release {id}.")))?;
-        let gates = self.objects("gates", &["metric", "outcome", "observed", "threshold"], id)?;
-        let approvals = self.objects(
-            "approvals",
-            &["role", "decision", "key_fingerprint", "signed_at"],
-            id,
-        )?;
-        Ok(serde_json::json!({ "release": release, "gates": gates, "approvals": approvals }))
     }
 }

@@ -388,10 +388,6 @@ pub fn path_component_problem(value: &str) -> Option<&'static str> {
     }
 }
 
-fn is_fingerprint(key: &str) -> bool {
-    key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit())
-}
-
 /// `path` as given when absolute, else relative to `folder`.
 fn resolve(folder: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
@@ -595,7 +591,11 @@ impl PipelineSpec {
                     &approver.role,
                 );
             }
-            if let Some(bad) = approver.keys.iter().find(|k| !is_fingerprint(k)) {
+            if let Some(bad) = approver
+                .keys
+                .iter()
+                .find(|k| !crate::keys::is_fingerprint(k))
+            {
                 return fail(
                     format!(
                         "approver key '{bad}' for role '{}' is not a fingerprint (64 hex digits, \
@@ -607,7 +607,12 @@ impl PipelineSpec {
                 );
             }
         }
-        if let Some(bad) = self.policy.operators.iter().find(|k| !is_fingerprint(k)) {
+        if let Some(bad) = self
+            .policy
+            .operators
+            .iter()
+            .find(|k| !crate::keys::is_fingerprint(k))
+        {
             return fail(
                 format!(
                     "operator key '{bad}' is not a fingerprint (64 hex digits, as `synthgate \

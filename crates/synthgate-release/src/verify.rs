@@ -49,6 +49,8 @@ pub enum History {
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verification {
+    /// SHA-256 of `manifest.json` as read once and checked (what an approval signs).
+    pub manifest_sha256: String,
     /// Files checked.
     pub files: usize,
     /// Whether every gate passed or was waived.
@@ -148,7 +150,7 @@ impl Trust {
             .iter()
             .chain(trust.approvers.iter().flat_map(|r| &r.keys))
         {
-            if print.len() != 64 || !print.chars().all(|c| c.is_ascii_hexdigit()) {
+            if !crate::keys::is_fingerprint(print) {
                 return Err(Error::spec(format!(
                     "'{print}' is not a key fingerprint (64 hex digits, as `synthgate keygen` \
                      prints)."
@@ -469,7 +471,7 @@ pub fn approve(
         role: role.to_string(),
         decision: verdict,
         comment: comment.to_string(),
-        manifest_sha256: sha256_file(&bundle.join("manifest.json"))?,
+        manifest_sha256: verification.manifest_sha256.clone(),
         public_key: String::new(),
         key_fingerprint: String::new(),
         signed_at: signed_at.to_string(),
@@ -497,10 +499,19 @@ pub fn approve(
 
 /// Read `bundle/manifest.json`.
 pub fn read_manifest(bundle: &Path) -> Result<Manifest> {
+    read_manifest_and_digest(bundle).map(|(manifest, _)| manifest)
+}
+
+/// The bundle's manifest and the SHA-256 of the very bytes it was parsed from (read once, so
+/// what is checked is what is signed).
+pub fn read_manifest_and_digest(bundle: &Path) -> Result<(Manifest, String)> {
     let path = bundle.join("manifest.json");
-    let text = std::fs::read_to_string(&path)
+    let bytes = std::fs::read(&path)
         .map_err(|error| failed(format!("{} cannot be read: {error}.", path.display())))?;
-    serde_json::from_str(&text).map_err(|error| {
+    let digest = synthgate_io::sha256_bytes(&bytes);
+    let text = String::from_utf8(bytes)
+        .map_err(|_| failed(format!("{} is not UTF-8 text.", path.display())))?;
+    serde_json::from_str(&text).map(|manifest| (manifest, digest)).map_err(|error| {
         failed(format!(
             "{} is not a valid manifest (line {}): {error}.",
             path.display(),
@@ -516,6 +527,7 @@ pub fn read_manifest(bundle: &Path) -> Result<Manifest> {
 fn check_signatures(
     bundle: &Path,
     manifest: &Manifest,
+    manifest_sha256: &str,
     trust: &Trust,
     problems: &mut Vec<String>,
 ) -> (String, Vec<String>) {
@@ -537,11 +549,8 @@ fn check_signatures(
             return untrusted;
         }
     };
-    match sha256_file(&bundle.join("manifest.json")) {
-        Ok(digest) if digest != signature.manifest_sha256 => problems
-            .push("manifest.json has changed since the operator signed it (manifest.sig)".into()),
-        Ok(_) => {}
-        Err(error) => problems.push(format!("manifest.json cannot be read: {}", error.message())),
+    if manifest_sha256 != signature.manifest_sha256 {
+        problems.push("manifest.json has changed since the operator signed it (manifest.sig)".into());
     }
     match manifest_message(&signature.manifest_sha256) {
         Ok(message) => {
@@ -677,7 +686,7 @@ pub fn verify_with(
             bundle.display()
         )));
     }
-    let manifest = read_manifest(bundle)?;
+    let (manifest, manifest_sha256) = read_manifest_and_digest(bundle)?;
     if manifest.format != "synthgate-release" {
         return Err(failed(format!(
             "the manifest's format is '{}', not synthgate-release.",
@@ -781,9 +790,8 @@ pub fn verify_with(
         }
         _ => problems.push("the bundle's audit segment or checkpoint is missing".into()),
     }
-    let manifest_sha256 = sha256_file(&bundle.join("manifest.json"))?;
     let (operator_fingerprint, trusted_by) =
-        check_signatures(bundle, &manifest, trust, &mut problems);
+        check_signatures(bundle, &manifest, &manifest_sha256, trust, &mut problems);
     let chain = check_approvals(bundle, &manifest, &manifest_sha256, trust, &mut problems)?;
     let record = trust
         .decisions
@@ -798,6 +806,7 @@ pub fn verify_with(
         )));
     }
     let mut verification = Verification {
+        manifest_sha256: manifest_sha256.clone(),
         files: manifest.files.len(),
         releasable: manifest.releasable,
         roles: chain.roles,
