@@ -74,21 +74,18 @@ pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome
         },
     )?;
     let decision_sha256 = keys::decision_digest(&approval)?;
-    synthgate_release::audit::append(
-        &ctx.workspace.audit_log(),
-        vec![EntryBody::new(
-            &approval.body.signed_at,
-            "approve",
-            &request.bundle.display().to_string(),
-            serde_json::json!({
-                "role": approval.body.role,
-                "decision": approval.body.decision,
-                "manifest_sha256": approval.body.manifest_sha256,
-                "key_fingerprint": approval.body.key_fingerprint,
-                "decision_sha256": decision_sha256,
-            }),
-        )],
-    )?;
+    ctx.workspace.audit().append(vec![EntryBody::new(
+        &approval.body.signed_at,
+        "approve",
+        &request.bundle.display().to_string(),
+        serde_json::json!({
+            "role": approval.body.role,
+            "decision": approval.body.decision,
+            "manifest_sha256": approval.body.manifest_sha256,
+            "key_fingerprint": approval.body.key_fingerprint,
+            "decision_sha256": decision_sha256,
+        }),
+    )])?;
     Ok(ApproveOutcome {
         api_version: API_VERSION,
         approval,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use synthgate_core::Result;
-use synthgate_release::audit::{Entry, parse_segment, read_log};
+use synthgate_release::audit::{Entry, parse_segment};
 
 use crate::{API_VERSION, Context};
 
@@ -43,8 +43,7 @@ fn short(hash: &str) -> &str {
 
 /// Check the workspace's audit log and its agreement with the registry.
 pub fn audit_verify(ctx: &Context) -> Result<AuditReport> {
-    let path = ctx.workspace.audit_log();
-    let check = read_log(&path)?;
+    let check = ctx.workspace.audit().read()?;
     let mut problems = check.problems;
     let mut notes = Vec::new();
     if check.unterminated_tail > 0 {
@@ -145,7 +144,7 @@ pub fn audit_verify(ctx: &Context) -> Result<AuditReport> {
     }
     Ok(AuditReport {
         api_version: API_VERSION,
-        log: path,
+        log: ctx.workspace.audit_log(),
         entries: check.entries.len(),
         releases_checked,
         bundles_checked,

@@ -54,15 +54,12 @@ pub fn drift(
         };
         write_bytes_atomically(path, overwrite, &text)?;
     }
-    synthgate_release::audit::append(
-        &ctx.workspace.audit_log(),
-        vec![EntryBody::new(
-            ctx.clock.now(),
-            "drift",
-            &request.bundle.display().to_string(),
-            serde_json::json!({ "manifest_sha256": report.manifest_sha256,
+    ctx.workspace.audit().append(vec![EntryBody::new(
+        ctx.clock.now(),
+        "drift",
+        &request.bundle.display().to_string(),
+        serde_json::json!({ "manifest_sha256": report.manifest_sha256,
                 "new_data_sha256": report.new_data["sha256"], "exceeded": report.exceeded }),
-        )],
-    )?;
+    )])?;
     Ok(report)
 }

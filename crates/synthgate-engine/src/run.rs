@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result};
-use synthgate_release::audit::{EntryBody, LockedLog};
+use synthgate_release::audit::EntryBody;
 use synthgate_release::gates::GateResult;
 use synthgate_release::keys;
 use synthgate_release::registry::RunRecord;
@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
     let out = bundle_path(request, &spec)?;
     check_bundle_target(&out, request.force, &protected(ctx, request, &spec)?)?;
     // Nothing is appended to a log that does not verify: find out before the work.
-    drop(LockedLog::open(&ctx.workspace.audit_log())?);
+    drop(ctx.workspace.audit().lock()?);
     let (key, made) = ctx
         .workspace
         .operator_key(request.operator_key.as_deref(), &ctx.entropy)?;
@@ -156,20 +156,17 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
         Err(error) => {
             // One `failed` entry; if even that cannot be written (a full disk), the log stays
             // as it was and the error says why the run failed.
-            let _ = synthgate_release::audit::append(
-                &ctx.workspace.audit_log(),
-                vec![EntryBody::new(
-                    ctx.clock.now(),
-                    "failed",
-                    &object,
-                    serde_json::json!({
-                        "step": "run",
-                        "bundle": out.display().to_string(),
-                        "exit_code": error.kind().exit_code(),
-                        "error": error.message(),
-                    }),
-                )],
-            );
+            let _ = ctx.workspace.audit().append(vec![EntryBody::new(
+                ctx.clock.now(),
+                "failed",
+                &object,
+                serde_json::json!({
+                    "step": "run",
+                    "bundle": out.display().to_string(),
+                    "exit_code": error.kind().exit_code(),
+                    "error": error.message(),
+                }),
+            )]);
             Err(error)
         }
     }
@@ -199,14 +196,14 @@ fn run_started(
         return Err(cancelled());
     }
     events.step("writing the bundle");
-    let mut log = LockedLog::open(&ctx.workspace.audit_log())?;
+    let mut log = ctx.workspace.audit().lock()?;
     if let Some(bytes) = log.repaired_tail() {
         events.note(&format!(
             "the audit log ended in an interrupted append ({bytes} bytes, never committed); it \
              was cut off"
         ));
     }
-    let manifest = write_bundle(&release, out, force, ctx.clock.now(), key, &mut log)?;
+    let manifest = write_bundle(&release, out, force, ctx.clock.now(), key, log.as_mut())?;
     let manifest_sha256 = synthgate_io::sha256_file(&out.join("manifest.json"))?;
     let (audit_seq, audit_hash) = log.head();
     let record = RunRecord {

@@ -245,15 +245,14 @@ fn record(
             "error": error.message(),
         }),
     };
-    synthgate_release::audit::append(
-        &workspace.audit_log(),
-        vec![EntryBody::new(
+    workspace
+        .audit()
+        .append(vec![EntryBody::new(
             ctx.clock.now(),
             "verify",
             &request.bundle.display().to_string(),
             details,
-        )],
-    )
-    .map(|_| ())
-    .map_err(|error| format!("the verification was not recorded in the audit log: {error}"))
+        )])
+        .map(|_| ())
+        .map_err(|error| format!("the verification was not recorded in the audit log: {error}"))
 }

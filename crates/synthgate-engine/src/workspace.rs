@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
 use synthgate_core::Result;
+use synthgate_release::audit::{AuditStore, FileAudit};
 use synthgate_release::keys;
 use synthgate_release::registry::{Registry, ReleaseStore};
 
@@ -21,9 +22,16 @@ impl Workspace {
         Workspace { home: home.into() }
     }
 
-    /// The hash-chained audit log.
+    /// The hash-chained audit log's file.
     pub fn audit_log(&self) -> PathBuf {
         self.home.join("audit.jsonl")
+    }
+
+    /// The hash-chained audit log, as the engine appends to and checks it.
+    pub fn audit(&self) -> Box<dyn AuditStore> {
+        Box::new(FileAudit {
+            path: self.audit_log(),
+        })
     }
 
     /// The registry database.

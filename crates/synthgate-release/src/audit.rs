@@ -76,8 +76,81 @@ const RECOVERY: &str = "Run `synthgate audit verify` to see what is wrong. Resto
     backup, or, if its history is lost, move it aside (keep it as evidence) and start a new one: \
     nothing is appended to a log whose chain is broken.";
 
+/// Where a workspace's hash-chained audit log is kept: the provenance store the engine appends
+/// to and checks. [`FileAudit`] (a JSON-lines file under a file lock) is the implementation
+/// every workspace has; a shared server database implements the same trait.
+pub trait AuditStore {
+    /// Where the log is, for messages.
+    fn location(&self) -> String;
+    /// Lock the log for appending, after checking its whole chain (an interrupted append is
+    /// cut off). A log that does not verify is an error: nothing may be appended to it.
+    fn lock(&self) -> Result<Box<dyn AuditLock>>;
+    /// Read and check the whole log (writers wait); a missing log is an empty one.
+    fn read(&self) -> Result<LogCheck>;
+    /// Lock, then append `bodies` as the next entries; returns them as written.
+    fn append(&self, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
+        self.lock()?.append(bodies)
+    }
+}
+
 /// An audit log held under its exclusive lock, its chain checked; entries are appended through
 /// it. The lock is released when it is dropped.
+pub trait AuditLock {
+    /// How many bytes of an interrupted append were cut off when it was locked.
+    fn repaired_tail(&self) -> Option<u64>;
+    /// The last entry's seq and hash (0 and "" for an empty log).
+    fn head(&self) -> (u64, &str);
+    /// Append prepared `entries`, which must continue the chain as it stands; a failed write
+    /// leaves the log as it was.
+    fn commit(&mut self, entries: &[Entry]) -> Result<()>;
+
+    /// `bodies` as the next entries of the chain (seq and prev_hash filled in), not yet
+    /// written: [`AuditLock::commit`] writes them.
+    fn prepare(&self, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
+        let (seq, head) = self.head();
+        let (mut seq, mut prev) = (seq, head.to_string());
+        let mut entries = Vec::with_capacity(bodies.len());
+        for mut body in bodies {
+            seq += 1;
+            body.seq = seq;
+            body.prev_hash = prev;
+            let entry_hash = hash(&body)?;
+            prev = entry_hash.clone();
+            entries.push(Entry { body, entry_hash });
+        }
+        Ok(entries)
+    }
+
+    /// Prepare and commit `bodies`; returns them as written.
+    fn append(&mut self, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
+        let entries = self.prepare(bodies)?;
+        self.commit(&entries)?;
+        Ok(entries)
+    }
+}
+
+/// The audit log as a JSON-lines file, locked with the operating system's file locks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAudit {
+    /// The log file.
+    pub path: PathBuf,
+}
+
+impl AuditStore for FileAudit {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn lock(&self) -> Result<Box<dyn AuditLock>> {
+        Ok(Box::new(LockedLog::open(&self.path)?))
+    }
+
+    fn read(&self) -> Result<LogCheck> {
+        read_log(&self.path)
+    }
+}
+
+/// The file log under its lock ([`FileAudit::lock`]).
 #[derive(Debug)]
 pub struct LockedLog {
     file: std::fs::File,
@@ -145,36 +218,18 @@ impl LockedLog {
             repaired,
         })
     }
+}
 
-    /// How many bytes of an interrupted append were cut off when it was opened.
-    pub fn repaired_tail(&self) -> Option<u64> {
+impl AuditLock for LockedLog {
+    fn repaired_tail(&self) -> Option<u64> {
         self.repaired
     }
 
-    /// The last entry's seq and hash (0 and "" for an empty log).
-    pub fn head(&self) -> (u64, &str) {
+    fn head(&self) -> (u64, &str) {
         (self.seq, &self.head)
     }
 
-    /// `bodies` as the next entries of the chain (seq and prev_hash filled in), not yet
-    /// written: [`LockedLog::commit`] writes them.
-    pub fn prepare(&self, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
-        let (mut seq, mut prev) = (self.seq, self.head.clone());
-        let mut entries = Vec::with_capacity(bodies.len());
-        for mut body in bodies {
-            seq += 1;
-            body.seq = seq;
-            body.prev_hash = prev;
-            let entry_hash = hash(&body)?;
-            prev = entry_hash.clone();
-            entries.push(Entry { body, entry_hash });
-        }
-        Ok(entries)
-    }
-
-    /// Append prepared `entries`, which must continue the chain as it stands; a failed write
-    /// is rolled back to the log's previous length.
-    pub fn commit(&mut self, entries: &[Entry]) -> Result<()> {
+    fn commit(&mut self, entries: &[Entry]) -> Result<()> {
         let Some(first) = entries.first() else {
             return Ok(());
         };
@@ -207,19 +262,15 @@ impl LockedLog {
         }
         Ok(())
     }
-
-    /// Prepare and commit `bodies`; returns them as written.
-    pub fn append(&mut self, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
-        let entries = self.prepare(bodies)?;
-        self.commit(&entries)?;
-        Ok(entries)
-    }
 }
 
 /// Append entries (seq and prev_hash filled in) to the log at `path`, under its lock, after
 /// checking its chain; returns them as written.
 pub fn append(path: &Path, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
-    LockedLog::open(path)?.append(bodies)
+    FileAudit {
+        path: path.to_path_buf(),
+    }
+    .append(bodies)
 }
 
 /// What checking a whole log found.

@@ -241,7 +241,7 @@ pub fn write_bundle(
     replace: bool,
     created_at: &str,
     key: &ed25519_dalek::SigningKey,
-    log: &mut crate::audit::LockedLog,
+    log: &mut dyn crate::audit::AuditLock,
 ) -> Result<Manifest> {
     let exists = std::fs::symlink_metadata(out).is_ok();
     if exists && !replace {
@@ -313,7 +313,7 @@ fn fill(
     root: &Path,
     created_at: &str,
     key: &ed25519_dalek::SigningKey,
-    audit: &crate::audit::LockedLog,
+    audit: &dyn crate::audit::AuditLock,
 ) -> Result<(Manifest, Vec<crate::audit::Entry>)> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;

@@ -511,13 +511,15 @@ pub fn read_manifest_and_digest(bundle: &Path) -> Result<(Manifest, String)> {
     let digest = synthgate_io::sha256_bytes(&bytes);
     let text = String::from_utf8(bytes)
         .map_err(|_| failed(format!("{} is not UTF-8 text.", path.display())))?;
-    serde_json::from_str(&text).map(|manifest| (manifest, digest)).map_err(|error| {
-        failed(format!(
-            "{} is not a valid manifest (line {}): {error}.",
-            path.display(),
-            error.line()
-        ))
-    })
+    serde_json::from_str(&text)
+        .map(|manifest| (manifest, digest))
+        .map_err(|error| {
+            failed(format!(
+                "{} is not a valid manifest (line {}): {error}.",
+                path.display(),
+                error.line()
+            ))
+        })
 }
 
 /// The operator's signatures: `manifest.sig` over the manifest's digest and the audit
@@ -550,7 +552,8 @@ fn check_signatures(
         }
     };
     if manifest_sha256 != signature.manifest_sha256 {
-        problems.push("manifest.json has changed since the operator signed it (manifest.sig)".into());
+        problems
+            .push("manifest.json has changed since the operator signed it (manifest.sig)".into());
     }
     match manifest_message(&signature.manifest_sha256) {
         Ok(message) => {
