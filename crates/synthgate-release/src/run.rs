@@ -191,7 +191,8 @@ pub fn run_pipeline(
                 Seed(spec.synthesizer.seed).derive("encode"),
             )?
             .codecs;
-            let (table, changed) = synthgate_synth::codec::protect(&codecs, &run.generation.table)?;
+            let (table, changed) =
+                synthgate_synth::codec::protect(&codecs, &schema, &run.generation.table)?;
             log.push(serde_json::json!({ "step": "protect",
                 "min_category_count": spec.synthesizer.min_category_count,
                 "tail_count": spec.synthesizer.tail_count, "changed": changed }));

@@ -583,15 +583,23 @@ pub struct Protected {
     pub clipped: usize,
     /// Values of categories the training rows do not keep, made missing.
     pub removed: usize,
+    /// Values set to the other side of a schema rule they broke (`a >= b`: `a` set to `b`).
+    pub adjusted: usize,
 }
 
 /// Apply the training rows' codecs (and so their privacy protections) to rows made elsewhere,
 /// such as a language model's: numbers are clipped to the protected range (never beyond the
 /// `tail_count`-th smallest and largest training value, nor the schema's bounds), values of
 /// categories the protections did not keep become missing, identifiers are regenerated as fresh
-/// keys, and columns the codecs drop (free text) are passed through as they are. Every column
-/// of `codecs` must be in `table`; the result has the codecs' columns in their order.
-pub fn protect(codecs: &[ColumnCodec], table: &Table) -> Result<(Table, Vec<Protected>)> {
+/// keys, and columns the codecs drop (free text) are passed through as they are; a row that
+/// breaks one of `schema`'s rules has the rule's left side set to its right side (as a
+/// model's row does once its redraws are spent). Every column of `codecs` must be in `table`;
+/// the result has the codecs' columns in their order.
+pub fn protect(
+    codecs: &[ColumnCodec],
+    schema: &Schema,
+    table: &Table,
+) -> Result<(Table, Vec<Protected>)> {
     let names = table.column_names();
     let mut columns = Vec::with_capacity(codecs.len());
     let mut changes = Vec::new();
@@ -611,6 +619,7 @@ pub fn protect(codecs: &[ColumnCodec], table: &Table) -> Result<(Table, Vec<Prot
             column: codec.name.clone(),
             clipped: 0,
             removed: 0,
+            adjusted: 0,
         };
         let column = match &codec.kind {
             CodecKind::Numeric { low, high, .. } => {
@@ -649,10 +658,40 @@ pub fn protect(codecs: &[ColumnCodec], table: &Table) -> Result<(Table, Vec<Prot
         }
         columns.push(column);
     }
-    let encoded = Encoded {
+    let mut encoded = Encoded {
         rows: table.num_rows(),
         columns,
     };
+    let position = |name: &str| codecs.iter().position(|codec| codec.name == name);
+    for rule in schema.parsed_rules() {
+        let (Some(left), Some(right)) = (position(&rule.left), position(&rule.right)) else {
+            continue;
+        };
+        let mut adjusted = 0;
+        for row in 0..encoded.rows {
+            let (a, b) = (
+                encoded.number(codecs, left, row),
+                encoded.number(codecs, right, row),
+            );
+            if !rule.holds(a, b)
+                && let EncodedColumn::Numeric(values) = &mut encoded.columns[left]
+            {
+                values[row] = b;
+                adjusted += 1;
+            }
+        }
+        if adjusted > 0 {
+            match changes.iter_mut().find(|c| c.column == rule.left) {
+                Some(change) => change.adjusted += adjusted,
+                None => changes.push(Protected {
+                    column: rule.left.clone(),
+                    clipped: 0,
+                    removed: 0,
+                    adjusted,
+                }),
+            }
+        }
+    }
     let decoded = decode(codecs, &encoded, 0)?;
     // Dropped columns come back from the generated rows, in the codecs' order.
     let mut fields = Vec::with_capacity(codecs.len());

@@ -8,5 +8,6 @@ mod free_text;
 mod model_file;
 mod model_property;
 mod plugin;
+mod protect;
 mod rules;
 mod support;
