@@ -594,6 +594,28 @@ pub const TABLE: &[MetricInfo] = &[
         Peer::SdMetrics,
         "Mean RangeCoverage: how much of each training range the synthetic values span.",
     ),
+    MetricInfo {
+        direction: LowerIsBetter,
+        bands: Bands::Levels {
+            on: Bound::Value,
+            good: Level::Reference {
+                times: 1.5,
+                plus: 0.01,
+                without: Some(0.0),
+            },
+            watch: Level::Reference {
+                times: 3.0,
+                plus: 0.02,
+                without: Some(0.0),
+            },
+        },
+        ..fidelity(
+            "fidelity.duplicate_rate",
+            Peer::Synthgate,
+            "Share of synthetic rows repeating an earlier synthetic row, at the holdout's size; \
+             a collapsed generator repeats rows.",
+        )
+    },
     utility(
         "utility.tstr",
         HigherIsBetter,

@@ -356,6 +356,7 @@ fn fidelity(
                 .details(&details),
         );
     }
+    metrics.extend(crate::duplicates::metric(holdout, synthetic, config));
     Ok(metrics)
 }
 

@@ -688,6 +688,11 @@ mod tests {
         check("fidelity.kway_marginal", 850.0, None, Some(900.0), Watch);
         check("fidelity.kway_marginal", 790.0, None, Some(900.0), Poor);
         check("fidelity.kway_marginal", 990.0, None, None, Info);
+        // Repeated rows: good up to 1.5 x the holdout's rate + 0.01, watch up to 3 x + 0.02.
+        check("fidelity.duplicate_rate", 0.03, None, Some(0.02), Good);
+        check("fidelity.duplicate_rate", 0.07, None, Some(0.02), Watch);
+        check("fidelity.duplicate_rate", 0.2, None, Some(0.02), Poor);
+        check("fidelity.duplicate_rate", 0.005, None, None, Good);
         // Detection: good up to 0.05 above the reference (0.5 without one), poor above 0.75.
         check("fidelity.detection_auc", 0.56, None, Some(0.52), Good);
         check("fidelity.detection_auc", 0.6, None, Some(0.52), Watch);

@@ -30,6 +30,7 @@ pub mod cells;
 pub mod coverage;
 pub mod dcr;
 pub mod detection;
+mod duplicates;
 pub mod gbdt;
 mod harness;
 pub mod html;
