@@ -264,15 +264,6 @@ impl AuditLock for LockedLog {
     }
 }
 
-/// Append entries (seq and prev_hash filled in) to the log at `path`, under its lock, after
-/// checking its chain; returns them as written.
-pub fn append(path: &Path, bodies: Vec<EntryBody>) -> Result<Vec<Entry>> {
-    FileAudit {
-        path: path.to_path_buf(),
-    }
-    .append(bodies)
-}
-
 /// What checking a whole log found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogCheck {
@@ -488,7 +479,9 @@ mod tests {
     fn an_interrupted_append_is_cut_off_and_an_edit_blocks_appending() {
         let folder = tempfile::tempdir().expect("temp");
         let path = folder.path().join("audit.jsonl");
-        append(&path, vec![body("run"), body("gate")]).expect("append");
+        FileAudit { path: path.clone() }
+            .append(vec![body("run"), body("gate")])
+            .expect("append");
         // A torn write: half an entry, no newline.
         let mut bytes = std::fs::read(&path).expect("read");
         let whole = bytes.len();
@@ -510,7 +503,9 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         let edited = text.replacen("\"approve\"", "\"verify\"", 1);
         std::fs::write(&path, &edited).expect("write");
-        let error = append(&path, vec![body("run")]).expect_err("an edited log is refused");
+        let error = FileAudit { path: path.clone() }
+            .append(vec![body("run")])
+            .expect_err("an edited log is refused");
         assert_eq!(error.kind(), ErrorKind::VerificationFailed);
         assert!(error.to_string().contains("seq 3) was edited"), "{error}");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), edited);

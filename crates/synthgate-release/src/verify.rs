@@ -129,6 +129,10 @@ pub struct Trust {
     /// Where the trusted operators came from (for messages); not part of the file.
     #[serde(skip)]
     pub sources: Vec<String>,
+    /// The manifest digest roots looked up by digest (the registry's) are for: a check that
+    /// reads another manifest (it changed in between) is refused. Not part of the file.
+    #[serde(skip)]
+    pub bound_to: Option<String>,
 }
 
 impl Trust {
@@ -176,6 +180,9 @@ impl Trust {
         }
         self.approvers.extend(other.approvers);
         self.decisions.extend(other.decisions);
+        if other.bound_to.is_some() {
+            self.bound_to = other.bound_to;
+        }
         for source in other.sources {
             if !self.sources.contains(&source) {
                 self.sources.push(source);
@@ -690,6 +697,14 @@ pub fn verify_with(
         )));
     }
     let (manifest, manifest_sha256) = read_manifest_and_digest(bundle)?;
+    if let Some(bound) = &trust.bound_to
+        && *bound != manifest_sha256
+    {
+        return Err(failed(format!(
+            "manifest.json changed while it was being verified: the trust roots were looked up \
+             for sha256 {bound}, and it now has {manifest_sha256}. Verify it again."
+        )));
+    }
     if manifest.format != "synthgate-release" {
         return Err(failed(format!(
             "the manifest's format is '{}', not synthgate-release.",

@@ -177,3 +177,30 @@ fn v1_model_files_load_and_sample_the_same_rows() {
         );
     }
 }
+
+/// Trust looked up by a manifest's digest (the registry's) holds for that manifest only: a check
+/// that reads another one (the file changed between the look-up and the check) is refused.
+#[test]
+fn trust_bound_to_one_manifest_refuses_another() {
+    use synthgate_release::{Trust, VerifyOptions, verify_with};
+    let bundle = fixture().join("bundle");
+    let digest = synthgate_io::sha256_file(&bundle.join("manifest.json")).expect("manifest digest");
+    let options = |bound: &str| VerifyOptions {
+        reproduce: false,
+        trust: Trust {
+            operators: vec![operator()],
+            bound_to: Some(bound.to_string()),
+            ..Trust::default()
+        },
+    };
+    let checked = verify_with(&bundle, &options(&digest), &mut |_| {}).expect("verifies");
+    assert_eq!(checked.manifest_sha256, digest);
+    let error =
+        verify_with(&bundle, &options(&"0".repeat(64)), &mut |_| {}).expect_err("another manifest");
+    assert!(
+        error
+            .to_string()
+            .contains("changed while it was being verified"),
+        "{error}"
+    );
+}
