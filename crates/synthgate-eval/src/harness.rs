@@ -86,12 +86,12 @@ fn cap<'a>(
     )
 }
 
-/// The warning that the nearest-row searches ran on samples, when any table is longer than
-/// [`MAX_SEARCH_ROWS`] allows ([`Samples`]).
-fn search_warning(train: &Prepared, holdout: &Prepared, synthetic: &Prepared) -> Option<String> {
-    let sampled = synthetic.rows() > MAX_SEARCH_ROWS
-        || train.rows().min(holdout.rows()) > MAX_SEARCH_ROWS
-        || holdout.rows() > 2 * MAX_SEARCH_ROWS;
+/// The warning that the nearest-row searches ran on samples, when [`Samples`] cut any table
+/// to fit [`MAX_SEARCH_ROWS`].
+fn search_warning(samples: &Samples, synthetic: &Prepared, holdout: &Prepared) -> Option<String> {
+    let sampled = samples.synthetic.rows() < synthetic.rows()
+        || samples.train.rows() < samples.train_order.len().min(holdout.rows())
+        || samples.half_a.rows() + samples.half_b.rows() < holdout.rows();
     sampled.then(|| {
         format!(
             "the distance metrics whose queries are synthetic rows (DCR share, NNDR, closer to \
@@ -180,7 +180,7 @@ pub fn evaluate_with_progress(
         metrics.extend(utility_metrics(train, target, result, config));
     }
     let samples = Samples::new(train, holdout, synthetic, config.seed);
-    if let Some(warning) = search_warning(train, holdout, synthetic) {
+    if let Some(warning) = search_warning(&samples, synthetic, holdout) {
         warnings.push(warning);
     }
     let shares = step(progress, "dcr share", || {
