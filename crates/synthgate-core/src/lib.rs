@@ -25,6 +25,7 @@
 pub mod canonical;
 mod error;
 pub mod metrics;
+pub mod numbers;
 mod schema;
 mod seed;
 mod table;
@@ -32,8 +33,8 @@ pub mod text;
 
 pub use error::{Error, ErrorKind, Location, Result, line_of};
 pub use schema::{
-    Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, PrivacyRole, Rule, SCHEMA_FORMAT_VERSION,
-    Schema, SemanticType, StorageType,
+    Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, MAX_DECIMALS, MISSING_TOKEN_KEY,
+    PrivacyRole, Rule, SCHEMA_FORMAT_VERSION, Schema, SemanticType, StorageType,
 };
 pub use seed::{Entropy, Seed, SeedRng, unit_f64};
 pub use table::Table;

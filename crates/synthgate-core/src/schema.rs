@@ -258,7 +258,28 @@ pub struct ColumnSchema {
     /// The allowed categories, where listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
+    /// The text the source writes for a missing value in this column (such as `?`), written
+    /// back for missing values in CSV output; absent: an empty field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_token: Option<String>,
+    /// Decimal places the source writes (a float column whose values all have at most this
+    /// many); output values are rounded to them. Absent: learned from the training values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u32>,
+    /// Values kept exactly where many rows hold them (point masses, such as 40 hours a week or
+    /// a gain of 0), of a numeric column. A value is kept only if at least the rare-category
+    /// threshold of training rows hold it. Absent: every value that many rows hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_masses: Option<Vec<f64>>,
 }
+
+/// The Arrow field metadata key under which a table carries a column's missing-value token:
+/// readers set it to the token the source writes, the codec to the schema's `missing_token`,
+/// and the CSV writer writes it for missing values.
+pub const MISSING_TOKEN_KEY: &str = "synthgate.missing_token";
+
+/// Most decimal places a schema may give a column.
+pub const MAX_DECIMALS: u32 = 15;
 
 /// The description of a table: its columns in order and the tokens read as missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -335,6 +356,10 @@ const SCHEMA_HEADER: &str = "\
 #           | identifier | free_text | constant
 # role:     direct_identifier | quasi_identifier | sensitive | none
 # min / max bound numeric, date and timestamp columns; categories lists allowed values.
+# missing_token: the text written for a missing value (as the source wrote it; default empty).
+# decimals: decimal places of a float column's output (default: as the training values have).
+# point_masses: values of a numeric column kept exact (default: every value held by at least
+#           the rare-category threshold of training rows; only such values are ever kept).
 # rules = [\"end >= start\"] (top level, before the columns) makes every output row satisfy the
 # inequalities (>= or <=) between numeric, date or timestamp columns.
 ";
@@ -464,6 +489,31 @@ impl Schema {
                     .hint("Give min and max as finite numbers, or remove the bound."));
                 }
             }
+            if let Some(decimals) = column.decimals
+                && (decimals > MAX_DECIMALS || column.storage != StorageType::Float64)
+            {
+                return Err(fail(
+                    format!(
+                        "decimals = {decimals} needs a float64 column and at most \
+                         {MAX_DECIMALS} places."
+                    ),
+                    Some(&column.name),
+                ));
+            }
+            if let Some(masses) = &column.point_masses {
+                if !column.storage.is_numeric() {
+                    return Err(fail(
+                        "point_masses are numbers, for int64 and float64 columns.".into(),
+                        Some(&column.name),
+                    ));
+                }
+                if let Some(bad) = masses.iter().find(|value| !value.is_finite()) {
+                    return Err(fail(
+                        format!("point mass {bad} is not a finite number."),
+                        Some(&column.name),
+                    ));
+                }
+            }
             if let (Some(min), Some(max)) = (&column.min, &column.max) {
                 let out_of_order = match (min.as_f64(), max.as_f64()) {
                     (Some(low), Some(high)) => low > high,
@@ -538,6 +588,9 @@ mod tests {
             min: None,
             max: None,
             categories: None,
+            missing_token: None,
+            decimals: None,
+            point_masses: None,
         }
     }
 
@@ -550,6 +603,9 @@ mod tests {
         income.categories = Some(vec!["<=50K".into(), ">50K".into()]);
         let mut weight = column("wt", StorageType::Float64, SemanticType::Continuous);
         weight.min = Some(Bound::Float(36.17));
+        weight.decimals = Some(2);
+        weight.point_masses = Some(vec![40.0, 50.5]);
+        weight.missing_token = Some("?".into());
         Schema::new(vec!["".into(), "?".into()], vec![age, income, weight]).expect("valid")
     }
 
@@ -613,6 +669,14 @@ mod tests {
                 1,
             )
         };
+        check_rejects(
+            &good.replace("decimals = 2", "decimals = 16"),
+            "at most 15 places",
+        );
+        check_rejects(
+            &good.replace("point_masses = [40.0, 50.5]", "point_masses = [nan]"),
+            "is not a finite number",
+        );
         check_rejects(&with_rules("age > wt"), "not of the form");
         check_rejects(&with_rules("age >= height"), "names column 'height'");
         check_rejects(&with_rules("income >= age"), "not a number");

@@ -3,10 +3,10 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::SchemaRef;
+use arrow_schema::{Field, SchemaRef};
 
 use crate::error::{Error, Result};
-use crate::schema::StorageType;
+use crate::schema::{MISSING_TOKEN_KEY, StorageType};
 use crate::text::parse_float;
 
 /// A table held as Arrow [`RecordBatch`]es that share one Arrow schema. Every column has one of
@@ -161,6 +161,51 @@ impl Table {
             }
         }
         values
+    }
+
+    /// The text the source writes for a missing value in column `index`, if it is not an
+    /// empty field (the field's [`MISSING_TOKEN_KEY`] metadata).
+    pub fn missing_token(&self, index: usize) -> Option<&str> {
+        self.arrow_schema
+            .field(index)
+            .metadata()
+            .get(MISSING_TOKEN_KEY)
+            .map(String::as_str)
+    }
+
+    /// The same table with each column's missing-value token set (`None`: an empty field),
+    /// one entry per column.
+    pub fn with_missing_tokens(&self, tokens: &[Option<String>]) -> Result<Table> {
+        let fields: Vec<Field> = self
+            .arrow_schema
+            .fields()
+            .iter()
+            .zip(tokens)
+            .map(|(field, token)| {
+                let mut metadata = field.metadata().clone();
+                match token {
+                    Some(token) => metadata.insert(MISSING_TOKEN_KEY.to_string(), token.clone()),
+                    None => metadata.remove(MISSING_TOKEN_KEY),
+                };
+                field.as_ref().clone().with_metadata(metadata)
+            })
+            .collect();
+        if fields.len() != self.num_columns() {
+            return Err(Error::internal(
+                "missing-value tokens given for the wrong columns",
+            ));
+        }
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+        let batches = self
+            .batches
+            .iter()
+            .map(|batch| {
+                RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|error| {
+                    Error::internal(format!("relabelling columns failed: {error}"))
+                })
+            })
+            .collect::<Result<Vec<RecordBatch>>>()?;
+        Table::new(schema, batches)
     }
 
     /// Number of missing values in column `index`.

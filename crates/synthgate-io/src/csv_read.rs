@@ -632,6 +632,9 @@ fn build_batches<R: Read>(
     let mut batches = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut in_batch = 0;
+    // Per column, how often each missing-value text occurs, so the table can say how the
+    // source writes a missing value.
+    let mut missing: Vec<Vec<(String, usize)>> = vec![Vec::new(); names.len()];
     while next_record(reader, &mut record, source.path)? {
         let text = checked_text(&record, source, names)?;
         let mut start = 0;
@@ -641,6 +644,11 @@ fn build_batches<R: Read>(
             start = end;
             if na.is_na(value.trim()) {
                 builder.append_null();
+                let seen = &mut missing[index];
+                match seen.iter_mut().find(|(token, _)| token == value.trim()) {
+                    Some((_, count)) => *count += 1,
+                    None => seen.push((value.trim().to_string(), 1)),
+                }
             } else if !builder.append(value) {
                 return Err(value_error(
                     source,
@@ -660,7 +668,22 @@ fn build_batches<R: Read>(
     if in_batch > 0 {
         batches.push(finish_batch(&schema, &mut builders)?);
     }
-    Table::new(schema, batches)
+    let table = Table::new(schema, batches)?;
+    let tokens: Vec<Option<String>> = missing
+        .into_iter()
+        .map(|mut seen| {
+            // The most frequent text wins, the first seen on a tie; an empty field needs no
+            // token.
+            seen.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+            seen.into_iter()
+                .next()
+                .map(|(token, _)| token)
+                // An infinity read as missing (`--na inf`) is not written back: it would read
+                // as a number.
+                .filter(|token| !token.is_empty() && parse_infinity(token).is_none())
+        })
+        .collect();
+    table.with_missing_tokens(&tokens)
 }
 
 /// A value that does not parse as the storage type the schema gives its column.

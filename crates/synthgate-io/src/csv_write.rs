@@ -1,5 +1,6 @@
 //! Writing a [`Table`] as CSV: a header row, comma-separated, quoted where needed, missing
-//! values as empty fields, floats in a form that reads back as the same float, timestamps in
+//! values as the column's missing-value token (as the source wrote them; an empty field when it
+//! has none), floats in a form that reads back as the same float, timestamps in
 //! ISO 8601 (`Z` for UTC).
 //!
 //! CSV cannot tell a missing value from text that spells a missing-value token: a string value
@@ -27,12 +28,18 @@ pub(crate) fn write_csv<W: Write>(table: &Table, path: &Path, writer: W) -> Resu
     let storage: Vec<StorageType> = (0..table.num_columns())
         .map(|index| table.storage_type(index))
         .collect();
+    let missing: Vec<String> = (0..table.num_columns())
+        .map(|index| table.missing_token(index).unwrap_or_default().to_string())
+        .collect();
     let mut record: Vec<String> = Vec::with_capacity(storage.len());
     for batch in table.batches() {
         for row in 0..batch.num_rows() {
             record.clear();
-            for (column, &storage) in batch.columns().iter().zip(&storage) {
-                record.push(format_cell(column.as_ref(), storage, row).unwrap_or_default());
+            for ((column, &storage), missing) in batch.columns().iter().zip(&storage).zip(&missing)
+            {
+                record.push(
+                    format_cell(column.as_ref(), storage, row).unwrap_or_else(|| missing.clone()),
+                );
             }
             csv_writer.write_record(&record).map_err(failed)?;
         }

@@ -19,6 +19,7 @@ mod stats;
 
 use rayon::prelude::*;
 use serde::Serialize;
+use synthgate_core::numbers;
 use synthgate_core::text::{format_date, format_timestamp};
 use synthgate_core::{
     Bound, ColumnSchema, PrivacyRole, Result, Schema, SemanticType, StorageType, Table,
@@ -159,6 +160,7 @@ fn inferred_schema_column(
     semantic: SemanticType,
     role: PrivacyRole,
     stats: &ColumnStats,
+    missing_token: Option<&str>,
 ) -> ColumnSchema {
     let bounded = matches!(
         semantic,
@@ -194,8 +196,20 @@ fn inferred_schema_column(
             values.sort();
             values
         }),
+        missing_token: missing_token.map(str::to_string),
+        decimals: (storage == StorageType::Float64 && semantic == SemanticType::Continuous)
+            .then(|| numbers::decimals_of(&stats.sorted))
+            .flatten(),
+        point_masses: (storage.is_numeric()
+            && matches!(semantic, SemanticType::Continuous | SemanticType::Integer))
+        .then(|| numbers::point_masses(&stats.sorted, POINT_MASS_ROWS))
+        .filter(|masses| !masses.is_empty()),
     }
 }
+
+/// Rows that must hold a value for the profiler to record it as a point mass: the default
+/// rare-category threshold (a fit keeps only those its own threshold allows).
+pub const POINT_MASS_ROWS: usize = 10;
 
 fn profile_column(table: &Table, index: usize, given: Option<&ColumnSchema>) -> ColumnProfile {
     let name = table.column_names()[index].to_string();
@@ -212,7 +226,14 @@ fn profile_column(table: &Table, index: usize, given: Option<&ColumnSchema>) -> 
         None => {
             let (semantic, semantic_reason) = infer::semantic_type(&name, storage, &stats);
             let (role, role_reason) = infer::privacy_role(&name, storage, semantic, &stats);
-            let schema_column = inferred_schema_column(&name, storage, semantic, role, &stats);
+            let schema_column = inferred_schema_column(
+                &name,
+                storage,
+                semantic,
+                role,
+                &stats,
+                table.missing_token(index),
+            );
             (semantic, semantic_reason, role, role_reason, schema_column)
         }
     };

@@ -787,6 +787,9 @@ mod tests {
             min: None,
             max: None,
             categories: None,
+            missing_token: None,
+            decimals: None,
+            point_masses: None,
         };
         Schema::new(
             vec!["NA".into()],

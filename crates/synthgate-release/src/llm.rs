@@ -33,7 +33,11 @@ pub enum GenerationLog<'a> {
 /// training rows' codecs (privacy protections) before release. A bundle recording another
 /// derivation is refused by `verify --reproduce`, naming both, instead of a false mismatch.
 pub fn generator_version() -> String {
-    format!("llm {} protect-1", env!("CARGO_PKG_VERSION"))
+    format!(
+        "llm {} protect-1 codec-{}",
+        env!("CARGO_PKG_VERSION"),
+        synthgate_synth::codec::CODEC_VERSION
+    )
 }
 
 /// Check that the generation spec's columns are the schema's, with numeric columns numeric.

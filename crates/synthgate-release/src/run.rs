@@ -230,7 +230,11 @@ pub fn run_pipeline(
             let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
             log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
             "seed": spec.synthesizer.seed }));
-            (synthetic, synthesizer.version().to_string(), None)
+            (
+                synthetic,
+                synthgate_synth::generator_version(synthesizer.as_ref()),
+                None,
+            )
         }
     };
 

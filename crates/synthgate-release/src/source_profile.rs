@@ -306,6 +306,9 @@ impl SourceProfile {
                     min: None,
                     max: None,
                     categories: None,
+                    missing_token: None,
+                    decimals: None,
+                    point_masses: None,
                 })
                 .collect(),
         )

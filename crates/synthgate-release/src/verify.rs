@@ -861,7 +861,7 @@ pub fn verify_with(
         } else {
             synthgate_synth::Synthesizers::builtin()
                 .get(&spec.synthesizer.name)
-                .map(|s| s.version().to_string())
+                .map(synthgate_synth::generator_version)
                 .unwrap_or_default()
         };
         if recorded_version != current_version {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{between, cumulative, draw, interpolate};
+use crate::sampling::{Mixed, cumulative, draw, interpolate, quantiles_of};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Most bins a numeric predictor is cut into.
@@ -167,8 +167,14 @@ enum Leaf {
         codes: Vec<u32>,
         cumulative: Vec<f64>,
     },
-    /// Probability of missing, then quantiles of the present values.
-    Numeric { missing: f64, quantiles: Vec<f64> },
+    /// Probability of missing, then quantiles of the present values (or, for a column with
+    /// point masses, their distribution with the masses drawn exactly).
+    Numeric {
+        missing: f64,
+        quantiles: Vec<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mixed: Option<Mixed>,
+    },
 }
 
 impl Leaf {
@@ -177,11 +183,19 @@ impl Leaf {
             Leaf::Categorical { codes, cumulative } => {
                 Draw::Code(codes[draw(cumulative, unit_f64(rng))])
             }
-            Leaf::Numeric { missing, quantiles } => {
+            Leaf::Numeric {
+                missing,
+                quantiles,
+                mixed,
+            } => {
                 if *missing > 0.0 && unit_f64(rng) < *missing {
                     Draw::Number(f64::NAN)
                 } else {
-                    Draw::Number(interpolate(quantiles, unit_f64(rng)))
+                    let u = unit_f64(rng);
+                    Draw::Number(match mixed {
+                        Some(mixed) => mixed.quantile(u),
+                        None => interpolate(quantiles, u),
+                    })
                 }
             }
         }
@@ -246,6 +260,8 @@ enum Target<'a> {
     Numeric {
         values: &'a [f64],
         root_variance: f64,
+        /// The column's point masses (ascending), drawn exactly by its leaves.
+        masses: &'a [f64],
     },
 }
 
@@ -575,7 +591,7 @@ impl Builder<'_> {
                     cumulative: cumulative(&weights),
                 }
             }
-            Target::Numeric { values, .. } => {
+            Target::Numeric { values, masses, .. } => {
                 let mut present: Vec<f64> = rows
                     .iter()
                     .map(|&row| values[row as usize])
@@ -583,20 +599,19 @@ impl Builder<'_> {
                     .collect();
                 present.sort_unstable_by(f64::total_cmp);
                 let missing = 1.0 - present.len() as f64 / rows.len().max(1) as f64;
-                let quantiles = if present.len() <= LEAF_QUANTILES {
-                    present
+                if masses.is_empty() {
+                    Leaf::Numeric {
+                        missing,
+                        quantiles: quantiles_of(&present, LEAF_QUANTILES),
+                        mixed: None,
+                    }
                 } else {
-                    (0..LEAF_QUANTILES)
-                        .map(|k| {
-                            let position =
-                                k as f64 / (LEAF_QUANTILES - 1) as f64 * (present.len() - 1) as f64;
-                            let below = position.floor() as usize;
-                            let above = position.ceil() as usize;
-                            between(present[below], present[above], position - below as f64)
-                        })
-                        .collect()
-                };
-                Leaf::Numeric { missing, quantiles }
+                    Leaf::Numeric {
+                        missing,
+                        quantiles: Vec::new(),
+                        mixed: Some(Mixed::new(&present, masses, LEAF_QUANTILES)),
+                    }
+                }
             }
         }
     }
@@ -612,6 +627,7 @@ impl Builder<'_> {
             leaf: Leaf::Numeric {
                 missing: 0.0,
                 quantiles: Vec::new(),
+                mixed: None,
             },
         });
         while let Some((node, start, end, depth)) = stack.pop() {
@@ -646,6 +662,7 @@ impl Builder<'_> {
                     leaf: Leaf::Numeric {
                         missing: 0.0,
                         quantiles: Vec::new(),
+                        mixed: None,
                     },
                 });
             }
@@ -823,6 +840,7 @@ impl Synthesizer for Cart {
                         Target::Numeric {
                             values,
                             root_variance: if variance > 0.0 { variance } else { 1.0 },
+                            masses: codecs[column].masses(),
                         }
                     }
                     // `order` holds only columns with a binning, which generated ones lack.

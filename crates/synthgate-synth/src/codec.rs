@@ -14,6 +14,13 @@
 //! counts, as MOSTLY AI's "sample" rare-category replacement does), and numeric values are
 //! clipped to the `tail_count`-th smallest and largest training values, so an extreme held by
 //! fewer rows than that is never reproduced. Schema bounds clip too, so they always hold.
+//!
+//! Values come out in the source's own form: whole numbers, dates and timestamps at the
+//! granularity of the training values, floats with the decimal places the source writes
+//! (the schema's `decimals`, else learned), missing values written with the source's token
+//! (the schema's `missing_token`), and each numeric column's point masses (values held by at
+//! least `min_category_count` training rows, as the schema's `point_masses` allow) listed for
+//! the models to draw exactly.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,8 +36,14 @@ use synthgate_core::text::{
     MICROS_PER_DAY, format_cell, parse_bool, parse_date, parse_float, parse_int, parse_timestamp,
 };
 use synthgate_core::{
-    Bound, ColumnSchema, Error, Result, Schema, Seed, SemanticType, StorageType, Table, unit_f64,
+    Bound, ColumnSchema, Error, MISSING_TOKEN_KEY, Result, Schema, Seed, SemanticType, StorageType,
+    Table, numbers, unit_f64,
 };
+
+/// The version of the encoding, part of every synthesizer's generator version: a release made
+/// under another cannot be reproduced byte for byte. 2: decimals, point masses and missing-value
+/// tokens.
+pub const CODEC_VERSION: u32 = 2;
 
 /// The code of a missing categorical value.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -72,6 +85,13 @@ pub enum CodecKind {
         low: f64,
         /// Largest value produced.
         high: f64,
+        /// Decimal places of real numbers (`step` 0), where the source has a fixed number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decimals: Option<u32>,
+        /// Point masses, ascending: values held by at least `min_category_count` training rows,
+        /// which models draw exactly.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        masses: Vec<f64>,
     },
     /// Codes into `categories` (text forms of the values, in the column's natural order).
     Categorical {
@@ -95,6 +115,9 @@ pub struct ColumnCodec {
     pub name: String,
     /// Its storage type, restored on decoding.
     pub storage: StorageType,
+    /// The text written for a missing value (the source's), if not an empty field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_token: Option<String>,
     /// Its encoding.
     #[serde(flatten)]
     pub kind: CodecKind,
@@ -104,6 +127,14 @@ impl ColumnCodec {
     /// Whether the column appears in the output.
     pub fn is_output(&self) -> bool {
         !matches!(self.kind, CodecKind::Dropped { .. })
+    }
+
+    /// The column's point masses (empty unless numeric).
+    pub fn masses(&self) -> &[f64] {
+        match &self.kind {
+            CodecKind::Numeric { masses, .. } => masses,
+            _ => &[],
+        }
     }
 }
 
@@ -220,6 +251,17 @@ fn encode_numeric(
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     sorted.sort_unstable_by(f64::total_cmp);
     let step = granularity(storage, column.semantic, &sorted);
+    let decimals = if step == 0.0 {
+        column.decimals.or_else(|| numbers::decimals_of(&sorted))
+    } else {
+        None
+    };
+    // Point masses from the values before clipping, so the pile clipping makes at a tail is
+    // not one.
+    let mut masses = numbers::point_masses(&sorted, protections.min_category_count);
+    if let Some(allowed) = &column.point_masses {
+        masses.retain(|value| allowed.contains(value));
+    }
     let (mut low, mut high) = if sorted.is_empty() {
         (0.0, 0.0)
     } else {
@@ -245,8 +287,15 @@ fn encode_numeric(
             *value = value.clamp(low, high);
         }
     }
+    masses.retain(|value| (low..=high).contains(value));
     (
-        CodecKind::Numeric { step, low, high },
+        CodecKind::Numeric {
+            step,
+            low,
+            high,
+            decimals,
+            masses,
+        },
         EncodedColumn::Numeric(values),
     )
 }
@@ -401,6 +450,7 @@ pub fn encode(
         codecs.push(ColumnCodec {
             name: name.to_string(),
             storage,
+            missing_token: column.missing_token.clone(),
             kind,
         });
         columns.push(encoded);
@@ -420,7 +470,17 @@ pub fn output_schema(codecs: &[ColumnCodec]) -> SchemaRef {
     let fields: Vec<Field> = codecs
         .iter()
         .filter(|codec| codec.is_output())
-        .map(|codec| Field::new(&codec.name, codec.storage.arrow_type(), true))
+        .map(|codec| {
+            let field = Field::new(&codec.name, codec.storage.arrow_type(), true);
+            match &codec.missing_token {
+                Some(token) => field.with_metadata(
+                    [(MISSING_TOKEN_KEY.to_string(), token.clone())]
+                        .into_iter()
+                        .collect(),
+                ),
+                None => field,
+            }
+        })
         .collect();
     Arc::new(ArrowSchema::new(fields))
 }
@@ -440,10 +500,17 @@ fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> Arr
     }
 }
 
-fn numeric_column(storage: StorageType, step: f64, values: &[f64]) -> ArrayRef {
+fn numeric_column(
+    storage: StorageType,
+    step: f64,
+    decimals: Option<u32>,
+    values: &[f64],
+) -> ArrayRef {
     let value = |v: f64| {
         if step > 0.0 {
             (v / step).round() * step
+        } else if let Some(decimals) = decimals {
+            numbers::round_to_decimals(v, decimals)
         } else {
             v
         }
@@ -555,8 +622,8 @@ pub fn decode(codecs: &[ColumnCodec], encoded: &Encoded, first_row: usize) -> Re
         let array = match (&codec.kind, column) {
             (CodecKind::Dropped { .. }, _) => continue,
             (CodecKind::Identifier, _) => identifier_column(codec.storage, first_row, encoded.rows),
-            (CodecKind::Numeric { step, .. }, EncodedColumn::Numeric(values)) => {
-                numeric_column(codec.storage, *step, values)
+            (CodecKind::Numeric { step, decimals, .. }, EncodedColumn::Numeric(values)) => {
+                numeric_column(codec.storage, *step, *decimals, values)
             }
             (CodecKind::Categorical { categories }, EncodedColumn::Categorical(codes)) => {
                 categorical_column(codec.storage, categories, codes)

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{between, cumulative, draw, interpolate};
+use crate::sampling::{Mixed, between, cumulative, draw, interpolate};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Quantiles kept per numeric column.
@@ -28,8 +28,14 @@ pub struct GaussianCopula;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Dimension {
-    /// The present values of numeric column `column`.
-    Values { column: usize, quantiles: Vec<f64> },
+    /// The present values of numeric column `column` (for a column with point masses, their
+    /// distribution with the masses drawn exactly).
+    Values {
+        column: usize,
+        quantiles: Vec<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mixed: Option<Mixed>,
+    },
     /// Whether numeric column `column` is missing: probability of missing.
     Missing { column: usize, missing: f64 },
     /// Categorical column `column`: codes and cumulative probabilities (missing last).
@@ -233,27 +239,36 @@ impl Synthesizer for GaussianCopula {
         let mut numeric = vec![false; codecs.len()];
         for (column, (codec, encoded)) in codecs.iter().zip(&data.columns).enumerate() {
             match (&codec.kind, encoded) {
-                (CodecKind::Numeric { .. }, EncodedColumn::Numeric(values)) => {
+                (CodecKind::Numeric { masses, .. }, EncodedColumn::Numeric(values)) => {
                     numeric[column] = true;
                     let mut present: Vec<f64> =
                         values.iter().copied().filter(|v| !v.is_nan()).collect();
                     present.sort_unstable_by(f64::total_cmp);
-                    let present_scores = rank_scores(
-                        &values
-                            .iter()
-                            .map(|v| if v.is_nan() { f64::INFINITY } else { *v })
-                            .collect::<Vec<_>>(),
-                    );
                     let missing = 1.0 - present.len() as f64 / values.len().max(1) as f64;
-                    // Missing rows get the neutral score 0 in the value dimension.
-                    let adjusted: Vec<f64> = values
-                        .iter()
-                        .zip(&present_scores)
-                        .map(|(value, score)| if value.is_nan() { 0.0 } else { *score })
+                    // Present values are scored by their rank among the present values, so the
+                    // value dimension's marginal is theirs; missing rows get the neutral score
+                    // 0 (their values are dropped by the missing dimension when sampled).
+                    let rows: Vec<usize> = (0..values.len())
+                        .filter(|&row| !values[row].is_nan())
                         .collect();
-                    dimensions.push(Dimension::Values {
-                        column,
-                        quantiles: quantiles_of(&present),
+                    let ranked =
+                        rank_scores(&rows.iter().map(|&row| values[row]).collect::<Vec<_>>());
+                    let mut adjusted = vec![0.0; values.len()];
+                    for (&row, &score) in rows.iter().zip(&ranked) {
+                        adjusted[row] = score;
+                    }
+                    dimensions.push(if masses.is_empty() || present.is_empty() {
+                        Dimension::Values {
+                            column,
+                            quantiles: quantiles_of(&present),
+                            mixed: None,
+                        }
+                    } else {
+                        Dimension::Values {
+                            column,
+                            quantiles: Vec::new(),
+                            mixed: Some(Mixed::new(&present, masses, QUANTILES)),
+                        }
                     });
                     scores.push(adjusted);
                     if missing > 0.0 {
@@ -361,11 +376,18 @@ impl Fitted for CopulaModel {
             for (dimension, &z) in self.dimensions.iter().zip(&correlated) {
                 let u = normal_cdf(z);
                 match (dimension,) {
-                    (Dimension::Values { column, quantiles },) => {
+                    (Dimension::Values {
+                        column,
+                        quantiles,
+                        mixed,
+                    },) => {
                         if let EncodedColumn::Numeric(values) = &mut columns[*column]
                             && values[row].is_nan()
                         {
-                            values[row] = interpolate(quantiles, u);
+                            values[row] = match mixed {
+                                Some(mixed) => mixed.quantile(u),
+                                None => interpolate(quantiles, u),
+                            };
                         }
                     }
                     (Dimension::Missing { column, missing },) => {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Result, Seed, SeedRng, unit_f64};
 
 use crate::codec::{CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE};
-use crate::sampling::{between, cumulative, draw, interpolate};
+use crate::sampling::{Mixed, between, cumulative, draw, interpolate};
 use crate::{Capabilities, Condition, Fitted, Synthesizer};
 
 /// Quantiles kept per numeric column.
@@ -26,6 +26,9 @@ enum Marginal {
     Numeric {
         missing: f64,
         quantiles: Vec<f64>,
+        /// For a column with point masses: its distribution, the masses drawn exactly.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mixed: Option<Mixed>,
     },
     Categorical {
         /// Cumulative probabilities of the categories, then of missing (last entry).
@@ -39,7 +42,7 @@ struct IndependentModel {
     marginals: Vec<Marginal>,
 }
 
-fn numeric_marginal(values: &[f64]) -> Marginal {
+fn numeric_marginal(values: &[f64], masses: &[f64]) -> Marginal {
     let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     present.sort_unstable_by(f64::total_cmp);
     let missing = if values.is_empty() {
@@ -47,6 +50,13 @@ fn numeric_marginal(values: &[f64]) -> Marginal {
     } else {
         (values.len() - present.len()) as f64 / values.len() as f64
     };
+    if !masses.is_empty() && !present.is_empty() {
+        return Marginal::Numeric {
+            missing,
+            quantiles: Vec::new(),
+            mixed: Some(Mixed::new(&present, masses, QUANTILES)),
+        };
+    }
     let quantiles = if present.is_empty() {
         Vec::new()
     } else {
@@ -59,7 +69,11 @@ fn numeric_marginal(values: &[f64]) -> Marginal {
             })
             .collect()
     };
-    Marginal::Numeric { missing, quantiles }
+    Marginal::Numeric {
+        missing,
+        quantiles,
+        mixed: None,
+    }
 }
 
 fn categorical_marginal(codes: &[u32], categories: usize) -> Marginal {
@@ -104,8 +118,8 @@ impl Synthesizer for Independent {
             .iter()
             .zip(&data.columns)
             .map(|(codec, column)| match (&codec.kind, column) {
-                (CodecKind::Numeric { .. }, EncodedColumn::Numeric(values)) => {
-                    numeric_marginal(values)
+                (CodecKind::Numeric { masses, .. }, EncodedColumn::Numeric(values)) => {
+                    numeric_marginal(values, masses)
                 }
                 (CodecKind::Categorical { categories }, EncodedColumn::Categorical(codes)) => {
                     categorical_marginal(codes, categories.len())
@@ -142,14 +156,22 @@ impl Fitted for IndependentModel {
                         .map_or(MISSING_CODE, |c| c.code);
                     EncodedColumn::Categorical(vec![code; rows])
                 }
-                Marginal::Numeric { missing, quantiles } => EncodedColumn::Numeric(
+                Marginal::Numeric {
+                    missing,
+                    quantiles,
+                    mixed,
+                } => EncodedColumn::Numeric(
                     (0..rows)
                         .map(|_| {
                             let u = unit_f64(rng);
                             if u < *missing {
                                 f64::NAN
                             } else {
-                                interpolate(quantiles, unit_f64(rng))
+                                let u = unit_f64(rng);
+                                match mixed {
+                                    Some(mixed) => mixed.quantile(u),
+                                    None => interpolate(quantiles, u),
+                                }
                             }
                         })
                         .collect(),

@@ -76,6 +76,13 @@ pub trait Synthesizer: Send + Sync {
     fn load(&self, parameters: &serde_json::Value, version: u32) -> Result<Box<dyn Fitted>>;
 }
 
+/// The version a release records for data made by `synthesizer`: its payload version and the
+/// codec's, so a release made by another version of either is refused by `verify --reproduce`
+/// with both named, not reported as a mismatch.
+pub fn generator_version(synthesizer: &dyn Synthesizer) -> String {
+    format!("{} codec-{}", synthesizer.version(), codec::CODEC_VERSION)
+}
+
 /// A fixed value for a categorical column: sample only rows with `column` = `code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Condition {

@@ -93,9 +93,11 @@ fn csv_dialects() {
     let out = dir.path().join("out.csv");
     convert(&path, &out, &[]);
     let written = std::fs::read_to_string(&out).expect("read");
+    // Missing values are written as the source writes them, column by column: `na` in the
+    // score column, an empty field in the ZIP column.
     assert_eq!(
         written,
-        "id,name,score,zip\n1,Smith; Ann,1.5,02139\n2,\"line\nbreak\",,10001\n3,Bob,,\n"
+        "id,name,score,zip\n1,Smith; Ann,1.5,02139\n2,\"line\nbreak\",na,10001\n3,Bob,na,\n"
     );
 
     let tsv = dir.path().join("tabs.tsv");

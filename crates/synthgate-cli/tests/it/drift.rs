@@ -57,7 +57,15 @@ fn drift_measures_new_snapshots_against_the_release() {
     let released = dir.path().join("first-half.csv");
     write_rows(&released, header, &even);
 
-    let spec_path: PathBuf = spec(dir.path(), "");
+    // Half of NHEFS leaves about 160 holdout rows to control the inference attack, so its
+    // risk's 95% interval is about ±0.2 wide (the real holdout's own reference reaches 0.24):
+    // the example's gate on that interval's upper end tests noise here, and this test is about
+    // drift, so the gate is waived as an operator would.
+    let spec_path: PathBuf = spec(
+        dir.path(),
+        "\n[[policy.waivers]]\nmetric = \"privacy.inference_risk\"\nrole = \"data_steward\"\n\
+         reason = \"half the demo's rows: the interval is as wide as the gate\"\n",
+    );
     let text = std::fs::read_to_string(&spec_path).expect("spec");
     let text = text.replace(
         &format!(

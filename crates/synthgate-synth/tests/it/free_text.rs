@@ -37,6 +37,9 @@ fn table_with_notes(distinct_notes: usize) -> (Table, Schema) {
         min: None,
         max: None,
         categories: None,
+        missing_token: None,
+        decimals: None,
+        point_masses: None,
     };
     let schema = Schema::new(
         vec![String::new()],

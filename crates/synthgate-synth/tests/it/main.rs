@@ -10,4 +10,5 @@ mod model_property;
 mod plugin;
 mod protect;
 mod rules;
+mod source_form;
 mod support;
