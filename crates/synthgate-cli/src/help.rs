@@ -146,7 +146,9 @@ mod tests {
     fn summaries_name_whole_families_and_single_ids() {
         assert_eq!(
             gate_bound_defaults(),
-            "ci_high for a max gate on privacy.* and subgroup.*, else value"
+            "ci_high for a max gate on privacy.*, subgroup.<attribute>.worst_gap, \
+             subgroup.<attribute>.worst_dcr_share and subgroup.<attribute>.worst_mia_auc, else \
+             value"
         );
         let (rescored, kept) = drift_split();
         assert_eq!(rescored, "fidelity.*, utility.* and subgroup.*");

@@ -125,6 +125,12 @@ const RISK: GateBounds = GateBounds {
     max: Bound::CiHigh,
 };
 
+/// A count, which has no interval: both gates compare the value.
+const COUNT: GateBounds = GateBounds {
+    min: Bound::Value,
+    max: Bound::Value,
+};
+
 /// One edge of a status band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Level {
@@ -473,6 +479,27 @@ const fn utility(
 
 /// A privacy risk: lower is better, a `max` gate compares the interval's upper end, and drift
 /// keeps the release's value (the risk concerns the training rows).
+/// A per-attribute privacy metric of the subgroup family: lower is better, gated on the upper
+/// end of its interval.
+const fn subgroup_privacy(
+    id: &'static str,
+    gate: GateBounds,
+    bands: Bands,
+    definition: &'static str,
+) -> MetricInfo {
+    MetricInfo {
+        id,
+        family: Family::Subgroup,
+        direction: LowerIsBetter,
+        gate,
+        bands,
+        drift: Drift::Rescore,
+        needs: Needs::SensitiveAttribute,
+        peer: Peer::Synthgate,
+        definition,
+    }
+}
+
 const fn privacy(
     id: &'static str,
     direction: Direction,
@@ -697,6 +724,15 @@ pub const TABLE: &[MetricInfo] = &[
          rows against holdout rows; 0.5 = hidden.",
     ),
     privacy(
+        "privacy.density_mia_auc",
+        LowerIsBetter,
+        fixed(0.53, 0.6),
+        Peer::Synthgate,
+        "Membership inference by density ratio (DOMIAS): how much denser the synthetic data is \
+         than real population rows around a candidate; ROC AUC of training rows against \
+         holdout rows; 0.5 = hidden.",
+    ),
+    privacy(
         "privacy.singling_out_risk",
         LowerIsBetter,
         ATTACK_RISK,
@@ -736,6 +772,27 @@ pub const TABLE: &[MetricInfo] = &[
         definition: "The largest 1 - column shapes of a group of the attribute against its \
                      training rows (small groups suppressed).",
     },
+    subgroup_privacy(
+        "subgroup.*.worst_dcr_share",
+        RISK,
+        fixed(0.53, 0.56),
+        "The largest DCR share of a group's synthetic rows, with that group's interval (small \
+         groups suppressed).",
+    ),
+    subgroup_privacy(
+        "subgroup.*.worst_mia_auc",
+        RISK,
+        fixed(0.53, 0.6),
+        "The largest density-ratio membership attack AUC on one group's training and holdout \
+         rows, with that group's interval (small groups suppressed).",
+    ),
+    subgroup_privacy(
+        "subgroup.*.exposed_groups",
+        COUNT,
+        fixed(0.0, 0.0),
+        "Groups whose DCR share or membership attack interval lies wholly above the whole \
+         table's: more exposed than the whole (gate max = 0).",
+    ),
     llm(
         "llm.yield",
         HigherIsBetter,

@@ -105,7 +105,7 @@ fn linspace_indices(last: usize, count: usize) -> Vec<usize> {
 }
 
 fn floor_to(value: f64, precision: i32) -> f64 {
-    let scale = 10f64.powi(precision);
+    let scale = libm::pow(10.0, f64::from(precision));
     (value * scale).floor() / scale
 }
 
@@ -274,7 +274,7 @@ pub fn bin(train: &Prepared, other: &Prepared) -> Binned {
 }
 
 fn round_to(value: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
+    let scale = libm::pow(10.0, f64::from(decimals));
     (value * scale).round_ties_even() / scale
 }
 

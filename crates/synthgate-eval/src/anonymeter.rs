@@ -116,7 +116,8 @@ impl Risk {
         let residual = (a.value - c.value) / (1.0 - c.value);
         let d_attack = 1.0 / (1.0 - c.value).abs();
         let d_control = (a.value - 1.0) / ((1.0 - c.value) * (1.0 - c.value));
-        let error = ((a.error * d_attack).powi(2) + (c.error * d_control).powi(2)).sqrt();
+        let (x, y) = (a.error * d_attack, c.error * d_control);
+        let error = (x * x + y * y).sqrt();
         Risk {
             attacks: attacks.0,
             successes,
@@ -214,7 +215,7 @@ fn subsample_sizes(rows: usize) -> Vec<usize> {
 /// `w_min = 0`), up to its scale: the chance that a query matching each row with a probability
 /// uniform in `[0, w]` matches exactly one of `n` rows, times `w`.
 fn singling_out_model(n: f64, w: f64) -> f64 {
-    (1.0 - (n * w + 1.0) * (1.0 - w).powf(n)) / (n + 1.0)
+    (1.0 - (n * w + 1.0) * libm::pow(1.0 - w, n)) / (n + 1.0)
 }
 
 /// The factor that scales control successes at `control` rows to `original` rows: fit
@@ -224,7 +225,7 @@ fn size_correction(points: &[(f64, f64)], control: f64, original: f64) -> f64 {
     let mut best = (f64::INFINITY, 1.0);
     for step in 0..=600 {
         // w from 1e-8 to 1.
-        let w = 10f64.powf(-8.0 + 8.0 * step as f64 / 600.0);
+        let w = libm::pow(10.0, -8.0 + 8.0 * step as f64 / 600.0);
         let model: Vec<f64> = points
             .iter()
             .map(|&(x, _)| singling_out_model(x, w))
@@ -237,7 +238,7 @@ fn size_correction(points: &[(f64, f64)], control: f64, original: f64) -> f64 {
         let error: f64 = points
             .iter()
             .zip(&model)
-            .map(|(p, m)| (p.1 - norm * m).powi(2))
+            .map(|(p, m)| (p.1 - norm * m) * (p.1 - norm * m))
             .sum();
         if error < best.0 {
             best = (error, w);

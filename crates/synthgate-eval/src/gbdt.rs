@@ -303,7 +303,7 @@ pub fn train(data: &Binned, target: &Target, settings: &Settings) -> Model {
         Target::Binary(y) => {
             let p = (y.iter().map(|&v| f64::from(v)).sum::<f64>() / rows.max(1) as f64)
                 .clamp(1e-6, 1.0 - 1e-6);
-            vec![(p / (1.0 - p)).ln()]
+            vec![libm::log(p / (1.0 - p))]
         }
         Target::Classes { labels, classes } => {
             let mut counts = vec![0.0; *classes];
@@ -312,7 +312,7 @@ pub fn train(data: &Binned, target: &Target, settings: &Settings) -> Model {
             }
             counts
                 .iter()
-                .map(|c| (c / rows.max(1) as f64).max(1e-6).ln())
+                .map(|c| libm::log((c / rows.max(1) as f64).max(1e-6)))
                 .collect()
         }
         Target::Regression(y) => vec![y.iter().sum::<f64>() / rows.max(1) as f64],
@@ -378,13 +378,13 @@ fn gradients(target: &Target, raw: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
 }
 
 fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + libm::exp(-x))
 }
 
 fn softmax(scores: impl Iterator<Item = f64>) -> Vec<f64> {
     let scores: Vec<f64> = scores.collect();
     let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exp: Vec<f64> = scores.iter().map(|s| (s - top).exp()).collect();
+    let exp: Vec<f64> = scores.iter().map(|s| libm::exp(s - top)).collect();
     let total: f64 = exp.iter().sum();
     exp.iter().map(|e| e / total).collect()
 }

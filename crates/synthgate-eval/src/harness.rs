@@ -11,7 +11,9 @@ use crate::metric::{
     boot_rows, bootstrap_interval, flags, mean_interval, percentile_interval, resamples, step,
     table_metric,
 };
-use crate::privacy::{MAX_SEARCH_ROWS, Samples, dcr_share, membership_attack};
+use crate::privacy::{
+    MAX_SEARCH_ROWS, Membership, Samples, dcr_share, density_attack, membership_attack,
+};
 use crate::stats::{mean, quantile};
 use crate::utility::{TargetColumn, utility};
 use crate::{
@@ -186,11 +188,21 @@ pub fn evaluate_with_progress(
     let shares = step(progress, "dcr share", || {
         dcr_share(&samples.train, &samples.holdout, &samples.synthetic, train)
     });
-    if config.privacy {
+    let density = config.privacy.then(|| {
+        step(progress, "density-ratio membership attack", || {
+            density_attack(
+                &samples.train,
+                &samples.half_b,
+                synthetic,
+                &samples.half_a,
+                train,
+            )
+        })
+    });
+    if let Some(density) = &density {
         metrics.extend(privacy_metrics(
             (train, holdout, synthetic),
-            &samples,
-            &shares,
+            (&samples, &shares, density),
             &holdout_copies,
             config,
             progress,
@@ -204,6 +216,8 @@ pub fn evaluate_with_progress(
         target: target.as_ref(),
         utility: utility.as_ref(),
         dcr_by_row: &dcr_by_row,
+        dcr_outcomes: &shares.outcomes,
+        membership: density.as_ref().map(|attack| (&samples, attack)),
     };
     metrics.extend(step(progress, "subgroups", || {
         subgroups.metrics(train, holdout, synthetic, &shared, config)
@@ -458,8 +472,7 @@ fn utility_metrics(
 
 fn privacy_metrics(
     (train, holdout, synthetic): (&Prepared, &Prepared, &Prepared),
-    samples: &Samples,
-    shares: &crate::privacy::DcrShare,
+    (samples, shares, density): (&Samples, &crate::privacy::DcrShare, &Membership),
     holdout_copies: &[f64],
     config: &EvaluationConfig,
     progress: &mut dyn FnMut(&str),
@@ -624,10 +637,66 @@ fn privacy_metrics(
             .details(serde_json::json!({ "candidates_per_class": attack.labels.len() / 2 })),
         );
     }
+    metrics.extend(density_metric(train, samples, density, config));
     metrics.extend(crate::anonymeter::metrics(
         train, samples, synthetic, config, progress,
     ));
     metrics
+}
+
+/// The DOMIAS-style membership attack: members are the train sample's rows, non-members
+/// holdout half B's, and the attacker's population rows holdout half A. Its reference releases
+/// the first half of half A and gives the attacker the second half as population rows.
+fn density_metric(
+    train: &Prepared,
+    samples: &Samples,
+    attack: &Membership,
+    config: &EvaluationConfig,
+) -> Option<Metric> {
+    let half = samples.half_a.rows() / 2;
+    let released: Vec<usize> = (0..half).collect();
+    let population: Vec<usize> = (half..samples.half_a.rows()).collect();
+    let reference = density_attack(
+        &samples.train,
+        &samples.half_b,
+        &samples.half_a.resample(&released),
+        &samples.half_a.resample(&population),
+        train,
+    );
+    let (auc, reference_auc) = (attack.auc()?, reference.auc()?);
+    let boot = |attack: &crate::privacy::Membership, purpose: &str| {
+        resamples(attack.labels.len(), config, purpose)
+            .par_iter()
+            .map(|indices| attack.resampled(indices))
+            .collect::<Vec<f64>>()
+    };
+    Some(
+        Metric::new(
+            "privacy.density_mia_auc",
+            auc,
+            "Density-ratio membership inference (DOMIAS, van Breugel et al. 2023, with \
+             1-nearest-neighbour densities): an attacker holding the synthetic data and real \
+             population rows (holdout half A) scores each candidate by ln(d_population + 1e-6) \
+             - ln(d_synthetic + 1e-6), its distances (SDMetrics' calculate_dcr distance, exact) \
+             to the nearest row of each, and ranks training rows (members) against holdout half \
+             B rows (non-members), equal numbers; ROC AUC, 0.5 = membership not revealed. \
+             Reference: half of half A released instead, the other half as population rows.",
+        )
+        .interval(bootstrap_interval(
+            auc,
+            boot(attack, "evaluate/density_mia_auc"),
+        ))
+        .reference(Some(reference_auc))
+        .reference_interval(bootstrap_interval(
+            reference_auc,
+            boot(&reference, "evaluate/density_mia_auc/reference"),
+        ))
+        .clip(0.0, 1.0)
+        .details(serde_json::json!({
+            "candidates_per_class": attack.labels.len() / 2,
+            "population_rows": samples.half_a.rows(),
+        })),
+    )
 }
 
 /// One input of a report.

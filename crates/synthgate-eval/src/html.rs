@@ -729,6 +729,8 @@ mod tests {
         check("privacy.mia_auc", 0.53, None, None, Good);
         check("privacy.mia_auc", 0.6, None, None, Watch);
         check("privacy.mia_auc", 0.61, None, Some(0.7), Poor);
+        check("privacy.density_mia_auc", 0.53, None, None, Good);
+        check("privacy.density_mia_auc", 0.61, None, Some(0.7), Poor);
         // Closer to training: good up to 0.03 above the reference, watch up to 0.08.
         check(
             "privacy.dcr_closer_to_training",

@@ -7,7 +7,16 @@
 //!   rows, the holdout's group as reference;
 //! - with a two-class or numeric target: the target's rate (mean) in the group, real and
 //!   synthetic, and the group's TSTR and TRTR on its holdout rows;
-//! - the DCR share of the group's synthetic rows.
+//! - the DCR share of the group's synthetic rows, and the density-ratio membership attack's AUC
+//!   on the group's candidates (its training rows against its holdout rows), each with a 95%
+//!   bootstrap interval, and the group's privacy status: `exposed` when either interval lies
+//!   wholly above the whole table's (the group is more exposed than the table as a whole),
+//!   else `as_whole`.
+//!
+//! With privacy scored, `subgroup.<attribute>.worst_dcr_share` and `.worst_mia_auc` are the
+//! largest group values (with that group's interval), and `.exposed_groups` counts the groups
+//! whose status is `exposed`: a gate `max = 0` on it fails a release in which any reported
+//! group is more exposed than the whole.
 //!
 //! `subgroup.<attribute>.worst_gap` is the largest shortfall `1 − column shapes` over the
 //! reported groups and names that group; the reference is the same for the holdout's groups
@@ -26,7 +35,8 @@ use serde::Serialize;
 use synthgate_core::{Error, Result};
 
 use crate::cells::{Cell, withhold};
-use crate::metric::{EvaluationConfig, Metric, bootstrap_interval, resamples};
+use crate::metric::{EvaluationConfig, Metric, bootstrap_interval, mean_interval, resamples};
+use crate::privacy::{Membership, Samples};
 use crate::stats::mean;
 use crate::utility::{TargetColumn, Utility};
 use crate::values::{Column, MISSING};
@@ -156,6 +166,15 @@ pub struct Group {
     pub trtr: Option<f64>,
     /// DCR share of the group's synthetic rows.
     pub dcr_share: Option<f64>,
+    /// Its 95% bootstrap interval.
+    pub dcr_share_interval: Option<[f64; 2]>,
+    /// The density-ratio membership attack's ROC AUC on the group's candidates.
+    pub mia_auc: Option<f64>,
+    /// Its 95% bootstrap interval.
+    pub mia_auc_interval: Option<[f64; 2]>,
+    /// `exposed` when the DCR share's or the attack's interval lies wholly above the whole
+    /// table's, `as_whole` otherwise; `None` when privacy is not scored.
+    pub privacy_status: Option<&'static str>,
     /// The fields above withheld by the small-cell rule (`train_rows`, `share_real`,
     /// `target_rate_real`), empty when none.
     pub withheld: Vec<&'static str>,
@@ -216,6 +235,48 @@ pub(crate) struct Shared<'a> {
     /// Per synthetic row, its DCR-share outcome when the row was searched (the searches run on
     /// a sample of long tables).
     pub(crate) dcr_by_row: &'a [Option<f64>],
+    /// The DCR-share outcomes of every searched synthetic row (the whole table's).
+    pub(crate) dcr_outcomes: &'a [f64],
+    /// The samples and the density-ratio membership attack on them, when privacy is scored.
+    pub(crate) membership: Option<(&'a Samples, &'a Membership)>,
+}
+
+/// An interval as a pair, when both ends exist.
+fn pair((low, high): (Option<f64>, Option<f64>)) -> Option<[f64; 2]> {
+    Some([low?, high?])
+}
+
+/// The attack's AUC on `candidates` (indices into its scores) and its interval.
+fn attack_on(
+    attack: &Membership,
+    candidates: &[usize],
+    config: &EvaluationConfig,
+    purpose: &str,
+) -> Option<(f64, Option<[f64; 2]>)> {
+    let members = candidates
+        .iter()
+        .filter(|&&i| attack.labels[i] == 1)
+        .count();
+    if members < MIN_CLASS_CANDIDATES || candidates.len() - members < MIN_CLASS_CANDIDATES {
+        return None;
+    }
+    let auc = attack.resampled(candidates);
+    let boot = resamples(candidates.len(), config, purpose)
+        .iter()
+        .map(|indices| {
+            let picked: Vec<usize> = indices.iter().map(|&j| candidates[j]).collect();
+            attack.resampled(&picked)
+        })
+        .collect();
+    Some((auc, pair(bootstrap_interval(auc, boot))))
+}
+
+/// Fewest members and non-members of a group for its membership attack to be scored.
+const MIN_CLASS_CANDIDATES: usize = 10;
+
+/// Whether interval `group` lies wholly above interval `whole`.
+fn above(group: Option<[f64; 2]>, whole: Option<[f64; 2]>) -> bool {
+    matches!((group, whole), (Some([low, _]), Some([_, high])) if low > high)
 }
 
 impl Plan {
@@ -229,7 +290,26 @@ impl Plan {
         config: &EvaluationConfig,
     ) -> Result<Vec<Metric>> {
         let mut metrics = Vec::new();
+        let whole_dcr = pair(mean_interval(
+            shared.dcr_outcomes,
+            config,
+            "evaluate/subgroup/dcr_share",
+        ));
+        let whole_attack = shared.membership.and_then(|(_, attack)| {
+            let all: Vec<usize> = (0..attack.labels.len()).collect();
+            attack_on(attack, &all, config, "evaluate/subgroup/mia_auc")
+        });
         for (name, split) in &self.attributes {
+            // The attack's candidates: the train sample's first rows, then half B's.
+            let candidate_keys: Option<Vec<u32>> = shared.membership.map(|(samples, attack)| {
+                let count = attack.labels.len() / 2;
+                let mut keys = split.keys(&samples.train);
+                keys.truncate(count);
+                let mut others = split.keys(&samples.half_b);
+                others.truncate(count);
+                keys.extend(others);
+                keys
+            });
             let (train_keys, holdout_keys, synthetic_keys) = (
                 split.keys(train),
                 split.keys(holdout),
@@ -278,6 +358,31 @@ impl Plan {
                             small(positive) || small(train_rows.len().saturating_sub(positive))
                         }
                 });
+                let searched: Vec<f64> = synthetic_rows
+                    .iter()
+                    .filter_map(|&r| shared.dcr_by_row[r])
+                    .collect();
+                let dcr_share_interval = (!searched.is_empty())
+                    .then(|| {
+                        pair(mean_interval(
+                            &searched,
+                            config,
+                            &format!("evaluate/subgroup/{name}/{group_name}/dcr_share"),
+                        ))
+                    })
+                    .flatten();
+                let attack = shared.membership.zip(candidate_keys.as_ref()).and_then(
+                    |((_, attack), keys)| {
+                        let candidates: Vec<usize> =
+                            (0..keys.len()).filter(|&i| keys[i] == key).collect();
+                        attack_on(
+                            attack,
+                            &candidates,
+                            config,
+                            &format!("evaluate/subgroup/{name}/{group_name}/mia_auc"),
+                        )
+                    },
+                );
                 groups.push(Group {
                     group: group_name,
                     train_rows: Some(train_rows.len()),
@@ -291,13 +396,18 @@ impl Plan {
                         .and_then(|t| target_rate(synthetic, &synthetic_rows, t)),
                     tstr,
                     trtr,
-                    dcr_share: {
-                        let searched: Vec<f64> = synthetic_rows
-                            .iter()
-                            .filter_map(|&r| shared.dcr_by_row[r])
-                            .collect();
-                        (!searched.is_empty()).then(|| mean(&searched))
-                    },
+                    dcr_share: (!searched.is_empty()).then(|| mean(&searched)),
+                    dcr_share_interval,
+                    mia_auc: attack.map(|(auc, _)| auc),
+                    mia_auc_interval: attack.and_then(|(_, interval)| interval),
+                    privacy_status: shared.membership.map(|_| {
+                        let exposed = above(dcr_share_interval, whole_dcr)
+                            || above(
+                                attack.and_then(|(_, interval)| interval),
+                                whole_attack.and_then(|(_, interval)| interval),
+                            );
+                        if exposed { "exposed" } else { "as_whole" }
+                    }),
                     withheld: if rate_withheld {
                         vec!["target_rate_real"]
                     } else {
@@ -377,9 +487,99 @@ impl Plan {
                     "suppressed_groups": suppressed.len(),
                 })),
             );
+            if shared.membership.is_some() {
+                metrics.extend(privacy_metrics(
+                    name,
+                    &groups,
+                    whole_dcr.map(|interval| (mean(shared.dcr_outcomes), interval)),
+                    whole_attack,
+                    self.min_rows,
+                ));
+            }
         }
         Ok(metrics)
     }
+}
+
+/// The worst group's value of a privacy number (`value` and `interval` read from a group), as
+/// a metric with that group's interval and the whole table's numbers in its details.
+fn worst_metric(
+    id: String,
+    definition: String,
+    groups: &[Group],
+    read: impl Fn(&Group) -> Option<(f64, Option<[f64; 2]>)>,
+    whole: Option<(f64, Option<[f64; 2]>)>,
+) -> Option<Metric> {
+    let (worst, (value, interval)) = groups
+        .iter()
+        .filter_map(|g| read(g).map(|numbers| (g, numbers)))
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))?;
+    let [low, high] = interval.map_or([None, None], |[l, h]| [Some(l), Some(h)]);
+    Some(
+        Metric::new(&id, value, &definition)
+            .interval((low, high))
+            .clip(0.0, 1.0)
+            .details(serde_json::json!({
+                "worst_group": worst.group,
+                "whole_table": whole.map(|(v, _)| v),
+                "whole_table_interval": whole.and_then(|(_, i)| i),
+                "exposed": worst.privacy_status == Some("exposed"),
+            })),
+    )
+}
+
+/// `subgroup.<attribute>.worst_dcr_share`, `.worst_mia_auc` and `.exposed_groups`.
+fn privacy_metrics(
+    name: &str,
+    groups: &[Group],
+    whole_dcr: Option<(f64, [f64; 2])>,
+    whole_attack: Option<(f64, Option<[f64; 2]>)>,
+    min_rows: usize,
+) -> Vec<Metric> {
+    let mut metrics = Vec::new();
+    metrics.extend(worst_metric(
+        format!("subgroup.{name}.worst_dcr_share"),
+        format!(
+            "Subgroup privacy for '{name}': the largest DCR share of a group's synthetic rows \
+             (as privacy.dcr_share, on the rows it searched), with that group's 95% bootstrap \
+             interval, over groups with at least {min_rows} training rows. Details: the whole \
+             table's share and interval; each group's numbers and status are in \
+             subgroup.{name}.worst_gap's details."
+        ),
+        groups,
+        |g| Some((g.dcr_share?, g.dcr_share_interval)),
+        whole_dcr.map(|(value, interval)| (value, Some(interval))),
+    ));
+    metrics.extend(worst_metric(
+        format!("subgroup.{name}.worst_mia_auc"),
+        format!(
+            "Subgroup privacy for '{name}': the largest ROC AUC of the density-ratio membership \
+             attack (privacy.density_mia_auc) on one group's candidates, its training rows \
+             against its holdout rows (at least {MIN_CLASS_CANDIDATES} of each), with that \
+             group's 95% bootstrap interval. Details: the whole table's AUC and interval."
+        ),
+        groups,
+        |g| Some((g.mia_auc?, g.mia_auc_interval)),
+        whole_attack,
+    ));
+    let exposed: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.privacy_status == Some("exposed"))
+        .map(|g| g.group.as_str())
+        .collect();
+    metrics.push(
+        Metric::new(
+            &format!("subgroup.{name}.exposed_groups"),
+            exposed.len() as f64,
+            &format!(
+                "Groups of '{name}' more exposed than the whole table: the 95% interval of their \
+                 DCR share or of the membership attack's AUC on them lies wholly above the whole \
+                 table's. A gate max = 0 fails a release with any such group."
+            ),
+        )
+        .details(serde_json::json!({ "groups": exposed })),
+    );
+    metrics
 }
 
 #[cfg(test)]

@@ -860,10 +860,14 @@ mod tests {
             "utility.mix_curve",
             "subgroup.sex.worst_gap",
             "subgroup.race.worst_gap",
+            "subgroup.sex.worst_dcr_share",
+            "subgroup.race.worst_mia_auc",
+            "subgroup.race.exposed_groups",
         ] {
             assert!(full.iter().any(|known| known == id), "{id} in {full:?}");
         }
-        assert_eq!(full.len(), plain.len() + 6, "{full:?}");
+        // Four utility metrics, and four subgroup metrics per sensitive attribute.
+        assert_eq!(full.len(), plain.len() + 4 + 2 * 4, "{full:?}");
         // An unknown id is named, with the known ones listed.
         let error = PipelineSpec::parse(
             &format!("{MINIMAL}[[policy.gates]]\nmetric = \"privacy.dcr\"\nmax = 0.5\n"),

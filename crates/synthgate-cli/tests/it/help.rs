@@ -72,8 +72,9 @@ fn run_and_drift_help_say_what_the_rows_say() {
     );
     assert!(
         run.contains(
-            "bound = value | ci_low | ci_high (default: ci_high for a max gate on privacy.* and \
-             subgroup.*, else value)"
+            "bound = value | ci_low | ci_high (default: ci_high for a max gate on privacy.*, \
+             subgroup.<attribute>.worst_gap, subgroup.<attribute>.worst_dcr_share and \
+             subgroup.<attribute>.worst_mia_auc, else value)"
         ),
         "{run}"
     );

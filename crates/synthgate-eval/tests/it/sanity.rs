@@ -125,3 +125,204 @@ fn independent_marginals_keep_columns_but_lose_relationships() {
     let bivariate = metric(&metrics, "fidelity.accuracy.bivariate");
     assert!(bivariate.value < bivariate.holdout_reference.expect("reference") - 0.05);
 }
+
+/// The density-ratio (DOMIAS-style) membership attack catches a generator that copies: `cart`
+/// with one-row leaves and no protections reproduces training rows, and the attack tells its
+/// members from non-members with AUC at least 0.60; the real holdout's reference interval
+/// contains 0.5, as does the interval of a sample of real rows the generator never saw.
+#[test]
+fn the_density_attack_catches_a_copying_generator_and_not_real_rows() {
+    let (train, holdout, schema) = adult_split();
+    let cart = synthgate_synth::Synthesizers::builtin()
+        .configured("cart", &[("min_leaf".to_string(), "1".to_string())])
+        .expect("cart");
+    let model = synthgate_synth::fit(
+        &train,
+        &schema,
+        cart.as_ref(),
+        &synthgate_synth::FitConfig {
+            seed: Seed(1),
+            protections: synthgate_synth::Protections {
+                min_category_count: 1,
+                tail_count: 1,
+            },
+        },
+    )
+    .expect("fit");
+    let copying = model.sample(train.num_rows(), Seed(1)).expect("sample");
+    let metrics = run(&schema, &train, &holdout, &copying);
+    let attack = metric(&metrics, "privacy.density_mia_auc");
+    assert!(attack.value >= 0.6, "density attack AUC {}", attack.value);
+    let (low, high) = (
+        attack.reference_ci_low.expect("reference interval"),
+        attack.reference_ci_high.expect("reference interval"),
+    );
+    assert!(
+        low <= 0.5 && 0.5 <= high,
+        "the holdout reference's interval [{low}, {high}] misses 0.5"
+    );
+    // Real rows the generator never saw, in the synthetic data's place: half the holdout.
+    let rows: Vec<u32> = (0..holdout.num_rows() as u32 / 2).collect();
+    let rest: Vec<u32> = (holdout.num_rows() as u32 / 2..holdout.num_rows() as u32).collect();
+    let metrics = run(
+        &schema,
+        &train,
+        &take(&holdout, &rest),
+        &take(&holdout, &rows),
+    );
+    let real = metric(&metrics, "privacy.density_mia_auc");
+    let (low, high) = (
+        real.ci_low.expect("interval"),
+        real.ci_high.expect("interval"),
+    );
+    assert!(
+        low <= 0.5 && 0.5 <= high,
+        "real unseen rows: density attack AUC {} [{low}, {high}]",
+        real.value
+    );
+}
+
+/// Row numbers of `table` whose column `name` holds `value`.
+fn rows_where(table: &Table, name: &str, value: &str, wanted: bool) -> Vec<u32> {
+    let index = table
+        .column_names()
+        .iter()
+        .position(|n| *n == name)
+        .expect("column");
+    let storage = table.storage_type(index);
+    let mut rows = Vec::new();
+    let mut row = 0u32;
+    for chunk in table.column_chunks(index) {
+        for i in 0..chunk.len() {
+            let text = synthgate_core::text::format_cell(chunk.as_ref(), storage, i);
+            if (text.as_deref() == Some(value)) == wanted {
+                rows.push(row);
+            }
+            row += 1;
+        }
+    }
+    rows
+}
+
+/// Subgroup privacy: real rows the generator never saw stand in for synthetic rows, except
+/// that one group's rows (race `Black`) are copies of its training rows. That group's DCR share
+/// and membership attack lie above the whole table's, so its status is `exposed`, it is the
+/// worst group, and `subgroup.race.exposed_groups` counts it; without the planted copies no
+/// group is exposed.
+#[test]
+fn a_group_more_exposed_than_the_whole_is_flagged() {
+    let (table, schema) = adult();
+    let rows = table.num_rows() as u32;
+    let mut order: Vec<u32> = (0..rows).collect();
+    let mut rng = Seed(11).stream("test/third-sample", 0);
+    for i in (1..order.len()).rev() {
+        let j = ((synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
+        order.swap(i, j);
+    }
+    let third = take(&table, &order[..6512]);
+    let holdout = take(&table, &order[6512..13024]);
+    let train = take(&table, &order[13024..]);
+    let config = EvaluationConfig {
+        sensitive: vec!["race".into()],
+        resamples: 30,
+        ..EvaluationConfig::default()
+    };
+    let exposed = |synthetic: &Table| {
+        let tables = prepare_all(&schema, &[&train, &holdout, synthetic]);
+        let metrics = evaluate(&tables[0], &tables[1], &tables[2], &config)
+            .expect("evaluation")
+            .0;
+        let count = metric(&metrics, "subgroup.race.exposed_groups");
+        let names: Vec<String> = count.details["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g.as_str().expect("name").to_string())
+            .collect();
+        let worst = metric(&metrics, "subgroup.race.worst_dcr_share");
+        (count.value, names, worst.details["worst_group"].clone())
+    };
+    let (count, names, _) = exposed(&third);
+    assert_eq!(count, 0.0, "unseen real rows: exposed groups {names:?}");
+
+    // The group's rows in the stand-in become copies of its training rows.
+    let others = rows_where(&third, "race", "Black", false);
+    let group_rows = rows_where(&third, "race", "Black", true).len();
+    let copies = rows_where(&train, "race", "Black", true);
+    assert!(group_rows >= 200 && copies.len() >= group_rows);
+    let (kept, copied) = (take(&third, &others), take(&train, &copies[..group_rows]));
+    let mut batches = kept.batches().to_vec();
+    batches.extend(copied.batches().iter().cloned());
+    let leaked = Table::new(kept.arrow_schema().clone(), batches).expect("concatenated");
+    let (count, names, worst) = exposed(&leaked);
+    assert_eq!(count, 1.0, "exposed groups {names:?}");
+    assert_eq!(names, ["Black"]);
+    assert_eq!(worst, "Black");
+}
+
+/// `report.json` is byte-identical whatever the thread count: every metric, interval and
+/// reference of an evaluation of `cart` output on the Adult split, scored in a pool of one
+/// thread and of four, serialises to the same bytes (the harness's sums run in a fixed order
+/// and its transcendental functions are `libm`'s portable ones, so other machines agree too).
+#[test]
+fn the_report_is_identical_across_thread_counts() {
+    let (train, holdout, schema) = adult_split();
+    let cart = synthgate_synth::builtin("cart").expect("cart");
+    let model = synthgate_synth::fit(
+        &train,
+        &schema,
+        cart.as_ref(),
+        &synthgate_synth::FitConfig {
+            seed: Seed(1),
+            protections: synthgate_synth::Protections::default(),
+        },
+    )
+    .expect("fit");
+    let synthetic = model.sample(train.num_rows(), Seed(1)).expect("sample");
+    let info = |role: &'static str, table: &Table| synthgate_eval::InputInfo {
+        role,
+        path: role.to_string(),
+        sha256: String::new(),
+        rows: table.num_rows(),
+    };
+    let reports: Vec<Vec<u8>> = [1, 4]
+        .into_iter()
+        .map(|threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let report = pool
+                .install(|| {
+                    synthgate_eval::score(
+                        &schema,
+                        [
+                            synthgate_eval::Input {
+                                table: &train,
+                                label: "train",
+                                info: info("train", &train),
+                            },
+                            synthgate_eval::Input {
+                                table: &holdout,
+                                label: "holdout",
+                                info: info("holdout", &holdout),
+                            },
+                            synthgate_eval::Input {
+                                table: &synthetic,
+                                label: "synthetic",
+                                info: info("synthetic", &synthetic),
+                            },
+                        ],
+                        &config(),
+                        &mut |_| {},
+                    )
+                })
+                .expect("report");
+            serde_json::to_vec_pretty(&report).expect("json")
+        })
+        .collect();
+    assert!(
+        reports[0] == reports[1],
+        "report.json differs between one thread and four"
+    );
+}
