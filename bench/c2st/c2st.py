@@ -11,11 +11,13 @@ issue 13 defines it, so every generator is scored the same way:
 - the out-of-fold ROC AUC (0.5: the classifier cannot tell synthetic from real).
 
 Also prints what the detector uses most: permutation importance (ROC AUC drop, 3 repeats,
-random_state=0) on each fold's held-out rows, averaged over the folds.
+random_state=0) on each fold's held-out rows, averaged over the folds; and, outside the test, the
+share of each table's rows (all of them) that are an exact copy of a training row.
 
 Usage: python bench/c2st/c2st.py TRAIN.csv NAME=SYNTHETIC.csv [NAME=SYNTHETIC.csv ...]
        [--na TOKEN ...] [--importance N]
-Prints one line per table: name, rows compared, AUC; then the importance table per table.
+Prints one line per table: name, rows compared, AUC, exact copies; then what each detector
+uses most.
 """
 
 import argparse
@@ -68,6 +70,20 @@ def features(real, synthetic):
     return data, labels
 
 
+def exact_copies(train, synthetic):
+    """The share of the synthetic rows equal in every column to some training row (values as read;
+    numbers compared as numbers, anything else as text)."""
+    real, fake = train.copy(), synthetic[train.columns].copy()
+    for name in train.columns:
+        if pd.api.types.is_numeric_dtype(real[name]) and pd.api.types.is_numeric_dtype(fake[name]):
+            real[name], fake[name] = real[name].astype(float), fake[name].astype(float)
+        else:
+            real[name], fake[name] = real[name].astype(str), fake[name].astype(str)
+    real = real.drop_duplicates()
+    found = fake.merge(real, how="left", on=list(train.columns), indicator=True)["_merge"]
+    return (found == "both").mean()
+
+
 def c2st(train, synthetic, importance):
     rows = min(len(train), len(synthetic))
     real, fake = subsample(train, rows), subsample(synthetic[train.columns], rows)
@@ -106,14 +122,16 @@ def main():
         if not path:
             sys.exit(f"c2st: '{item}' is not NAME=PATH")
         tables.append((name, read(path, args.na)))
-    print(f"{'table':<24} {'rows':>7} {'C2ST AUC':>9}")
+    width = max(24, *(len(name) for name, _ in tables))
+    print(f"{'table':<{width}} {'rows':>7} {'C2ST AUC':>9} {'copies':>7}")
     importances = []
     for name, synthetic in tables:
         missing = [c for c in train.columns if c not in synthetic.columns]
         if missing:
             sys.exit(f"c2st: {name} lacks the training columns {missing}")
         rows, auc, drops = c2st(train, synthetic, args.importance > 0)
-        print(f"{name:<24} {rows:>7} {auc:>9.3f}", flush=True)
+        copies = exact_copies(train, synthetic)
+        print(f"{name:<{width}} {rows:>7} {auc:>9.3f} {copies:>7.2%}", flush=True)
         importances.append((name, drops))
     if args.importance > 0:
         for name, drops in importances:
