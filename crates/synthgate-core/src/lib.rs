@@ -34,7 +34,8 @@ pub mod text;
 pub use error::{Error, ErrorKind, Location, Result, line_of};
 pub use schema::{
     Bound, ColumnSchema, Comparison, DEFAULT_NA_TOKENS, MAX_DECIMALS, MISSING_TOKEN_KEY,
-    PrivacyRole, Rule, SCHEMA_FORMAT_VERSION, Schema, SemanticType, StorageType,
+    PrivacyRole, RARE_TOKEN, RareValues, Rule, SCHEMA_FORMAT_VERSION, Schema, SemanticType,
+    StorageType,
 };
 pub use seed::{Entropy, Seed, SeedRng, unit_f64};
 pub use table::Table;

@@ -612,6 +612,12 @@ pub const TABLE: &[MetricInfo] = &[
         "Mean MissingValueSimilarity over the columns: 1 - |missing share real - synthetic|.",
     ),
     fidelity(
+        "fidelity.text",
+        Peer::Synthgate,
+        "Free-text columns as text: TV complement of pooled shares (values at least 10 training \
+         rows hold on their own, the rest in one bucket); lengths and words in the details.",
+    ),
+    fidelity(
         "fidelity.category_coverage",
         Peer::SdMetrics,
         "Mean CategoryCoverage: the share of training categories the synthetic data has.",

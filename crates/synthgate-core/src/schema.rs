@@ -271,6 +271,28 @@ pub struct ColumnSchema {
     /// threshold of training rows hold it. Absent: every value that many rows hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point_masses: Option<Vec<f64>>,
+    /// What becomes of a text column's values held by fewer training rows than the
+    /// rare-category threshold. Absent: `pool` for text columns (`drop` for free text whose
+    /// values are nearly all rare), `redistribute` for others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare: Option<RareValues>,
+}
+
+/// The token rare values of a text column are pooled into (as MOSTLY AI's `_RARE_`).
+pub const RARE_TOKEN: &str = "_RARE_";
+
+/// What becomes of values held by fewer training rows than the rare-category threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RareValues {
+    /// Pooled into one category written [`RARE_TOKEN`], which keeps their total share (text
+    /// columns only).
+    Pool,
+    /// Given categories drawn from the kept ones in proportion to their counts: their mass
+    /// moves onto frequent values (MOSTLY AI's "sample" replacement; a warning says how much).
+    Redistribute,
+    /// The whole column is left out of the output.
+    Drop,
 }
 
 /// The Arrow field metadata key under which a table carries a column's missing-value token:
@@ -360,6 +382,9 @@ const SCHEMA_HEADER: &str = "\
 # decimals: decimal places of a float column's output (default: as the training values have).
 # point_masses: values of a numeric column kept exact (default: every value held by at least
 #           the rare-category threshold of training rows; only such values are ever kept).
+# rare: pool | redistribute | drop: values held by fewer rows than the rare-category threshold
+#           pooled into _RARE_ (default for text columns), given frequent categories in
+#           proportion (default otherwise; moves their mass), or the column left out.
 # rules = [\"end >= start\"] (top level, before the columns) makes every output row satisfy the
 # inequalities (>= or <=) between numeric, date or timestamp columns.
 ";
@@ -500,6 +525,16 @@ impl Schema {
                     Some(&column.name),
                 ));
             }
+            if column.rare == Some(RareValues::Pool) && column.storage != StorageType::String {
+                return Err(fail(
+                    format!(
+                        "rare = \"pool\" writes the token {RARE_TOKEN}, which needs a string \
+                         column."
+                    ),
+                    Some(&column.name),
+                )
+                .hint("Use rare = \"redistribute\" or \"drop\", or store the column as string."));
+            }
             if let Some(masses) = &column.point_masses {
                 if !column.storage.is_numeric() {
                     return Err(fail(
@@ -591,6 +626,7 @@ mod tests {
             missing_token: None,
             decimals: None,
             point_masses: None,
+            rare: None,
         }
     }
 

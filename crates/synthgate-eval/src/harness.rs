@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
+use synthgate_core::metrics::{Family, family_of};
 use synthgate_core::{Error, Result, Seed};
 
 use crate::detection::detection;
@@ -764,8 +765,20 @@ pub fn score(
             (synthetic.table, synthetic.label),
         ],
     )?;
-    let (metrics, warnings) =
+    let (mut metrics, warnings) =
         evaluate_with_progress(&prepared[0], &prepared[1], &prepared[2], config, progress)?;
+    // Free text is not among the prepared columns: it is scored as text, from the tables.
+    if let Some(text) = crate::text::metrics(
+        schema,
+        [train.table, holdout.table, synthetic.table],
+        config,
+    ) {
+        let at = metrics
+            .iter()
+            .position(|m| family_of(&m.id) != Some(Family::Fidelity))
+            .unwrap_or(metrics.len());
+        metrics.insert(at, text);
+    }
     Ok(Report {
         format_version: 1,
         harness_version: crate::HARNESS_VERSION,

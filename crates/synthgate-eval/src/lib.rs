@@ -42,6 +42,7 @@ pub mod privacy;
 pub mod shapes;
 mod stats;
 pub mod subgroups;
+pub mod text;
 pub mod utility;
 mod values;
 

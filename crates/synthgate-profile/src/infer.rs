@@ -104,6 +104,22 @@ pub(crate) fn semantic_type(
     if stats.mean_length >= 30.0 && stats.with_spaces >= 0.5 && mostly_distinct {
         return (SemanticType::FreeText, "long, mostly distinct text".into());
     }
+    // Short text of several words with many distinct values (job titles, product names): most
+    // values are held by a few rows each, as words are, not as codes are.
+    if stats.distinct > HIGH_CARDINALITY
+        && stats.distinct_ratio() >= 0.3
+        && stats.with_spaces >= 0.25
+    {
+        return (
+            SemanticType::FreeText,
+            format!(
+                "short text: {} distinct values ({:.0}% of the values), {:.0}% of several words",
+                stats.distinct,
+                100.0 * stats.distinct_ratio(),
+                100.0 * stats.with_spaces
+            ),
+        );
+    }
     if stats.distinct == 2 && is_boolean_pair(stats) {
         return (SemanticType::Boolean, "two values spelling yes/no".into());
     }

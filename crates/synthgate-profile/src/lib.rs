@@ -204,6 +204,7 @@ fn inferred_schema_column(
             && matches!(semantic, SemanticType::Continuous | SemanticType::Integer))
         .then(|| numbers::point_masses(&stats.sorted, POINT_MASS_ROWS))
         .filter(|masses| !masses.is_empty()),
+        rare: None,
     }
 }
 

@@ -790,6 +790,7 @@ mod tests {
             missing_token: None,
             decimals: None,
             point_masses: None,
+            rare: None,
         };
         Schema::new(
             vec!["NA".into()],

@@ -309,6 +309,7 @@ impl SourceProfile {
                     missing_token: None,
                     decimals: None,
                     point_masses: None,
+                    rare: None,
                 })
                 .collect(),
         )

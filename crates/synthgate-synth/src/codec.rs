@@ -36,8 +36,8 @@ use synthgate_core::text::{
     MICROS_PER_DAY, format_cell, parse_bool, parse_date, parse_float, parse_int, parse_timestamp,
 };
 use synthgate_core::{
-    Bound, ColumnSchema, Error, MISSING_TOKEN_KEY, Result, Schema, Seed, SemanticType, StorageType,
-    Table, numbers, unit_f64,
+    Bound, ColumnSchema, Error, MISSING_TOKEN_KEY, RARE_TOKEN, RareValues, Result, Schema, Seed,
+    SemanticType, StorageType, Table, numbers, unit_f64,
 };
 
 /// The version of the encoding, part of every synthesizer's generator version: a release made
@@ -48,9 +48,9 @@ pub const CODEC_VERSION: u32 = 2;
 /// The code of a missing categorical value.
 pub const MISSING_CODE: u32 = u32::MAX;
 
-/// Free-text columns with at most this many distinct values are modelled as categories; others
-/// are dropped with a warning.
-pub const FREE_TEXT_CATEGORIES_UP_TO: usize = 1000;
+/// A free-text column whose rare values (pooled by default) would be more than this share of
+/// its present values is dropped unless the schema says otherwise: it is nearly all `_RARE_`.
+pub const MOSTLY_RARE_TEXT: f64 = 0.95;
 
 /// Privacy protections applied to training data before any model sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,6 +321,7 @@ fn natural_order(categories: &mut [String]) {
 
 fn encode_categorical(
     column: &ColumnSchema,
+    storage: StorageType,
     values: Vec<Option<String>>,
     protections: &Protections,
     seed: Seed,
@@ -340,6 +341,38 @@ fn encode_categorical(
         .map(|(value, _)| value.to_string())
         .collect();
     natural_order(&mut kept);
+    let present = values.iter().flatten().count();
+    let rare_rows = present
+        - kept
+            .iter()
+            .map(|value| counts[value.as_str()])
+            .sum::<usize>();
+    let text = storage == StorageType::String;
+    let treatment = match column.rare {
+        Some(treatment) => treatment,
+        None if column.semantic == SemanticType::FreeText
+            && rare_rows as f64 > MOSTLY_RARE_TEXT * present as f64 =>
+        {
+            RareValues::Drop
+        }
+        None if text => RareValues::Pool,
+        None => RareValues::Redistribute,
+    };
+    if treatment == RareValues::Drop {
+        let reason = format!(
+            "{rare_rows} of its {present} values are held by fewer than {} training rows each",
+            protections.min_category_count
+        );
+        warnings.push(format!("column '{}' dropped: {reason}", column.name));
+        return (CodecKind::Dropped { reason }, EncodedColumn::Generated);
+    }
+    // Pooled: the rare values become one category, written RARE_TOKEN, the last code.
+    let pooled = treatment == RareValues::Pool && text && rare_rows > 0;
+    if pooled {
+        kept.retain(|value| value != RARE_TOKEN);
+        kept.push(RARE_TOKEN.to_string());
+    }
+    let pool_code = kept.len().saturating_sub(1) as u32;
     let index: HashMap<&str, u32> = kept
         .iter()
         .enumerate()
@@ -347,7 +380,7 @@ fn encode_categorical(
         .collect();
     let weights: Vec<f64> = kept
         .iter()
-        .map(|value| counts[value.as_str()] as f64)
+        .map(|value| counts.get(value.as_str()).copied().unwrap_or(0) as f64)
         .collect();
     let cumulative = crate::sampling::cumulative(&weights);
     let mut rng = seed.stream(&format!("encode/rare/{}", column.name), 0);
@@ -358,6 +391,7 @@ fn encode_categorical(
             None => MISSING_CODE,
             Some(text) => match index.get(text.as_str()) {
                 Some(&code) => code,
+                None if pooled => pool_code,
                 None if kept.is_empty() => MISSING_CODE,
                 None => {
                     replaced += 1;
@@ -366,8 +400,18 @@ fn encode_categorical(
             },
         })
         .collect();
-    let rare = counts.len() - kept.len();
-    if rare > 0 {
+    let rare = counts.len() + usize::from(pooled) - kept.len();
+    if pooled {
+        warnings.push(format!(
+            "column '{}': {rare} value{} held by fewer than {} training rows pooled into \
+             {RARE_TOKEN} ({rare_rows} row{}, {:.1}% of its values)",
+            column.name,
+            if rare == 1 { "" } else { "s" },
+            protections.min_category_count,
+            if rare_rows == 1 { "" } else { "s" },
+            100.0 * rare_rows as f64 / present.max(1) as f64,
+        ));
+    } else if rare > 0 {
         warnings.push(format!(
             "column '{}': {rare} categor{} rarer than {} rows (or outside the schema's list) \
              not reproduced; {replaced} row{} given other categories",
@@ -421,26 +465,9 @@ pub fn encode(
             {
                 encode_numeric(column, storage, table.numbers(index), protections)
             }
-            SemanticType::FreeText => {
-                let values = text_values(table, index);
-                let distinct = values
-                    .iter()
-                    .flatten()
-                    .collect::<std::collections::HashSet<_>>()
-                    .len();
-                if distinct > FREE_TEXT_CATEGORIES_UP_TO {
-                    let reason = format!(
-                        "free text with {distinct} distinct values (more than \
-                         {FREE_TEXT_CATEGORIES_UP_TO}) cannot be modelled as categories"
-                    );
-                    warnings.push(format!("column '{name}' dropped: {reason}"));
-                    (CodecKind::Dropped { reason }, EncodedColumn::Generated)
-                } else {
-                    encode_categorical(column, values, protections, seed, &mut warnings)
-                }
-            }
             _ => encode_categorical(
                 column,
+                storage,
                 text_values(table, index),
                 protections,
                 seed,
@@ -706,13 +733,15 @@ pub fn protect(
                     .enumerate()
                     .map(|(code, name)| (name.as_str(), code as u32))
                     .collect();
+                // A column that pools rare values pools a value the training rows did not keep.
+                let pool = codes.get(RARE_TOKEN).copied();
                 let codes = text_values(table, index)
                     .into_iter()
                     .map(|value| match value {
                         None => MISSING_CODE,
                         Some(text) => codes.get(text.as_str()).copied().unwrap_or_else(|| {
                             change.removed += 1;
-                            MISSING_CODE
+                            pool.unwrap_or(MISSING_CODE)
                         }),
                     })
                     .collect();

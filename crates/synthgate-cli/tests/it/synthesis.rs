@@ -35,8 +35,9 @@ fn fit_then_sample_is_deterministic_across_threads() {
         );
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(
-            stderr(&output).contains("rarer than 10 rows"),
-            "protections are reported"
+            stderr(&output).contains("held by fewer than 10 training rows pooled into _RARE_"),
+            "protections are reported: {}",
+            stderr(&output)
         );
         let output = run_with_threads(
             &["sample", &model, "--rows", "40000", "--out", &out],

@@ -1,6 +1,7 @@
 //! The harness against the reference implementations, on real data.
 
 mod common;
+mod free_text;
 mod metric_table;
 mod peers;
 mod sanity;

@@ -1,11 +1,12 @@
-//! Free text: few distinct values pass through as categories, many are dropped with a warning.
+//! Free text: values many rows hold pass through as categories; a column whose values are
+//! nearly all rare (held by fewer rows than the rare-category threshold) is dropped with a
+//! warning unless the schema says how to treat its rare values.
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{Field, Schema as ArrowSchema};
 use synthgate_core::{ColumnSchema, PrivacyRole, Schema, Seed, SemanticType, StorageType, Table};
-use synthgate_synth::codec::FREE_TEXT_CATEGORIES_UP_TO;
 use synthgate_synth::{Cart, Independent, Synthesizer};
 
 use crate::support::fit_default;
@@ -40,6 +41,7 @@ fn table_with_notes(distinct_notes: usize) -> (Table, Schema) {
         missing_token: None,
         decimals: None,
         point_masses: None,
+        rare: None,
     };
     let schema = Schema::new(
         vec![String::new()],
@@ -62,7 +64,8 @@ fn free_text_is_categories_or_dropped_with_a_warning() {
         assert_eq!(sample.column_names(), vec!["id", "note"]);
         assert!(model.warnings().is_empty(), "{:?}", model.warnings());
 
-        let (table, schema) = table_with_notes(FREE_TEXT_CATEGORIES_UP_TO + 500);
+        // 1,500 notes in 3,000 rows: two rows each, all rare.
+        let (table, schema) = table_with_notes(1500);
         let model = fit_default(&table, &schema, synthesizer, 1);
         let sample = model.sample(100, Seed(1)).expect("samples");
         assert_eq!(
