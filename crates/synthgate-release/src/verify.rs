@@ -969,7 +969,7 @@ pub fn verify_with(
         if let (Some(full), Some(run)) = (&full, &release.llm) {
             let published = synthgate_llm::redact::redact_log(
                 &full.text,
-                &spec.llm.as_ref().map_or(&[][..], |l| &l.columns[..]),
+                spec.llm.as_ref().map_or(&[][..], |l| &l.columns[..]),
                 &run.generation.real_rows,
                 &full.key,
             )?;
