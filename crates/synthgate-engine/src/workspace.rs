@@ -50,10 +50,7 @@ impl Workspace {
     /// of the digests that replace those rows in the bundles' logs: `generation-logs/` and
     /// `row-digest.key`.
     pub fn full_logs(&self) -> FullLogs {
-        FullLogs {
-            folder: self.home.join("generation-logs"),
-            key: self.home.join("row-digest.key"),
-        }
+        FullLogs::in_workspace(&self.home)
     }
 
     /// Whether the folder exists (a verifier without one has no registry to consult and no

@@ -59,6 +59,19 @@ pub struct FullLogs {
 }
 
 impl FullLogs {
+    /// The folder of the full logs, in a workspace.
+    pub const FOLDER: &str = "generation-logs";
+    /// The key file, in a workspace.
+    pub const KEY_FILE: &str = "row-digest.key";
+
+    /// Where a workspace whose folder is `home` keeps them.
+    pub fn in_workspace(home: &Path) -> FullLogs {
+        FullLogs {
+            folder: home.join(Self::FOLDER),
+            key: home.join(Self::KEY_FILE),
+        }
+    }
+
     /// Where the full log of a bundle whose log has digest `bundle_log_sha256` is kept.
     pub fn path(&self, bundle_log_sha256: &str) -> PathBuf {
         self.folder.join(format!("{bundle_log_sha256}.jsonl"))

@@ -539,10 +539,11 @@ fn full_log(
     let needs = format!(
         "This release showed real training rows to the language model; its {log} keeps them \
          only as keyed digests ({} rows, key id {}), so its data is re-derived from the full \
-         log, which stays in the operator's workspace: generation-logs/{sha256}.jsonl, with the \
-         key row-digest.key beside the folder.",
+         log, which stays in the operator's workspace: {}/{sha256}.jsonl, with the key {}.",
         replaced["rows"],
-        replaced["key_id"].as_str().unwrap_or("?")
+        replaced["key_id"].as_str().unwrap_or("?"),
+        crate::llm::FullLogs::FOLDER,
+        crate::llm::FullLogs::KEY_FILE,
     );
     let Some(full_logs) = full_logs else {
         return Err(failed(format!(
