@@ -123,7 +123,8 @@ profiled), split it into train and holdout by a seeded permutation, fit the synt
 training rows only, sample, evaluate against train and holdout, decide the policy's gates, and \
 write a release bundle: data/synthetic.parquet, datasheet.json (Croissant 1.1 with \
 Responsible-AI fields) and DATASHEET.md, report/report.json and report.html, \
-policy/decision.json, log/generation.jsonl, monitor/source_profile.json (aggregates for \
+policy/decision.json, log/generation.jsonl (for llm, real seed rows as keyed digests; the full \
+log stays in the workspace), monitor/source_profile.json (aggregates for \
 `synthgate drift`) and manifest.json (every file's sha256 and size, the \
 source's digest and counts but never its rows, generator, seeds, evaluation summary, policy \
 digest, environment). Exits 4 when a gate fails: the bundle is still written, marked not \
@@ -202,7 +203,9 @@ never skipped), the operator's signatures (manifest.sig, audit/checkpoint.json) 
 decision in approvals.jsonl is signed, bound to this manifest and linked to the decision before \
 it. Names exactly what is wrong and exits 5 when anything is. With --reproduce, the recorded \
 pipeline runs again from its source (whose digest must be unchanged) and the synthetic data \
-must come out byte for byte.
+must come out byte for byte. An llm release whose prompts showed real rows keeps them in its \
+log only as keyed digests: it is replayed from the full log in the workspace that made it \
+(SYNTHGATE_HOME, generation-logs/), and verify says which file it lacks elsewhere.
 
 What each check proves, and against whom (the trust model):
   - Digests and signatures alone prove the bundle is whole and was signed by the key inside it. \

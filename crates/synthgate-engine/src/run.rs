@@ -8,7 +8,8 @@ use synthgate_release::audit::EntryBody;
 use synthgate_release::gates::GateResult;
 use synthgate_release::keys;
 use synthgate_release::registry::RunRecord;
-use synthgate_release::{PipelineSpec, run_pipeline, write_bundle};
+use synthgate_release::run::GenerationLog;
+use synthgate_release::{PipelineSpec, bundle, run_pipeline, write_bundle};
 
 use crate::paths::{Protected, check_bundle_target, resolve};
 use crate::{API_VERSION, Context, Events, cancelled};
@@ -187,8 +188,19 @@ fn run_started(
     synthgate_release::Release,
 )> {
     let mut cancel = false;
-    let log = synthgate_release::run::GenerationLog::In(&ctx.scratch);
-    let release = run_pipeline(spec, Some(log), &mut |step| {
+    // A prompt-based run publishes its log with the real rows it showed replaced by digests
+    // under the workspace's key.
+    let full_logs = ctx.workspace.full_logs();
+    let row_key = spec
+        .llm
+        .as_ref()
+        .map(|_| full_logs.key(&ctx.entropy))
+        .transpose()?;
+    let log = row_key.as_ref().map(|key| GenerationLog::In {
+        scratch: &ctx.scratch,
+        key,
+    });
+    let release = run_pipeline(spec, log, &mut |step| {
         events.step(step);
         cancel |= events.cancelled();
     })?;
@@ -203,7 +215,25 @@ fn run_started(
              was cut off"
         ));
     }
-    let manifest = write_bundle(&release, out, force, ctx.clock.now(), key, log.as_mut())?;
+    // The full log goes into the workspace before the bundle is in place, named by the
+    // digest of the bundle's log, so a bundle never lacks it there; it is taken away again if
+    // the bundle is not written.
+    let kept = match bundle::full_generation_log(&release)? {
+        Some(full) => {
+            let published = bundle::generation_log(&release)?;
+            full_logs.keep(&synthgate_io::sha256_bytes(published.as_bytes()), &full)?
+        }
+        None => None,
+    };
+    let manifest = match write_bundle(&release, out, force, ctx.clock.now(), key, log.as_mut()) {
+        Ok(manifest) => manifest,
+        Err(error) => {
+            if let Some(path) = kept {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(error);
+        }
+    };
     let manifest_sha256 = synthgate_io::sha256_file(&out.join("manifest.json"))?;
     let (audit_seq, audit_hash) = log.head();
     let record = RunRecord {

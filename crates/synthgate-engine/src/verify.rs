@@ -171,6 +171,7 @@ fn verify_inner(
     let options = VerifyOptions {
         reproduce: request.reproduce,
         trust,
+        full_logs: workspace.map(Workspace::full_logs),
     };
     let verification = verify_with(&request.bundle, &options, &mut |step| events.step(step))?;
     let status = if verification.approved() {

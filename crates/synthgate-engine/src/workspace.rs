@@ -1,5 +1,6 @@
-//! The workspace: one folder holding the hash-chained audit log, the registry and the
-//! operator's key.
+//! The workspace: one folder holding the hash-chained audit log, the registry, the
+//! operator's key, and what prompt-based releases keep out of their bundles (the full
+//! generation logs and the key of their row digests).
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use ed25519_dalek::SigningKey;
 use synthgate_core::Result;
 use synthgate_release::audit::{AuditStore, FileAudit};
 use synthgate_release::keys;
+use synthgate_release::llm::FullLogs;
 use synthgate_release::registry::{Registry, ReleaseStore};
 
 /// A workspace folder (`.synthgate` by default; the front end decides where).
@@ -42,6 +44,13 @@ impl Workspace {
     /// The operator key made on first use.
     pub fn operator_key_path(&self) -> PathBuf {
         self.home.join("operator.key")
+    }
+
+    /// The full generation logs of prompt-based releases (real seed rows and all) and the key
+    /// of the digests that replace those rows in the bundles' logs: `generation-logs/` and
+    /// `row-digest.key`.
+    pub fn full_logs(&self) -> FullLogs {
+        FullLogs::in_workspace(&self.home)
     }
 
     /// Whether the folder exists (a verifier without one has no registry to consult and no

@@ -33,8 +33,11 @@ use crate::check::{
 use crate::client::{Client, excerpt, host_of};
 use crate::spec::{ColumnType, Endpoint, GenerateSpec, render};
 
-/// The log format this version writes.
-pub const LOG_FORMAT_VERSION: u32 = 1;
+/// The log format this version writes. 2: a log published in a bundle may have real seed rows
+/// replaced by keyed digests (`<row hmac-sha256:HEX>` in its text, `real_rows` in its `run`
+/// entry: [`crate::redact`]); such a log replays only where the full one is. Format 1 logs read
+/// the same way.
+pub const LOG_FORMAT_VERSION: u32 = 2;
 
 /// How to run.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +103,10 @@ pub struct Generation {
     pub table: Table,
     /// What the run did.
     pub summary: Summary,
+    /// The real seed rows the prompts drew examples from (the training split, or
+    /// `examples.from`), so that the log can be published without them
+    /// ([`crate::redact::redact_log`]). Empty when no real row was shown.
+    pub real_rows: Vec<Record>,
 }
 
 /// The seed of attempt `attempt` for slot `slot`: SHA-256 of a fixed label, the master seed,
@@ -303,21 +310,7 @@ impl Prompter<'_> {
         let lines: Vec<String> = self
             .examples(slot)
             .iter()
-            .map(|r| {
-                let fields: Vec<String> = self
-                    .spec
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}: {}",
-                            Value::String(c.name.clone()),
-                            r.get(&c.name).unwrap_or(&Value::Null)
-                        )
-                    })
-                    .collect();
-                format!("{{{}}}", fields.join(", "))
-            })
+            .map(|r| crate::redact::example_line(&self.spec.columns, r))
             .collect();
         values.insert("examples", lines.join("\n"));
         values.insert("record", (slot + 1).to_string());
@@ -889,6 +882,7 @@ pub fn generate(
         records,
         table,
         summary,
+        real_rows: prompter.seed_rows,
     })
 }
 

@@ -11,6 +11,8 @@
 //! - [`generate`]: the run: per-record derived seeds, rounds of requests, rejects retried with a
 //!   new seed, every request and response in a JSON-lines log that also resumes an interrupted
 //!   run and re-derives the data without the model.
+//! - [`redact`]: the log made publishable: every real seed row replaced by a keyed digest
+//!   (HMAC-SHA256 under a [`redact::RowKey`] the operator keeps).
 //!
 //! The gateable metrics a prompt-based run adds (`llm.*`) are rows of the metric table
 //! (`synthgate_core::metrics`); `synthgate-release` computes them from the run's summary.
@@ -20,6 +22,7 @@
 pub mod check;
 pub mod client;
 pub mod generate;
+pub mod redact;
 pub mod spec;
 pub mod url;
 

@@ -10,7 +10,8 @@
 //! data/synthetic.parquet
 //! report/report.json, report/report.html
 //! policy/decision.json  each gate: metric, bound, threshold, observed, outcome, waiver
-//! log/generation.jsonl  each step and what it used
+//! log/generation.jsonl  each step and what it used; a prompt-based run's every request and
+//!                       response, real seed rows replaced by keyed digests
 //! monitor/source_profile.json  the source's aggregates for `synthgate drift` (no rows; small
 //!                       cells withheld)
 //! audit/log.jsonl       this run's segment of the hash-chained audit log
@@ -358,18 +359,7 @@ fn fill(
         "policy/decision.json",
         &json_bytes(&release.decision, "policy/decision.json")?,
     )?;
-    // A prompt-based run's log holds every request and response first, then the steps.
-    let mut log = release
-        .llm
-        .as_ref()
-        .map_or_else(String::new, |run| run.log.clone());
-    for entry in &release.log {
-        log.push_str(&synthgate_core::canonical::to_json_line(
-            entry,
-            "the generation log",
-        )?);
-    }
-    write(root, LOG_FILE, log.as_bytes())?;
+    write(root, LOG_FILE, generation_log(release)?.as_bytes())?;
 
     // The run's audit entries: appended to the chain, carried as this bundle's segment with
     // the operator's signed checkpoint.
@@ -484,6 +474,36 @@ fn fill(
     Ok((manifest, entries))
 }
 
+/// The bundle's `log/generation.jsonl`: a prompt-based run's requests and responses first, as
+/// published (every real row a prompt showed replaced by its keyed digest), then each step.
+pub fn generation_log(release: &Release) -> Result<String> {
+    log_with(
+        release,
+        release.llm.as_ref().map(|run| run.published.as_str()),
+    )
+}
+
+/// The full log the operator's workspace keeps for a bundle whose log had real rows replaced
+/// (`crate::llm::FullLogs`): the same lines with the rows in place, which a replay needs.
+/// `None` when nothing was replaced: the bundle's log is then the full log.
+pub fn full_generation_log(release: &Release) -> Result<Option<String>> {
+    match &release.llm {
+        Some(run) if run.replaced > 0 => log_with(release, Some(&run.log)).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn log_with(release: &Release, requests: Option<&str>) -> Result<String> {
+    let mut log = requests.unwrap_or_default().to_string();
+    for entry in &release.log {
+        log.push_str(&synthgate_core::canonical::to_json_line(
+            entry,
+            "the generation log",
+        )?);
+    }
+    Ok(log)
+}
+
 /// The operator's signature over the manifest's digest, beside it (`manifest.sig`), so that a
 /// manifest rewritten to match edited files is caught even before anyone approves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -569,10 +589,16 @@ fn generator_facts(release: &Release, data_sha256: &str) -> Result<GeneratorFact
             "diversity": summary.diversity,
             "leakage": summary.leakage,
         }));
-        facts.reproducibility = "archived: the model's responses are kept in \
-                                 log/generation.jsonl and the data is re-derived from them; the \
-                                 model itself is not re-queried"
-            .into();
+        facts.reproducibility = if run.replaced > 0 {
+            "archived: the model's responses are kept in log/generation.jsonl, with the real \
+             rows its prompts showed replaced by keyed digests; the data is re-derived from the \
+             full log, which stays in the operator's workspace with the key; the model itself \
+             is not re-queried"
+        } else {
+            "archived: the model's responses are kept in log/generation.jsonl and the data is \
+             re-derived from them; the model itself is not re-queried"
+        }
+        .into();
     }
     Ok(facts)
 }

@@ -8,8 +8,9 @@
 //!   temporary folder, renamed into place when complete) and [`verify`] checks it.
 //!
 //! Raw training and holdout rows never enter a bundle: only the synthetic table, the
-//! evaluation, the policy decision, the generation log and the manifest (source digest, row and
-//! column counts).
+//! evaluation, the policy decision, the generation log (a prompt-based run's with every real
+//! seed row replaced by a keyed digest; the full log stays in the operator's workspace,
+//! [`llm::FullLogs`]) and the manifest (source digest, row and column counts).
 
 #![warn(missing_docs)]
 // The datasheet is one large `json!` literal.

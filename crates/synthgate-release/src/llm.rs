@@ -2,9 +2,16 @@
 //! the pipeline's schema (its columns must be the source's), with real seed rows drawn from the
 //! training split when `examples.from_training` is set, its request log kept for the bundle,
 //! and its yield and leakage reported as gateable metrics (`llm.*`).
+//!
+//! The bundle gets the log with every real row replaced by a keyed digest
+//! ([`synthgate_llm::redact`]); the full log, which a replay needs, and the key stay in the
+//! operator's workspace ([`FullLogs`]), found by the digest of the bundle's log.
+
+use std::path::{Path, PathBuf};
 
 use synthgate_core::{Error, Result, Schema, Table};
 use synthgate_eval::{Metric, MetricKind, metric_kind};
+use synthgate_llm::redact::{ROW_KEY_BYTES, RowKey, redact_log};
 use synthgate_llm::spec::ColumnType;
 use synthgate_llm::{GenerateSpec, Generation, RunOptions, generate};
 
@@ -13,19 +20,130 @@ use synthgate_llm::{GenerateSpec, Generation, RunOptions, generate};
 pub struct LlmRun {
     /// The records and the summary.
     pub generation: Generation,
-    /// The request log (JSON lines), for `log/generation.jsonl`.
+    /// The full request log (JSON lines), real seed rows and all: kept in the operator's
+    /// workspace, never in a bundle.
     pub log: String,
+    /// The log as `log/generation.jsonl` publishes it: every real row replaced by its keyed
+    /// digest (the full log when no real row was shown, or when replaying without a key).
+    pub published: String,
+    /// How many real rows were replaced in `published`.
+    pub replaced: usize,
 }
 
 /// Where a prompt-based run's generation log comes from or goes.
 #[derive(Debug, Clone, Copy)]
 pub enum GenerationLog<'a> {
-    /// Every response comes from this log instead of the server: how `verify --reproduce`
-    /// re-derives such a release.
-    Replay(&'a std::path::Path),
-    /// A new log, written as a scratch file in this folder (removed afterwards; its text is
-    /// kept in the release).
-    In(&'a std::path::Path),
+    /// Every response comes from this (full) log instead of the server: how `verify
+    /// --reproduce` re-derives such a release.
+    Replay(&'a Path),
+    /// A new log, written as a scratch file in `scratch` (removed afterwards; its text is kept
+    /// in the release), published with real rows replaced by digests under `key`.
+    In {
+        /// The folder of the scratch file.
+        scratch: &'a Path,
+        /// The key of the row digests.
+        key: &'a RowKey,
+    },
+}
+
+/// What the operator's workspace keeps for prompt-based releases whose bundle log had real rows
+/// replaced: the key of the row digests (made once) and each full log, named by the SHA-256 of
+/// the bundle's `log/generation.jsonl` (so a bundle finds its own, wherever it was moved).
+/// Both are secrets, written readable by their owner only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullLogs {
+    /// The folder of the full logs.
+    pub folder: PathBuf,
+    /// The key file (hex, as the operator key is).
+    pub key: PathBuf,
+}
+
+impl FullLogs {
+    /// The folder of the full logs, in a workspace.
+    pub const FOLDER: &str = "generation-logs";
+    /// The key file, in a workspace.
+    pub const KEY_FILE: &str = "row-digest.key";
+
+    /// Where a workspace whose folder is `home` keeps them.
+    pub fn in_workspace(home: &Path) -> FullLogs {
+        FullLogs {
+            folder: home.join(Self::FOLDER),
+            key: home.join(Self::KEY_FILE),
+        }
+    }
+
+    /// Where the full log of a bundle whose log has digest `bundle_log_sha256` is kept.
+    pub fn path(&self, bundle_log_sha256: &str) -> PathBuf {
+        self.folder.join(format!("{bundle_log_sha256}.jsonl"))
+    }
+
+    /// Keep `full`, the full log of a bundle log with digest `bundle_log_sha256`; returns the
+    /// path when it was written now (`None`: it was already there, from the same run).
+    pub fn keep(&self, bundle_log_sha256: &str, full: &str) -> Result<Option<PathBuf>> {
+        let path = self.path(bundle_log_sha256);
+        if path.is_file() {
+            return Ok(None);
+        }
+        std::fs::create_dir_all(&self.folder)
+            .map_err(|error| synthgate_io::io_error(&self.folder, "create the folder", &error))?;
+        synthgate_io::write_secret_atomically(&path, full.as_bytes())?;
+        Ok(Some(path))
+    }
+
+    /// The key of the row digests.
+    pub fn load_key(&self) -> Result<RowKey> {
+        let text = std::fs::read_to_string(&self.key).map_err(|error| {
+            Error::usage(format!("the row-digest key cannot be read: {error}."))
+                .at(synthgate_core::Location::file(&self.key))
+        })?;
+        let line = text
+            .lines()
+            .find(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        let mut bytes = [0u8; ROW_KEY_BYTES];
+        let parsed = line.len() == 2 * ROW_KEY_BYTES
+            && bytes.iter_mut().enumerate().all(|(i, slot)| {
+                line.get(2 * i..2 * i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                    .map(|b| *slot = b)
+                    .is_some()
+            });
+        if !parsed {
+            return Err(Error::usage(format!(
+                "this is not a synthgate row-digest key ({} hex digits).",
+                2 * ROW_KEY_BYTES
+            ))
+            .at(synthgate_core::Location::file(&self.key)));
+        }
+        Ok(RowKey::from_bytes(bytes))
+    }
+
+    /// The key of the row digests, made from `entropy` on first use (never overwritten).
+    pub fn key(&self, entropy: &synthgate_core::Entropy) -> Result<RowKey> {
+        if !self.key.exists() {
+            let mut bytes = [0u8; ROW_KEY_BYTES];
+            entropy.fill(&mut bytes)?;
+            let key = RowKey::from_bytes(bytes);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let text = format!(
+                "# synthgate row-digest key (HMAC-SHA256 of real rows in published generation \
+                 logs); keep it private. id {}\n{hex}\n",
+                key.id()
+            );
+            if let Some(parent) = self.key.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|error| synthgate_io::io_error(parent, "create the folder", &error))?;
+            }
+            match synthgate_io::write_secret_atomically(&self.key, text.as_bytes()) {
+                Ok(()) => {}
+                // Another run made it at the same moment: use that one.
+                Err(_) if self.key.exists() => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.load_key()
+    }
 }
 
 /// The generator version a prompt-based release records: the Synthgate version and the
@@ -91,15 +209,16 @@ pub fn generate_for_pipeline(
 ) -> Result<LlmRun> {
     check_columns(spec, schema)?;
     static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let (replay, scratch) = match log {
-        GenerationLog::Replay(path) => (Some(path), path.to_path_buf()),
-        GenerationLog::In(folder) => (
+    let (replay, scratch, key) = match log {
+        GenerationLog::Replay(path) => (Some(path), path.to_path_buf(), None),
+        GenerationLog::In { scratch, key } => (
             None,
-            folder.join(format!(
+            scratch.join(format!(
                 "synthgate-llm-{}-{}.jsonl",
                 std::process::id(),
                 SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             )),
+            Some(key),
         ),
     };
     let log = scratch.as_path();
@@ -130,9 +249,18 @@ pub fn generate_for_pipeline(
             generation.summary.responses, generation.summary.rejects
         )));
     }
+    let (published, replaced) = match key {
+        Some(key) => {
+            let redacted = redact_log(&text, &spec.columns, &generation.real_rows, key)?;
+            (redacted.text, redacted.replaced)
+        }
+        None => (text.clone(), 0),
+    };
     Ok(LlmRun {
         generation,
         log: text,
+        published,
+        replaced,
     })
 }
 

@@ -11,7 +11,9 @@ use synthgate_synth::FitConfig;
 use crate::gates::{Decision, decide};
 use crate::spec::PipelineSpec;
 
-/// Everything a run produces that goes into a bundle (never the real rows).
+/// Everything a run produces that goes into a bundle (never the real rows). A prompt-based
+/// run's full log, which holds the real rows its prompts showed, is here too, for the
+/// operator's workspace (`bundle::full_generation_log`); the bundle gets it published.
 #[derive(Debug)]
 pub struct Release {
     /// The spec that was run.

@@ -198,6 +198,9 @@ pub struct VerifyOptions {
     pub reproduce: bool,
     /// Trust roots from outside the bundle.
     pub trust: Trust,
+    /// Where the operator's workspace keeps full generation logs and the row-digest key: what
+    /// `reproduce` needs for a prompt-based bundle whose log had real rows replaced.
+    pub full_logs: Option<crate::llm::FullLogs>,
 }
 
 /// The approvals file, beside the manifest (not indexed by it: approvals come after).
@@ -445,6 +448,7 @@ pub fn approve(
         &VerifyOptions {
             reproduce: false,
             trust: trust()?,
+            full_logs: None,
         },
         &mut |_| {},
     )?;
@@ -502,6 +506,80 @@ pub fn approve(
         return Err(error);
     }
     Ok(approval)
+}
+
+/// The full generation log a replay needs, when the bundle's has real rows replaced.
+struct FullLog {
+    path: std::path::PathBuf,
+    text: String,
+    key: synthgate_llm::redact::RowKey,
+    bundle_log: String,
+}
+
+/// The full log of a prompt-based bundle whose `log/generation.jsonl` had real rows replaced,
+/// from the operator's workspace (`full_logs`), with its key; `None` when the bundle's log is
+/// the full log. What is missing is named, with where it was looked for.
+fn full_log(
+    bundle: &Path,
+    manifest: &Manifest,
+    full_logs: Option<&crate::llm::FullLogs>,
+) -> Result<Option<FullLog>> {
+    let log = crate::layout::LOG_FILE;
+    let bundle_log = std::fs::read_to_string(bundle.join(log))
+        .map_err(|error| failed(format!("{log} cannot be read: {error}.")))?;
+    let Some(replaced) = synthgate_llm::redact::replaced_rows(&bundle_log) else {
+        return Ok(None);
+    };
+    let sha256 = manifest
+        .files
+        .iter()
+        .find(|f| f.path == log)
+        .map(|f| f.sha256.clone())
+        .ok_or_else(|| failed(format!("the manifest does not list {log}.")))?;
+    let needs = format!(
+        "This release showed real training rows to the language model; its {log} keeps them \
+         only as keyed digests ({} rows, key id {}), so its data is re-derived from the full \
+         log, which stays in the operator's workspace: {}/{sha256}.jsonl, with the key {}.",
+        replaced["rows"],
+        replaced["key_id"].as_str().unwrap_or("?"),
+        crate::llm::FullLogs::FOLDER,
+        crate::llm::FullLogs::KEY_FILE,
+    );
+    let Some(full_logs) = full_logs else {
+        return Err(failed(format!(
+            "{needs} No workspace was given: run `synthgate verify --reproduce` where \
+             SYNTHGATE_HOME is the workspace that made the release. Its integrity and \
+             signatures verified."
+        )));
+    };
+    let path = full_logs.path(&sha256);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        failed(format!(
+            "{needs} It is not at {} ({error}): run `synthgate verify --reproduce` where \
+             SYNTHGATE_HOME is the workspace that made the release, or copy that file there. \
+             Its integrity and signatures verified.",
+            path.display()
+        ))
+    })?;
+    let key = full_logs.load_key().map_err(|error| {
+        failed(format!(
+            "{needs} The key cannot be had: {} Its integrity and signatures verified.",
+            error
+        ))
+    })?;
+    if replaced["key_id"].as_str() != Some(key.id().as_str()) {
+        return Err(failed(format!(
+            "{needs} The workspace's key {} has id {}, not the one the log names.",
+            full_logs.key.display(),
+            key.id()
+        )));
+    }
+    Ok(Some(FullLog {
+        path,
+        text,
+        key,
+        bundle_log,
+    }))
 }
 
 /// Read `bundle/manifest.json`.
@@ -653,6 +731,7 @@ pub fn verify_bundle(
         &VerifyOptions {
             reproduce,
             trust: Trust::default(),
+            full_logs: None,
         },
         progress,
     )
@@ -873,13 +952,37 @@ pub fn verify_with(
             )));
         }
         // A prompt-based release cannot be re-derived from the model: its logged responses are
-        // re-parsed, re-validated and re-deduplicated instead.
-        let replay = bundle.join(crate::layout::LOG_FILE);
+        // re-parsed, re-validated and re-deduplicated instead, from the full log when the
+        // bundle's has real rows replaced.
+        let full = match &spec.llm {
+            Some(_) => full_log(bundle, &manifest, options.full_logs.as_ref())?,
+            None => None,
+        };
+        let replay = match &full {
+            Some(full) => full.path.clone(),
+            None => bundle.join(crate::layout::LOG_FILE),
+        };
         let log = spec
             .llm
             .is_some()
             .then_some(crate::llm::GenerationLog::Replay(&replay));
         let release = crate::run::run_pipeline(spec, log, progress)?;
+        if let (Some(full), Some(run)) = (&full, &release.llm) {
+            let published = synthgate_llm::redact::redact_log(
+                &full.text,
+                spec.llm.as_ref().map_or(&[][..], |l| &l.columns[..]),
+                &run.generation.real_rows,
+                &full.key,
+            )?;
+            if published.text != full.bundle_log {
+                return Err(failed(format!(
+                    "the full generation log {} is not this bundle's: with the real rows \
+                     replaced under the workspace's key it does not give the bundle's {}.",
+                    full.path.display(),
+                    crate::layout::LOG_FILE
+                )));
+            }
+        }
         let digest = synthgate_io::sha256_bytes(&synthgate_io::parquet_bytes(&release.synthetic)?);
         let recorded = manifest.generator.data_sha256.as_str();
         if digest != recorded {

@@ -200,6 +200,7 @@ fn trust_bound_to_one_manifest_refuses_another() {
             bound_to: Some(bound.to_string()),
             ..Trust::default()
         },
+        full_logs: None,
     };
     let checked = verify_with(&bundle, &options(&digest), &mut |_| {}).expect("verifies");
     assert_eq!(checked.manifest_sha256, digest);

@@ -105,6 +105,13 @@ fn an_llm_pipeline_is_governed_like_any_release() {
             .count(),
         asked
     );
+    // The prompts' real rows are in the bundle only as keyed digests.
+    let shown = prompt
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("a seed row");
+    assert!(!log.contains(&shown.replace('"', "\\\"")), "{shown}");
+    assert_eq!(log.matches("<row hmac-sha256:").count(), 2 * 3 * asked);
     let datasheet = std::fs::read_to_string(bundle.join("datasheet.json")).expect("datasheet");
     assert!(datasheet.contains("llm_generated") && datasheet.contains("pre-training"));
 
@@ -113,7 +120,7 @@ fn an_llm_pipeline_is_governed_like_any_release() {
     assert_rederived_from_log(&bundle);
 
     // A logged response edited: the log's digest no longer matches (exit 5).
-    let edited = log.replacen("\\\"qsmk\\\": ", "\\\"qsmk\\\":", 1);
+    let edited = log.replacen("\\\"qsmk\\\":", "\\\"qsmk\\\": ", 1);
     assert_ne!(edited, log);
     std::fs::write(bundle.join("log/generation.jsonl"), edited).expect("edit");
     let output = synthgate(["verify".as_ref(), bundle.as_os_str()]);
