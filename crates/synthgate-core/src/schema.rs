@@ -273,7 +273,8 @@ pub struct ColumnSchema {
     pub point_masses: Option<Vec<f64>>,
     /// What becomes of a text column's values held by fewer training rows than the
     /// rare-category threshold. Absent: `pool` for text columns (`drop` for free text whose
-    /// values are nearly all rare), `redistribute` for others.
+    /// values are nearly all rare), `redistribute` for others and for columns with a
+    /// `categories` list (whose output stays among the listed values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rare: Option<RareValues>,
 }
@@ -291,6 +292,9 @@ pub enum RareValues {
     /// Given categories drawn from the kept ones in proportion to their counts: their mass
     /// moves onto frequent values (MOSTLY AI's "sample" replacement; a warning says how much).
     Redistribute,
+    /// Pooled as with `Pool`, then written as new values from a word model learned only from
+    /// the values at least the threshold of rows hold, never one of those (text columns only).
+    Generate,
     /// The whole column is left out of the output.
     Drop,
 }
@@ -382,9 +386,10 @@ const SCHEMA_HEADER: &str = "\
 # decimals: decimal places of a float column's output (default: as the training values have).
 # point_masses: values of a numeric column kept exact (default: every value held by at least
 #           the rare-category threshold of training rows; only such values are ever kept).
-# rare: pool | redistribute | drop: values held by fewer rows than the rare-category threshold
-#           pooled into _RARE_ (default for text columns), given frequent categories in
-#           proportion (default otherwise; moves their mass), or the column left out.
+# rare: pool | generate | redistribute | drop: values held by fewer rows than the rare-category
+#           threshold pooled into _RARE_ (default for text columns), written as new values from
+#           a word model of the frequent values, given frequent categories in proportion
+#           (default otherwise; moves their mass), or the column left out.
 # rules = [\"end >= start\"] (top level, before the columns) makes every output row satisfy the
 # inequalities (>= or <=) between numeric, date or timestamp columns.
 ";
@@ -525,11 +530,13 @@ impl Schema {
                     Some(&column.name),
                 ));
             }
-            if column.rare == Some(RareValues::Pool) && column.storage != StorageType::String {
+            if matches!(column.rare, Some(RareValues::Pool | RareValues::Generate))
+                && column.storage != StorageType::String
+            {
                 return Err(fail(
                     format!(
-                        "rare = \"pool\" writes the token {RARE_TOKEN}, which needs a string \
-                         column."
+                        "rare = \"pool\" and \"generate\" write text ({RARE_TOKEN} or new \
+                         values), which needs a string column."
                     ),
                     Some(&column.name),
                 )

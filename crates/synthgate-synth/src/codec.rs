@@ -37,8 +37,10 @@ use synthgate_core::text::{
 };
 use synthgate_core::{
     Bound, ColumnSchema, Error, MISSING_TOKEN_KEY, RARE_TOKEN, RareValues, Result, Schema, Seed,
-    SemanticType, StorageType, Table, numbers, unit_f64,
+    SeedRng, SemanticType, StorageType, Table, numbers, unit_f64,
 };
+
+use crate::words::WordModel;
 
 /// The version of the encoding, part of every synthesizer's generator version: a release made
 /// under another cannot be reproduced byte for byte. 2: decimals, point masses and missing-value
@@ -118,6 +120,10 @@ pub struct ColumnCodec {
     /// The text written for a missing value (the source's), if not an empty field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_token: Option<String>,
+    /// For a text column whose rare values are generated: the word model that writes a new
+    /// value for each row of the pooled category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<WordModel>,
     /// Its encoding.
     #[serde(flatten)]
     pub kind: CodecKind,
@@ -326,7 +332,7 @@ fn encode_categorical(
     protections: &Protections,
     seed: Seed,
     warnings: &mut Vec<String>,
-) -> (CodecKind, EncodedColumn) {
+) -> (CodecKind, EncodedColumn, Option<WordModel>) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for value in values.iter().flatten() {
         *counts.entry(value.as_str()).or_default() += 1;
@@ -347,7 +353,9 @@ fn encode_categorical(
             .iter()
             .map(|value| counts[value.as_str()])
             .sum::<usize>();
-    let text = storage == StorageType::String;
+    // Pooling writes a value of its own, so a column whose schema lists its categories (the
+    // output must stay among them) is never pooled.
+    let text = storage == StorageType::String && allowed.is_none();
     let treatment = match column.rare {
         Some(treatment) => treatment,
         None if column.semantic == SemanticType::FreeText
@@ -364,10 +372,29 @@ fn encode_categorical(
             protections.min_category_count
         );
         warnings.push(format!("column '{}' dropped: {reason}", column.name));
-        return (CodecKind::Dropped { reason }, EncodedColumn::Generated);
+        return (
+            CodecKind::Dropped { reason },
+            EncodedColumn::Generated,
+            None,
+        );
     }
-    // Pooled: the rare values become one category, written RARE_TOKEN, the last code.
-    let pooled = treatment == RareValues::Pool && text && rare_rows > 0;
+    // Pooled: the rare values become one category, written RARE_TOKEN (or generated), the
+    // last code.
+    let pooled =
+        matches!(treatment, RareValues::Pool | RareValues::Generate) && text && rare_rows > 0;
+    let words = (pooled && treatment == RareValues::Generate).then(|| {
+        let frequent: Vec<(&str, usize)> = kept
+            .iter()
+            .filter(|value| value.as_str() != RARE_TOKEN)
+            .map(|value| {
+                (
+                    value.as_str(),
+                    counts.get(value.as_str()).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        WordModel::learn(&frequent)
+    });
     if pooled {
         kept.retain(|value| value != RARE_TOKEN);
         kept.push(RARE_TOKEN.to_string());
@@ -424,6 +451,7 @@ fn encode_categorical(
     (
         CodecKind::Categorical { categories: kept },
         EncodedColumn::Categorical(codes),
+        words,
     )
 }
 
@@ -455,15 +483,17 @@ pub fn encode(
             ))
             .hint("Replace infinities with missing values (`--na inf` when reading a file)."));
         }
-        let (kind, encoded) = match column.semantic {
-            SemanticType::Identifier => (CodecKind::Identifier, EncodedColumn::Generated),
+        let (kind, encoded, words) = match column.semantic {
+            SemanticType::Identifier => (CodecKind::Identifier, EncodedColumn::Generated, None),
             SemanticType::Continuous
             | SemanticType::Integer
             | SemanticType::Date
             | SemanticType::Datetime
                 if storage.is_numeric() || storage.is_temporal() =>
             {
-                encode_numeric(column, storage, table.numbers(index), protections)
+                let (kind, encoded) =
+                    encode_numeric(column, storage, table.numbers(index), protections);
+                (kind, encoded, None)
             }
             _ => encode_categorical(
                 column,
@@ -478,6 +508,7 @@ pub fn encode(
             name: name.to_string(),
             storage,
             missing_token: column.missing_token.clone(),
+            words,
             kind,
         });
         columns.push(encoded);
@@ -644,6 +675,17 @@ fn categorical_column(storage: StorageType, categories: &[String], codes: &[u32]
 /// Decode `rows` of model output into a record batch. `first_row` is the index of the first row
 /// in the whole output, so identifiers stay unique across shards.
 pub fn decode(codecs: &[ColumnCodec], encoded: &Encoded, first_row: usize) -> Result<RecordBatch> {
+    decode_with(codecs, encoded, first_row, None)
+}
+
+/// [`decode`], with `text` drawing the new values of text columns whose rare values are
+/// generated (without it, their pooled rows are written as the pool token).
+pub fn decode_with(
+    codecs: &[ColumnCodec],
+    encoded: &Encoded,
+    first_row: usize,
+    mut text: Option<&mut SeedRng>,
+) -> Result<RecordBatch> {
     let mut arrays = Vec::new();
     for (codec, column) in codecs.iter().zip(&encoded.columns) {
         let array = match (&codec.kind, column) {
@@ -653,7 +695,28 @@ pub fn decode(codecs: &[ColumnCodec], encoded: &Encoded, first_row: usize) -> Re
                 numeric_column(codec.storage, *step, *decimals, values)
             }
             (CodecKind::Categorical { categories }, EncodedColumn::Categorical(codes)) => {
-                categorical_column(codec.storage, categories, codes)
+                match (&codec.words, text.as_deref_mut()) {
+                    (Some(words), Some(rng))
+                        if categories.last().map(String::as_str) == Some(RARE_TOKEN) =>
+                    {
+                        let pool = (categories.len() - 1) as u32;
+                        let mut builder =
+                            StringBuilder::with_capacity(codes.len(), codes.len() * 12);
+                        for &code in codes {
+                            if code == pool {
+                                builder.append_value(words.generate(rng));
+                            } else {
+                                builder.append_option(
+                                    (code != MISSING_CODE)
+                                        .then(|| categories.get(code as usize))
+                                        .flatten(),
+                                );
+                            }
+                        }
+                        Arc::new(builder.finish()) as ArrayRef
+                    }
+                    _ => categorical_column(codec.storage, categories, codes),
+                }
             }
             _ => {
                 return Err(Error::internal(format!(
@@ -675,7 +738,8 @@ pub struct Protected {
     pub column: String,
     /// Numbers moved into the training range's protected bounds.
     pub clipped: usize,
-    /// Values of categories the training rows do not keep, made missing.
+    /// Values of categories the training rows do not keep: pooled into `_RARE_` where the
+    /// column pools its rare values, else made missing.
     pub removed: usize,
     /// Values set to the other side of a schema rule they broke (`a >= b`: `a` set to `b`).
     pub adjusted: usize,
@@ -684,8 +748,9 @@ pub struct Protected {
 /// Apply the training rows' codecs (and so their privacy protections) to rows made elsewhere,
 /// such as a language model's: numbers are clipped to the protected range (never beyond the
 /// `tail_count`-th smallest and largest training value, nor the schema's bounds), values of
-/// categories the protections did not keep become missing, identifiers are regenerated as fresh
-/// keys, and columns the codecs drop (free text) are passed through as they are; a row that
+/// categories the protections did not keep are pooled (where the column pools) or become
+/// missing, identifiers are regenerated as fresh keys, and columns the codecs drop (free text)
+/// are passed through as they are; a row that
 /// breaks one of `schema`'s rules has the rule's left side set to its right side (as a
 /// model's row does once its redraws are spent). Every column of `codecs` must be in `table`;
 /// the result has the codecs' columns in their order.

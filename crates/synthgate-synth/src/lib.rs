@@ -21,6 +21,7 @@ mod copula;
 mod independent;
 mod model;
 mod sampling;
+pub mod words;
 
 use synthgate_core::{Result, Seed, SeedRng};
 

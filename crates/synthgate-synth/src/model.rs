@@ -16,7 +16,7 @@ use synthgate_core::{Comparison, Error, Location, Result, Rule, Schema, Seed, Se
 use synthgate_core::text::{parse_bool, parse_float};
 
 use crate::codec::{
-    CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode, encode, output_schema,
+    CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode_with, encode, output_schema,
 };
 use crate::{Condition, Fitted, Synthesizer};
 
@@ -240,7 +240,10 @@ impl Model {
                 let mut rng = seed.stream("sample", shard as u64);
                 let mut encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
                 self.enforce_rules(&mut encoded, &mut rng, conditions)?;
-                decode(&self.file.codecs, &encoded, first)
+                // New text for generated rare values comes from a stream of its own, so other
+                // columns draw as they would without it.
+                let mut text = seed.stream("sample/text", shard as u64);
+                decode_with(&self.file.codecs, &encoded, first, Some(&mut text))
             })
             .collect::<Result<Vec<_>>>()?;
         Table::new(output_schema(&self.file.codecs), batches)

@@ -156,7 +156,7 @@ fn the_profiler_calls_job_titles_free_text() {
     assert_eq!(column.semantic, SemanticType::FreeText);
 }
 
-/// Under the default treatment (pool), every built-in keeps the shares of the values at least
+/// Under the default treatment (pool) and under `generate`, every built-in keeps the shares of the values at least
 /// `k` training rows hold and the total share of all the others: TV complement at least 0.95
 /// after pooling on both sides, and no rare mass moved onto frequent values. The
 /// `redistribute` treatment, which moves it, is caught by the same check (the twin that shows
@@ -165,14 +165,39 @@ fn the_profiler_calls_job_titles_free_text() {
 fn pooled_rare_values_keep_their_share_and_never_move_onto_frequent_ones() {
     let (table, schema) = loans();
     let (train, _) = split(&table);
-    for name in ["cart", "gaussian_copula", "independent"] {
-        let synthetic = fit_and_sample(&train, &schema, name);
+    let treated = |treatment: RareValues| {
+        let mut schema = schema.clone();
+        let index = schema.index_of(TEXT).expect("column");
+        schema.columns[index].rare = Some(treatment);
+        schema
+    };
+    // The default (pool) and `generate`, the treatments that keep the column.
+    let treatments = [
+        ("pool (default)", schema.clone()),
+        ("generate", treated(RareValues::Generate)),
+    ];
+    for ((treatment, schema), name) in treatments
+        .iter()
+        .flat_map(|t| ["cart", "gaussian_copula", "independent"].map(|name| (t, name)))
+    {
+        let synthetic = fit_and_sample(&train, schema, name);
         let result = pooled(&train, &synthetic);
+        let name = format!("{name}, {treatment}");
         eprintln!(
             "{name}: TV complement after pooling {:.4}; frequent values {:.4} real, {:.4} \
              synthetic",
             result.tv_complement, result.frequent_real, result.frequent_synthetic
         );
+        if treatment == &"generate" {
+            // The pooled rows hold new values, not the pool token.
+            let values = text_values(&synthetic);
+            let tokens = values.iter().filter(|v| *v == RARE_TOKEN).count();
+            assert!(
+                tokens * 20 < values.len(),
+                "{name}: {tokens} of {} values are the pool token",
+                values.len()
+            );
+        }
         assert!(
             result.tv_complement >= 0.95,
             "{name}: TV complement after pooling {:.4}",
@@ -185,10 +210,7 @@ fn pooled_rare_values_keep_their_share_and_never_move_onto_frequent_ones() {
             result.frequent_synthetic
         );
     }
-    let mut redistributing = schema.clone();
-    let index = redistributing.index_of(TEXT).expect("column");
-    redistributing.columns[index].rare = Some(RareValues::Redistribute);
-    let synthetic = fit_and_sample(&train, &redistributing, "cart");
+    let synthetic = fit_and_sample(&train, &treated(RareValues::Redistribute), "cart");
     let result = pooled(&train, &synthetic);
     assert!(
         moved_onto_frequent(&result, synthetic.num_rows()),
@@ -259,11 +281,12 @@ fn the_text_column_does_not_hurt_the_other_columns() {
 /// The harness scores the text column as text (`fidelity.text`): the pooled TV complement, the
 /// same number the pooling test computes, near the holdout's, with the measures it used named;
 /// `cart`'s output reproduces no rare job title (no value fewer than 10 training rows hold).
+/// Pooled rows all read `_RARE_`, so their lengths differ from the real titles'; generated
+/// values restore the length distribution, and the details show it.
 #[test]
 fn the_harness_scores_text_as_text() {
     let (table, schema) = loans();
     let (train, holdout) = split(&table);
-    let synthetic = fit_and_sample(&train, &schema, "cart");
     let info = |role: &'static str, table: &Table| synthgate_eval::InputInfo {
         role,
         path: role.to_string(),
@@ -275,28 +298,32 @@ fn the_harness_scores_text_as_text() {
         privacy: false,
         ..EvaluationConfig::default()
     };
-    let input = |table, label| synthgate_eval::Input {
-        table,
-        label,
-        info: info(label, table),
+    let text_metric = |schema: &Schema| {
+        let synthetic = fit_and_sample(&train, schema, "cart");
+        let input = |table, label| synthgate_eval::Input {
+            table,
+            label,
+            info: info(label, table),
+        };
+        let report = synthgate_eval::score(
+            schema,
+            [
+                input(&train, "train"),
+                input(&holdout, "holdout"),
+                input(&synthetic, "synthetic"),
+            ],
+            &config,
+            &mut |_| {},
+        )
+        .expect("report");
+        let text = report
+            .metrics
+            .into_iter()
+            .find(|m| m.id == "fidelity.text")
+            .expect("fidelity.text reported");
+        (text, pooled(&train, &synthetic).tv_complement)
     };
-    let report = synthgate_eval::score(
-        &schema,
-        [
-            input(&train, "train"),
-            input(&holdout, "holdout"),
-            input(&synthetic, "synthetic"),
-        ],
-        &config,
-        &mut |_| {},
-    )
-    .expect("report");
-    let text = report
-        .metrics
-        .iter()
-        .find(|m| m.id == "fidelity.text")
-        .expect("fidelity.text reported");
-    let expected = pooled(&train, &synthetic).tv_complement;
+    let (text, expected) = text_metric(&schema);
     assert!(
         (text.value - expected).abs() < 1e-9,
         "{} vs {expected}",
@@ -312,5 +339,21 @@ fn the_harness_scores_text_as_text() {
     let column = &text.details["columns"][0];
     assert_eq!(column["column"], TEXT);
     assert_eq!(column["rare_real_values_reproduced"], 0.0);
-    assert!(column["length_ks_complement"].as_f64().expect("lengths") > 0.8);
+    let lengths = |metric: &synthgate_eval::Metric| {
+        metric.details["columns"][0]["length_ks_complement"]
+            .as_f64()
+            .expect("lengths")
+    };
+    let mut generating = schema.clone();
+    let index = generating.index_of(TEXT).expect("column");
+    generating.columns[index].rare = Some(RareValues::Generate);
+    let (generated, _) = text_metric(&generating);
+    eprintln!(
+        "length KS complement: pooled {:.4}, generated {:.4}; rare real values reproduced by \
+         generated text {}",
+        lengths(&text),
+        lengths(&generated),
+        generated.details["columns"][0]["rare_real_values_reproduced"]
+    );
+    assert!(lengths(&generated) > lengths(&text) + 0.1);
 }

@@ -1,30 +1,55 @@
 //! The metric table (`synthgate_core::metrics`) against what the harness reports: a full
-//! evaluation of real data (UCI Adult, with a target and two sensitive attributes) reports only
+//! evaluation of real data (UCI Adult, with a target, two sensitive attributes and occupation read
+//! as free text) reports only
 //! ids that have exactly one row, and every row of the harness's families is reported, so no
 //! row is orphaned and no metric goes without its direction, bands, gate bound and drift rule.
 
+use synthgate_core::SemanticType;
 use synthgate_core::metrics::{Family, TABLE};
-use synthgate_eval::{EvaluationConfig, evaluate};
+use synthgate_eval::{EvaluationConfig, Input, InputInfo, score};
 
-use crate::common::{adult, prepare_all, take};
+use crate::common::{adult, take};
 
 #[test]
 fn every_reported_metric_has_one_row_and_every_row_is_reported() {
-    let (table, schema) = adult();
+    let (table, mut schema) = adult();
+    // Occupation read as free text, so the text metric is reported too.
+    let occupation = schema.index_of("occupation").expect("occupation");
+    schema.columns[occupation].semantic = SemanticType::FreeText;
     let rows: Vec<u32> = (0..6000).collect();
     let (train, holdout, synthetic) = (
         take(&table, &rows[..3000]),
         take(&table, &rows[3000..4500]),
         take(&table, &rows[4500..]),
     );
-    let tables = prepare_all(&schema, &[&train, &holdout, &synthetic]);
     let config = EvaluationConfig {
         target: Some("income".into()),
         sensitive: vec!["sex".into(), "race".into()],
         resamples: 10,
         ..EvaluationConfig::default()
     };
-    let (metrics, _) = evaluate(&tables[0], &tables[1], &tables[2], &config).expect("evaluation");
+    let input = |table, label: &'static str| Input {
+        table,
+        label,
+        info: InputInfo {
+            role: label,
+            path: label.to_string(),
+            sha256: String::new(),
+            rows: 0,
+        },
+    };
+    let metrics = score(
+        &schema,
+        [
+            input(&train, "train"),
+            input(&holdout, "holdout"),
+            input(&synthetic, "synthetic"),
+        ],
+        &config,
+        &mut |_| {},
+    )
+    .expect("report")
+    .metrics;
 
     for metric in &metrics {
         let rows: Vec<&str> = TABLE

@@ -57,7 +57,8 @@ fn generated_rows_get_the_training_rows_protections_and_rules() {
     let kind = column_text(&protected, 2);
     // Tails clipped to the 10th largest training value (x 90, y 91).
     assert_eq!((x[0].as_deref(), y[0].as_deref()), (Some("90"), Some("91")));
-    // The rare category is not reproduced.
+    // The rare category is not reproduced (the schema lists the column's categories, so its
+    // rare values are not pooled: the value goes missing).
     assert_eq!(kind[1], None);
     assert_eq!(kind[0].as_deref(), Some("a"));
     // y >= x broken (10 < 30): y set to x.
