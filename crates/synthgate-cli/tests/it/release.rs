@@ -358,6 +358,48 @@ fn an_impossible_gate_writes_a_bundle_marked_not_releasable() {
     );
 }
 
+/// Subgroup privacy gates: `exposed_groups` (a count, compared by value) passes at `max = 0`
+/// when no group of race is more exposed than the whole table, and a `worst_dcr_share` gate
+/// (compared at its interval's upper end) fails when set below the worst group's value.
+#[test]
+fn subgroup_privacy_gates_decide_on_the_worst_group() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = spec(
+        dir.path(),
+        "[[policy.gates]]\nmetric = \"subgroup.race.exposed_groups\"\nmax = 0\n\n\
+         [[policy.gates]]\nmetric = \"subgroup.sex.worst_dcr_share\"\nmax = 0.4\n",
+    );
+    let bundle = dir.path().join("bundle");
+    let output = run(&spec, &bundle);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let decision = read_json(&bundle.join("policy/decision.json"));
+    let gate = |metric: &str| {
+        decision["gates"]
+            .as_array()
+            .expect("gates")
+            .iter()
+            .find(|g| g["metric"] == metric)
+            .unwrap_or_else(|| panic!("no gate {metric}: {decision}"))
+            .clone()
+    };
+    let exposed = gate("subgroup.race.exposed_groups");
+    assert_eq!(exposed["outcome"], "pass", "{exposed}");
+    assert_eq!(exposed["bound"], "value");
+    assert_eq!(exposed["observed"], 0.0);
+    let worst = gate("subgroup.sex.worst_dcr_share");
+    assert_eq!(worst["outcome"], "fail", "{worst}");
+    assert_eq!(worst["bound"], "ci_high");
+    let report = read_json(&bundle.join("report/report.json"));
+    let metric = report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["id"] == "subgroup.sex.worst_dcr_share")
+        .expect("metric");
+    assert!(metric["details"]["worst_group"].is_string(), "{metric}");
+    assert_eq!(worst["observed"], metric["ci_high"]);
+}
+
 #[test]
 fn bad_specs_name_file_line_and_key_and_write_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
