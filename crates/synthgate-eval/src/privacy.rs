@@ -178,6 +178,22 @@ impl Membership {
     }
 }
 
+/// An attack that scores candidates with `score`: the first `n` rows of `members` and of
+/// `non_members` (`n` the smaller count), labelled 1 and 0.
+fn attack(
+    members: &Prepared,
+    non_members: &Prepared,
+    score: impl Fn(&Prepared) -> Vec<f64>,
+) -> Membership {
+    let count = members.rows().min(non_members.rows());
+    let rows: Vec<usize> = (0..count).collect();
+    let mut scores = score(&members.resample(&rows));
+    scores.extend(score(&non_members.resample(&rows)));
+    let mut labels = vec![1u8; count];
+    labels.extend(vec![0u8; count]);
+    Membership { scores, labels }
+}
+
 /// The distance attack: `members` and `non_members` (the same number of each is used) scored
 /// by closeness to the nearest row of `released`, numbers scaled by the ranges of `scale`.
 pub fn membership_attack(
@@ -186,23 +202,10 @@ pub fn membership_attack(
     released: &Prepared,
     scale: &Prepared,
 ) -> Membership {
-    let count = members.rows().min(non_members.rows());
-    let rows: Vec<usize> = (0..count).collect();
     let index = NearestIndex::scaled_by(released, scale);
-    let mut scores: Vec<f64> = index
-        .closest(&members.resample(&rows))
-        .into_iter()
-        .map(|d| -d)
-        .collect();
-    scores.extend(
-        index
-            .closest(&non_members.resample(&rows))
-            .into_iter()
-            .map(|d| -d),
-    );
-    let mut labels = vec![1u8; count];
-    labels.extend(vec![0u8; count]);
-    Membership { scores, labels }
+    attack(members, non_members, |candidates| {
+        index.closest(candidates).into_iter().map(|d| -d).collect()
+    })
 }
 
 /// The density-ratio attack (DOMIAS-style): `members` and `non_members` (the same number of
@@ -216,22 +219,15 @@ pub fn density_attack(
     population: &Prepared,
     scale: &Prepared,
 ) -> Membership {
-    let count = members.rows().min(non_members.rows());
-    let rows: Vec<usize> = (0..count).collect();
     let released = NearestIndex::scaled_by(released, scale);
     let population = NearestIndex::scaled_by(population, scale);
-    let mut scores = Vec::with_capacity(2 * count);
-    for candidates in [members.resample(&rows), non_members.resample(&rows)] {
-        let near_released = released.closest(&candidates);
-        let near_population = population.closest(&candidates);
-        scores.extend(
-            near_released
-                .iter()
-                .zip(&near_population)
-                .map(|(s, p)| libm::log(p + DENSITY_EPSILON) - libm::log(s + DENSITY_EPSILON)),
-        );
-    }
-    let mut labels = vec![1u8; count];
-    labels.extend(vec![0u8; count]);
-    Membership { scores, labels }
+    attack(members, non_members, |candidates| {
+        let near_released = released.closest(candidates);
+        let near_population = population.closest(candidates);
+        near_released
+            .iter()
+            .zip(&near_population)
+            .map(|(s, p)| libm::log(p + DENSITY_EPSILON) - libm::log(s + DENSITY_EPSILON))
+            .collect()
+    })
 }

@@ -31,6 +31,25 @@ fn metric<'a>(metrics: &'a [Metric], id: &str) -> &'a Metric {
         .unwrap_or_else(|| panic!("no metric {id}"))
 }
 
+/// Adult cut by a seeded shuffle into three disjoint real samples: a third sample (6,512
+/// rows), a holdout of the same size and the rest as train, with the inferred schema.
+fn three_real_samples() -> (Table, Table, Table, Schema) {
+    let (table, schema) = adult();
+    let rows = table.num_rows() as u32;
+    let mut order: Vec<u32> = (0..rows).collect();
+    let mut rng = Seed(11).stream("test/third-sample", 0);
+    for i in (1..order.len()).rev() {
+        let j = ((synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
+        order.swap(i, j);
+    }
+    (
+        take(&table, &order[..6512]),
+        take(&table, &order[6512..13024]),
+        take(&table, &order[13024..]),
+        schema,
+    )
+}
+
 #[test]
 fn training_rows_scored_as_synthetic_are_caught() {
     let (train, holdout, schema) = adult_split();
@@ -57,17 +76,7 @@ fn training_rows_scored_as_synthetic_are_caught() {
 /// for every metric at once, about a 99.5% test each.)
 #[test]
 fn a_third_real_sample_scores_like_the_holdout() {
-    let (table, schema) = adult();
-    let rows = table.num_rows() as u32;
-    let mut order: Vec<u32> = (0..rows).collect();
-    let mut rng = Seed(11).stream("test/third-sample", 0);
-    for i in (1..order.len()).rev() {
-        let j = ((synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-        order.swap(i, j);
-    }
-    let third = take(&table, &order[..6512]);
-    let holdout = take(&table, &order[6512..13024]);
-    let train = take(&table, &order[13024..]);
+    let (third, holdout, train, schema) = three_real_samples();
     let metrics = run(&schema, &train, &holdout, &third);
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -211,17 +220,7 @@ fn rows_where(table: &Table, name: &str, value: &str, wanted: bool) -> Vec<u32> 
 /// group is exposed.
 #[test]
 fn a_group_more_exposed_than_the_whole_is_flagged() {
-    let (table, schema) = adult();
-    let rows = table.num_rows() as u32;
-    let mut order: Vec<u32> = (0..rows).collect();
-    let mut rng = Seed(11).stream("test/third-sample", 0);
-    for i in (1..order.len()).rev() {
-        let j = ((synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-        order.swap(i, j);
-    }
-    let third = take(&table, &order[..6512]);
-    let holdout = take(&table, &order[6512..13024]);
-    let train = take(&table, &order[13024..]);
+    let (third, holdout, train, schema) = three_real_samples();
     let config = EvaluationConfig {
         sensitive: vec!["race".into()],
         resamples: 30,
