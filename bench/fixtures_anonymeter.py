@@ -7,6 +7,13 @@ three evaluators run with ori = bench/out/adult_train.csv and control = bench/ou
 - sdv_gaussian_copula: crates/synthgate-eval/tests/it/fixtures/adult_sdv_gaussian_copula.parquet
 - mostlyai_argn:       crates/synthgate-eval/tests/it/fixtures/adult_mostlyai_argn.parquet
 - train_as_synthetic:  the train split itself (a synthesizer that copies; risk should be high)
+- train_10pct_mostlyai_argn, train_25pct_mostlyai_argn: a synthesizer that partly leaks, so
+  that every evaluator has a case whose risk is clearly above 0 (an attack that never succeeds
+  must fail the agreement test). Built deterministically by `leak()` below: the first
+  m = round(p * |train|) rows of the train split in file order (bench/adult_split.py writes
+  them in a random permutation's order, so they are a uniform sample of train), followed by the
+  rows m, m+1, ..., |train| - 1 of the ARGN fixture (which has |train| rows too), p = 0.10 and
+  0.25. The Rust test builds the same tables from the same row ranges.
 
 Evaluators (anonymeter defaults unless listed):
 - SinglingOutEvaluator, mode "univariate" and "multivariate" (n_attacks=500, n_cols=3, seed fixed);
@@ -61,6 +68,18 @@ CONFIDENCE = 0.95
 SO_N_ATTACKS = 500
 LINK_N_ATTACKS = 2000
 INF_N_ATTACKS = 2000
+# Leaking cases: (name, share of the train split's rows copied into the ARGN fixture).
+LEAKS = (("train_10pct_mostlyai_argn", 0.10), ("train_25pct_mostlyai_argn", 0.25))
+
+
+def leak(train, synthetic, share):
+    """The first round(share * |train|) train rows, then the synthetic rows from that position
+    on (same columns, `synthetic` has |train| rows): a table of |train| rows of which that share
+    are copies of training rows."""
+    assert len(synthetic) == len(train), (len(synthetic), len(train))
+    copied = round(share * len(train))
+    rows = pandas.concat([train.iloc[:copied], synthetic[train.columns].iloc[copied:]], ignore_index=True)
+    return rows, copied
 
 
 def rate(success_rate):
@@ -202,7 +221,8 @@ def log(message):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", default="sdv_gaussian_copula,mostlyai_argn,train_as_synthetic")
+    parser.add_argument("--cases", default=",".join(
+        ["sdv_gaussian_copula", "mostlyai_argn", "train_as_synthetic"] + [name for name, _ in LEAKS]))
     parser.add_argument("--out", default=f"{FIXTURES}/anonymeter_adult.json")
     parser.add_argument("--repeat-seeds", default=",".join(map(str, REPEAT_SEEDS)),
                         help="extra seeds whose counts and risks go under each entry's `repeats` ('' for none)")
@@ -216,6 +236,10 @@ def main():
         "mostlyai_argn": lambda: load(f"{FIXTURES}/adult_mostlyai_argn.parquet"),
         "train_as_synthetic": lambda: ori,
     }
+    for leak_name, share in LEAKS:
+        syn_sources[leak_name] = lambda share=share: leak(
+            ori, load(f"{FIXTURES}/adult_mostlyai_argn.parquet"), share)[0]
+    leak_rows = {name: round(share * len(ori)) for name, share in LEAKS}
 
     out = {
         "anonymeter_version": version("anonymeter"),
@@ -245,6 +269,10 @@ def main():
         syn = syn_sources[name]()
         syn = syn[ori.columns]
         case = {"syn": name, "rows": len(syn)}
+        if name in leak_rows:
+            case["train_rows_copied"] = leak_rows[name]
+            case["construction"] = (f"train split rows 0..{leak_rows[name]} then mostlyai_argn rows "
+                                    f"{leak_rows[name]}..{len(syn)} (leak() in bench/fixtures_anonymeter.py)")
         out["cases"][name] = case
         evaluators = {
             "singling_out_univariate": lambda seed: singling_out(ori, syn, control, "univariate", seed),

@@ -10,9 +10,11 @@
 //!   synthetic rows on 3 random columns (a number becomes `≥ v` above the column's synthetic
 //!   median and `≤ v` otherwise, a category `= v`, missing `is missing`) that match exactly one
 //!   deduplicated synthetic row; success when a predicate matches exactly one training row.
-//!   The control count is scaled by `(|control| + 1) / (|train| + 1)`, the closed form
-//!   anonymeter's fitted size correction reduces to. Baseline: random predicates on random
-//!   synthetic values with random operators.
+//!   The control count is scaled to the training rows' size by anonymeter's singling-out
+//!   probability model fitted to the successes on control subsamples ([`SizeCorrection`]);
+//!   anonymeter 1.1.0's package fits its model to a constant, which reduces to
+//!   `(|control| + 1) / (|train| + 1)`, kept as [`SinglingOut::as_anonymeter`]. Baseline:
+//!   random predicates on random synthetic values with random operators.
 //! - **Linkability**: an attacker holds two disjoint column sets of the same people; success
 //!   when the nearest synthetic row by the first set is the nearest by the second.
 //! - **Inference**: an attacker knows every column but a secret one and guesses it from the
@@ -21,8 +23,9 @@
 //!
 //! Differences, on purpose and documented in each metric's definition: nearest rows use the one
 //! mixed distance every Synthgate privacy metric uses (SDMetrics' range-scaled, missing equals
-//! missing) with ties going to the first row, where anonymeter's Gower distance counts two
-//! missing numbers as different and breaks ties by numba's quicksort; the inference baseline is
+//! missing) with ties going to a random one of the tied rows (the synthetic rows are shuffled,
+//! seeded), where anonymeter's Gower distance counts two missing numbers as different and
+//! breaks ties by numba's quicksort; the inference baseline is
 //! the intended random guess, not anonymeter 1.1's index-aligned one; numeric inference
 //! tolerance is relative to the secret, not to the guess. Draws come from Synthgate's seed
 //! streams, so agreement with anonymeter is statistical: within its confidence interval.
@@ -218,39 +221,73 @@ fn singling_out_model(n: f64, w: f64) -> f64 {
     (1.0 - (n * w + 1.0) * libm::pow(1.0 - w, n)) / (n + 1.0)
 }
 
-/// The factor that scales control successes at `control` rows to `original` rows: fit
-/// `norm · model(x, w)` to the measured `(size, successes)` points by least squares (a log
-/// grid over `w`, the best `norm` in closed form) and take the model's ratio.
-fn size_correction(points: &[(f64, f64)], control: f64, original: f64) -> f64 {
-    let mut best = (f64::INFINITY, 1.0);
-    for step in 0..=600 {
-        // w from 1e-8 to 1.
-        let w = libm::pow(10.0, -8.0 + 8.0 * step as f64 / 600.0);
-        let model: Vec<f64> = points
-            .iter()
-            .map(|&(x, _)| singling_out_model(x, w))
-            .collect();
-        let denominator: f64 = model.iter().map(|m| m * m).sum();
-        if denominator <= 0.0 {
-            continue;
-        }
-        let norm = points.iter().zip(&model).map(|(p, m)| p.1 * m).sum::<f64>() / denominator;
-        let error: f64 = points
-            .iter()
-            .zip(&model)
-            .map(|(p, m)| (p.1 - norm * m) * (p.1 - norm * m))
-            .sum();
-        if error < best.0 {
-            best = (error, w);
+/// The least-squares fit of `norm · model(x, w)` to `points` for a given `w`: the best `norm`
+/// (in closed form) and the squared error, or `None` when the model is 0 at every point.
+fn fit_at(points: &[(f64, f64)], w: f64) -> Option<(f64, f64)> {
+    let model: Vec<f64> = points
+        .iter()
+        .map(|&(x, _)| singling_out_model(x, w))
+        .collect();
+    let denominator: f64 = model.iter().map(|m| m * m).sum();
+    if denominator <= 0.0 {
+        return None;
+    }
+    let norm = points.iter().zip(&model).map(|(p, m)| p.1 * m).sum::<f64>() / denominator;
+    let error = points
+        .iter()
+        .zip(&model)
+        .map(|(p, m)| (p.1 - norm * m) * (p.1 - norm * m))
+        .sum();
+    Some((error, norm))
+}
+
+/// Steps of the grid over `log10 w` in the size-correction fit, from −8 to 0.
+const CORRECTION_GRID: usize = 600;
+
+/// The fitted size correction: `norm · model(x, w)` fitted to the measured `(size, successes)`
+/// points by least squares (the best `norm` in closed form for each `w`; `log10 w` by a grid
+/// from −8 to 0, then golden-section search between the best point's neighbours), as
+/// `(w, norm)`, and the factor that scales control successes at `control` rows to `original`
+/// rows, the model's ratio at the two sizes. `bench/fixtures_anonymeter_correction.py` fits the
+/// same points with scipy's `curve_fit`, as anonymeter does, for the test that checks this.
+fn size_correction(points: &[(f64, f64)], control: f64, original: f64) -> ((f64, f64), f64) {
+    let error_at = |g: f64| fit_at(points, libm::pow(10.0, g)).map_or(f64::INFINITY, |f| f.0);
+    let step = 8.0 / CORRECTION_GRID as f64;
+    let grid = |k: usize| -8.0 + step * k as f64;
+    let best = (0..=CORRECTION_GRID)
+        .map(|k| (error_at(grid(k)), k))
+        .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
+        .1;
+    // The squared error is unimodal between the grid's neighbours of its best point.
+    let (mut low, mut high) = (
+        grid(best.saturating_sub(1)),
+        grid((best + 1).min(CORRECTION_GRID)),
+    );
+    let ratio = (libm::sqrt(5.0) - 1.0) / 2.0;
+    let (mut a, mut b) = (high - ratio * (high - low), low + ratio * (high - low));
+    let (mut error_a, mut error_b) = (error_at(a), error_at(b));
+    for _ in 0..100 {
+        if error_a <= error_b {
+            high = b;
+            (b, error_b) = (a, error_a);
+            a = high - ratio * (high - low);
+            error_a = error_at(a);
+        } else {
+            low = a;
+            (a, error_a) = (b, error_b);
+            b = low + ratio * (high - low);
+            error_b = error_at(b);
         }
     }
-    let w = best.1;
+    let w = libm::pow(10.0, (low + high) / 2.0);
+    let norm = fit_at(points, w).map_or(0.0, |f| f.1);
     let at_control = singling_out_model(control, w);
-    if at_control > 0.0 {
+    let factor = if at_control > 0.0 {
         singling_out_model(original, w) / at_control
     } else {
         (control + 1.0) / (original + 1.0)
-    }
+    };
+    ((w, norm), factor)
 }
 
 /// One column's condition in a query. Comparisons never match a missing value.
@@ -351,16 +388,47 @@ fn median(values: &[f64]) -> Option<f64> {
     })
 }
 
+/// The singling-out attack's outcome, with the size correction of its control count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SinglingOut {
+    /// The risk with the fitted size correction: the one Synthgate reports.
+    pub risk: Risk,
+    /// The risk anonymeter 1.1.0's package reports from the same counts (its fit sees a
+    /// constant, so its correction reduces to `(|control| + 1) / (|train| + 1)`;
+    /// `bench/notes/anonymeter.md` §2.6).
+    pub as_anonymeter: Risk,
+    /// Queries singling out one deduplicated control row, before the size correction.
+    pub control_uncorrected: usize,
+    /// How the control count was scaled to the training rows' size.
+    pub correction: SizeCorrection,
+}
+
+/// The fitted size correction of the singling-out control count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SizeCorrection {
+    /// The measurements fitted: per control subsample (5 per size, sizes ascending as
+    /// anonymeter's `numpy.linspace(min(1000, n), n, 10)`), its rows and how many of the
+    /// attack's queries single out one of them. Empty when the control has as many
+    /// deduplicated rows as the training set (no correction).
+    pub subsamples: Vec<(usize, usize)>,
+    /// The fitted `(w, norm)` of `norm · (1 − (x·w + 1)(1 − w)^x) / (x + 1)` (anonymeter's
+    /// `w_eff` and `norm`), or `None` without subsamples.
+    pub fit: Option<(f64, f64)>,
+    /// The deduplicated rows of the control and of the training set: the sizes the factor
+    /// scales between.
+    pub rows: (usize, usize),
+    /// The factor applied to the control count: the model at the training rows over the model
+    /// at the control rows; 1 without subsamples.
+    pub factor: f64,
+}
+
 /// The singling-out attack (multivariate) of `synthetic` on `train`, with `control`.
-/// Returns the risk with the fitted size correction, and the risk anonymeter 1.1.0's package
-/// reports from the same counts (its fit sees a constant, so its correction reduces to
-/// `(|control| + 1) / (|train| + 1)`; `bench/notes/anonymeter.md` §2.6).
 pub fn singling_out(
     train: &Prepared,
     control: &Prepared,
     synthetic: &Prepared,
     seed: Seed,
-) -> Option<(Risk, Risk)> {
+) -> Option<SinglingOut> {
     let (train, control, synthetic) = (
         distinct_rows(train),
         distinct_rows(control),
@@ -442,27 +510,39 @@ pub fn singling_out(
     let successes = singles(&t, train.rows(), &queries);
     let control_raw = singles(&c, control.rows(), &queries);
     let correction = if control.rows() == train.rows() {
-        1.0
+        SizeCorrection {
+            subsamples: Vec::new(),
+            fit: None,
+            rows: (control.rows(), train.rows()),
+            factor: 1.0,
+        }
     } else {
         // anonymeter's size correction as its paper and code intend: count the successes on
         // subsamples of the control, fit the singling-out probability model to them and scale
         // by the model's ratio at the two sizes.
-        let sizes = subsample_sizes(control.rows());
-        let mut points = Vec::new();
-        for (k, &size) in sizes.iter().enumerate() {
-            let mut total = 0;
+        let mut subsamples = Vec::new();
+        for (k, &size) in subsample_sizes(control.rows()).iter().enumerate() {
             for repeat in 0..CORRECTION_REPEATS {
                 let mut rng =
                     seed.stream("evaluate/singling_out/correction", (k * 16 + repeat) as u64);
                 let rows = choose(&mut rng, control.rows(), size);
                 let sample = Values::take_all(&c, &rows);
-                total += singles(&sample, size, &queries);
+                subsamples.push((size, singles(&sample, size, &queries)));
             }
-            points.push((size as f64, total as f64 / CORRECTION_REPEATS as f64));
         }
-        size_correction(&points, control.rows() as f64, train.rows() as f64)
+        let points: Vec<(f64, f64)> = subsamples
+            .iter()
+            .map(|&(size, found)| (size as f64, found as f64))
+            .collect();
+        let (fit, factor) = size_correction(&points, control.rows() as f64, train.rows() as f64);
+        SizeCorrection {
+            subsamples,
+            fit: Some(fit),
+            rows: (control.rows(), train.rows()),
+            factor,
+        }
     };
-    let control_successes = control_raw as f64 * correction;
+    let control_successes = control_raw as f64 * correction.factor;
 
     // The baseline: random values of random columns with random operators.
     let baseline: Vec<Query> = (0..SINGLING_OUT_ATTACKS)
@@ -482,20 +562,22 @@ pub fn singling_out(
         SINGLING_OUT_ATTACKS,
     );
     let anonymeter_correction = (control.rows() + 1) as f64 / (train.rows() + 1) as f64;
-    Some((
-        Risk::new(
+    Some(SinglingOut {
+        risk: Risk::new(
             attacks,
             successes as f64,
             baseline_successes as f64,
             control_successes,
         ),
-        Risk::new(
+        as_anonymeter: Risk::new(
             attacks,
             successes as f64,
             baseline_successes as f64,
             control_raw as f64 * anonymeter_correction,
         ),
-    ))
+        control_uncorrected: control_raw,
+        correction,
+    })
 }
 
 /// A random condition on a column: a value drawn from its distinct synthetic values (missing
@@ -556,6 +638,16 @@ fn targets(table: &Prepared, count: usize, seed: Seed, purpose: &str) -> Prepare
     table.resample(&choose(&mut rng, table.rows(), count))
 }
 
+/// `synthetic`'s rows in a seeded random order. The nearest-row search gives a tie to the first
+/// row, and ties are common (Adult's demographic columns repeat across many rows): shuffled,
+/// a tie goes to a random one of the tied rows, so the risk does not depend on the order the
+/// generator wrote its rows in (a table that lists its copied training rows first would
+/// otherwise link about twice as often as anonymeter finds).
+fn shuffled(synthetic: &Prepared, seed: Seed, purpose: &str) -> Prepared {
+    let mut rng = seed.stream(purpose, 0);
+    synthetic.resample(&choose(&mut rng, synthetic.rows(), synthetic.rows()))
+}
+
 /// The linkability attack: columns `first` and `second` (indices) are the attacker's two
 /// datasets.
 pub fn linkability(
@@ -569,6 +661,7 @@ pub fn linkability(
     if attacks == 0 || first.is_empty() || second.is_empty() || synthetic.rows() == 0 {
         return None;
     }
+    let synthetic = &shuffled(synthetic, seed, "evaluate/linkability/order");
     let index_first = NearestIndex::new(&synthetic.select(first));
     let index_second = NearestIndex::new(&synthetic.select(second));
     let linked = |targets: &Prepared| -> usize {
@@ -624,6 +717,7 @@ pub fn inference(
     if aux.is_empty() || attacks == 0 || control_attacks == 0 || synthetic.rows() == 0 {
         return None;
     }
+    let synthetic = &shuffled(synthetic, seed, "evaluate/inference/order");
     let index = NearestIndex::new(&synthetic.select(&aux));
     let guessed = |targets: &Prepared| -> usize {
         let nearest = index.closest_rows(&targets.select(&aux));
@@ -714,10 +808,15 @@ pub(crate) fn metrics(
             singling_out(reference.0, reference.1, reference.2, seed),
         )
     });
-    if let Some((risk, as_anonymeter)) = risk {
+    if let Some(SinglingOut {
+        risk,
+        as_anonymeter,
+        ..
+    }) = risk
+    {
         metrics.push(risk_metric(
             "privacy.singling_out_risk",
-            (&risk, reference_risk.as_ref().map(|r| &r.0)),
+            (&risk, reference_risk.as_ref().map(|r| &r.risk)),
             "anonymeter 1.1's singling-out attack (multivariate): 500 predicates on 3 random \
              columns, each built from a random synthetic row and matching exactly one \
              deduplicated synthetic row, tried on the training rows (attack) and the holdout \
@@ -762,7 +861,7 @@ pub(crate) fn metrics(
             "anonymeter 1.1's linkability attack: for up to 2000 training rows (attack) and as \
              many holdout rows (control), the attacker finds the nearest synthetic row by each \
              of two disjoint column sets; success when both are the same row (n_neighbors = \
-             1). Nearest by Synthgate's mixed distance, ties to the first row. Risk and \
+             1). Nearest by Synthgate's mixed distance, ties to a random tied row. Risk and \
              reference as for singling out.",
             serde_json::json!({ "first_columns": names(&first), "second_columns": names(&second) }),
         ));

@@ -96,7 +96,7 @@ fn train_scored_as_synthetic_is_a_perfect_copy() {
     let output = evaluate(&train, &holdout, &train, &out);
     assert!(output.status.success(), "{}", stderr(&output));
     let report = read_report(&out);
-    assert_eq!(report["harness_version"], "0.3");
+    assert_eq!(report["harness_version"], "0.4");
     assert_eq!(report["inputs"][0]["rows"], 1100);
     assert_eq!(report["inputs"][1]["rows"], 529);
     assert_eq!(
