@@ -35,7 +35,7 @@ fn fit_then_sample_is_deterministic_across_threads() {
         );
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(
-            stderr(&output).contains("held by fewer than 10 training rows pooled into _RARE_"),
+            stderr(&output).contains("rarer than 10 rows"),
             "protections are reported: {}",
             stderr(&output)
         );
