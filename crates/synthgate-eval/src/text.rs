@@ -159,18 +159,26 @@ pub fn metrics(
         }));
     }
     let estimate = mean(&value);
-    // The mean over columns, recomputed on resamples of the synthetic rows.
-    let boot: Vec<f64> = resamples(columns[0].3.len(), config, "evaluate/text")
+    // The mean over columns, recomputed on resamples: resample k of each column draws from
+    // that column's own present values (their counts differ with missingness).
+    let per_column: Vec<Vec<f64>> = columns
         .iter()
-        .map(|indices| {
+        .map(|(name, train, _, fake)| {
+            resamples(fake.len(), config, &format!("evaluate/text/{name}"))
+                .iter()
+                .map(|indices| {
+                    let picked: Vec<&String> = indices.iter().map(|&i| &fake[i]).collect();
+                    score(&picked, train)
+                })
+                .collect()
+        })
+        .collect();
+    let boot: Vec<f64> = (0..config.resamples)
+        .map(|k| {
             mean(
-                &columns
+                &per_column
                     .iter()
-                    .map(|(_, train, _, fake)| {
-                        let picked: Vec<&String> =
-                            indices.iter().map(|&i| &fake[i % fake.len()]).collect();
-                        score(&picked, train)
-                    })
+                    .map(|scores| scores[k])
                     .collect::<Vec<_>>(),
             )
         })

@@ -7,7 +7,7 @@
 //! frequent value, the pool token is written instead. A new value can coincide with a real
 //! value fewer rows hold (composed of common words); the harness reports how often.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::{RARE_TOKEN, SeedRng, unit_f64};
@@ -68,7 +68,6 @@ impl WordModel {
 
     /// One new value drawn from `rng`.
     pub fn generate(&self, rng: &mut SeedRng) -> String {
-        let frequent: HashSet<&str> = self.frequent.iter().map(String::as_str).collect();
         for _ in 0..TRIES {
             let mut words: Vec<&str> = Vec::new();
             while words.len() < MAX_WORDS {
@@ -83,7 +82,12 @@ impl WordModel {
                 words.push(word);
             }
             let value = words.join(" ");
-            if !value.is_empty() && !frequent.contains(value.as_str()) {
+            // `frequent` is sorted, so a lookup needs no set built per value.
+            let is_frequent = self
+                .frequent
+                .binary_search_by(|f| f.as_str().cmp(value.as_str()))
+                .is_ok();
+            if !value.is_empty() && !is_frequent {
                 return value;
             }
         }
@@ -93,6 +97,8 @@ impl WordModel {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use synthgate_core::Seed;
 
     use super::*;
