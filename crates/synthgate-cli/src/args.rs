@@ -360,9 +360,20 @@ Privacy protections apply to every synthesizer that sees rows: categories held b
 --tail-count-th smallest and largest training values. A model file holds statistics of the \
 training data: keep it as safe as the data itself.
 
+Differential privacy (--synthesizer mst --epsilon E [--delta D]):
+  What it promises. The model file, and every row ever sampled from it, is (ε, δ)-differentially private: whether or not any one row was in the training table changes the probability of any outcome by at most a factor e^ε, except with probability δ. ε = 1 is a common choice; smaller is more private and less accurate. δ (default 1e-9) must stay far below one over the number of rows.
+  The unit of privacy is one row (add/remove neighbours). A table with several rows per person protects each row, not each person: a DP fit refuses a table whose identifier column repeats.
+  The domain must be public. Bounds, categories, decimals and point masses come only from the schema, never from the data, and the schema must say `public_domains = true` (write one with `synthgate inspect DATA --public-domains --schema-out FILE`, then check that every value in it is public knowledge). Values outside the bounds are clamped; values outside the categories count as missing.
+  The noise comes from the operating system's CSPRNG, never from --seed: refitting gives another model. --seed only sets the model's default sampling seed; sampling is post-processing and stays reproducible. The privacy statement (ε, δ, ρ of zero-concentrated DP, every measurement's share) is in the model file.
+  Not covered: anything else computed from the real rows, such as an evaluation report's real-data numbers. Attacks the report measures are empirical checks, not the guarantee.
+  Budgets: each fit spends its ε on its own; the registry's ledger (`synthgate run` with a `[source] dataset_id`) adds up the spends of every release of one dataset.
+
 Examples:
     synthgate fit data.csv --out model.json
-    synthgate fit adult.csv --na '?' --seed 7 --synthesizer independent --out adult.model.json";
+    synthgate fit adult.csv --na '?' --seed 7 --synthesizer independent --out adult.model.json
+    synthgate inspect train.csv --na '?' --public-domains --schema-out adult.schema.toml
+    synthgate fit train.csv --na '?' --schema adult.schema.toml --synthesizer mst --epsilon 1 \
+        --delta 1e-9 --out dp.model.json";
 
 const SAMPLE_ABOUT: &str = "\
 Sample synthetic rows from a model file and write them as CSV or Parquet (by the output's \
@@ -452,6 +463,14 @@ pub(crate) struct InspectArgs {
     /// Replace the --schema-out file if it exists.
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// Mark the written schema's domains public (`public_domains = true`). You vouch that its
+    /// bounds, category lists, decimals and point masses are public knowledge (a code book, a
+    /// legal range), not facts learned from these rows: a differentially private fit
+    /// (`fit --synthesizer mst`) takes domains only from such a schema. Check and edit the
+    /// file before using it: profiling read these values from the data.
+    #[arg(long, requires = "schema_out")]
+    pub(crate) public_domains: bool,
 }
 
 /// `synthgate convert`.
@@ -510,6 +529,16 @@ pub(crate) struct FitArgs {
     /// Replace the model file if it exists.
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// The privacy budget ε of a differentially private fit (`--synthesizer mst`): smaller is
+    /// more private and less accurate; 1 is a common choice. See "Differential privacy" below.
+    #[arg(long, value_name = "EPSILON")]
+    pub(crate) epsilon: Option<f64>,
+
+    /// δ of a differentially private fit: the chance the ε bound may fail. Keep it far below
+    /// one over the number of rows.
+    #[arg(long, value_name = "DELTA", default_value_t = synthgate_engine::DEFAULT_DELTA, requires = "epsilon")]
+    pub(crate) delta: f64,
 }
 
 /// `synthgate sample`.

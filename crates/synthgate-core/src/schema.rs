@@ -315,6 +315,12 @@ pub struct Schema {
     pub format_version: u32,
     /// Text values read as missing (case-insensitive, surrounding spaces ignored).
     pub na_tokens: Vec<String>,
+    /// The user vouches that every column's domain here (bounds, categories, decimals, point
+    /// masses) is public knowledge, not learned from the rows it describes: the condition for a
+    /// differentially private fit, which reads domains only from the schema. `inspect` writes
+    /// it only when asked (`--public-domains`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public_domains: bool,
     /// The columns, in file order.
     pub columns: Vec<ColumnSchema>,
     /// Inequalities between columns every output row must satisfy, as `"end >= start"`
@@ -392,6 +398,9 @@ const SCHEMA_HEADER: &str = "\
 #           (default otherwise; moves their mass), or the column left out.
 # rules = [\"end >= start\"] (top level, before the columns) makes every output row satisfy the
 # inequalities (>= or <=) between numeric, date or timestamp columns.
+# public_domains = true (top level) vouches that every bound, category list, decimals and point
+# masses here is public knowledge, not learned from these rows: a differentially private fit
+# (--synthesizer mst) reads domains only from the schema and refuses one without it.
 ";
 
 impl Schema {
@@ -401,6 +410,7 @@ impl Schema {
         let schema = Schema {
             format_version: SCHEMA_FORMAT_VERSION,
             na_tokens,
+            public_domains: false,
             columns,
             rules: Vec::new(),
         };

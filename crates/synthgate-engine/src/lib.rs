@@ -45,8 +45,8 @@ pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};
 pub use input::{InputOptions, load_schema};
 pub use model::{
-    FitOutcome, FitRequest, ProtectionOptions, SampleOutcome, SampleRequest, SynthesizerInfo, fit,
-    sample, synthesizers,
+    DEFAULT_DELTA, FitOutcome, FitRequest, PrivacyBudget, ProtectionOptions, SampleOutcome,
+    SampleRequest, SynthesizerInfo, fit, sample, synthesizers,
 };
 pub use registry::{registry_lineage, registry_list, registry_show};
 pub use run::{RunOutcome, RunRequest, run};

@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Location, Result, Seed};
 use synthgate_io::{Format, check_output_path, write_bytes_atomically, write_table};
 use synthgate_profile::profile;
-use synthgate_synth::{DEFAULT_SYNTHESIZER, FitConfig, Model, Protections, Synthesizers};
+use synthgate_synth::{
+    DEFAULT_SYNTHESIZER, DpConfig, EntropyNoise, FitConfig, Model, PrivacyStatement, Protections,
+    Synthesizers, fit_dp,
+};
 
 use crate::input::{InputOptions, overwrite, read};
 use crate::{API_VERSION, Events, cancelled};
@@ -34,7 +37,7 @@ impl Default for ProtectionOptions {
 }
 
 /// Fit a synthesizer to a table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FitRequest {
     /// The training table.
@@ -59,6 +62,27 @@ pub struct FitRequest {
     /// Replace an existing model file.
     #[serde(default)]
     pub force: bool,
+    /// The privacy budget of a differentially private fit (synthesizer `mst`).
+    #[serde(default)]
+    pub privacy: Option<PrivacyBudget>,
+}
+
+/// The (ε, δ) a differentially private fit may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyBudget {
+    /// ε.
+    pub epsilon: f64,
+    /// δ (default 1e-9).
+    #[serde(default = "default_delta")]
+    pub delta: f64,
+}
+
+/// The δ a DP fit uses unless told otherwise: far below one over any table's row count.
+pub const DEFAULT_DELTA: f64 = 1e-9;
+
+fn default_delta() -> f64 {
+    DEFAULT_DELTA
 }
 
 fn default_synthesizer() -> String {
@@ -66,7 +90,7 @@ fn default_synthesizer() -> String {
 }
 
 /// What a fit made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOutcome {
     /// [`API_VERSION`].
     pub api_version: u32,
@@ -80,16 +104,78 @@ pub struct FitOutcome {
     pub out: PathBuf,
     /// What the fit wants the user to know (columns left out, categories pooled).
     pub warnings: Vec<String>,
+    /// The differential-privacy statement of a DP fit.
+    pub privacy: Option<PrivacyStatement>,
 }
 
 /// Fit `request.synthesizer` to `request.data` and write the model file. The synthesizer, its
-/// parameters and the output path are checked before the table is read.
-pub fn fit(request: &FitRequest, events: &mut dyn Events) -> Result<FitOutcome> {
+/// parameters and the output path are checked before the table is read. A differentially
+/// private fit draws its noise from `entropy` (the operating system's, in every front end).
+pub fn fit(
+    request: &FitRequest,
+    entropy: &synthgate_core::Entropy,
+    events: &mut dyn Events,
+) -> Result<FitOutcome> {
     let synthesizer =
         Synthesizers::builtin().configured(&request.synthesizer, &request.parameters)?;
+    let private = synthesizer.capabilities().differential_privacy;
+    match (private, request.privacy) {
+        (true, None) => {
+            return Err(Error::usage(format!(
+                "synthesizer '{}' is differentially private: it needs a budget.",
+                synthesizer.name()
+            ))
+            .hint("Give --epsilon (such as 1) and, if not 1e-9, --delta."));
+        }
+        (false, Some(_)) => {
+            return Err(Error::usage(format!(
+                "--epsilon is for a differentially private synthesizer, and '{}' is not one.",
+                synthesizer.name()
+            ))
+            .hint("Use --synthesizer mst."));
+        }
+        _ => {}
+    }
     let overwrite = overwrite(request.force);
     check_output_path(&request.out, overwrite)?;
+    if let Some(budget) = request.privacy {
+        // Checked before the table is read.
+        synthgate_dp_check(budget)?;
+    }
     let (dataset, schema) = read(&request.data, &request.input, None, events)?;
+    if let Some(budget) = request.privacy {
+        let Some(schema) = schema else {
+            return Err(Error::usage(
+                "a differentially private fit needs a schema with public domains (--schema);                  one inferred from the data would leak it.",
+            )
+            .hint(
+                "Write one with `synthgate inspect DATA --public-domains --schema-out FILE`                  after checking that its bounds and categories are public knowledge.",
+            ));
+        };
+        events.step(&format!(
+            "fitting {} at ε = {}",
+            synthesizer.name(),
+            budget.epsilon
+        ));
+        let config = DpConfig {
+            epsilon: budget.epsilon,
+            delta: budget.delta,
+            seed: Seed(request.seed),
+            noise_source: "the operating system's CSPRNG",
+        };
+        let mut noise = EntropyNoise::new(*entropy);
+        let model = fit_dp(&dataset.table, &schema, &config, &mut noise)?;
+        write_bytes_atomically(&request.out, overwrite, &model.to_bytes())?;
+        return Ok(FitOutcome {
+            api_version: API_VERSION,
+            synthesizer: model.synthesizer().to_string(),
+            rows: dataset.table.num_rows(),
+            columns: dataset.table.num_columns(),
+            out: request.out.clone(),
+            warnings: model.warnings().to_vec(),
+            privacy: model.privacy().cloned(),
+        });
+    }
     let schema = match schema {
         Some(schema) => schema,
         None => profile(&dataset.table, None, &dataset.info.na_tokens).to_schema()?,
@@ -117,7 +203,27 @@ pub fn fit(request: &FitRequest, events: &mut dyn Events) -> Result<FitOutcome> 
         columns: dataset.table.num_columns(),
         out: request.out.clone(),
         warnings: model.warnings().to_vec(),
+        privacy: None,
     })
+}
+
+/// ε and δ in range, before any work.
+fn synthgate_dp_check(budget: PrivacyBudget) -> Result<()> {
+    if !(budget.epsilon.is_finite() && budget.epsilon > 0.0) {
+        return Err(Error::usage(format!(
+            "--epsilon must be a number above 0, not {}.",
+            budget.epsilon
+        ))
+        .hint("Typical values are 0.1 to 10; smaller is more private and less accurate."));
+    }
+    if !(budget.delta > 0.0 && budget.delta < 1e-3) {
+        return Err(Error::usage(format!(
+            "--delta must be above 0 and below 0.001, not {}.",
+            budget.delta
+        ))
+        .hint("δ bounds the chance the guarantee fails; keep it far below 1/rows, such as 1e-9."));
+    }
+    Ok(())
 }
 
 /// Sample rows from a model file.

@@ -26,6 +26,11 @@ pub struct InspectRequest {
     /// Replace an existing schema file.
     #[serde(default)]
     pub force: bool,
+    /// Mark the written schema's domains public (`public_domains = true`): the user vouches
+    /// that its bounds, categories, decimals and point masses are public knowledge, which a
+    /// differentially private fit requires.
+    #[serde(default)]
+    pub public_domains: bool,
 }
 
 /// What profiling found.
@@ -58,7 +63,8 @@ pub fn inspect(request: &InspectRequest, events: &mut dyn Events) -> Result<Insp
     events.step("profiling");
     let profile = profile(&dataset.table, schema.as_ref(), &dataset.info.na_tokens);
     if let Some(path) = &request.schema_out {
-        let schema = profile.to_schema()?;
+        let mut schema = profile.to_schema()?;
+        schema.public_domains = request.public_domains;
         write_bytes_atomically(path, overwrite, schema.to_toml().as_bytes())?;
     }
     Ok(InspectOutcome {

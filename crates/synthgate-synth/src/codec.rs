@@ -206,7 +206,7 @@ pub struct EncodedTable {
     pub warnings: Vec<String>,
 }
 
-fn text_values(table: &Table, index: usize) -> Vec<Option<String>> {
+pub(crate) fn text_values(table: &Table, index: usize) -> Vec<Option<String>> {
     let storage = table.storage_type(index);
     let mut values = Vec::with_capacity(table.num_rows());
     for chunk in table.column_chunks(index) {
@@ -509,6 +509,177 @@ pub fn encode(
             storage,
             missing_token: column.missing_token.clone(),
             words,
+            kind,
+        });
+        columns.push(encoded);
+    }
+    Ok(EncodedTable {
+        codecs,
+        data: Encoded {
+            rows: table.num_rows(),
+            columns,
+        },
+        warnings,
+    })
+}
+
+/// Encode `table` for a differentially private fit, taking every fact about a column from the
+/// public `schema` and none from the data: numeric, date and timestamp columns need `min` and
+/// `max` (values outside are clamped to them), categorical ones `categories` (a value not listed
+/// becomes missing; booleans default to false and true); decimals and point masses come only
+/// from the schema. Identifiers are regenerated and free text is left out (no public domain can
+/// list it). Nothing here depends on the rows' values except the encoded data itself, and no
+/// warning counts rows.
+pub fn encode_public(table: &Table, schema: &Schema) -> Result<EncodedTable> {
+    let names = table.column_names();
+    let mut codecs = Vec::with_capacity(names.len());
+    let mut columns = Vec::with_capacity(names.len());
+    let mut warnings = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let column = schema.column(name).ok_or_else(|| {
+            Error::spec(format!(
+                "the schema has no column '{name}', which the data has."
+            ))
+            .hint("Use the schema written for this data.")
+        })?;
+        let storage = table.storage_type(index);
+        let (kind, encoded) = match column.semantic {
+            SemanticType::Identifier => (CodecKind::Identifier, EncodedColumn::Generated),
+            SemanticType::FreeText | SemanticType::Constant
+                if column.semantic == SemanticType::FreeText || column.categories.is_none() =>
+            {
+                let reason = format!(
+                    "{} has no public domain a differentially private fit could measure",
+                    if column.semantic == SemanticType::FreeText {
+                        "free text"
+                    } else {
+                        "a constant column"
+                    }
+                );
+                warnings.push(format!("column '{name}' dropped: {reason}"));
+                (CodecKind::Dropped { reason }, EncodedColumn::Generated)
+            }
+            SemanticType::Continuous
+            | SemanticType::Integer
+            | SemanticType::Date
+            | SemanticType::Datetime
+                if storage.is_numeric() || storage.is_temporal() =>
+            {
+                let bound = |bound: &Option<Bound>, which: &str| {
+                    bound_value(bound, storage).ok_or_else(|| {
+                        Error::spec(format!(
+                            "column '{name}' has no public {which} in the schema; a \
+                             differentially private fit takes numeric domains only from the \
+                             schema, never from the data."
+                        ))
+                        .hint(format!(
+                            "Add `min` and `max` to column '{name}' in the schema: bounds known \
+                             without looking at these rows (a legal or physical range)."
+                        ))
+                    })
+                };
+                let low = bound(&column.min, "min")?;
+                let high = bound(&column.max, "max")?;
+                if low > high || low.is_nan() || high.is_nan() {
+                    return Err(Error::spec(format!(
+                        "column '{name}': the schema's min ({low}) is above its max ({high})."
+                    )));
+                }
+                let step = match storage {
+                    StorageType::Int64 | StorageType::Date => 1.0,
+                    StorageType::Float64 if column.semantic == SemanticType::Integer => 1.0,
+                    StorageType::Float64 => 0.0,
+                    _ => 1.0,
+                };
+                let mut masses: Vec<f64> = column
+                    .point_masses
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|value| (low..=high).contains(value))
+                    .collect();
+                masses.sort_by(f64::total_cmp);
+                masses.dedup();
+                let values: Vec<f64> = table
+                    .numbers(index)
+                    .into_iter()
+                    .map(|v| if v.is_nan() { v } else { v.clamp(low, high) })
+                    .collect();
+                (
+                    CodecKind::Numeric {
+                        step,
+                        low,
+                        high,
+                        decimals: if step == 0.0 { column.decimals } else { None },
+                        masses,
+                    },
+                    EncodedColumn::Numeric(values),
+                )
+            }
+            _ => {
+                let categories = match (&column.categories, storage) {
+                    (Some(categories), _) => categories.clone(),
+                    (None, StorageType::Boolean) => vec!["false".into(), "true".into()],
+                    (None, _) => {
+                        return Err(Error::spec(format!(
+                            "column '{name}' has no public categories in the schema; a \
+                             differentially private fit takes categories only from the schema, \
+                             never from the data."
+                        ))
+                        .hint(format!(
+                            "List the values column '{name}' can take as `categories` in the \
+                             schema, from a public source (a code book or a standard)."
+                        )));
+                    }
+                };
+                let mut kept = categories;
+                kept.dedup();
+                let index_of: HashMap<&str, u32> = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(code, value)| (value.as_str(), code as u32))
+                    .collect();
+                let numeric: Vec<(f64, u32)> = kept
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(code, value)| Some((parse_float(value)?, code as u32)))
+                    .collect();
+                let codes = text_values(table, index)
+                    .into_iter()
+                    .map(|value| {
+                        let Some(text) = value else {
+                            return MISSING_CODE;
+                        };
+                        if let Some(&code) = index_of.get(text.as_str()) {
+                            return code;
+                        }
+                        // The same number written another way (1 and 1.0), or a boolean.
+                        let parsed = parse_float(&text)
+                            .or_else(|| parse_bool(&text).map(|b| f64::from(u8::from(b))));
+                        parsed
+                            .and_then(|number| {
+                                numeric.iter().find(|(n, _)| *n == number).map(|(_, c)| *c)
+                            })
+                            .or_else(|| {
+                                let flag = parse_bool(&text)?;
+                                kept.iter()
+                                    .position(|c| parse_bool(c) == Some(flag))
+                                    .map(|c| c as u32)
+                            })
+                            .unwrap_or(MISSING_CODE)
+                    })
+                    .collect();
+                (
+                    CodecKind::Categorical { categories: kept },
+                    EncodedColumn::Categorical(codes),
+                )
+            }
+        };
+        codecs.push(ColumnCodec {
+            name: name.to_string(),
+            storage,
+            missing_token: column.missing_token.clone(),
+            words: None,
             kind,
         });
         columns.push(encoded);

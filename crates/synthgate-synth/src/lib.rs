@@ -20,6 +20,7 @@ pub mod codec;
 mod copula;
 mod independent;
 mod model;
+mod mst;
 mod sampling;
 pub mod words;
 
@@ -29,7 +30,12 @@ pub use cart::Cart;
 pub use codec::{ColumnCodec, Encoded, Protections};
 pub use copula::GaussianCopula;
 pub use independent::Independent;
-pub use model::{FitConfig, MODEL_FORMAT_VERSION, Model, RULE_REDRAWS, SHARD_ROWS, fit};
+pub use model::{
+    DpConfig, FitConfig, MODEL_FORMAT_VERSION, Model, RULE_REDRAWS, SHARD_ROWS, fit, fit_dp,
+};
+pub use mst::Mst;
+pub use synthgate_dp::accountant::PrivacyStatement;
+pub use synthgate_dp::noise::{EntropyNoise, Noise, SeededNoise};
 
 /// What a synthesizer can do beyond fitting and sampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,6 +141,7 @@ pub fn builtins() -> Vec<Box<dyn Synthesizer>> {
         Box::new(Cart::default()),
         Box::new(GaussianCopula),
         Box::new(Independent),
+        Box::new(Mst),
     ]
 }
 

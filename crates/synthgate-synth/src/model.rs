@@ -19,12 +19,16 @@ use crate::codec::{
     CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode_with, encode, output_schema,
 };
 use crate::{Condition, Fitted, Synthesizer};
+use synthgate_dp::accountant::{PrivacyStatement, SCOPE, UNIT_OF_PRIVACY, epsilon, rho_for};
+use synthgate_dp::mst::MstConfig;
+use synthgate_dp::noise::Noise;
 
 /// The `format` field of every model file.
 pub(crate) const MODEL_FORMAT: &str = "synthgate-model";
 
-/// The model file format this version writes, and the newest it reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+/// The model file format this version writes, and the newest it reads. Version 2 adds the
+/// differential-privacy statement; models without one are still written as version 1.
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 
 /// Rows per sampling shard. Shard `i` draws from the seed stream (`seed`, "sample", `i`), so the
 /// output depends on the seed and the row count only, never on the number of threads.
@@ -57,6 +61,9 @@ struct ModelFile {
     schema: Schema,
     codecs: Vec<ColumnCodec>,
     parameters: serde_json::Value,
+    /// The differential-privacy statement of a DP fit (format version 2 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    privacy: Option<PrivacyStatement>,
 }
 
 /// A fitted model: what the synthesizer learned, ready to sample or save.
@@ -93,7 +100,7 @@ pub fn fit(
     let parameters = fitted.parameters()?;
     let file = ModelFile {
         format: MODEL_FORMAT.to_string(),
-        format_version: MODEL_FORMAT_VERSION,
+        format_version: 1,
         synthesizer: synthesizer.name().to_string(),
         synthesizer_version: synthesizer.version(),
         synthgate_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -104,6 +111,7 @@ pub fn fit(
         schema: schema.clone(),
         codecs: encoded.codecs,
         parameters,
+        privacy: None,
     };
     // Every model `fit` returns can be saved and read back: a number JSON cannot hold, or
     // parameters the synthesizer cannot load, are a bug to report, not a file to write.
@@ -123,7 +131,120 @@ pub fn fit(
     })
 }
 
+/// How to fit a differentially private model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DpConfig {
+    /// ε of (ε, δ)-DP.
+    pub epsilon: f64,
+    /// δ of (ε, δ)-DP.
+    pub delta: f64,
+    /// The default sampling seed recorded in the model (it never reaches the noise).
+    pub seed: Seed,
+    /// Where the noise comes from, in words (recorded in the statement).
+    pub noise_source: &'static str,
+}
+
+/// Fit the differentially private synthesizer (`mst`) on `table` under `schema`, whose domains
+/// must be marked public; every noise draw comes from `noise` (the operating system's CSPRNG in
+/// every front end, a seeded source only in tests).
+pub fn fit_dp(
+    table: &Table,
+    schema: &Schema,
+    config: &DpConfig,
+    noise: &mut dyn Noise,
+) -> Result<Model> {
+    check_dp_schema(table, schema)?;
+    let rho_budget = rho_for(config.epsilon, config.delta)?;
+    let encoded = crate::codec::encode_public(table, schema)?;
+    let mst = crate::mst::fit(
+        &encoded.data,
+        &encoded.codecs,
+        &MstConfig::new(rho_budget),
+        noise,
+    )?;
+    let release = mst.release();
+    let rho: f64 = release.spends.iter().map(|spend| spend.rho).sum();
+    let privacy = PrivacyStatement {
+        mechanism: "MST (McKenna, Miklau and Sheldon 2021): discrete Gaussian measurements of                     every column and of a spanning tree of pairs chosen by the exponential                     mechanism, Private-PGM inference"
+            .to_string(),
+        epsilon: epsilon(rho, config.delta)?,
+        delta: config.delta,
+        rho,
+        rho_budget,
+        epsilon_budget: config.epsilon,
+        unit: UNIT_OF_PRIVACY.to_string(),
+        noise_source: config.noise_source.to_string(),
+        scope: SCOPE.to_string(),
+        spends: release.spends.clone(),
+    };
+    let synthesizer = crate::mst::Mst;
+    let parameters = crate::to_parameters(&mst)?;
+    let file = ModelFile {
+        format: MODEL_FORMAT.to_string(),
+        format_version: MODEL_FORMAT_VERSION,
+        synthesizer: synthesizer.name().to_string(),
+        synthesizer_version: synthesizer.version(),
+        synthgate_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: config.seed.0,
+        // The exact count is not differentially private; the noisy estimate is.
+        training_rows: release.total.round().max(1.0) as usize,
+        protections: Protections::default(),
+        warnings: encoded.warnings,
+        schema: schema.clone(),
+        codecs: encoded.codecs,
+        parameters,
+        privacy: Some(privacy),
+    };
+    check_finite(&file, "the fitted model")?;
+    let fitted = synthesizer.load(&file.parameters, file.synthesizer_version)?;
+    Ok(Model {
+        file,
+        fitted,
+        capabilities: synthesizer.capabilities(),
+    })
+}
+
+/// A DP fit needs domains the user vouches are public, and one row per person.
+fn check_dp_schema(table: &Table, schema: &Schema) -> Result<()> {
+    if !schema.public_domains {
+        return Err(Error::spec(
+            "a differentially private fit needs public domains, and this schema's bounds and              categories were inferred from data (it does not say `public_domains = true`).              Domains read from the same rows leak them: a category only one person has would              appear in the output.",
+        )
+        .hint(
+            "If every bound and category list in the schema is public knowledge (a code book,              a legal range), mark it: write it with `synthgate inspect DATA --public-domains              --schema-out FILE`, or add `public_domains = true` at the top of the schema file.              Otherwise replace the inferred domains with public ones first.",
+        ));
+    }
+    for (index, name) in table.column_names().iter().enumerate() {
+        let Some(column) = schema.column(name) else {
+            continue;
+        };
+        if column.semantic != synthgate_core::SemanticType::Identifier {
+            continue;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let values = crate::codec::text_values(table, index);
+        if values
+            .iter()
+            .flatten()
+            .any(|value| !seen.insert(value.clone()))
+        {
+            return Err(Error::input(format!(
+                "column '{name}' is an identifier whose values repeat: the table has several                  rows per person, and differential privacy here protects one row, not one                  person."
+            ))
+            .hint(
+                "Keep one row per person before a DP fit (per-person contribution bounds are not                  supported yet), or mark the column as not an identifier if its values do not                  name people.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Model {
+    /// The differential-privacy statement of a DP model.
+    pub fn privacy(&self) -> Option<&PrivacyStatement> {
+        self.file.privacy.as_ref()
+    }
+
     /// The synthesizer's name.
     pub fn synthesizer(&self) -> &str {
         &self.file.synthesizer

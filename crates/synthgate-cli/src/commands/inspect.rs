@@ -17,6 +17,7 @@ pub(crate) fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
         input: input(&args.input),
         schema_out: args.schema_out.clone(),
         force: args.force,
+        public_domains: args.public_domains,
     };
     let mut events = SpinnerEvents::start(quiet, "inspecting");
     let outcome = synthgate_engine::inspect(&request, &mut events);

@@ -37,12 +37,17 @@ pub(crate) fn context() -> Result<Context> {
         workspace: workspace(),
         clock: clock()?,
         scratch: std::env::temp_dir(),
-        entropy: Entropy::new(|bytes| {
-            getrandom::fill(bytes).map_err(|error| {
-                Error::environment(format!(
-                    "the operating system gave no randomness for a key: {error}"
-                ))
-            })
-        }),
+        entropy: os_entropy(),
+    })
+}
+
+/// The operating system's CSPRNG: secret keys and differential-privacy noise come from here.
+pub(crate) fn os_entropy() -> Entropy {
+    Entropy::new(|bytes| {
+        getrandom::fill(bytes).map_err(|error| {
+            Error::environment(format!(
+                "the operating system gave no secret randomness: {error}"
+            ))
+        })
     })
 }
