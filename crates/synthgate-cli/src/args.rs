@@ -665,6 +665,15 @@ pub(crate) enum RegistryCommand {
         /// The source's sha256 or a prefix of it.
         source: String,
     },
+    /// A protected dataset's privacy ledger: every differentially private release's spend
+    /// (ε, δ, ρ), the total composed in zCDP and what is left of the policy's budget.
+    Budget {
+        /// The dataset, as `[source] dataset_id` names it.
+        dataset_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

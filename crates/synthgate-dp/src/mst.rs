@@ -320,19 +320,30 @@ pub fn fit(
         let measurement = measure_pair(a, b, noise, &mut accountant)?;
         measurements.push(measurement);
     }
-    let mut model = estimate(&sizes, &measurements, total, config.iterations / 4)?;
+    // The model is refitted after every batch of picks (at most REFITS times), and the
+    // pairs' predictions are read from the newest fit. A chosen pair whose junction tree would
+    // pass MAX_CLIQUE_CELLS is not measured (its selection is spent, its measurement share is
+    // not): checking after the choice keeps the candidate set independent of the data and
+    // spares a triangulation per candidate.
+    let batch = extra_rounds.div_ceil(REFITS).max(1);
+    let mut excluded: Vec<(usize, usize)> = Vec::new();
+    let mut predicted = Vec::new();
+    let mut model: Option<GraphModel> = None;
     for round in 0..extra_rounds {
+        if round % batch == 0 {
+            let current = match model.take() {
+                Some(model) => model,
+                None => estimate(&sizes, &measurements, total, config.iterations / 10)?,
+            };
+            predicted = current.pair_marginals();
+        }
         let sets: Vec<Vec<usize>> = measurements.iter().map(|m| m.columns.clone()).collect();
-        let predicted = model.pair_marginals();
         let candidates: Vec<((usize, usize), i64)> = predicted
             .iter()
-            .filter(|((a, b), _)| !sets.iter().any(|set| set == &vec![*a, *b]))
             .filter(|((a, b), _)| {
-                let mut with = sets.clone();
-                with.push(vec![*a, *b]);
-                crate::pgm::largest_clique(&sizes, &with) <= MAX_CLIQUE_CELLS
+                !excluded.contains(&(*a, *b)) && !sets.iter().any(|set| set == &vec![*a, *b])
             })
-            .map(|&((a, b), ref table)| ((a, b), score(a, b, table)))
+            .map(|((a, b), table)| ((*a, *b), score(*a, *b, table)))
             .collect();
         if candidates.is_empty() {
             break;
@@ -343,24 +354,25 @@ pub fn fit(
             &candidates,
             format!("extra pair {}", round + 1),
         )?;
+        let mut with = sets;
+        with.push(vec![a, b]);
+        if crate::pgm::largest_clique(&sizes, &with) > MAX_CLIQUE_CELLS {
+            excluded.push((a, b));
+            continue;
+        }
         let measurement = measure_pair(a, b, noise, &mut accountant)?;
         measurements.push(measurement);
         edges.push((a, b));
-        let last = round + 1 == extra_rounds;
-        model = estimate(
-            &sizes,
-            &measurements,
-            total,
-            if last {
-                config.iterations
-            } else {
-                config.iterations / 20
-            },
-        )?;
+        if (round + 1) % batch == 0 && round + 1 < extra_rounds {
+            model = Some(estimate(
+                &sizes,
+                &measurements,
+                total,
+                config.iterations / 20,
+            )?);
+        }
     }
-    if extra_rounds == 0 {
-        model = estimate(&sizes, &measurements, total, config.iterations)?;
-    }
+    let model = estimate(&sizes, &measurements, total, config.iterations)?;
     Ok(MstRelease {
         total,
         columns: compressed,
@@ -371,7 +383,10 @@ pub fn fit(
 }
 
 /// The largest clique table (cells) the model may need when pairs beyond the tree are added.
-pub const MAX_CLIQUE_CELLS: usize = 1 << 17;
+pub const MAX_CLIQUE_CELLS: usize = 1 << 15;
+
+/// How often the model is refitted while pairs beyond the tree are chosen.
+pub const REFITS: usize = 8;
 
 /// How many states an ordered column is grouped into: enough that a pair of such columns has
 /// about 4σ of signal per cell (`total / states² ≈ 4σ`), between 2 and 32.

@@ -48,7 +48,9 @@ pub use model::{
     DEFAULT_DELTA, FitOutcome, FitRequest, PrivacyBudget, ProtectionOptions, SampleOutcome,
     SampleRequest, SynthesizerInfo, fit, sample, synthesizers,
 };
-pub use registry::{registry_lineage, registry_list, registry_show};
+pub use registry::{
+    BudgetOutcome, registry_budget, registry_lineage, registry_list, registry_show,
+};
 pub use run::{RunOutcome, RunRequest, run};
 pub use tables::{
     ConvertOutcome, ConvertRequest, InspectOutcome, InspectRequest, convert, inspect,

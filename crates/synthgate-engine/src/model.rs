@@ -164,7 +164,13 @@ pub fn fit(
             noise_source: "the operating system's CSPRNG",
         };
         let mut noise = EntropyNoise::new(*entropy);
-        let model = fit_dp(&dataset.table, &schema, &config, &mut noise)?;
+        let model = fit_dp(
+            &dataset.table,
+            &schema,
+            &config,
+            &mut noise,
+            &mut |_| Ok(()),
+        )?;
         write_bytes_atomically(&request.out, overwrite, &model.to_bytes())?;
         return Ok(FitOutcome {
             api_version: API_VERSION,

@@ -1,7 +1,8 @@
 //! Registry look-ups.
 
+use serde::Serialize;
 use synthgate_core::{Error, Result};
-use synthgate_release::registry::ReleaseRow;
+use synthgate_release::registry::{LedgerRow, ReleaseRow};
 
 use crate::Context;
 
@@ -25,4 +26,62 @@ pub fn registry_lineage(ctx: &Context, source: &str) -> Result<Vec<ReleaseRow>> 
 /// One release with its gates and approvals.
 pub fn registry_show(ctx: &Context, id: i64) -> Result<serde_json::Value> {
     ctx.workspace.registry()?.show(id)
+}
+
+/// A dataset's privacy ledger and its total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetOutcome {
+    /// The dataset.
+    pub dataset_id: String,
+    /// Every reservation, oldest first.
+    pub rows: Vec<LedgerRow>,
+    /// ρ (zCDP) spent in all: every reservation counts, since noise may have been drawn.
+    pub rho: f64,
+    /// δ the total is stated at: the newest reservation's budget δ, else the largest run δ.
+    pub delta: f64,
+    /// ε of the total at `delta`.
+    pub epsilon: f64,
+    /// The newest cap recorded (ε), if any, and what is left of it as ε at `delta`.
+    pub budget_epsilon: Option<f64>,
+    /// ε left under the newest cap, for one more release.
+    pub left_epsilon: Option<f64>,
+}
+
+/// The privacy ledger of `dataset_id`; a dataset with no spend is an error.
+pub fn registry_budget(ctx: &Context, dataset_id: &str) -> Result<BudgetOutcome> {
+    let rows = ctx.workspace.registry()?.ledger(dataset_id)?;
+    if rows.is_empty() {
+        return Err(Error::usage(format!(
+            "the registry has no differentially private release of dataset '{dataset_id}'."
+        ))
+        .hint("Datasets are named by `[source] dataset_id` in a pipeline spec."));
+    }
+    let rho: f64 = rows.iter().map(|row| row.rho).sum();
+    let newest = rows
+        .last()
+        .and_then(|row| row.budget_epsilon.zip(row.budget_delta));
+    let delta = newest
+        .map(|(_, delta)| delta)
+        .unwrap_or_else(|| rows.iter().map(|row| row.delta).fold(0.0, f64::max));
+    let epsilon = synthgate_synth::epsilon_of(rho, delta)?;
+    let left_epsilon = match newest {
+        Some((cap, cap_delta)) => {
+            let left = synthgate_synth::rho_for(cap, cap_delta)? - rho;
+            Some(if left > 0.0 {
+                synthgate_synth::epsilon_of(left, cap_delta)?
+            } else {
+                0.0
+            })
+        }
+        None => None,
+    };
+    Ok(BudgetOutcome {
+        dataset_id: dataset_id.to_string(),
+        rows,
+        rho,
+        delta,
+        epsilon,
+        budget_epsilon: newest.map(|(cap, _)| cap),
+        left_epsilon,
+    })
 }

@@ -7,9 +7,9 @@ use synthgate_core::{Error, Result};
 use synthgate_release::audit::EntryBody;
 use synthgate_release::gates::GateResult;
 use synthgate_release::keys;
-use synthgate_release::registry::RunRecord;
+use synthgate_release::registry::{Reservation, RunRecord};
 use synthgate_release::run::GenerationLog;
-use synthgate_release::{PipelineSpec, bundle, run_pipeline, write_bundle};
+use synthgate_release::{DpSource, PipelineSpec, bundle, run_pipeline, write_bundle};
 
 use crate::paths::{Protected, check_bundle_target, resolve};
 use crate::{API_VERSION, Context, Events, cancelled};
@@ -200,7 +200,41 @@ fn run_started(
         scratch: &ctx.scratch,
         key,
     });
-    let release = run_pipeline(spec, log, &mut |step| {
+    // A differentially private run reserves its spend on the dataset's ledger after every
+    // check and before its first noise draw; a refusal ends the run with nothing measured.
+    let mut reservation: Option<i64> = None;
+    let mut noise = synthgate_synth::EntropyNoise::new(ctx.entropy);
+    let mut reserve = |plan: &synthgate_synth::PrivacyPlan| -> Result<()> {
+        let dataset_id = spec.source.dataset_id.clone().ok_or_else(|| {
+            Error::internal("a differentially private run without [source] dataset_id")
+        })?;
+        let budget = match spec.policy.privacy_budget {
+            Some(epsilon) => {
+                let delta = spec
+                    .policy
+                    .privacy_delta
+                    .unwrap_or(synthgate_release::spec::DEFAULT_DELTA);
+                Some((epsilon, delta, synthgate_synth::rho_for(epsilon, delta)?))
+            }
+            None => None,
+        };
+        let id = ctx.workspace.registry()?.reserve_privacy(&Reservation {
+            dataset_id,
+            release: format!("{} {}", spec.release.name, spec.release.version),
+            rho: plan.rho,
+            epsilon: plan.epsilon,
+            delta: plan.delta,
+            budget,
+            at: ctx.clock.now().to_string(),
+        })?;
+        reservation = Some(id);
+        Ok(())
+    };
+    let dp = spec.synthesizer.epsilon.map(|_| DpSource::Fit {
+        noise: &mut noise,
+        reserve: &mut reserve,
+    });
+    let release = run_pipeline(spec, log, dp, &mut |step| {
         events.step(step);
         cancel |= events.cancelled();
     })?;
@@ -242,13 +276,12 @@ fn run_started(
         audit_hash: audit_hash.to_string(),
     };
     // Registered while the log is still held, so the registry's order is the log's.
-    let registry_id = ctx.workspace.registry()?.record_release(
-        out,
-        &manifest,
-        &manifest_sha256,
-        &release.decision,
-        &record,
-    )?;
+    let mut registry = ctx.workspace.registry()?;
+    let registry_id =
+        registry.record_release(out, &manifest, &manifest_sha256, &release.decision, &record)?;
+    if let Some(id) = reservation {
+        registry.settle_privacy(id, registry_id)?;
+    }
     drop(log);
     Ok((manifest, manifest_sha256, registry_id, release))
 }

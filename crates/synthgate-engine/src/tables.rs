@@ -63,8 +63,11 @@ pub fn inspect(request: &InspectRequest, events: &mut dyn Events) -> Result<Insp
     events.step("profiling");
     let profile = profile(&dataset.table, schema.as_ref(), &dataset.info.na_tokens);
     if let Some(path) = &request.schema_out {
-        let mut schema = profile.to_schema()?;
-        schema.public_domains = request.public_domains;
+        let schema = if request.public_domains {
+            profile.to_public_schema()?
+        } else {
+            profile.to_schema()?
+        };
         write_bytes_atomically(path, overwrite, schema.to_toml().as_bytes())?;
     }
     Ok(InspectOutcome {

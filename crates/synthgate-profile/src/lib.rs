@@ -93,6 +93,10 @@ pub struct ColumnProfile {
     pub top_values: Vec<ValueCount>,
     #[serde(skip)]
     schema_column: ColumnSchema,
+    /// Every value, for a categorical, boolean or coded column of any storage with at most
+    /// [`SCHEMA_CATEGORIES_UP_TO`] of them: the category list of a public-domain schema.
+    #[serde(skip)]
+    all_values: Option<Vec<String>>,
 }
 
 /// What profiling found out about a table.
@@ -117,6 +121,28 @@ impl Profile {
                 .map(|column| column.schema_column.clone())
                 .collect(),
         )
+    }
+
+    /// [`Profile::to_schema`] for a user who vouches that the domains are public
+    /// (`inspect --public-domains`): marked `public_domains = true`, and every categorical,
+    /// boolean or coded column with at most [`SCHEMA_CATEGORIES_UP_TO`] values lists them,
+    /// whatever its storage (a differentially private fit reads categories only from the
+    /// schema).
+    pub fn to_public_schema(&self) -> Result<Schema> {
+        let mut schema = self.to_schema()?;
+        for (column, profile) in schema.columns.iter_mut().zip(&self.columns) {
+            if column.categories.is_none()
+                && matches!(
+                    column.semantic,
+                    SemanticType::Categorical | SemanticType::OrdinalCode | SemanticType::Boolean
+                )
+                && let Some(values) = &profile.all_values
+            {
+                column.categories = Some(values.clone());
+            }
+        }
+        schema.public_domains = true;
+        Ok(schema)
     }
 }
 
@@ -287,6 +313,11 @@ fn profile_column(table: &Table, index: usize, given: Option<&ColumnSchema>) -> 
             })
             .collect(),
         schema_column,
+        all_values: (stats.distinct <= SCHEMA_CATEGORIES_UP_TO).then(|| {
+            let mut values: Vec<String> = stats.values().map(str::to_string).collect();
+            natural_sort(&mut values);
+            values
+        }),
     }
 }
 
@@ -319,5 +350,17 @@ mod tests {
         assert_eq!(format_number(0.123456), "0.1235");
         assert_eq!(format_number(-0.00001), "0");
         assert_eq!(format_number(2.5), "2.5");
+    }
+}
+
+/// Numbers in numeric order, other text in text order.
+fn natural_sort(values: &mut [String]) {
+    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    match numeric {
+        Some(_) => values.sort_by(|a, b| {
+            let key = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+            key(a).total_cmp(&key(b))
+        }),
+        None => values.sort(),
     }
 }

@@ -152,6 +152,10 @@ pub struct GeneratorFacts {
     pub seed: u64,
     /// The synthesizer's (or the prompt-based derivation's) version.
     pub version: String,
+    /// For a differentially private release: its statement (ε, δ, ρ, unit of privacy,
+    /// mechanism, noise source, what it covers, every measurement's spend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differential_privacy: Option<synthgate_synth::PrivacyStatement>,
 }
 
 /// One metric as the manifest summarises it (`null` where the report has no number).
@@ -360,6 +364,9 @@ fn fill(
         &json_bytes(&release.decision, "policy/decision.json")?,
     )?;
     write(root, LOG_FILE, generation_log(release)?.as_bytes())?;
+    if let Some((model, _)) = &release.dp_model {
+        write(root, crate::layout::DP_MODEL_FILE, model)?;
+    }
 
     // The run's audit entries: appended to the chain, carried as this bundle's segment with
     // the operator's signed checkpoint.
@@ -570,7 +577,18 @@ fn generator_facts(release: &Release, data_sha256: &str) -> Result<GeneratorFact
         data_sha256: data_sha256.to_string(),
         reproducibility: "re-derivable: the same spec, source and seed give the same bytes".into(),
         llm: None,
+        differential_privacy: None,
     };
+    if let Some((_, statement)) = &release.dp_model {
+        facts.differential_privacy = Some(statement.clone());
+        facts.reproducibility = format!(
+            "re-sampled: the differentially private model ({}) is the release, and the data is \
+             sampled from it again with the same seed, byte for byte; the fit's noise came from \
+             the operating system and is never reproduced (a seed that reproduced it would \
+             let anyone subtract it)",
+            crate::layout::DP_MODEL_FILE
+        );
+    }
     if let (Some(run), Some(generation)) = (&release.llm, &spec.llm) {
         let summary = &run.generation.summary;
         facts.seed = generation.generation.seed;

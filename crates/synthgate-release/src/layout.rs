@@ -17,3 +17,7 @@ pub const LOG_FILE: &str = "log/generation.jsonl";
 
 /// Where a bundle keeps its source profile.
 pub const PROFILE_FILE: &str = "monitor/source_profile.json";
+
+/// A differentially private release's model (the DP release itself: noisy measurements and
+/// the fitted graphical model), relative to the bundle.
+pub const DP_MODEL_FILE: &str = "model/dp-model.json";

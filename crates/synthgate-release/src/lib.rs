@@ -32,7 +32,7 @@ pub mod verify;
 
 pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, is_bundle, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};
-pub use run::{Release, run_pipeline};
+pub use run::{DpSource, Release, run_pipeline};
 pub use spec::PipelineSpec;
 pub use verify::{
     History, RoleStatus, Trust, TrustedRole, Verification, VerifyOptions, approve, read_manifest,

@@ -16,9 +16,9 @@ use crate::gates::Decision;
 use crate::keys::Approval;
 
 /// The schema version this Synthgate writes.
-pub const REGISTRY_VERSION: i64 = 2;
+pub const REGISTRY_VERSION: i64 = 3;
 
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE releases (
     id INTEGER PRIMARY KEY,
@@ -59,7 +59,68 @@ ALTER TABLE releases ADD COLUMN decision_head TEXT;
 ALTER TABLE releases ADD COLUMN decisions INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE approvals ADD COLUMN decision_sha256 TEXT;
 ",
+    "
+CREATE TABLE privacy_ledger (
+    id INTEGER PRIMARY KEY,
+    dataset_id TEXT NOT NULL,
+    release TEXT NOT NULL,
+    rho REAL NOT NULL,
+    epsilon REAL NOT NULL,
+    delta REAL NOT NULL,
+    budget_epsilon REAL,
+    budget_delta REAL,
+    state TEXT NOT NULL,
+    release_id INTEGER REFERENCES releases(id),
+    reserved_at TEXT NOT NULL
+);
+CREATE INDEX privacy_ledger_dataset ON privacy_ledger(dataset_id);
+",
 ];
+
+/// A differentially private run's claim on its dataset's budget, made before its first
+/// measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reservation {
+    /// The protected dataset (`[source] dataset_id`).
+    pub dataset_id: String,
+    /// The release, as `name version`.
+    pub release: String,
+    /// ρ (zCDP) the fit may spend.
+    pub rho: f64,
+    /// Its ε at `delta`.
+    pub epsilon: f64,
+    /// Its δ.
+    pub delta: f64,
+    /// The policy's cap: ε, δ and the ρ they allow (`rho_for(ε, δ)`), if any.
+    pub budget: Option<(f64, f64, f64)>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// One line of a dataset's privacy ledger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerRow {
+    /// Ledger id.
+    pub id: i64,
+    /// The release, as `name version`.
+    pub release: String,
+    /// ρ charged.
+    pub rho: f64,
+    /// The run's ε at its δ.
+    pub epsilon: f64,
+    /// The run's δ.
+    pub delta: f64,
+    /// The cap in force when it was reserved (ε, δ), if any.
+    pub budget_epsilon: Option<f64>,
+    /// Its δ.
+    pub budget_delta: Option<f64>,
+    /// `reserved` (measuring began; the run did not register a release) or `spent`.
+    pub state: String,
+    /// The registered release, once spent.
+    pub release_id: Option<i64>,
+    /// When it was reserved.
+    pub reserved_at: String,
+}
 
 /// What a run adds to its registry row beyond the manifest: who signed it and where its
 /// entries end in the audit log.
@@ -124,11 +185,121 @@ pub trait ReleaseStore {
     fn lineage(&self, prefix: &str) -> Result<Vec<ReleaseRow>>;
     /// One release with its gates and approvals.
     fn show(&self, id: i64) -> Result<serde_json::Value>;
+    /// Reserve a differentially private run's spend on its dataset's ledger, atomically: the
+    /// ledger's total ρ plus this one must stay within the budget, or the reservation is
+    /// refused (a gate failure, exit 4) and nothing is recorded. Two runs can never both take
+    /// the last of a budget. A reservation is never refunded. Returns its id.
+    fn reserve_privacy(&mut self, reservation: &Reservation) -> Result<i64>;
+    /// Mark a reservation spent by the release registered as `release_id`.
+    fn settle_privacy(&mut self, reservation: i64, release_id: i64) -> Result<()>;
+    /// A dataset's ledger, oldest first.
+    fn ledger(&self, dataset_id: &str) -> Result<Vec<LedgerRow>>;
 }
 
 impl ReleaseStore for Registry {
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    fn reserve_privacy(&mut self, reservation: &Reservation) -> Result<i64> {
+        let path = self.path.clone();
+        // IMMEDIATE: the write lock is taken before the total is read, so a concurrent run
+        // waits and then sees this reservation.
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, &e))?;
+        let spent: f64 = transaction
+            .query_row(
+                "SELECT COALESCE(SUM(rho), 0.0) FROM privacy_ledger WHERE dataset_id = ?1",
+                params![reservation.dataset_id],
+                |row| row.get(0),
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        if let Some((epsilon, delta, cap)) = reservation.budget
+            && spent + reservation.rho > cap * (1.0 + 1e-12)
+        {
+            let left_rho = (cap - spent).max(0.0);
+            let left = if left_rho > 0.0 {
+                synthgate_dp_epsilon(left_rho, delta)
+            } else {
+                0.0
+            };
+            return Err(Error::new(
+                synthgate_core::ErrorKind::GateFailed,
+                format!(
+                    "the privacy budget of dataset '{}' would be exceeded: its releases have \
+                     spent ρ = {spent:.6} of the ρ = {cap:.6} that ε = {epsilon} at δ = {delta:e} \
+                     allows, and this run needs ρ = {:.6} (ε = {} at δ = {:e}). Left: ρ = \
+                     {left_rho:.6}, about ε = {left:.4} at δ = {delta:e} for one more release. \
+                     Nothing was measured.",
+                    reservation.dataset_id, reservation.rho, reservation.epsilon, reservation.delta
+                ),
+            )
+            .hint(format!(
+                "Lower [synthesizer] epsilon, or raise [policy] privacy_budget if your \
+                 governance allows it; `synthgate registry budget {}` shows the ledger.",
+                reservation.dataset_id
+            )));
+        }
+        transaction
+            .execute(
+                "INSERT INTO privacy_ledger (dataset_id, release, rho, epsilon, delta, \
+                 budget_epsilon, budget_delta, state, release_id, reserved_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', NULL, ?8)",
+                params![
+                    reservation.dataset_id,
+                    reservation.release,
+                    reservation.rho,
+                    reservation.epsilon,
+                    reservation.delta,
+                    reservation.budget.map(|b| b.0),
+                    reservation.budget.map(|b| b.1),
+                    reservation.at,
+                ],
+            )
+            .map_err(|e| db_error(&path, &e))?;
+        let id = transaction.last_insert_rowid();
+        transaction.commit().map_err(|e| db_error(&path, &e))?;
+        Ok(id)
+    }
+
+    fn settle_privacy(&mut self, reservation: i64, release_id: i64) -> Result<()> {
+        self.connection
+            .execute(
+                "UPDATE privacy_ledger SET state = 'spent', release_id = ?2 WHERE id = ?1",
+                params![reservation, release_id],
+            )
+            .map_err(|e| self.fail(&e))?;
+        Ok(())
+    }
+
+    fn ledger(&self, dataset_id: &str) -> Result<Vec<LedgerRow>> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT id, release, rho, epsilon, delta, budget_epsilon, budget_delta, state, \
+                 release_id, reserved_at FROM privacy_ledger WHERE dataset_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.fail(&e))?;
+        let rows = statement
+            .query_map([dataset_id], |row| {
+                Ok(LedgerRow {
+                    id: row.get(0)?,
+                    release: row.get(1)?,
+                    rho: row.get(2)?,
+                    epsilon: row.get(3)?,
+                    delta: row.get(4)?,
+                    budget_epsilon: row.get(5)?,
+                    budget_delta: row.get(6)?,
+                    state: row.get(7)?,
+                    release_id: row.get(8)?,
+                    reserved_at: row.get(9)?,
+                })
+            })
+            .map_err(|e| self.fail(&e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(&e))
     }
 
     fn record_release(
@@ -450,4 +621,9 @@ impl Registry {
         rows.collect::<std::result::Result<_, _>>()
             .map_err(|e| self.fail(&e))
     }
+}
+
+/// ε at `delta` of `rho` (for messages; a conversion that cannot be made reads as 0).
+fn synthgate_dp_epsilon(rho: f64, delta: f64) -> f64 {
+    synthgate_synth::epsilon_of(rho, delta).unwrap_or(0.0)
 }

@@ -42,6 +42,33 @@ pub struct Release {
     pub profile: crate::source_profile::SourceProfile,
     /// The prompt-based generation, when the synthesizer is `llm`.
     pub llm: Option<crate::llm::LlmRun>,
+    /// The differentially private model file (the DP release itself), when the synthesizer is
+    /// differentially private, and its privacy statement.
+    pub dp_model: Option<(Vec<u8>, synthgate_synth::PrivacyStatement)>,
+}
+
+/// Where a differentially private run's model comes from.
+pub enum DpSource<'a> {
+    /// A new fit: noise from `noise` (the operating system's CSPRNG), the spend told to
+    /// `reserve` before the first draw (the ledger reserves it there, or refuses).
+    Fit {
+        /// The noise source.
+        noise: &'a mut dyn synthgate_synth::Noise,
+        /// Hears the spend before any measurement.
+        reserve: &'a mut dyn FnMut(&synthgate_synth::PrivacyPlan) -> Result<()>,
+    },
+    /// The bundled model (`verify --reproduce`): sampling from it again is post-processing
+    /// and reproduces the data byte for byte; the noise is not redrawn.
+    Bundled(&'a [u8]),
+}
+
+impl std::fmt::Debug for DpSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DpSource::Fit { .. } => "DpSource::Fit",
+            DpSource::Bundled(_) => "DpSource::Bundled",
+        })
+    }
 }
 
 /// The row indices of (train, holdout): a seeded permutation, the first
@@ -87,6 +114,7 @@ pub use crate::llm::GenerationLog;
 pub fn run_pipeline(
     spec: &PipelineSpec,
     llm_log: Option<GenerationLog<'_>>,
+    dp: Option<DpSource<'_>>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Release> {
     let mut log = Vec::new();
@@ -169,6 +197,7 @@ pub fn run_pipeline(
         "train_rows": train_rows.len(), "holdout_rows": holdout_rows.len() }),
     );
 
+    let mut dp_model = None;
     let (synthetic, synthesizer_version, llm) = match &spec.llm {
         Some(generation) => {
             progress("generating with the language model");
@@ -199,6 +228,62 @@ pub fn run_pipeline(
                 "min_category_count": spec.synthesizer.min_category_count,
                 "tail_count": spec.synthesizer.tail_count, "changed": changed }));
             (table, crate::llm::generator_version(), Some(run))
+        }
+        None if spec.synthesizer.epsilon.is_some() => {
+            let epsilon = spec.synthesizer.epsilon.unwrap_or_default();
+            let delta = spec.synthesizer.delta.unwrap_or(crate::spec::DEFAULT_DELTA);
+            let path = std::path::Path::new(crate::layout::DP_MODEL_FILE);
+            let model = match dp {
+                Some(DpSource::Fit { noise, reserve }) => {
+                    progress(&format!(
+                        "fitting {} at ε = {epsilon}",
+                        spec.synthesizer.name
+                    ));
+                    synthgate_synth::fit_dp(
+                        &train,
+                        &schema,
+                        &synthgate_synth::DpConfig {
+                            epsilon,
+                            delta,
+                            seed: Seed(spec.synthesizer.seed),
+                            noise_source: "the operating system's CSPRNG",
+                        },
+                        noise,
+                        reserve,
+                    )?
+                }
+                Some(DpSource::Bundled(bytes)) => {
+                    progress("reading the bundled differentially private model");
+                    synthgate_synth::Model::from_bytes(bytes, path)?
+                }
+                None => {
+                    return Err(Error::internal(
+                        "a differentially private pipeline was run without a noise source",
+                    ));
+                }
+            };
+            let statement = model.privacy().cloned().ok_or_else(|| {
+                Error::spec("the bundled model has no differential-privacy statement.")
+                    .at(synthgate_core::Location::file(path))
+            })?;
+            log.push(
+                serde_json::json!({ "step": "fit", "synthesizer": spec.synthesizer.name,
+                "differential_privacy": { "epsilon": statement.epsilon,
+                "delta": statement.delta, "rho": statement.rho,
+                "noise_source": statement.noise_source },
+                "seed": spec.synthesizer.seed }),
+            );
+            progress("sampling");
+            let sample_rows = spec.synthesizer.rows.unwrap_or(train.num_rows());
+            let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
+            log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
+                "seed": spec.synthesizer.seed, "from": crate::layout::DP_MODEL_FILE }));
+            let version = synthgate_synth::Synthesizers::builtin()
+                .get(&spec.synthesizer.name)
+                .map(synthgate_synth::generator_version)
+                .unwrap_or_default();
+            dp_model = Some((model.to_bytes(), statement));
+            (synthetic, version, None)
         }
         None => {
             progress("fitting");
@@ -290,6 +375,7 @@ pub fn run_pipeline(
         log,
         profile,
         llm,
+        dp_model,
     })
 }
 

@@ -124,6 +124,11 @@ pub struct SourceSpec {
     /// the datasheet's `rai:dataCollection` (default: empty, and the datasheet says so).
     #[serde(default)]
     pub description: String,
+    /// The protected dataset's name in the privacy ledger: every differentially private
+    /// release of it charges one budget, whatever the file's digest (reordered rows, another
+    /// format or one more row are the same dataset). Required with a DP synthesizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_id: Option<String>,
 }
 
 /// The train / holdout split.
@@ -175,7 +180,16 @@ pub struct SynthesizerSpec {
     /// (default 10; `fit --tail-count`), so extremes held by fewer rows are never reproduced.
     #[serde(default = "default_tail_count")]
     pub tail_count: usize,
+    /// ε of a differentially private synthesizer (`mst`); required with one, refused without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    /// δ of a differentially private synthesizer (default 1e-9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
 }
+
+/// δ of a DP fit or budget unless the spec says otherwise.
+pub const DEFAULT_DELTA: f64 = 1e-9;
 
 fn default_min_category_count() -> usize {
     synthgate_synth::Protections::default().min_category_count
@@ -208,6 +222,8 @@ impl Default for SynthesizerSpec {
             rows: None,
             min_category_count: default_min_category_count(),
             tail_count: default_tail_count(),
+            epsilon: None,
+            delta: None,
         }
     }
 }
@@ -316,6 +332,14 @@ pub struct PolicySpec {
     /// signatures must still agree with each other).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operators: Vec<String>,
+    /// The most ε every differentially private release of `[source] dataset_id` may spend
+    /// together (composed in zCDP, converted at `privacy_delta`); a run that would pass it is
+    /// refused before any measurement (exit 4). Default: no cap (spends are still recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_budget: Option<f64>,
+    /// δ at which `privacy_budget` is stated (default 1e-9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_delta: Option<f64>,
 }
 
 /// `[policy.drift]`: the source aggregates a bundle keeps, and the drift threshold.
@@ -507,6 +531,71 @@ impl PipelineSpec {
             (None, false) => {}
         }
         let synthesizers = synthgate_synth::Synthesizers::builtin();
+        let private = synthesizers
+            .get(&self.synthesizer.name)
+            .is_some_and(|s| s.capabilities().differential_privacy);
+        match (private, self.synthesizer.epsilon) {
+            (true, None) => {
+                return fail(
+                    format!(
+                        "synthesizer '{}' is differentially private and needs                          synthesizer.epsilon (such as 1.0).",
+                        self.synthesizer.name
+                    ),
+                    "name",
+                    &self.synthesizer.name,
+                );
+            }
+            (false, Some(_)) => {
+                return fail(
+                    format!(
+                        "synthesizer.epsilon is for a differentially private synthesizer                          (mst), not '{}'.",
+                        self.synthesizer.name
+                    ),
+                    "epsilon",
+                    "",
+                );
+            }
+            (true, Some(epsilon)) if !(epsilon.is_finite() && epsilon > 0.0) => {
+                return fail(
+                    format!("synthesizer.epsilon must be above 0, not {epsilon}."),
+                    "epsilon",
+                    "",
+                );
+            }
+            _ => {}
+        }
+        for (key, delta) in [
+            ("delta", self.synthesizer.delta),
+            ("privacy_delta", self.policy.privacy_delta),
+        ] {
+            if let Some(delta) = delta
+                && !(delta > 0.0 && delta < 1e-3)
+            {
+                return fail(
+                    format!("{key} must be above 0 and below 0.001, not {delta}."),
+                    key,
+                    "",
+                );
+            }
+        }
+        if let Some(budget) = self.policy.privacy_budget
+            && !(budget.is_finite() && budget > 0.0)
+        {
+            return fail(
+                format!("policy.privacy_budget must be above 0, not {budget}."),
+                "privacy_budget",
+                "",
+            );
+        }
+        if private && self.source.dataset_id.as_deref().is_none_or(str::is_empty) {
+            return fail(
+                "a differentially private release needs [source] dataset_id: the name of the \
+                 protected dataset in the privacy ledger, which adds up every release's spend."
+                    .into(),
+                "[source]",
+                "",
+            );
+        }
         if !llm && synthesizers.get(&self.synthesizer.name).is_none() {
             let names = synthesizers.names();
             return fail(

@@ -74,6 +74,9 @@ pub struct Verification {
     /// With `reproduce` on a prompt-based release: the data was re-derived from the logged
     /// responses (re-parsed, re-validated, re-deduplicated); the model was not queried.
     pub replayed_llm: bool,
+    /// With `reproduce` on a differentially private release: the data was sampled again from
+    /// the bundled model; the fit (and its noise) was not redone.
+    pub resampled_dp: bool,
 }
 
 impl Verification {
@@ -914,6 +917,7 @@ pub fn verify_with(
         history,
         reproduced: None,
         replayed_llm: false,
+        resampled_dp: false,
     };
     if reproduce {
         let spec = &manifest.spec()?;
@@ -966,7 +970,21 @@ pub fn verify_with(
             .llm
             .is_some()
             .then_some(crate::llm::GenerationLog::Replay(&replay));
-        let release = crate::run::run_pipeline(spec, log, progress)?;
+        // A differentially private release is re-sampled from its bundled model (whose digest
+        // the manifest check above covered): the noise is never redrawn.
+        let dp_bytes = match spec.synthesizer.epsilon {
+            Some(_) => Some(
+                std::fs::read(bundle.join(crate::layout::DP_MODEL_FILE)).map_err(|error| {
+                    failed(format!(
+                        "the bundle's differentially private model {} cannot be read: {error}",
+                        crate::layout::DP_MODEL_FILE
+                    ))
+                })?,
+            ),
+            None => None,
+        };
+        let dp = dp_bytes.as_deref().map(crate::run::DpSource::Bundled);
+        let release = crate::run::run_pipeline(spec, log, dp, progress)?;
         if let (Some(full), Some(run)) = (&full, &release.llm) {
             let published = synthgate_llm::redact::redact_log(
                 &full.text,
@@ -992,6 +1010,7 @@ pub fn verify_with(
         }
         verification.reproduced = Some(true);
         verification.replayed_llm = spec.llm.is_some();
+        verification.resampled_dp = spec.synthesizer.epsilon.is_some();
     }
     Ok(verification)
 }

@@ -31,10 +31,11 @@ pub use codec::{ColumnCodec, Encoded, Protections};
 pub use copula::GaussianCopula;
 pub use independent::Independent;
 pub use model::{
-    DpConfig, FitConfig, MODEL_FORMAT_VERSION, Model, RULE_REDRAWS, SHARD_ROWS, fit, fit_dp,
+    DpConfig, FitConfig, MODEL_FORMAT_VERSION, Model, PrivacyPlan, RULE_REDRAWS, SHARD_ROWS, fit,
+    fit_dp,
 };
 pub use mst::Mst;
-pub use synthgate_dp::accountant::PrivacyStatement;
+pub use synthgate_dp::accountant::{PrivacyStatement, epsilon as epsilon_of, rho_for};
 pub use synthgate_dp::noise::{EntropyNoise, Noise, SeededNoise};
 
 /// What a synthesizer can do beyond fitting and sampling.

@@ -144,18 +144,37 @@ pub struct DpConfig {
     pub noise_source: &'static str,
 }
 
+/// What a differentially private fit is about to spend, told to the caller before the first
+/// noise draw (so a ledger can reserve it, or refuse).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrivacyPlan {
+    /// ρ (zCDP) the fit may spend.
+    pub rho: f64,
+    /// The ε asked for.
+    pub epsilon: f64,
+    /// δ.
+    pub delta: f64,
+}
+
 /// Fit the differentially private synthesizer (`mst`) on `table` under `schema`, whose domains
 /// must be marked public; every noise draw comes from `noise` (the operating system's CSPRNG in
-/// every front end, a seeded source only in tests).
+/// every front end, a seeded source only in tests). `reserve` hears the plan after every check
+/// and before the first noise draw; an error from it ends the fit with nothing measured.
 pub fn fit_dp(
     table: &Table,
     schema: &Schema,
     config: &DpConfig,
     noise: &mut dyn Noise,
+    reserve: &mut dyn FnMut(&PrivacyPlan) -> Result<()>,
 ) -> Result<Model> {
     check_dp_schema(table, schema)?;
     let rho_budget = rho_for(config.epsilon, config.delta)?;
     let encoded = crate::codec::encode_public(table, schema)?;
+    reserve(&PrivacyPlan {
+        rho: rho_budget,
+        epsilon: config.epsilon,
+        delta: config.delta,
+    })?;
     let mst = crate::mst::fit(
         &encoded.data,
         &encoded.codecs,

@@ -34,6 +34,10 @@ pub(crate) fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
             "NOT releasable (a gate failed; see policy/decision.json)"
         },
         match (result.reproduced, result.replayed_llm) {
+            (Some(true), false) if result.resampled_dp => {
+                "; re-sampled byte for byte from the bundled differentially private model \
+                 (model/dp-model.json is the DP release; its noise was not redrawn, by design)"
+            }
             (Some(true), false) => "; reproduced byte for byte from the source",
             (Some(true), true) => {
                 "; re-derived byte for byte from the logged model responses (re-parsed, \

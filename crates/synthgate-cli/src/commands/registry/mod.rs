@@ -1,5 +1,6 @@
 //! `synthgate registry`: look-ups in the workspace's registry, one module per subcommand.
 
+mod budget;
 mod lineage;
 mod list;
 mod show;
@@ -15,6 +16,7 @@ pub(crate) fn run(args: &RegistryArgs) -> Result<()> {
         RegistryCommand::List => list::run(&context),
         RegistryCommand::Lineage { source } => lineage::run(&context, source),
         RegistryCommand::Show { id } => show::run(&context, *id),
+        RegistryCommand::Budget { dataset_id, json } => budget::run(&context, dataset_id, *json),
     }
 }
 
