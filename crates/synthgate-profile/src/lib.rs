@@ -340,6 +340,18 @@ pub fn profile(table: &Table, schema: Option<&Schema>, na_tokens: &[String]) -> 
     }
 }
 
+/// Numbers in numeric order, other text in text order.
+fn natural_sort(values: &mut [String]) {
+    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    match numeric {
+        Some(_) => values.sort_by(|a, b| {
+            let key = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+            key(a).total_cmp(&key(b))
+        }),
+        None => values.sort(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,17 +362,5 @@ mod tests {
         assert_eq!(format_number(0.123456), "0.1235");
         assert_eq!(format_number(-0.00001), "0");
         assert_eq!(format_number(2.5), "2.5");
-    }
-}
-
-/// Numbers in numeric order, other text in text order.
-fn natural_sort(values: &mut [String]) {
-    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
-    match numeric {
-        Some(_) => values.sort_by(|a, b| {
-            let key = |t: &str| t.parse::<f64>().unwrap_or(0.0);
-            key(a).total_cmp(&key(b))
-        }),
-        None => values.sort(),
     }
 }
