@@ -146,7 +146,7 @@ pub fn fit(
     if let Some(budget) = request.privacy {
         let Some(schema) = schema else {
             return Err(Error::usage(
-                "a differentially private fit needs a schema with public domains (--schema);                  one inferred from the data would leak it.",
+                "a differentially private fit needs a schema with public domains (--schema); one inferred from the data would leak it.",
             )
             .hint(
                 "Write one with `synthgate inspect DATA --public-domains --schema-out FILE`                  after checking that its bounds and categories are public knowledge.",

@@ -627,3 +627,85 @@ impl Registry {
 fn synthgate_dp_epsilon(rho: f64, delta: f64) -> f64 {
     synthgate_synth::epsilon_of(rho, delta).unwrap_or(0.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reservation(release: &str, rho: f64, cap: Option<f64>) -> Reservation {
+        Reservation {
+            dataset_id: "patients".into(),
+            release: release.into(),
+            rho,
+            epsilon: 1.0,
+            delta: 1e-9,
+            budget: cap.map(|cap| (3.0, 1e-9, cap)),
+            at: "2026-12-02T00:00:00Z".into(),
+        }
+    }
+
+    /// Spends add up per dataset; a reservation past the cap is refused with exit 4 and
+    /// records nothing; another dataset has its own ledger.
+    #[test]
+    fn the_ledger_adds_up_and_refuses_past_the_cap() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut registry = Registry::open(&dir.path().join("r.sqlite")).expect("open");
+        registry
+            .reserve_privacy(&reservation("a 1", 0.4, Some(1.0)))
+            .expect("first");
+        registry
+            .reserve_privacy(&reservation("a 2", 0.5, Some(1.0)))
+            .expect("second");
+        let refused = registry
+            .reserve_privacy(&reservation("a 3", 0.2, Some(1.0)))
+            .expect_err("past the cap");
+        assert_eq!(refused.kind().exit_code(), 4);
+        assert!(
+            refused.message().contains("Left: ρ = 0.100000"),
+            "{refused}"
+        );
+        assert_eq!(registry.ledger("patients").expect("ledger").len(), 2);
+        let mut other = reservation("b 1", 0.9, Some(1.0));
+        other.dataset_id = "claims".into();
+        registry.reserve_privacy(&other).expect("another dataset");
+    }
+
+    /// Two processes' worth of concurrent reservations (threads with their own connections)
+    /// on the last of a budget: exactly one gets it, whatever the interleaving.
+    #[test]
+    fn two_runs_cannot_both_take_the_last_of_a_budget() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("r.sqlite");
+            Registry::open(&path)
+                .expect("open")
+                .reserve_privacy(&reservation("a 1", 0.6, Some(1.0)))
+                .expect("first");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let mut registry = Registry::open(&path).expect("open");
+                        barrier.wait();
+                        registry
+                            .reserve_privacy(&reservation(&format!("b {i}"), 0.3, Some(1.0)))
+                            .is_ok()
+                    })
+                })
+                .collect();
+            let won = handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .filter(|&ok| ok)
+                .count();
+            assert_eq!(won, 1);
+            let ledger = Registry::open(&path)
+                .expect("open")
+                .ledger("patients")
+                .expect("ledger");
+            let total: f64 = ledger.iter().map(|row| row.rho).sum();
+            assert!(total <= 1.0 + 1e-12, "{total}");
+        }
+    }
+}

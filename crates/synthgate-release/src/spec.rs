@@ -538,7 +538,7 @@ impl PipelineSpec {
             (true, None) => {
                 return fail(
                     format!(
-                        "synthesizer '{}' is differentially private and needs                          synthesizer.epsilon (such as 1.0).",
+                        "synthesizer '{}' is differentially private and needs synthesizer.epsilon (such as 1.0).",
                         self.synthesizer.name
                     ),
                     "name",
@@ -548,7 +548,7 @@ impl PipelineSpec {
             (false, Some(_)) => {
                 return fail(
                     format!(
-                        "synthesizer.epsilon is for a differentially private synthesizer                          (mst), not '{}'.",
+                        "synthesizer.epsilon is for a differentially private synthesizer (mst), not '{}'.",
                         self.synthesizer.name
                     ),
                     "epsilon",

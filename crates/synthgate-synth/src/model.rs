@@ -184,7 +184,7 @@ pub fn fit_dp(
     let release = mst.release();
     let rho: f64 = release.spends.iter().map(|spend| spend.rho).sum();
     let privacy = PrivacyStatement {
-        mechanism: "MST (McKenna, Miklau and Sheldon 2021): discrete Gaussian measurements of                     every column and of a spanning tree of pairs chosen by the exponential                     mechanism, Private-PGM inference"
+        mechanism: "MST (McKenna, Miklau and Sheldon 2021): discrete Gaussian measurements of every column and of a spanning tree of pairs chosen by the exponential mechanism, Private-PGM inference"
             .to_string(),
         epsilon: epsilon(rho, config.delta)?,
         delta: config.delta,
@@ -227,10 +227,10 @@ pub fn fit_dp(
 fn check_dp_schema(table: &Table, schema: &Schema) -> Result<()> {
     if !schema.public_domains {
         return Err(Error::spec(
-            "a differentially private fit needs public domains, and this schema's bounds and              categories were inferred from data (it does not say `public_domains = true`).              Domains read from the same rows leak them: a category only one person has would              appear in the output.",
+            "a differentially private fit needs public domains, and this schema's bounds and categories were inferred from data (it does not say `public_domains = true`). Domains read from the same rows leak them: a category only one person has would appear in the output.",
         )
         .hint(
-            "If every bound and category list in the schema is public knowledge (a code book,              a legal range), mark it: write it with `synthgate inspect DATA --public-domains              --schema-out FILE`, or add `public_domains = true` at the top of the schema file.              Otherwise replace the inferred domains with public ones first.",
+            "If every bound and category list in the schema is public knowledge (a code book, a legal range), mark it: write it with `synthgate inspect DATA --public-domains --schema-out FILE`, or add `public_domains = true` at the top of the schema file. Otherwise replace the inferred domains with public ones first.",
         ));
     }
     for (index, name) in table.column_names().iter().enumerate() {
@@ -248,10 +248,10 @@ fn check_dp_schema(table: &Table, schema: &Schema) -> Result<()> {
             .any(|value| !seen.insert(value.clone()))
         {
             return Err(Error::input(format!(
-                "column '{name}' is an identifier whose values repeat: the table has several                  rows per person, and differential privacy here protects one row, not one                  person."
+                "column '{name}' is an identifier whose values repeat: the table has several rows per person, and differential privacy here protects one row, not one person."
             ))
             .hint(
-                "Keep one row per person before a DP fit (per-person contribution bounds are not                  supported yet), or mark the column as not an identifier if its values do not                  name people.",
+                "Keep one row per person before a DP fit (per-person contribution bounds are not supported yet), or mark the column as not an identifier if its values do not name people.",
             ));
         }
     }

@@ -5,6 +5,7 @@ mod bad_input;
 mod convert;
 mod datasets;
 mod datasheet;
+mod dp;
 mod drift;
 mod evaluate;
 #[path = "../../../synthgate-llm/tests/it/fake_server.rs"]

@@ -80,13 +80,13 @@ where
 {
     Command::new(env!("CARGO_BIN_EXE_synthgate"))
         .args(args)
-        .envs(env.iter().copied())
         // The audit log and operator key of the tests, shared by every test process (appends
-        // are locked), never the repository's working folder.
+        // are locked), never the repository's working folder; a test may give its own.
         .env(
             "SYNTHGATE_HOME",
             std::env::temp_dir().join("synthgate-tests-home"),
         )
+        .envs(env.iter().copied())
         .output()
         .expect("the synthgate binary runs")
 }

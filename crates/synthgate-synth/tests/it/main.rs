@@ -4,6 +4,7 @@
 
 mod conditional;
 mod datasets;
+mod dp;
 mod free_text;
 mod model_file;
 mod model_property;
