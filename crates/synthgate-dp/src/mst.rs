@@ -52,6 +52,11 @@ pub struct MstConfig {
     /// furthest from the data (AIM's adaptive step, McKenna et al. 2022), as far as the
     /// junction tree stays under [`MAX_CLIQUE_CELLS`].
     pub extra_pairs: bool,
+    /// The L2 sensitivity the noise is calibrated for: 1, what one row added or removed
+    /// changes a histogram by. Only the empirical audit's deliberately broken twin sets
+    /// another value (0.5: half the noise the guarantee needs), to show the audit catches it.
+    #[doc(hidden)]
+    pub sensitivity: f64,
 }
 
 impl MstConfig {
@@ -64,6 +69,7 @@ impl MstConfig {
             shares: [0.15, 0.05, 0.80],
             iterations: 1000,
             extra_pairs: true,
+            sensitivity: 1.0,
         }
     }
 
@@ -74,6 +80,7 @@ impl MstConfig {
             shares: [1.0 / 3.0; 3],
             iterations: 1000,
             extra_pairs: false,
+            sensitivity: 1.0,
         }
     }
 }
@@ -129,7 +136,7 @@ pub fn fit(
 
     // 1. Every column's histogram.
     let column_rho = config.rho * share_columns / count as f64;
-    let column_variance = Variance::at_least(gaussian_variance(1.0, column_rho))?;
+    let column_variance = measurement_variance(column_rho, config.sensitivity)?;
     let column_sigma = column_variance.value().sqrt();
     let mut noisy: Vec<Vec<i64>> = Vec::with_capacity(count);
     for (column, values) in data.iter().enumerate() {
@@ -137,14 +144,11 @@ pub fn fit(
         for &value in values {
             histogram[value as usize] += 1;
         }
-        for cell in &mut histogram {
-            *cell += i64::try_from(discrete_gaussian(noise, column_variance)?)
-                .map_err(|_| Error::internal("noise out of range"))?;
-        }
+        add_noise(&mut histogram, column_variance, noise)?;
         accountant.charge(
             &format!("column {column} histogram"),
             "discrete_gaussian",
-            gaussian_rho(1.0, column_variance.value()),
+            gaussian_rho(config.sensitivity, column_variance.value()),
         )?;
         noisy.push(histogram);
     }
@@ -167,7 +171,7 @@ pub fn fit(
     };
     let rounds = (tree_rounds + extra_rounds).max(1);
     let pair_rho = config.rho * share_pairs / rounds as f64;
-    let pair_variance = Variance::at_least(gaussian_variance(1.0, pair_rho))?;
+    let pair_variance = measurement_variance(pair_rho, config.sensitivity)?;
     let pair_sigma = pair_variance.value().sqrt();
     let states = target_states(total, pair_sigma);
     let compressed: Vec<CompressedColumn> = noisy
@@ -225,14 +229,11 @@ pub fn fit(
      -> Result<Measurement> {
         let cells = sizes[a] * sizes[b];
         let mut table = joint_counts(&coded[a], &coded[b], sizes[b], cells);
-        for cell in &mut table {
-            *cell += i64::try_from(discrete_gaussian(noise, pair_variance)?)
-                .map_err(|_| Error::internal("noise out of range"))?;
-        }
+        add_noise(&mut table, pair_variance, noise)?;
         accountant.charge(
             &format!("pair ({a}, {b})"),
             "discrete_gaussian",
-            gaussian_rho(1.0, pair_variance.value()),
+            gaussian_rho(config.sensitivity, pair_variance.value()),
         )?;
         Ok(Measurement {
             columns: vec![a, b],
@@ -387,6 +388,21 @@ pub const MAX_CLIQUE_CELLS: usize = 1 << 15;
 
 /// How often the model is refitted while pairs beyond the tree are chosen.
 pub const REFITS: usize = 8;
+
+/// The measurement step: add discrete Gaussian noise of `variance` to every count.
+pub fn add_noise(counts: &mut [i64], variance: Variance, noise: &mut dyn Noise) -> Result<()> {
+    for cell in counts {
+        *cell += i64::try_from(discrete_gaussian(noise, variance)?)
+            .map_err(|_| Error::internal("noise out of range"))?;
+    }
+    Ok(())
+}
+
+/// The noise variance of a measurement spending `rho` on counts of L2 `sensitivity` (rounded
+/// up to an exact fraction).
+pub fn measurement_variance(rho: f64, sensitivity: f64) -> Result<Variance> {
+    Variance::at_least(gaussian_variance(sensitivity, rho))
+}
 
 /// How many states an ordered column is grouped into: enough that a pair of such columns has
 /// about 4σ of signal per cell (`total / states² ≈ 4σ`), between 2 and 32.

@@ -1,6 +1,7 @@
 //! Integration tests of the differential-privacy crate.
 
 mod accountant;
+mod audit;
 mod mechanisms;
 mod mst;
 mod pgm;
