@@ -734,6 +734,11 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The metrics.
     pub metrics: Vec<Metric>,
+    /// A formal guarantee the synthetic data carries, in words (a differentially private
+    /// release's statement), set by the caller that knows how the data was made; the report
+    /// then says plainly that it alone is formal and every privacy metric is empirical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formal_guarantee: Option<String>,
 }
 
 /// One input of [`score`]: a table, the name its errors give it, and what the report records
@@ -788,6 +793,7 @@ pub fn score(
         sensitive: config.sensitive.clone(),
         inputs: vec![train.info, holdout.info, synthetic.info],
         warnings,
+        formal_guarantee: None,
         metrics,
     })
 }

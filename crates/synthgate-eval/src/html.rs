@@ -541,6 +541,18 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</table>");
     verdict(&mut out, report);
+    if let Some(guarantee) = &report.formal_guarantee {
+        let _ = write!(
+            out,
+            "<section id=\"guarantees\"><h2>Guarantees: formal and empirical</h2>\
+             <p><b>Formal</b> (proved, whatever an attacker does): {}</p><p><b>Empirical</b> \
+             (measured on this data, not guaranteed): every privacy metric below, from distances \
+             to the membership and anonymeter attacks. The real-data values and charts in this \
+             report are computed from the real rows and are outside the formal guarantee.</p>\
+             </section>",
+            escape(guarantee)
+        );
+    }
     for section in &SECTIONS {
         let metrics = section.metrics(report);
         // Only prompt-based runs have a language-model section.
@@ -628,6 +640,7 @@ mod tests {
                 })
                 .collect(),
             warnings: Vec::new(),
+            formal_guarantee: None,
             metrics: vec![tstr, subgroup],
         }
     }

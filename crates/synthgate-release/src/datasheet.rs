@@ -543,6 +543,35 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
             "field": fields
         }]
     });
+    if let Some((_, statement)) = &release.dp_model {
+        sheet["sdg:differentialPrivacy"] = json!(true);
+        sheet["sdg:anonymityClaim"] = json!(format!(
+            "formal, for the model and the synthetic data only: ({}, {})-differential privacy \
+             (ρ = {} zero-concentrated), unit of privacy {}; every other risk figure here is \
+             measured by attacks, not guaranteed",
+            statement.epsilon, statement.delta, statement.rho, statement.unit
+        ));
+        sheet["sdg:privacyGuarantee"] = literal(json!({
+            "epsilon": statement.epsilon,
+            "delta": statement.delta,
+            "rho": statement.rho,
+            "epsilon_budget": statement.epsilon_budget,
+            "unit_of_privacy": statement.unit,
+            "mechanism": statement.mechanism,
+            "noise_source": statement.noise_source,
+            "dataset_id": spec.source.dataset_id,
+            "covered_files": [crate::layout::DATA_FILE, crate::layout::DP_MODEL_FILE],
+            "not_covered_files": {
+                "report/report.json": "real-data values of every metric and chart (computed from the training and holdout rows)",
+                "report/report.html": "the same, rendered",
+                (crate::layout::PROFILE_FILE): "the source's aggregates for drift monitoring",
+                "datasheet.json": "the source's row and column counts and the split sizes (sdg:source)",
+                "DATASHEET.md": "the same, as text",
+                (crate::layout::LOG_FILE): "the run's steps with the split sizes",
+                "manifest.json": "the source's digest and counts",
+            },
+        }));
+    }
     if let Some(run) = &release.llm {
         let summary = &run.generation.summary;
         sheet["sdg:llm"] = literal(json!({
@@ -756,6 +785,51 @@ pub fn markdown(datasheet: &Value) -> String {
             field("rai:dataReleaseMaintenancePlan"),
         )],
     );
+    let guarantee = nested("sdg:privacyGuarantee");
+    if guarantee.is_object() {
+        let not_covered = guarantee["not_covered_files"]
+            .as_object()
+            .map(|files| {
+                files
+                    .iter()
+                    .map(|(file, what)| format!("- `{file}`: {}", text(what)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        section(
+            "Differential privacy",
+            &[
+                (
+                    "What is guaranteed?",
+                    format!(
+                        "The model (`{}`) and every synthetic record are ({}, {})-differentially \
+                         private (ρ = {} zero-concentrated DP), for {}. Mechanism: {}. Noise: {}.",
+                        crate::layout::DP_MODEL_FILE,
+                        text(&guarantee["epsilon"]),
+                        text(&guarantee["delta"]),
+                        text(&guarantee["rho"]),
+                        text(&guarantee["unit_of_privacy"]),
+                        text(&guarantee["mechanism"]),
+                        text(&guarantee["noise_source"]),
+                    ),
+                ),
+                (
+                    "What is not covered?",
+                    format!(
+                        "These files are computed from the real rows outside the guarantee; \
+                         keep them with the operator when the data goes public:\n\n{not_covered}"
+                    ),
+                ),
+                (
+                    "Which privacy figures are empirical?",
+                    "Every privacy metric in the evaluation report (distances, membership and \
+                     anonymeter attacks) is measured, not guaranteed."
+                        .to_string(),
+                ),
+            ],
+        );
+    }
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

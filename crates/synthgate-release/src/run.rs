@@ -351,6 +351,13 @@ pub fn run_pipeline(
     if let Some(run) = &llm {
         report.metrics.extend(crate::llm::metrics(run));
     }
+    if let Some((_, statement)) = &dp_model {
+        report.formal_guarantee = Some(format!(
+            "the synthetic data and the model it was sampled from are ({:.4}, {:e})-differentially \
+             private (ρ = {:.6} zero-concentrated DP; {}), for {}.",
+            statement.epsilon, statement.delta, statement.rho, statement.mechanism, statement.unit
+        ));
+    }
     log.push(serde_json::json!({ "step": "evaluate",
         "harness_version": synthgate_eval::HARNESS_VERSION, "metrics": report.metrics.len() }));
 

@@ -272,6 +272,19 @@ fn a_dp_pipeline_is_charged_resampled_and_refused_past_its_budget() {
     let statement = &manifest["generator"]["differential_privacy"];
     assert!(statement["epsilon"].as_f64().expect("ε") <= 2.0);
     assert!(bundle.join("model/dp-model.json").exists());
+    // The datasheet states the guarantee and what it does not cover, file by file; the report
+    // says which guarantee is formal and which figures are empirical.
+    let datasheet = read_json(&bundle.join("datasheet.json"));
+    assert_eq!(datasheet["sdg:differentialPrivacy"], true);
+    let guarantee = &datasheet["sdg:privacyGuarantee"]["@value"];
+    assert_eq!(guarantee["epsilon"], statement["epsilon"]);
+    assert_eq!(guarantee["dataset_id"], "nhefs");
+    assert!(guarantee["not_covered_files"]["report/report.json"].is_string());
+    let sheet = std::fs::read_to_string(bundle.join("DATASHEET.md")).expect("datasheet");
+    assert!(sheet.contains("## Differential privacy"), "{sheet}");
+    let html = std::fs::read_to_string(bundle.join("report/report.html")).expect("report");
+    assert!(html.contains("Guarantees: formal and empirical"));
+    assert!(read_json(&bundle.join("report/report.json"))["formal_guarantee"].is_string());
     assert!(
         manifest["generator"]["reproducibility"]
             .as_str()
