@@ -429,8 +429,12 @@ fn compress(
 ) -> CompressedColumn {
     let mut groups: Vec<Vec<u32>> = Vec::new();
     let mut rest: Vec<u32> = Vec::new();
+    // Ordered cells few enough to measure one by one (a small code such as years of schooling)
+    // are kept apart like categories: grouping them would blur a relation the pairs could
+    // hold exactly (each code with its label).
+    let few = cells.ordered.len() <= 2 * states;
     for (cell, &count) in histogram.iter().enumerate() {
-        if cells.ordered.contains(&cell) {
+        if cells.ordered.contains(&cell) && !few {
             continue;
         }
         if count as f64 >= threshold {
@@ -439,7 +443,7 @@ fn compress(
             rest.push(cell as u32);
         }
     }
-    if !cells.ordered.is_empty() {
+    if !cells.ordered.is_empty() && !few {
         let target = (total / states as f64).max(threshold);
         let mut run: Vec<u32> = Vec::new();
         let mut mass = 0.0;

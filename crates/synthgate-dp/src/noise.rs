@@ -65,6 +65,20 @@ impl<R: rand_core::Rng> Noise for SeededNoise<R> {
     }
 }
 
+/// Rounds any one rejection loop may take before the noise source is called broken: each
+/// round succeeds with probability at least about 1/(2e) for every input these samplers get
+/// (at least 1/candidates for the exponential mechanism), so a sound source never comes near
+/// it, and a source that repeats itself fails instead of hanging.
+const MAX_ROUNDS: u64 = 50_000_000;
+
+fn broken_source() -> Error {
+    Error::environment(
+        "the noise source gave no usable randomness (a rejection sampler ran 50 million \
+         rounds without success): it repeats itself or is not random.",
+    )
+    .hint("Differential-privacy noise must come from the operating system's CSPRNG.")
+}
+
 fn overflow(what: &str) -> Error {
     Error::internal(format!(
         "an exact noise draw overflowed 128-bit integers ({what}); the noise scale is far \
@@ -82,12 +96,13 @@ pub fn uniform_below(noise: &mut dyn Noise, n: u128) -> Result<u128> {
     }
     // Accept draws below the largest multiple of n that fits.
     let limit = u128::MAX - (u128::MAX % n + 1) % n;
-    loop {
+    for _ in 0..MAX_ROUNDS {
         let word = (u128::from(noise.next_u64()?) << 64) | u128::from(noise.next_u64()?);
         if word <= limit {
             return Ok(word % n);
         }
     }
+    Err(broken_source())
 }
 
 /// `Bernoulli(numerator / denominator)`, `0 <= numerator <= denominator`, `denominator > 0`.
@@ -100,16 +115,15 @@ pub fn bernoulli(noise: &mut dyn Noise, numerator: u128, denominator: u128) -> R
 
 /// `Bernoulli(exp(-γ))` for `γ = numerator / denominator` in `[0, 1]` (Algorithm 1, first case).
 fn bernoulli_exp_unit(noise: &mut dyn Noise, numerator: u128, denominator: u128) -> Result<bool> {
-    let mut k: u128 = 1;
-    loop {
+    for k in 1..=u128::from(MAX_ROUNDS) {
         let scaled = denominator
             .checked_mul(k)
             .ok_or_else(|| overflow("Bernoulli(exp)"))?;
         if !bernoulli(noise, numerator, scaled)? {
             return Ok(k % 2 == 1);
         }
-        k += 1;
     }
+    Err(broken_source())
 }
 
 /// `Bernoulli(exp(-γ))` for a rational `γ = numerator / denominator >= 0` (Algorithm 1).
@@ -133,7 +147,7 @@ pub fn discrete_laplace(noise: &mut dyn Noise, s: u128, t: u128) -> Result<i128>
     if s == 0 || t == 0 {
         return Err(Error::internal("discrete_laplace: zero parameter"));
     }
-    loop {
+    for _ in 0..MAX_ROUNDS {
         let u = uniform_below(noise, t)?;
         if !bernoulli_exp(noise, u, t)? {
             continue;
@@ -141,6 +155,9 @@ pub fn discrete_laplace(noise: &mut dyn Noise, s: u128, t: u128) -> Result<i128>
         let mut v: u128 = 0;
         while bernoulli_exp(noise, 1, 1)? {
             v += 1;
+            if v > u128::from(MAX_ROUNDS) {
+                return Err(broken_source());
+            }
         }
         let x = v
             .checked_mul(t)
@@ -154,6 +171,7 @@ pub fn discrete_laplace(noise: &mut dyn Noise, s: u128, t: u128) -> Result<i128>
         let y = i128::try_from(y).map_err(|_| overflow("discrete Laplace"))?;
         return Ok(if negative { -y } else { y });
     }
+    Err(broken_source())
 }
 
 /// A variance as an exact fraction: `numerator / denominator`.
@@ -210,7 +228,7 @@ pub fn discrete_gaussian(noise: &mut dyn Noise, variance: Variance) -> Result<i1
         k += 1;
     }
     let t = k + 1;
-    loop {
+    for _ in 0..MAX_ROUNDS {
         let y = discrete_laplace(noise, 1, t)?;
         // Accept with probability exp(-(|y| - σ²/t)² / (2σ²)) = exp(-(|y|·t·d - n)² / (2·n·d·t²)).
         let magnitude = y.unsigned_abs();
@@ -232,6 +250,7 @@ pub fn discrete_gaussian(noise: &mut dyn Noise, variance: Variance) -> Result<i1
             return Ok(y);
         }
     }
+    Err(broken_source())
 }
 
 /// A positive rational number `numerator / denominator`, such as an ε for the exponential
@@ -285,7 +304,7 @@ pub fn exponential_mechanism(
     let Some(&best) = scores.iter().max() else {
         return Err(Error::internal("exponential mechanism over no candidates"));
     };
-    loop {
+    for _ in 0..MAX_ROUNDS {
         let index = uniform_below(noise, scores.len() as u128)? as usize;
         let gap = u128::try_from(best - scores[index])
             .map_err(|_| Error::internal("exponential mechanism: negative gap"))?;
@@ -301,4 +320,5 @@ pub fn exponential_mechanism(
             return Ok(index);
         }
     }
+    Err(broken_source())
 }

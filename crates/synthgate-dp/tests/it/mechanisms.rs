@@ -139,3 +139,18 @@ fn rounding_never_spends_more_than_asked() {
     assert!(Variance::at_least(f64::NAN).is_err());
     assert!(Rational::at_most(-1.0).is_err());
 }
+
+/// A source that repeats itself (the same word forever) makes the samplers fail with an
+/// environment error, not hang.
+#[test]
+fn a_broken_noise_source_fails_instead_of_hanging() {
+    struct Stuck;
+    impl synthgate_dp::noise::Noise for Stuck {
+        fn next_u64(&mut self) -> synthgate_core::Result<u64> {
+            Ok(u64::MAX)
+        }
+    }
+    let error = discrete_gaussian(&mut Stuck, Variance::at_least(4.0).expect("variance"))
+        .expect_err("a stuck source");
+    assert_eq!(error.kind().exit_code(), 6, "{error}");
+}

@@ -56,10 +56,18 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Fixed bytes: the tests' keys need no secrecy, and fixed ones keep runs comparable.
+/// A fixed stream (splitmix64 over a counter): the tests' keys need no secrecy, and a fixed
+/// start keeps runs comparable; successive fills differ, as DP noise needs.
 fn test_entropy(bytes: &mut [u8]) -> synthgate_core::Result<()> {
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = (i as u8).wrapping_mul(29).wrapping_add(11);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(11);
+    for chunk in bytes.chunks_mut(8) {
+        let mut z = COUNTER
+            .fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
     }
     Ok(())
 }
@@ -73,13 +81,32 @@ fn context(home: &Path, scratch: &Path) -> Context {
     }
 }
 
-/// The Adult example pipeline with `synthesizer`, its source path absolute and few resamples.
+/// The Adult example pipeline with `synthesizer`, its source path absolute and few resamples
+/// (for the differentially private `mst`, the adult-dp example with its public-domain schema).
 fn adult_spec(dir: &Path, synthesizer: &str) -> PathBuf {
-    let text = std::fs::read_to_string(repo_root().join("examples/adult/pipeline.toml"))
+    let private = synthgate_synth::Synthesizers::builtin()
+        .get(synthesizer)
+        .is_some_and(|s| s.capabilities().differential_privacy);
+    let example = if private {
+        "examples/adult-dp/pipeline.toml"
+    } else {
+        "examples/adult/pipeline.toml"
+    };
+    let text = std::fs::read_to_string(repo_root().join(example))
         .expect("example spec")
         .replace(
             "path = \"../../../shared/datasets/adult/data.csv\"",
             &format!("path = {:?}", adult().display().to_string()),
+        )
+        .replace(
+            "schema = \"adult.schema.toml\"",
+            &format!(
+                "schema = {:?}",
+                repo_root()
+                    .join("examples/adult-dp/adult.schema.toml")
+                    .display()
+                    .to_string()
+            ),
         )
         .replace("name = \"cart\"", &format!("name = {synthesizer:?}"))
         .replace(
@@ -887,7 +914,13 @@ fn no_bundle_of_any_synthesizer_holds_a_training_row() {
         let real = real_rows(&bundle);
         assert!(real.train.len() > 20_000 && real.quasi_identifiers.len() >= 3);
         let (findings, files) = search(&bundle, &real);
-        assert_eq!(files, BUNDLE_FILES, "{name}: the files searched");
+        // A differentially private bundle also carries its model (the DP release itself).
+        let mut expected: Vec<&str> = BUNDLE_FILES.to_vec();
+        if name == "mst" {
+            expected.push("model/dp-model.json");
+            expected.sort_unstable();
+        }
+        assert_eq!(files, expected, "{name}: the files searched");
         assert!(
             !findings.leaks(),
             "{name}: the bundle holds real rows: {}",

@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 
 use synthgate_core::Seed;
-use synthgate_synth::builtins;
 use synthgate_synth::codec::CodecKind;
 
-use crate::support::{column_text, fit_default, load};
+use crate::support::{builtins, column_text, fit_default, load};
 
 /// SDMetrics' KSComplement: 1 − the Kolmogorov–Smirnov statistic of the present values.
 fn ks_complement(real: &[f64], synthetic: &[f64]) -> f64 {

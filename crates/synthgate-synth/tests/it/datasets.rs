@@ -4,10 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use synthgate_core::{RARE_TOKEN, Seed, SemanticType};
+use synthgate_synth::Protections;
 use synthgate_synth::codec::CodecKind;
-use synthgate_synth::{Protections, builtins};
 
-use crate::support::{column_text, fit_default, load};
+use crate::support::{builtins, column_text, fit_default, load};
 
 const DATASETS: [&str; 6] = [
     "adult",

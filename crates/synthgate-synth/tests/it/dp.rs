@@ -173,3 +173,29 @@ fn several_rows_per_person_are_refused() {
     );
     assert_eq!(noise.0, 0);
 }
+
+/// The same seeded noise and data give the same model and the same rows at any thread count
+/// (inference reads pair marginals in parallel; sampling is sharded).
+#[test]
+fn dp_fits_and_samples_do_not_depend_on_the_thread_count() {
+    let (table, schema) = load_public("adult");
+    let mut outputs = Vec::new();
+    for threads in [1, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let (model, sample) = pool.install(|| {
+            let mut noise = SeededNoise(rand_chacha::ChaCha20Rng::seed_from_u64(8));
+            let model =
+                fit_dp(&table, &schema, &config(1.0), &mut noise, &mut |_| Ok(())).expect("fits");
+            let sample = model.sample(40_000, Seed(2)).expect("samples");
+            (model.to_bytes(), sample)
+        });
+        outputs.push((model, sample.batches().to_vec()));
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "the DP fit or its sample depends on the thread count"
+    );
+}

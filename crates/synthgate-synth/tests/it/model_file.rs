@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use synthgate_core::Seed;
-use synthgate_synth::{Model, builtins};
+use synthgate_synth::Model;
 
-use crate::support::{fit_default, load};
+use crate::support::{builtins, fit_default, load};
 
 #[test]
 fn model_files_round_trip() {
@@ -45,8 +45,15 @@ fn bad_model_files_are_refused() {
     check_refused(b"\x00\x01binary", "not valid JSON");
     check_refused(b"{\"hello\": 1}", "not a Synthgate model file");
     check_refused(
-        text.replacen("\"format_version\":1", "\"format_version\":2", 1)
-            .as_bytes(),
+        text.replacen(
+            "\"format_version\":1",
+            &format!(
+                "\"format_version\":{}",
+                synthgate_synth::MODEL_FORMAT_VERSION + 1
+            ),
+            1,
+        )
+        .as_bytes(),
         "newer than this Synthgate reads",
     );
     check_refused(

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use proptest::prelude::*;
 use synthgate_core::{Seed, StorageType, Table};
-use synthgate_synth::{FitConfig, Model, Protections, builtins, fit};
+use synthgate_synth::{FitConfig, Model, Protections, fit};
+
+use crate::support::builtins;
 
 /// Floats as a table may hold them: ordinary, of any magnitude (subnormal to `f64::MAX`), and
 /// NaN.

@@ -3,9 +3,8 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use synthgate_core::{Seed, Table};
-use synthgate_synth::builtins;
 
-use crate::support::{fit_default, load};
+use crate::support::{builtins, fit_default, load};
 
 fn violations(table: &Table) -> usize {
     let names = table.column_names();

@@ -4,10 +4,10 @@
 
 use synthgate_core::numbers::{decimals_of, round_to_decimals};
 use synthgate_core::{Seed, StorageType, Table};
+use synthgate_synth::Model;
 use synthgate_synth::codec::CodecKind;
-use synthgate_synth::{Model, builtins};
 
-use crate::support::{column_text, fit_default, load};
+use crate::support::{builtins, column_text, fit_default, load};
 
 const DATASETS: [&str; 10] = [
     "adult",

@@ -69,3 +69,12 @@ pub(crate) fn column_text(table: &Table, index: usize) -> Vec<Option<String>> {
         })
         .collect()
 }
+
+/// The built-in synthesizers a seeded `fit` takes: all but the differentially private ones,
+/// which are fitted only through `fit_dp` with a privacy budget (tested in `dp.rs`).
+pub(crate) fn builtins() -> Vec<Box<dyn Synthesizer>> {
+    synthgate_synth::builtins()
+        .into_iter()
+        .filter(|s| !s.capabilities().differential_privacy)
+        .collect()
+}
