@@ -222,13 +222,23 @@ pub fn fit(
 
     // 3. The spanning tree, then 4. its pairs, then 5. more pairs where the model is worst.
     let epsilon = Rational::at_most((8.0 * config.rho * share_select / rounds as f64).sqrt())?;
+    // Every pair's true counts on the compressed states, counted once: the selection scores of
+    // every round and the measurements read them.
+    let pair_index = |a: usize, b: usize| a * count + b;
+    let mut true_pairs: Vec<Vec<i64>> = vec![Vec::new(); count * count];
+    for a in 0..count {
+        for b in a + 1..count {
+            true_pairs[pair_index(a, b)] =
+                joint_counts(&coded[a], &coded[b], sizes[b], sizes[a] * sizes[b]);
+        }
+    }
     let measure_pair = |a: usize,
                         b: usize,
                         noise: &mut dyn Noise,
                         accountant: &mut Accountant|
      -> Result<Measurement> {
         let cells = sizes[a] * sizes[b];
-        let mut table = joint_counts(&coded[a], &coded[b], sizes[b], cells);
+        let mut table = true_pairs[pair_index(a, b)].clone();
         add_noise(&mut table, pair_variance, noise)?;
         accountant.charge(
             &format!("pair ({a}, {b})"),
@@ -259,8 +269,7 @@ pub fn fit(
     // (sensitivity 1), minus the noise its measurement would add (AIM's penalty, a constant),
     // rounded (floor(x + 0.5) moves by at most 1 when x does).
     let score = |a: usize, b: usize, predicted: &[f64]| -> i64 {
-        let table = joint_counts(&coded[a], &coded[b], sizes[b], sizes[a] * sizes[b]);
-        let distance: f64 = table
+        let distance: f64 = true_pairs[pair_index(a, b)]
             .iter()
             .zip(predicted)
             .map(|(&t, &p)| (t as f64 - total * p).abs())
@@ -363,7 +372,6 @@ pub fn fit(
         }
         let measurement = measure_pair(a, b, noise, &mut accountant)?;
         measurements.push(measurement);
-        edges.push((a, b));
         if (round + 1) % batch == 0 && round + 1 < extra_rounds {
             model = Some(estimate(
                 &sizes,

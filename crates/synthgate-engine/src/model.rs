@@ -140,16 +140,16 @@ pub fn fit(
     check_output_path(&request.out, overwrite)?;
     if let Some(budget) = request.privacy {
         // Checked before the table is read.
-        synthgate_dp_check(budget)?;
+        check_budget(budget)?;
     }
     let (dataset, schema) = read(&request.data, &request.input, None, events)?;
-    if let Some(budget) = request.privacy {
+    let model = if let Some(budget) = request.privacy {
         let Some(schema) = schema else {
             return Err(Error::usage(
                 "a differentially private fit needs a schema with public domains (--schema); one inferred from the data would leak it.",
             )
             .hint(
-                "Write one with `synthgate inspect DATA --public-domains --schema-out FILE`                  after checking that its bounds and categories are public knowledge.",
+                "Write one with `synthgate inspect DATA --public-domains --schema-out FILE` after checking that its bounds and categories are public knowledge.",
             ));
         };
         events.step(&format!(
@@ -164,40 +164,31 @@ pub fn fit(
             noise_source: "the operating system's CSPRNG",
         };
         let mut noise = EntropyNoise::new(*entropy);
-        let model = fit_dp(
+        fit_dp(
             &dataset.table,
             &schema,
             &config,
             &mut noise,
             &mut |_| Ok(()),
-        )?;
-        write_bytes_atomically(&request.out, overwrite, &model.to_bytes())?;
-        return Ok(FitOutcome {
-            api_version: API_VERSION,
-            synthesizer: model.synthesizer().to_string(),
-            rows: dataset.table.num_rows(),
-            columns: dataset.table.num_columns(),
-            out: request.out.clone(),
-            warnings: model.warnings().to_vec(),
-            privacy: model.privacy().cloned(),
-        });
-    }
-    let schema = match schema {
-        Some(schema) => schema,
-        None => profile(&dataset.table, None, &dataset.info.na_tokens).to_schema()?,
+        )?
+    } else {
+        let schema = match schema {
+            Some(schema) => schema,
+            None => profile(&dataset.table, None, &dataset.info.na_tokens).to_schema()?,
+        };
+        if events.cancelled() {
+            return Err(cancelled());
+        }
+        let config = FitConfig {
+            seed: Seed(request.seed),
+            protections: Protections {
+                min_category_count: request.protections.min_category_count,
+                tail_count: request.protections.tail_count,
+            },
+        };
+        events.step(&format!("fitting {}", synthesizer.name()));
+        synthgate_synth::fit(&dataset.table, &schema, synthesizer.as_ref(), &config)?
     };
-    if events.cancelled() {
-        return Err(cancelled());
-    }
-    let config = FitConfig {
-        seed: Seed(request.seed),
-        protections: Protections {
-            min_category_count: request.protections.min_category_count,
-            tail_count: request.protections.tail_count,
-        },
-    };
-    events.step(&format!("fitting {}", synthesizer.name()));
-    let model = synthgate_synth::fit(&dataset.table, &schema, synthesizer.as_ref(), &config)?;
     if events.cancelled() {
         return Err(cancelled());
     }
@@ -209,12 +200,12 @@ pub fn fit(
         columns: dataset.table.num_columns(),
         out: request.out.clone(),
         warnings: model.warnings().to_vec(),
-        privacy: None,
+        privacy: model.privacy().cloned(),
     })
 }
 
 /// ε and δ in range, before any work.
-fn synthgate_dp_check(budget: PrivacyBudget) -> Result<()> {
+fn check_budget(budget: PrivacyBudget) -> Result<()> {
     if !(budget.epsilon.is_finite() && budget.epsilon > 0.0) {
         return Err(Error::usage(format!(
             "--epsilon must be a number above 0, not {}.",

@@ -221,7 +221,7 @@ impl ReleaseStore for Registry {
         {
             let left_rho = (cap - spent).max(0.0);
             let left = if left_rho > 0.0 {
-                synthgate_dp_epsilon(left_rho, delta)
+                synthgate_synth::epsilon_of(left_rho, delta).unwrap_or(0.0)
             } else {
                 0.0
             };
@@ -621,11 +621,6 @@ impl Registry {
         rows.collect::<std::result::Result<_, _>>()
             .map_err(|e| self.fail(&e))
     }
-}
-
-/// ε at `delta` of `rho` (for messages; a conversion that cannot be made reads as 0).
-fn synthgate_dp_epsilon(rho: f64, delta: f64) -> f64 {
-    synthgate_synth::epsilon_of(rho, delta).unwrap_or(0.0)
 }
 
 #[cfg(test)]
