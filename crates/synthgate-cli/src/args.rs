@@ -138,12 +138,15 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          environment = \"controlled_access\" (public, licensed, secure_enclave)
     [source]             path (required, CSV or Parquet), na = [], schema (default: profiled),
                          columns (default: all), description (how the real data was
-                         collected, for the datasheet)
+                         collected, for the datasheet), dataset_id (the protected dataset's
+                         name in the privacy ledger; required with epsilon)
     [split]              holdout_fraction = 0.2, seed = 0
     [synthesizer]        name = \"cart\", seed = 0, rows (default: the training rows),
                          min_category_count = 10, tail_count = 10 (the privacy protections of
                          `fit`), [synthesizer.params] as `fit --param`; name = \"llm\"
-                         generates with a language model from the [llm] section
+                         generates with a language model from the [llm] section; name =
+                         \"mst\" with epsilon and delta = 1e-9 fits with differential privacy
+                         (as `fit --epsilon`; the schema must mark its domains public)
     [llm]                the generation spec of `synthgate generate` as [llm.server],
                          [llm.generation], [[llm.columns]] (the source's columns),
                          [[llm.conditions]], [llm.examples] (from_training = true shows real
@@ -154,7 +157,13 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
 {gate_bounds}
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
     [policy]             operators = [] (fingerprints of the keys allowed to sign bundles;
-                         default: any)
+                         default: any), privacy_budget (the most ε all DP releases of the
+                         dataset_id may spend together; default: no cap), privacy_delta =
+                         1e-9, real_data_files = \"ship\" or \"withhold\" (the report and the
+                         source profile are computed from real rows: withheld ones stay in the
+                         workspace's withheld/ folder, listed in the manifest by digest, and
+                         verify and drift read them there; default: withhold when environment
+                         is public, else ship)
     [policy.drift]       max_psi = 0.25, fail_on_schema_change = true, min_cell = 10 (the
                          smallest count the bundle's source profile records), bins = 10
 

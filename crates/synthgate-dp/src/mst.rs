@@ -437,15 +437,16 @@ fn compress(
 ) -> CompressedColumn {
     let mut groups: Vec<Vec<u32>> = Vec::new();
     let mut rest: Vec<u32> = Vec::new();
-    // Ordered cells few enough to measure one by one (a small code such as years of schooling)
-    // are kept apart like categories: grouping them would blur a relation the pairs could
-    // hold exactly (each code with its label).
-    let few = cells.ordered.len() <= 2 * states;
+    // A column of few cells (at most twice the target states: a small code such as years of
+    // schooling, or its label) keeps every cell as its own state, however rare: merging rare
+    // cells would blur a relation the pairs could hold exactly (each code with its label), and
+    // which cells fall under the threshold changes from fit to fit with the noise.
+    let few = histogram.len() <= 2 * states;
     for (cell, &count) in histogram.iter().enumerate() {
         if cells.ordered.contains(&cell) && !few {
             continue;
         }
-        if count as f64 >= threshold {
+        if few || count as f64 >= threshold {
             groups.push(vec![cell as u32]);
         } else {
             rest.push(cell as u32);

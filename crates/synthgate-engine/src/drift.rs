@@ -42,9 +42,13 @@ pub fn drift(
             path.display()
         )));
     }
-    let report = drift_bundle(&request.bundle, &request.new_data, &mut |step| {
-        events.step(step)
-    })?;
+    let withheld = ctx.workspace.withheld();
+    let report = drift_bundle(
+        &request.bundle,
+        &request.new_data,
+        Some(&withheld),
+        &mut |step| events.step(step),
+    )?;
     if let Some(path) = &request.json {
         let text = synthgate_core::canonical::to_json_pretty(&report, "the drift report")?;
         let overwrite = if request.force {

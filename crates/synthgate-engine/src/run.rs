@@ -259,7 +259,15 @@ fn run_started(
         }
         None => None,
     };
-    let manifest = match write_bundle(&release, out, force, ctx.clock.now(), key, log.as_mut()) {
+    let manifest = match write_bundle(
+        &release,
+        out,
+        force,
+        ctx.clock.now(),
+        key,
+        log.as_mut(),
+        &ctx.workspace.withheld(),
+    ) {
         Ok(manifest) => manifest,
         Err(error) => {
             if let Some(path) = kept {

@@ -172,6 +172,7 @@ fn verify_inner(
         reproduce: request.reproduce,
         trust,
         full_logs: workspace.map(Workspace::full_logs),
+        withheld: workspace.map(Workspace::withheld),
     };
     let verification = verify_with(&request.bundle, &options, &mut |step| events.step(step))?;
     let status = if verification.approved() {

@@ -53,6 +53,12 @@ impl Workspace {
         FullLogs::in_workspace(&self.home)
     }
 
+    /// The files computed from real rows that releases' policies kept out of their bundles
+    /// (`withheld/`, each named by its digest).
+    pub fn withheld(&self) -> synthgate_release::withheld::Withheld {
+        synthgate_release::withheld::Withheld::in_workspace(&self.home)
+    }
+
     /// Whether the folder exists (a verifier without one has no registry to consult and no
     /// log to record in).
     pub fn exists(&self) -> bool {

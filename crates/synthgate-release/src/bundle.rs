@@ -32,7 +32,8 @@ use synthgate_io::{Overwrite, io_error, sha256_file, write_bytes_atomically, wri
 use crate::run::Release;
 
 pub use crate::layout::{
-    BUNDLE_FORMAT_VERSION, DATA_FILE, LOG_FILE, MANIFEST_SIGNATURE_FILE, PROFILE_FILE,
+    BUNDLE_FORMAT_VERSION, DATA_FILE, LOG_FILE, MANIFEST_SIGNATURE_FILE, PROFILE_FILE, REPORT_FILE,
+    REPORT_HTML_FILE,
 };
 
 /// One file of a bundle.
@@ -84,6 +85,11 @@ pub struct Manifest {
     pub environment: EnvironmentFacts,
     /// Every other file of the bundle, sorted by path.
     pub files: Vec<FileEntry>,
+    /// The files computed from real rows that the policy kept out of the bundle
+    /// (`[policy] real_data_files`), by digest: the operator's workspace keeps them
+    /// ([`crate::withheld::Withheld`]). Absent when none were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<FileEntry>,
 }
 
 impl Manifest {
@@ -240,6 +246,7 @@ fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
 /// replaced one put back), so a bundle in place always has its entries in the log, except
 /// after a kill between the rename and the append, which `synthgate audit verify` explains.
 /// An existing `out` is replaced only with `replace`, and only when it is itself a bundle.
+/// Files the policy withholds (`[policy] real_data_files`) go to `withheld`, not the bundle.
 pub fn write_bundle(
     release: &Release,
     out: &Path,
@@ -247,6 +254,32 @@ pub fn write_bundle(
     created_at: &str,
     key: &ed25519_dalek::SigningKey,
     log: &mut dyn crate::audit::AuditLock,
+    withheld: &crate::withheld::Withheld,
+) -> Result<Manifest> {
+    // Withheld files are kept in the workspace before the bundle is in place, so a bundle never
+    // lacks them there; the ones written now are taken away again if the bundle is not.
+    let mut kept = Vec::new();
+    let written = place_bundle(
+        release, out, replace, created_at, key, log, withheld, &mut kept,
+    );
+    if written.is_err() {
+        for path in kept {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    written
+}
+
+#[allow(clippy::too_many_arguments)]
+fn place_bundle(
+    release: &Release,
+    out: &Path,
+    replace: bool,
+    created_at: &str,
+    key: &ed25519_dalek::SigningKey,
+    log: &mut dyn crate::audit::AuditLock,
+    withheld: &crate::withheld::Withheld,
+    kept: &mut Vec<PathBuf>,
 ) -> Result<Manifest> {
     let exists = std::fs::symlink_metadata(out).is_ok();
     if exists && !replace {
@@ -280,7 +313,8 @@ pub fn write_bundle(
                 .map_err(|error| io_error(stale, "remove a stale temporary folder", &error))?;
         }
     }
-    let (manifest, entries) = match fill(release, &temporary, created_at, key, log) {
+    let (manifest, entries) = match fill(release, &temporary, created_at, key, log, withheld, kept)
+    {
         Ok(done) => done,
         Err(error) => {
             let _ = std::fs::remove_dir_all(&temporary);
@@ -319,6 +353,8 @@ fn fill(
     created_at: &str,
     key: &ed25519_dalek::SigningKey,
     audit: &dyn crate::audit::AuditLock,
+    withheld: &crate::withheld::Withheld,
+    kept: &mut Vec<PathBuf>,
 ) -> Result<(Manifest, Vec<crate::audit::Entry>)> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;
@@ -338,26 +374,45 @@ fn fill(
         crate::datasheet::markdown(&datasheet).as_bytes(),
     )?;
 
-    write(
-        root,
-        crate::layout::PROFILE_FILE,
-        &json_bytes(&release.profile, "the source profile")?,
-    )?;
-
+    // The files computed from real rows: in the bundle, or (by the policy) in the workspace
+    // only, listed by digest.
     let mut report = release.report.clone();
     if let Some(input) = report.inputs.iter_mut().find(|i| i.role == "synthetic") {
         input.sha256 = data_sha256.clone();
     }
-    write(
-        root,
-        "report/report.json",
-        &json_bytes(&report, "report.json")?,
-    )?;
-    write(
-        root,
-        "report/report.html",
-        synthgate_eval::html::render(&report).as_bytes(),
-    )?;
+    let report_bytes = json_bytes(&report, "report.json")?;
+    let report_sha256 = synthgate_io::sha256_bytes(&report_bytes);
+    let real_data_files = [
+        (
+            PROFILE_FILE,
+            json_bytes(&release.profile, "the source profile")?,
+        ),
+        (REPORT_FILE, report_bytes),
+        (
+            REPORT_HTML_FILE,
+            synthgate_eval::html::render(&report).into_bytes(),
+        ),
+    ];
+    let spec = &release.spec;
+    let withhold = spec
+        .policy
+        .withholds_real_data_files(spec.release.environment);
+    let mut withheld_entries = Vec::new();
+    for (path, bytes) in real_data_files {
+        if withhold {
+            withheld_entries.push(FileEntry {
+                path: path.to_string(),
+                sha256: synthgate_io::sha256_bytes(&bytes),
+                bytes: bytes.len() as u64,
+                role: role_of(path).to_string(),
+            });
+            if let Some(path) = withheld.keep(&bytes)? {
+                kept.push(path);
+            }
+        } else {
+            write(root, path, &bytes)?;
+        }
+    }
     write(
         root,
         "policy/decision.json",
@@ -370,7 +425,6 @@ fn fill(
 
     // The run's audit entries: appended to the chain, carried as this bundle's segment with
     // the operator's signed checkpoint.
-    let spec = &release.spec;
     let object = format!("{} {}", spec.release.name, spec.release.version);
     let entry = |action: &str, details: serde_json::Value| {
         crate::audit::EntryBody::new(created_at, action, &object, details)
@@ -383,7 +437,7 @@ fn fill(
                 "synthesizer": spec.synthesizer.name,
                 "seed": spec.synthesizer.seed,
                 "data_sha256": data_sha256,
-                "report_sha256": sha256_file(&root.join("report/report.json"))?,
+                "report_sha256": report_sha256,
             }),
         ),
         entry(
@@ -466,6 +520,7 @@ fn fill(
             platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
         },
         files,
+        withheld: withheld_entries,
     };
     write(
         root,

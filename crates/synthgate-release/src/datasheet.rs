@@ -543,6 +543,20 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
             "field": fields
         }]
     });
+    if spec
+        .policy
+        .withholds_real_data_files(spec.release.environment)
+    {
+        sheet["sdg:withheldFiles"] = literal(json!({
+            "policy": "real_data_files = withhold",
+            "where": "the operator's workspace; manifest.json lists each by digest",
+            "files": [
+                crate::layout::REPORT_FILE,
+                crate::layout::REPORT_HTML_FILE,
+                crate::layout::PROFILE_FILE,
+            ],
+        }));
+    }
     if let Some((_, statement)) = &release.dp_model {
         sheet["sdg:differentialPrivacy"] = json!(true);
         sheet["sdg:anonymityClaim"] = json!(format!(
@@ -562,8 +576,8 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
             "dataset_id": spec.source.dataset_id,
             "covered_files": [crate::layout::DATA_FILE, crate::layout::DP_MODEL_FILE],
             "not_covered_files": {
-                "report/report.json": "real-data values of every metric and chart (computed from the training and holdout rows)",
-                "report/report.html": "the same, rendered",
+                (crate::layout::REPORT_FILE): "real-data values of every metric and chart (computed from the training and holdout rows)",
+                (crate::layout::REPORT_HTML_FILE): "the same, rendered",
                 (crate::layout::PROFILE_FILE): "the source's aggregates for drift monitoring",
                 "datasheet.json": "the source's row and column counts and the split sizes (sdg:source)",
                 "DATASHEET.md": "the same, as text",
@@ -619,6 +633,10 @@ pub fn markdown(datasheet: &Value) -> String {
     let source = nested("sdg:source");
     let policy = nested("sdg:policy");
     let metrics = nested("sdg:evaluationSummary")["metrics"].clone();
+    let withheld: Vec<String> = nested("sdg:withheldFiles")["files"]
+        .as_array()
+        .map(|files| files.iter().map(text).collect())
+        .unwrap_or_default();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -747,7 +765,13 @@ pub fn markdown(datasheet: &Value) -> String {
                 field("rai:dataBiases"),
             ),
             (
-                "How good is it? (the evaluation, `report/report.html`)",
+                if withheld.is_empty() {
+                    "How good is it? (the evaluation, `report/report.html`)"
+                } else {
+                    "How good is it? (the evaluation summary in `manifest.json`; the full \
+                     report is computed from real rows and was withheld from this bundle by its \
+                     policy: it stays with the operator)"
+                },
                 quality,
             ),
             (
@@ -792,7 +816,14 @@ pub fn markdown(datasheet: &Value) -> String {
             .map(|files| {
                 files
                     .iter()
-                    .map(|(file, what)| format!("- `{file}`: {}", text(what)))
+                    .map(|(file, what)| {
+                        let held = if withheld.iter().any(|w| w == file) {
+                            " (withheld: not in this bundle)"
+                        } else {
+                            ""
+                        };
+                        format!("- `{file}`{held}: {}", text(what))
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -818,7 +849,9 @@ pub fn markdown(datasheet: &Value) -> String {
                     "What is not covered?",
                     format!(
                         "These files are computed from the real rows outside the guarantee; \
-                         keep them with the operator when the data goes public:\n\n{not_covered}"
+                         the policy key `real_data_files` decides whether the report and the \
+                         source profile ship in the bundle or stay in the operator's workspace \
+                         (withheld by default when the environment is public):\n\n{not_covered}"
                     ),
                 ),
                 (

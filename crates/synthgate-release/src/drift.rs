@@ -383,6 +383,8 @@ fn kept_from_release(metric: &str) -> bool {
 /// halves as train and holdout) as the real data.
 fn recheck_gates(
     bundle: &std::path::Path,
+    manifest: &crate::Manifest,
+    withheld: Option<&crate::withheld::Withheld>,
     spec: &crate::spec::PipelineSpec,
     profile: &SourceProfile,
     new_data: &std::path::Path,
@@ -444,13 +446,15 @@ fn recheck_gates(
             )));
         }
     };
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(bundle.join("report/report.json"))
-            .map_err(|e| synthgate_io::io_error(bundle, "read the report", &e))?,
-    )
-    .map_err(|e| Error::input(format!("report/report.json: {e}")))?;
+    let report: serde_json::Value = serde_json::from_slice(&crate::verify::real_data_file(
+        bundle,
+        manifest,
+        crate::layout::REPORT_FILE,
+        withheld,
+    )?)
+    .map_err(|e| Error::input(format!("{}: {e}", crate::layout::REPORT_FILE)))?;
     let release: Vec<Metric> = serde_json::from_value(report["metrics"].clone())
-        .map_err(|e| Error::input(format!("report/report.json's metrics: {e}")))?;
+        .map_err(|e| Error::input(format!("{}'s metrics: {e}", crate::layout::REPORT_FILE)))?;
     let decision = crate::gates::decide(&spec.policy, &recheck_metrics(&rescored, &release))?;
     Ok(GateRecheck {
         rechecked: true,
@@ -478,10 +482,12 @@ fn recheck_gates(
 }
 
 /// Measure `new_data` against the release `bundle` (verified first: a bundle that does not
-/// verify is an error, exit 5). `progress` hears each step.
+/// verify is an error, exit 5). A bundle whose policy withheld its source profile and report
+/// is measured from `withheld`, the workspace's copies. `progress` hears each step.
 pub fn drift_bundle(
     bundle: &std::path::Path,
     new_data: &std::path::Path,
+    withheld: Option<&crate::withheld::Withheld>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<DriftReport> {
     use synthgate_core::Error;
@@ -493,15 +499,18 @@ pub fn drift_bundle(
     let spec = &manifest.spec()?;
     let policy = spec.policy.drift.clone();
     let profile_path = bundle.join(PROFILE_FILE);
-    let text = std::fs::read_to_string(&profile_path).map_err(|_| {
-        Error::input(format!(
+    let listed = manifest.files.iter().any(|f| f.path == PROFILE_FILE)
+        || manifest.withheld.iter().any(|f| f.path == PROFILE_FILE);
+    if !listed {
+        return Err(Error::input(format!(
             "the bundle {} has no {PROFILE_FILE}: it was made before Synthgate kept source \
              profiles.",
             bundle.display()
         ))
-        .hint("Run the release's pipeline again with this version to get a bundle that has one.")
-    })?;
-    let profile: SourceProfile = serde_json::from_str(&text).map_err(|error| {
+        .hint("Run the release's pipeline again with this version to get a bundle that has one."));
+    }
+    let text = crate::verify::real_data_file(bundle, &manifest, PROFILE_FILE, withheld)?;
+    let profile: SourceProfile = serde_json::from_slice(&text).map_err(|error| {
         Error::input(format!(
             "{} is not a source profile: {error}.",
             profile_path.display()
@@ -546,7 +555,7 @@ pub fn drift_bundle(
         GateRecheck::skipped("the policy has no gates".into())
     } else {
         progress("re-scoring the gates on the new data");
-        recheck_gates(bundle, spec, &profile, new_data)?
+        recheck_gates(bundle, &manifest, withheld, spec, &profile, new_data)?
     };
     for gate in &gates.gates {
         if gate.gate.outcome == crate::gates::Outcome::Fail {

@@ -15,6 +15,12 @@ pub const MANIFEST_SIGNATURE_FILE: &str = "manifest.sig";
 /// The generation log, relative to the bundle.
 pub const LOG_FILE: &str = "log/generation.jsonl";
 
+/// The evaluation report, relative to the bundle.
+pub const REPORT_FILE: &str = "report/report.json";
+
+/// The evaluation report, rendered, relative to the bundle.
+pub const REPORT_HTML_FILE: &str = "report/report.html";
+
 /// Where a bundle keeps its source profile.
 pub const PROFILE_FILE: &str = "monitor/source_profile.json";
 

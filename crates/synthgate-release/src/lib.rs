@@ -10,7 +10,10 @@
 //! Raw training and holdout rows never enter a bundle: only the synthetic table, the
 //! evaluation, the policy decision, the generation log (a prompt-based run's with every real
 //! seed row replaced by a keyed digest; the full log stays in the operator's workspace,
-//! [`llm::FullLogs`]) and the manifest (source digest, row and column counts).
+//! [`llm::FullLogs`]) and the manifest (source digest, row and column counts). A release whose
+//! policy withholds the files computed from real rows (the report, the source profile: by
+//! default when its environment is public) lists them in the manifest by digest only; the
+//! workspace keeps them ([`withheld::Withheld`]).
 
 #![warn(missing_docs)]
 // The datasheet is one large `json!` literal.
@@ -29,6 +32,7 @@ pub mod run;
 pub mod source_profile;
 pub mod spec;
 pub mod verify;
+pub mod withheld;
 
 pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, is_bundle, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};

@@ -80,14 +80,7 @@ impl FullLogs {
     /// Keep `full`, the full log of a bundle log with digest `bundle_log_sha256`; returns the
     /// path when it was written now (`None`: it was already there, from the same run).
     pub fn keep(&self, bundle_log_sha256: &str, full: &str) -> Result<Option<PathBuf>> {
-        let path = self.path(bundle_log_sha256);
-        if path.is_file() {
-            return Ok(None);
-        }
-        std::fs::create_dir_all(&self.folder)
-            .map_err(|error| synthgate_io::io_error(&self.folder, "create the folder", &error))?;
-        synthgate_io::write_secret_atomically(&path, full.as_bytes())?;
-        Ok(Some(path))
+        crate::withheld::keep_once(&self.folder, &self.path(bundle_log_sha256), full.as_bytes())
     }
 
     /// The key of the row digests.

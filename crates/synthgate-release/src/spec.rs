@@ -340,6 +340,32 @@ pub struct PolicySpec {
     /// δ at which `privacy_budget` is stated (default 1e-9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_delta: Option<f64>,
+    /// Whether the files computed from real rows (the evaluation report with its real-data
+    /// values and charts, the source profile for drift monitoring) ship inside the bundle or
+    /// stay in the operator's workspace, listed in the manifest by digest. Default: withheld
+    /// when `[release] environment = "public"`, shipped otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_data_files: Option<RealDataFiles>,
+}
+
+/// `[policy] real_data_files`: where the files computed from real rows go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealDataFiles {
+    /// In the bundle, beside the synthetic data.
+    Ship,
+    /// In the operator's workspace only; the manifest lists them by digest.
+    Withhold,
+}
+
+impl PolicySpec {
+    /// Whether a release to `environment` withholds the files computed from real rows.
+    pub fn withholds_real_data_files(&self, environment: ReleaseEnvironment) -> bool {
+        match self.real_data_files {
+            Some(choice) => choice == RealDataFiles::Withhold,
+            None => environment == ReleaseEnvironment::Public,
+        }
+    }
 }
 
 /// `[policy.drift]`: the source aggregates a bundle keeps, and the drift threshold.

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_io::sha256_file;
 
-use crate::bundle::{DATA_FILE, Manifest, index, pipeline_digest};
+use crate::bundle::{
+    DATA_FILE, Manifest, PROFILE_FILE, REPORT_FILE, REPORT_HTML_FILE, index, pipeline_digest,
+};
 use crate::keys::{self, Approval, ApprovalBody, Verdict};
 
 /// Where a required role stands.
@@ -77,6 +79,11 @@ pub struct Verification {
     /// With `reproduce` on a differentially private release: the data was sampled again from
     /// the bundled model; the fit (and its noise) was not redone.
     pub resampled_dp: bool,
+    /// Files computed from real rows that the policy kept out of the bundle (listed in the
+    /// manifest by digest).
+    pub withheld: usize,
+    /// How many of them this workspace holds, each matching its digest.
+    pub withheld_checked: usize,
 }
 
 impl Verification {
@@ -204,6 +211,8 @@ pub struct VerifyOptions {
     /// Where the operator's workspace keeps full generation logs and the row-digest key: what
     /// `reproduce` needs for a prompt-based bundle whose log had real rows replaced.
     pub full_logs: Option<crate::llm::FullLogs>,
+    /// Where the operator's workspace keeps the files a policy withheld from its bundles.
+    pub withheld: Option<crate::withheld::Withheld>,
 }
 
 /// The approvals file, beside the manifest (not indexed by it: approvals come after).
@@ -452,6 +461,7 @@ pub fn approve(
             reproduce: false,
             trust: trust()?,
             full_logs: None,
+            withheld: None,
         },
         &mut |_| {},
     )?;
@@ -735,6 +745,7 @@ pub fn verify_bundle(
             reproduce,
             trust: Trust::default(),
             full_logs: None,
+            withheld: None,
         },
         progress,
     )
@@ -742,6 +753,84 @@ pub fn verify_bundle(
 
 /// Read a bundle file that a check needs as JSON; a missing or unparseable one is a problem
 /// named, never a check skipped.
+/// A file computed from real rows, read from the bundle when it ships there, else from the
+/// workspace's `withheld` folder when the manifest lists it as withheld. The error says which,
+/// and where to run instead.
+pub fn real_data_file(
+    bundle: &Path,
+    manifest: &Manifest,
+    path: &str,
+    withheld: Option<&crate::withheld::Withheld>,
+) -> Result<Vec<u8>> {
+    let Some(entry) = manifest.withheld.iter().find(|f| f.path == path) else {
+        return std::fs::read(bundle.join(path))
+            .map_err(|error| synthgate_io::io_error(&bundle.join(path), "read", &error));
+    };
+    let Some(withheld) = withheld else {
+        return Err(Error::usage(format!(
+            "{path} was withheld from the bundle {} by its policy (real_data_files): it is \
+             computed from real rows and stays in the operator's workspace.",
+            bundle.display()
+        ))
+        .hint("Run this where SYNTHGATE_HOME is the workspace that made the release."));
+    };
+    withheld.read(&entry.path, &entry.sha256).map_err(|error| {
+        if error.kind() == ErrorKind::VerificationFailed {
+            return error;
+        }
+        Error::usage(format!(
+            "{path} was withheld from the bundle {} by its policy (real_data_files) and this \
+             workspace does not have it: {}",
+            bundle.display(),
+            error.message()
+        ))
+        .hint("Run this where SYNTHGATE_HOME is the workspace that made the release.")
+    })
+}
+
+/// The withheld files (how many; how many the workspace holds, matching; the report's bytes
+/// when it is one of them and is held). A copy that differs from its digest is a problem; a
+/// missing copy is not (the bundle is whole without it). The policy recorded in the manifest
+/// must agree with where the files are.
+fn check_withheld(
+    manifest: &Manifest,
+    withheld: Option<&crate::withheld::Withheld>,
+    problems: &mut Vec<String>,
+) -> (usize, usize, Option<Vec<u8>>) {
+    if let Ok(spec) = manifest.spec()
+        && spec
+            .policy
+            .withholds_real_data_files(spec.release.environment)
+    {
+        for path in [PROFILE_FILE, REPORT_FILE, REPORT_HTML_FILE] {
+            if manifest.files.iter().any(|f| f.path == path) {
+                problems.push(format!(
+                    "{path} is in the bundle, but the release's policy withholds the files \
+                     computed from real rows"
+                ));
+            }
+        }
+    }
+    let mut checked = 0;
+    let mut report = None;
+    for entry in &manifest.withheld {
+        let Some(folder) = withheld else { continue };
+        match folder.read(&entry.path, &entry.sha256) {
+            Ok(bytes) => {
+                checked += 1;
+                if entry.path == REPORT_FILE {
+                    report = Some(bytes);
+                }
+            }
+            Err(error) if error.kind() == ErrorKind::VerificationFailed => {
+                problems.push(error.message().trim_end_matches('.').to_string());
+            }
+            Err(_) => {}
+        }
+    }
+    (manifest.withheld.len(), checked, report)
+}
+
 fn read_json(
     bundle: &Path,
     relative: &str,
@@ -860,13 +949,22 @@ pub fn verify_with(
     {
         problems.push("the manifest's releasable flag disagrees with policy/decision.json".into());
     }
-    if let Some(report) = read_json(bundle, "report/report.json", &mut problems) {
+    // The files computed from real rows: in the bundle, or (withheld by the policy) listed by
+    // digest and checked against the workspace's copies when this workspace has them.
+    let (withheld, withheld_checked, withheld_report) =
+        check_withheld(&manifest, options.withheld.as_ref(), &mut problems);
+    let report = if manifest.withheld.iter().any(|f| f.path == REPORT_FILE) {
+        withheld_report.and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    } else {
+        read_json(bundle, REPORT_FILE, &mut problems)
+    };
+    if let Some(report) = report {
         for metric in report["metrics"].as_array().into_iter().flatten() {
             let id = metric["id"].as_str().unwrap_or("");
             let recorded = manifest.evaluation.metrics.get(id).and_then(|m| m.value);
             if recorded != metric["value"].as_f64() {
                 problems.push(format!(
-                    "the manifest's evaluation summary disagrees with report/report.json on {id}"
+                    "the manifest's evaluation summary disagrees with {REPORT_FILE} on {id}"
                 ));
                 break;
             }
@@ -918,6 +1016,8 @@ pub fn verify_with(
         reproduced: None,
         replayed_llm: false,
         resampled_dp: false,
+        withheld,
+        withheld_checked,
     };
     if reproduce {
         let spec = &manifest.spec()?;

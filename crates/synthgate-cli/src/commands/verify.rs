@@ -46,6 +46,22 @@ pub(crate) fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
             _ => "",
         }
     );
+    if result.withheld > 0 {
+        println!(
+            "withheld: {} file(s) computed from real rows (the report, the source profile) were \
+             kept out of the bundle by its policy (real_data_files); {}",
+            result.withheld,
+            if result.withheld_checked == result.withheld {
+                "this workspace's copies match the manifest's digests".to_string()
+            } else {
+                format!(
+                    "{} of them are in this workspace (the rest stay with the operator who made \
+                     the release)",
+                    result.withheld_checked
+                )
+            }
+        );
+    }
     if result.origin_authenticated() {
         println!(
             "origin: signed by operator {} (trusted by {})",

@@ -352,3 +352,185 @@ fn a_dp_pipeline_is_charged_resampled_and_refused_past_its_budget() {
     assert_eq!(ledger["rows"].as_array().expect("rows").len(), 1);
     assert_eq!(ledger["rho"].as_f64(), Some(spent));
 }
+
+/// A DP release to a public environment keeps the files computed from real rows (the report,
+/// the source profile) in the operator's workspace, listed in the signed manifest by digest:
+/// verify checks the workspace's copies (and fails on a changed one), drift reads them there,
+/// and elsewhere both say what is missing. `real_data_files = "ship"` puts them back in.
+#[test]
+fn a_public_dp_release_keeps_its_real_data_files_in_the_workspace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    let real_data = [
+        "report/report.json",
+        "report/report.html",
+        "monitor/source_profile.json",
+    ];
+    let public = |name: &str, extra_policy: &str| -> PathBuf {
+        let spec = dp_spec(dir.path(), name, 100.0);
+        let text = std::fs::read_to_string(&spec).expect("spec");
+        let text = text
+            .replace(
+                "environment = \"controlled_access\"",
+                "environment = \"public\"",
+            )
+            .replace(
+                "privacy_delta = 1e-9",
+                &format!("privacy_delta = 1e-9\n{extra_policy}"),
+            );
+        assert!(text.contains("environment = \"public\""));
+        std::fs::write(&spec, text).expect("write spec");
+        spec
+    };
+    let run = |spec: &Path, bundle: &Path| {
+        let output = sg(
+            &home,
+            &[
+                os("run"),
+                spec.as_os_str(),
+                os("--out"),
+                bundle.as_os_str(),
+                os("--quiet"),
+            ],
+        );
+        // dp_spec adds a gate that fails (column shapes >= 0.9999): exit 4, bundle written.
+        assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    };
+
+    let bundle = dir.path().join("public");
+    run(&public("nhefs-dp-public", ""), &bundle);
+    let manifest = read_json(&bundle.join("manifest.json"));
+    let withheld = manifest["withheld"].as_array().expect("withheld files");
+    let listed: Vec<&str> = withheld
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    for path in real_data {
+        assert!(
+            !bundle.join(path).exists(),
+            "{path} shipped in a public bundle"
+        );
+        assert!(listed.contains(&path), "{path} is not listed as withheld");
+    }
+    assert!(
+        manifest["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|f| !real_data.contains(&f["path"].as_str().expect("path"))),
+        "{}",
+        manifest["files"]
+    );
+    // The workspace holds each one under its digest, readable by its owner only.
+    let mut report_copy = None;
+    for file in withheld {
+        let sha256 = file["sha256"].as_str().expect("digest");
+        let copy = home.join("withheld").join(sha256);
+        let bytes = std::fs::read(&copy).expect("the workspace's copy");
+        assert_eq!(
+            synthgate_io::sha256_bytes(&bytes),
+            sha256,
+            "{}",
+            file["path"]
+        );
+        if file["path"] == "report/report.json" {
+            let report: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+            assert!(report["metrics"].as_array().is_some_and(|m| !m.is_empty()));
+            report_copy = Some(copy.clone());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&copy).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is readable by others", copy.display());
+        }
+    }
+    let sheet = read_json(&bundle.join("datasheet.json"));
+    assert_eq!(
+        sheet["sdg:withheldFiles"]["@value"]["files"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    let text = std::fs::read_to_string(bundle.join("DATASHEET.md")).expect("datasheet");
+    assert!(
+        text.contains("`report/report.json` (withheld: not in this bundle)"),
+        "{text}"
+    );
+
+    // verify, in the workspace that made it: the copies are checked.
+    let verify = |home: &Path| sg(home, &[os("verify"), bundle.as_os_str()]);
+    let output = verify(&home);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("withheld: 3 file(s)")
+            && stdout(&output).contains("this workspace's copies match"),
+        "{}",
+        stdout(&output)
+    );
+    // Elsewhere the bundle is whole without them, and verify says where they are.
+    let elsewhere = dir.path().join("elsewhere");
+    let output = verify(&elsewhere);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("0 of them are in this workspace"),
+        "{}",
+        stdout(&output)
+    );
+    // drift reads the withheld profile and report from the workspace, and only there.
+    let output = sg(
+        &home,
+        &[os("drift"), bundle.as_os_str(), data().as_os_str()],
+    );
+    assert!(
+        output.status.code() != Some(5) && !stderr(&output).contains("withheld"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("PSI"), "{}", stdout(&output));
+    let output = sg(
+        &elsewhere,
+        &[os("drift"), bundle.as_os_str(), data().as_os_str()],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("monitor/source_profile.json was withheld"),
+        "{}",
+        stderr(&output)
+    );
+    // A changed copy in the workspace fails verification, named.
+    let copy = report_copy.expect("the report's copy");
+    let original = std::fs::read(&copy).expect("copy");
+    std::fs::write(&copy, b"{\"metrics\": []}").expect("tamper");
+    let output = verify(&home);
+    assert_eq!(output.status.code(), Some(5), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("withheld report/report.json")
+            && stderr(&output).contains("does not match"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(&copy, original).expect("restore");
+    // A report put back into the bundle by hand is a file the manifest does not list.
+    std::fs::create_dir_all(bundle.join("report")).expect("mkdir");
+    std::fs::write(bundle.join("report/report.json"), b"{}").expect("add");
+    let output = verify(&home);
+    assert_eq!(output.status.code(), Some(5), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("report/report.json is in the bundle but not in the manifest"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The policy can ship them: then they are in the bundle, and nothing is withheld.
+    let shipped = dir.path().join("shipped");
+    run(
+        &public("nhefs-dp-shipped", "real_data_files = \"ship\""),
+        &shipped,
+    );
+    for path in real_data {
+        assert!(shipped.join(path).is_file(), "{path} did not ship");
+    }
+    let manifest = read_json(&shipped.join("manifest.json"));
+    assert!(manifest.get("withheld").is_none(), "{manifest}");
+}

@@ -201,6 +201,7 @@ fn trust_bound_to_one_manifest_refuses_another() {
             ..Trust::default()
         },
         full_logs: None,
+        withheld: None,
     };
     let checked = verify_with(&bundle, &options(&digest), &mut |_| {}).expect("verifies");
     assert_eq!(checked.manifest_sha256, digest);
