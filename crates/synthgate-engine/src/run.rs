@@ -44,6 +44,8 @@ pub struct RunOutcome {
     pub bundle: PathBuf,
     /// Files the manifest indexes.
     pub files: usize,
+    /// Files computed from real rows that the policy kept in the workspace instead.
+    pub withheld: usize,
     /// Synthetic rows.
     pub synthetic_rows: usize,
     /// The registry id.
@@ -145,6 +147,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
             version: spec.release.version.clone(),
             bundle: out,
             files: manifest.files.len(),
+            withheld: manifest.withheld.len(),
             synthetic_rows: release.synthetic.num_rows(),
             registry_id,
             manifest_sha256,

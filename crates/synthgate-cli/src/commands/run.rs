@@ -26,6 +26,14 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         outcome.synthetic_rows,
         outcome.registry_id
     );
+    if outcome.withheld > 0 {
+        println!(
+            "  withheld: {} file(s) computed from real rows (the report, the source profile) \
+             stay in the workspace's withheld/ folder, listed in the manifest by digest \
+             ([policy] real_data_files)",
+            outcome.withheld
+        );
+    }
     for gate in &outcome.gates {
         println!(
             "  gate {:<34} {:<7} {}",

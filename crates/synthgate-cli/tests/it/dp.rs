@@ -395,10 +395,12 @@ fn a_public_dp_release_keeps_its_real_data_files_in_the_workspace() {
         );
         // dp_spec adds a gate that fails (column shapes >= 0.9999): exit 4, bundle written.
         assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+        stdout(&output)
     };
 
     let bundle = dir.path().join("public");
-    run(&public("nhefs-dp-public", ""), &bundle);
+    let said = run(&public("nhefs-dp-public", ""), &bundle);
+    assert!(said.contains("withheld: 3 file(s)"), "{said}");
     let manifest = read_json(&bundle.join("manifest.json"));
     let withheld = manifest["withheld"].as_array().expect("withheld files");
     let listed: Vec<&str> = withheld
@@ -524,10 +526,11 @@ fn a_public_dp_release_keeps_its_real_data_files_in_the_workspace() {
 
     // The policy can ship them: then they are in the bundle, and nothing is withheld.
     let shipped = dir.path().join("shipped");
-    run(
+    let said = run(
         &public("nhefs-dp-shipped", "real_data_files = \"ship\""),
         &shipped,
     );
+    assert!(!said.contains("withheld"), "{said}");
     for path in real_data {
         assert!(shipped.join(path).is_file(), "{path} did not ship");
     }

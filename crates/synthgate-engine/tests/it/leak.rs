@@ -109,6 +109,11 @@ fn adult_spec(dir: &Path, synthesizer: &str) -> PathBuf {
             ),
         )
         .replace("name = \"cart\"", &format!("name = {synthesizer:?}"))
+        // Every file in the bundle, the report and the profile too, is searched.
+        .replace(
+            "environment = \"public\"",
+            "environment = \"controlled_access\"",
+        )
         .replace(
             "sensitive = [\"sex\", \"race\"]",
             "sensitive = [\"sex\", \"race\"]\nresamples = 10",
