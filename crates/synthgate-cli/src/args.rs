@@ -85,6 +85,67 @@ pub(crate) enum Command {
     /// Score a synthetic table against the real train and holdout tables.
     #[command(long_about = evaluate_about())]
     Evaluate(EvaluateArgs),
+    /// Check a dataset of several tables: keys, references and their real gaps, sequences.
+    #[command(long_about = DATASET_ABOUT)]
+    Dataset(DatasetArgs),
+}
+
+const DATASET_ABOUT: &str = "\
+A dataset of several tables is described by a TOML file (dataset.toml): its tables (name, \
+path relative to the file, na, schema, primary_key, public for a reference table that may be \
+copied as it is), its references (from a child's columns to a parent's primary key, composite \
+keys and a table referencing itself included; dangling = \"keep\" synthesizes real gaps at \
+their rate, \"drop\" never) and its sequences (table, entity columns, order column). \
+Synthesizing several tables together is being built (issue 15); this command checks such a \
+file against its data today.
+
+`dataset check` reads every table and refuses, naming the file, table, column and the \
+offending values and rows: a reference to a table the file does not list, a reference whose \
+columns do not match the parent's key, a cycle of references between tables (no table of it \
+could be made first), a primary key that is missing or repeats, an entity or order column of a \
+sequence with missing values, a column a table does not have. Real referential gaps are facts, \
+not errors: each reference is reported with its rows, missing references and dangling ones \
+(naming the most frequent dangling values), and its children per parent.
+
+Example (dataset.toml):
+    format_version = 1
+    [[tables]]
+    name = \"planes\"
+    path = \"planes.csv\"
+    primary_key = [\"tailnum\"]
+    [[tables]]
+    name = \"flights\"
+    path = \"flights.csv\"
+    [[references]]
+    from = \"flights\"
+    columns = [\"tailnum\"]
+    to = \"planes\"
+    [[sequences]]
+    table = \"flights\"
+    entity = [\"tailnum\"]
+    order = \"time_hour\"
+
+    synthgate dataset check dataset.toml
+    synthgate dataset check dataset.toml --json";
+
+/// `synthgate dataset`.
+#[derive(Debug, Args)]
+pub(crate) struct DatasetArgs {
+    #[command(subcommand)]
+    pub(crate) command: DatasetCommand,
+}
+
+/// Dataset subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DatasetCommand {
+    /// Check a dataset file against its tables' data.
+    Check {
+        /// The dataset file (dataset.toml).
+        dataset: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 const EVALUATE_INTRO: &str = "\
@@ -374,8 +435,8 @@ Differential privacy (--synthesizer mst --epsilon E [--delta D]):
   The unit of privacy is one row (add/remove neighbours). A table with several rows per person protects each row, not each person: a DP fit refuses a table whose identifier column repeats.
   The domain must be public. Bounds, categories, decimals and point masses come only from the schema, never from the data, and the schema must say `public_domains = true` (write one with `synthgate inspect DATA --public-domains --schema-out FILE`, then check that every value in it is public knowledge). Values outside the bounds are clamped; values outside the categories count as missing.
   The noise comes from the operating system's CSPRNG, never from --seed: refitting gives another model. --seed only sets the model's default sampling seed; sampling is post-processing and stays reproducible. The privacy statement (ε, δ, ρ of zero-concentrated DP, every measurement's share) is in the model file.
-  Not covered: anything else computed from the real rows, such as an evaluation report's real-data numbers. Attacks the report measures are empirical checks, not the guarantee.
-  Budgets: each fit spends its ε on its own; the registry's ledger (`synthgate run` with a `[source] dataset_id`) adds up the spends of every release of one dataset.
+  Not covered: anything else computed from the real rows, such as an evaluation report's real-data numbers. Attacks the report measures are empirical checks, not the guarantee. In a pipeline whose release environment is public, the report and the drift profile stay in the workspace (`[policy] real_data_files`).
+  Budgets: each fit spends its ε on its own. In a pipeline (`synthgate run`), `[source] dataset_id` names the protected dataset and the registry's ledger composes the spends of all its releases in zero-concentrated DP (two releases at ε = 1 cost about ε = 1.4 together at δ = 1e-9, not 2); `[policy] privacy_budget` caps the total. A run that would pass the cap is refused with exit 4 before any noise is drawn; once noise is drawn the spend is never refunded, even if a gate then fails. `synthgate registry budget DATASET_ID` shows the ledger.
 
 Examples:
     synthgate fit data.csv --out model.json

@@ -28,6 +28,7 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Approve(args) => commands::approve::run(args),
         Command::Registry(args) => commands::registry::run(args),
         Command::Audit(args) => commands::audit::run(args, cli.quiet),
+        Command::Dataset(args) => commands::dataset::run(args, cli.quiet),
     }
 }
 

@@ -14,6 +14,7 @@
 //!
 //! - [`text`] holds the text forms of values: the strict parsers CSV type inference relies on
 //!   and the writers that read back to the same value.
+//! - [`dataset`] describes a dataset of several tables: keys, references, sequences.
 //! - [`metrics`] is the metric table: one [`metrics::MetricInfo`] row per metric id with its
 //!   family, direction, default gate bound, status bands, drift behaviour and peer. Gates,
 //!   report.html, the datasheet, drift, spec validation and `--help` all read it.
@@ -23,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod canonical;
+pub mod dataset;
 mod error;
 pub mod metrics;
 pub mod numbers;

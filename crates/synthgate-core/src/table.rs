@@ -163,6 +163,60 @@ impl Table {
         values
     }
 
+    /// Column `index` as key values, `None` for missing: text as it is, integers in decimal,
+    /// floats holding a whole number as that integer (a key column with missing values is
+    /// often written as `517.0`), other floats in their shortest round-trip form, booleans as
+    /// `true` / `false`, dates as days and timestamps as microseconds since 1970-01-01. Two
+    /// columns of one key type give equal texts exactly for equal values.
+    pub fn key_texts(&self, index: usize) -> Vec<Option<String>> {
+        let storage = self.storage_type(index);
+        let mut values = Vec::with_capacity(self.num_rows);
+        for chunk in self.column_chunks(index) {
+            let chunk = chunk.as_ref();
+            match storage {
+                StorageType::String => values.extend(
+                    chunk
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| v.map(str::to_string)),
+                ),
+                StorageType::Boolean => {
+                    values.extend(chunk.as_boolean().iter().map(|v| v.map(|v| v.to_string())))
+                }
+                StorageType::Int64 => values.extend(
+                    chunk
+                        .as_primitive::<Int64Type>()
+                        .iter()
+                        .map(|v| v.map(|v| v.to_string())),
+                ),
+                StorageType::Float64 => {
+                    values.extend(chunk.as_primitive::<Float64Type>().iter().map(|v| {
+                        v.filter(|v| !v.is_nan()).map(|v| {
+                            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                                format!("{}", v as i64)
+                            } else {
+                                format!("{v}")
+                            }
+                        })
+                    }))
+                }
+                StorageType::Date => values.extend(
+                    chunk
+                        .as_primitive::<Date32Type>()
+                        .iter()
+                        .map(|v| v.map(|v| v.to_string())),
+                ),
+                StorageType::Timestamp | StorageType::TimestampUtc => values.extend(
+                    chunk
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .iter()
+                        .map(|v| v.map(|v| v.to_string())),
+                ),
+            }
+        }
+        values
+    }
+
     /// The text the source writes for a missing value in column `index`, if it is not an
     /// empty field (the field's [`MISSING_TOKEN_KEY`] metadata).
     pub fn missing_token(&self, index: usize) -> Option<&str> {

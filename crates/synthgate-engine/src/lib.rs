@@ -12,7 +12,8 @@
 //!   [`synthesizers`], [`evaluate`] and [`generate`] (a language model); the verbs of a governed
 //!   release: [`run`] (a pipeline into a bundle), [`verify`], [`approve`], [`drift`],
 //!   [`keygen`], the registry look-ups ([`registry_list`], [`registry_show`],
-//!   [`registry_lineage`]) and [`audit_verify`]. Each request and outcome type carries
+//!   [`registry_lineage`]) and [`audit_verify`]; on a dataset of several tables,
+//!   [`dataset_check`]. Each request and outcome type carries
 //!   [`API_VERSION`] where it leaves the process.
 //!
 //! Invariants: a request that fails before its work starts writes nothing; a run's audit
@@ -26,6 +27,7 @@ use serde::Serialize;
 
 mod approve;
 mod audit;
+mod dataset;
 mod drift;
 mod evaluate;
 mod generate;
@@ -40,6 +42,7 @@ mod workspace;
 
 pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
 pub use audit::{AuditReport, audit_verify};
+pub use dataset::{DatasetCheckOutcome, dataset_check, load_dataset};
 pub use drift::{DriftRequest, drift};
 pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};

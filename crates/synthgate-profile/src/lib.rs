@@ -8,6 +8,9 @@
 //! vocabularies in `lexicon`; both are plain functions of a column's statistics, so they
 //! can be tested without files.
 //!
+//! [`relations`] checks a dataset of several tables against its data (keys, references and
+//! their real gaps, sequences) and proposes keys and references.
+//!
 //! Columns are profiled in parallel (one task per column); the result does not depend on the
 //! thread count.
 
@@ -15,6 +18,7 @@
 
 pub(crate) mod infer;
 mod lexicon;
+pub mod relations;
 mod stats;
 
 use rayon::prelude::*;

@@ -3,6 +3,7 @@
 pub(crate) mod approve;
 pub(crate) mod audit;
 pub(crate) mod convert;
+pub(crate) mod dataset;
 pub(crate) mod drift;
 pub(crate) mod evaluate;
 pub(crate) mod fit;

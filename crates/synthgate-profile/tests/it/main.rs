@@ -1,0 +1,3 @@
+//! Integration tests of profiling on the shared real tables.
+
+mod relations;

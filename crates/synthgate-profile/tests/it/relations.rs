@@ -1,0 +1,333 @@
+//! The relations of nycflights13's five real tables: keys, references with their real gaps
+//! (the counts the shared datasets' README states), sequences, proposals, and bad input refused
+//! naming the table, the column and the offending values and rows.
+
+use std::path::{Path, PathBuf};
+
+use synthgate_core::Table;
+use synthgate_core::dataset::DatasetSchema;
+use synthgate_io::{ReadOptions, read_table};
+use synthgate_profile::relations::{LoadedTable, Proposal, check, propose};
+
+/// The shared datasets folder: `$SYNTHGATE_DATASETS`, or `../shared/datasets` beside the
+/// repository. A missing folder fails the test with instructions, never skips it.
+fn datasets() -> PathBuf {
+    let dir = std::env::var("SYNTHGATE_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"));
+    assert!(
+        dir.join("nycflights13_flights/data.csv").is_file(),
+        "missing {}: put the shared datasets in shared/datasets beside the repository or set \
+         SYNTHGATE_DATASETS",
+        dir.display()
+    );
+    dir
+}
+
+const NAMES: [&str; 5] = ["airlines", "airports", "planes", "weather", "flights"];
+
+fn dataset_toml(folder: &Path) -> String {
+    let path = |name: &str| {
+        folder
+            .join(format!("nycflights13_{name}/data.csv"))
+            .display()
+            .to_string()
+    };
+    format!(
+        r#"format_version = 1
+
+[[tables]]
+name = "airlines"
+path = {airlines:?}
+primary_key = ["carrier"]
+public = true
+
+[[tables]]
+name = "airports"
+path = {airports:?}
+primary_key = ["faa"]
+
+[[tables]]
+name = "planes"
+path = {planes:?}
+primary_key = ["tailnum"]
+
+[[tables]]
+name = "weather"
+path = {weather:?}
+primary_key = ["origin", "time_hour"]
+
+[[tables]]
+name = "flights"
+path = {flights:?}
+
+[[references]]
+from = "flights"
+columns = ["carrier"]
+to = "airlines"
+
+[[references]]
+from = "flights"
+columns = ["tailnum"]
+to = "planes"
+
+[[references]]
+from = "flights"
+columns = ["origin"]
+to = "airports"
+
+[[references]]
+from = "flights"
+columns = ["dest"]
+to = "airports"
+
+[[references]]
+from = "flights"
+columns = ["origin", "time_hour"]
+to = "weather"
+
+[[references]]
+from = "weather"
+columns = ["origin"]
+to = "airports"
+
+[[sequences]]
+table = "weather"
+entity = ["origin"]
+order = "time_hour"
+"#,
+        airlines = path("airlines"),
+        airports = path("airports"),
+        planes = path("planes"),
+        weather = path("weather"),
+        flights = path("flights"),
+    )
+}
+
+fn read(path: &Path) -> Table {
+    read_table(path, &ReadOptions::default())
+        .expect("table reads")
+        .table
+}
+
+struct Loaded {
+    dataset: DatasetSchema,
+    tables: Vec<(String, PathBuf, Table)>,
+}
+
+impl Loaded {
+    fn new(text: &str) -> Loaded {
+        let dataset = DatasetSchema::from_toml(text, Path::new("dataset.toml")).expect("valid");
+        let tables = dataset
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.path.clone(), read(&t.path)))
+            .collect();
+        Loaded { dataset, tables }
+    }
+
+    fn views(&self) -> Vec<LoadedTable<'_>> {
+        self.tables
+            .iter()
+            .map(|(name, path, table)| LoadedTable { name, path, table })
+            .collect()
+    }
+}
+
+#[test]
+fn nycflights13_references_and_their_real_gaps() {
+    let loaded = Loaded::new(&dataset_toml(&datasets()));
+    let report = check(&loaded.dataset, &loaded.views()).expect("the real tables check");
+    let order: Vec<&str> = report.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        order,
+        ["airlines", "airports", "planes", "weather", "flights"]
+    );
+    let reference = |columns: &[&str], to: &str| {
+        report
+            .references
+            .iter()
+            .find(|r| r.columns == columns && r.to == to)
+            .expect("reference")
+    };
+    // The README's counts: 50,094 flights name an aircraft missing from planes and 2,512 have
+    // none; 7,602 go to four dest codes missing from airports; 1,556 have no weather row.
+    let tailnum = reference(&["tailnum"], "planes");
+    assert_eq!((tailnum.dangling, tailnum.missing), (50_094, 2_512));
+    assert_eq!(tailnum.rows, 336_776);
+    let dest = reference(&["dest"], "airports");
+    assert_eq!(
+        (dest.dangling, dest.dangling_values, dest.missing),
+        (7_602, 4, 0)
+    );
+    let codes: Vec<&str> = dest
+        .dangling_examples
+        .iter()
+        .map(|(code, _)| code.as_str())
+        .collect();
+    for code in ["'BQN'", "'SJU'", "'STT'", "'PSE'"] {
+        assert!(codes.contains(&code), "{codes:?}");
+    }
+    let weather = reference(&["origin", "time_hour"], "weather");
+    assert_eq!(weather.dangling + weather.missing, 1_556);
+    let carrier = reference(&["carrier"], "airlines");
+    assert_eq!(
+        (carrier.dangling, carrier.missing, carrier.childless_parents),
+        (0, 0, 0)
+    );
+    assert!(carrier.max_children > 50_000, "{}", carrier.max_children);
+    let sequence = &report.sequences[0];
+    assert_eq!(sequence.entities, 3);
+    assert!(sequence.length_min > 8_000, "{sequence:?}");
+}
+
+#[test]
+fn keys_and_references_are_proposed_from_the_values() {
+    let folder = datasets();
+    let tables: Vec<(String, PathBuf, Table)> = NAMES
+        .iter()
+        .map(|name| {
+            let path = folder.join(format!("nycflights13_{name}/data.csv"));
+            (name.to_string(), path.clone(), read(&path))
+        })
+        .collect();
+    let views: Vec<LoadedTable<'_>> = tables
+        .iter()
+        .map(|(name, path, table)| LoadedTable { name, path, table })
+        .collect();
+    let proposals = propose(&views);
+    let key = |table: &str, columns: &[&str]| {
+        proposals.iter().any(
+            |p| matches!(p, Proposal::Key { table: t, columns: c } if t == table && c == columns),
+        )
+    };
+    assert!(key("airlines", &["carrier"]), "{proposals:#?}");
+    assert!(key("airports", &["faa"]), "{proposals:#?}");
+    assert!(key("planes", &["tailnum"]), "{proposals:#?}");
+    let reference = |from: &str, column: &str, to: &str| {
+        proposals.iter().find_map(|p| match p {
+            Proposal::Reference {
+                from: f,
+                columns,
+                to: t,
+                inclusion,
+                ..
+            } if f == from && columns == &[column.to_string()] && t == to => Some(*inclusion),
+            _ => None,
+        })
+    };
+    assert_eq!(reference("flights", "carrier", "airlines"), Some(1.0));
+    let tailnum = reference("flights", "tailnum", "planes").expect("tailnum proposed");
+    assert!((0.8..1.0).contains(&tailnum), "{tailnum}");
+    assert!(
+        reference("flights", "dest", "airports").is_some(),
+        "{proposals:#?}"
+    );
+    // flights' row index is unique but names nothing: no reference points at it.
+    assert!(
+        !proposals
+            .iter()
+            .any(|p| matches!(p, Proposal::Reference { to, .. } if to == "flights")),
+        "{proposals:#?}"
+    );
+}
+
+/// `text` with data row `row` (0-based, after the header) appended again at the end.
+fn with_repeated_row(text: &str, row: usize) -> String {
+    let line = text.lines().nth(row + 1).expect("row");
+    format!("{text}{line}\n")
+}
+
+#[test]
+fn bad_relations_are_refused_naming_table_column_values_and_rows() {
+    let folder = datasets();
+    let dir = tempfile::tempdir().expect("dir");
+    // Copies of the real tables, one changed at a time.
+    for name in NAMES {
+        let target = dir.path().join(format!("nycflights13_{name}"));
+        std::fs::create_dir_all(&target).expect("mkdir");
+        let source = folder.join(format!("nycflights13_{name}/data.csv"));
+        if name == "flights" {
+            // The first 2,000 flights keep the test quick.
+            let text = std::fs::read_to_string(&source).expect("flights");
+            let head: String = text.lines().take(2_001).map(|l| format!("{l}\n")).collect();
+            std::fs::write(target.join("data.csv"), head).expect("write");
+        } else {
+            std::fs::copy(&source, target.join("data.csv")).expect("copy");
+        }
+    }
+    let good = dataset_toml(dir.path());
+    check(&Loaded::new(&good).dataset, &Loaded::new(&good).views()).expect("the copies check");
+    let planes = dir.path().join("nycflights13_planes/data.csv");
+    let original = std::fs::read_to_string(&planes).expect("planes");
+
+    // A planes row repeated: its key is named with both rows.
+    std::fs::write(&planes, with_repeated_row(&original, 4)).expect("write");
+    let loaded = Loaded::new(&good);
+    let error = check(&loaded.dataset, &loaded.views()).expect_err("duplicate key");
+    let message = error.message();
+    let tail = original
+        .lines()
+        .nth(5)
+        .expect("row")
+        .split(',')
+        .next()
+        .expect("tailnum");
+    assert!(
+        message.contains("table 'planes': its primary key (tailnum) is not unique")
+            && message.contains(&format!("'{tail}' in rows 5, 3323")),
+        "{message}"
+    );
+    assert_eq!(
+        error.location().map(|l| (l.file.clone(), l.column.clone())),
+        Some((planes.clone(), Some("tailnum".to_string())))
+    );
+    std::fs::write(&planes, &original).expect("restore");
+
+    // A key column that the table does not have.
+    let error = check(
+        &Loaded::new(&good.replace("primary_key = [\"tailnum\"]", "primary_key = [\"tailnm\"]"))
+            .dataset,
+        &loaded.views(),
+    )
+    .expect_err("missing column");
+    assert!(
+        error
+            .message()
+            .contains("table 'planes' has no column 'tailnm' (named by its primary_key)"),
+        "{}",
+        error.message()
+    );
+
+    // A sequence whose order column has a missing value.
+    let weather = dir.path().join("nycflights13_weather/data.csv");
+    let text = std::fs::read_to_string(&weather).expect("weather");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let row = 10;
+    let cut = lines[row + 1].rfind(',').expect("last field");
+    lines[row + 1].truncate(cut + 1);
+    std::fs::write(&weather, lines.join("\n") + "\n").expect("write");
+    // (The weather key, which would refuse the missing value first, and its reference are
+    // left out.)
+    let text = good
+        .replace("primary_key = [\"origin\", \"time_hour\"]\n", "")
+        .replace(
+            "[[references]]\nfrom = \"flights\"\ncolumns = [\"origin\", \"time_hour\"]\nto = \"weather\"\n",
+            "",
+        );
+    assert!(!text.contains("\"time_hour\"]\nto"), "{text}");
+    let loaded = Loaded::new(&text);
+    let error = check(&loaded.dataset, &loaded.views()).expect_err("missing order value");
+    assert!(
+        error.message().contains(
+            "table 'weather': the order column 'time_hour' of its sequence is missing in 1 \
+             row(s): rows 11"
+        ),
+        "{}",
+        error.message()
+    );
+    assert_eq!(
+        error.location().and_then(|l| l.column.clone()),
+        Some("time_hour".to_string())
+    );
+}
