@@ -126,7 +126,16 @@ Example (dataset.toml):
     order = \"time_hour\"
 
     synthgate dataset check dataset.toml
-    synthgate dataset check dataset.toml --json";
+    synthgate dataset check dataset.toml --json
+
+`dataset propose` drafts such a file from the values of two or more tables: each table's first \
+column (else pair of columns) whose values are present and unique in every row becomes its \
+primary key (a row index such as 1..n never does), and a column of another table whose distinct \
+values fall at least 80% inside that key becomes a reference; the file's comments give each \
+reference's share and the other candidate keys. Every line is a guess to confirm.
+
+    synthgate dataset propose planes.csv flights.csv airports.csv --out dataset.toml
+    synthgate dataset propose patients=p.csv visits=v.csv";
 
 /// `synthgate dataset`.
 #[derive(Debug, Args)]
@@ -138,6 +147,22 @@ pub(crate) struct DatasetArgs {
 /// Dataset subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DatasetCommand {
+    /// Propose keys and references from the values of several tables, as a draft dataset
+    /// file to confirm.
+    Propose {
+        /// The tables: FILE (named by its stem, or its folder for data.csv) or NAME=FILE.
+        #[arg(required = true, num_args = 2..)]
+        tables: Vec<String>,
+        /// Extra missing-value tokens (repeatable), for every table.
+        #[arg(long, value_name = "TOKEN")]
+        na: Vec<String>,
+        /// Write the draft here (default: print it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a dataset file against its tables' data.
     Check {
         /// The dataset file (dataset.toml).

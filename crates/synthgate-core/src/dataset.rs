@@ -151,6 +151,26 @@ impl DatasetSchema {
         Ok(dataset)
     }
 
+    /// The dataset as TOML, `notes` written first as comment lines (paths as they are: make
+    /// them relative to where the file goes first).
+    pub fn to_toml(&self, notes: &[String]) -> String {
+        // Plain data with string keys always serialises; an error here is a bug.
+        let body = toml::to_string(self).unwrap_or_else(|error| {
+            panic!("dataset serialisation failed, which is a bug: {error}")
+        });
+        let mut text = String::new();
+        for note in notes {
+            for line in note.lines() {
+                text.push_str(&format!("# {line}\n"));
+            }
+        }
+        if !notes.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&body);
+        text
+    }
+
     /// The table named `name`.
     pub fn table(&self, name: &str) -> Option<&TableSpec> {
         self.tables.iter().find(|t| t.name == name)
@@ -424,6 +444,15 @@ order = "time_hour"
         );
         assert_eq!(dataset.references[1].dangling, Dangling::Drop);
         assert_eq!(dataset.references[0].dangling, Dangling::Keep);
+    }
+
+    #[test]
+    fn a_written_dataset_reads_back_the_same() {
+        let dataset = parse(FLIGHTS).expect("valid");
+        let text = dataset.to_toml(&["proposed\nconfirm it".into()]);
+        assert!(text.starts_with("# proposed\n# confirm it\n"), "{text}");
+        let back = DatasetSchema::from_toml(&text, Path::new("dataset.toml")).expect("reads back");
+        assert_eq!(back, dataset);
     }
 
     #[test]

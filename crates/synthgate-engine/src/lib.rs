@@ -42,7 +42,10 @@ mod workspace;
 
 pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
 pub use audit::{AuditReport, audit_verify};
-pub use dataset::{DatasetCheckOutcome, dataset_check, load_dataset};
+pub use dataset::{
+    DatasetCheckOutcome, DatasetProposeOutcome, DatasetProposeRequest, dataset_check,
+    dataset_propose, load_dataset,
+};
 pub use drift::{DriftRequest, drift};
 pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};

@@ -389,13 +389,19 @@ fn keyable(storage: StorageType) -> bool {
 pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
     let mut proposals = Vec::new();
     let mut candidate_keys: Vec<(usize, Vec<String>, HashSet<String>)> = Vec::new();
+    let add_key = |proposals: &mut Vec<Proposal>,
+                   keys: &mut Vec<(usize, Vec<String>, HashSet<String>)>,
+                   t: usize,
+                   columns: Vec<String>,
+                   set: HashSet<String>| {
+        proposals.push(Proposal::Key {
+            table: tables[t].name.to_string(),
+            columns: columns.clone(),
+        });
+        keys.push((t, columns, set));
+    };
     for (t, table) in tables.iter().enumerate() {
-        let names: Vec<String> = table
-            .table
-            .column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let names = owned_names(table);
         let usable: Vec<usize> = (0..names.len())
             .filter(|&c| keyable(table.table.storage_type(c)))
             .collect();
@@ -404,16 +410,11 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             let columns = vec![names[c].clone()];
             if let Some(set) = unique_keys(table, &columns) {
                 found = true;
-                if is_row_index(&set) {
-                    // Row numbers (1..n, 0..n-1) are unique but name no entity: any small
-                    // whole number of another table would seem to point at them.
-                    continue;
+                // Row numbers (1..n, 0..n-1) are unique but name no entity: any small whole
+                // number of another table would seem to point at them.
+                if !is_row_index(&set) {
+                    add_key(&mut proposals, &mut candidate_keys, t, columns, set);
                 }
-                proposals.push(Proposal::Key {
-                    table: table.name.to_string(),
-                    columns: columns.clone(),
-                });
-                candidate_keys.push((t, columns, set));
             }
         }
         // Pairs of any storage (a station and a timestamp), for tables without a single key.
@@ -422,11 +423,7 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
                 for b in a + 1..names.len() {
                     let columns = vec![names[a].clone(), names[b].clone()];
                     if let Some(set) = unique_keys(table, &columns) {
-                        proposals.push(Proposal::Key {
-                            table: table.name.to_string(),
-                            columns: columns.clone(),
-                        });
-                        candidate_keys.push((t, columns, set));
+                        add_key(&mut proposals, &mut candidate_keys, t, columns, set);
                         break 'pairs;
                     }
                 }
@@ -434,12 +431,7 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
         }
     }
     for (t, table) in tables.iter().enumerate() {
-        let names: Vec<String> = table
-            .table
-            .column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let names = owned_names(table);
         // Each column's distinct present values, read once for every candidate key.
         let mut distinct_of: HashMap<Vec<String>, HashSet<String>> = HashMap::new();
         for (parent, key_columns, set) in &candidate_keys {
@@ -482,6 +474,15 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
         }
     }
     proposals
+}
+
+fn owned_names(table: &LoadedTable<'_>) -> Vec<String> {
+    table
+        .table
+        .column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// Whether a key's values are the whole numbers of one contiguous run (a row index).

@@ -6,7 +6,15 @@ use crate::args::{DatasetArgs, DatasetCommand};
 use crate::progress::SpinnerEvents;
 
 pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
-    let DatasetCommand::Check { dataset, json } = &args.command;
+    let (dataset, json) = match &args.command {
+        DatasetCommand::Check { dataset, json } => (dataset, json),
+        DatasetCommand::Propose {
+            tables,
+            na,
+            out,
+            force,
+        } => return propose(tables, na, out, *force, quiet),
+    };
     let mut events = SpinnerEvents::start(quiet, "reading");
     let outcome = synthgate_engine::dataset_check(dataset, &mut events);
     drop(events);
@@ -75,6 +83,42 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
             sequence.length_median,
             sequence.length_max
         );
+    }
+    Ok(())
+}
+
+fn propose(
+    tables: &[String],
+    na: &[String],
+    out: &Option<std::path::PathBuf>,
+    force: bool,
+    quiet: bool,
+) -> Result<()> {
+    let request = synthgate_engine::DatasetProposeRequest {
+        tables: tables
+            .iter()
+            .map(|table| match table.split_once('=') {
+                Some((name, path)) if !name.is_empty() && !name.contains(['/', '\\']) => {
+                    (Some(name.to_string()), path.into())
+                }
+                _ => (None, table.into()),
+            })
+            .collect(),
+        na: na.to_vec(),
+        out: out.clone(),
+        force,
+    };
+    let mut events = SpinnerEvents::start(quiet, "reading");
+    let outcome = synthgate_engine::dataset_propose(&request, &mut events);
+    drop(events);
+    let outcome = outcome?;
+    match &outcome.written {
+        Some(path) => println!(
+            "wrote {}: a draft to confirm ({} candidate keys and references found)",
+            path.display(),
+            outcome.proposals.len()
+        ),
+        None => print!("{}", outcome.dataset_toml),
     }
     Ok(())
 }

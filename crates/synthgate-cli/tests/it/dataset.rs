@@ -59,3 +59,90 @@ fn a_cycle_of_references_is_refused_naming_it() {
         "{message}"
     );
 }
+
+/// `dataset propose` finds nycflights13's keys and references from the values alone (the
+/// README's relational structure), writes a draft that `dataset check` accepts, and refuses to
+/// overwrite a file or an input.
+#[test]
+fn propose_drafts_the_flights_structure_from_values() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shared = crate::support::datasets_dir();
+    // The first 3,000 flights keep the test quick.
+    let text =
+        std::fs::read_to_string(shared.join("nycflights13_flights/data.csv")).expect("flights");
+    let flights = dir.path().join("flights.csv");
+    let head: String = text.lines().take(3_001).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&flights, head).expect("write");
+    let table = |name: &str| {
+        format!(
+            "{name}={}",
+            shared
+                .join(format!("nycflights13_{name}/data.csv"))
+                .display()
+        )
+    };
+    let out = dir.path().join("dataset.toml");
+    let mut args: Vec<std::ffi::OsString> = vec!["dataset".into(), "propose".into()];
+    for name in ["airlines", "airports", "planes", "weather"] {
+        args.push(table(name).into());
+    }
+    args.push(flights.clone().into());
+    args.extend([
+        "--out".into(),
+        out.clone().into_os_string(),
+        "--quiet".into(),
+    ]);
+    let output = synthgate(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let draft = std::fs::read_to_string(&out).expect("draft");
+    for expected in [
+        "name = \"airlines\"",
+        "primary_key = [\"carrier\"]",
+        "primary_key = [\"faa\"]",
+        "primary_key = [\"tailnum\"]",
+        "primary_key = [\"origin\", \"time_hour\"]",
+        "flights (tailnum) -> planes (tailnum)",
+        "flights (dest) -> airports (faa)",
+        "flights (origin, time_hour) -> weather (origin, time_hour)",
+        "weather (origin) -> airports (faa)",
+        // The flights file sits beside the draft: its path is written relative to it.
+        "path = \"flights.csv\"",
+    ] {
+        assert!(draft.contains(expected), "{expected}:\n{draft}");
+    }
+    // flights' row index is unique, but no key and nothing points at it.
+    assert!(!draft.contains("primary_key = [\"rownames\"]"), "{draft}");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "check".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("flights (tailnum) -> planes"),
+        "{}",
+        stdout(&output)
+    );
+    // An existing file is not replaced without --force; an input never is.
+    let again = synthgate(&args);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let mut onto_input = args.clone();
+    let at = onto_input.iter().position(|a| a == "--out").expect("--out") + 1;
+    onto_input[at] = flights.clone().into_os_string();
+    onto_input.push("--force".into());
+    let refused = synthgate(&onto_input);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is one of the tables read"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&flights)
+            .expect("flights")
+            .lines()
+            .count(),
+        3_001
+    );
+}
