@@ -217,6 +217,25 @@ impl Table {
         values
     }
 
+    /// The key of every row over the columns `indices` ([`Table::key_texts`] joined by U+001F),
+    /// `None` when any part is missing (SQL's MATCH SIMPLE).
+    pub fn composite_keys(&self, indices: &[usize]) -> Vec<Option<String>> {
+        let parts: Vec<Vec<Option<String>>> =
+            indices.iter().map(|&index| self.key_texts(index)).collect();
+        (0..self.num_rows)
+            .map(|row| {
+                let mut key = String::new();
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        key.push('\u{1f}');
+                    }
+                    key.push_str(part[row].as_deref()?);
+                }
+                Some(key)
+            })
+            .collect()
+    }
+
     /// The text the source writes for a missing value in column `index`, if it is not an
     /// empty field (the field's [`MISSING_TOKEN_KEY`] metadata).
     pub fn missing_token(&self, index: usize) -> Option<&str> {

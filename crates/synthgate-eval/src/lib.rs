@@ -39,6 +39,7 @@ pub mod metric;
 pub mod nearest;
 pub mod pairs;
 pub mod privacy;
+pub mod relational;
 pub mod shapes;
 mod stats;
 pub mod subgroups;

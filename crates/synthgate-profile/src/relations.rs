@@ -130,27 +130,11 @@ fn keys(
     columns: &[String],
     named_by: &str,
 ) -> Result<Vec<Option<String>>> {
-    let mut parts: Vec<Vec<Option<String>>> = Vec::with_capacity(columns.len());
-    for column in columns {
-        parts.push(
-            table
-                .table
-                .key_texts(column_index(table, column, named_by)?),
-        );
-    }
-    let rows = table.table.num_rows();
-    Ok((0..rows)
-        .map(|row| {
-            let mut key = String::new();
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    key.push('\u{1f}');
-                }
-                key.push_str(part[row].as_deref()?);
-            }
-            Some(key)
-        })
-        .collect())
+    let indices = columns
+        .iter()
+        .map(|column| column_index(table, column, named_by))
+        .collect::<Result<Vec<usize>>>()?;
+    Ok(table.table.composite_keys(&indices))
 }
 
 fn shown(key: &str) -> String {

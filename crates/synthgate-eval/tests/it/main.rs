@@ -3,6 +3,7 @@
 mod common;
 mod free_text;
 mod metric_table;
+mod multitable;
 mod peers;
 mod sanity;
 mod sdmetrics;
