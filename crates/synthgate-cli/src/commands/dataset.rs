@@ -74,6 +74,19 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
             reference.childless_parents
         );
     }
+    for reference in &report.references {
+        if reference.rows > reference.missing
+            && reference.dangling == reference.rows - reference.missing
+        {
+            println!(
+                "  warning: no reference from {} ({}) resolves in {}: check that both sides \
+                 hold the same values (the same codes, the same type)",
+                reference.from,
+                reference.columns.join(", "),
+                reference.to
+            );
+        }
+    }
     for sequence in &report.sequences {
         println!(
             "sequence {}: {} entities, rows per entity min {}, median {}, max {}",

@@ -146,3 +146,40 @@ fn propose_drafts_the_flights_structure_from_values() {
         3_001
     );
 }
+
+/// A reference none of whose values resolves (a flight number against tail numbers) is
+/// reported with a warning, not taken for a real gap.
+#[test]
+fn a_reference_that_never_resolves_is_flagged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shared = crate::support::datasets_dir();
+    let text =
+        std::fs::read_to_string(shared.join("nycflights13_flights/data.csv")).expect("flights");
+    let head: String = text.lines().take(1_001).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("flights.csv"), head).expect("write");
+    let dataset = format!(
+        "format_version = 1\n\n[[tables]]\nname = \"planes\"\npath = {:?}\nprimary_key = \
+         [\"tailnum\"]\n\n[[tables]]\nname = \"flights\"\npath = \"flights.csv\"\n\n\
+         [[references]]\nfrom = \"flights\"\ncolumns = [\"flight\"]\nto = \"planes\"\n\n\
+         [[references]]\nfrom = \"flights\"\ncolumns = [\"tailnum\"]\nto = \"planes\"\n",
+        shared
+            .join("nycflights13_planes/data.csv")
+            .display()
+            .to_string()
+    );
+    let path = dir.path().join("dataset.toml");
+    std::fs::write(&path, dataset).expect("write");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "check".as_ref(),
+        path.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("warning: no reference from flights (flight) resolves in planes"),
+        "{text}"
+    );
+    assert!(!text.contains("from flights (tailnum) resolves"), "{text}");
+}
