@@ -226,7 +226,9 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          columns (default: all), description (how the real data was
                          collected, for the datasheet), dataset_id (the protected dataset's
                          name in the privacy ledger; required with epsilon)
-    [split]              holdout_fraction = 0.2, seed = 0
+    [split]              holdout_fraction = 0.2, seed = 0, entity = [] (the columns naming
+                         the entity of a row, e.g. [\"patient_nbr\"]: each entity's rows stay
+                         on one side, so the holdout holds whole unseen entities)
     [synthesizer]        name = \"cart\", seed = 0, rows (default: the training rows),
                          min_category_count = 10, tail_count = 10 (the privacy protections of
                          `fit`), [synthesizer.params] as `fit --param`; name = \"llm\"

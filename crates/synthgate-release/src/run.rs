@@ -88,6 +88,45 @@ pub fn split_rows(rows: usize, fraction: f64, seed: Seed) -> (Vec<u32>, Vec<u32>
     (train, holdout)
 }
 
+/// The row indices of (train, holdout) when rows belong to entities (`keys`, one per row):
+/// the distinct entities, in sorted order, split as [`split_rows`] splits rows, and every row
+/// on its entity's side, so no entity is on both. A row without an entity key is an entity of
+/// its own. The split does not depend on the rows' order, only on the entities.
+pub fn split_entities(keys: &[Option<String>], fraction: f64, seed: Seed) -> (Vec<u32>, Vec<u32>) {
+    let mut entities: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+    entities.sort_unstable();
+    entities.dedup();
+    let singletons = keys.iter().filter(|k| k.is_none()).count();
+    let count = entities.len() + singletons;
+    if count < 2 {
+        return ((0..keys.len() as u32).collect(), Vec::new());
+    }
+    let (_, held) = split_rows(count, fraction, seed);
+    let mut holdout_entity = vec![false; count];
+    for &entity in &held {
+        holdout_entity[entity as usize] = true;
+    }
+    let index: std::collections::HashMap<&str, usize> =
+        entities.iter().enumerate().map(|(i, e)| (*e, i)).collect();
+    let (mut train, mut holdout) = (Vec::new(), Vec::new());
+    let mut singleton = entities.len();
+    for (row, key) in keys.iter().enumerate() {
+        let entity = match key {
+            Some(key) => index[key.as_str()],
+            None => {
+                singleton += 1;
+                singleton - 1
+            }
+        };
+        if holdout_entity[entity] {
+            holdout.push(row as u32);
+        } else {
+            train.push(row as u32);
+        }
+    }
+    (train, holdout)
+}
+
 /// The evaluation a spec asks for: its seed, resamples, target and sensitive attributes.
 pub fn evaluation_config(spec: &PipelineSpec) -> EvaluationConfig {
     EvaluationConfig {
@@ -186,14 +225,38 @@ pub fn run_pipeline(
         &spec.policy.drift,
     );
 
-    let (train_rows, holdout_rows) =
-        split_rows(rows, spec.split.holdout_fraction, Seed(spec.split.seed));
+    let (train_rows, holdout_rows) = if spec.split.entity.is_empty() {
+        split_rows(rows, spec.split.holdout_fraction, Seed(spec.split.seed))
+    } else {
+        let names = source.table.column_names();
+        let mut indices = Vec::with_capacity(spec.split.entity.len());
+        for column in &spec.split.entity {
+            let index = names.iter().position(|n| n == column).ok_or_else(|| {
+                Error::spec(format!(
+                    "split.entity names column '{column}', which the source does not have (its \
+                     columns: {}).",
+                    names.join(", ")
+                ))
+                .at(synthgate_core::Location::file(&spec.source.path).column(column.clone()))
+            })?;
+            indices.push(index);
+        }
+        let keys = source.table.composite_keys(&indices);
+        let split = split_entities(&keys, spec.split.holdout_fraction, Seed(spec.split.seed));
+        if split.0.is_empty() || split.1.is_empty() {
+            return Err(Error::input(format!(
+                "split.entity ({}) names fewer than two entities: nothing can be held out.",
+                spec.split.entity.join(", ")
+            )));
+        }
+        split
+    };
     let train = take_rows(&source.table, &train_rows)?;
     let holdout = take_rows(&source.table, &holdout_rows)?;
     drop(source);
     log.push(
         serde_json::json!({ "step": "split", "seed": spec.split.seed,
-        "holdout_fraction": spec.split.holdout_fraction,
+        "holdout_fraction": spec.split.holdout_fraction, "entity": spec.split.entity,
         "train_rows": train_rows.len(), "holdout_rows": holdout_rows.len() }),
     );
 
@@ -389,6 +452,46 @@ pub fn run_pipeline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entity_split_keeps_each_entity_whole_whatever_the_row_order() {
+        // 300 entities with 1 to 5 rows each, interleaved; two rows without a key.
+        let mut keys: Vec<Option<String>> = Vec::new();
+        for round in 0..5 {
+            for entity in 0..300 {
+                if entity % 5 >= round {
+                    keys.push(Some(format!("p{entity}")));
+                }
+            }
+        }
+        keys.push(None);
+        keys.push(None);
+        let (train, holdout) = split_entities(&keys, 0.2, Seed(3));
+        assert_eq!(train.len() + holdout.len(), keys.len());
+        let side = |rows: &[u32]| -> std::collections::HashSet<&str> {
+            rows.iter()
+                .filter_map(|&r| keys[r as usize].as_deref())
+                .collect()
+        };
+        let (a, b) = (side(&train), side(&holdout));
+        assert!(a.is_disjoint(&b), "an entity is on both sides");
+        // 302 entities, 60 held out: round(302 × 0.2).
+        let held = b.len()
+            + holdout
+                .iter()
+                .filter(|&&r| keys[r as usize].is_none())
+                .count();
+        assert_eq!(held, 60);
+        // Reversed rows: the same entities held out.
+        let reversed: Vec<Option<String>> = keys.iter().rev().cloned().collect();
+        let (_, holdout_reversed) = split_entities(&reversed, 0.2, Seed(3));
+        let b_reversed: std::collections::HashSet<&str> = holdout_reversed
+            .iter()
+            .filter_map(|&r| reversed[r as usize].as_deref())
+            .collect();
+        assert_eq!(b, b_reversed);
+        assert_ne!(split_entities(&keys, 0.2, Seed(4)).1, holdout);
+    }
 
     #[test]
     fn split_is_seeded_disjoint_and_complete() {

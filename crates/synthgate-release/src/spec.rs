@@ -141,6 +141,11 @@ pub struct SplitSpec {
     /// Seed of the split (default 0).
     #[serde(default)]
     pub seed: u64,
+    /// The columns naming the entity a row belongs to (a patient of several encounters):
+    /// every row of one entity lands on the same side, so the holdout holds whole entities
+    /// the synthesizer never saw (default: none, each row its own entity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entity: Vec<String>,
 }
 
 fn default_holdout() -> f64 {
@@ -152,6 +157,7 @@ impl Default for SplitSpec {
         SplitSpec {
             holdout_fraction: default_holdout(),
             seed: 0,
+            entity: Vec::new(),
         }
     }
 }

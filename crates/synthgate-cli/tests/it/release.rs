@@ -787,3 +787,46 @@ fn an_infinite_setting_is_refused_before_anything_is_written() {
     assert!(message.contains("pipeline.toml, line"), "{message}");
     assert!(!bundle.exists());
 }
+
+/// `[split] entity`: the split names the entity column in the run log and the manifest's
+/// pipeline, and a column the source lacks is refused (exit 3), naming it, with nothing written.
+#[test]
+fn an_entity_split_is_recorded_and_an_unknown_entity_column_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let with_entity = |column: &str| {
+        let path = spec(dir.path(), "");
+        let text = std::fs::read_to_string(&path).expect("spec");
+        let text = text.replacen(
+            "holdout_fraction = 0.2\nseed = 1\n",
+            &format!("holdout_fraction = 0.2\nseed = 1\nentity = [\"{column}\"]\n"),
+            1,
+        );
+        assert!(
+            text.contains("entity = ["),
+            "the example spec changed shape"
+        );
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let bundle = dir.path().join("entity");
+    let output = run(&with_entity("seqn"), &bundle);
+    assert!(
+        output.status.success() || output.status.code() == Some(4),
+        "{}",
+        stderr(&output)
+    );
+    let manifest = read_json(&bundle.join("manifest.json"));
+    assert_eq!(manifest["pipeline"]["split"]["entity"][0], "seqn");
+    let log = std::fs::read_to_string(bundle.join("log/generation.jsonl")).expect("log");
+    assert!(log.contains("\"entity\":[\"seqn\"]"), "{log}");
+
+    let never = dir.path().join("never");
+    let output = run(&with_entity("patient"), &never);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("split.entity names column 'patient'"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!never.exists());
+}
