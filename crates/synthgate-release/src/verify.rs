@@ -10,9 +10,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, ErrorKind, Result};
 use synthgate_io::sha256_file;
 
-use crate::bundle::{
-    DATA_FILE, Manifest, PROFILE_FILE, REPORT_FILE, REPORT_HTML_FILE, index, pipeline_digest,
-};
+use crate::bundle::{DATA_FILE, Manifest, REPORT_FILE, index, pipeline_digest};
 use crate::keys::{self, Approval, ApprovalBody, Verdict};
 
 /// Where a required role stands.
@@ -790,27 +788,12 @@ pub fn real_data_file(
 
 /// The withheld files (how many; how many the workspace holds, matching; the report's bytes
 /// when it is one of them and is held). A copy that differs from its digest is a problem; a
-/// missing copy is not (the bundle is whole without it). The policy recorded in the manifest
-/// must agree with where the files are.
+/// missing copy is not (the bundle is whole without it).
 fn check_withheld(
     manifest: &Manifest,
     withheld: Option<&crate::withheld::Withheld>,
     problems: &mut Vec<String>,
 ) -> (usize, usize, Option<Vec<u8>>) {
-    if let Ok(spec) = manifest.spec()
-        && spec
-            .policy
-            .withholds_real_data_files(spec.release.environment)
-    {
-        for path in [PROFILE_FILE, REPORT_FILE, REPORT_HTML_FILE] {
-            if manifest.files.iter().any(|f| f.path == path) {
-                problems.push(format!(
-                    "{path} is in the bundle, but the release's policy withholds the files \
-                     computed from real rows"
-                ));
-            }
-        }
-    }
     let mut checked = 0;
     let mut report = None;
     for entry in &manifest.withheld {
