@@ -125,21 +125,13 @@ impl DatasetSchema {
     /// Parse and check a dataset file's text (`path` names it in errors and anchors the
     /// tables' relative paths, which come back resolved).
     pub fn from_toml(text: &str, path: &Path) -> Result<DatasetSchema> {
-        let mut dataset: DatasetSchema = toml::from_str(text).map_err(|error| {
-            let mut location = Location::file(path);
-            if let Some(span) = error.span() {
-                location = location.line(crate::error::line_of(text, span.start));
-            }
-            Error::spec(format!(
-                "this dataset file is not valid: {}",
-                error.message()
-            ))
-            .at(location)
-            .hint(
-                "A dataset file lists [[tables]] (name, path, primary_key), [[references]] \
-                 (from, columns, to) and [[sequences]] (table, entity, order).",
-            )
-        })?;
+        let mut dataset: DatasetSchema = crate::schema::parse_toml(
+            text,
+            path,
+            "dataset",
+            "A dataset file lists [[tables]] (name, path, primary_key), [[references]] (from, \
+             columns, to) and [[sequences]] (table, entity, order).",
+        )?;
         let folder = path.parent().unwrap_or(Path::new(""));
         for table in &mut dataset.tables {
             table.path = folder.join(&table.path);

@@ -446,21 +446,13 @@ impl Schema {
 
     /// Parse and check a schema file's text. `path` names the file in error messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Schema> {
-        let schema: Schema = toml::from_str(text).map_err(|error| {
-            let mut location = Location::file(path);
-            if let Some(span) = error.span() {
-                location = location.line(crate::error::line_of(text, span.start));
-            }
-            Error::spec(format!(
-                "this schema file is not valid: {}",
-                error.message()
-            ))
-            .at(location)
-            .hint(
-                "Compare it with a schema written by `synthgate inspect DATA --schema-out \
-                     FILE`; the header comment lists the allowed values.",
-            )
-        })?;
+        let schema: Schema = parse_toml(
+            text,
+            path,
+            "schema",
+            "Compare it with a schema written by `synthgate inspect DATA --schema-out FILE`; the \
+             header comment lists the allowed values.",
+        )?;
         schema.validate(Some(path))?;
         Ok(schema)
     }
@@ -624,6 +616,28 @@ impl Schema {
         }
         Ok(())
     }
+}
+
+/// Parse `text` (the TOML file at `path`, a `what` file) into `T`: a syntax error or an
+/// unknown or mistyped key is a spec error naming the file and line, with `hint`.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    what: &str,
+    hint: &str,
+) -> Result<T> {
+    toml::from_str(text).map_err(|error| {
+        let mut location = Location::file(path);
+        if let Some(span) = error.span() {
+            location = location.line(crate::error::line_of(text, span.start));
+        }
+        Error::spec(format!(
+            "this {what} file is not valid: {}",
+            error.message()
+        ))
+        .at(location)
+        .hint(hint)
+    })
 }
 
 #[cfg(test)]
