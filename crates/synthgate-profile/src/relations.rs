@@ -65,17 +65,19 @@ pub struct ReferenceFacts {
     pub missing: usize,
     /// Rows whose reference names no parent row.
     pub dangling: usize,
-    /// Distinct dangling values, and up to five of them (the most frequent first).
+    /// Distinct dangling values.
     pub dangling_values: usize,
-    /// Up to five dangling values with their row counts.
+    /// Up to five dangling values with their row counts, the most frequent first.
     pub dangling_examples: Vec<(String, usize)>,
-    /// Children per referenced parent row: parents with none, the median and the largest
-    /// count among parents with at least one.
+    /// Parent rows no child names.
     pub childless_parents: usize,
     /// The median number of children of a parent that has any.
     pub median_children: usize,
     /// The most children one parent has.
     pub max_children: usize,
+    /// Whether some rows name a parent and not one of them resolves: a mismatch of codes or
+    /// types between the two sides, not a real gap.
+    pub resolves_none: bool,
 }
 
 impl ReferenceFacts {
@@ -168,7 +170,7 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
         .parents_first()
         .ok_or_else(|| Error::internal("a dataset with a cycle of references was accepted"))?;
     let mut facts = Vec::new();
-    let mut primary: HashMap<&str, HashMap<String, usize>> = HashMap::new();
+    let mut primary: HashMap<&str, HashSet<String>> = HashMap::new();
     for name in &order {
         let spec = dataset
             .table(name)
@@ -219,10 +221,7 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
                      row as the primary_key.",
                 ));
             }
-            primary.insert(
-                *name,
-                rows_of.into_iter().map(|(k, rows)| (k, rows[0])).collect(),
-            );
+            primary.insert(*name, rows_of.into_keys().collect());
         }
         facts.push(TableFacts {
             name: name.to_string(),
@@ -291,7 +290,7 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
 fn reference_facts(
     reference: &Reference,
     tables: &[LoadedTable<'_>],
-    primary: &HashMap<&str, HashMap<String, usize>>,
+    primary: &HashMap<&str, HashSet<String>>,
 ) -> Result<ReferenceFacts> {
     let child = find(tables, &reference.from)?;
     let named_by = format!("its reference to '{}'", reference.to);
@@ -305,7 +304,7 @@ fn reference_facts(
     for key in &keys {
         match key {
             None => missing += 1,
-            Some(key) if parent_keys.contains_key(key) => {
+            Some(key) if parent_keys.contains(key) => {
                 *children.entry(key.as_str()).or_default() += 1;
             }
             Some(key) => *dangling.entry(key.as_str()).or_default() += 1,
@@ -328,6 +327,7 @@ fn reference_facts(
         childless_parents: parent_keys.len() - children.len(),
         median_children: counts.get(counts.len() / 2).copied().unwrap_or(0),
         max_children: counts.last().copied().unwrap_or(0),
+        resolves_none: children.is_empty() && !dangling.is_empty(),
     })
 }
 

@@ -550,11 +550,7 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
         sheet["sdg:withheldFiles"] = literal(json!({
             "policy": "real_data_files = withhold",
             "where": "the operator's workspace; manifest.json lists each by digest",
-            "files": [
-                crate::layout::REPORT_FILE,
-                crate::layout::REPORT_HTML_FILE,
-                crate::layout::PROFILE_FILE,
-            ],
+            "files": crate::layout::REAL_DATA_FILES,
         }));
     }
     if let Some((_, statement)) = &release.dp_model {

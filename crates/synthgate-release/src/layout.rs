@@ -24,6 +24,9 @@ pub const REPORT_HTML_FILE: &str = "report/report.html";
 /// Where a bundle keeps its source profile.
 pub const PROFILE_FILE: &str = "monitor/source_profile.json";
 
+/// The files computed from real rows that `[policy] real_data_files` may keep out of a bundle.
+pub const REAL_DATA_FILES: [&str; 3] = [REPORT_FILE, REPORT_HTML_FILE, PROFILE_FILE];
+
 /// A differentially private release's model (the DP release itself: noisy measurements and
 /// the fitted graphical model), relative to the bundle.
 pub const DP_MODEL_FILE: &str = "model/dp-model.json";

@@ -75,9 +75,7 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
         );
     }
     for reference in &report.references {
-        if reference.rows > reference.missing
-            && reference.dangling == reference.rows - reference.missing
-        {
+        if reference.resolves_none {
             println!(
                 "  warning: no reference from {} ({}) resolves in {}: check that both sides \
                  hold the same values (the same codes, the same type)",

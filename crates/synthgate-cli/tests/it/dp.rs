@@ -247,6 +247,20 @@ fn dp_spec(dir: &Path, name: &str, budget: f64) -> PathBuf {
     path
 }
 
+/// `synthgate run SPEC --out BUNDLE --quiet` in the workspace `home`.
+fn run_spec(home: &Path, spec: &Path, bundle: &Path) -> std::process::Output {
+    sg(
+        home,
+        &[
+            os("run"),
+            spec.as_os_str(),
+            os("--out"),
+            bundle.as_os_str(),
+            os("--quiet"),
+        ],
+    )
+}
+
 #[test]
 fn a_dp_pipeline_is_charged_resampled_and_refused_past_its_budget() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -255,16 +269,7 @@ fn a_dp_pipeline_is_charged_resampled_and_refused_past_its_budget() {
     // ε = 2 runs compose in zCDP to about ε = 2.9 at δ = 1e-9, not 4).
     let spec = dp_spec(dir.path(), "nhefs-dp-one", 2.5);
     let bundle = dir.path().join("one");
-    let output = sg(
-        &home,
-        &[
-            os("run"),
-            spec.as_os_str(),
-            os("--out"),
-            bundle.as_os_str(),
-            os("--quiet"),
-        ],
-    );
+    let output = run_spec(&home, &spec, &bundle);
     // The extra gate (column shapes >= 0.9999) fails after measuring: exit 4, and still charged.
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     let manifest = read_json(&bundle.join("manifest.json"));
@@ -326,16 +331,7 @@ fn a_dp_pipeline_is_charged_resampled_and_refused_past_its_budget() {
     // refused with exit 4 before any measurement; no bundle, no new ledger row.
     let spec = dp_spec(dir.path(), "nhefs-dp-two", 2.5);
     let second = dir.path().join("two");
-    let output = sg(
-        &home,
-        &[
-            os("run"),
-            spec.as_os_str(),
-            os("--out"),
-            second.as_os_str(),
-            os("--quiet"),
-        ],
-    );
+    let output = run_spec(&home, &spec, &second);
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(
@@ -383,16 +379,7 @@ fn a_public_dp_release_keeps_its_real_data_files_in_the_workspace() {
         spec
     };
     let run = |spec: &Path, bundle: &Path| {
-        let output = sg(
-            &home,
-            &[
-                os("run"),
-                spec.as_os_str(),
-                os("--out"),
-                bundle.as_os_str(),
-                os("--quiet"),
-            ],
-        );
+        let output = run_spec(&home, spec, bundle);
         // dp_spec adds a gate that fails (column shapes >= 0.9999): exit 4, bundle written.
         assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
         stdout(&output)

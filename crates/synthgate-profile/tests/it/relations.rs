@@ -154,6 +154,7 @@ fn nycflights13_references_and_their_real_gaps() {
     // none; 7,602 go to four dest codes missing from airports; 1,556 have no weather row.
     let tailnum = reference(&["tailnum"], "planes");
     assert_eq!((tailnum.dangling, tailnum.missing), (50_094, 2_512));
+    assert!(!tailnum.resolves_none, "most tail numbers resolve");
     assert_eq!(tailnum.rows, 336_776);
     let dest = reference(&["dest"], "airports");
     assert_eq!(
