@@ -1,8 +1,9 @@
 """Which columns carry a synthetic table's DCR-share signal on the Adult split (a diagnosis, not
 a metric of record): SDMetrics-style distance (numbers scaled by the training range, categories
 0/1), equal-size seeded samples (the holdout's size) of train and synthetic, the share of
-synthetic rows closer to train than to the holdout (ties half), on all columns, all but
-fnlwgt, categories only and numbers only. Needs bench/out/adult_{train,holdout}.csv
+synthetic rows closer to train than to the holdout (ties half), on all columns, categories
+only, numbers only, all but each number, and with fnlwgt jittered (5% and 20%); prints a
+markdown table. Needs bench/out/adult_{train,holdout}.csv
 (bench/adult_split.py). Usage (from the repository): bench/.venv-c2st/bin/python
 bench/dcr_columns.py SYNTHETIC.csv
 """
@@ -38,7 +39,18 @@ def share(cols):
     dt, dh = nn(q, a, len(cols)), nn(q, b, len(cols))
     return ((dt < dh) + 0.5 * (dt == dh)).mean(), (dt == dh).mean()
 allc = list(tr.columns)
-print('all', share(allc))
-print('no fnlwgt', share([c for c in allc if c != 'fnlwgt']))
-print('cats only', share(cat))
-print('nums only', share(num))
+rows = [("all columns", allc), ("categories only", cat), ("numbers only", num)]
+rows += [(f"all but {c}", [x for x in allc if x != c]) for c in num]
+print("| columns | DCR share | ties |")
+print("|---|---:|---:|")
+for name, cols in rows:
+    value, ties = share(cols)
+    print(f"| {name} | {value:.4f} | {ties:.3f} |")
+# fnlwgt, the one near-unique number, jittered by a multiplicative log-normal factor.
+base = sys_.copy()
+for sd in (0.05, 0.2):
+    sys_ = base.copy()
+    sys_["fnlwgt"] = (sys_["fnlwgt"] * np.exp(rng.normal(0, sd, n))).round()
+    value, ties = share(allc)
+    print(f"| all columns, fnlwgt jittered (sd {sd}) | {value:.4f} | {ties:.3f} |")
+sys_ = base
