@@ -85,7 +85,7 @@ pub(crate) enum Command {
     /// Score a synthetic table against the real train and holdout tables.
     #[command(long_about = evaluate_about())]
     Evaluate(EvaluateArgs),
-    /// Check a dataset of several tables: keys, references and their real gaps, sequences.
+    /// Datasets of several tables: check keys, references and sequences; synthesize them.
     #[command(long_about = DATASET_ABOUT)]
     Dataset(DatasetArgs),
 }
@@ -96,8 +96,10 @@ path relative to the file, na, schema, primary_key, public for a reference table
 copied as it is), its references (from a child's columns to a parent's primary key, composite \
 keys and a table referencing itself included; dangling = \"keep\" synthesizes real gaps at \
 their rate, \"drop\" never) and its sequences (table, entity columns, order column). \
-Synthesizing several tables together is being built (issue 15); this command checks such a \
-file against its data today.
+A table can also be split from another by the file alone: `split_from = \"encounters\"` \
+with `primary_key = [\"patient_nbr\"]` and `columns = [\"race\", \"gender\"]` makes a table \
+of one row per patient, holding the key and those columns (each patient's first row's values), \
+and the encounters reference it through the key.
 
 `dataset check` reads every table and refuses, naming the file, table, column and the \
 offending values and rows: a reference to a table the file does not list, a reference whose \
@@ -127,6 +129,20 @@ Example (dataset.toml):
 
     synthgate dataset check dataset.toml
     synthgate dataset check dataset.toml --json
+
+`dataset synth` synthesizes every table together, parents first: a public table is copied as \
+it is; a synthesized table's single-column key is regenerated; each child is generated under \
+its first reference to a synthesized table, as many children per parent row as the parent's \
+model draws given its values, each child drawn given its parent's values (cart trees with the \
+parent's columns as predictors); a sequence whose entity is that parent is drawn row by row, \
+given the previous row (numbers as their change from it; an order column keeps increasing). \
+Real children without a parent are made at their rate, with a missing key or a fresh one that \
+resolves nowhere (dangling = \"drop\" leaves real rows with a dangling key out). Other \
+references to synthesized tables take slots of the parents in proportion to the children each \
+has; references to public tables are modelled as values, so they resolve as often as the real \
+ones. Same data, file and seed: byte-identical tables.
+
+    synthgate dataset synth examples/diabetes-encounters/dataset.toml --out synthetic/
 
 `dataset propose` drafts such a file from the values of two or more tables: each table's first \
 column (else pair of columns) whose values are present and unique in every row becomes its \
@@ -162,6 +178,33 @@ pub(crate) enum DatasetCommand {
         /// Replace an existing --out file.
         #[arg(long)]
         force: bool,
+    },
+    /// Synthesize every table of a dataset together, parents first, one file per table.
+    Synth {
+        /// The dataset file (dataset.toml).
+        dataset: PathBuf,
+        /// The folder to write the synthetic tables to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The master seed: the same data, dataset file and seed give byte-identical tables.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The tables' file format.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+        format: String,
+        /// Categories held by fewer real rows are not reproduced (also the smallest point
+        /// mass and child count kept exactly).
+        #[arg(long, default_value_t = 10, value_name = "ROWS")]
+        min_category_count: usize,
+        /// Numbers are clipped to the ROWS-th smallest and largest real value.
+        #[arg(long, default_value_t = 10, value_name = "ROWS")]
+        tail_count: usize,
+        /// Replace existing files in --out.
+        #[arg(long)]
+        force: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Check a dataset file against its tables' data.
     Check {

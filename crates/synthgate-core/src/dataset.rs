@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Location, Result};
+use crate::{Error, Location, Result, Table};
 
 /// The dataset format version this Synthgate writes and reads.
 pub const DATASET_FORMAT_VERSION: u32 = 1;
@@ -63,8 +63,20 @@ pub struct DatasetSchema {
 pub struct TableSpec {
     /// The table's name (letters, digits, `-`, `_`).
     pub name: String,
-    /// Its CSV or Parquet file, relative to the dataset file.
+    /// Its CSV or Parquet file, relative to the dataset file (none for a table split from
+    /// another).
+    #[serde(default, skip_serializing_if = "is_empty_path")]
     pub path: PathBuf,
+    /// The table this one is split from: one row per distinct `primary_key` of that table
+    /// (an entity: a patient of an encounters file), holding the key and `columns`, which
+    /// leave the source. The source then references this table through the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_from: Option<String>,
+    /// For a split table: the source's columns that describe the entity (each entity takes
+    /// its first row's values, first in the sequence's order where the source is a sequence
+    /// of this entity, else in the file's order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     /// Extra missing-value tokens.
     #[serde(default)]
     pub na: Vec<String>,
@@ -134,11 +146,15 @@ impl DatasetSchema {
         )?;
         let folder = path.parent().unwrap_or(Path::new(""));
         for table in &mut dataset.tables {
-            table.path = folder.join(&table.path);
+            if table.split_from.is_none() {
+                table.path = folder.join(&table.path);
+            }
             if let Some(schema) = &table.schema {
                 table.schema = Some(folder.join(schema));
             }
         }
+        dataset.validate(path)?;
+        dataset.add_split_references();
         dataset.validate(path)?;
         Ok(dataset)
     }
@@ -161,6 +177,125 @@ impl DatasetSchema {
         }
         text.push_str(&body);
         text
+    }
+
+    /// Every split table's reference from its source (through the key), unless the file
+    /// lists it.
+    fn add_split_references(&mut self) {
+        let implied: Vec<Reference> = self
+            .tables
+            .iter()
+            .filter_map(|table| {
+                let source = table.split_from.as_ref()?;
+                let listed = self.references.iter().any(|r| {
+                    &r.from == source && r.to == table.name && r.columns == table.primary_key
+                });
+                (!listed).then(|| Reference {
+                    from: source.clone(),
+                    columns: table.primary_key.clone(),
+                    to: table.name.clone(),
+                    to_columns: Vec::new(),
+                    dangling: Dangling::Keep,
+                })
+            })
+            .collect();
+        self.references.extend(implied);
+    }
+
+    /// Split the tables that `split_from` another: `tables` holds one table per dataset
+    /// table with a path, by name; the split ones are added and their sources lose the moved
+    /// columns. Returns what was noticed (entities whose moved values vary between rows).
+    pub fn split(&self, tables: &mut Vec<(String, Table)>) -> Result<Vec<String>> {
+        let mut notes = Vec::new();
+        for spec in &self.tables {
+            let Some(source_name) = &spec.split_from else {
+                continue;
+            };
+            let Some(position) = tables.iter().position(|(name, _)| name == source_name) else {
+                return Err(Error::internal(format!(
+                    "split source '{source_name}' not read"
+                )));
+            };
+            let source = &tables[position].1;
+            let names = source.column_names();
+            let index = |column: &String| -> Result<usize> {
+                names.iter().position(|n| n == column).ok_or_else(|| {
+                    Error::input(format!(
+                        "table '{}' is split from '{source_name}' by column '{column}', which \
+                         '{source_name}' does not have (its columns: {}).",
+                        spec.name,
+                        names.join(", ")
+                    ))
+                })
+            };
+            let key: Vec<usize> = spec.primary_key.iter().map(index).collect::<Result<_>>()?;
+            let moved: Vec<usize> = spec.columns.iter().map(index).collect::<Result<_>>()?;
+            // Rows in the order that decides each entity's first row.
+            let mut rows: Vec<usize> = (0..source.num_rows()).collect();
+            if let Some(sequence) = self
+                .sequences
+                .iter()
+                .find(|s| &s.table == source_name && s.entity == spec.primary_key)
+            {
+                let order = index(&sequence.order)?;
+                let values = source.numbers(order);
+                let texts = source.key_texts(order);
+                rows.sort_by(|&a, &b| {
+                    values[a]
+                        .total_cmp(&values[b])
+                        .then_with(|| texts[a].cmp(&texts[b]))
+                        .then(a.cmp(&b))
+                });
+            }
+            let keys = source.composite_keys(&key);
+            let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut entities: Vec<usize> = Vec::new();
+            for &row in &rows {
+                if let Some(k) = &keys[row]
+                    && !first.contains_key(k.as_str())
+                {
+                    first.insert(k, row);
+                    entities.push(row);
+                }
+            }
+            entities.sort_unstable();
+            for (&column, name) in moved.iter().zip(&spec.columns) {
+                let values = source.key_texts(column);
+                let varying = rows
+                    .iter()
+                    .filter(|&&row| {
+                        keys[row]
+                            .as_deref()
+                            .and_then(|k| first.get(k))
+                            .is_some_and(|&f| values[f] != values[row])
+                    })
+                    .filter_map(|&row| keys[row].as_deref())
+                    .collect::<BTreeSet<&str>>()
+                    .len();
+                if varying > 0 {
+                    notes.push(format!(
+                        "{}: '{name}' varies between the rows of {varying} of {} entities; \
+                         each takes its first row's value",
+                        spec.name,
+                        first.len()
+                    ));
+                }
+            }
+            let mut kept_names: Vec<String> = spec.primary_key.clone();
+            kept_names.extend(spec.columns.iter().cloned());
+            let entity = source
+                .take(&entities.iter().map(|&r| Some(r)).collect::<Vec<_>>())?
+                .select(&kept_names)?;
+            let rest: Vec<String> = names
+                .iter()
+                .filter(|n| !spec.columns.iter().any(|c| c == *n))
+                .map(|n| n.to_string())
+                .collect();
+            let events = source.select(&rest)?;
+            tables[position].1 = events;
+            tables.push((spec.name.clone(), entity));
+        }
+        Ok(notes)
     }
 
     /// The table named `name`.
@@ -277,6 +412,61 @@ impl DatasetSchema {
             if !seen.insert(name.as_str()) {
                 return Err(fail(format!("table '{name}' is listed twice.")));
             }
+            match &table.split_from {
+                Some(source) => {
+                    if !table.path.as_os_str().is_empty() {
+                        return Err(fail(format!(
+                            "table '{name}' has both a path and split_from: a split table is \
+                             made from its source's rows."
+                        )));
+                    }
+                    if table.primary_key.is_empty() {
+                        return Err(fail(format!(
+                            "table '{name}' is split from '{source}' but names no primary_key: \
+                             the key's distinct values are its rows."
+                        )));
+                    }
+                    if table.schema.is_some() {
+                        return Err(fail(format!(
+                            "table '{name}' is split from '{source}' and cannot have its own \
+                             schema file: it takes its columns' types from its source."
+                        )));
+                    }
+                    match self.table(source) {
+                        None => {
+                            return Err(fail(format!(
+                                "table '{name}' is split from '{source}', which the dataset \
+                                 does not list."
+                            )));
+                        }
+                        Some(s) if s.split_from.is_some() => {
+                            return Err(fail(format!(
+                                "table '{name}' is split from '{source}', itself a split \
+                                 table: split from the table with a file."
+                            )));
+                        }
+                        Some(_) => {}
+                    }
+                    if let Some(column) =
+                        table.columns.iter().find(|c| table.primary_key.contains(c))
+                    {
+                        return Err(fail(format!(
+                            "table '{name}' lists its key column '{column}' among its columns."
+                        )));
+                    }
+                }
+                None => {
+                    if table.path.as_os_str().is_empty() {
+                        return Err(fail(format!("table '{name}' has no path (or split_from).")));
+                    }
+                    if !table.columns.is_empty() {
+                        return Err(fail(format!(
+                            "table '{name}' lists columns, which only a split table \
+                             (split_from) takes: a table with a file has all of its columns."
+                        )));
+                    }
+                }
+            }
             if let Some(column) = repeated(&table.primary_key) {
                 return Err(fail(format!(
                     "table '{name}': column '{column}' is named twice in its primary_key."
@@ -370,6 +560,10 @@ impl DatasetSchema {
         }
         Ok(())
     }
+}
+
+fn is_empty_path(path: &Path) -> bool {
+    path.as_os_str().is_empty()
 }
 
 fn repeated(names: &[String]) -> Option<&str> {
@@ -478,6 +672,49 @@ to = "employees"
                 Some(PathBuf::from("data/dataset.toml"))
             );
         };
+        // Split tables: made from a listed table with a file, by a key, without a path.
+        let split = format!(
+            "{FLIGHTS}\n[[tables]]\nname = \"stations\"\nsplit_from = \"weather\"\n\
+             primary_key = [\"origin\"]\ncolumns = [\"station_name\"]\n"
+        );
+        let dataset = parse(&split).expect("a split table reads");
+        assert!(
+            dataset
+                .references
+                .iter()
+                .any(|r| r.from == "weather" && r.to == "stations" && r.columns == ["origin"]),
+            "the source references its split table"
+        );
+        assert_eq!(
+            dataset.table("stations").map(|t| t.path.clone()),
+            Some(PathBuf::new())
+        );
+        refused(
+            &split.replace("split_from = \"weather\"", "split_from = \"sensors\""),
+            "table 'stations' is split from 'sensors', which the dataset does not list",
+        );
+        refused(
+            &split.replace("primary_key = [\"origin\"]\ncolumns", "columns"),
+            "table 'stations' is split from 'weather' but names no primary_key",
+        );
+        refused(
+            &split.replace(
+                "split_from = \"weather\"",
+                "split_from = \"weather\"\npath = \"s.csv\"",
+            ),
+            "table 'stations' has both a path and split_from",
+        );
+        refused(
+            &split.replace("columns = [\"station_name\"]", "columns = [\"origin\"]"),
+            "table 'stations' lists its key column 'origin' among its columns",
+        );
+        refused(
+            &FLIGHTS.replace(
+                "path = \"planes.csv\"",
+                "path = \"planes.csv\"\ncolumns = [\"model\"]",
+            ),
+            "table 'planes' lists columns, which only a split table",
+        );
         // A reference to a table the dataset does not list.
         refused(
             &FLIGHTS.replace("to = \"planes\"", "to = \"aircraft\""),

@@ -74,6 +74,89 @@ impl Table {
         Table::new(std::sync::Arc::new(schema), batches)
     }
 
+    /// The rows at `rows`, in that order, as one batch; `None` gives a row of missing values
+    /// in every column. An index past the end is a bug (internal error).
+    pub fn take(&self, rows: &[Option<usize>]) -> Result<Table> {
+        let failed = |error: arrow_schema::ArrowError| {
+            Error::internal(format!("taking rows of a table failed: {error}"))
+        };
+        if let Some(row) = rows.iter().flatten().find(|row| **row >= self.num_rows) {
+            return Err(Error::internal(format!(
+                "row {row} taken from a table of {} rows",
+                self.num_rows
+            )));
+        }
+        let indices = arrow_array::UInt32Array::from(
+            rows.iter()
+                .map(|row| row.map(|r| r as u32))
+                .collect::<Vec<Option<u32>>>(),
+        );
+        let columns = (0..self.num_columns())
+            .map(|index| {
+                let chunks: Vec<&dyn Array> = self
+                    .column_chunks(index)
+                    .map(|chunk| chunk.as_ref())
+                    .collect();
+                let whole = if chunks.is_empty() {
+                    arrow_array::new_empty_array(self.arrow_schema.field(index).data_type())
+                } else {
+                    arrow_select::concat::concat(&chunks).map_err(failed)?
+                };
+                arrow_select::take::take(whole.as_ref(), &indices, None).map_err(failed)
+            })
+            .collect::<Result<Vec<ArrayRef>>>()?;
+        let batch = RecordBatch::try_new(self.arrow_schema.clone(), columns).map_err(failed)?;
+        Table::new(self.arrow_schema.clone(), vec![batch])
+    }
+
+    /// This table with column `name` replaced by `values` (one batch; same row count), its
+    /// field keeping its name and metadata but taking `values`' type.
+    pub fn with_column(&self, name: &str, values: ArrayRef) -> Result<Table> {
+        let failed = |error: arrow_schema::ArrowError| {
+            Error::internal(format!("replacing a column failed: {error}"))
+        };
+        let index = self
+            .column_names()
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| Error::internal(format!("the table has no column '{name}'")))?;
+        if values.len() != self.num_rows {
+            return Err(Error::internal(format!(
+                "column '{name}' replaced by {} values for {} rows",
+                values.len(),
+                self.num_rows
+            )));
+        }
+        let whole = self.take(&(0..self.num_rows).map(Some).collect::<Vec<_>>())?;
+        let mut fields: Vec<Field> = self
+            .arrow_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[index] = fields[index]
+            .clone()
+            .with_data_type(values.data_type().clone())
+            .with_nullable(true);
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new_with_metadata(
+            fields,
+            self.arrow_schema.metadata().clone(),
+        ));
+        let mut columns: Vec<ArrayRef> = whole
+            .batches
+            .first()
+            .map(|batch| batch.columns().to_vec())
+            .unwrap_or_default();
+        if columns.is_empty() {
+            columns = (0..self.num_columns())
+                .map(|i| arrow_array::new_empty_array(self.arrow_schema.field(i).data_type()))
+                .collect();
+        }
+        columns[index] = values;
+        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(failed)?;
+        Table::new(schema, vec![batch])
+    }
+
     /// The Arrow schema.
     pub fn arrow_schema(&self) -> &SchemaRef {
         &self.arrow_schema

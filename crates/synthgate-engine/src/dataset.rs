@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use synthgate_core::dataset::DatasetSchema;
-use synthgate_core::{Error, Location, Result};
+use synthgate_core::{Error, Location, Result, Schema};
 use synthgate_profile::relations::{LoadedTable, RelationsReport, check};
 
 use crate::input::{InputOptions, read};
@@ -36,29 +36,86 @@ pub struct DatasetCheckOutcome {
     pub report: RelationsReport,
 }
 
-/// Read every table of the dataset at `path` (each with its own missing-value tokens and
-/// schema) and check its keys, references and sequences.
-pub fn dataset_check(path: &Path, events: &mut dyn Events) -> Result<DatasetCheckOutcome> {
-    let dataset = load_dataset(path)?;
-    let mut tables = Vec::with_capacity(dataset.tables.len());
-    for spec in &dataset.tables {
+/// One table of a dataset as read: split tables made, every table with its schema.
+#[derive(Debug)]
+pub(crate) struct ReadTable {
+    pub(crate) name: String,
+    /// The file it came from (its source's, for a split table).
+    pub(crate) path: PathBuf,
+    pub(crate) table: synthgate_core::Table,
+    pub(crate) schema: Schema,
+}
+
+/// Read every table of `dataset` (each with its own missing-value tokens and schema), make
+/// the split ones, and give each its schema (its file's, else profiled). Tables come in the
+/// dataset file's order; the notes say what splitting noticed.
+pub(crate) fn read_dataset(
+    dataset: &DatasetSchema,
+    events: &mut dyn Events,
+) -> Result<(Vec<ReadTable>, Vec<String>)> {
+    let mut tables: Vec<(String, synthgate_core::Table)> = Vec::new();
+    let mut schemas: Vec<(String, Option<Schema>, Vec<String>)> = Vec::new();
+    for spec in dataset.tables.iter().filter(|t| t.split_from.is_none()) {
         let options = InputOptions {
             na: spec.na.clone(),
             schema: spec.schema.clone(),
             delimiter: None,
         };
-        let (read, _) = read(&spec.path, &options, None, events)?;
-        tables.push(read.table);
+        let (read, schema) = read(&spec.path, &options, None, events)?;
+        schemas.push((spec.name.clone(), schema, read.info.na_tokens.clone()));
+        tables.push((spec.name.clone(), read.table));
     }
-    events.step("checking keys, references and sequences");
-    let views: Vec<LoadedTable<'_>> = dataset
-        .tables
-        .iter()
-        .zip(&tables)
-        .map(|(spec, table)| LoadedTable {
-            name: &spec.name,
-            path: &spec.path,
+    let notes = dataset.split(&mut tables)?;
+    let mut out = Vec::with_capacity(dataset.tables.len());
+    for spec in &dataset.tables {
+        let source = spec.split_from.as_deref().unwrap_or(&spec.name);
+        let source_spec = dataset
+            .table(source)
+            .ok_or_else(|| Error::internal("a split table's source is not listed"))?;
+        let position = tables
+            .iter()
+            .position(|(name, _)| *name == spec.name)
+            .ok_or_else(|| Error::internal("a table was not read"))?;
+        let table = tables[position].1.clone();
+        let (_, given, na_tokens) = schemas
+            .iter()
+            .find(|(name, _, _)| name == source)
+            .ok_or_else(|| Error::internal("a table's schema was not kept"))?;
+        let schema = match (given, &spec.split_from) {
+            (Some(schema), None) => schema.clone(),
+            (Some(schema), Some(_)) => {
+                // A split table's columns keep their source schema's descriptions.
+                let columns = table
+                    .column_names()
+                    .iter()
+                    .filter_map(|name| schema.column(name).cloned())
+                    .collect();
+                Schema::new(schema.na_tokens.clone(), columns)?
+            }
+            (None, _) => synthgate_profile::profile(&table, None, na_tokens).to_schema()?,
+        };
+        out.push(ReadTable {
+            name: spec.name.clone(),
+            path: source_spec.path.clone(),
             table,
+            schema,
+        });
+    }
+    Ok((out, notes))
+}
+
+/// Read every table of the dataset at `path` (each with its own missing-value tokens and
+/// schema), make its split tables, and check its keys, references and sequences.
+pub fn dataset_check(path: &Path, events: &mut dyn Events) -> Result<DatasetCheckOutcome> {
+    let dataset = load_dataset(path)?;
+    let (tables, _) = read_dataset(&dataset, events)?;
+    events.step("checking keys, references and sequences");
+    let views: Vec<LoadedTable<'_>> = tables
+        .iter()
+        .map(|table| LoadedTable {
+            name: &table.name,
+            path: &table.path,
+            table: &table.table,
         })
         .collect();
     let report = check(&dataset, &views)?;
@@ -66,6 +123,164 @@ pub fn dataset_check(path: &Path, events: &mut dyn Events) -> Result<DatasetChec
         api_version: API_VERSION,
         dataset: path.to_path_buf(),
         report,
+    })
+}
+
+/// What `dataset synth` reads and writes.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSynthRequest {
+    /// The dataset file.
+    pub dataset: PathBuf,
+    /// The folder the synthetic tables are written to, one file per table.
+    pub out: PathBuf,
+    /// The file format: "csv" or "parquet".
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// The master seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// The privacy protections.
+    #[serde(default)]
+    pub protections: crate::ProtectionOptions,
+    /// Replace existing files in `out`.
+    #[serde(default)]
+    pub force: bool,
+}
+
+fn default_format() -> String {
+    "csv".to_string()
+}
+
+/// One written table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SynthesizedTable {
+    /// Its name in the dataset file.
+    pub name: String,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Rows written (real rows beside them).
+    pub rows: usize,
+    /// Rows of the real table.
+    pub real_rows: usize,
+}
+
+/// What `dataset synth` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetSynthOutcome {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// The written tables, in the dataset file's order.
+    pub tables: Vec<SynthesizedTable>,
+    /// How each table was made, and what splitting noticed.
+    pub notes: Vec<String>,
+}
+
+/// Synthesize every table of a dataset, parents first, and write one file per table into
+/// `out` (created if missing). Every output path is checked before anything is read, and a
+/// failure removes what this call wrote.
+pub fn dataset_synth(
+    request: &DatasetSynthRequest,
+    events: &mut dyn Events,
+) -> Result<DatasetSynthOutcome> {
+    use synthgate_synth::relational::{DatasetConfig, DatasetTable, synthesize_dataset};
+
+    let extension = match request.format.as_str() {
+        "csv" => "csv",
+        "parquet" => "parquet",
+        other => {
+            return Err(Error::usage(format!(
+                "--format {other}: the formats are csv and parquet."
+            )));
+        }
+    };
+    let dataset = load_dataset(&request.dataset)?;
+    let overwrite = crate::input::overwrite(request.force);
+    if request.out.exists() && !request.out.is_dir() {
+        return Err(Error::usage(format!(
+            "--out {} is a file; dataset synth writes a folder of tables.",
+            request.out.display()
+        )));
+    }
+    let paths: Vec<PathBuf> = dataset
+        .tables
+        .iter()
+        .map(|t| request.out.join(format!("{}.{extension}", t.name)))
+        .collect();
+    for path in &paths {
+        if request.out.is_dir() {
+            synthgate_io::check_output_path(path, overwrite)?;
+        }
+        if let Some(spec) = dataset.tables.iter().find(|t| {
+            !t.path.as_os_str().is_empty()
+                && matches!((t.path.canonicalize(), path.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        }) {
+            return Err(Error::usage(format!(
+                "{} is table '{}' of the dataset; write the synthetic tables elsewhere.",
+                path.display(),
+                spec.name
+            )));
+        }
+    }
+    let (tables, mut notes) = read_dataset(&dataset, events)?;
+    let views: Vec<LoadedTable<'_>> = tables
+        .iter()
+        .map(|table| LoadedTable {
+            name: &table.name,
+            path: &table.path,
+            table: &table.table,
+        })
+        .collect();
+    events.step("checking keys, references and sequences");
+    check(&dataset, &views)?;
+    if events.cancelled() {
+        return Err(crate::cancelled());
+    }
+    events.step("fitting and sampling the tables, parents first");
+    let inputs: Vec<DatasetTable<'_>> = tables
+        .iter()
+        .map(|t| DatasetTable {
+            name: &t.name,
+            table: &t.table,
+            schema: &t.schema,
+        })
+        .collect();
+    let config = DatasetConfig {
+        seed: synthgate_core::Seed(request.seed),
+        protections: synthgate_synth::Protections {
+            min_category_count: request.protections.min_category_count,
+            tail_count: request.protections.tail_count,
+        },
+        cart: synthgate_synth::Cart::default(),
+    };
+    let synthetic = synthesize_dataset(&dataset, &inputs, &config)?;
+    notes.extend(synthetic.notes);
+    if events.cancelled() {
+        return Err(crate::cancelled());
+    }
+    std::fs::create_dir_all(&request.out).map_err(|error| {
+        synthgate_io::io_error(&request.out, "create the output folder", &error)
+    })?;
+    let mut written: Vec<SynthesizedTable> = Vec::new();
+    for (((name, table), path), real) in synthetic.tables.iter().zip(&paths).zip(&tables) {
+        events.step(&format!("writing {}", path.display()));
+        if let Err(error) = synthgate_io::write_table(table, path, overwrite) {
+            for done in &written {
+                let _ = std::fs::remove_file(&done.path);
+            }
+            return Err(error);
+        }
+        written.push(SynthesizedTable {
+            name: name.clone(),
+            path: path.clone(),
+            rows: table.num_rows(),
+            real_rows: real.table.num_rows(),
+        });
+    }
+    Ok(DatasetSynthOutcome {
+        api_version: API_VERSION,
+        tables: written,
+        notes,
     })
 }
 
@@ -264,6 +479,8 @@ pub fn dataset_propose(
                 schema: None,
                 primary_key: key_of(name),
                 public: false,
+                split_from: None,
+                columns: Vec::new(),
             })
             .collect(),
         references,

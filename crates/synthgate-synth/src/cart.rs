@@ -237,16 +237,24 @@ impl Tree {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct CartModel {
+pub(crate) struct CartModel {
     settings: Cart,
     /// Column indices in visiting order (modelled columns only).
     order: Vec<usize>,
     /// Binning of every column (by column index).
     binnings: Vec<Binning>,
-    /// Tree of each column in `order`, same positions.
+    /// How many leading entries of `order` are given, not drawn: a child table's model takes
+    /// its parent's attributes as given (0 for a table on its own).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    given: usize,
+    /// Tree of each drawn column: `trees[k]` is the tree of `order[given + k]`.
     trees: Vec<Tree>,
     /// Number of columns in the encoded table.
     columns: usize,
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 /// The target of one tree, as the split search sees it.
@@ -766,6 +774,24 @@ impl Synthesizer for Cart {
     }
 
     fn fit(&self, data: &Encoded, codecs: &[ColumnCodec], _seed: Seed) -> Result<Box<dyn Fitted>> {
+        Ok(Box::new(self.fit_given(data, codecs, 0)?))
+    }
+
+    fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
+        crate::load_parameters::<CartModel>(parameters)
+    }
+}
+
+impl Cart {
+    /// Fit with the first `given_columns` codec columns as given: they are predictors of every
+    /// tree but never drawn (sampling takes their values from the caller, as
+    /// [`CartModel::sample_given`] does).
+    pub(crate) fn fit_given(
+        &self,
+        data: &Encoded,
+        codecs: &[ColumnCodec],
+        given_columns: usize,
+    ) -> Result<CartModel> {
         let binnings: Vec<Binning> = codecs
             .iter()
             .zip(&data.columns)
@@ -814,7 +840,8 @@ impl Synthesizer for Cart {
         let order: Vec<usize> = (0..codecs.len())
             .filter(|&index| !matches!(binnings[index], Binning::None))
             .collect();
-        let trees = (0..order.len())
+        let given = order.iter().filter(|&&c| c < given_columns).count();
+        let trees = (given..order.len())
             .into_par_iter()
             .map(|position| {
                 let column = order[position];
@@ -864,17 +891,14 @@ impl Synthesizer for Cart {
                 .grow())
             })
             .collect::<Result<Vec<Tree>>>()?;
-        Ok(Box::new(CartModel {
+        Ok(CartModel {
             settings: *self,
             order,
+            given,
             binnings,
             trees,
             columns: codecs.len(),
-        }))
-    }
-
-    fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
-        crate::load_parameters::<CartModel>(parameters)
+        })
     }
 }
 
@@ -925,8 +949,8 @@ impl CartModel {
         bins: &mut [u16],
         columns: &mut [EncodedColumn],
     ) -> Result<bool> {
-        for (position, &column) in self.order.iter().enumerate() {
-            let leaf = self.trees[position].leaf(bins);
+        for (tree, &column) in self.trees.iter().zip(&self.order[self.given..]) {
+            let leaf = tree.leaf(bins);
             let drawn = match conditions.iter().find(|(c, _, _)| *c == column) {
                 Some(&(_, code, ceiling)) => {
                     let keep = leaf.probability(code) / ceiling;
@@ -973,8 +997,19 @@ impl CartModel {
     ) -> Result<()> {
         let width = self.columns;
         let mut bins = vec![0u16; rows * width];
-        for (position, &column) in self.order.iter().enumerate() {
-            let tree = &self.trees[position];
+        // Given columns arrive filled in: their bins first.
+        for &column in &self.order[..self.given] {
+            for row in 0..rows {
+                bins[row * width + column] = match (&columns[column], &self.binnings[column]) {
+                    (EncodedColumn::Categorical(codes), _) => Binning::categorical_bin(codes[row]),
+                    (EncodedColumn::Numeric(values), Binning::Numeric { edges }) => {
+                        Binning::numeric_bin(edges, values[row])
+                    }
+                    _ => return Err(mismatch()),
+                };
+            }
+        }
+        for (tree, &column) in self.trees.iter().zip(&self.order[self.given..]) {
             match (&mut columns[column], &self.binnings[column]) {
                 (EncodedColumn::Categorical(codes), _) => {
                     for row in 0..rows {
@@ -1003,6 +1038,41 @@ impl CartModel {
     }
 }
 
+impl CartModel {
+    /// Draw every column that is not given, for as many rows as the given columns hold
+    /// (`given`: one column per codec, the given ones filled in, the others ignored). Column by
+    /// column, row by row, as unconditional sampling.
+    pub(crate) fn sample_given(
+        &self,
+        rows: usize,
+        given: Vec<EncodedColumn>,
+        rng: &mut SeedRng,
+    ) -> Result<Encoded> {
+        if given.len() != self.columns {
+            return Err(mismatch());
+        }
+        let mut columns: Vec<EncodedColumn> = given
+            .into_iter()
+            .enumerate()
+            .map(|(index, column)| {
+                if self.order[..self.given].contains(&index) {
+                    column
+                } else {
+                    match self.binnings[index] {
+                        Binning::Numeric { .. } => EncodedColumn::Numeric(vec![f64::NAN; rows]),
+                        Binning::Categorical { .. } => {
+                            EncodedColumn::Categorical(vec![MISSING_CODE; rows])
+                        }
+                        Binning::None => EncodedColumn::Generated,
+                    }
+                }
+            })
+            .collect();
+        self.draw_columns(rows, rng, &mut columns)?;
+        Ok(Encoded { rows, columns })
+    }
+}
+
 fn mismatch() -> Error {
     Error::internal("a cart leaf and its column disagree on the kind of value")
 }
@@ -1023,7 +1093,10 @@ impl Fitted for CartModel {
             .collect();
         let mut conditioned = Vec::with_capacity(conditions.len());
         for condition in conditions {
-            let Some(position) = self.order.iter().position(|&c| c == condition.column) else {
+            let Some(position) = self.order[self.given..]
+                .iter()
+                .position(|&c| c == condition.column)
+            else {
                 return Err(Error::usage(
                     "a condition names a column this model does not draw.",
                 ));

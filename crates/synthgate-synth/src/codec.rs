@@ -306,6 +306,41 @@ fn encode_numeric(
     )
 }
 
+/// A numeric column the models derive (a child count, a change from the previous row),
+/// encoded under the same protections as a table's own: tails clipped, point masses kept.
+pub(crate) fn derived_numeric(
+    name: &str,
+    storage: StorageType,
+    semantic: SemanticType,
+    values: Vec<f64>,
+    protections: &Protections,
+) -> (ColumnCodec, EncodedColumn) {
+    let column = ColumnSchema {
+        name: name.to_string(),
+        storage,
+        semantic,
+        role: synthgate_core::PrivacyRole::None,
+        min: None,
+        max: None,
+        categories: None,
+        missing_token: None,
+        decimals: None,
+        point_masses: None,
+        rare: None,
+    };
+    let (kind, encoded) = encode_numeric(&column, storage, values, protections);
+    (
+        ColumnCodec {
+            name: name.to_string(),
+            storage,
+            missing_token: None,
+            words: None,
+            kind,
+        },
+        encoded,
+    )
+}
+
 /// Orders category texts: numerically when they are all numbers, else as text.
 fn natural_order(categories: &mut [String]) {
     let numbers: Option<Vec<f64>> = categories
@@ -714,7 +749,7 @@ pub fn output_schema(codecs: &[ColumnCodec]) -> SchemaRef {
     Arc::new(ArrowSchema::new(fields))
 }
 
-fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> ArrayRef {
+pub(crate) fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> ArrayRef {
     let keys = (first_row as i64 + 1)..(first_row as i64 + 1 + rows as i64);
     match storage {
         StorageType::Int64 => Arc::new(keys.map(Some).collect::<arrow_array::Int64Array>()),

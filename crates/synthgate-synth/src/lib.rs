@@ -21,6 +21,7 @@ mod copula;
 mod independent;
 mod model;
 mod mst;
+pub mod relational;
 mod sampling;
 pub mod words;
 

@@ -1,4 +1,4 @@
-//! `synthgate dataset check`: a dataset of several tables against its data.
+//! `synthgate dataset`: check, propose and synthesize a dataset of several tables.
 
 use synthgate_core::{Error, Result};
 
@@ -8,6 +8,29 @@ use crate::progress::SpinnerEvents;
 pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
     let (dataset, json) = match &args.command {
         DatasetCommand::Check { dataset, json } => (dataset, json),
+        DatasetCommand::Synth {
+            dataset,
+            out,
+            seed,
+            format,
+            min_category_count,
+            tail_count,
+            force,
+            json,
+        } => {
+            let request = synthgate_engine::DatasetSynthRequest {
+                dataset: dataset.clone(),
+                out: out.clone(),
+                format: format.clone(),
+                seed: *seed,
+                protections: synthgate_engine::ProtectionOptions {
+                    min_category_count: *min_category_count,
+                    tail_count: *tail_count,
+                },
+                force: *force,
+            };
+            return synth(&request, *json, quiet);
+        }
         DatasetCommand::Propose {
             tables,
             na,
@@ -94,6 +117,32 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
             sequence.length_median,
             sequence.length_max
         );
+    }
+    Ok(())
+}
+
+fn synth(request: &synthgate_engine::DatasetSynthRequest, json: bool, quiet: bool) -> Result<()> {
+    let mut events = SpinnerEvents::start(quiet, "reading");
+    let outcome = synthgate_engine::dataset_synth(request, &mut events);
+    drop(events);
+    let outcome = outcome?;
+    if json {
+        let text = serde_json::to_string_pretty(&outcome)
+            .map_err(|error| Error::internal(format!("the outcome does not serialise: {error}")))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for table in &outcome.tables {
+        println!(
+            "  {:<24} {:>10} rows (real {:>10})  {}",
+            table.name,
+            table.rows,
+            table.real_rows,
+            table.path.display()
+        );
+    }
+    for note in &outcome.notes {
+        println!("  note: {note}");
     }
     Ok(())
 }

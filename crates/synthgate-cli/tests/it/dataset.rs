@@ -183,3 +183,97 @@ fn a_reference_that_never_resolves_is_flagged() {
     );
     assert!(!text.contains("from flights (tailnum) resolves"), "{text}");
 }
+
+/// The diabetes example, made from the shared table wherever it lives.
+fn diabetes_dataset(dir: &std::path::Path) -> std::path::PathBuf {
+    let text =
+        std::fs::read_to_string(repo_root().join("examples/diabetes-encounters/dataset.toml"))
+            .expect("example")
+            .replace(
+                "../../../shared/datasets",
+                &crate::support::datasets_dir().display().to_string(),
+            );
+    let path = dir.join("dataset.toml");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// `dataset synth` writes one file per table, the same bytes for the same seed, refuses to
+/// replace them without --force, and says how each table was made.
+#[test]
+fn synth_writes_one_file_per_table_and_never_overwrites_unasked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dataset = diabetes_dataset(dir.path());
+    let out = dir.path().join("synthetic");
+    let run = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "dataset".into(),
+            "synth".into(),
+            dataset.clone().into(),
+            "--out".into(),
+            out.clone().into(),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.into()));
+        synthgate(args)
+    };
+    let output = run(&["--seed", "4"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("generated under patients (patient_nbr), row by row as sequences"),
+        "{text}"
+    );
+    assert!(
+        text.contains("'race' varies between the rows of 249 of 71518 entities"),
+        "{text}"
+    );
+    let read = |name: &str| std::fs::read(out.join(name)).expect("written");
+    let first = (read("patients.csv"), read("encounters.csv"));
+    assert!(first.0.starts_with(b"patient_nbr,race,gender\n"));
+
+    let again = run(&["--seed", "4"]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        read("patients.csv"),
+        first.0,
+        "a refused run changed a file"
+    );
+
+    let forced = run(&["--seed", "4", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!((read("patients.csv"), read("encounters.csv")), first);
+}
+
+/// A split by a column the source lacks is refused naming the table, the column and the
+/// source's columns; nothing is written.
+#[test]
+fn a_split_by_a_missing_column_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dataset = diabetes_dataset(dir.path());
+    let text = std::fs::read_to_string(&dataset).expect("read").replace(
+        "columns = [\"race\", \"gender\"]",
+        "columns = [\"race\", \"sex\"]",
+    );
+    std::fs::write(&dataset, text).expect("write");
+    let out = dir.path().join("synthetic");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        dataset.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("table 'patients' is split from 'encounters' by column 'sex', which 'encounters' does not have"),
+        "{message}"
+    );
+    assert!(!out.exists(), "a refused run created the output folder");
+}

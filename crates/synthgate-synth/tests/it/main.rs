@@ -10,6 +10,7 @@ mod model_file;
 mod model_property;
 mod plugin;
 mod protect;
+mod relational;
 mod rules;
 mod source_form;
 mod support;

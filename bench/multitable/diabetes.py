@@ -1,0 +1,173 @@
+"""Patients and their encounters (diabetes130): Synthgate's `dataset synth` against SDV 2.0's
+HMASynthesizer on the same split, both scored by SDMetrics 0.32's own multi-table QualityReport.
+
+The split is by patient, never by row: the distinct patient_nbr values, sorted, are shuffled
+with numpy.random.default_rng(0) and the first 80% are training patients (all their
+encounters), the rest the holdout. The training encounters are written as one CSV, and
+Synthgate splits it into patients (patient_nbr, race, gender: each patient's first encounter's
+values) and encounters by its dataset file alone (examples/diabetes-encounters/dataset.toml's
+layout); SDV receives the same two tables, split here the same way, with the metadata SDV's
+detect_from_dataframes finds, corrected to the real keys (patient_nbr and encounter_id ids,
+the foreign key encounters.patient_nbr -> patients.patient_nbr).
+
+Reported per synthesizer: fit + sample seconds (wall clock, the two run one after the other on
+the same machine), SDMetrics' QualityReport overall score and its four properties (Column
+Shapes, Column Pair Trends, Cardinality, Intertable Trends), and referential integrity.
+
+Usage: bench/.venv-eval/bin/python bench/multitable/diabetes.py --synthgate BIN [--seeds N]
+       [--hma-patients N] [--out DIR]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+
+
+def split(datasets, out):
+    data = pd.read_csv(os.path.join(datasets, "diabetes130", "data.csv"), na_values=["?"],
+                       keep_default_na=False, low_memory=False)
+    patients = np.sort(data["patient_nbr"].unique())
+    rng = np.random.default_rng(0)
+    rng.shuffle(patients)
+    train_ids = set(patients[: int(0.8 * len(patients))].tolist())
+    is_train = data["patient_nbr"].isin(train_ids)
+    raw = pd.read_csv(os.path.join(datasets, "diabetes130", "data.csv"), dtype=str,
+                      keep_default_na=False)
+    os.makedirs(out, exist_ok=True)
+    raw[is_train.values].to_csv(os.path.join(out, "train.csv"), index=False)
+    raw[~is_train.values].to_csv(os.path.join(out, "holdout.csv"), index=False)
+    return data[is_train.values].reset_index(drop=True), data[~is_train.values].reset_index(drop=True)
+
+
+def two_tables(encounters):
+    """patients (first encounter's race and gender, in encounter_id order) and encounters."""
+    ordered = encounters.sort_values("encounter_id", kind="stable")
+    patients = ordered.groupby("patient_nbr", sort=True, as_index=False).first()[
+        ["patient_nbr", "race", "gender"]]
+    return {"patients": patients, "encounters": encounters.drop(columns=["race", "gender"])}
+
+
+def metadata_for(tables):
+    from sdv.metadata import Metadata
+
+    metadata = Metadata.detect_from_dataframes(tables)
+    for table, key in (("patients", "patient_nbr"), ("encounters", "encounter_id")):
+        metadata.update_column(table_name=table, column_name=key, sdtype="id")
+        metadata.set_primary_key(table_name=table, column_name=key)
+    metadata.update_column(table_name="encounters", column_name="patient_nbr", sdtype="id")
+    for relationship in list(metadata.relationships):
+        metadata.remove_relationship(relationship["parent_table_name"],
+                                     relationship["child_table_name"])
+    metadata.add_relationship(parent_table_name="patients", child_table_name="encounters",
+                              parent_primary_key="patient_nbr", child_foreign_key="patient_nbr")
+    metadata.validate()
+    return metadata
+
+
+def dataset_toml(out):
+    path = os.path.join(out, "dataset.toml")
+    with open(path, "w") as f:
+        f.write(
+            'format_version = 1\n\n[[tables]]\nname = "encounters"\npath = "train.csv"\n'
+            'na = ["?"]\nprimary_key = ["encounter_id"]\n\n[[tables]]\nname = "patients"\n'
+            'split_from = "encounters"\nprimary_key = ["patient_nbr"]\n'
+            'columns = ["race", "gender"]\n\n[[sequences]]\ntable = "encounters"\n'
+            'entity = ["patient_nbr"]\norder = "encounter_id"\n')
+    return path
+
+
+def read_synthgate(folder):
+    read = lambda name: pd.read_csv(os.path.join(folder, f"{name}.csv"), na_values=["?"],
+                                    keep_default_na=False, low_memory=False)
+    return {"patients": read("patients"), "encounters": read("encounters")}
+
+
+def score(real, synthetic, metadata):
+    from sdmetrics.reports.multi_table import QualityReport
+
+    report = QualityReport()
+    report.generate(real, synthetic, metadata.to_dict(), verbose=False)
+    properties = report.get_properties()
+    result = {"quality": float(report.get_score())}
+    for _, row in properties.iterrows():
+        result[row["Property"]] = float(row["Score"])
+    fk = synthetic["encounters"]["patient_nbr"]
+    result["referential_integrity"] = float(fk.isin(set(synthetic["patients"]["patient_nbr"])).mean())
+    result["patients"] = int(len(synthetic["patients"]))
+    result["encounters"] = int(len(synthetic["encounters"]))
+    return result
+
+
+def align(synthetic, real):
+    """Column types as the real tables' (CSV round trips turn ints with gaps into floats)."""
+    for name, frame in synthetic.items():
+        for column in frame.columns:
+            if column in real[name].columns and real[name][column].dtype != frame[column].dtype:
+                try:
+                    frame[column] = frame[column].astype(real[name][column].dtype)
+                except (TypeError, ValueError):
+                    pass
+    return synthetic
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--synthgate", required=True)
+    parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "multitable"))
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--no-hma", action="store_true")
+    args = parser.parse_args()
+
+    train, holdout = split(args.datasets, args.out)
+    real = two_tables(train)
+    metadata = metadata_for(real)
+    results = {"split": {"train_patients": int(real["patients"].shape[0]),
+                         "train_encounters": int(real["encounters"].shape[0]),
+                         "holdout_patients": int(holdout["patient_nbr"].nunique()),
+                         "holdout_encounters": int(holdout.shape[0])},
+               "synthgate": [], "hma": []}
+    toml = dataset_toml(args.out)
+    for seed in range(args.seeds):
+        folder = os.path.join(args.out, f"synthgate-{seed}")
+        start = time.perf_counter()
+        subprocess.run([args.synthgate, "--quiet", "dataset", "synth", toml, "--out", folder,
+                        "--seed", str(seed), "--force"], check=True)
+        seconds = time.perf_counter() - start
+        synthetic = align(read_synthgate(folder), real)
+        entry = score(real, synthetic, metadata)
+        entry["seconds"] = seconds
+        entry["seed"] = seed
+        results["synthgate"].append(entry)
+        print(json.dumps({"synthgate": entry}), file=sys.stderr)
+    if not args.no_hma:
+        from sdv.multi_table import HMASynthesizer
+
+        start = time.perf_counter()
+        synthesizer = HMASynthesizer(metadata)
+        synthesizer.fit(real)
+        synthetic = synthesizer.sample(scale=1.0)
+        seconds = time.perf_counter() - start
+        os.makedirs(os.path.join(args.out, "hma"), exist_ok=True)
+        for name, frame in synthetic.items():
+            frame.to_csv(os.path.join(args.out, "hma", f"{name}.csv"), index=False)
+        entry = score(real, synthetic, metadata)
+        entry["seconds"] = seconds
+        results["hma"].append(entry)
+        print(json.dumps({"hma": entry}), file=sys.stderr)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1366 @@
+//! Several tables at once (issue 15): parents first, then each parent's children drawn
+//! conditionally on it, so every reference resolves (or dangles at the real rate), and
+//! sequences row by row on the previous row of the same entity.
+//!
+//! How a dataset is modelled, table by table in [`DatasetSchema::parents_first`] order:
+//!
+//! - A **public** table is copied as it is: its keys are real, and references to it are
+//!   modelled as plain values of the child (a carrier code, an airport code), so they resolve
+//!   as often as the real ones do.
+//! - A synthesized table's single-column primary key is **regenerated** (fresh unique values
+//!   of the same type): a key labels a row, it is not data.
+//! - A child is **generated under** its primary reference: the first one to another
+//!   synthesized table with a regenerated key. The parent's model learns, with its own
+//!   columns, how many children each parent row has (a count column); the child's model is a
+//!   `cart` model whose trees take the parent's columns (and counts) as given predictors. For
+//!   every synthetic parent row, its drawn count of children is drawn given its values. Real
+//!   children without a parent (a missing key, or one that resolves nowhere) are modelled with
+//!   the parent's columns missing and made at their real rate, with a missing key or a fresh
+//!   one that resolves nowhere.
+//! - Other references to synthesized tables with a regenerated key (a second parent, a table
+//!   referencing itself) are modelled as a state column of the child (resolves, missing,
+//!   dangling) and a count column of the parent; each resolving child row then takes a slot
+//!   of a synthetic parent, parents holding as many slots as their drawn count, in a seeded
+//!   shuffle, so the number of children per parent follows the real distribution.
+//! - A **sequence** table whose entity is its primary reference (a patient's encounters) is
+//!   drawn row by row: the first row of each entity by one model given the parent, every later
+//!   row by another given the parent, its position and the previous row's values; numeric
+//!   columns are drawn as their change from the previous row (hour-to-hour changes, time
+//!   gaps), so trends and gaps follow the real ones. An order column that is a time or a
+//!   number keeps strictly increasing within an entity; an identifier order column is
+//!   regenerated in sequence order.
+//!
+//! References to a synthesized table whose key is not regenerated (a composite key of data
+//! values) are modelled as plain values, and the synthetic data says how often they resolve.
+//!
+//! Deterministic: every draw comes from a stream named after the table, the step and the
+//! shard of [`SHARD_ROWS`] rows, so the output depends on the data, the dataset file and the
+//! seed only, never on the number of threads.
+
+use std::collections::HashMap;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema as ArrowSchema};
+use rayon::prelude::*;
+use synthgate_core::dataset::{Dangling, DatasetSchema, Reference};
+use synthgate_core::{Error, Result, Schema, Seed, SemanticType, StorageType, Table};
+
+use crate::SHARD_ROWS;
+use crate::cart::{Cart, CartModel};
+use crate::codec::{
+    self, CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE, Protections,
+};
+
+/// One real table of a dataset, with the schema it is read under.
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetTable<'a> {
+    /// Its name in the dataset file.
+    pub name: &'a str,
+    /// Its rows.
+    pub table: &'a Table,
+    /// Its schema.
+    pub schema: &'a Schema,
+}
+
+/// How to synthesize a dataset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DatasetConfig {
+    /// The master seed.
+    pub seed: Seed,
+    /// The privacy protections, applied to every table and to every derived column.
+    pub protections: Protections,
+    /// The settings of each table's `cart` models.
+    pub cart: Cart,
+}
+
+/// A synthetic dataset: one table per table of the dataset file, in its order.
+#[derive(Debug, Clone)]
+pub struct SyntheticDataset {
+    /// The tables, by name, in the dataset file's order.
+    pub tables: Vec<(String, Table)>,
+    /// What was done, table by table, in words (generated under which parent, copied as
+    /// public, rows left out by `dangling = "drop"`).
+    pub notes: Vec<String>,
+}
+
+/// Where one real child row's reference points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// A kept row of the parent (its position among the parent's kept rows).
+    Row(usize),
+    /// A key column is missing.
+    Missing,
+    /// A key that no kept parent row has.
+    Dangling,
+}
+
+const STATES: [&str; 3] = ["resolves", "missing", "dangling"];
+
+/// How a table is made.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    public: bool,
+    /// Its single-column primary key, regenerated (an index into the table's columns).
+    regenerated_key: Option<usize>,
+    /// The reference it is generated under.
+    primary: Option<usize>,
+    /// Other references to tables with a regenerated key (slots of a parent).
+    secondary: Vec<usize>,
+    /// References into it from synthesized tables, primary or secondary: a count column each.
+    children: Vec<usize>,
+    /// Whether it is a sequence drawn row by row under its primary parent; the order column.
+    sequence: Option<usize>,
+}
+
+/// One model's columns: the given ones first, then the drawn ones.
+#[derive(Debug, Clone)]
+struct Frame {
+    codecs: Vec<ColumnCodec>,
+    columns: Vec<EncodedColumn>,
+    rows: usize,
+}
+
+impl Frame {
+    fn new(rows: usize) -> Frame {
+        Frame {
+            codecs: Vec::new(),
+            columns: Vec::new(),
+            rows,
+        }
+    }
+
+    fn push(&mut self, codec: ColumnCodec, column: EncodedColumn) {
+        self.codecs.push(codec);
+        self.columns.push(column);
+    }
+}
+
+/// A table's fitted models and what sampling needs to know.
+#[derive(Debug)]
+struct TableModel {
+    /// The table's own codecs (every column, the regenerated key as an identifier).
+    codecs: Vec<ColumnCodec>,
+    /// Its modelled columns (indices into `codecs`): the first columns of its target frame.
+    own: Vec<usize>,
+    /// The target frame's codecs: own columns, then one state column per secondary reference,
+    /// then one count column per child reference.
+    target: Vec<ColumnCodec>,
+    /// The model of its rows (of the first row of each entity for a sequence).
+    first: CartModel,
+    /// How many given columns `first` takes (the parent's target frame, or none).
+    first_given: usize,
+    /// For a sequence: the model of every later row.
+    next: Option<CartModel>,
+    /// Smallest positive gap of a numeric order column (kept strictly increasing).
+    min_gap: f64,
+    /// Real rows used (after `dangling = "drop"`).
+    rows: usize,
+    /// Real rows whose primary reference is missing, and that dangle.
+    orphans: (usize, usize),
+}
+
+/// A synthesized table, as sampling goes.
+#[derive(Debug)]
+struct Sampled {
+    /// Its target frame, sampled.
+    target: Frame,
+    /// The decoded table.
+    table: Table,
+}
+
+/// Synthesize every table of `dataset` from `tables` (one per table of the dataset, by name).
+pub fn synthesize_dataset(
+    dataset: &DatasetSchema,
+    tables: &[DatasetTable<'_>],
+    config: &DatasetConfig,
+) -> Result<SyntheticDataset> {
+    let order = dataset
+        .parents_first()
+        .ok_or_else(|| Error::internal("a checked dataset's references form a cycle"))?;
+    let input = |name: &str| -> Result<&DatasetTable<'_>> {
+        tables
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| Error::internal(format!("table '{name}' was not read")))
+    };
+    let column_index = |table: &DatasetTable<'_>, name: &str| -> Result<usize> {
+        table
+            .table
+            .column_names()
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| Error::input(format!("table '{}' has no column '{name}'.", table.name)))
+    };
+
+    // Every table's codecs, its single-column key regenerated.
+    let mut encoded: HashMap<&str, codec::EncodedTable> = HashMap::new();
+    let mut plans: HashMap<&str, Plan> = HashMap::new();
+    for spec in &dataset.tables {
+        let table = input(&spec.name)?;
+        let mut plan = Plan {
+            public: spec.public,
+            ..Plan::default()
+        };
+        if spec.public {
+            plans.insert(&spec.name, plan);
+            continue;
+        }
+        let mut coded = codec::encode(
+            table.table,
+            table.schema,
+            &config.protections,
+            config.seed.derive(&format!("dataset/{}/encode", spec.name)),
+        )?;
+        if let [key] = &spec.primary_key[..] {
+            let index = column_index(table, key)?;
+            coded.codecs[index].kind = CodecKind::Identifier;
+            coded.data.columns[index] = EncodedColumn::Generated;
+            plan.regenerated_key = Some(index);
+        }
+        encoded.insert(&spec.name, coded);
+        plans.insert(&spec.name, plan);
+    }
+    for (index, reference) in dataset.references.iter().enumerate() {
+        let from_public = plans.get(reference.from.as_str()).is_none_or(|p| p.public);
+        let regenerated = plans
+            .get(reference.to.as_str())
+            .is_some_and(|p| p.regenerated_key.is_some());
+        if from_public || !regenerated {
+            continue;
+        }
+        let is_primary = reference.from != reference.to
+            && plans
+                .get(reference.from.as_str())
+                .is_some_and(|p| p.primary.is_none());
+        if let Some(plan) = plans.get_mut(reference.from.as_str()) {
+            if is_primary {
+                plan.primary = Some(index);
+            } else {
+                plan.secondary.push(index);
+            }
+        }
+        if let Some(plan) = plans.get_mut(reference.to.as_str()) {
+            plan.children.push(index);
+        }
+    }
+    for sequence in &dataset.sequences {
+        let Some(plan) = plans.get_mut(sequence.table.as_str()) else {
+            continue;
+        };
+        let entity_is_parent = plan.primary.is_some_and(|r| {
+            let mut columns = dataset.references[r].columns.clone();
+            let mut entity = sequence.entity.clone();
+            columns.sort();
+            entity.sort();
+            columns == entity
+        });
+        if entity_is_parent {
+            plan.sequence = Some(column_index(input(&sequence.table)?, &sequence.order)?);
+        }
+    }
+
+    // Which real rows are used, and where every reference of a synthesized table points.
+    let mut kept: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut links: HashMap<usize, Vec<Link>> = HashMap::new();
+    let mut notes = Vec::new();
+    for &name in &order {
+        let table = input(name)?;
+        let rows = table.table.num_rows();
+        if plans[name].public {
+            continue;
+        }
+        let mut keep = vec![true; rows];
+        let mut raw: Vec<(usize, Vec<Option<usize>>, Vec<bool>)> = Vec::new();
+        for (index, reference) in dataset.references.iter().enumerate() {
+            if reference.from != name {
+                continue;
+            }
+            let parent = input(&reference.to)?;
+            let child_columns = reference
+                .columns
+                .iter()
+                .map(|c| column_index(table, c))
+                .collect::<Result<Vec<_>>>()?;
+            let parent_columns = dataset
+                .target_columns(reference)
+                .iter()
+                .map(|c| column_index(parent, c))
+                .collect::<Result<Vec<_>>>()?;
+            let (rows_of, missing) =
+                resolve(table.table, &child_columns, parent.table, &parent_columns);
+            if reference.dangling == Dangling::Drop {
+                for (row, target) in rows_of.iter().enumerate() {
+                    if target.is_none() && !missing[row] {
+                        keep[row] = false;
+                    }
+                }
+            }
+            raw.push((index, rows_of, missing));
+        }
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if dropped > 0 {
+            notes.push(format!(
+                "{name}: {dropped} real row(s) with a reference that resolves nowhere left out \
+                 (dangling = \"drop\")"
+            ));
+        }
+        let kept_rows: Vec<usize> = (0..rows).filter(|&r| keep[r]).collect();
+        for (index, rows_of, missing) in raw {
+            let parent = dataset.references[index].to.as_str();
+            // Positions among the parent's kept rows; the parent comes first unless it is
+            // this table, whose kept rows are known now.
+            let position: HashMap<usize, usize> = if parent == name {
+                kept_rows.iter().enumerate().map(|(p, &r)| (r, p)).collect()
+            } else {
+                kept.get(parent)
+                    .map(|rows| rows.iter().enumerate().map(|(p, &r)| (r, p)).collect())
+                    .unwrap_or_default()
+            };
+            let resolved = kept_rows
+                .iter()
+                .map(|&row| match rows_of[row] {
+                    _ if missing[row] => Link::Missing,
+                    Some(target) => position
+                        .get(&target)
+                        .map_or(Link::Dangling, |&p| Link::Row(p)),
+                    None => Link::Dangling,
+                })
+                .collect();
+            links.insert(index, resolved);
+        }
+        kept.insert(name, kept_rows);
+    }
+
+    // Fit, parents first.
+    let mut models: HashMap<&str, TableModel> = HashMap::new();
+    for &name in &order {
+        let plan = &plans[name];
+        if plan.public {
+            notes.push(format!("{name}: copied as it is (declared public)"));
+            continue;
+        }
+        let model = fit_table(
+            name, dataset, plan, &plans, &encoded, &kept, &links, &models, config,
+        )?;
+        if let Some(primary) = plan.primary {
+            let reference = &dataset.references[primary];
+            notes.push(format!(
+                "{name}: generated under {} ({}){}",
+                reference.to,
+                reference.columns.join(", "),
+                if plan.sequence.is_some() {
+                    ", row by row as sequences"
+                } else {
+                    ""
+                }
+            ));
+        }
+        models.insert(name, model);
+    }
+
+    // Sample, parents first.
+    let mut sampled: HashMap<&str, Sampled> = HashMap::new();
+    let mut outputs: HashMap<&str, Table> = HashMap::new();
+    for &name in &order {
+        let plan = &plans[name];
+        let table = input(name)?;
+        if plan.public {
+            outputs.insert(name, table.table.clone());
+            continue;
+        }
+        let made = sample_table(name, dataset, plan, &models, &sampled, &outputs, config)?;
+        outputs.insert(name, made.table.clone());
+        sampled.insert(name, made);
+    }
+    let tables = dataset
+        .tables
+        .iter()
+        .map(|spec| {
+            outputs
+                .remove(spec.name.as_str())
+                .map(|table| (spec.name.clone(), table))
+                .ok_or_else(|| Error::internal(format!("table '{}' was not made", spec.name)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SyntheticDataset { tables, notes })
+}
+
+/// For every row of `child`, the row of `parent` its key over `child_columns` names (`None`
+/// when it names none), and whether a key column is missing.
+fn resolve(
+    child: &Table,
+    child_columns: &[usize],
+    parent: &Table,
+    parent_columns: &[usize],
+) -> (Vec<Option<usize>>, Vec<bool>) {
+    let keys = parent.composite_keys(parent_columns);
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    for (row, key) in keys.iter().enumerate() {
+        if let Some(key) = key {
+            index.entry(key.as_str()).or_insert(row);
+        }
+    }
+    let child_keys = child.composite_keys(child_columns);
+    let missing = child_keys.iter().map(Option::is_none).collect();
+    let rows = child_keys
+        .iter()
+        .map(|key| key.as_deref().and_then(|k| index.get(k).copied()))
+        .collect();
+    (rows, missing)
+}
+
+fn gather(column: &EncodedColumn, rows: &[Option<usize>]) -> EncodedColumn {
+    match column {
+        EncodedColumn::Numeric(values) => EncodedColumn::Numeric(
+            rows.iter()
+                .map(|r| r.map_or(f64::NAN, |r| values[r]))
+                .collect(),
+        ),
+        EncodedColumn::Categorical(codes) => EncodedColumn::Categorical(
+            rows.iter()
+                .map(|r| r.map_or(MISSING_CODE, |r| codes[r]))
+                .collect(),
+        ),
+        EncodedColumn::Generated => EncodedColumn::Generated,
+    }
+}
+
+fn renamed(codec: &ColumnCodec, prefix: &str) -> ColumnCodec {
+    ColumnCodec {
+        name: format!("{prefix}{}", codec.name),
+        ..codec.clone()
+    }
+}
+
+fn state_codec(name: String) -> ColumnCodec {
+    ColumnCodec {
+        name,
+        storage: StorageType::String,
+        missing_token: None,
+        words: None,
+        kind: CodecKind::Categorical {
+            categories: STATES.iter().map(|s| s.to_string()).collect(),
+        },
+    }
+}
+
+fn reference_label(reference: &Reference) -> String {
+    format!(
+        "{}({})->{}",
+        reference.from,
+        reference.columns.join(","),
+        reference.to
+    )
+}
+
+/// The target frame of a table's real kept rows: own columns, states, counts.
+#[allow(clippy::too_many_arguments)]
+fn real_target(
+    name: &str,
+    dataset: &DatasetSchema,
+    plan: &Plan,
+    coded: &codec::EncodedTable,
+    own: &[usize],
+    kept: &HashMap<&str, Vec<usize>>,
+    links: &HashMap<usize, Vec<Link>>,
+    protections: &Protections,
+) -> Frame {
+    let rows_kept = &kept[name];
+    let at: Vec<Option<usize>> = rows_kept.iter().map(|&r| Some(r)).collect();
+    let mut frame = Frame::new(rows_kept.len());
+    for &column in own {
+        frame.push(
+            coded.codecs[column].clone(),
+            gather(&coded.data.columns[column], &at),
+        );
+    }
+    for &reference in &plan.secondary {
+        let codes = links[&reference]
+            .iter()
+            .map(|link| match link {
+                Link::Row(_) => 0,
+                Link::Missing => 1,
+                Link::Dangling => 2,
+            })
+            .collect();
+        frame.push(
+            state_codec(format!(
+                "#state:{}",
+                reference_label(&dataset.references[reference])
+            )),
+            EncodedColumn::Categorical(codes),
+        );
+    }
+    for &reference in &plan.children {
+        let mut counts = vec![0.0; rows_kept.len()];
+        for link in &links[&reference] {
+            if let Link::Row(parent) = link {
+                counts[*parent] += 1.0;
+            }
+        }
+        let (codec, column) = codec::derived_numeric(
+            &format!(
+                "#children:{}",
+                reference_label(&dataset.references[reference])
+            ),
+            StorageType::Int64,
+            SemanticType::Integer,
+            counts,
+            protections,
+        );
+        frame.push(codec, column);
+    }
+    frame
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fit_table(
+    name: &str,
+    dataset: &DatasetSchema,
+    plan: &Plan,
+    plans: &HashMap<&str, Plan>,
+    encoded: &HashMap<&str, codec::EncodedTable>,
+    kept: &HashMap<&str, Vec<usize>>,
+    links: &HashMap<usize, Vec<Link>>,
+    models: &HashMap<&str, TableModel>,
+    config: &DatasetConfig,
+) -> Result<TableModel> {
+    let coded = &encoded[name];
+    // References whose keys the synthesis writes: their columns are not modelled.
+    let mut written: Vec<&str> = Vec::new();
+    for &reference in plan.primary.iter().chain(&plan.secondary) {
+        written.extend(
+            dataset.references[reference]
+                .columns
+                .iter()
+                .map(String::as_str),
+        );
+    }
+    let own: Vec<usize> = (0..coded.codecs.len())
+        .filter(|&c| {
+            !written.contains(&coded.codecs[c].name.as_str())
+                && !matches!(coded.data.columns[c], EncodedColumn::Generated)
+        })
+        .collect();
+    let target = real_target(
+        name,
+        dataset,
+        plan,
+        coded,
+        &own,
+        kept,
+        links,
+        &config.protections,
+    );
+    let rows = target.rows;
+    let mut given = Frame::new(rows);
+    let mut orphans = (0, 0);
+    let parent_of: Vec<Option<usize>> = match plan.primary {
+        Some(reference) => {
+            let parent = &dataset.references[reference].to;
+            let parent_target =
+                parent_frame(parent, dataset, plans, encoded, kept, links, models, config)?;
+            let parent_rows: Vec<Option<usize>> = links[&reference]
+                .iter()
+                .map(|link| match link {
+                    Link::Row(row) => Some(*row),
+                    Link::Missing => {
+                        orphans.0 += 1;
+                        None
+                    }
+                    Link::Dangling => {
+                        orphans.1 += 1;
+                        None
+                    }
+                })
+                .collect();
+            for (codec, column) in parent_target.codecs.iter().zip(&parent_target.columns) {
+                given.push(renamed(codec, "parent."), gather(column, &parent_rows));
+            }
+            parent_rows
+        }
+        None => vec![None; rows],
+    };
+    let first_given = given.codecs.len();
+    let Some(order_column) = plan.sequence else {
+        let frame = concat(given, target.clone());
+        let first = config.cart.fit_given(
+            &Encoded {
+                rows,
+                columns: frame.columns,
+            },
+            &frame.codecs,
+            first_given,
+        )?;
+        return Ok(TableModel {
+            codecs: coded.codecs.clone(),
+            own,
+            target: target.codecs,
+            first,
+            first_given,
+            next: None,
+            min_gap: 0.0,
+            rows,
+            orphans,
+        });
+    };
+
+    // A sequence: each row's position within its parent, in the order column's order.
+    let order_values: Vec<f64> = {
+        let column = &coded.data.columns[order_column];
+        match column {
+            EncodedColumn::Numeric(values) => kept[name].iter().map(|&r| values[r]).collect(),
+            // An identifier (or categorical) order column: the file's order.
+            _ => kept[name].iter().map(|&r| r as f64).collect(),
+        }
+    };
+    let mut by_parent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (row, parent) in parent_of.iter().enumerate() {
+        if let Some(parent) = parent {
+            by_parent.entry(*parent).or_default().push(row);
+        }
+    }
+    let mut previous: Vec<Option<usize>> = vec![None; rows];
+    let mut position = vec![1.0; rows];
+    let mut min_gap = f64::INFINITY;
+    for members in by_parent.values_mut() {
+        members.sort_by(|&a, &b| order_values[a].total_cmp(&order_values[b]).then(a.cmp(&b)));
+        for pair in members.windows(2) {
+            previous[pair[1]] = Some(pair[0]);
+            let gap = order_values[pair[1]] - order_values[pair[0]];
+            if gap > 0.0 {
+                min_gap = min_gap.min(gap);
+            }
+        }
+        for (k, &row) in members.iter().enumerate() {
+            position[row] = (k + 1) as f64;
+        }
+    }
+    let firsts: Vec<Option<usize>> = (0..rows)
+        .map(|r| previous[r].is_none().then_some(r))
+        .collect();
+    let first_rows: Vec<Option<usize>> = firsts.iter().flatten().map(|&r| Some(r)).collect();
+    let later_rows: Vec<Option<usize>> = (0..rows)
+        .filter(|&r| previous[r].is_some())
+        .map(Some)
+        .collect();
+    let first_frame = concat(given.clone(), target.clone()).rows_at(&first_rows);
+    let first = config.cart.fit_given(
+        &Encoded {
+            rows: first_frame.rows,
+            columns: first_frame.columns,
+        },
+        &first_frame.codecs,
+        first_given,
+    )?;
+    let next_frame = next_frame(
+        &given,
+        &target,
+        own.len(),
+        &position,
+        &previous,
+        &config.protections,
+    )
+    .rows_at(&later_rows);
+    let next_given = next_frame_given(first_given, own.len());
+    let next = config.cart.fit_given(
+        &Encoded {
+            rows: next_frame.rows,
+            columns: next_frame.columns,
+        },
+        &next_frame.codecs,
+        next_given,
+    )?;
+    Ok(TableModel {
+        codecs: coded.codecs.clone(),
+        own,
+        target: target.codecs,
+        first,
+        first_given,
+        next: Some(next),
+        min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
+        rows,
+        orphans,
+    })
+}
+
+/// A parent's real target frame (as its model was fitted on).
+#[allow(clippy::too_many_arguments)]
+fn parent_frame(
+    parent: &str,
+    dataset: &DatasetSchema,
+    plans: &HashMap<&str, Plan>,
+    encoded: &HashMap<&str, codec::EncodedTable>,
+    kept: &HashMap<&str, Vec<usize>>,
+    links: &HashMap<usize, Vec<Link>>,
+    models: &HashMap<&str, TableModel>,
+    config: &DatasetConfig,
+) -> Result<Frame> {
+    let model = models
+        .get(parent)
+        .ok_or_else(|| Error::internal(format!("parent '{parent}' was not fitted first")))?;
+    Ok(real_target(
+        parent,
+        dataset,
+        &plans[parent],
+        &encoded[parent],
+        &model.own,
+        kept,
+        links,
+        &config.protections,
+    ))
+}
+
+fn concat(mut a: Frame, b: Frame) -> Frame {
+    a.codecs.extend(b.codecs);
+    a.columns.extend(b.columns);
+    a
+}
+
+impl Frame {
+    fn rows_at(&self, rows: &[Option<usize>]) -> Frame {
+        Frame {
+            codecs: self.codecs.clone(),
+            columns: self.columns.iter().map(|c| gather(c, rows)).collect(),
+            rows: rows.len(),
+        }
+    }
+}
+
+/// Given columns of the next-row model: the parent's, the position, the previous row's own
+/// columns.
+fn next_frame_given(parent_given: usize, own: usize) -> usize {
+    parent_given + 1 + own
+}
+
+/// The next-row model's frame over all rows (row r's previous row is `previous[r]`): given
+/// the parent's columns, the position and the previous row's own columns; drawn: each
+/// categorical own column, each numeric one as its change from the previous row and its level
+/// where the previous row lacks it, then states and counts.
+fn next_frame(
+    given: &Frame,
+    target: &Frame,
+    own: usize,
+    position: &[f64],
+    previous: &[Option<usize>],
+    protections: &Protections,
+) -> Frame {
+    let rows = target.rows;
+    let mut frame = given.clone();
+    let (codec, column) = codec::derived_numeric(
+        "#position",
+        StorageType::Int64,
+        SemanticType::Integer,
+        position.to_vec(),
+        protections,
+    );
+    frame.push(codec, column);
+    for k in 0..own {
+        frame.push(
+            renamed(&target.codecs[k], "previous."),
+            gather(&target.columns[k], previous),
+        );
+    }
+    for k in 0..target.codecs.len() {
+        let codec = &target.codecs[k];
+        match (&target.columns[k], k < own) {
+            (EncodedColumn::Numeric(values), true) => {
+                let (delta, level) = change_and_level(values, previous);
+                let (change_codec, change) = codec::derived_numeric(
+                    &format!("change.{}", codec.name),
+                    StorageType::Float64,
+                    SemanticType::Continuous,
+                    delta,
+                    protections,
+                );
+                frame.push(change_codec, change);
+                frame.push(renamed(codec, "level."), EncodedColumn::Numeric(level));
+            }
+            (column, _) => frame.push(codec.clone(), column.clone()),
+        }
+    }
+    debug_assert!(frame.columns.iter().all(|c| match c {
+        EncodedColumn::Numeric(v) => v.len() == rows,
+        EncodedColumn::Categorical(v) => v.len() == rows,
+        EncodedColumn::Generated => true,
+    }));
+    frame
+}
+
+/// Per row, the change from the previous row's value (`NaN` where either is missing) and the
+/// level where the previous row has no value (`NaN` elsewhere).
+fn change_and_level(values: &[f64], previous: &[Option<usize>]) -> (Vec<f64>, Vec<f64>) {
+    values
+        .iter()
+        .zip(previous)
+        .map(|(&value, previous)| {
+            let before = previous.map_or(f64::NAN, |p| values[p]);
+            if before.is_nan() {
+                (f64::NAN, value)
+            } else {
+                (value - before, f64::NAN)
+            }
+        })
+        .unzip()
+}
+
+/// Draw `rows` rows from `model`, the given columns filled in `given` (one column per codec
+/// of the model's frame), in shards of [`SHARD_ROWS`] from streams named by `purpose`.
+fn draw(
+    model: &CartModel,
+    width: usize,
+    given: &[EncodedColumn],
+    rows: usize,
+    seed: Seed,
+    purpose: &str,
+) -> Result<Encoded> {
+    let shards = rows.div_ceil(SHARD_ROWS);
+    let parts = (0..shards)
+        .into_par_iter()
+        .map(|shard| {
+            let first = shard * SHARD_ROWS;
+            let count = SHARD_ROWS.min(rows - first);
+            let range: Vec<Option<usize>> = (first..first + count).map(Some).collect();
+            let mut columns: Vec<EncodedColumn> = given.iter().map(|c| gather(c, &range)).collect();
+            columns.resize(width, EncodedColumn::Generated);
+            let mut rng = seed.stream(purpose, shard as u64);
+            model.sample_given(count, columns, &mut rng)
+        })
+        .collect::<Result<Vec<Encoded>>>()?;
+    let mut columns: Vec<EncodedColumn> = Vec::new();
+    for part in parts {
+        if columns.is_empty() {
+            columns = part.columns;
+            continue;
+        }
+        for (whole, more) in columns.iter_mut().zip(part.columns) {
+            match (whole, more) {
+                (EncodedColumn::Numeric(a), EncodedColumn::Numeric(b)) => a.extend(b),
+                (EncodedColumn::Categorical(a), EncodedColumn::Categorical(b)) => a.extend(b),
+                _ => {}
+            }
+        }
+    }
+    if columns.is_empty() {
+        columns = (0..width).map(|_| EncodedColumn::Generated).collect();
+    }
+    Ok(Encoded { rows, columns })
+}
+
+/// Counts of children per synthetic parent row, from the parent's count column for
+/// `reference`.
+fn counts(parent: &Sampled, parent_model: &TableModel, label: &str) -> Result<Vec<usize>> {
+    let index = parent_model
+        .target
+        .iter()
+        .position(|c| c.name == format!("#children:{label}"))
+        .ok_or_else(|| Error::internal(format!("no count column for {label}")))?;
+    match &parent.target.columns[index] {
+        EncodedColumn::Numeric(values) => Ok(values
+            .iter()
+            .map(|v| {
+                if v.is_nan() {
+                    0
+                } else {
+                    v.round().max(0.0) as usize
+                }
+            })
+            .collect()),
+        _ => Err(Error::internal("a count column is not numeric")),
+    }
+}
+
+/// Where the columns of a next-row model's drawn values sit: per target column, its value's
+/// column, or its change's (the level's follows it).
+fn next_layout(target: &[ColumnCodec], own: usize, given: usize) -> Vec<(usize, bool)> {
+    let mut at = given;
+    target
+        .iter()
+        .enumerate()
+        .map(|(k, codec)| {
+            let numeric = k < own && matches!(codec.kind, CodecKind::Numeric { .. });
+            let here = (at, numeric);
+            at += if numeric { 2 } else { 1 };
+            here
+        })
+        .collect()
+}
+
+fn take_rows(columns: &[EncodedColumn], rows: &[Option<usize>]) -> Vec<EncodedColumn> {
+    columns.iter().map(|c| gather(c, rows)).collect()
+}
+
+fn scaled(count: usize, synthetic: usize, real: usize) -> usize {
+    if real == 0 {
+        0
+    } else {
+        ((count as f64) * (synthetic as f64) / (real as f64)).round() as usize
+    }
+}
+
+fn sample_table(
+    name: &str,
+    dataset: &DatasetSchema,
+    plan: &Plan,
+    models: &HashMap<&str, TableModel>,
+    sampled: &HashMap<&str, Sampled>,
+    outputs: &HashMap<&str, Table>,
+    config: &DatasetConfig,
+) -> Result<Sampled> {
+    let model = &models[name];
+    let seed = config.seed.derive(&format!("dataset/{name}/sample"));
+    let width_first = model.first_given + model.target.len();
+    // Each output row's parent row; rows past the parent's count are orphans whose key
+    // dangles, `None` ones orphans whose key is missing.
+    let (target, parent_rows) = match plan.primary {
+        None => {
+            let drawn = draw(&model.first, width_first, &[], model.rows, seed, "rows")?;
+            (
+                drawn.columns[model.first_given..].to_vec(),
+                vec![None; model.rows],
+            )
+        }
+        Some(reference) => {
+            let parent_name = dataset.references[reference].to.as_str();
+            let parent = sampled
+                .get(parent_name)
+                .ok_or_else(|| Error::internal("a parent was not sampled before its child"))?;
+            let parent_model = &models[parent_name];
+            let per_parent = counts(
+                parent,
+                parent_model,
+                &reference_label(&dataset.references[reference]),
+            )?;
+            let parent_count = parent.target.rows;
+            let missing = scaled(model.orphans.0, parent_count, parent_model.rows);
+            let dangling = scaled(model.orphans.1, parent_count, parent_model.rows);
+            let orphans: Vec<Option<usize>> = std::iter::repeat_n(None, missing)
+                .chain((0..dangling).map(|j| Some(parent_count + j)))
+                .collect();
+            let given_of = |rows: &[Option<usize>]| -> Vec<EncodedColumn> {
+                // Orphans (and dangling ones) have no parent values.
+                let within: Vec<Option<usize>> = rows
+                    .iter()
+                    .map(|r| r.filter(|&r| r < parent_count))
+                    .collect();
+                take_rows(&parent.target.columns, &within)
+            };
+            match (&model.next, plan.sequence) {
+                (Some(next), Some(order_column)) => sample_sequences(
+                    model,
+                    next,
+                    order_column,
+                    &per_parent,
+                    &orphans,
+                    &given_of,
+                    seed,
+                )?,
+                _ => {
+                    let mut rows: Vec<Option<usize>> = Vec::new();
+                    for (p, &count) in per_parent.iter().enumerate() {
+                        rows.extend(std::iter::repeat_n(Some(p), count));
+                    }
+                    rows.extend(&orphans);
+                    let given = given_of(&rows);
+                    let drawn = draw(&model.first, width_first, &given, rows.len(), seed, "rows")?;
+                    (drawn.columns[model.first_given..].to_vec(), rows)
+                }
+            }
+        }
+    };
+    let rows = parent_rows.len();
+    let target = Frame {
+        codecs: model.target.clone(),
+        columns: target,
+        rows,
+    };
+
+    // Decode the table's own columns; keys written from parents are filled in after.
+    let mut written: Vec<(usize, usize)> = Vec::new(); // (column, reference)
+    for &reference in plan.primary.iter().chain(&plan.secondary) {
+        for column in &dataset.references[reference].columns {
+            if let Some(index) = model.codecs.iter().position(|c| &c.name == column) {
+                written.push((index, reference));
+            }
+        }
+    }
+    let mut codecs = Vec::new();
+    let mut columns = Vec::new();
+    for (index, codec) in model.codecs.iter().enumerate() {
+        if written.iter().any(|(c, _)| *c == index) {
+            continue;
+        }
+        codecs.push(codec.clone());
+        columns.push(match model.own.iter().position(|&o| o == index) {
+            Some(k) => target.columns[k].clone(),
+            None => EncodedColumn::Generated,
+        });
+    }
+    let mut text = seed.stream("text", 0);
+    let decoded = codec::decode_with(&codecs, &Encoded { rows, columns }, 0, Some(&mut text))?;
+
+    // Keys written from parents.
+    let mut keys: HashMap<usize, ArrayRef> = HashMap::new();
+    for &(index, reference) in &written {
+        let parent_name = dataset.references[reference].to.as_str();
+        let assigned: Vec<Option<usize>> = if Some(reference) == plan.primary {
+            parent_rows.clone()
+        } else {
+            let counts_from = if parent_name == name {
+                // A table referencing itself: its own counts.
+                Sampled {
+                    target: target.clone(),
+                    table: Table::new(decoded.schema(), vec![decoded.clone()])?,
+                }
+            } else {
+                let parent = &sampled[parent_name];
+                Sampled {
+                    target: parent.target.clone(),
+                    table: parent.table.clone(),
+                }
+            };
+            let per_parent = counts(
+                &counts_from,
+                &models[parent_name],
+                &reference_label(&dataset.references[reference]),
+            )?;
+            let state = model
+                .target
+                .iter()
+                .position(|c| {
+                    c.name == format!("#state:{}", reference_label(&dataset.references[reference]))
+                })
+                .ok_or_else(|| Error::internal("no state column for a reference"))?;
+            let EncodedColumn::Categorical(states) = &target.columns[state] else {
+                return Err(Error::internal("a state column is not categorical"));
+            };
+            assign_slots(
+                states,
+                &per_parent,
+                seed.derive(&format!("assign/{reference}")),
+            )
+        };
+        let parent_table = if parent_name == name {
+            Table::new(decoded.schema(), vec![decoded.clone()])?
+        } else {
+            outputs
+                .get(parent_name)
+                .cloned()
+                .ok_or_else(|| Error::internal("a parent's output is missing"))?
+        };
+        let parent_key = plans_key(dataset, reference, &parent_table)?;
+        keys.insert(index, key_values(&parent_table, parent_key, &assigned)?);
+    }
+
+    // The columns in the table's own order.
+    let mut fields: Vec<Field> = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    let mut next_decoded = 0;
+    for (index, codec) in model.codecs.iter().enumerate() {
+        if let Some(array) = keys.remove(&index) {
+            let field = Field::new(&codec.name, array.data_type().clone(), true);
+            let field = match &codec.missing_token {
+                Some(token) => field.with_metadata(
+                    [(synthgate_core::MISSING_TOKEN_KEY.to_string(), token.clone())]
+                        .into_iter()
+                        .collect(),
+                ),
+                None => field,
+            };
+            fields.push(field);
+            arrays.push(array);
+        } else if codec.is_output() {
+            fields.push(decoded.schema().field(next_decoded).clone());
+            arrays.push(decoded.column(next_decoded).clone());
+            next_decoded += 1;
+        }
+    }
+    let schema = std::sync::Arc::new(ArrowSchema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|error| Error::internal(format!("assembling table '{name}' failed: {error}")))?;
+    Ok(Sampled {
+        target,
+        table: Table::new(schema, vec![batch])?,
+    })
+}
+
+/// The column index of a reference's (single) target key in the parent's output.
+fn plans_key(dataset: &DatasetSchema, reference: usize, parent: &Table) -> Result<usize> {
+    let target = dataset.target_columns(&dataset.references[reference]);
+    let [key] = target else {
+        return Err(Error::internal("a regenerated key has one column"));
+    };
+    parent
+        .column_names()
+        .iter()
+        .position(|n| n == key)
+        .ok_or_else(|| Error::internal(format!("the parent has no key column '{key}'")))
+}
+
+/// The parent's key at each assigned row: `None` gives a missing key, a row past the parent's
+/// rows a fresh key that resolves nowhere.
+fn key_values(parent: &Table, key: usize, rows: &[Option<usize>]) -> Result<ArrayRef> {
+    let count = parent.num_rows();
+    let extra = rows
+        .iter()
+        .flatten()
+        .map(|&r| r + 1)
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(count);
+    let storage = parent.storage_type(key);
+    let parent_keys = parent.take(&(0..count).map(Some).collect::<Vec<_>>())?;
+    let known = parent_keys
+        .batches()
+        .first()
+        .map(|b| b.column(key).clone())
+        .unwrap_or_else(|| arrow_array::new_empty_array(&storage.arrow_type()));
+    // Fresh keys continue the regenerated ones, so they resolve nowhere.
+    let fresh = codec::identifier_column(storage, count, extra);
+    let all = arrow_select_concat(&[known, fresh])?;
+    let indices = arrow_array::UInt32Array::from(
+        rows.iter().map(|r| r.map(|r| r as u32)).collect::<Vec<_>>(),
+    );
+    let whole = Table::new(
+        std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
+            "key",
+            all.data_type().clone(),
+            true,
+        )])),
+        vec![
+            RecordBatch::try_new(
+                std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
+                    "key",
+                    all.data_type().clone(),
+                    true,
+                )])),
+                vec![all],
+            )
+            .map_err(|error| Error::internal(format!("keys: {error}")))?,
+        ],
+    )?;
+    let taken = whole.take(
+        &indices
+            .iter()
+            .map(|i| i.map(|i| i as usize))
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(taken
+        .batches()
+        .first()
+        .map(|b| b.column(0).clone())
+        .unwrap_or_else(|| arrow_array::new_empty_array(&storage.arrow_type())))
+}
+
+fn arrow_select_concat(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    let schema = std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
+        "key",
+        arrays[0].data_type().clone(),
+        true,
+    )]));
+    let batches = arrays
+        .iter()
+        .map(|a| {
+            RecordBatch::try_new(schema.clone(), vec![a.clone()])
+                .map_err(|error| Error::internal(format!("keys: {error}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let table = Table::new(schema, batches)?;
+    let whole = table.take(&(0..table.num_rows()).map(Some).collect::<Vec<_>>())?;
+    Ok(whole.batches()[0].column(0).clone())
+}
+
+/// Each child row's parent under a secondary reference: resolving rows take the slots of the
+/// parents (each parent as many as its count) in a seeded shuffle, cycling if there are more
+/// rows than slots (uniform parents if there are none); missing rows get no parent, dangling
+/// ones a row past the parent's (a fresh key).
+fn assign_slots(states: &[u32], per_parent: &[usize], seed: Seed) -> Vec<Option<usize>> {
+    let mut slots: Vec<usize> = Vec::new();
+    for (p, &count) in per_parent.iter().enumerate() {
+        slots.extend(std::iter::repeat_n(p, count));
+    }
+    let mut rng = seed.stream("slots", 0);
+    for i in (1..slots.len()).rev() {
+        let j = (synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize;
+        slots.swap(i, j.min(i));
+    }
+    let parents = per_parent.len();
+    let mut used = 0;
+    let mut fresh = 0;
+    states
+        .iter()
+        .map(|&state| match state {
+            0 if parents > 0 => {
+                let parent = if slots.is_empty() {
+                    ((synthgate_core::unit_f64(&mut rng) * parents as f64) as usize)
+                        .min(parents - 1)
+                } else {
+                    slots[used % slots.len()]
+                };
+                used += 1;
+                Some(parent)
+            }
+            0 | 1 | MISSING_CODE => None,
+            _ => {
+                fresh += 1;
+                Some(parents + fresh - 1)
+            }
+        })
+        .collect()
+}
+
+/// Sequences under their parents: the first row of every entity from `model.first`, then step
+/// by step every later row from `next`, given the previous row. Returns the target frame's
+/// columns and each row's parent, rows grouped by parent in sequence order, orphans last.
+fn sample_sequences(
+    model: &TableModel,
+    next: &CartModel,
+    order_column: usize,
+    per_parent: &[usize],
+    orphans: &[Option<usize>],
+    given_of: &dyn Fn(&[Option<usize>]) -> Vec<EncodedColumn>,
+    seed: Seed,
+) -> Result<(Vec<EncodedColumn>, Vec<Option<usize>>)> {
+    let own = model.own.len();
+    let width_first = model.first_given + model.target.len();
+    let next_given = next_frame_given(model.first_given, own);
+    let layout = next_layout(&model.target, own, next_given);
+    let width_next = layout.last().map_or(next_given, |&(at, numeric)| {
+        at + if numeric { 2 } else { 1 }
+    });
+    let order_own = model.own.iter().position(|&c| c == order_column);
+
+    // Step 1: every entity's first row, then the orphans.
+    let mut active: Vec<usize> = (0..per_parent.len())
+        .filter(|&p| per_parent[p] >= 1)
+        .collect();
+    let mut rows: Vec<Option<usize>> = active.iter().map(|&p| Some(p)).collect();
+    rows.extend(orphans);
+    let drawn = draw(
+        &model.first,
+        width_first,
+        &given_of(&rows),
+        rows.len(),
+        seed,
+        "step/1",
+    )?;
+    let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[model.first_given..].to_vec()];
+    // Where each parent's row of the previous step sits in that step.
+    let mut at_step: Vec<Vec<usize>> = vec![(0..active.len()).collect()];
+    let first_rows = rows;
+    let mut step = 1;
+    loop {
+        step += 1;
+        let previous_active = active.clone();
+        active.retain(|&p| per_parent[p] >= step);
+        if active.is_empty() {
+            break;
+        }
+        let previous_index: HashMap<usize, usize> = previous_active
+            .iter()
+            .zip(&at_step[step - 2])
+            .map(|(&p, &i)| (p, i))
+            .collect();
+        let before: Vec<Option<usize>> = active.iter().map(|p| Some(previous_index[p])).collect();
+        let previous = take_rows(&steps[step - 2], &before);
+        let parents: Vec<Option<usize>> = active.iter().map(|&p| Some(p)).collect();
+        let mut given = given_of(&parents);
+        given.push(EncodedColumn::Numeric(vec![step as f64; active.len()]));
+        given.extend(previous[..own].iter().cloned());
+        let drawn = draw(
+            next,
+            width_next,
+            &given,
+            active.len(),
+            seed,
+            &format!("step/{step}"),
+        )?;
+        let mut values: Vec<EncodedColumn> = Vec::with_capacity(model.target.len());
+        for (k, &(at, numeric)) in layout.iter().enumerate() {
+            if !numeric {
+                values.push(drawn.columns[at].clone());
+                continue;
+            }
+            let (EncodedColumn::Numeric(change), EncodedColumn::Numeric(level)) =
+                (&drawn.columns[at], &drawn.columns[at + 1])
+            else {
+                return Err(Error::internal("a change column is not numeric"));
+            };
+            let EncodedColumn::Numeric(before) = &previous[k] else {
+                return Err(Error::internal("a previous value is not numeric"));
+            };
+            let (low, high) = match model.target[k].kind {
+                CodecKind::Numeric { low, high, .. } => (low, high),
+                _ => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+            let is_order = order_own == Some(k);
+            values.push(EncodedColumn::Numeric(
+                (0..active.len())
+                    .map(|i| {
+                        if before[i].is_nan() {
+                            return level[i];
+                        }
+                        let mut value = before[i] + change[i];
+                        if value.is_nan() {
+                            return value;
+                        }
+                        value = value.clamp(low, high.max(low));
+                        if is_order && value <= before[i] {
+                            value = before[i] + model.min_gap;
+                        }
+                        value
+                    })
+                    .collect(),
+            ));
+        }
+        steps.push(values);
+        at_step.push((0..active.len()).collect());
+    }
+
+    // Rows grouped by parent, in sequence order; orphans last.
+    let mut position_in_step: Vec<HashMap<usize, usize>> = Vec::new();
+    let mut active: Vec<usize> = (0..per_parent.len())
+        .filter(|&p| per_parent[p] >= 1)
+        .collect();
+    for k in 1..=steps.len() {
+        active.retain(|&p| per_parent[p] >= k);
+        position_in_step.push(active.iter().enumerate().map(|(i, &p)| (p, i)).collect());
+    }
+    let mut picks: Vec<(usize, usize)> = Vec::new();
+    let mut parent_rows: Vec<Option<usize>> = Vec::new();
+    for p in 0..per_parent.len() {
+        for (k, positions) in position_in_step.iter().enumerate() {
+            if let Some(&i) = positions.get(&p) {
+                picks.push((k, i));
+                parent_rows.push(Some(p));
+            }
+        }
+    }
+    let entities = position_in_step.first().map_or(0, HashMap::len);
+    picks.extend((entities..first_rows.len()).map(|i| (0, i)));
+    parent_rows.extend(&first_rows[entities..]);
+    let columns = (0..model.target.len())
+        .map(|c| match &steps[0][c] {
+            EncodedColumn::Numeric(_) => EncodedColumn::Numeric(
+                picks
+                    .iter()
+                    .map(|&(k, i)| match &steps[k][c] {
+                        EncodedColumn::Numeric(values) => values[i],
+                        _ => f64::NAN,
+                    })
+                    .collect(),
+            ),
+            EncodedColumn::Categorical(_) => EncodedColumn::Categorical(
+                picks
+                    .iter()
+                    .map(|&(k, i)| match &steps[k][c] {
+                        EncodedColumn::Categorical(codes) => codes[i],
+                        _ => MISSING_CODE,
+                    })
+                    .collect(),
+            ),
+            EncodedColumn::Generated => EncodedColumn::Generated,
+        })
+        .collect();
+    Ok((columns, parent_rows))
+}
