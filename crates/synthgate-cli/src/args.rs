@@ -199,6 +199,10 @@ pub(crate) enum DatasetCommand {
         /// Numbers are clipped to the ROWS-th smallest and largest real value.
         #[arg(long, default_value_t = 10, value_name = "ROWS")]
         tail_count: usize,
+        /// Fewest real rows in a leaf of every table's cart models: smaller follows the data
+        /// more closely (and describes fewer rows per leaf).
+        #[arg(long, default_value_t = 50, value_name = "ROWS")]
+        min_leaf: usize,
         /// Replace existing files in --out.
         #[arg(long)]
         force: bool,

@@ -143,9 +143,16 @@ pub struct DatasetSynthRequest {
     /// The privacy protections.
     #[serde(default)]
     pub protections: crate::ProtectionOptions,
+    /// Fewest real rows in a leaf of every table's cart models (default 50, as `fit`'s).
+    #[serde(default = "default_min_leaf")]
+    pub min_leaf: usize,
     /// Replace existing files in `out`.
     #[serde(default)]
     pub force: bool,
+}
+
+fn default_min_leaf() -> usize {
+    synthgate_synth::Cart::default().min_leaf
 }
 
 fn default_format() -> String {
@@ -194,6 +201,9 @@ pub fn dataset_synth(
             )));
         }
     };
+    if request.min_leaf == 0 {
+        return Err(Error::usage("--min-leaf must be at least 1."));
+    }
     let dataset = load_dataset(&request.dataset)?;
     let overwrite = crate::input::overwrite(request.force);
     if request.out.exists() && !request.out.is_dir() {
@@ -251,7 +261,10 @@ pub fn dataset_synth(
             min_category_count: request.protections.min_category_count,
             tail_count: request.protections.tail_count,
         },
-        cart: synthgate_synth::Cart::default(),
+        cart: synthgate_synth::Cart {
+            min_leaf: request.min_leaf,
+            ..synthgate_synth::Cart::default()
+        },
     };
     let synthetic = synthesize_dataset(&dataset, &inputs, &config)?;
     notes.extend(synthetic.notes);

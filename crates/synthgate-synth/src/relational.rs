@@ -102,6 +102,9 @@ struct Plan {
     public: bool,
     /// Its single-column primary key, regenerated (an index into the table's columns).
     regenerated_key: Option<usize>,
+    /// A split table's key of several data columns (a station and a day): modelled, kept
+    /// unique, and written into its children (indices into the table's columns).
+    entity_key: Vec<usize>,
     /// The reference it is generated under.
     primary: Option<usize>,
     /// Other references to tables with a regenerated key (slots of a parent).
@@ -166,6 +169,8 @@ struct Sampled {
     target: Frame,
     /// The decoded table.
     table: Table,
+    /// What sampling had to do, in words.
+    note: Option<String>,
 }
 
 /// Synthesize every table of `dataset` from `tables` (one per table of the dataset, by name).
@@ -216,6 +221,12 @@ pub fn synthesize_dataset(
             coded.codecs[index].kind = CodecKind::Identifier;
             coded.data.columns[index] = EncodedColumn::Generated;
             plan.regenerated_key = Some(index);
+        } else if spec.split_from.is_some() {
+            plan.entity_key = spec
+                .primary_key
+                .iter()
+                .map(|c| column_index(table, c))
+                .collect::<Result<_>>()?;
         }
         encoded.insert(&spec.name, coded);
         plans.insert(&spec.name, plan);
@@ -225,13 +236,18 @@ pub fn synthesize_dataset(
         let regenerated = plans
             .get(reference.to.as_str())
             .is_some_and(|p| p.regenerated_key.is_some());
-        if from_public || !regenerated {
-            continue;
-        }
+        let entity = plans
+            .get(reference.to.as_str())
+            .is_some_and(|p| !p.entity_key.is_empty());
         let is_primary = reference.from != reference.to
             && plans
                 .get(reference.from.as_str())
                 .is_some_and(|p| p.primary.is_none());
+        // A parent with a key of data values can only be the one its children are made
+        // under (a split table: an entity of its source's rows).
+        if from_public || !(regenerated || entity && is_primary) {
+            continue;
+        }
         if let Some(plan) = plans.get_mut(reference.from.as_str()) {
             if is_primary {
                 plan.primary = Some(index);
@@ -369,6 +385,7 @@ pub fn synthesize_dataset(
             continue;
         }
         let made = sample_table(name, dataset, plan, &models, &sampled, &outputs, config)?;
+        notes.extend(made.note.clone());
         outputs.insert(name, made.table.clone());
         sampled.insert(name, made);
     }
@@ -662,7 +679,7 @@ fn fit_table(
         &config.protections,
     )
     .rows_at(&later_rows);
-    let next_given = next_frame_given(first_given, own.len());
+    let next_given = next_frame_given(first_given, &target, own.len());
     let next = config.cart.fit_given(
         &Encoded {
             rows: next_frame.rows,
@@ -729,8 +746,15 @@ impl Frame {
 
 /// Given columns of the next-row model: the parent's, the position, the previous row's own
 /// columns.
-fn next_frame_given(parent_given: usize, own: usize) -> usize {
-    parent_given + 1 + own
+fn next_frame_given(parent_given: usize, target: &Frame, own: usize) -> usize {
+    parent_given + 1 + own + numeric_own(&target.codecs, own).len()
+}
+
+/// The own columns (target frame positions) that are numeric: drawn as changes.
+fn numeric_own(target: &[ColumnCodec], own: usize) -> Vec<usize> {
+    (0..own)
+        .filter(|&k| matches!(target[k].kind, CodecKind::Numeric { .. }))
+        .collect()
 }
 
 /// The next-row model's frame over all rows (row r's previous row is `previous[r]`): given
@@ -760,6 +784,32 @@ fn next_frame(
             renamed(&target.codecs[k], "previous."),
             gather(&target.columns[k], previous),
         );
+    }
+    // The previous row's change of each numeric column: how a series was moving.
+    let before_previous: Vec<Option<usize>> = previous
+        .iter()
+        .map(|p| p.and_then(|p| previous[p]))
+        .collect();
+    for k in numeric_own(&target.codecs, own) {
+        let EncodedColumn::Numeric(values) = &target.columns[k] else {
+            continue;
+        };
+        let changes: Vec<f64> = previous
+            .iter()
+            .zip(&before_previous)
+            .map(|(p, pp)| match (p, pp) {
+                (Some(p), Some(pp)) => values[*p] - values[*pp],
+                _ => f64::NAN,
+            })
+            .collect();
+        let (codec, column) = codec::derived_numeric(
+            &format!("previous_change.{}", target.codecs[k].name),
+            StorageType::Float64,
+            SemanticType::Continuous,
+            changes,
+            protections,
+        );
+        frame.push(codec, column);
     }
     for k in 0..target.codecs.len() {
         let codec = &target.codecs[k];
@@ -909,16 +959,30 @@ fn sample_table(
 ) -> Result<Sampled> {
     let model = &models[name];
     let seed = config.seed.derive(&format!("dataset/{name}/sample"));
+    let mut note = None;
     let width_first = model.first_given + model.target.len();
     // Each output row's parent row; rows past the parent's count are orphans whose key
     // dangles, `None` ones orphans whose key is missing.
     let (target, parent_rows) = match plan.primary {
         None => {
             let drawn = draw(&model.first, width_first, &[], model.rows, seed, "rows")?;
-            (
-                drawn.columns[model.first_given..].to_vec(),
-                vec![None; model.rows],
-            )
+            let mut columns = drawn.columns[model.first_given..].to_vec();
+            if !plan.entity_key.is_empty() {
+                let left_out = unique_keys(model, plan, &mut columns, seed)?;
+                if left_out > 0 {
+                    note = Some(format!(
+                        "{name}: {left_out} synthetic row(s) left out: their key ({}) repeated \
+                         an earlier row's after {KEY_ROUNDS} redraws",
+                        plan.entity_key
+                            .iter()
+                            .map(|&c| model.codecs[c].name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            let rows = frame_rows(&columns).unwrap_or(model.rows);
+            (columns, vec![None; rows])
         }
         Some(reference) => {
             let parent_name = dataset.references[reference].to.as_str();
@@ -976,18 +1040,19 @@ fn sample_table(
     };
 
     // Decode the table's own columns; keys written from parents are filled in after.
-    let mut written: Vec<(usize, usize)> = Vec::new(); // (column, reference)
+    // (column, reference, position in the reference's columns)
+    let mut written: Vec<(usize, usize, usize)> = Vec::new();
     for &reference in plan.primary.iter().chain(&plan.secondary) {
-        for column in &dataset.references[reference].columns {
+        for (position, column) in dataset.references[reference].columns.iter().enumerate() {
             if let Some(index) = model.codecs.iter().position(|c| &c.name == column) {
-                written.push((index, reference));
+                written.push((index, reference, position));
             }
         }
     }
     let mut codecs = Vec::new();
     let mut columns = Vec::new();
     for (index, codec) in model.codecs.iter().enumerate() {
-        if written.iter().any(|(c, _)| *c == index) {
+        if written.iter().any(|(c, _, _)| *c == index) {
             continue;
         }
         codecs.push(codec.clone());
@@ -1001,7 +1066,7 @@ fn sample_table(
 
     // Keys written from parents.
     let mut keys: HashMap<usize, ArrayRef> = HashMap::new();
-    for &(index, reference) in &written {
+    for &(index, reference, position) in &written {
         let parent_name = dataset.references[reference].to.as_str();
         let assigned: Vec<Option<usize>> = if Some(reference) == plan.primary {
             parent_rows.clone()
@@ -1011,12 +1076,14 @@ fn sample_table(
                 Sampled {
                     target: target.clone(),
                     table: Table::new(decoded.schema(), vec![decoded.clone()])?,
+                    note: None,
                 }
             } else {
                 let parent = &sampled[parent_name];
                 Sampled {
                     target: parent.target.clone(),
                     table: parent.table.clone(),
+                    note: None,
                 }
             };
             let per_parent = counts(
@@ -1048,8 +1115,12 @@ fn sample_table(
                 .cloned()
                 .ok_or_else(|| Error::internal("a parent's output is missing"))?
         };
-        let parent_key = plans_key(dataset, reference, &parent_table)?;
-        keys.insert(index, key_values(&parent_table, parent_key, &assigned)?);
+        let parent_key = plans_key(dataset, reference, position, &parent_table)?;
+        let fresh = dataset.target_columns(&dataset.references[reference]).len() == 1;
+        keys.insert(
+            index,
+            key_values(&parent_table, parent_key, &assigned, fresh)?,
+        );
     }
 
     // The columns in the table's own order.
@@ -1081,14 +1152,22 @@ fn sample_table(
     Ok(Sampled {
         target,
         table: Table::new(schema, vec![batch])?,
+        note,
     })
 }
 
-/// The column index of a reference's (single) target key in the parent's output.
-fn plans_key(dataset: &DatasetSchema, reference: usize, parent: &Table) -> Result<usize> {
+/// The column index of a reference's `position`-th target key column in the parent's output.
+fn plans_key(
+    dataset: &DatasetSchema,
+    reference: usize,
+    position: usize,
+    parent: &Table,
+) -> Result<usize> {
     let target = dataset.target_columns(&dataset.references[reference]);
-    let [key] = target else {
-        return Err(Error::internal("a regenerated key has one column"));
+    let Some(key) = target.get(position) else {
+        return Err(Error::internal(
+            "a reference is wider than its parent's key",
+        ));
     };
     parent
         .column_names()
@@ -1098,8 +1177,8 @@ fn plans_key(dataset: &DatasetSchema, reference: usize, parent: &Table) -> Resul
 }
 
 /// The parent's key at each assigned row: `None` gives a missing key, a row past the parent's
-/// rows a fresh key that resolves nowhere.
-fn key_values(parent: &Table, key: usize, rows: &[Option<usize>]) -> Result<ArrayRef> {
+/// rows a fresh key that resolves nowhere (a regenerated key, `fresh`; else a missing one).
+fn key_values(parent: &Table, key: usize, rows: &[Option<usize>], fresh: bool) -> Result<ArrayRef> {
     let count = parent.num_rows();
     let extra = rows
         .iter()
@@ -1108,6 +1187,12 @@ fn key_values(parent: &Table, key: usize, rows: &[Option<usize>]) -> Result<Arra
         .max()
         .unwrap_or(0)
         .saturating_sub(count);
+    let rows: Vec<Option<usize>> = if fresh {
+        rows.to_vec()
+    } else {
+        rows.iter().map(|r| r.filter(|&r| r < count)).collect()
+    };
+    let extra = if fresh { extra } else { 0 };
     let storage = parent.storage_type(key);
     let parent_keys = parent.take(&(0..count).map(Some).collect::<Vec<_>>())?;
     let known = parent_keys
@@ -1223,7 +1308,8 @@ fn sample_sequences(
 ) -> Result<(Vec<EncodedColumn>, Vec<Option<usize>>)> {
     let own = model.own.len();
     let width_first = model.first_given + model.target.len();
-    let next_given = next_frame_given(model.first_given, own);
+    let numeric = numeric_own(&model.target, own);
+    let next_given = model.first_given + 1 + own + numeric.len();
     let layout = next_layout(&model.target, own, next_given);
     let width_next = layout.last().map_or(next_given, |&(at, numeric)| {
         at + if numeric { 2 } else { 1 }
@@ -1245,6 +1331,11 @@ fn sample_sequences(
         "step/1",
     )?;
     let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[model.first_given..].to_vec()];
+    // Each step's realised change of every numeric own column (NaN at the first step).
+    let mut realised: Vec<Vec<Vec<f64>>> = vec![vec![
+        vec![f64::NAN; first_rows_len(&steps[0])];
+        numeric.len()
+    ]];
     // Where each parent's row of the previous step sits in that step.
     let mut at_step: Vec<Vec<usize>> = vec![(0..active.len()).collect()];
     let first_rows = rows;
@@ -1267,6 +1358,14 @@ fn sample_sequences(
         let mut given = given_of(&parents);
         given.push(EncodedColumn::Numeric(vec![step as f64; active.len()]));
         given.extend(previous[..own].iter().cloned());
+        for changes in &realised[step - 2] {
+            given.push(EncodedColumn::Numeric(
+                before
+                    .iter()
+                    .map(|i| i.map_or(f64::NAN, |i| changes[i]))
+                    .collect(),
+            ));
+        }
         let drawn = draw(
             next,
             width_next,
@@ -1293,6 +1392,7 @@ fn sample_sequences(
                 CodecKind::Numeric { low, high, .. } => (low, high),
                 _ => (f64::NEG_INFINITY, f64::INFINITY),
             };
+            let masses = model.target[k].masses();
             let is_order = order_own == Some(k);
             values.push(EncodedColumn::Numeric(
                 (0..active.len())
@@ -1308,11 +1408,24 @@ fn sample_sequences(
                         if is_order && value <= before[i] {
                             value = before[i] + model.min_gap;
                         }
-                        value
+                        // A point mass plus a change between masses is that mass, not a
+                        // number a rounding error away from it.
+                        snap_to_mass(value, masses)
                     })
                     .collect(),
             ));
         }
+        realised.push(
+            numeric
+                .iter()
+                .map(|&k| match (&values[k], &previous[k]) {
+                    (EncodedColumn::Numeric(now), EncodedColumn::Numeric(then)) => {
+                        now.iter().zip(then).map(|(a, b)| a - b).collect()
+                    }
+                    _ => vec![f64::NAN; active.len()],
+                })
+                .collect(),
+        );
         steps.push(values);
         at_step.push((0..active.len()).collect());
     }
@@ -1363,4 +1476,153 @@ fn sample_sequences(
         })
         .collect();
     Ok((columns, parent_rows))
+}
+
+/// Rounds of redrawing rows whose key of data values repeats an earlier row's.
+const KEY_ROUNDS: usize = 200;
+
+/// The number of rows of a frame's columns (`None` when none holds values).
+fn frame_rows(columns: &[EncodedColumn]) -> Option<usize> {
+    columns.iter().find_map(|column| match column {
+        EncodedColumn::Numeric(v) => Some(v.len()),
+        EncodedColumn::Categorical(v) => Some(v.len()),
+        EncodedColumn::Generated => None,
+    })
+}
+
+/// The rows (after the first) whose values in `key` (frame columns) repeat an earlier row's,
+/// numbers compared as the table writes them (rounded to their step).
+fn repeated_rows(columns: &[EncodedColumn], codecs: &[ColumnCodec], key: &[usize]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = Vec::new();
+    for row in 0..frame_rows(columns).unwrap_or(0) {
+        let value: Vec<u64> = key
+            .iter()
+            .map(|&k| match (&columns[k], &codecs[k].kind) {
+                (EncodedColumn::Numeric(values), CodecKind::Numeric { step, .. })
+                    if *step > 0.0 =>
+                {
+                    ((values[row] / step).round() * step).to_bits()
+                }
+                (EncodedColumn::Numeric(values), _) => values[row].to_bits(),
+                (EncodedColumn::Categorical(codes), _) => u64::from(codes[row]),
+                (EncodedColumn::Generated, _) => row as u64,
+            })
+            .collect();
+        if !seen.insert(value) {
+            repeated.push(row);
+        }
+    }
+    repeated
+}
+
+/// Keep a root table's key of data values unique: rows that repeat an earlier row's key are
+/// drawn again (from streams of their own) up to [`KEY_ROUNDS`] times, and those still
+/// repeating are left out. Returns how many were left out.
+fn unique_keys(
+    model: &TableModel,
+    plan: &Plan,
+    columns: &mut Vec<EncodedColumn>,
+    seed: Seed,
+) -> Result<usize> {
+    let key: Vec<usize> = plan
+        .entity_key
+        .iter()
+        .filter_map(|c| model.own.iter().position(|o| o == c))
+        .collect();
+    if key.len() < plan.entity_key.len() {
+        // A key column the codec regenerates makes every row's key unique already.
+        return Ok(0);
+    }
+    let width = model.first_given + model.target.len();
+    for round in 0..KEY_ROUNDS {
+        let repeated = repeated_rows(columns, &model.target, &key);
+        if repeated.is_empty() {
+            return Ok(0);
+        }
+        let drawn = draw(
+            &model.first,
+            width,
+            &[],
+            repeated.len(),
+            seed,
+            &format!("rows/unique/{round}"),
+        )?;
+        for (i, &row) in repeated.iter().enumerate() {
+            for (column, more) in columns.iter_mut().zip(&drawn.columns[model.first_given..]) {
+                match (column, more) {
+                    (EncodedColumn::Numeric(a), EncodedColumn::Numeric(b)) => a[row] = b[i],
+                    (EncodedColumn::Categorical(a), EncodedColumn::Categorical(b)) => a[row] = b[i],
+                    _ => {}
+                }
+            }
+        }
+    }
+    let repeated = repeated_rows(columns, &model.target, &key);
+    let dropped: std::collections::HashSet<usize> = repeated.iter().copied().collect();
+    let keep: Vec<Option<usize>> = (0..frame_rows(columns).unwrap_or(0))
+        .filter(|row| !dropped.contains(row))
+        .map(Some)
+        .collect();
+    *columns = take_rows(columns, &keep);
+    Ok(repeated.len())
+}
+
+/// `value`, or the point mass it is within a rounding error of.
+fn snap_to_mass(value: f64, masses: &[f64]) -> f64 {
+    let at = masses.partition_point(|m| *m < value);
+    [at.checked_sub(1), Some(at)]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| masses.get(i))
+        .find(|m| (value - **m).abs() <= 1e-9 * m.abs().max(1.0))
+        .copied()
+        .unwrap_or(value)
+}
+
+fn first_rows_len(columns: &[EncodedColumn]) -> usize {
+    frame_rows(columns).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_give_each_parent_its_drawn_number_of_children() {
+        // Five resolving rows, one missing, two dangling; parents drew 3, 0 and 2 children.
+        let states = [0, 0, 1, 0, 2, 0, 0, 2];
+        let assigned = assign_slots(&states, &[3, 0, 2], Seed(4));
+        let mut per_parent = [0; 3];
+        for (state, parent) in states.iter().zip(&assigned) {
+            match state {
+                0 => per_parent[parent.expect("resolves")] += 1,
+                1 => assert_eq!(*parent, None),
+                _ => assert!(parent.expect("fresh") >= 3, "a dangling key resolves"),
+            }
+        }
+        assert_eq!(per_parent, [3, 0, 2]);
+        let fresh: Vec<usize> = assigned
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|p| *p >= 3)
+            .collect();
+        assert_eq!(fresh, vec![3, 4], "each dangling row its own fresh key");
+        assert_eq!(
+            assigned,
+            assign_slots(&states, &[3, 0, 2], Seed(4)),
+            "seeded"
+        );
+    }
+
+    #[test]
+    fn values_a_rounding_error_from_a_mass_become_the_mass() {
+        let masses = [0.0, 11.5078, 13.80936];
+        assert_eq!(snap_to_mass(11.507800000000001, &masses), 11.5078);
+        assert_eq!(snap_to_mass(13.809359999999998, &masses), 13.80936);
+        assert_eq!(snap_to_mass(12.0, &masses), 12.0);
+        assert_eq!(snap_to_mass(-1e-17, &masses), 0.0);
+        assert_eq!(snap_to_mass(5.0, &[]), 5.0);
+    }
 }

@@ -15,6 +15,7 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
             format,
             min_category_count,
             tail_count,
+            min_leaf,
             force,
             json,
         } => {
@@ -27,6 +28,7 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
                     min_category_count: *min_category_count,
                     tail_count: *tail_count,
                 },
+                min_leaf: *min_leaf,
                 force: *force,
             };
             return synth(&request, *json, quiet);
