@@ -18,7 +18,11 @@ an unseeded run can report it as NaN.
 
 Reported per synthesizer: fit + sample seconds (wall clock, the two run one after the other on
 the same machine), SDMetrics' QualityReport overall score and its four properties (Column
-Shapes, Column Pair Trends, Cardinality, Intertable Trends), and referential integrity.
+Shapes, Column Pair Trends, Cardinality, Intertable Trends), referential integrity, and privacy
+at the entity level: every patient with all their encounters as one record (`synthgate dataset
+entities`), training, holdout and synthetic patients scored by `synthgate evaluate` (its DCR
+share: the share of synthetic patients closer to a training patient than to a holdout one,
+equal-sized samples; 0.5 is ideal).
 
 Usage: bench/.venv-eval/bin/python bench/multitable/diabetes.py --synthgate BIN [--seeds N]
        [--hma-patients N] [--out DIR]
@@ -79,16 +83,45 @@ def metadata_for(tables):
     return metadata
 
 
-def dataset_toml(out):
-    path = os.path.join(out, "dataset.toml")
+def dataset_toml(out, data="train.csv", name="dataset.toml"):
+    path = os.path.join(out, name)
     with open(path, "w") as f:
         f.write(
-            'format_version = 1\n\n[[tables]]\nname = "encounters"\npath = "train.csv"\n'
+            f'format_version = 1\n\n[[tables]]\nname = "encounters"\npath = "{data}"\n'
             'na = ["?"]\nprimary_key = ["encounter_id"]\n\n[[tables]]\nname = "patients"\n'
             'split_from = "encounters"\nprimary_key = ["patient_nbr"]\n'
             'columns = ["race", "gender"]\n\n[[sequences]]\ntable = "encounters"\n'
             'entity = ["patient_nbr"]\norder = "encounter_id"\n')
     return path
+
+
+def entity_privacy(synthgate, out, toml, holdout_toml, folder, label):
+    """Entity-level privacy: each patient with all their encounters as one record
+    (`synthgate dataset entities`), scored by `synthgate evaluate` (training, holdout and
+    synthetic patients): its DCR share and its nearest-record distances."""
+    entities = os.path.join(out, "entities")
+    os.makedirs(entities, exist_ok=True)
+    paths = {}
+    for which, dataset, extra in (("train", toml, []), ("holdout", holdout_toml, []),
+                                  (label, toml, ["--from", folder])):
+        paths[which] = os.path.join(entities, f"{which}.csv")
+        if which in ("train", "holdout") and os.path.exists(paths[which]):
+            continue
+        subprocess.run([synthgate, "--quiet", "dataset", "entities", dataset, "--entity",
+                        "patients", "--out", paths[which], "--force", *extra], check=True,
+                       stdout=subprocess.DEVNULL)
+    report = os.path.join(entities, f"report-{label}")
+    subprocess.run([synthgate, "--quiet", "evaluate", "--train", paths["train"], "--holdout",
+                    paths["holdout"], "--synthetic", paths[label], "--out", report, "--force"],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(report, "report.json")) as f:
+        metrics = json.load(f)["metrics"]
+    found = {}
+    for metric in metrics:
+        if metric["id"] in ("privacy.dcr_share", "privacy.exact_copy_rate",
+                            "fidelity.detection_auc", "privacy.mia_auc"):
+            found["entity_" + metric["id"].split(".")[1]] = metric.get("value")
+    return found
 
 
 def read_synthgate(folder):
@@ -146,6 +179,7 @@ def main():
                          "holdout_encounters": int(holdout.shape[0])},
                "synthgate": [], "hma": []}
     toml = dataset_toml(args.out)
+    holdout_toml = dataset_toml(args.out, "holdout.csv", "holdout.toml")
     for seed in range(args.seeds):
         folder = os.path.join(args.out, f"synthgate-{seed}")
         start = time.perf_counter()
@@ -156,6 +190,8 @@ def main():
         entry = score(real, synthetic, metadata)
         entry["seconds"] = seconds
         entry["seed"] = seed
+        entry.update(entity_privacy(args.synthgate, args.out, toml, holdout_toml, folder,
+                                    f"synthgate-{seed}"))
         results["synthgate"].append(entry)
         print(json.dumps({"synthgate": entry}), file=sys.stderr)
     if not args.no_hma:
@@ -164,13 +200,20 @@ def main():
         start = time.perf_counter()
         synthesizer = HMASynthesizer(metadata)
         synthesizer.fit(real)
-        synthetic = synthesizer.sample(scale=1.0)
-        seconds = time.perf_counter() - start
+        fitted = time.perf_counter() - start
+        synthesizer.save(os.path.join(args.out, "hma.pkl"))
+        start = time.perf_counter()
+        # As many patients as the training data has; HMA draws their encounters.
+        synthetic = synthesizer.sample(num_rows=len(real["patients"]),
+                                       main_table_name="patients")
+        seconds = fitted + time.perf_counter() - start
         os.makedirs(os.path.join(args.out, "hma"), exist_ok=True)
         for name, frame in synthetic.items():
             frame.to_csv(os.path.join(args.out, "hma", f"{name}.csv"), index=False)
         entry = score(real, synthetic, metadata)
         entry["seconds"] = seconds
+        entry.update(entity_privacy(args.synthgate, args.out, toml, holdout_toml,
+                                    os.path.join(args.out, "hma"), "hma"))
         results["hma"].append(entry)
         print(json.dumps({"hma": entry}), file=sys.stderr)
     with open(os.path.join(args.out, "results.json"), "w") as f:

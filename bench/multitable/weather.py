@@ -123,7 +123,7 @@ def run_par(train, epochs):
     data["day_id"] = data[KEY].astype(str).agg("-".join, axis=1)
     data["time_hour"] = pd.to_datetime(data["time_hour"], utc=True).dt.tz_localize(None)
     data = data.drop(columns=["year", "month", "day"])
-    metadata = Metadata.detect_from_dataframe(data, table_name="weather")
+    metadata = Metadata.detect_from_dataframes({"weather": data})
     metadata.update_column(table_name="weather", column_name="day_id", sdtype="id")
     metadata.set_sequence_key(table_name="weather", column_name="day_id")
     metadata.set_sequence_index(table_name="weather", column_name="time_hour")
@@ -131,9 +131,11 @@ def run_par(train, epochs):
     metadata.validate()
     synthesizer = PARSynthesizer(metadata, context_columns=["origin"], epochs=epochs,
                                  verbose=False)
-    synthesizer.fit(data)
+    synthesizer.fit({"weather": data})
     sequences = data["day_id"].nunique()
-    synthetic = synthesizer.sample(num_sequences=sequences)
+    synthetic = synthesizer.sample_sequences(num_sequences=sequences)
+    if isinstance(synthetic, dict):
+        synthetic = synthetic["weather"]
     return synthetic
 
 

@@ -144,6 +144,15 @@ ones. Same data, file and seed: byte-identical tables.
 
     synthgate dataset synth examples/diabetes-encounters/dataset.toml --out synthetic/
 
+`dataset entities` writes one row per entity: the entity table's columns, and for each table \
+referencing it the number of children, the mean of each numeric column and the first child's \
+value of every other (identifiers left out). Scoring such summaries of the training, holdout \
+and synthetic datasets with `synthgate evaluate` measures privacy at the entity level: a \
+patient's whole history is one record.
+
+    synthgate dataset entities dataset.toml --entity patients --out train_entities.csv
+    synthgate dataset entities dataset.toml --entity patients --from synthetic/ --out syn.csv
+
 `dataset propose` drafts such a file from the values of two or more tables: each table's first \
 column (else pair of columns) whose values are present and unique in every row becomes its \
 primary key (a row index such as 1..n never does), and a column of another table whose distinct \
@@ -209,6 +218,25 @@ pub(crate) enum DatasetCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// One row per entity (a patient with all their encounters), for scoring whole
+    /// entities with `synthgate evaluate`.
+    Entities {
+        /// The dataset file (dataset.toml).
+        dataset: PathBuf,
+        /// The entity table: one output row per row of it.
+        #[arg(long, value_name = "TABLE")]
+        entity: String,
+        /// Read the tables from this folder (NAME.csv or NAME.parquet, as `dataset synth`
+        /// writes them) under the dataset's real schemas.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// The output table (CSV or Parquet, by extension).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a dataset file against its tables' data.
     Check {

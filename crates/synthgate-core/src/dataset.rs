@@ -119,6 +119,11 @@ pub struct Reference {
     /// How real gaps are synthesized (default: kept at their rate).
     #[serde(default)]
     pub dangling: Dangling,
+    /// The reference the child's rows are generated under (at most one per table; default:
+    /// the child's first reference to a synthesized parent whose key is regenerated or is
+    /// the parent's own entity key).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary: bool,
 }
 
 /// A table of sequences: rows of one entity, in order.
@@ -196,6 +201,7 @@ impl DatasetSchema {
                     to: table.name.clone(),
                     to_columns: Vec::new(),
                     dangling: Dangling::Keep,
+                    primary: false,
                 })
             })
             .collect();
@@ -527,6 +533,30 @@ impl DatasetSchema {
                 )));
             }
         }
+        for table in &self.tables {
+            let primaries: Vec<&Reference> = self
+                .references
+                .iter()
+                .filter(|r| r.primary && r.from == table.name)
+                .collect();
+            if primaries.len() > 1 {
+                return Err(fail(format!(
+                    "table '{}' marks {} references primary; its rows are generated under one \
+                     parent.",
+                    table.name,
+                    primaries.len()
+                )));
+            }
+            if let Some(reference) = primaries.first()
+                && reference.to == reference.from
+            {
+                return Err(fail(format!(
+                    "table '{}' marks its reference to itself primary; a table's rows cannot \
+                     be generated under its own rows.",
+                    table.name
+                )));
+            }
+        }
         if let Some(cycle) = self.cycle() {
             return Err(fail(format!(
                 "the references form a cycle ({}): no table of it can be made before the \
@@ -560,6 +590,10 @@ impl DatasetSchema {
         }
         Ok(())
     }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn is_empty_path(path: &Path) -> bool {
@@ -714,6 +748,13 @@ to = "employees"
                 "path = \"planes.csv\"\ncolumns = [\"model\"]",
             ),
             "table 'planes' lists columns, which only a split table",
+        );
+        // At most one reference a table is generated under, never its own.
+        refused(
+            &FLIGHTS
+                .replace("to = \"planes\"\n", "to = \"planes\"\nprimary = true\n")
+                .replace("to = \"weather\"\n", "to = \"weather\"\nprimary = true\n"),
+            "table 'flights' marks 2 references primary",
         );
         // A reference to a table the dataset does not list.
         refused(

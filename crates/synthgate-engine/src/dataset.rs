@@ -469,6 +469,7 @@ pub fn dataset_propose(
                     to: to.clone(),
                     to_columns: Vec::new(),
                     dangling: Dangling::Keep,
+                    primary: false,
                 });
             }
             Proposal::Key { table, columns } if *columns != key_of(table) => {
@@ -508,5 +509,159 @@ pub fn dataset_propose(
         proposals,
         dataset_toml: text,
         written: request.out.clone(),
+    })
+}
+
+/// What `dataset entities` reads and writes.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetEntitiesRequest {
+    /// The dataset file.
+    pub dataset: PathBuf,
+    /// The entity table (patients): one output row per row of it.
+    pub entity: String,
+    /// Read the tables from this folder (`NAME.csv` or `NAME.parquet` each, as `dataset
+    /// synth` writes them) instead of the dataset file's paths, under the real tables'
+    /// schemas.
+    #[serde(default)]
+    pub from: Option<PathBuf>,
+    /// The output table (CSV or Parquet, by extension).
+    pub out: PathBuf,
+    /// Replace an existing `out`.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// What `dataset entities` wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetEntitiesOutcome {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// Entities written.
+    pub rows: usize,
+    /// Summary columns written.
+    pub columns: usize,
+    /// Where.
+    pub out: PathBuf,
+}
+
+/// One row per entity with its children summarised (`synthgate_eval::relational::
+/// entity_summaries`), so that the single-table harness scores whole entities: `synthgate
+/// evaluate` on the summaries of the training, holdout and synthetic datasets gives an
+/// entity-level DCR share, detection and membership attack.
+pub fn dataset_entities(
+    request: &DatasetEntitiesRequest,
+    events: &mut dyn Events,
+) -> Result<DatasetEntitiesOutcome> {
+    use synthgate_eval::relational::{Children, entity_summaries};
+
+    let overwrite = crate::input::overwrite(request.force);
+    synthgate_io::check_output_path(&request.out, overwrite)?;
+    let dataset = load_dataset(&request.dataset)?;
+    let Some(entity_spec) = dataset.table(&request.entity) else {
+        return Err(Error::usage(format!(
+            "--entity {}: the dataset has no such table (its tables: {}).",
+            request.entity,
+            dataset
+                .tables
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    if entity_spec.primary_key.is_empty() {
+        return Err(Error::usage(format!(
+            "--entity {}: the table has no primary_key, so its rows name no entity.",
+            request.entity
+        )));
+    }
+    let (mut tables, _) = read_dataset(&dataset, events)?;
+    if let Some(folder) = &request.from {
+        for table in &mut tables {
+            let path = ["csv", "parquet"]
+                .iter()
+                .map(|ext| folder.join(format!("{}.{ext}", table.name)))
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "--from {}: there is no {}.csv or {}.parquet in it.",
+                        folder.display(),
+                        table.name,
+                        table.name
+                    ))
+                })?;
+            let options = InputOptions::default();
+            let (read, _) = read(&path, &options, Some(&table.schema), events)?;
+            table.table = read.table;
+            table.path = path;
+        }
+    }
+    let find = |name: &str| -> Result<&ReadTable> {
+        tables
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| Error::internal("a dataset table was not read"))
+    };
+    let index_of = |table: &ReadTable, column: &str| -> Result<usize> {
+        table
+            .table
+            .column_names()
+            .iter()
+            .position(|n| *n == column)
+            .ok_or_else(|| {
+                Error::input(format!("table '{}' has no column '{column}'.", table.name))
+                    .at(Location::file(&table.path))
+            })
+    };
+    let entity = find(&request.entity)?;
+    let entity_key: Vec<usize> = entity_spec
+        .primary_key
+        .iter()
+        .map(|c| index_of(entity, c))
+        .collect::<Result<_>>()?;
+    let entity_keys = entity.table.composite_keys(&entity_key);
+    let mut parts: Vec<(
+        String,
+        &ReadTable,
+        Vec<Option<String>>,
+        Vec<usize>,
+        Option<usize>,
+    )> = Vec::new();
+    for reference in dataset.references.iter().filter(|r| r.to == request.entity) {
+        let child = find(&reference.from)?;
+        let columns: Vec<usize> = reference
+            .columns
+            .iter()
+            .map(|c| index_of(child, c))
+            .collect::<Result<_>>()?;
+        let order = dataset
+            .sequences
+            .iter()
+            .find(|s| s.table == reference.from)
+            .map(|s| index_of(child, &s.order))
+            .transpose()?;
+        let keys = child.table.composite_keys(&columns);
+        parts.push((child.name.clone(), child, keys, columns, order));
+    }
+    let children: Vec<Children<'_>> = parts
+        .iter()
+        .map(|(name, child, keys, skip, order)| Children {
+            name,
+            table: &child.table,
+            schema: &child.schema,
+            keys,
+            skip,
+            order: *order,
+        })
+        .collect();
+    events.step("summarising each entity");
+    let summary = entity_summaries(&entity.table, &entity_keys, &entity_key, &children)?;
+    synthgate_io::write_table(&summary, &request.out, overwrite)?;
+    Ok(DatasetEntitiesOutcome {
+        api_version: API_VERSION,
+        rows: summary.num_rows(),
+        columns: summary.num_columns(),
+        out: request.out.clone(),
     })
 }

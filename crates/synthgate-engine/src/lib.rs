@@ -43,9 +43,9 @@ mod workspace;
 pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
 pub use audit::{AuditReport, audit_verify};
 pub use dataset::{
-    DatasetCheckOutcome, DatasetProposeOutcome, DatasetProposeRequest, DatasetSynthOutcome,
-    DatasetSynthRequest, SynthesizedTable, dataset_check, dataset_propose, dataset_synth,
-    load_dataset,
+    DatasetCheckOutcome, DatasetEntitiesOutcome, DatasetEntitiesRequest, DatasetProposeOutcome,
+    DatasetProposeRequest, DatasetSynthOutcome, DatasetSynthRequest, SynthesizedTable,
+    dataset_check, dataset_entities, dataset_propose, dataset_synth, load_dataset,
 };
 pub use drift::{DriftRequest, drift};
 pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};

@@ -76,6 +76,141 @@ pub fn referential_integrity(
     (counted > 0).then(|| resolved as f64 / counted as f64)
 }
 
+/// A child table of an entity, for [`entity_summaries`].
+#[derive(Debug, Clone, Copy)]
+pub struct Children<'a> {
+    /// Its name (the summary columns' prefix).
+    pub name: &'a str,
+    /// Its rows.
+    pub table: &'a synthgate_core::Table,
+    /// Its schema (which columns are numbers, which are identifiers).
+    pub schema: &'a synthgate_core::Schema,
+    /// Its key texts naming the entity (`Table::composite_keys` of the reference's columns).
+    pub keys: &'a [Option<String>],
+    /// The columns the summary leaves out (the reference's own columns).
+    pub skip: &'a [usize],
+    /// Its order column, for "first" (else the file's order).
+    pub order: Option<usize>,
+}
+
+/// One row per entity (a patient with all their encounters as one record, as membership
+/// risk should count them): the entity table's own columns (its key left out), and for each
+/// child table the number of children, the mean of each numeric column over them and the
+/// first child's value of every other column (`first` in the order column's order), with
+/// identifiers left out. Entities without children have a count of 0 and missing summaries.
+/// The harness scores such tables like any other: an entity-level DCR share, detection and
+/// membership attack.
+pub fn entity_summaries(
+    entity: &synthgate_core::Table,
+    entity_keys: &[Option<String>],
+    entity_skip: &[usize],
+    children: &[Children<'_>],
+) -> synthgate_core::Result<synthgate_core::Table> {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+    use synthgate_core::{Error, SemanticType};
+
+    let rows = entity.num_rows();
+    let whole = entity.take(&(0..rows).map(Some).collect::<Vec<_>>())?;
+    let mut fields: Vec<Field> = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (index, field) in entity.arrow_schema().fields().iter().enumerate() {
+        if entity_skip.contains(&index) {
+            continue;
+        }
+        fields.push(field.as_ref().clone());
+        arrays.push(
+            whole
+                .batches()
+                .first()
+                .map(|b| b.column(index).clone())
+                .unwrap_or_else(|| arrow_array::new_empty_array(field.data_type())),
+        );
+    }
+    let position: HashMap<&str, usize> = entity_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(row, key)| key.as_deref().map(|k| (k, row)))
+        .collect();
+    for child in children {
+        let owner: Vec<Option<usize>> = child
+            .keys
+            .iter()
+            .map(|k| k.as_deref().and_then(|k| position.get(k).copied()))
+            .collect();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows];
+        let order: Vec<f64> = match child.order {
+            Some(column) => child.table.numbers(column),
+            None => (0..child.table.num_rows()).map(|r| r as f64).collect(),
+        };
+        for (row, entity_row) in owner.iter().enumerate() {
+            if let Some(e) = entity_row {
+                members[*e].push(row);
+            }
+        }
+        for list in &mut members {
+            list.sort_by(|&a, &b| order[a].total_cmp(&order[b]).then(a.cmp(&b)));
+        }
+        fields.push(Field::new(
+            format!("{}.count", child.name),
+            DataType::Int64,
+            false,
+        ));
+        arrays.push(Arc::new(Int64Array::from(
+            members.iter().map(|m| m.len() as i64).collect::<Vec<_>>(),
+        )));
+        for (index, name) in child.table.column_names().iter().enumerate() {
+            if child.skip.contains(&index) {
+                continue;
+            }
+            let semantic = child.schema.column(name).map(|c| c.semantic);
+            match semantic {
+                Some(SemanticType::Identifier) | None => continue,
+                Some(SemanticType::Continuous | SemanticType::Integer) => {
+                    let values = child.table.numbers(index);
+                    let means: Vec<Option<f64>> = members
+                        .iter()
+                        .map(|m| {
+                            let present: Vec<f64> = m
+                                .iter()
+                                .map(|&r| values[r])
+                                .filter(|v| !v.is_nan())
+                                .collect();
+                            (!present.is_empty())
+                                .then(|| present.iter().sum::<f64>() / present.len() as f64)
+                        })
+                        .collect();
+                    fields.push(Field::new(
+                        format!("{}.{name}.mean", child.name),
+                        DataType::Float64,
+                        true,
+                    ));
+                    arrays.push(Arc::new(Float64Array::from(means)));
+                }
+                Some(_) => {
+                    let texts = child.table.key_texts(index);
+                    let first: Vec<Option<String>> = members
+                        .iter()
+                        .map(|m| m.first().and_then(|&r| texts[r].clone()))
+                        .collect();
+                    fields.push(Field::new(
+                        format!("{}.{name}.first", child.name),
+                        DataType::Utf8,
+                        true,
+                    ));
+                    arrays.push(Arc::new(StringArray::from(first)));
+                }
+            }
+        }
+    }
+    let schema = Arc::new(ArrowSchema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|error| Error::internal(format!("entity summaries: {error}")))?;
+    synthgate_core::Table::new(schema, vec![batch])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

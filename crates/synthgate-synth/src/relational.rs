@@ -102,8 +102,8 @@ struct Plan {
     public: bool,
     /// Its single-column primary key, regenerated (an index into the table's columns).
     regenerated_key: Option<usize>,
-    /// A split table's key of several data columns (a station and a day): modelled, kept
-    /// unique, and written into its children (indices into the table's columns).
+    /// A key of several data columns (a station and an hour): modelled, kept unique, and
+    /// written into the children generated under it (indices into the table's columns).
     entity_key: Vec<usize>,
     /// The reference it is generated under.
     primary: Option<usize>,
@@ -160,6 +160,9 @@ struct TableModel {
     rows: usize,
     /// Real rows whose primary reference is missing, and that dangle.
     orphans: (usize, usize),
+    /// Whether its primary parent's key is data values, which overwrite its modelled key
+    /// columns wherever a row has a parent.
+    data_primary: bool,
 }
 
 /// A synthesized table, as sampling goes.
@@ -221,7 +224,7 @@ pub fn synthesize_dataset(
             coded.codecs[index].kind = CodecKind::Identifier;
             coded.data.columns[index] = EncodedColumn::Generated;
             plan.regenerated_key = Some(index);
-        } else if spec.split_from.is_some() {
+        } else if !spec.primary_key.is_empty() {
             plan.entity_key = spec
                 .primary_key
                 .iter()
@@ -239,12 +242,36 @@ pub fn synthesize_dataset(
         let entity = plans
             .get(reference.to.as_str())
             .is_some_and(|p| !p.entity_key.is_empty());
+        let to_public = plans.get(reference.to.as_str()).is_none_or(|p| p.public);
+        let split = dataset
+            .table(&reference.to)
+            .is_some_and(|t| t.split_from.is_some());
+        let explicit = dataset
+            .references
+            .iter()
+            .any(|r| r.primary && r.from == reference.from);
         let is_primary = reference.from != reference.to
-            && plans
-                .get(reference.from.as_str())
-                .is_some_and(|p| p.primary.is_none());
+            && if explicit {
+                reference.primary
+            } else {
+                plans
+                    .get(reference.from.as_str())
+                    .is_some_and(|p| p.primary.is_none())
+                    && (regenerated || entity && split)
+            };
+        if reference.primary && to_public && !from_public {
+            return Err(Error::spec(format!(
+                "the reference from '{}' ({}) to '{}' is marked primary, but '{}' is public \
+                 and copied as it is: rows are generated under a synthesized parent.",
+                reference.from,
+                reference.columns.join(", "),
+                reference.to,
+                reference.to
+            ))
+            .hint("Mark a reference to a synthesized table primary, or none."));
+        }
         // A parent with a key of data values can only be the one its children are made
-        // under (a split table: an entity of its source's rows).
+        // under (a split table, or a reference marked primary).
         if from_public || !(regenerated || entity && is_primary) {
             continue;
         }
@@ -544,8 +571,20 @@ fn fit_table(
 ) -> Result<TableModel> {
     let coded = &encoded[name];
     // References whose keys the synthesis writes: their columns are not modelled.
+    // A parent keyed by data values (a station and an hour) writes its key into its
+    // children; the child still models those columns for its orphans.
+    let data_primary = plan.primary.is_some_and(|r| {
+        plans
+            .get(dataset.references[r].to.as_str())
+            .is_some_and(|p| p.regenerated_key.is_none())
+    });
     let mut written: Vec<&str> = Vec::new();
-    for &reference in plan.primary.iter().chain(&plan.secondary) {
+    for &reference in plan
+        .primary
+        .iter()
+        .filter(|_| !data_primary)
+        .chain(&plan.secondary)
+    {
         written.extend(
             dataset.references[reference]
                 .columns
@@ -619,6 +658,7 @@ fn fit_table(
             min_gap: 0.0,
             rows,
             orphans,
+            data_primary,
         });
     };
 
@@ -698,6 +738,7 @@ fn fit_table(
         min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
         rows,
         orphans,
+        data_primary,
     })
 }
 
@@ -1042,7 +1083,20 @@ fn sample_table(
     // Decode the table's own columns; keys written from parents are filled in after.
     // (column, reference, position in the reference's columns)
     let mut written: Vec<(usize, usize, usize)> = Vec::new();
-    for &reference in plan.primary.iter().chain(&plan.secondary) {
+    let mut overlaid: Vec<(usize, usize, usize)> = Vec::new();
+    if let Some(reference) = plan.primary.filter(|_| model.data_primary) {
+        for (position, column) in dataset.references[reference].columns.iter().enumerate() {
+            if let Some(index) = model.codecs.iter().position(|c| &c.name == column) {
+                overlaid.push((index, reference, position));
+            }
+        }
+    }
+    for &reference in plan
+        .primary
+        .iter()
+        .filter(|_| !model.data_primary)
+        .chain(&plan.secondary)
+    {
         for (position, column) in dataset.references[reference].columns.iter().enumerate() {
             if let Some(index) = model.codecs.iter().position(|c| &c.name == column) {
                 written.push((index, reference, position));
@@ -1123,12 +1177,72 @@ fn sample_table(
         );
     }
 
+    // A data key from the parent, over the modelled values of rows without one.
+    for &(index, reference, position) in &overlaid {
+        let parent_name = dataset.references[reference].to.as_str();
+        let parent_table = outputs
+            .get(parent_name)
+            .ok_or_else(|| Error::internal("a parent's output is missing"))?;
+        let parent_key = plans_key(dataset, reference, position, parent_table)?;
+        let decoded_index = decoded
+            .schema()
+            .index_of(&model.codecs[index].name)
+            .map_err(|_| Error::internal("an overlaid key column was not decoded"))?;
+        let count = parent_table.num_rows();
+        let parent_values = key_values(
+            parent_table,
+            parent_key,
+            &(0..count).map(Some).collect::<Vec<_>>(),
+            false,
+        )?;
+        let own_values = decoded.column(decoded_index).clone();
+        if parent_values.data_type() != own_values.data_type() {
+            return Err(Error::spec(format!(
+                "table '{name}' column '{}' holds {} values but its parent '{parent_name}''s \
+                 key holds {}: a reference joins columns of one type.",
+                model.codecs[index].name,
+                own_values.data_type(),
+                parent_values.data_type()
+            ))
+            .hint("Give both columns the same storage type in their schemas."));
+        }
+        let all = arrow_select_concat(&[parent_values, own_values])?;
+        let picks: Vec<Option<usize>> = parent_rows
+            .iter()
+            .enumerate()
+            .map(|(row, parent)| Some(parent.filter(|&p| p < count).unwrap_or(count + row)))
+            .collect();
+        let one = Table::new(
+            std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
+                "key",
+                all.data_type().clone(),
+                true,
+            )])),
+            vec![
+                RecordBatch::try_new(
+                    std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
+                        "key",
+                        all.data_type().clone(),
+                        true,
+                    )])),
+                    vec![all],
+                )
+                .map_err(|error| Error::internal(format!("keys: {error}")))?,
+            ],
+        )?;
+        let taken = one.take(&picks)?;
+        keys.insert(index, taken.batches()[0].column(0).clone());
+    }
+
     // The columns in the table's own order.
     let mut fields: Vec<Field> = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     let mut next_decoded = 0;
     for (index, codec) in model.codecs.iter().enumerate() {
         if let Some(array) = keys.remove(&index) {
+            if overlaid.iter().any(|(c, _, _)| *c == index) {
+                next_decoded += 1;
+            }
             let field = Field::new(&codec.name, array.data_type().clone(), true);
             let field = match &codec.missing_token {
                 Some(token) => field.with_metadata(
@@ -1201,8 +1315,11 @@ fn key_values(parent: &Table, key: usize, rows: &[Option<usize>], fresh: bool) -
         .map(|b| b.column(key).clone())
         .unwrap_or_else(|| arrow_array::new_empty_array(&storage.arrow_type()));
     // Fresh keys continue the regenerated ones, so they resolve nowhere.
-    let fresh = codec::identifier_column(storage, count, extra);
-    let all = arrow_select_concat(&[known, fresh])?;
+    let all = if extra == 0 {
+        known
+    } else {
+        arrow_select_concat(&[known, codec::identifier_column(storage, count, extra)])?
+    };
     let indices = arrow_array::UInt32Array::from(
         rows.iter().map(|r| r.map(|r| r as u32)).collect::<Vec<_>>(),
     );

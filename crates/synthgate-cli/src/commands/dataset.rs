@@ -8,6 +8,32 @@ use crate::progress::SpinnerEvents;
 pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
     let (dataset, json) = match &args.command {
         DatasetCommand::Check { dataset, json } => (dataset, json),
+        DatasetCommand::Entities {
+            dataset,
+            entity,
+            from,
+            out,
+            force,
+        } => {
+            let request = synthgate_engine::DatasetEntitiesRequest {
+                dataset: dataset.clone(),
+                entity: entity.clone(),
+                from: from.clone(),
+                out: out.clone(),
+                force: *force,
+            };
+            let mut events = SpinnerEvents::start(quiet, "reading");
+            let outcome = synthgate_engine::dataset_entities(&request, &mut events);
+            drop(events);
+            let outcome = outcome?;
+            println!(
+                "{} entities, {} columns: {}",
+                outcome.rows,
+                outcome.columns,
+                outcome.out.display()
+            );
+            return Ok(());
+        }
         DatasetCommand::Synth {
             dataset,
             out,

@@ -277,3 +277,90 @@ fn a_split_by_a_missing_column_is_refused_naming_it() {
     );
     assert!(!out.exists(), "a refused run created the output folder");
 }
+
+/// `dataset entities` writes one row per patient: the patient's columns, the number of
+/// encounters and their summaries, never the key; on a synthetic folder it reads the tables
+/// `dataset synth` wrote, under the real schemas.
+#[test]
+fn entities_summarise_each_patient_with_all_their_encounters() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dataset = diabetes_dataset(dir.path());
+    let out = dir.path().join("entities.csv");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "entities".as_ref(),
+        dataset.as_os_str(),
+        "--entity".as_ref(),
+        "patients".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&out).expect("written");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    assert_eq!(&header[..3], ["race", "gender", "encounters.count"]);
+    assert!(
+        !header
+            .iter()
+            .any(|h| h.contains("patient_nbr") || h.contains("encounter_id"))
+    );
+    assert!(header.contains(&"encounters.num_lab_procedures.mean"));
+    assert!(header.contains(&"encounters.readmitted.first"));
+    let count = header
+        .iter()
+        .position(|h| *h == "encounters.count")
+        .expect("count");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 71_518);
+    let encounters: usize = rows
+        .iter()
+        .map(|r| r[count].parse::<usize>().expect("count"))
+        .sum();
+    assert_eq!(encounters, 101_766, "every encounter counted once");
+
+    let synthetic = dir.path().join("synthetic");
+    let made = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        dataset.as_os_str(),
+        "--out".as_ref(),
+        synthetic.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let summary = dir.path().join("synthetic.csv");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "entities".as_ref(),
+        dataset.as_os_str(),
+        "--entity".as_ref(),
+        "patients".as_ref(),
+        "--from".as_ref(),
+        synthetic.as_os_str(),
+        "--out".as_ref(),
+        summary.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written = std::fs::read_to_string(&summary).expect("written");
+    assert_eq!(
+        written.lines().next(),
+        text.lines().next(),
+        "the same columns"
+    );
+    let synthetic_encounters: usize = written
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(count)
+                .expect("count")
+                .parse::<usize>()
+                .expect("n")
+        })
+        .sum();
+    let encounters_file = std::fs::read_to_string(synthetic.join("encounters.csv")).expect("e");
+    assert_eq!(synthetic_encounters, encounters_file.lines().count() - 1);
+}
