@@ -621,13 +621,10 @@ pub fn dataset_entities(
         .map(|c| index_of(entity, c))
         .collect::<Result<_>>()?;
     let entity_keys = entity.table.composite_keys(&entity_key);
-    let mut parts: Vec<(
-        String,
-        &ReadTable,
-        Vec<Option<String>>,
-        Vec<usize>,
-        Option<usize>,
-    )> = Vec::new();
+    // Per child table: the table, its keys naming the entity, its reference columns, its
+    // order column.
+    let mut parts: Vec<(&ReadTable, Vec<Option<String>>, Vec<usize>)> = Vec::new();
+    let mut orders: Vec<Option<usize>> = Vec::new();
     for reference in dataset.references.iter().filter(|r| r.to == request.entity) {
         let child = find(&reference.from)?;
         let columns: Vec<usize> = reference
@@ -635,19 +632,22 @@ pub fn dataset_entities(
             .iter()
             .map(|c| index_of(child, c))
             .collect::<Result<_>>()?;
-        let order = dataset
-            .sequences
-            .iter()
-            .find(|s| s.table == reference.from)
-            .map(|s| index_of(child, &s.order))
-            .transpose()?;
+        orders.push(
+            dataset
+                .sequences
+                .iter()
+                .find(|s| s.table == reference.from)
+                .map(|s| index_of(child, &s.order))
+                .transpose()?,
+        );
         let keys = child.table.composite_keys(&columns);
-        parts.push((child.name.clone(), child, keys, columns, order));
+        parts.push((child, keys, columns));
     }
     let children: Vec<Children<'_>> = parts
         .iter()
-        .map(|(name, child, keys, skip, order)| Children {
-            name,
+        .zip(&orders)
+        .map(|((child, keys, skip), order)| Children {
+            name: &child.name,
             table: &child.table,
             schema: &child.schema,
             keys,
