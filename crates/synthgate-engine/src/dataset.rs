@@ -623,7 +623,8 @@ pub fn dataset_entities(
     let entity_keys = entity.table.composite_keys(&entity_key);
     // Per child table: the table, its keys naming the entity, its reference columns, its
     // order column.
-    let mut parts: Vec<(&ReadTable, Vec<Option<String>>, Vec<usize>)> = Vec::new();
+    type Part<'a> = (&'a ReadTable, Vec<Option<String>>, Vec<usize>);
+    let mut parts: Vec<Part<'_>> = Vec::new();
     let mut orders: Vec<Option<usize>> = Vec::new();
     for reference in dataset.references.iter().filter(|r| r.to == request.entity) {
         let child = find(&reference.from)?;
