@@ -8,8 +8,9 @@ regenerates, as an id in planes and flights). For every reference
 to a synthesized parent: parent-child pair trends as SDMetrics' multi-table Intertable Trends
 defines them (child rows joined to their parent row, then SDMetrics' ColumnPairTrends over the
 pairs of one parent column and one child column, keys left out), on the real and the synthetic
-join; numpy's global generator seeded before each score (SDMetrics subsamples tables above
-50,000 rows).
+join, every row (no subsample): over all such pairs ("all_pairs", ColumnPairTrends' own
+default) and over the pairs whose real association passes 0.3 ("associated", as the
+multi-table QualityReport counts them).
 
 Usage: bench/.venv-eval/bin/python bench/multitable/flights.py --synthgate BIN [--seeds N]
 """
@@ -75,7 +76,8 @@ def column_shapes(real, synthetic, keys):
     return float(report.get_properties().set_index("Property").loc["Column Shapes", "Score"])
 
 
-def parent_child_trends(tables_real, tables_synthetic, child, columns, parent, parent_columns):
+def parent_child_trends(tables_real, tables_synthetic, child, columns, parent, parent_columns,
+                        keys=None):
     from sdmetrics.reports.single_table._properties import ColumnPairTrends
     from sdv.metadata import Metadata
 
@@ -86,19 +88,29 @@ def parent_child_trends(tables_real, tables_synthetic, child, columns, parent, p
                        right_on=[f"parent.{x}" for x in parent_columns], how="inner")
 
     real, synthetic = joined(tables_real), joined(tables_synthetic)
-    skip = {f"child.{x}" for x in KEYS.get(child, []) + columns} | {
-        f"parent.{x}" for x in KEYS.get(parent, []) + parent_columns}
+    keys = KEYS if keys is None else keys
+    skip = {f"child.{x}" for x in keys.get(child, []) + columns} | {
+        f"parent.{x}" for x in keys.get(parent, []) + parent_columns}
     keep = [c for c in real.columns if c not in skip]
     real, synthetic = real[keep], synthetic[keep]
     metadata = Metadata.detect_from_dataframes({"t": real}).to_dict()
     table = list(metadata["tables"].values())[0]
-    np.random.seed(0)
-    prop = ColumnPairTrends()
-    prop.get_score(real, synthetic, table)
-    details = prop.details
-    cross = details[details["Column 1"].str.startswith("parent.") != details["Column 2"].str.startswith("parent.")]
-    scores = cross["Score"].dropna()
-    return {"score": float(scores.mean()) if len(scores) else None, "pairs": int(len(scores))}
+    result = {}
+    for label, threshold in (("all_pairs", 0.0), ("associated", 0.3)):
+        np.random.seed(0)
+        prop = ColumnPairTrends()
+        prop.num_rows_subsample = None  # every row
+        prop.real_association_threshold = threshold
+        prop.get_score(real, synthetic, table)
+        details = prop.details
+        cross = details[details["Column 1"].str.startswith("parent.")
+                        != details["Column 2"].str.startswith("parent.")]
+        scores = cross["Score"].dropna()
+        result[label] = float(scores.mean()) if len(scores) else None
+        result[f"{label}_pairs"] = int(len(scores))
+    result["score"] = result["all_pairs"]
+    result["pairs"] = result["all_pairs_pairs"]
+    return result
 
 
 def main():
