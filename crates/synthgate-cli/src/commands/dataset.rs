@@ -169,8 +169,10 @@ fn synth(request: &synthgate_engine::DatasetSynthRequest, json: bool, quiet: boo
             table.path.display()
         );
     }
-    for note in &outcome.notes {
-        println!("  note: {note}");
+    if !quiet {
+        for note in &outcome.notes {
+            println!("  note: {note}");
+        }
     }
     Ok(())
 }

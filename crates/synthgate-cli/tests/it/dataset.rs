@@ -212,7 +212,6 @@ fn synth_writes_one_file_per_table_and_never_overwrites_unasked() {
             dataset.clone().into(),
             "--out".into(),
             out.clone().into(),
-            "--quiet".into(),
         ];
         args.extend(extra.iter().map(|a| a.into()));
         synthgate(args)
@@ -228,6 +227,16 @@ fn synth_writes_one_file_per_table_and_never_overwrites_unasked() {
         text.contains("'race' varies between the rows of 249 of 71518 entities"),
         "{text}"
     );
+    let quiet = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        dataset.as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("quiet").as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(!stdout(&quiet).contains("note:"), "--quiet prints no notes");
     let read = |name: &str| std::fs::read(out.join(name)).expect("written");
     let first = (read("patients.csv"), read("encounters.csv"));
     assert!(first.0.starts_with(b"patient_nbr,race,gender\n"));
