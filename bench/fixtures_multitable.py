@@ -7,6 +7,12 @@ the "real" data and February as the "synthetic" data: planes and airlines whole,
 weather of that month only. Relationships: planes.tailnum <- flights.tailnum (real gaps and
 missing keys), airlines.carrier <- flights.carrier, weather.(origin, time_hour) <-
 flights.(origin, time_hour) (a composite key).
+Also the Intertable Trends property of SDMetrics' multi-table QualityReport (Column Pair Trends
+of every parent column with every child column on the inner join, the pairs related in the
+real data; the bare InterTableTrends property would average all pairs) for planes <- flights
+over the
+columns in TRENDS_COLUMNS, each with the sdtype given there (the Rust test reads them from the
+fixture and scores under the same kinds).
 Usage: bench/.venv-eval/bin/python bench/fixtures_multitable.py [DATASETS]
 """
 
@@ -24,6 +30,50 @@ RELATIONSHIPS = [
     ("airlines", ["carrier"], "flights", ["carrier"]),
     ("weather", ["origin", "time_hour"], "flights", ["origin", "time_hour"]),
 ]
+
+
+TRENDS_COLUMNS = {
+    "planes": {"year": "numerical", "type": "categorical", "manufacturer": "categorical",
+               "engines": "numerical", "seats": "numerical", "engine": "categorical"},
+    "flights": {"dep_delay": "numerical", "arr_delay": "numerical", "distance": "numerical",
+                "air_time": "numerical", "carrier": "categorical", "origin": "categorical"},
+}
+
+
+def inter_table_trends(real, synthetic):
+    """The QualityReport's Intertable Trends score and how many pairs it counted."""
+    from sdmetrics.reports.multi_table import QualityReport
+
+    pick = lambda data, name: data[name][["tailnum"] + list(TRENDS_COLUMNS[name])]
+    metadata = {
+        "tables": {
+            name: {
+                "primary_key": "tailnum" if name == "planes" else None,
+                "columns": {"tailnum": {"sdtype": "id"},
+                            **{c: {"sdtype": t} for c, t in TRENDS_COLUMNS[name].items()}},
+            }
+            for name in ("planes", "flights")
+        },
+        "relationships": [{"parent_table_name": "planes", "parent_primary_key": "tailnum",
+                           "child_table_name": "flights", "child_foreign_key": "tailnum"}],
+    }
+    del metadata["tables"]["flights"]["primary_key"]
+    report = QualityReport()
+    report.generate(
+        {n: pick(real, n) for n in ("planes", "flights")},
+        {n: pick(synthetic, n) for n in ("planes", "flights")},
+        metadata,
+        verbose=False,
+    )
+    properties = report.get_properties()
+    score = properties.loc[properties["Property"] == "Intertable Trends", "Score"].iloc[0]
+    details = report.get_details("Intertable Trends")
+    return {
+        "score": float(score),
+        "pairs": int(details["Score"].notna().sum()),
+        "of_pairs": int(len(details)),
+        "columns": TRENDS_COLUMNS,
+    }
 
 
 def tables(folder, month):
@@ -85,6 +135,7 @@ def main():
         "real": "month == 1 of flights and weather; planes and airlines whole",
         "synthetic": "month == 2 of flights and weather; planes and airlines whole",
         "relationships": results,
+        "inter_table_trends": inter_table_trends(real, synthetic),
     }
     path = os.path.join(here, "..", "crates", "synthgate-eval", "tests", "it", "fixtures", "sdmetrics_multitable.json")
     with open(path, "w") as f:

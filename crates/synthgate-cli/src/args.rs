@@ -297,8 +297,8 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          description, owner, license = \"proprietary\", intended_use = [],
                          prohibited_use = [\"decisions about real individuals\"],
                          environment = \"controlled_access\" (public, licensed, secure_enclave)
-    [source]             path (required, CSV or Parquet), na = [], schema (default: profiled),
-                         columns (default: all), description (how the real data was
+    [source]             path (CSV or Parquet) or dataset (below), na = [], schema (default:
+                         profiled), columns (default: all), description (how the real data was
                          collected, for the datasheet), dataset_id (the protected dataset's
                          name in the privacy ledger; required with epsilon)
     [split]              holdout_fraction = 0.2, seed = 0, entity = [] (the columns naming
@@ -315,7 +315,7 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          [[llm.conditions]], [llm.examples] (from_training = true shows real
                          training rows as few-shot seed rows); adds the gateable metrics
 {llm_metrics}
-    [evaluation]         target, sensitive = [], resamples = 50
+    [evaluation]         target, sensitive = [], resamples = 50, entity (with a dataset)
     [[policy.gates]]     metric (a metric id of `synthgate evaluate`), min or max, bound =
 {gate_bounds}
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
@@ -330,6 +330,20 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
     [policy.drift]       max_psi = 0.25, fail_on_schema_change = true, min_cell = 10 (the
                          smallest count the bundle's source profile records), bins = 10
 
+Several tables: [source] dataset = \"dataset.toml\" (tables, keys, references, sequences; see \
+`synthgate dataset --help`) instead of path. Every table is synthesized by cart, parents first, \
+each given its parent's rows; public tables are copied. The split is by entity: a table \
+generated under no parent is split by its rows (kept whole when other tables' secondary \
+references name it), a child follows its parent row. The bundle holds data/TABLE.parquet per \
+table and a datasheet with one RecordSet per table and its references. The single-table \
+metrics score whole entities of [evaluation] entity (default: the table generated under no \
+parent with the most rows under it): one row per entity with its children summarised, so \
+privacy.* is entity-level; the dataset metrics fidelity.cardinality_shape, \
+fidelity.parent_child_pair_trends, fidelity.referential_integrity, fidelity.dangling_gap and \
+fidelity.table.TABLE.column_shapes score the structure. source.schema, na, columns, \
+split.entity, synthesizer.rows and evaluation.target do not apply; synthesizer.params takes \
+min_leaf only.
+
 The bundle goes to --out (default: releases/NAME-VERSION beside the spec; name and version may \
 hold only letters, digits, '-', '_' and '.', never start with '.' nor contain '..'). The path is \
 resolved and checked before any work: an existing folder is replaced only with --force and only \
@@ -343,6 +357,7 @@ first use).
 
 Examples:
     synthgate run examples/nhefs/pipeline.toml
+    synthgate run examples/diabetes-encounters/pipeline.toml
     synthgate run pipeline.toml --out /releases/adult-1.0.0 --force";
 
 /// `synthgate run --help`: the llm metrics and the gates' default bounds come from the metric

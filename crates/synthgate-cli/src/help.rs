@@ -10,7 +10,7 @@ const WIDTH: usize = 96;
 
 /// How a metric's id is shown: a pattern row's `*` as `<attribute>`.
 pub(crate) fn shown_id(row: &MetricInfo) -> String {
-    row.id_for("<attribute>")
+    row.id_for(row.placeholder())
 }
 
 /// When `synthgate evaluate` reports a metric, if not always.
@@ -20,6 +20,7 @@ fn when(needs: Needs) -> Option<&'static str> {
         Needs::Target => Some("with --target"),
         Needs::SensitiveAttribute => Some("one per --sensitive attribute"),
         Needs::LlmSynthesizer => Some("only with synthesizer \"llm\" in a pipeline"),
+        Needs::Dataset => Some("only in a pipeline over a dataset of several tables"),
     }
 }
 
@@ -76,7 +77,11 @@ pub(crate) fn metric_list() -> String {
 fn summary(keep: impl Fn(&MetricInfo) -> bool) -> Vec<String> {
     let mut parts = Vec::new();
     for family in Family::ALL {
-        let rows: Vec<&MetricInfo> = of_family(family).collect();
+        // A dataset's metrics are listed in `run --help` on their own: drift and the
+        // single-table gates never meet them.
+        let rows: Vec<&MetricInfo> = of_family(family)
+            .filter(|row| row.needs != Needs::Dataset)
+            .collect();
         let kept: Vec<&MetricInfo> = rows.iter().copied().filter(|row| keep(row)).collect();
         if kept.is_empty() {
             continue;

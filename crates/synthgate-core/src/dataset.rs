@@ -309,6 +309,34 @@ impl DatasetSchema {
         self.tables.iter().find(|t| t.name == name)
     }
 
+    /// Whether a table's key is regenerated when the dataset is synthesized: a synthesized
+    /// (not public) table with a primary key of one column. Its synthetic key values are fresh,
+    /// never the real ones, and so are the values of every reference to it.
+    pub fn regenerates_key(&self, name: &str) -> bool {
+        self.table(name)
+            .is_some_and(|t| !t.public && t.primary_key.len() == 1)
+    }
+
+    /// The columns of table `name` whose synthetic values are fresh keys, not modelled data:
+    /// its regenerated primary key and its references to regenerated keys. Comparing their
+    /// values between real and synthetic tables measures nothing.
+    pub fn regenerated_columns(&self, name: &str) -> Vec<&str> {
+        let mut columns: Vec<&str> = Vec::new();
+        if self.regenerates_key(name)
+            && let Some(table) = self.table(name)
+        {
+            columns.extend(table.primary_key.iter().map(String::as_str));
+        }
+        for reference in self.references.iter().filter(|r| r.from == name) {
+            if self.regenerates_key(&reference.to) {
+                columns.extend(reference.columns.iter().map(String::as_str));
+            }
+        }
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+
     /// The parent columns a reference points at: its `to_columns`, else the parent's primary
     /// key.
     pub fn target_columns<'a>(&'a self, reference: &'a Reference) -> &'a [String] {

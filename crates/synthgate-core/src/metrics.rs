@@ -270,6 +270,9 @@ pub enum Needs {
     SensitiveAttribute,
     /// Prompt-based generation (`synthesizer.name = "llm"` in a pipeline).
     LlmSynthesizer,
+    /// A pipeline whose source is a dataset of several tables (`[source] dataset`); a pattern
+    /// row stands for one metric per synthesized table, `*` its name.
+    Dataset,
 }
 
 /// Whose published definition a metric follows.
@@ -337,6 +340,14 @@ impl MetricInfo {
     /// Whether the row stands for one metric per sensitive attribute.
     pub fn is_pattern(&self) -> bool {
         self.id.contains('*')
+    }
+
+    /// What a pattern row's `*` stands for, as `--help` shows it: `<table>` or `<attribute>`.
+    pub fn placeholder(&self) -> &'static str {
+        match self.needs {
+            Needs::Dataset => "<table>",
+            _ => "<attribute>",
+        }
     }
 
     /// The id of this row's metric for `attribute` (the id itself when it is no pattern).
@@ -496,6 +507,28 @@ const fn subgroup_privacy(
         drift: Drift::Rescore,
         needs: Needs::SensitiveAttribute,
         peer: Peer::Synthgate,
+        definition,
+    }
+}
+
+/// A metric of a dataset of several tables (its rows' structure across tables): scored
+/// against the training tables, with the holdout tables' score as reference; drift keeps it.
+const fn dataset(
+    id: &'static str,
+    direction: Direction,
+    bands: Bands,
+    peer: Peer,
+    definition: &'static str,
+) -> MetricInfo {
+    MetricInfo {
+        id,
+        family: Family::Fidelity,
+        direction,
+        gate: VALUE,
+        bands,
+        drift: Drift::Keep,
+        needs: Needs::Dataset,
+        peer,
         definition,
     }
 }
@@ -833,6 +866,45 @@ pub const TABLE: &[MetricInfo] = &[
         fixed(0.0, 0.0),
         "Generated records whose free text holds an e-mail, phone, SSN, card or IP pattern.",
     ),
+    dataset(
+        "fidelity.cardinality_shape",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::SdMetrics,
+        "Multi-table 'Cardinality': mean over references between synthesized tables of \
+         CardinalityShapeSimilarity, 1 - KS of the children-per-parent counts.",
+    ),
+    dataset(
+        "fidelity.parent_child_pair_trends",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::SdMetrics,
+        "Multi-table 'Intertable Trends': Column Pair Trends of every parent column with every \
+         child column, on children joined to their parent, mean over the references.",
+    ),
+    dataset(
+        "fidelity.referential_integrity",
+        HigherIsBetter,
+        fixed(0.99, 0.95),
+        Peer::SdMetrics,
+        "The lowest ReferentialIntegrity of a reference: the share of synthetic child rows \
+         whose key names a synthetic (or copied public) parent row.",
+    ),
+    dataset(
+        "fidelity.dangling_gap",
+        LowerIsBetter,
+        fixed(0.01, 0.03),
+        Peer::Synthgate,
+        "The largest gap over references between the synthetic and the training share of \
+         child rows whose key is missing or names no parent row.",
+    ),
+    dataset(
+        "fidelity.table.*.column_shapes",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::SdMetrics,
+        "Column Shapes of one synthesized table against its training rows.",
+    ),
 ];
 
 #[cfg(test)]
@@ -873,12 +945,17 @@ mod tests {
     fn rows_are_consistent_with_themselves() {
         for row in TABLE {
             // One metric per attribute exactly when the id is a pattern.
-            assert_eq!(
-                row.is_pattern(),
-                row.needs == Needs::SensitiveAttribute,
-                "{}",
-                row.id
-            );
+            // (or one per table of a dataset).
+            if row.needs == Needs::SensitiveAttribute {
+                assert!(row.is_pattern(), "{}", row.id);
+            }
+            if row.is_pattern() {
+                assert!(
+                    matches!(row.needs, Needs::SensitiveAttribute | Needs::Dataset),
+                    "{}",
+                    row.id
+                );
+            }
             assert!(row.id.matches('*').count() <= 1, "{}", row.id);
             if let Bands::Levels { good, watch, .. } = row.bands {
                 assert_ne!(row.direction, Informational, "{} has bands", row.id);

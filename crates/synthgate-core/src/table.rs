@@ -93,15 +93,7 @@ impl Table {
         );
         let columns = (0..self.num_columns())
             .map(|index| {
-                let chunks: Vec<&dyn Array> = self
-                    .column_chunks(index)
-                    .map(|chunk| chunk.as_ref())
-                    .collect();
-                let whole = if chunks.is_empty() {
-                    arrow_array::new_empty_array(self.arrow_schema.field(index).data_type())
-                } else {
-                    arrow_select::concat::concat(&chunks).map_err(failed)?
-                };
+                let whole = self.whole_column(index)?;
                 arrow_select::take::take(whole.as_ref(), &indices, None).map_err(failed)
             })
             .collect::<Result<Vec<ArrayRef>>>()?;
@@ -153,6 +145,54 @@ impl Table {
                 .collect();
         }
         columns[index] = values;
+        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(failed)?;
+        Table::new(schema, vec![batch])
+    }
+
+    /// Column `index` as one array (its batches' chunks joined).
+    fn whole_column(&self, index: usize) -> Result<ArrayRef> {
+        let chunks: Vec<&dyn Array> = self.column_chunks(index).map(|c| c.as_ref()).collect();
+        if chunks.is_empty() {
+            return Ok(arrow_array::new_empty_array(
+                self.arrow_schema.field(index).data_type(),
+            ));
+        }
+        arrow_select::concat::concat(&chunks)
+            .map_err(|error| Error::internal(format!("joining a column's chunks failed: {error}")))
+    }
+
+    /// This table's columns, then `other`'s (same row count) with `prefix` before each name,
+    /// as one batch: a child's rows beside its parent's.
+    pub fn beside(&self, other: &Table, prefix: &str) -> Result<Table> {
+        let failed = |error: arrow_schema::ArrowError| {
+            Error::internal(format!("joining two tables failed: {error}"))
+        };
+        if other.num_rows != self.num_rows {
+            return Err(Error::internal(format!(
+                "a table of {} rows put beside one of {}",
+                other.num_rows, self.num_rows
+            )));
+        }
+        let mut fields: Vec<Field> = self
+            .arrow_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.extend(other.arrow_schema.fields().iter().map(|f| {
+            f.as_ref()
+                .clone()
+                .with_name(format!("{prefix}{}", f.name()))
+                .with_nullable(true)
+        }));
+        let whole = |table: &Table| -> Result<Vec<ArrayRef>> {
+            (0..table.num_columns())
+                .map(|index| table.whole_column(index))
+                .collect()
+        };
+        let mut columns = whole(self)?;
+        columns.extend(whole(other)?);
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), columns).map_err(failed)?;
         Table::new(schema, vec![batch])
     }

@@ -5,25 +5,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use synthgate_core::dataset::DatasetSchema;
-use synthgate_core::{Error, Location, Result, Schema};
+use synthgate_core::{Error, Result, Schema};
 use synthgate_profile::relations::{LoadedTable, RelationsReport, check};
 
 use crate::input::{InputOptions, read};
 use crate::{API_VERSION, Events};
 
-/// Read a dataset file (`dataset.toml`), its tables' paths resolved from its folder.
-pub fn load_dataset(path: &Path) -> Result<DatasetSchema> {
-    let text = std::fs::read(path).map_err(|error| {
-        let message = match error.kind() {
-            std::io::ErrorKind::NotFound => "the dataset file does not exist.".to_string(),
-            _ => format!("the dataset file could not be read: {error}."),
-        };
-        Error::spec(message).at(Location::file(path))
-    })?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::spec("the dataset file is not UTF-8 text.").at(Location::file(path)))?;
-    DatasetSchema::from_toml(&text, path)
-}
+pub use synthgate_release::dataset::load_dataset;
 
 /// What `dataset check` found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,72 +24,23 @@ pub struct DatasetCheckOutcome {
     pub report: RelationsReport,
 }
 
-/// One table of a dataset as read: split tables made, every table with its schema.
-#[derive(Debug)]
-pub(crate) struct ReadTable {
-    pub(crate) name: String,
-    /// The file it came from (its source's, for a split table).
-    pub(crate) path: PathBuf,
-    pub(crate) table: synthgate_core::Table,
-    pub(crate) schema: Schema,
-}
+use synthgate_release::dataset::ReadTable;
 
-/// Read every table of `dataset` (each with its own missing-value tokens and schema), make
-/// the split ones, and give each its schema (its file's, else profiled). Tables come in the
-/// dataset file's order; the notes say what splitting noticed.
+/// Read every table of `dataset` (each with its own missing-value tokens and schema, its bytes
+/// reported to `events`), make the split ones, and give each its schema.
 pub(crate) fn read_dataset(
     dataset: &DatasetSchema,
     events: &mut dyn Events,
 ) -> Result<(Vec<ReadTable>, Vec<String>)> {
-    let mut tables: Vec<(String, synthgate_core::Table)> = Vec::new();
-    let mut schemas: Vec<(String, Option<Schema>, Vec<String>)> = Vec::new();
-    for spec in dataset.tables.iter().filter(|t| t.split_from.is_none()) {
+    synthgate_release::dataset::read_dataset(dataset, &mut |spec| {
         let options = InputOptions {
             na: spec.na.clone(),
             schema: spec.schema.clone(),
             delimiter: None,
         };
         let (read, schema) = read(&spec.path, &options, None, events)?;
-        schemas.push((spec.name.clone(), schema, read.info.na_tokens.clone()));
-        tables.push((spec.name.clone(), read.table));
-    }
-    let notes = dataset.split(&mut tables)?;
-    let mut out = Vec::with_capacity(dataset.tables.len());
-    for spec in &dataset.tables {
-        let source = spec.split_from.as_deref().unwrap_or(&spec.name);
-        let source_spec = dataset
-            .table(source)
-            .ok_or_else(|| Error::internal("a split table's source is not listed"))?;
-        let position = tables
-            .iter()
-            .position(|(name, _)| *name == spec.name)
-            .ok_or_else(|| Error::internal("a table was not read"))?;
-        let table = tables[position].1.clone();
-        let (_, given, na_tokens) = schemas
-            .iter()
-            .find(|(name, _, _)| name == source)
-            .ok_or_else(|| Error::internal("a table's schema was not kept"))?;
-        let schema = match (given, &spec.split_from) {
-            (Some(schema), None) => schema.clone(),
-            (Some(schema), Some(_)) => {
-                // A split table's columns keep their source schema's descriptions.
-                let columns = table
-                    .column_names()
-                    .iter()
-                    .filter_map(|name| schema.column(name).cloned())
-                    .collect();
-                Schema::new(schema.na_tokens.clone(), columns)?
-            }
-            (None, _) => synthgate_profile::profile(&table, None, na_tokens).to_schema()?,
-        };
-        out.push(ReadTable {
-            name: spec.name.clone(),
-            path: source_spec.path.clone(),
-            table,
-            schema,
-        });
-    }
-    Ok((out, notes))
+        Ok((read.table, schema, read.info.na_tokens))
+    })
 }
 
 /// Read every table of the dataset at `path` (each with its own missing-value tokens and
@@ -553,7 +492,7 @@ pub fn dataset_entities(
     request: &DatasetEntitiesRequest,
     events: &mut dyn Events,
 ) -> Result<DatasetEntitiesOutcome> {
-    use synthgate_eval::relational::{Children, entity_summaries};
+    use synthgate_eval::relational::summarise_entities;
 
     let overwrite = crate::input::overwrite(request.force);
     synthgate_io::check_output_path(&request.out, overwrite)?;
@@ -597,67 +536,12 @@ pub fn dataset_entities(
             table.path = path;
         }
     }
-    let find = |name: &str| -> Result<&ReadTable> {
-        tables
-            .iter()
-            .find(|t| t.name == name)
-            .ok_or_else(|| Error::internal("a dataset table was not read"))
-    };
-    let index_of = |table: &ReadTable, column: &str| -> Result<usize> {
-        table
-            .table
-            .column_names()
-            .iter()
-            .position(|n| *n == column)
-            .ok_or_else(|| {
-                Error::input(format!("table '{}' has no column '{column}'.", table.name))
-                    .at(Location::file(&table.path))
-            })
-    };
-    let entity = find(&request.entity)?;
-    let entity_key: Vec<usize> = entity_spec
-        .primary_key
-        .iter()
-        .map(|c| index_of(entity, c))
-        .collect::<Result<_>>()?;
-    let entity_keys = entity.table.composite_keys(&entity_key);
-    // Per child table: the table, its keys naming the entity, its reference columns, its
-    // order column.
-    type Part<'a> = (&'a ReadTable, Vec<Option<String>>, Vec<usize>);
-    let mut parts: Vec<Part<'_>> = Vec::new();
-    let mut orders: Vec<Option<usize>> = Vec::new();
-    for reference in dataset.references.iter().filter(|r| r.to == request.entity) {
-        let child = find(&reference.from)?;
-        let columns: Vec<usize> = reference
-            .columns
-            .iter()
-            .map(|c| index_of(child, c))
-            .collect::<Result<_>>()?;
-        orders.push(
-            dataset
-                .sequences
-                .iter()
-                .find(|s| s.table == reference.from)
-                .map(|s| index_of(child, &s.order))
-                .transpose()?,
-        );
-        let keys = child.table.composite_keys(&columns);
-        parts.push((child, keys, columns));
-    }
-    let children: Vec<Children<'_>> = parts
-        .iter()
-        .zip(&orders)
-        .map(|((child, keys, skip), order)| Children {
-            name: &child.name,
-            table: &child.table,
-            schema: &child.schema,
-            keys,
-            skip,
-            order: *order,
-        })
-        .collect();
     events.step("summarising each entity");
-    let summary = entity_summaries(&entity.table, &entity_keys, &entity_key, &children)?;
+    let views: Vec<(&str, &synthgate_core::Table, &Schema)> = tables
+        .iter()
+        .map(|t| (t.name.as_str(), &t.table, &t.schema))
+        .collect();
+    let summary = summarise_entities(&dataset, &request.entity, &views)?;
     synthgate_io::write_table(&summary, &request.out, overwrite)?;
     Ok(DatasetEntitiesOutcome {
         api_version: API_VERSION,

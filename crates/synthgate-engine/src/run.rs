@@ -90,10 +90,19 @@ fn protected(ctx: &Context, request: &RunRequest, spec: &PipelineSpec) -> Result
                 .to_path_buf(),
             "the spec's folder".to_string(),
         ),
-        (spec.source.path.clone(), "the source".to_string()),
         (ctx.workspace.home.clone(), "the workspace".to_string()),
         (PathBuf::from("."), "the working folder".to_string()),
     ];
+    match &spec.source.dataset {
+        None => items.push((spec.source.path.clone(), "the source".to_string())),
+        Some(path) => {
+            items.push((path.clone(), "the dataset file".to_string()));
+            let dataset = synthgate_release::dataset::load_dataset(path)?;
+            for table in dataset.tables.iter().filter(|t| t.split_from.is_none()) {
+                items.push((table.path.clone(), format!("table '{}'", table.name)));
+            }
+        }
+    }
     if let Some(schema) = &spec.source.schema {
         items.push((schema.clone(), "the schema".to_string()));
     }
@@ -148,7 +157,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
             bundle: out,
             files: manifest.files.len(),
             withheld: manifest.withheld.len(),
-            synthetic_rows: release.synthetic.num_rows(),
+            synthetic_rows: release.synthetic_rows(),
             registry_id,
             manifest_sha256,
             failures: release.decision.failures(),

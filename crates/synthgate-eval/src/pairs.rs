@@ -337,9 +337,24 @@ enum PlannedPair {
 impl PairPlan {
     /// The counted pairs among `columns` (real) and their real-side numbers.
     pub fn new(real: &[Column]) -> PairPlan {
+        PairPlan::of_pairs(real, |_, _| true)
+    }
+
+    /// The counted pairs of a column before `boundary` with one from `boundary` on: the pairs
+    /// across two tables joined side by side (a child's columns, then its parent's), as
+    /// SDMetrics' multi-table Quality Report counts them for Intertable Trends (related in the
+    /// real data; its bare InterTableTrends property would average every pair).
+    pub fn across(real: &[Column], boundary: usize) -> PairPlan {
+        PairPlan::of_pairs(real, |first, second| first < boundary && second >= boundary)
+    }
+
+    fn of_pairs(real: &[Column], wanted: impl Fn(usize, usize) -> bool) -> PairPlan {
         let mut pairs = Vec::new();
         for first in 0..real.len() {
             for second in first + 1..real.len() {
+                if !wanted(first, second) {
+                    continue;
+                }
                 match (&real[first], &real[second]) {
                     (Column::Continuous(x), Column::Continuous(y)) => {
                         if distinct_present(x) == 1 || distinct_present(y) == 1 {
@@ -376,6 +391,13 @@ impl PairPlan {
     /// The Column Pair Trends mean of `synthetic` under this plan (`None` when no pair counts
     /// or none could be scored). Equal to [`score_pair`]'s counted scores averaged.
     pub fn mean(&self, synthetic: &[Column]) -> Option<f64> {
+        let (total, count) = self.total(synthetic);
+        (count > 0).then(|| total / count as f64)
+    }
+
+    /// The sum of the scored pairs' scores and how many were scored (a mean pooled over
+    /// several plans adds these up).
+    pub fn total(&self, synthetic: &[Column]) -> (f64, usize) {
         // Each column's contingency keys and whether it is constant, once per table, not once
         // per pair: wide tables have many pairs per column.
         let mut used = vec![false; synthetic.len()];
@@ -434,6 +456,6 @@ impl PairPlan {
                 count += 1;
             }
         }
-        (count > 0).then(|| total / count as f64)
+        (total, count)
     }
 }

@@ -211,6 +211,580 @@ pub fn entity_summaries(
     synthgate_core::Table::new(schema, vec![batch])
 }
 
+/// [`entity_summaries`] of table `entity` of `dataset`, from `tables` (name, rows, schema; every
+/// table of the dataset): its children are the tables with a reference to it, each ordered by
+/// its sequence's order column when it has one.
+pub fn summarise_entities(
+    dataset: &synthgate_core::dataset::DatasetSchema,
+    entity: &str,
+    tables: &[(&str, &synthgate_core::Table, &synthgate_core::Schema)],
+) -> synthgate_core::Result<synthgate_core::Table> {
+    use synthgate_core::{Error, Result};
+
+    let find = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t.0 == name)
+            .ok_or_else(|| Error::internal(format!("table '{name}' was not read")))
+    };
+    let index_of = |name: &str, table: &synthgate_core::Table, column: &str| -> Result<usize> {
+        table
+            .column_names()
+            .iter()
+            .position(|n| *n == column)
+            .ok_or_else(|| Error::input(format!("table '{name}' has no column '{column}'.")))
+    };
+    let spec = dataset
+        .table(entity)
+        .ok_or_else(|| Error::usage(format!("the dataset has no table '{entity}'.")))?;
+    if spec.primary_key.is_empty() {
+        return Err(Error::usage(format!(
+            "table '{entity}' has no primary_key, so its rows name no entity."
+        )));
+    }
+    let (_, entity_table, _) = find(entity)?;
+    let key: Vec<usize> = spec
+        .primary_key
+        .iter()
+        .map(|c| index_of(entity, entity_table, c))
+        .collect::<Result<_>>()?;
+    let entity_keys = entity_table.composite_keys(&key);
+    // Fresh keys (regenerated, or naming a regenerated key) are left out: their values are
+    // new in a synthetic table by design.
+    let fresh = |name: &str, table: &synthgate_core::Table| -> Vec<usize> {
+        let columns = dataset.regenerated_columns(name);
+        table
+            .column_names()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| columns.contains(n))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut entity_skip = key.clone();
+    entity_skip.extend(fresh(entity, entity_table));
+    let mut parts: Vec<(&str, &synthgate_core::Table, &synthgate_core::Schema)> = Vec::new();
+    let mut keys: Vec<Vec<Option<String>>> = Vec::new();
+    let mut skips: Vec<Vec<usize>> = Vec::new();
+    let mut orders: Vec<Option<usize>> = Vec::new();
+    for reference in dataset.references.iter().filter(|r| r.to == entity) {
+        let (name, table, schema) = *find(&reference.from)?;
+        let columns: Vec<usize> = reference
+            .columns
+            .iter()
+            .map(|c| index_of(name, table, c))
+            .collect::<Result<_>>()?;
+        let mut skip = columns.clone();
+        skip.extend(fresh(name, table));
+        orders.push(
+            dataset
+                .sequences
+                .iter()
+                .find(|s| s.table == reference.from)
+                .map(|s| index_of(name, table, &s.order))
+                .transpose()?,
+        );
+        keys.push(table.composite_keys(&columns));
+        skips.push(skip);
+        parts.push((name, table, schema));
+    }
+    let children: Vec<Children<'_>> = parts
+        .iter()
+        .zip(&keys)
+        .zip(&skips)
+        .zip(&orders)
+        .map(|((((name, table, schema), keys), skip), order)| Children {
+            name,
+            table,
+            schema,
+            keys,
+            skip,
+            order: *order,
+        })
+        .collect();
+    entity_summaries(entity_table, &entity_keys, &entity_skip, &children)
+}
+
+/// One table of a dataset as the evaluation sees it: its training, holdout and synthetic rows
+/// (a public table copied as it is is the same table three times).
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetTables<'a> {
+    /// Its name in the dataset file.
+    pub name: &'a str,
+    /// Its schema.
+    pub schema: &'a synthgate_core::Schema,
+    /// The rows the synthesizer saw.
+    pub train: &'a synthgate_core::Table,
+    /// The rows it never saw.
+    pub holdout: &'a synthgate_core::Table,
+    /// The synthetic rows.
+    pub synthetic: &'a synthgate_core::Table,
+    /// Whether it is public and copied (no metric of its own).
+    pub public: bool,
+}
+
+/// The metrics of a dataset's structure, each against the training tables with the holdout
+/// tables' score as reference and 95% bootstrap intervals (rows resampled within each table):
+///
+/// - `fidelity.table.<name>.column_shapes` for every synthesized table;
+/// - `fidelity.cardinality_shape`: [`cardinality_shape`] averaged over the references between
+///   synthesized tables (the bootstrap resamples parent rows);
+/// - `fidelity.parent_child_pair_trends`: SDMetrics' Intertable Trends: the Column Pair Trends
+///   of every parent column with every child column, on the child rows joined to their parent
+///   row (an inner join: a child without one is left out), pooled over those references;
+/// - `fidelity.referential_integrity`: the lowest [`referential_integrity`] of a reference from
+///   a synthesized table (its reference: the holdout's children against every real parent);
+/// - `fidelity.dangling_gap`: the largest difference between the synthetic and the training
+///   share of child rows whose key is missing or names no parent row.
+///
+/// Tables of more than [`crate::MAX_ROWS`] rows are scored on a seeded sample of that many.
+pub fn dataset_metrics(
+    dataset: &synthgate_core::dataset::DatasetSchema,
+    tables: &[DatasetTables<'_>],
+    config: &crate::EvaluationConfig,
+    progress: &mut dyn FnMut(&str),
+) -> synthgate_core::Result<Vec<crate::Metric>> {
+    use rayon::prelude::*;
+    use synthgate_core::{Error, Result, Table};
+
+    use crate::metric::{Metric, bootstrap_interval, resamples, table_metric};
+
+    let table = |name: &str| -> Result<&DatasetTables<'_>> {
+        tables
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| Error::internal(format!("table '{name}' is not evaluated")))
+    };
+    let capped = |prepared: crate::Prepared, role: &str| -> crate::Prepared {
+        if prepared.rows() <= crate::MAX_ROWS {
+            return prepared;
+        }
+        prepared.resample(&crate::capped_rows(prepared.rows(), config.seed, role))
+    };
+    let mut metrics = Vec::new();
+
+    // A table's schema without its fresh-key columns.
+    let modelled =
+        |name: &str, schema: &synthgate_core::Schema| -> Result<synthgate_core::Schema> {
+            let fresh = dataset.regenerated_columns(name);
+            synthgate_core::Schema::new(
+                schema.na_tokens.clone(),
+                schema
+                    .columns
+                    .iter()
+                    .filter(|c| !fresh.contains(&c.name.as_str()))
+                    .cloned()
+                    .collect(),
+            )
+        };
+    for t in tables.iter().filter(|t| !t.public) {
+        progress(&format!("column shapes of {}", t.name));
+        let schema = modelled(t.name, t.schema)?;
+        let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+        let prepared = crate::prepare(
+            &schema,
+            &[
+                (&t.train.select(&names)?, "train"),
+                (&t.holdout.select(&names)?, "holdout"),
+                (&t.synthetic.select(&names)?, "synthetic"),
+            ],
+        )?;
+        let mut prepared = prepared.into_iter();
+        let (Some(train), Some(holdout), Some(synthetic)) =
+            (prepared.next(), prepared.next(), prepared.next())
+        else {
+            return Err(Error::internal("prepare returned fewer tables"));
+        };
+        let role = format!("table/{}", t.name);
+        let train = capped(train, &format!("{role}/train"));
+        let holdout = capped(holdout, &format!("{role}/holdout"));
+        let synthetic = capped(synthetic, &format!("{role}/synthetic"));
+        let id = format!("fidelity.table.{}.column_shapes", t.name);
+        let columns = crate::column_shapes(&train, &synthetic).map(|c| c.1).ok();
+        if let Some(metric) = table_metric(
+            &id,
+            "SDMetrics 0.32 Quality Report 'Column Shapes' of this table: mean KSComplement or \
+             TVComplement over its columns, against its training rows.",
+            &holdout,
+            &synthetic,
+            config,
+            |s| crate::column_shapes(&train, s).ok().map(|c| c.0),
+        ) {
+            metrics.push(metric.details(columns).clip(0.0, 1.0));
+        }
+    }
+
+    let keys = |t: &Table, columns: &[String]| -> Result<Vec<Option<String>>> {
+        let names = t.column_names();
+        let indices = columns
+            .iter()
+            .map(|c| {
+                names
+                    .iter()
+                    .position(|n| n == c)
+                    .ok_or_else(|| Error::input(format!("a table has no column '{c}'.")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(t.composite_keys(&indices))
+    };
+    let label = |r: &synthgate_core::dataset::Reference| {
+        format!("{} ({}) -> {}", r.from, r.columns.join(", "), r.to)
+    };
+
+    progress("cardinality and referential integrity");
+    /// One reference's children-per-parent counts: its label, then training, holdout and
+    /// synthetic counts.
+    type Counts = (String, Vec<f64>, Vec<f64>, Vec<f64>);
+    let mut shapes: Vec<Counts> = Vec::new();
+    let mut integrity: Vec<(String, f64, Option<f64>)> = Vec::new();
+    let mut dangling: Vec<(String, f64, f64)> = Vec::new();
+    for reference in &dataset.references {
+        let (child, parent) = (table(&reference.from)?, table(&reference.to)?);
+        if child.public {
+            continue;
+        }
+        let to_columns = dataset.target_columns(reference);
+        let child_keys = |t: &Table| keys(t, &reference.columns);
+        let parent_keys = |t: &Table| keys(t, to_columns);
+        let (train_child, holdout_child, synthetic_child) = (
+            child_keys(child.train)?,
+            child_keys(child.holdout)?,
+            child_keys(child.synthetic)?,
+        );
+        let (train_parent, holdout_parent, synthetic_parent) = (
+            parent_keys(parent.train)?,
+            parent_keys(parent.holdout)?,
+            parent_keys(parent.synthetic)?,
+        );
+        if !parent.public && reference.from != reference.to {
+            shapes.push((
+                label(reference),
+                cardinality(&train_parent, &train_child),
+                cardinality(&holdout_parent, &holdout_child),
+                cardinality(&synthetic_parent, &synthetic_child),
+            ));
+        }
+        let width = reference.columns.len();
+        let value =
+            referential_integrity(&train_child, (&synthetic_parent, &synthetic_child), width);
+        let mut real_parent = train_parent.clone();
+        if !parent.public {
+            real_parent.extend(holdout_parent.iter().cloned());
+        }
+        let reference_value =
+            referential_integrity(&train_child, (&real_parent, &holdout_child), width);
+        if let Some(value) = value {
+            integrity.push((label(reference), value, reference_value));
+        }
+        let unresolved = |parents: &[Option<String>], children: &[Option<String>]| -> f64 {
+            let known: HashSet<&str> = parents.iter().flatten().map(String::as_str).collect();
+            let open = children
+                .iter()
+                .filter(|k| k.as_deref().is_none_or(|k| !known.contains(k)))
+                .count();
+            open as f64 / children.len().max(1) as f64
+        };
+        dangling.push((
+            label(reference),
+            unresolved(&train_parent, &train_child),
+            unresolved(&synthetic_parent, &synthetic_child),
+        ));
+    }
+    if !shapes.is_empty() {
+        let score = |counts: &[(usize, Vec<f64>)]| -> f64 {
+            let scores: Vec<f64> = counts
+                .iter()
+                .filter_map(|(i, c)| ks_complement(&shapes[*i].1, c))
+                .collect();
+            if scores.is_empty() {
+                f64::NAN
+            } else {
+                scores.iter().sum::<f64>() / scores.len() as f64
+            }
+        };
+        let of = |which: usize| -> Vec<(usize, Vec<f64>)> {
+            shapes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, if which == 0 { s.2.clone() } else { s.3.clone() }))
+                .collect()
+        };
+        let boot = |which: usize, purpose: &str| -> Vec<f64> {
+            let streams: Vec<Vec<Vec<usize>>> = shapes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let rows = if which == 0 { s.2.len() } else { s.3.len() };
+                    resamples(rows, config, &format!("{purpose}/{i}"))
+                })
+                .collect();
+            (0..config.resamples)
+                .into_par_iter()
+                .map(|b| {
+                    let counts: Vec<(usize, Vec<f64>)> = of(which)
+                        .into_iter()
+                        .map(|(i, c)| (i, streams[i][b].iter().map(|&r| c[r]).collect()))
+                        .collect();
+                    score(&counts)
+                })
+                .collect()
+        };
+        let value = score(&of(1));
+        let reference = score(&of(0));
+        let details: Vec<serde_json::Value> = shapes
+            .iter()
+            .map(|(name, train, holdout, synthetic)| {
+                serde_json::json!({ "reference": name,
+                    "score": ks_complement(train, synthetic),
+                    "holdout": ks_complement(train, holdout) })
+            })
+            .collect();
+        metrics.push(
+            Metric::new(
+                "fidelity.cardinality_shape",
+                value,
+                "SDMetrics 0.32 CardinalityShapeSimilarity (1 - the KS statistic between the \
+                 training and the synthetic children-per-parent counts), averaged over the \
+                 references between synthesized tables.",
+            )
+            .interval(bootstrap_interval(
+                value,
+                boot(1, "evaluate/cardinality_shape"),
+            ))
+            .reference((!reference.is_nan()).then_some(reference))
+            .reference_interval(bootstrap_interval(
+                reference,
+                boot(0, "evaluate/cardinality_shape/reference"),
+            ))
+            .details(details)
+            .clip(0.0, 1.0),
+        );
+    }
+    if let Some(worst) = integrity.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        let reference = integrity.iter().filter_map(|i| i.2).min_by(f64::total_cmp);
+        metrics.push(
+            Metric::new(
+                "fidelity.referential_integrity",
+                worst.1,
+                "The lowest SDMetrics 0.32 ReferentialIntegrity over the references from \
+                 synthesized tables: the share of synthetic child rows whose key names a \
+                 synthetic or copied parent row. Reference: the holdout's children against \
+                 every real parent row.",
+            )
+            .reference(reference)
+            .details(
+                integrity
+                    .iter()
+                    .map(|(name, value, reference)| {
+                        serde_json::json!({ "reference": name, "score": value,
+                            "holdout": reference })
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if !dangling.is_empty() {
+        let gap = dangling
+            .iter()
+            .map(|(_, real, synthetic)| (synthetic - real).abs())
+            .fold(0.0, f64::max);
+        metrics.push(
+            Metric::new(
+                "fidelity.dangling_gap",
+                gap,
+                "The largest difference over references between the synthetic and the training \
+                 share of child rows whose key is missing or names no parent row (each side \
+                 against its own parent table).",
+            )
+            .details(
+                dangling
+                    .iter()
+                    .map(|(name, real, synthetic)| {
+                        serde_json::json!({ "reference": name, "training_share": real,
+                            "synthetic_share": synthetic })
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+
+    progress("parent-child pair trends");
+    let mut plans = Vec::new();
+    for (index, reference) in dataset.references.iter().enumerate() {
+        let (child, parent) = (table(&reference.from)?, table(&reference.to)?);
+        if child.public || parent.public || reference.from == reference.to {
+            continue;
+        }
+        let to_columns = dataset.target_columns(reference);
+        let (child_schema, parent_schema) = (
+            modelled(&reference.from, child.schema)?,
+            modelled(&reference.to, parent.schema)?,
+        );
+        let child_columns: Vec<&synthgate_core::ColumnSchema> = child_schema
+            .columns
+            .iter()
+            .filter(|c| !reference.columns.contains(&c.name))
+            .collect();
+        let parent_columns: Vec<&synthgate_core::ColumnSchema> = parent_schema
+            .columns
+            .iter()
+            .filter(|c| !to_columns.contains(&c.name))
+            .collect();
+        let prefix = format!("{}.", reference.to);
+        let mut columns: Vec<synthgate_core::ColumnSchema> =
+            child_columns.iter().map(|c| (*c).clone()).collect();
+        columns.extend(parent_columns.iter().map(|c| {
+            let mut c = (*c).clone();
+            c.name = format!("{prefix}{}", c.name);
+            c
+        }));
+        let schema = synthgate_core::Schema::new(child.schema.na_tokens.clone(), columns)?;
+        let child_names: Vec<String> = child_columns.iter().map(|c| c.name.clone()).collect();
+        let parent_names: Vec<String> = parent_columns.iter().map(|c| c.name.clone()).collect();
+        let join = |c: &Table, p: &Table, parents_of: &[Option<String>]| -> Result<Table> {
+            let position: HashMap<&str, usize> = parents_of
+                .iter()
+                .enumerate()
+                .filter_map(|(row, key)| key.as_deref().map(|k| (k, row)))
+                .collect();
+            // As SDMetrics merges them: children without a parent row are left out.
+            let (children, parents): (Vec<Option<usize>>, Vec<Option<usize>>) =
+                keys(c, &reference.columns)?
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(row, k)| {
+                        let parent = position.get(k.as_deref()?).copied()?;
+                        Some((Some(row), Some(parent)))
+                    })
+                    .unzip();
+            c.select(&child_names)?
+                .take(&children)?
+                .beside(&p.select(&parent_names)?.take(&parents)?, &prefix)
+        };
+        // The holdout's children join every real parent row: a parent kept whole on the
+        // training side (named by children on both sides) is theirs too.
+        let real_parent = Table::new(
+            parent.train.arrow_schema().clone(),
+            parent
+                .train
+                .batches()
+                .iter()
+                .chain(parent.holdout.batches())
+                .cloned()
+                .collect(),
+        )?;
+        let joined = [
+            join(child.train, parent.train, &keys(parent.train, to_columns)?)?,
+            join(
+                child.holdout,
+                &real_parent,
+                &keys(&real_parent, to_columns)?,
+            )?,
+            join(
+                child.synthetic,
+                parent.synthetic,
+                &keys(parent.synthetic, to_columns)?,
+            )?,
+        ];
+        let prepared = crate::prepare(
+            &schema,
+            &[
+                (&joined[0], "train"),
+                (&joined[1], "holdout"),
+                (&joined[2], "synthetic"),
+            ],
+        )?;
+        let boundary = prepared[0]
+            .names
+            .iter()
+            .take_while(|n| !n.starts_with(&prefix))
+            .count();
+        let mut prepared = prepared.into_iter();
+        let (Some(train), Some(holdout), Some(synthetic)) =
+            (prepared.next(), prepared.next(), prepared.next())
+        else {
+            return Err(Error::internal("prepare returned fewer tables"));
+        };
+        let role = format!("pairs/{index}");
+        let train = capped(train, &format!("{role}/train"));
+        let plan = crate::pairs::PairPlan::across(&train.columns, boundary);
+        plans.push((
+            label(reference),
+            plan,
+            capped(holdout, &format!("{role}/holdout")),
+            capped(synthetic, &format!("{role}/synthetic")),
+        ));
+    }
+    if !plans.is_empty() {
+        let pooled = |which: usize, rows: &dyn Fn(usize, &crate::Prepared) -> crate::Prepared| {
+            let (mut total, mut count) = (0.0, 0usize);
+            for (i, (_, plan, holdout, synthetic)) in plans.iter().enumerate() {
+                let table = rows(i, if which == 0 { holdout } else { synthetic });
+                let (t, c) = plan.total(&table.columns);
+                total += t;
+                count += c;
+            }
+            if count == 0 {
+                f64::NAN
+            } else {
+                total / count as f64
+            }
+        };
+        let whole = |_: usize, t: &crate::Prepared| t.clone();
+        let boot = |which: usize, purpose: &str| -> Vec<f64> {
+            let streams: Vec<Vec<Vec<usize>>> = plans
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, holdout, synthetic))| {
+                    let rows = if which == 0 {
+                        holdout.rows()
+                    } else {
+                        synthetic.rows()
+                    };
+                    resamples(rows, config, &format!("{purpose}/{i}"))
+                })
+                .collect();
+            (0..config.resamples)
+                .into_par_iter()
+                .map(|b| pooled(which, &|i, t: &crate::Prepared| t.resample(&streams[i][b])))
+                .collect()
+        };
+        let value = pooled(1, &whole);
+        let reference = pooled(0, &whole);
+        let details: Vec<serde_json::Value> = plans
+            .iter()
+            .map(|(name, plan, holdout, synthetic)| {
+                serde_json::json!({ "reference": name,
+                    "score": plan.mean(&synthetic.columns),
+                    "holdout": plan.mean(&holdout.columns) })
+            })
+            .collect();
+        metrics.push(
+            Metric::new(
+                "fidelity.parent_child_pair_trends",
+                value,
+                "SDMetrics 0.32 multi-table Quality Report 'Intertable Trends': Column Pair \
+                 Trends (CorrelationSimilarity or ContingencySimilarity, the pairs related in \
+                 the real data) of every parent column with every child column, on the child \
+                 rows joined to their parent row (an inner join), pooled over the references \
+                 between synthesized tables.",
+            )
+            .interval(bootstrap_interval(
+                value,
+                boot(1, "evaluate/parent_child_pair_trends"),
+            ))
+            .reference((!reference.is_nan()).then_some(reference))
+            .reference_interval(bootstrap_interval(
+                reference,
+                boot(0, "evaluate/parent_child_pair_trends/reference"),
+            ))
+            .details(details)
+            .clip(0.0, 1.0),
+        );
+    }
+    Ok(metrics)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

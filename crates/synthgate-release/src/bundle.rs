@@ -106,6 +106,21 @@ impl Manifest {
     }
 }
 
+/// The manifest's `generator.data_sha256` of data files (path, sha256): a single file's own
+/// digest; for several (a dataset's tables), SHA-256 of one line `PATH SHA256` per file, sorted
+/// by path.
+pub fn data_digest(files: &[(String, String)]) -> String {
+    if let [(_, sha256)] = files {
+        return sha256.clone();
+    }
+    let mut lines: Vec<String> = files
+        .iter()
+        .map(|(path, sha256)| format!("{path} {sha256}\n"))
+        .collect();
+    lines.sort();
+    synthgate_io::sha256_bytes(lines.concat().as_bytes())
+}
+
 /// The digest of a recorded pipeline: SHA-256 of its canonical JSON.
 pub fn pipeline_digest(pipeline: &serde_json::Value) -> Result<String> {
     Ok(synthgate_io::sha256_bytes(
@@ -358,11 +373,15 @@ fn fill(
 ) -> Result<(Manifest, Vec<crate::audit::Entry>)> {
     std::fs::create_dir_all(root.join("data"))
         .map_err(|error| io_error(root, "create the bundle folder", &error))?;
-    let data = root.join(DATA_FILE);
-    write_table(&release.synthetic, &data, Overwrite::Refuse)?;
-    let data_sha256 = sha256_file(&data)?;
+    let mut data_files: Vec<(String, String)> = Vec::new();
+    for file in &release.data {
+        let data = root.join(&file.path);
+        write_table(&file.table, &data, Overwrite::Refuse)?;
+        data_files.push((file.path.clone(), sha256_file(&data)?));
+    }
+    let data_sha256 = data_digest(&data_files);
 
-    let datasheet = crate::datasheet::croissant(release, &data_sha256, created_at);
+    let datasheet = crate::datasheet::croissant(release, &data_files, created_at);
     write(
         root,
         "datasheet.json",
@@ -628,7 +647,7 @@ fn generator_facts(release: &Release, data_sha256: &str) -> Result<GeneratorFact
         version: release.synthesizer_version.clone(),
         parameters,
         seed: spec.synthesizer.seed,
-        rows: release.synthetic.num_rows(),
+        rows: release.synthetic_rows(),
         data_sha256: data_sha256.to_string(),
         reproducibility: "re-derivable: the same spec, source and seed give the same bytes".into(),
         llm: None,

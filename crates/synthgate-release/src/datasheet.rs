@@ -194,9 +194,67 @@ fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
         .collect()
 }
 
-/// `datasheet.json` for `release`, whose data file has digest `data_sha256`, made at
+/// The Croissant fields of one data file: its columns, with their semantic type, privacy
+/// role and synthetic missing rate, and for a dataset's table the references each key column
+/// makes.
+fn fields_of(release: &Release, file: &crate::run::DataTable, record_set: &str) -> Vec<Value> {
+    let rows = file.table.num_rows();
+    let file_id = file
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.path)
+        .to_string();
+    file.table
+        .column_names()
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let column = file.schema.column(name);
+            let mut description = column.map_or_else(String::new, |c| {
+                format!(
+                    "{} column; privacy role: {}.",
+                    c.semantic.name(),
+                    c.role.name()
+                )
+            });
+            let missing = file.table.null_count(index);
+            if missing > 0 {
+                let _ = write!(
+                    description,
+                    " Missing in {:.1}% of {} rows.",
+                    100.0 * missing as f64 / rows.max(1) as f64,
+                    if file.copied { "the" } else { "synthetic" }
+                );
+            }
+            let mut field = json!({
+                "@type": "cr:Field",
+                "@id": format!("{record_set}/{name}"),
+                "name": name,
+                "description": description.trim(),
+                "dataType": data_type(file.table.storage_type(index)),
+                "source": {
+                    "fileObject": {"@id": file_id},
+                    "extract": {"column": name}
+                }
+            });
+            if let Some(dataset) = &release.dataset {
+                for reference in dataset.references.iter().filter(|r| r.from == file.name) {
+                    if let Some(at) = reference.columns.iter().position(|c| c == name) {
+                        let to = &dataset.target_columns(reference)[at];
+                        field["references"] =
+                            json!({"field": {"@id": format!("{}/{to}", reference.to)}});
+                    }
+                }
+            }
+            field
+        })
+        .collect()
+}
+
+/// `datasheet.json` for `release`, whose data files (path, sha256) were written, made at
 /// `created_at`.
-pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Value {
+pub fn croissant(release: &Release, data_files: &[(String, String)], created_at: &str) -> Value {
     let spec = &release.spec;
     let facts = &spec.release;
     let metrics = &release.report.metrics;
@@ -205,52 +263,89 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
     let generator = format!("{} {}", synthesizer.name, release.synthesizer_version);
     let source_urn = format!("urn:sha256:{}", release.source_sha256);
     let (train_rows, holdout_rows) = release.split_rows;
-    let rows = release.synthetic.num_rows();
-
-    let fields: Vec<Value> = release
-        .synthetic
-        .column_names()
+    let rows = release.synthetic_rows();
+    let single = release.dataset.is_none();
+    let record_set_id = |file: &crate::run::DataTable| {
+        if single {
+            "synthetic".to_string()
+        } else {
+            file.name.clone()
+        }
+    };
+    let sha256_of = |path: &str| {
+        data_files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or("", |(_, sha)| sha.as_str())
+            .to_string()
+    };
+    let distribution: Vec<Value> = release
+        .data
         .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            let column = release.schema.column(name);
-            let mut description = column.map_or_else(String::new, |c| {
-                format!(
-                    "{} column; privacy role: {}.",
-                    c.semantic.name(),
-                    c.role.name()
-                )
-            });
-            let missing = release.synthetic.null_count(index);
-            if missing > 0 {
-                let _ = write!(
-                    description,
-                    " Missing in {:.1}% of synthetic rows.",
-                    100.0 * missing as f64 / rows.max(1) as f64
-                );
-            }
+        .map(|file| {
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
             json!({
-                "@type": "cr:Field",
-                "@id": format!("synthetic/{name}"),
+                "@type": "cr:FileObject",
+                "@id": name,
                 "name": name,
-                "description": description.trim(),
-                "dataType": data_type(release.synthetic.storage_type(index)),
-                "source": {
-                    "fileObject": {"@id": "synthetic.parquet"},
-                    "extract": {"column": name}
-                }
+                "description": if file.copied {
+                    format!("Table '{}' (Apache Parquet), copied as it is: the dataset file \
+                             declares it public reference data.", file.name)
+                } else if single {
+                    "The synthetic records (Apache Parquet). Every row is synthetic.".to_string()
+                } else {
+                    format!("Table '{}' (Apache Parquet). Every row is synthetic.", file.name)
+                },
+                "contentUrl": file.path,
+                "encodingFormat": "application/x-parquet",
+                "sha256": sha256_of(&file.path)
             })
+        })
+        .collect();
+    let record_sets: Vec<Value> = release
+        .data
+        .iter()
+        .map(|file| {
+            let id = record_set_id(file);
+            let mut set = json!({
+                "@type": "cr:RecordSet",
+                "@id": id,
+                "name": id,
+                "description": if file.copied {
+                    format!("{} records of a public reference table, copied.", file.table.num_rows())
+                } else {
+                    format!("{} synthetic records.", file.table.num_rows())
+                },
+                "field": fields_of(release, file, &id)
+            });
+            if let Some(key) = release
+                .dataset
+                .as_ref()
+                .and_then(|d| d.table(&file.name))
+                .map(|t| &t.primary_key)
+                .filter(|key| !key.is_empty())
+            {
+                set["key"] = json!(key
+                    .iter()
+                    .map(|c| json!({"@id": format!("{id}/{c}")}))
+                    .collect::<Vec<_>>());
+            }
+            set
         })
         .collect();
 
     let with_role = |role: PrivacyRole| -> Vec<String> {
-        release
-            .schema
-            .columns
-            .iter()
-            .filter(|c| c.role == role)
-            .map(|c| c.name.clone())
-            .collect()
+        let mut names = Vec::new();
+        for file in release.data.iter().filter(|f| !f.copied) {
+            for column in file.schema.columns.iter().filter(|c| c.role == role) {
+                names.push(if single {
+                    column.name.clone()
+                } else {
+                    format!("{}.{}", file.name, column.name)
+                });
+            }
+        }
+        names
     };
     let sensitive = with_role(PrivacyRole::Sensitive);
     let quasi = with_role(PrivacyRole::QuasiIdentifier);
@@ -269,7 +364,7 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
          {source_description}",
         synthesizer.seed, release.source_rows, release.source_columns, release.source_sha256
     );
-    let preprocessing = format!(
+    let mut preprocessing = format!(
         "The schema was {}. Each column is modelled by its semantic type; identifiers are \
          regenerated, not modelled; free text is not modelled. The source was split into \
          training and holdout rows by a seeded permutation (seed {}, holdout fraction {}).",
@@ -281,6 +376,53 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
         spec.split.seed,
         spec.split.holdout_fraction
     );
+    if let Some(dataset) = &release.dataset {
+        let tables = |copied: bool| -> Vec<String> {
+            release
+                .data
+                .iter()
+                .filter(|d| d.copied == copied)
+                .map(|d| format!("{} ({} rows)", d.name, d.table.num_rows()))
+                .collect()
+        };
+        let copied = tables(true);
+        data_collection = format!(
+            "Every record of the tables {} is synthetic: generated by {tool} with the \
+             '{generator}' synthesizer (seed {}), table by table, parents first, each table's \
+             models given its parent's rows, fitted on {train_rows} training rows of a real \
+             dataset of {} tables ({} rows and {} columns over its synthesized tables; sha256 \
+             {} over the dataset file and its tables' files). {holdout_rows} rows were held out \
+             for evaluation, whole entities with all their children, and never seen by the \
+             synthesizer. Keys are new sequence numbers (1, 2, ...) or SYN- codes, never taken \
+             from the real rows. {}No synthetic record \
+             describes a real person. The real source: {source_description}",
+            tables(false).join(", "),
+            synthesizer.seed,
+            dataset.tables.len(),
+            release.source_rows,
+            release.source_columns,
+            release.source_sha256,
+            if copied.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "Copied as they are, because the dataset file declares them public \
+                     reference data: {}. ",
+                    copied.join(", ")
+                )
+            }
+        );
+        preprocessing = format!(
+            "Each table's schema was its dataset file's, else inferred by synthgate's \
+             profiler. The split went table by table, parents first (seed {}, holdout fraction \
+             {}): a table generated under no parent by a seeded permutation of its rows, a \
+             child on its parent row's side; {}",
+            spec.split.seed,
+            spec.split.holdout_fraction,
+            "the evaluation scores whole entities and the tables' structure (cardinality, \
+             referential integrity, parent-child pair trends)."
+        );
+    }
     let parameters = if synthesizer.params.is_empty() {
         "defaults".to_string()
     } else {
@@ -526,22 +668,8 @@ pub fn croissant(release: &Release, data_sha256: &str, created_at: &str) -> Valu
             "releasable": release.decision.releasable,
             "failed_gates": release.decision.failures()
         })),
-        "distribution": [{
-            "@type": "cr:FileObject",
-            "@id": "synthetic.parquet",
-            "name": "synthetic.parquet",
-            "description": "The synthetic records (Apache Parquet). Every row is synthetic.",
-            "contentUrl": crate::layout::DATA_FILE,
-            "encodingFormat": "application/x-parquet",
-            "sha256": data_sha256
-        }],
-        "recordSet": [{
-            "@type": "cr:RecordSet",
-            "@id": "synthetic",
-            "name": "synthetic",
-            "description": format!("{rows} synthetic records."),
-            "field": fields
-        }]
+        "distribution": distribution,
+        "recordSet": record_sets
     });
     if spec
         .policy
@@ -673,13 +801,29 @@ pub fn markdown(datasheet: &Value) -> String {
             (
                 "What do the instances represent, and how many are there?",
                 format!(
-                    "Synthetic records with the columns of the real source table: {} rows, \
-                     {} columns. See `datasheet.json` (recordSet) for each column's type and \
+                    "Synthetic records with the columns of the real source: {} rows, {} \
+                     columns{}. See `datasheet.json` (recordSet) for each column's type and \
                      privacy role.",
                     generator["rows"],
-                    datasheet["recordSet"][0]["field"]
-                        .as_array()
-                        .map_or(0, Vec::len)
+                    datasheet["recordSet"].as_array().map_or(0, |sets| sets
+                        .iter()
+                        .map(|set| set["field"].as_array().map_or(0, Vec::len))
+                        .sum::<usize>()),
+                    match datasheet["recordSet"].as_array() {
+                        Some(sets) if sets.len() > 1 => format!(
+                            ", in {} tables ({})",
+                            sets.len(),
+                            sets.iter()
+                                .map(|set| format!(
+                                    "{}: {}",
+                                    set["name"].as_str().unwrap_or("?"),
+                                    set["description"].as_str().unwrap_or("")
+                                ))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                        _ => String::new(),
+                    }
                 ),
             ),
             (

@@ -497,6 +497,14 @@ pub fn drift_bundle(
     crate::verify::verify_bundle(bundle, false, progress)?;
     let manifest = crate::verify::read_manifest(bundle)?;
     let spec = &manifest.spec()?;
+    if spec.source.dataset.is_some() {
+        return Err(Error::usage(format!(
+            "{} is a release of several tables (a dataset); drift compares one table's new \
+             snapshot with a release of one table.",
+            bundle.display()
+        ))
+        .hint("Monitor a table of the dataset with a release of that table alone."));
+    }
     let policy = spec.policy.drift.clone();
     let profile_path = bundle.join(PROFILE_FILE);
     let listed = manifest.files.iter().any(|f| f.path == PROFILE_FILE)

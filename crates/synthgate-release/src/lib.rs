@@ -21,12 +21,14 @@
 
 pub mod audit;
 pub mod bundle;
+pub mod dataset;
 pub mod datasheet;
 pub mod drift;
 pub mod gates;
 pub mod keys;
 pub mod layout;
 pub mod llm;
+pub mod pipeline;
 pub mod registry;
 pub mod run;
 pub mod source_profile;
@@ -36,7 +38,8 @@ pub mod withheld;
 
 pub use bundle::{BUNDLE_FORMAT_VERSION, Manifest, is_bundle, write_bundle};
 pub use gates::{Decision, GateResult, Outcome};
-pub use run::{DpSource, Release, run_pipeline};
+pub use pipeline::run_pipeline;
+pub use run::{DpSource, Release};
 pub use spec::PipelineSpec;
 pub use verify::{
     History, RoleStatus, Trust, TrustedRole, Verification, VerifyOptions, approve, read_manifest,

@@ -30,8 +30,10 @@ pub struct Release {
     pub split_rows: (usize, usize),
     /// The synthesizer's version string.
     pub synthesizer_version: String,
-    /// The synthetic table.
-    pub synthetic: Table,
+    /// The data files: one synthetic table, or every table of a dataset.
+    pub data: Vec<DataTable>,
+    /// The dataset of several tables, when the source is one.
+    pub dataset: Option<synthgate_core::dataset::DatasetSchema>,
     /// The evaluation.
     pub report: Report,
     /// The gates.
@@ -45,6 +47,32 @@ pub struct Release {
     /// The differentially private model file (the DP release itself), when the synthesizer is
     /// differentially private, and its privacy statement.
     pub dp_model: Option<(Vec<u8>, synthgate_synth::PrivacyStatement)>,
+}
+
+/// One data file of a bundle.
+#[derive(Debug, Clone)]
+pub struct DataTable {
+    /// Its table's name (`synthetic` for a release of one table).
+    pub name: String,
+    /// Its path inside the bundle (`data/NAME.parquet`).
+    pub path: String,
+    /// The rows.
+    pub table: Table,
+    /// The real table's schema.
+    pub schema: Schema,
+    /// A public table of a dataset, copied as it is (no synthetic row in it).
+    pub copied: bool,
+}
+
+impl Release {
+    /// Synthetic rows over the data files (copied public tables left out).
+    pub fn synthetic_rows(&self) -> usize {
+        self.data
+            .iter()
+            .filter(|d| !d.copied)
+            .map(|d| d.table.num_rows())
+            .sum()
+    }
 }
 
 /// Where a differentially private run's model comes from.
@@ -138,6 +166,25 @@ pub fn evaluation_config(spec: &PipelineSpec) -> EvaluationConfig {
     }
 }
 
+/// One table the harness scores, as a pipeline's report records it.
+pub(crate) fn input<'a>(
+    table: &'a Table,
+    label: &'static str,
+    path: &str,
+    sha256: &str,
+) -> synthgate_eval::Input<'a> {
+    synthgate_eval::Input {
+        table,
+        label,
+        info: InputInfo {
+            role: label,
+            path: path.to_string(),
+            sha256: sha256.to_string(),
+            rows: table.num_rows(),
+        },
+    }
+}
+
 /// A synthesizer parameter as `fit --param` takes it.
 fn param_text(value: &toml::Value) -> String {
     match value {
@@ -148,9 +195,10 @@ fn param_text(value: &toml::Value) -> String {
 
 pub use crate::llm::GenerationLog;
 
-/// Run `spec` (paths already resolved); `progress` hears each step's name as it starts. A
-/// prompt-based spec needs `llm_log`; any other ignores it.
-pub fn run_pipeline(
+/// Run `spec`, whose source is one table (paths already resolved); `progress` hears each
+/// step's name as it starts. A prompt-based spec needs `llm_log`; any other ignores it.
+/// The `pipeline` module runs any spec.
+pub fn run_table_pipeline(
     spec: &PipelineSpec,
     llm_log: Option<GenerationLog<'_>>,
     dp: Option<DpSource<'_>>,
@@ -391,16 +439,6 @@ pub fn run_pipeline(
     progress("evaluating");
     let config = evaluation_config(spec);
     let split = format!("split of source (seed {})", spec.split.seed);
-    let input = |table, label, path: &str, sha256: &str| synthgate_eval::Input {
-        table,
-        label,
-        info: InputInfo {
-            role: label,
-            path: path.to_string(),
-            sha256: sha256.to_string(),
-            rows: table.num_rows(),
-        },
-    };
     let mut report = synthgate_eval::score(
         &schema,
         [
@@ -431,6 +469,7 @@ pub fn run_pipeline(
         "failed": decision.failures() }),
     );
 
+    let release_schema = schema.clone();
     Ok(Release {
         spec: spec.clone(),
         source_sha256,
@@ -439,7 +478,14 @@ pub fn run_pipeline(
         schema,
         split_rows: (train.num_rows(), holdout.num_rows()),
         synthesizer_version,
-        synthetic,
+        data: vec![DataTable {
+            name: "synthetic".into(),
+            path: crate::layout::DATA_FILE.into(),
+            table: synthetic,
+            schema: release_schema,
+            copied: false,
+        }],
+        dataset: None,
         report,
         decision,
         log,

@@ -109,8 +109,14 @@ fn default_environment() -> ReleaseEnvironment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
-    /// The CSV or Parquet file.
+    /// The CSV or Parquet file (empty when `dataset` is given).
+    #[serde(default, skip_serializing_if = "is_empty_path")]
     pub path: PathBuf,
+    /// A dataset of several tables (`dataset.toml`: tables, keys, references, sequences;
+    /// `synthgate dataset --help`), instead of one file: every table is synthesized together
+    /// and the bundle holds one data file per table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<PathBuf>,
     /// Extra missing-value tokens.
     #[serde(default)]
     pub na: Vec<String>,
@@ -129,6 +135,10 @@ pub struct SourceSpec {
     /// format or one more row are the same dataset). Required with a DP synthesizer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_id: Option<String>,
+}
+
+fn is_empty_path(path: &Path) -> bool {
+    path.as_os_str().is_empty()
 }
 
 /// The train / holdout split.
@@ -247,6 +257,11 @@ pub struct EvaluationSpec {
     /// Bootstrap resamples per interval (default 50).
     #[serde(default = "default_resamples")]
     pub resamples: usize,
+    /// For a dataset source: the table whose rows are the entities the harness scores, each
+    /// with its children summarised (a patient with all their encounters as one record);
+    /// default: the table generated under no other whose children have the most rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
 }
 
 fn default_resamples() -> usize {
@@ -259,6 +274,7 @@ impl Default for EvaluationSpec {
             target: None,
             sensitive: Vec::new(),
             resamples: default_resamples(),
+            entity: None,
         }
     }
 }
@@ -473,7 +489,10 @@ impl PipelineSpec {
         })?;
         let mut spec = PipelineSpec::parse(&text, path)?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        spec.source.path = resolve(folder, &spec.source.path);
+        if !spec.source.path.as_os_str().is_empty() {
+            spec.source.path = resolve(folder, &spec.source.path);
+        }
+        spec.source.dataset = spec.source.dataset.map(|p| resolve(folder, &p));
         spec.source.schema = spec.source.schema.map(|p| resolve(folder, &p));
         if let Some(llm) = spec.llm.as_mut() {
             llm.resolve_paths(folder);
@@ -528,6 +547,7 @@ impl PipelineSpec {
                 );
             }
         }
+        self.check_source(&fail)?;
         let fraction = self.split.holdout_fraction;
         if !(fraction > 0.0 && fraction < 1.0) {
             return fail(
@@ -781,6 +801,103 @@ impl PipelineSpec {
         Ok(())
     }
 
+    /// A source is one file or one dataset; a dataset is synthesized by `cart` and split by
+    /// its tables' keys.
+    fn check_source(&self, fail: &dyn Fn(String, &str, &str) -> Result<()>) -> Result<()> {
+        let source = &self.source;
+        match (source.path.as_os_str().is_empty(), &source.dataset) {
+            (true, None) => {
+                return fail(
+                    "[source] needs path = \"FILE\" (a CSV or Parquet table) or dataset = \
+                     \"dataset.toml\" (several tables)."
+                        .into(),
+                    "[source]",
+                    "",
+                );
+            }
+            (false, Some(_)) => {
+                return fail(
+                    "[source] has both path and dataset: give one (a dataset file names its \
+                     tables' paths itself)."
+                        .into(),
+                    "dataset",
+                    "",
+                );
+            }
+            (false, None) => {
+                if self.evaluation.entity.is_some() {
+                    return fail(
+                        "evaluation.entity names a table of a dataset; this source is one file \
+                         (use split.entity for the columns naming an entity)."
+                            .into(),
+                        "entity",
+                        "",
+                    );
+                }
+                return Ok(());
+            }
+            (true, Some(_)) => {}
+        }
+        let unsupported = [
+            (
+                source.schema.is_some(),
+                "schema",
+                "source.schema (each table of the dataset file takes its own schema)",
+            ),
+            (
+                source.columns.is_some(),
+                "columns",
+                "source.columns (a split table of the dataset file chooses columns)",
+            ),
+            (
+                !source.na.is_empty(),
+                "na",
+                "source.na (each table of the dataset file takes its own na)",
+            ),
+            (
+                !self.split.entity.is_empty(),
+                "entity",
+                "split.entity (a dataset is split by its tables' keys)",
+            ),
+            (
+                self.synthesizer.rows.is_some(),
+                "rows",
+                "synthesizer.rows (every table keeps its real size)",
+            ),
+            (
+                self.evaluation.target.is_some(),
+                "target",
+                "evaluation.target",
+            ),
+        ];
+        if let Some((_, key, what)) = unsupported.iter().find(|(set, _, _)| *set) {
+            return fail(
+                format!("{what} is not read with a dataset source; remove it."),
+                key,
+                "",
+            );
+        }
+        if self.synthesizer.name != "cart" {
+            return fail(
+                format!(
+                    "a dataset of several tables is synthesized by 'cart' (each table's models \
+                     given its parent's rows), not '{}'.",
+                    self.synthesizer.name
+                ),
+                "name",
+                &self.synthesizer.name,
+            );
+        }
+        if let Some(key) = self.synthesizer.params.keys().find(|k| *k != "min_leaf") {
+            return fail(
+                format!("synthesizer.params.{key}: a dataset's cart models take min_leaf only."),
+                key,
+                "",
+            );
+        }
+        Ok(())
+    }
+
     /// Every metric id the evaluation this spec asks for can report, in the metric table's
     /// order: each row whose needs the spec meets, a subgroup row once per sensitive attribute.
     pub fn metric_ids(&self) -> Vec<String> {
@@ -797,14 +914,19 @@ impl PipelineSpec {
                         .map(|attribute| row.id_for(attribute)),
                 ),
                 Needs::LlmSynthesizer if llm => ids.push(row.id.to_string()),
-                Needs::Target | Needs::LlmSynthesizer => {}
+                Needs::Dataset if self.source.dataset.is_some() => ids.push(row.id.to_string()),
+                Needs::Target | Needs::LlmSynthesizer | Needs::Dataset => {}
             }
         }
         ids
     }
 
     fn known_metric(&self, id: &str) -> bool {
+        // A dataset's per-table rows stand for tables this check has not read.
         self.metric_ids().iter().any(|known| known == id)
+            || self.source.dataset.is_some()
+                && metrics::info(id)
+                    .is_some_and(|row| row.needs == Needs::Dataset && row.is_pattern())
     }
 
     /// Why a gate on `id`, which this evaluation does not report, cannot be decided.
@@ -817,6 +939,9 @@ impl PipelineSpec {
                 "is reported only for an attribute listed in [evaluation] sensitive"
             }
             Some(Needs::LlmSynthesizer) => "is reported only when synthesizer.name = \"llm\"",
+            Some(Needs::Dataset) => {
+                "is reported only for a dataset of several tables ([source] dataset)"
+            }
             Some(Needs::Nothing) | None => "is not a metric of this evaluation",
         };
         format!(

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, ErrorKind, Result};
-use synthgate_io::sha256_file;
 
-use crate::bundle::{DATA_FILE, Manifest, REPORT_FILE, index, pipeline_digest};
+use crate::bundle::{Manifest, REPORT_FILE, data_digest, index, pipeline_digest};
 use crate::keys::{self, Approval, ApprovalBody, Verdict};
 
 /// Where a required role stands.
@@ -912,20 +911,39 @@ pub fn verify_with(
         (_, Err(error)) => problems.push(error.message().to_string()),
         _ => {}
     }
-    if let Some(data) = manifest.files.iter().find(|f| f.path == DATA_FILE)
-        && manifest.generator.data_sha256 != data.sha256
-    {
+    // The data files: one (`data/synthetic.parquet`) or a dataset's tables.
+    let data_files: Vec<(String, String)> = manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("data/") && f.path.ends_with(".parquet"))
+        .map(|f| (f.path.clone(), f.sha256.clone()))
+        .collect();
+    if !data_files.is_empty() && manifest.generator.data_sha256 != data_digest(&data_files) {
         problems.push(format!(
-            "the manifest's generator.data_sha256 does not match {DATA_FILE}"
+            "the manifest's generator.data_sha256 does not match its data files ({})",
+            data_files
+                .iter()
+                .map(|(path, _)| path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
-    if let Some(data) = manifest.files.iter().find(|f| f.path == DATA_FILE)
+    if !data_files.is_empty()
         && let Some(sheet) = read_json(bundle, "datasheet.json", &mut problems)
-        && sheet["distribution"][0]["sha256"].as_str() != Some(data.sha256.as_str())
     {
-        problems.push(format!(
-            "datasheet.json describes a data file other than {DATA_FILE} (its sha256 differs)"
-        ));
+        for (path, sha256) in &data_files {
+            let described = sheet["distribution"].as_array().and_then(|files| {
+                files
+                    .iter()
+                    .find(|f| f["contentUrl"].as_str() == Some(path.as_str()))
+            });
+            if described.and_then(|f| f["sha256"].as_str()) != Some(sha256.as_str()) {
+                problems.push(format!(
+                    "datasheet.json describes a data file other than {path} (its sha256 \
+                     differs, or it is not described)"
+                ));
+            }
+        }
     }
     if let Some(decision) = read_json(bundle, "policy/decision.json", &mut problems)
         && decision["releasable"].as_bool() != Some(manifest.releasable)
@@ -1004,18 +1022,23 @@ pub fn verify_with(
     };
     if reproduce {
         let spec = &manifest.spec()?;
-        let source = sha256_file(&spec.source.path).map_err(|error| {
+        let shown = spec
+            .source
+            .dataset
+            .as_ref()
+            .unwrap_or(&spec.source.path)
+            .display()
+            .to_string();
+        let source = crate::dataset::source_sha256(spec).map_err(|error| {
             failed(format!(
-                "the source {} cannot be read to reproduce the release: {}",
-                spec.source.path.display(),
+                "the source {shown} cannot be read to reproduce the release: {}",
                 error.message()
             ))
         })?;
         if manifest.source.sha256 != source {
             return Err(failed(format!(
-                "the source {} has changed since the release (sha256 {source}, the manifest \
-                 says {}): it cannot be reproduced.",
-                spec.source.path.display(),
+                "the source {shown} has changed since the release (sha256 {source}, the \
+                 manifest says {}): it cannot be reproduced.",
                 manifest.source.sha256
             )));
         }
@@ -1067,7 +1090,7 @@ pub fn verify_with(
             None => None,
         };
         let dp = dp_bytes.as_deref().map(crate::run::DpSource::Bundled);
-        let release = crate::run::run_pipeline(spec, log, dp, progress)?;
+        let release = crate::pipeline::run_pipeline(spec, log, dp, progress)?;
         if let (Some(full), Some(run)) = (&full, &release.llm) {
             let published = synthgate_llm::redact::redact_log(
                 &full.text,
@@ -1084,7 +1107,21 @@ pub fn verify_with(
                 )));
             }
         }
-        let digest = synthgate_io::sha256_bytes(&synthgate_io::parquet_bytes(&release.synthetic)?);
+        let mut files = Vec::with_capacity(release.data.len());
+        for file in &release.data {
+            let digest = synthgate_io::sha256_bytes(&synthgate_io::parquet_bytes(&file.table)?);
+            let recorded = manifest.files.iter().find(|f| f.path == file.path);
+            if recorded.is_none_or(|r| r.sha256 != digest) {
+                return Err(failed(format!(
+                    "reproduction gave different data for {}: sha256 {digest}, the bundle has \
+                     {}.",
+                    file.path,
+                    recorded.map_or("no such file", |r| r.sha256.as_str())
+                )));
+            }
+            files.push((file.path.clone(), digest));
+        }
+        let digest = data_digest(&files);
         let recorded = manifest.generator.data_sha256.as_str();
         if digest != recorded {
             return Err(failed(format!(

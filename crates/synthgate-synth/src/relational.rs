@@ -109,6 +109,10 @@ struct Plan {
     primary: Option<usize>,
     /// Other references to tables with a regenerated key (slots of a parent).
     secondary: Vec<usize>,
+    /// Per secondary reference, the parent's categorical column (an index into its codecs)
+    /// whose value the state column carries for resolving rows: the slot a row takes is a
+    /// parent's with that value (an aircraft of the model the flight's carrier flies).
+    linked: HashMap<usize, usize>,
     /// References into it from synthesized tables, primary or secondary: a count column each.
     children: Vec<usize>,
     /// Whether it is a sequence drawn row by row under its primary parent; the order column.
@@ -176,6 +180,39 @@ struct Sampled {
     note: Option<String>,
 }
 
+/// The reference each synthesized table is generated under (an index into
+/// `dataset.references`), by table name: the one marked `primary`, else the table's first
+/// reference to a synthesized parent with a regenerated single-column key or to a split table.
+/// A table without one is a root: its rows are drawn on their own.
+pub fn primary_references(dataset: &DatasetSchema) -> HashMap<&str, usize> {
+    let synthesized = |name: &str| dataset.table(name).is_some_and(|t| !t.public);
+    let mut primary: HashMap<&str, usize> = HashMap::new();
+    for (index, reference) in dataset.references.iter().enumerate() {
+        let Some(parent) = dataset.table(&reference.to) else {
+            continue;
+        };
+        if !synthesized(&reference.from) || reference.from == reference.to {
+            continue;
+        }
+        let regenerated = !parent.public && parent.primary_key.len() == 1;
+        let entity = !parent.public && parent.primary_key.len() > 1;
+        let explicit = dataset
+            .references
+            .iter()
+            .any(|r| r.primary && r.from == reference.from);
+        let is_primary = if explicit {
+            reference.primary
+        } else {
+            !primary.contains_key(reference.from.as_str())
+                && (regenerated || entity && parent.split_from.is_some())
+        };
+        if is_primary && (regenerated || entity) {
+            primary.insert(&reference.from, index);
+        }
+    }
+    primary
+}
+
 /// Synthesize every table of `dataset` from `tables` (one per table of the dataset, by name).
 pub fn synthesize_dataset(
     dataset: &DatasetSchema,
@@ -234,6 +271,7 @@ pub fn synthesize_dataset(
         encoded.insert(&spec.name, coded);
         plans.insert(&spec.name, plan);
     }
+    let primary_of = primary_references(dataset);
     for (index, reference) in dataset.references.iter().enumerate() {
         let from_public = plans.get(reference.from.as_str()).is_none_or(|p| p.public);
         let regenerated = plans
@@ -243,22 +281,7 @@ pub fn synthesize_dataset(
             .get(reference.to.as_str())
             .is_some_and(|p| !p.entity_key.is_empty());
         let to_public = plans.get(reference.to.as_str()).is_none_or(|p| p.public);
-        let split = dataset
-            .table(&reference.to)
-            .is_some_and(|t| t.split_from.is_some());
-        let explicit = dataset
-            .references
-            .iter()
-            .any(|r| r.primary && r.from == reference.from);
-        let is_primary = reference.from != reference.to
-            && if explicit {
-                reference.primary
-            } else {
-                plans
-                    .get(reference.from.as_str())
-                    .is_some_and(|p| p.primary.is_none())
-                    && (regenerated || entity && split)
-            };
+        let is_primary = primary_of.get(reference.from.as_str()) == Some(&index);
         if reference.primary && to_public && !from_public {
             return Err(Error::spec(format!(
                 "the reference from '{}' ({}) to '{}' is marked primary, but '{}' is public \
@@ -372,6 +395,38 @@ pub fn synthesize_dataset(
             links.insert(index, resolved);
         }
         kept.insert(name, kept_rows);
+    }
+
+    // Secondary references: the parent column each carries in its state.
+    for (index, reference) in dataset.references.iter().enumerate() {
+        let (child, parent) = (reference.from.as_str(), reference.to.as_str());
+        let secondary = plans
+            .get(child)
+            .is_some_and(|p| p.secondary.contains(&index));
+        if !secondary || child == parent {
+            continue;
+        }
+        let (Some(child_coded), Some(parent_coded)) = (encoded.get(child), encoded.get(parent))
+        else {
+            continue;
+        };
+        let parent_written = dataset.regenerated_columns(parent);
+        let child_written = dataset.regenerated_columns(child);
+        if let Some(column) = link_column(
+            &links[&index],
+            (child_coded, &child_written),
+            (parent_coded, &parent_written, &kept[parent]),
+            &kept[child],
+        ) && let Some(plan) = plans.get_mut(child)
+        {
+            plan.linked.insert(index, column);
+            notes.push(format!(
+                "{child}: each row's {parent} ({}) drawn among the synthetic {parent} of its \
+                 drawn '{}'",
+                reference.columns.join(", "),
+                parent_coded.codecs[column].name
+            ));
+        }
     }
 
     // Fit, parents first.
@@ -503,12 +558,13 @@ fn real_target(
     name: &str,
     dataset: &DatasetSchema,
     plan: &Plan,
-    coded: &codec::EncodedTable,
+    encoded: &HashMap<&str, codec::EncodedTable>,
     own: &[usize],
     kept: &HashMap<&str, Vec<usize>>,
     links: &HashMap<usize, Vec<Link>>,
     protections: &Protections,
 ) -> Frame {
+    let coded = &encoded[name];
     let rows_kept = &kept[name];
     let at: Vec<Option<usize>> = rows_kept.iter().map(|&r| Some(r)).collect();
     let mut frame = Frame::new(rows_kept.len());
@@ -519,21 +575,45 @@ fn real_target(
         );
     }
     for &reference in &plan.secondary {
+        let linked = plan.linked.get(&reference).and_then(|&column| {
+            let parent = dataset.references[reference].to.as_str();
+            let codes = match &encoded[parent].data.columns[column] {
+                EncodedColumn::Categorical(codes) => codes,
+                _ => return None,
+            };
+            let CodecKind::Categorical { categories } = &encoded[parent].codecs[column].kind else {
+                return None;
+            };
+            Some((&kept[parent], codes, categories))
+        });
         let codes = links[&reference]
             .iter()
             .map(|link| match link {
-                Link::Row(_) => 0,
+                Link::Row(p) => match linked {
+                    Some((rows, codes, categories)) => {
+                        let code = codes[rows[*p]];
+                        if (code as usize) < categories.len() {
+                            STATES.len() as u32 + code
+                        } else {
+                            0
+                        }
+                    }
+                    None => 0,
+                },
                 Link::Missing => 1,
                 Link::Dangling => 2,
             })
             .collect();
-        frame.push(
-            state_codec(format!(
-                "#state:{}",
-                reference_label(&dataset.references[reference])
-            )),
-            EncodedColumn::Categorical(codes),
-        );
+        let mut codec = state_codec(format!(
+            "#state:{}",
+            reference_label(&dataset.references[reference])
+        ));
+        if let (Some((_, _, parent_categories)), CodecKind::Categorical { categories }) =
+            (linked, &mut codec.kind)
+        {
+            categories.extend(parent_categories.iter().map(|c| format!("resolves:{c}")));
+        }
+        frame.push(codec, EncodedColumn::Categorical(codes));
     }
     for &reference in &plan.children {
         let mut counts = vec![0.0; rows_kept.len()];
@@ -602,7 +682,7 @@ fn fit_table(
         name,
         dataset,
         plan,
-        coded,
+        encoded,
         &own,
         kept,
         links,
@@ -761,7 +841,7 @@ fn parent_frame(
         parent,
         dataset,
         &plans[parent],
-        &encoded[parent],
+        encoded,
         &model.own,
         kept,
         links,
@@ -1155,9 +1235,19 @@ fn sample_table(
             let EncodedColumn::Categorical(states) = &target.columns[state] else {
                 return Err(Error::internal("a state column is not categorical"));
             };
+            // The synthetic parents' values of the linked column, when there is one.
+            let groups = plan.linked.get(&reference).and_then(|column| {
+                let parent_model = &models[parent_name];
+                let at = parent_model.own.iter().position(|o| o == column)?;
+                match &sampled.get(parent_name)?.target.columns[at] {
+                    EncodedColumn::Categorical(codes) => Some(codes.clone()),
+                    _ => None,
+                }
+            });
             assign_slots(
                 states,
                 &per_parent,
+                groups.as_deref(),
                 seed.derive(&format!("assign/{reference}")),
             )
         };
@@ -1355,60 +1445,188 @@ fn key_values(parent: &Table, key: usize, rows: &[Option<usize>], fresh: bool) -
 }
 
 fn arrow_select_concat(arrays: &[ArrayRef]) -> Result<ArrayRef> {
-    let schema = std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
-        "key",
-        arrays[0].data_type().clone(),
-        true,
-    )]));
-    let batches = arrays
-        .iter()
-        .map(|a| {
-            RecordBatch::try_new(schema.clone(), vec![a.clone()])
-                .map_err(|error| Error::internal(format!("keys: {error}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let table = Table::new(schema, batches)?;
-    let whole = table.take(&(0..table.num_rows()).map(Some).collect::<Vec<_>>())?;
-    Ok(whole.batches()[0].column(0).clone())
+    let arrays: Vec<&dyn arrow_array::Array> = arrays.iter().map(|a| a.as_ref()).collect();
+    arrow_select::concat::concat(&arrays)
+        .map_err(|error| Error::internal(format!("joining key values failed: {error}")))
 }
 
 /// Each child row's parent under a secondary reference: resolving rows take the slots of the
 /// parents (each parent as many as its count) in a seeded shuffle, cycling if there are more
 /// rows than slots (uniform parents if there are none); missing rows get no parent, dangling
-/// ones a row past the parent's (a fresh key).
-fn assign_slots(states: &[u32], per_parent: &[usize], seed: Seed) -> Vec<Option<usize>> {
+/// ones a row past the parent's (a fresh key). With `groups` (each parent's code of the linked
+/// column), a row whose state is `resolves:<category>` takes the slots of parents of that
+/// category, all slots when none has it.
+fn assign_slots(
+    states: &[u32],
+    per_parent: &[usize],
+    groups: Option<&[u32]>,
+    seed: Seed,
+) -> Vec<Option<usize>> {
+    let mut rng = seed.stream("slots", 0);
+    let mut shuffled = |slots: &mut Vec<usize>| {
+        for i in (1..slots.len()).rev() {
+            let j = (synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize;
+            slots.swap(i, j.min(i));
+        }
+    };
     let mut slots: Vec<usize> = Vec::new();
+    let mut by_group: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
     for (p, &count) in per_parent.iter().enumerate() {
         slots.extend(std::iter::repeat_n(p, count));
+        if let Some(group) = groups.and_then(|g| g.get(p)) {
+            by_group
+                .entry(*group)
+                .or_default()
+                .extend(std::iter::repeat_n(p, count));
+        }
     }
-    let mut rng = seed.stream("slots", 0);
-    for i in (1..slots.len()).rev() {
-        let j = (synthgate_core::unit_f64(&mut rng) * (i + 1) as f64) as usize;
-        slots.swap(i, j.min(i));
+    shuffled(&mut slots);
+    for group in by_group.values_mut() {
+        shuffled(group);
     }
+    let mut rng = seed.stream("slots", 1);
     let parents = per_parent.len();
     let mut used = 0;
+    let mut used_in: std::collections::BTreeMap<u32, usize> = Default::default();
     let mut fresh = 0;
+    let linked = STATES.len() as u32;
     states
         .iter()
-        .map(|&state| match state {
-            0 if parents > 0 => {
-                let parent = if slots.is_empty() {
-                    ((synthgate_core::unit_f64(&mut rng) * parents as f64) as usize)
-                        .min(parents - 1)
-                } else {
-                    slots[used % slots.len()]
-                };
-                used += 1;
-                Some(parent)
-            }
-            0 | 1 | MISSING_CODE => None,
-            _ => {
-                fresh += 1;
-                Some(parents + fresh - 1)
+        .map(|&state| {
+            let group = (state >= linked && state != MISSING_CODE)
+                .then(|| by_group.get(&(state - linked)))
+                .flatten()
+                .filter(|g| !g.is_empty());
+            match state {
+                _ if group.is_some() && parents > 0 => {
+                    let group = group.unwrap_or(&slots);
+                    let at = used_in.entry(state).or_default();
+                    *at += 1;
+                    Some(group[(*at - 1) % group.len()])
+                }
+                1 | 2 | MISSING_CODE => {
+                    if state == 2 {
+                        fresh += 1;
+                        Some(parents + fresh - 1)
+                    } else {
+                        None
+                    }
+                }
+                _ if parents > 0 => {
+                    let parent = if slots.is_empty() {
+                        ((synthgate_core::unit_f64(&mut rng) * parents as f64) as usize)
+                            .min(parents - 1)
+                    } else {
+                        slots[used % slots.len()]
+                    };
+                    used += 1;
+                    Some(parent)
+                }
+                _ => None,
             }
         })
         .collect()
+}
+
+/// The parent column a secondary reference carries in its state: of the parent's modelled
+/// categorical columns (2 to [`MAX_LINK_CATEGORIES`] categories, keys aside), the one whose
+/// value on the resolving child rows is most associated (Cramér's V) with a categorical
+/// column of the child; `None` when no association reaches [`MIN_LINK_ASSOCIATION`].
+fn link_column(
+    links: &[Link],
+    (child, child_written): (&codec::EncodedTable, &[&str]),
+    (parent, parent_written, parent_kept): (&codec::EncodedTable, &[&str], &[usize]),
+    child_kept: &[usize],
+) -> Option<usize> {
+    let resolving: Vec<(usize, usize)> = links
+        .iter()
+        .enumerate()
+        .filter_map(|(i, link)| match link {
+            Link::Row(p) => Some((child_kept[i], parent_kept[*p])),
+            _ => None,
+        })
+        .collect();
+    if resolving.len() < 2 {
+        return None;
+    }
+    let categorical = |table: &'_ codec::EncodedTable, written: &[&str]| -> Vec<usize> {
+        (0..table.codecs.len())
+            .filter(|&c| {
+                matches!(&table.codecs[c].kind,
+                    CodecKind::Categorical { categories }
+                        if (2..=MAX_LINK_CATEGORIES).contains(&categories.len()))
+                    && matches!(table.data.columns[c], EncodedColumn::Categorical(_))
+                    && !written.contains(&table.codecs[c].name.as_str())
+            })
+            .collect()
+    };
+    fn codes(table: &codec::EncodedTable, column: usize) -> &[u32] {
+        match &table.data.columns[column] {
+            EncodedColumn::Categorical(codes) => codes,
+            _ => &[],
+        }
+    }
+    let child_columns = categorical(child, child_written);
+    let mut best: Option<(usize, f64)> = None;
+    for column in categorical(parent, parent_written) {
+        let values = codes(parent, column);
+        let x: Vec<u32> = resolving.iter().map(|&(_, p)| values[p]).collect();
+        for &other in &child_columns {
+            let own = codes(child, other);
+            let y: Vec<u32> = resolving.iter().map(|&(c, _)| own[c]).collect();
+            let v = cramers_v(&x, &y);
+            if v >= MIN_LINK_ASSOCIATION && best.is_none_or(|(_, b)| v > b) {
+                best = Some((column, v));
+            }
+        }
+    }
+    best.map(|(column, _)| column)
+}
+
+/// Most categories a linked parent column may have.
+const MAX_LINK_CATEGORIES: usize = 256;
+
+/// Least association between a parent column and a child column for the parent column to be
+/// linked.
+const MIN_LINK_ASSOCIATION: f64 = 0.3;
+
+/// Cramér's V of two code columns (missing codes a category of their own); 0 when either is
+/// constant.
+fn cramers_v(x: &[u32], y: &[u32]) -> f64 {
+    let n = x.len() as f64;
+    let index = |codes: &[u32]| -> (Vec<usize>, usize) {
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        let out = codes
+            .iter()
+            .map(|c| {
+                let next = seen.len();
+                *seen.entry(*c).or_insert(next)
+            })
+            .collect();
+        (out, seen.len())
+    };
+    let ((xi, kx), (yi, ky)) = (index(x), index(y));
+    if kx < 2 || ky < 2 {
+        return 0.0;
+    }
+    let mut table = vec![0.0; kx * ky];
+    let (mut rows, mut cols) = (vec![0.0; kx], vec![0.0; ky]);
+    for (&a, &b) in xi.iter().zip(&yi) {
+        table[a * ky + b] += 1.0;
+        rows[a] += 1.0;
+        cols[b] += 1.0;
+    }
+    let mut chi2 = 0.0;
+    for a in 0..kx {
+        for b in 0..ky {
+            let expected = rows[a] * cols[b] / n;
+            if expected > 0.0 {
+                let d = table[a * ky + b] - expected;
+                chi2 += d * d / expected;
+            }
+        }
+    }
+    (chi2 / (n * (kx.min(ky) - 1) as f64)).sqrt()
 }
 
 /// Sequences under their parents: the first row of every entity from `model.first`, then step
@@ -1453,8 +1671,6 @@ fn sample_sequences(
         vec![f64::NAN; first_rows_len(&steps[0])];
         numeric.len()
     ]];
-    // Where each parent's row of the previous step sits in that step.
-    let mut at_step: Vec<Vec<usize>> = vec![(0..active.len()).collect()];
     let first_rows = rows;
     let mut step = 1;
     loop {
@@ -1464,10 +1680,11 @@ fn sample_sequences(
         if active.is_empty() {
             break;
         }
+        // A step's rows are its active parents', in order.
         let previous_index: HashMap<usize, usize> = previous_active
             .iter()
-            .zip(&at_step[step - 2])
-            .map(|(&p, &i)| (p, i))
+            .enumerate()
+            .map(|(i, &p)| (p, i))
             .collect();
         let before: Vec<Option<usize>> = active.iter().map(|p| Some(previous_index[p])).collect();
         let previous = take_rows(&steps[step - 2], &before);
@@ -1544,7 +1761,6 @@ fn sample_sequences(
                 .collect(),
         );
         steps.push(values);
-        at_step.push((0..active.len()).collect());
     }
 
     // Rows grouped by parent, in sequence order; orphans last.
@@ -1709,7 +1925,7 @@ mod tests {
     fn slots_give_each_parent_its_drawn_number_of_children() {
         // Five resolving rows, one missing, two dangling; parents drew 3, 0 and 2 children.
         let states = [0, 0, 1, 0, 2, 0, 0, 2];
-        let assigned = assign_slots(&states, &[3, 0, 2], Seed(4));
+        let assigned = assign_slots(&states, &[3, 0, 2], None, Seed(4));
         let mut per_parent = [0; 3];
         for (state, parent) in states.iter().zip(&assigned) {
             match state {
@@ -1728,9 +1944,26 @@ mod tests {
         assert_eq!(fresh, vec![3, 4], "each dangling row its own fresh key");
         assert_eq!(
             assigned,
-            assign_slots(&states, &[3, 0, 2], Seed(4)),
+            assign_slots(&states, &[3, 0, 2], None, Seed(4)),
             "seeded"
         );
+    }
+
+    #[test]
+    fn linked_slots_go_to_parents_of_the_drawn_category() {
+        // Parents 0 and 2 are of category 0, parent 1 of category 1; rows ask for category 1
+        // (state 3 + 1), category 0 (state 3), any parent (state 0), and category 5, which no
+        // parent has (any parent).
+        let states = [4, 4, 3, 3, 3, 0, 8];
+        let groups = [0, 1, 0];
+        let assigned = assign_slots(&states, &[2, 2, 1], Some(&groups), Seed(9));
+        assert_eq!(&assigned[..2], [Some(1), Some(1)]);
+        for parent in &assigned[2..5] {
+            assert!(matches!(parent, Some(0 | 2)), "{assigned:?}");
+        }
+        assert!(assigned[5..].iter().all(|p| p.is_some_and(|p| p < 3)));
+        assert!((cramers_v(&[0, 0, 1, 1], &[5, 5, 7, 7]) - 1.0).abs() < 1e-12);
+        assert_eq!(cramers_v(&[0, 0, 0, 0], &[5, 5, 7, 7]), 0.0);
     }
 
     #[test]

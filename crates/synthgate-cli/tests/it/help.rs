@@ -30,7 +30,7 @@ fn evaluate_help_lists_every_metric_of_the_table() {
         .map(|row| {
             format!(
                 "{}: {}; {}",
-                row.id_for("<attribute>"),
+                row.id_for(row.placeholder()),
                 row.direction.describe(),
                 row.peer.name()
             )

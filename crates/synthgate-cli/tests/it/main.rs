@@ -4,6 +4,7 @@ mod audit_stress;
 mod bad_input;
 mod convert;
 mod dataset;
+mod dataset_release;
 mod datasets;
 mod datasheet;
 mod dp;
