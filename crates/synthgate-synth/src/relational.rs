@@ -1020,13 +1020,13 @@ fn draw(
 
 /// Counts of children per synthetic parent row, from the parent's count column for
 /// `reference`.
-fn counts(parent: &Sampled, parent_model: &TableModel, label: &str) -> Result<Vec<usize>> {
+fn counts(parent: &Frame, parent_model: &TableModel, label: &str) -> Result<Vec<usize>> {
     let index = parent_model
         .target
         .iter()
         .position(|c| c.name == format!("#children:{label}"))
         .ok_or_else(|| Error::internal(format!("no count column for {label}")))?;
-    match &parent.target.columns[index] {
+    match &parent.columns[index] {
         EncodedColumn::Numeric(values) => Ok(values
             .iter()
             .map(|v| {
@@ -1112,7 +1112,7 @@ fn sample_table(
                 .ok_or_else(|| Error::internal("a parent was not sampled before its child"))?;
             let parent_model = &models[parent_name];
             let per_parent = counts(
-                parent,
+                &parent.target,
                 parent_model,
                 &reference_label(&dataset.references[reference]),
             )?;
@@ -1205,23 +1205,14 @@ fn sample_table(
         let assigned: Vec<Option<usize>> = if Some(reference) == plan.primary {
             parent_rows.clone()
         } else {
+            // A table referencing itself takes its own counts.
             let counts_from = if parent_name == name {
-                // A table referencing itself: its own counts.
-                Sampled {
-                    target: target.clone(),
-                    table: Table::new(decoded.schema(), vec![decoded.clone()])?,
-                    note: None,
-                }
+                &target
             } else {
-                let parent = &sampled[parent_name];
-                Sampled {
-                    target: parent.target.clone(),
-                    table: parent.table.clone(),
-                    note: None,
-                }
+                &sampled[parent_name].target
             };
             let per_parent = counts(
-                &counts_from,
+                counts_from,
                 &models[parent_name],
                 &reference_label(&dataset.references[reference]),
             )?;

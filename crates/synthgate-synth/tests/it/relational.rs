@@ -463,3 +463,76 @@ fn children_of_a_parent_keyed_by_data_carry_its_key() {
         synthetic.notes
     );
 }
+
+/// A table referencing itself: each of diabetes130's first 20,000 encounters names its
+/// patient's previous encounter (missing for a patient's first), a column made here from the
+/// real rows. Synthetic encounters keep the share without a previous one, every other names a
+/// synthetic encounter, and the same seed gives the same table.
+#[test]
+fn a_table_referencing_itself_resolves_at_the_real_rate() {
+    let text = std::fs::read_to_string(crate::support::dataset("diabetes130")).expect("data");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at = |name: &str| header.iter().position(|c| *c == name).expect("column");
+    let kept = [
+        "encounter_id",
+        "age",
+        "time_in_hospital",
+        "num_medications",
+        "readmitted",
+    ];
+    let mut csv = format!("{},previous_encounter\n", kept.join(","));
+    let mut last: HashMap<String, String> = HashMap::new();
+    for line in lines.take(20_000) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let values: Vec<&str> = kept.iter().map(|c| fields[at(c)]).collect();
+        let patient = fields[at("patient_nbr")].to_string();
+        let previous = last.get(&patient).cloned().unwrap_or_default();
+        csv.push_str(&format!("{},{previous}\n", values.join(",")));
+        last.insert(patient, fields[at("encounter_id")].to_string());
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("encounters.csv");
+    std::fs::write(&path, csv).expect("write");
+    let real = synthgate_io::read_table(&path, &synthgate_io::ReadOptions::default())
+        .expect("reads")
+        .table;
+    let dataset = DatasetSchema::from_toml(
+        "format_version = 1\n[[tables]]\nname = \"encounters\"\npath = \"encounters.csv\"\n\
+         primary_key = [\"encounter_id\"]\n[[references]]\nfrom = \"encounters\"\n\
+         columns = [\"previous_encounter\"]\nto = \"encounters\"\n",
+        Path::new("dataset.toml"),
+    )
+    .expect("dataset");
+    let schema = schema_of(&real, &[]);
+    let tables = vec![("encounters".to_string(), real.clone(), schema)];
+    let synthetic = synthesize(&dataset, &tables, 5);
+    let encounters = table(&synthetic.tables, "encounters");
+    let real_gaps = gaps(
+        &column(&real, "encounter_id"),
+        &column(&real, "previous_encounter"),
+    );
+    let synthetic_gaps = gaps(
+        &column(encounters, "encounter_id"),
+        &column(encounters, "previous_encounter"),
+    );
+    assert!(
+        real_gaps.0 > 0.5 && real_gaps.2.abs() < 1e-12,
+        "{real_gaps:?}"
+    );
+    assert!(
+        (real_gaps.0 - synthetic_gaps.0).abs() <= 0.02,
+        "without a previous encounter: real {}, synthetic {}",
+        real_gaps.0,
+        synthetic_gaps.0
+    );
+    assert!(
+        synthetic_gaps.2.abs() < 1e-12,
+        "a previous encounter names no encounter: {synthetic_gaps:?}"
+    );
+    let again = synthesize(&dataset, &tables, 5);
+    assert_eq!(
+        column(table(&again.tables, "encounters"), "previous_encounter"),
+        column(encounters, "previous_encounter")
+    );
+}
