@@ -119,7 +119,6 @@ impl Table {
                 self.num_rows
             )));
         }
-        let whole = self.take(&(0..self.num_rows).map(Some).collect::<Vec<_>>())?;
         let mut fields: Vec<Field> = self
             .arrow_schema
             .fields()
@@ -134,23 +133,16 @@ impl Table {
             fields,
             self.arrow_schema.metadata().clone(),
         ));
-        let mut columns: Vec<ArrayRef> = whole
-            .batches
-            .first()
-            .map(|batch| batch.columns().to_vec())
-            .unwrap_or_default();
-        if columns.is_empty() {
-            columns = (0..self.num_columns())
-                .map(|i| arrow_array::new_empty_array(self.arrow_schema.field(i).data_type()))
-                .collect();
-        }
+        let mut columns = (0..self.num_columns())
+            .map(|i| self.whole_column(i))
+            .collect::<Result<Vec<ArrayRef>>>()?;
         columns[index] = values;
         let batch = RecordBatch::try_new(schema.clone(), columns).map_err(failed)?;
         Table::new(schema, vec![batch])
     }
 
     /// Column `index` as one array (its batches' chunks joined).
-    fn whole_column(&self, index: usize) -> Result<ArrayRef> {
+    pub fn whole_column(&self, index: usize) -> Result<ArrayRef> {
         let chunks: Vec<&dyn Array> = self.column_chunks(index).map(|c| c.as_ref()).collect();
         if chunks.is_empty() {
             return Ok(arrow_array::new_empty_array(

@@ -113,7 +113,6 @@ pub fn entity_summaries(
     use synthgate_core::{Error, SemanticType};
 
     let rows = entity.num_rows();
-    let whole = entity.take(&(0..rows).map(Some).collect::<Vec<_>>())?;
     let mut fields: Vec<Field> = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for (index, field) in entity.arrow_schema().fields().iter().enumerate() {
@@ -121,13 +120,7 @@ pub fn entity_summaries(
             continue;
         }
         fields.push(field.as_ref().clone());
-        arrays.push(
-            whole
-                .batches()
-                .first()
-                .map(|b| b.column(index).clone())
-                .unwrap_or_else(|| arrow_array::new_empty_array(field.data_type())),
-        );
+        arrays.push(entity.whole_column(index)?);
     }
     let position: HashMap<&str, usize> = entity_keys
         .iter()
@@ -491,10 +484,15 @@ pub fn dataset_metrics(
         ));
     }
     if !shapes.is_empty() {
-        let score = |counts: &[(usize, Vec<f64>)]| -> f64 {
+        // Each reference's counts on one side: 0 the holdout, 1 the synthetic tables.
+        fn side(s: &Counts, which: usize) -> &[f64] {
+            if which == 0 { &s.2 } else { &s.3 }
+        }
+        let score = |counts: &[&[f64]]| -> f64 {
             let scores: Vec<f64> = counts
                 .iter()
-                .filter_map(|(i, c)| ks_complement(&shapes[*i].1, c))
+                .zip(&shapes)
+                .filter_map(|(c, s)| ks_complement(&s.1, c))
                 .collect();
             if scores.is_empty() {
                 f64::NAN
@@ -502,35 +500,32 @@ pub fn dataset_metrics(
                 scores.iter().sum::<f64>() / scores.len() as f64
             }
         };
-        let of = |which: usize| -> Vec<(usize, Vec<f64>)> {
-            shapes
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (i, if which == 0 { s.2.clone() } else { s.3.clone() }))
-                .collect()
+        let whole = |which: usize| -> f64 {
+            score(&shapes.iter().map(|s| side(s, which)).collect::<Vec<_>>())
         };
         let boot = |which: usize, purpose: &str| -> Vec<f64> {
             let streams: Vec<Vec<Vec<usize>>> = shapes
                 .iter()
                 .enumerate()
-                .map(|(i, s)| {
-                    let rows = if which == 0 { s.2.len() } else { s.3.len() };
-                    resamples(rows, config, &format!("{purpose}/{i}"))
-                })
+                .map(|(i, s)| resamples(side(s, which).len(), config, &format!("{purpose}/{i}")))
                 .collect();
             (0..config.resamples)
                 .into_par_iter()
                 .map(|b| {
-                    let counts: Vec<(usize, Vec<f64>)> = of(which)
-                        .into_iter()
-                        .map(|(i, c)| (i, streams[i][b].iter().map(|&r| c[r]).collect()))
+                    let drawn: Vec<Vec<f64>> = shapes
+                        .iter()
+                        .zip(&streams)
+                        .map(|(s, stream)| {
+                            let counts = side(s, which);
+                            stream[b].iter().map(|&r| counts[r]).collect()
+                        })
                         .collect();
-                    score(&counts)
+                    score(&drawn.iter().map(Vec::as_slice).collect::<Vec<_>>())
                 })
                 .collect()
         };
-        let value = score(&of(1));
-        let reference = score(&of(0));
+        let value = whole(1);
+        let reference = whole(0);
         let details: Vec<serde_json::Value> = shapes
             .iter()
             .map(|(name, train, holdout, synthetic)| {

@@ -313,13 +313,7 @@ pub fn run_dataset_pipeline(
         let given = table
             .schema
             .as_deref()
-            .map(|schema_path| {
-                let text = std::fs::read_to_string(schema_path).map_err(|error| {
-                    Error::spec(format!("the schema file could not be read: {error}."))
-                        .at(Location::file(schema_path))
-                })?;
-                Schema::from_toml(&text, schema_path)
-            })
+            .map(crate::run::load_schema)
             .transpose()?;
         let options = synthgate_io::ReadOptions {
             extra_na_tokens: table.na.clone(),

@@ -166,6 +166,15 @@ pub fn evaluation_config(spec: &PipelineSpec) -> EvaluationConfig {
     }
 }
 
+/// The schema file at `path`.
+pub(crate) fn load_schema(path: &std::path::Path) -> Result<Schema> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Error::spec(format!("the schema file could not be read: {error}."))
+            .at(synthgate_core::Location::file(path))
+    })?;
+    Schema::from_toml(&text, path)
+}
+
 /// One table the harness scores, as a pipeline's report records it.
 pub(crate) fn input<'a>(
     table: &'a Table,
@@ -206,18 +215,7 @@ pub fn run_table_pipeline(
 ) -> Result<Release> {
     let mut log = Vec::new();
     progress("reading the source");
-    let given = spec
-        .source
-        .schema
-        .as_deref()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                Error::spec(format!("the schema file could not be read: {error}."))
-                    .at(synthgate_core::Location::file(path))
-            })?;
-            Schema::from_toml(&text, path)
-        })
-        .transpose()?;
+    let given = spec.source.schema.as_deref().map(load_schema).transpose()?;
     let options = ReadOptions {
         extra_na_tokens: spec.source.na.clone(),
         schema: given.as_ref(),

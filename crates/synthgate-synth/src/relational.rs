@@ -1293,26 +1293,7 @@ fn sample_table(
             .enumerate()
             .map(|(row, parent)| Some(parent.filter(|&p| p < count).unwrap_or(count + row)))
             .collect();
-        let one = Table::new(
-            std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
-                "key",
-                all.data_type().clone(),
-                true,
-            )])),
-            vec![
-                RecordBatch::try_new(
-                    std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
-                        "key",
-                        all.data_type().clone(),
-                        true,
-                    )])),
-                    vec![all],
-                )
-                .map_err(|error| Error::internal(format!("keys: {error}")))?,
-            ],
-        )?;
-        let taken = one.take(&picks)?;
-        keys.insert(index, taken.batches()[0].column(0).clone());
+        keys.insert(index, take_values(&all, &picks)?);
     }
 
     // The columns in the table's own order.
@@ -1389,50 +1370,23 @@ fn key_values(parent: &Table, key: usize, rows: &[Option<usize>], fresh: bool) -
     };
     let extra = if fresh { extra } else { 0 };
     let storage = parent.storage_type(key);
-    let parent_keys = parent.take(&(0..count).map(Some).collect::<Vec<_>>())?;
-    let known = parent_keys
-        .batches()
-        .first()
-        .map(|b| b.column(key).clone())
-        .unwrap_or_else(|| arrow_array::new_empty_array(&storage.arrow_type()));
+    let known = parent.whole_column(key)?;
     // Fresh keys continue the regenerated ones, so they resolve nowhere.
     let all = if extra == 0 {
         known
     } else {
         arrow_select_concat(&[known, codec::identifier_column(storage, count, extra)])?
     };
+    take_values(&all, &rows)
+}
+
+/// The values of `array` at `rows` (`None`: a missing value).
+fn take_values(array: &ArrayRef, rows: &[Option<usize>]) -> Result<ArrayRef> {
     let indices = arrow_array::UInt32Array::from(
         rows.iter().map(|r| r.map(|r| r as u32)).collect::<Vec<_>>(),
     );
-    let whole = Table::new(
-        std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
-            "key",
-            all.data_type().clone(),
-            true,
-        )])),
-        vec![
-            RecordBatch::try_new(
-                std::sync::Arc::new(ArrowSchema::new(vec![Field::new(
-                    "key",
-                    all.data_type().clone(),
-                    true,
-                )])),
-                vec![all],
-            )
-            .map_err(|error| Error::internal(format!("keys: {error}")))?,
-        ],
-    )?;
-    let taken = whole.take(
-        &indices
-            .iter()
-            .map(|i| i.map(|i| i as usize))
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(taken
-        .batches()
-        .first()
-        .map(|b| b.column(0).clone())
-        .unwrap_or_else(|| arrow_array::new_empty_array(&storage.arrow_type())))
+    arrow_select::take::take(array.as_ref(), &indices, None)
+        .map_err(|error| Error::internal(format!("taking key values failed: {error}")))
 }
 
 fn arrow_select_concat(arrays: &[ArrayRef]) -> Result<ArrayRef> {

