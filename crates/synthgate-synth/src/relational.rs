@@ -160,6 +160,13 @@ struct TableModel {
     next: Option<CartModel>,
     /// Smallest positive gap of a numeric order column (kept strictly increasing).
     min_gap: f64,
+    /// For a sequence, per numeric own column (in [`numeric_own`] order): the mean change
+    /// from the previous row at each position (index: the position, 1 for the first row),
+    /// which the next-row model's change column is drawn around.
+    drift: Vec<Vec<f64>>,
+    /// Per target column: whether its real values sit on its point masses (a grid of
+    /// readings), so a sequence's values are put on the nearest one.
+    grid: Vec<bool>,
     /// Real rows used (after `dangling = "drop"`).
     rows: usize,
     /// Real rows whose primary reference is missing, and that dangle.
@@ -736,6 +743,8 @@ fn fit_table(
             first_given,
             next: None,
             min_gap: 0.0,
+            drift: Vec::new(),
+            grid: Vec::new(),
             rows,
             orphans,
             data_primary,
@@ -790,12 +799,26 @@ fn fit_table(
         &first_frame.codecs,
         first_given,
     )?;
+    let grid = target
+        .codecs
+        .iter()
+        .zip(&target.columns)
+        .map(|(codec, column)| on_grid(codec, column))
+        .collect();
+    let drift = drifts(
+        &target,
+        own.len(),
+        &position,
+        &previous,
+        config.cart.min_leaf,
+    );
     let next_frame = next_frame(
         &given,
         &target,
         own.len(),
         &position,
         &previous,
+        &drift,
         &config.protections,
     )
     .rows_at(&later_rows);
@@ -816,6 +839,8 @@ fn fit_table(
         first_given,
         next: Some(next),
         min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
+        grid,
+        drift,
         rows,
         orphans,
         data_primary,
@@ -868,7 +893,7 @@ impl Frame {
 /// Given columns of the next-row model: the parent's, the position, the previous row's own
 /// columns.
 fn next_frame_given(parent_given: usize, target: &Frame, own: usize) -> usize {
-    parent_given + 1 + own + numeric_own(&target.codecs, own).len()
+    parent_given + 1 + own + 2 * numeric_own(&target.codecs, own).len()
 }
 
 /// The own columns (target frame positions) that are numeric: drawn as changes.
@@ -878,16 +903,126 @@ fn numeric_own(target: &[ColumnCodec], own: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Per numeric own column (in [`numeric_own`] order), the mean change from the previous row
+/// at each position (index: the position; 0 at positions 0 and 1). A position with fewer than
+/// `min_rows` changes takes the mean over it and every later position, so no mean rests on
+/// a handful of rows. Drawing changes around these means keeps a trend along the sequence (a
+/// day's warming and cooling, a dose rising visit by visit) as it is, where trees alone, whose
+/// leaves pool several positions, would flatten it.
+fn drifts(
+    target: &Frame,
+    own: usize,
+    position: &[f64],
+    previous: &[Option<usize>],
+    min_rows: usize,
+) -> Vec<Vec<f64>> {
+    let longest = position.iter().fold(1.0_f64, |a, &b| a.max(b)) as usize;
+    numeric_own(&target.codecs, own)
+        .into_iter()
+        .map(|k| {
+            let EncodedColumn::Numeric(values) = &target.columns[k] else {
+                return Vec::new();
+            };
+            let series = change_and_level(values, previous, position);
+            let mut sums = vec![(0.0, 0usize); longest + 1];
+            for (change, &at) in series.change.iter().zip(position) {
+                if !change.is_nan() {
+                    let slot = &mut sums[at as usize];
+                    slot.0 += change;
+                    slot.1 += 1;
+                }
+            }
+            // Suffix sums: every position's pooled mean from it onwards.
+            let mut drift = vec![0.0; longest + 1];
+            let (mut tail_sum, mut tail_count) = (0.0, 0usize);
+            for at in (2..=longest).rev() {
+                tail_sum += sums[at].0;
+                tail_count += sums[at].1;
+                let (sum, count) = if sums[at].1 >= min_rows.max(1) {
+                    sums[at]
+                } else {
+                    (tail_sum, tail_count)
+                };
+                drift[at] = if count == 0 { 0.0 } else { sum / count as f64 };
+            }
+            drift
+        })
+        .collect()
+}
+
+/// A sequence's mean change at `position` (the last position's beyond the longest).
+fn drift_at(drift: &[f64], position: usize) -> f64 {
+    drift.get(position).or(drift.last()).copied().unwrap_or(0.0)
+}
+
+/// Least share of a numeric column's real values on its point masses for the column to be
+/// a grid (readings in steps of a sensor's resolution).
+const GRID_SHARE: f64 = 0.9;
+
+/// Whether a numeric column's real values sit on its point masses ([`GRID_SHARE`]).
+fn on_grid(codec: &ColumnCodec, column: &EncodedColumn) -> bool {
+    let (masses, EncodedColumn::Numeric(values)) = (codec.masses(), column) else {
+        return false;
+    };
+    if masses.is_empty() {
+        return false;
+    }
+    let present = values.iter().filter(|v| !v.is_nan()).count();
+    let on = values
+        .iter()
+        .filter(|v| mass_near(**v, masses).is_some())
+        .count();
+    present > 0 && on as f64 >= GRID_SHARE * present as f64
+}
+
+/// The point mass nearest to `value`, when it is within half the gap between that mass and
+/// its neighbour on `value`'s side (past the last mass, the gap before it); else `value`,
+/// so a value among rare readings is not pulled to a distant common one.
+fn nearest_mass(value: f64, masses: &[f64]) -> f64 {
+    let at = masses.partition_point(|m| *m < value);
+    let gap = |i: usize, j: usize| match (masses.get(i), masses.get(j)) {
+        (Some(a), Some(b)) => (b - a).abs(),
+        _ => 0.0,
+    };
+    // The masses either side of `value` and the gaps they are judged by.
+    let below = at.checked_sub(1).map(|i| {
+        let reach = if at < masses.len() {
+            gap(i, at)
+        } else {
+            i.checked_sub(1).map_or(0.0, |h| gap(h, i))
+        };
+        (masses[i], reach)
+    });
+    let above = masses.get(at).map(|&m| {
+        let reach = if at > 0 {
+            gap(at - 1, at)
+        } else {
+            gap(at, at + 1)
+        };
+        (m, reach)
+    });
+    [below, above]
+        .into_iter()
+        .flatten()
+        .filter(|(mass, reach)| (value - mass).abs() <= reach / 2.0)
+        .min_by(|a, b| (value - a.0).abs().total_cmp(&(value - b.0).abs()))
+        .map_or(value, |(mass, _)| mass)
+}
+
 /// The next-row model's frame over all rows (row r's previous row is `previous[r]`): given
-/// the parent's columns, the position and the previous row's own columns; drawn: each
-/// categorical own column, each numeric one as its change from the previous row and its level
-/// where the previous row lacks it, then states and counts.
+/// the parent's columns, the position, the previous row's own columns (a numeric one's last
+/// value, across missing readings), each numeric one's previous change and how many rows
+/// back its last value is; drawn: each categorical own column, each numeric one as its
+/// change from its last value (less the position's mean change, `drift`) and its level where
+/// the entity has no earlier value, then states and counts.
+#[allow(clippy::too_many_arguments)]
 fn next_frame(
     given: &Frame,
     target: &Frame,
     own: usize,
     position: &[f64],
     previous: &[Option<usize>],
+    drift: &[Vec<f64>],
     protections: &Protections,
 ) -> Frame {
     let rows = target.rows;
@@ -900,28 +1035,43 @@ fn next_frame(
         protections,
     );
     frame.push(codec, column);
+    // Each numeric own column's series: its change from its last value (less the position's
+    // mean change), its level where the entity has none, and the row holding the last value.
+    let numeric = numeric_own(&target.codecs, own);
+    let series: Vec<Series> = numeric
+        .iter()
+        .enumerate()
+        .map(|(j, &k)| {
+            let EncodedColumn::Numeric(values) = &target.columns[k] else {
+                return Series::missing(rows);
+            };
+            let mut series = change_and_level(values, previous, position);
+            if let Some(drift) = drift.get(j) {
+                for (change, &at) in series.change.iter_mut().zip(position) {
+                    *change -= drift_at(drift, at as usize);
+                }
+            }
+            series
+        })
+        .collect();
+    let mut numbered = numeric.iter().zip(&series);
     for k in 0..own {
+        let last = if numeric.contains(&k) {
+            numbered.next().map(|(_, series)| &series.last)
+        } else {
+            None
+        };
         frame.push(
             renamed(&target.codecs[k], "previous."),
-            gather(&target.columns[k], previous),
+            gather(&target.columns[k], last.map_or(previous, Vec::as_slice)),
         );
     }
-    // The previous row's change of each numeric column: how a series was moving.
-    let before_previous: Vec<Option<usize>> = previous
-        .iter()
-        .map(|p| p.and_then(|p| previous[p]))
-        .collect();
-    for k in numeric_own(&target.codecs, own) {
-        let EncodedColumn::Numeric(values) = &target.columns[k] else {
-            continue;
-        };
+    // The previous row's change (as above): how a series was moving, against how series
+    // move there.
+    for (&k, series) in numeric.iter().zip(&series) {
         let changes: Vec<f64> = previous
             .iter()
-            .zip(&before_previous)
-            .map(|(p, pp)| match (p, pp) {
-                (Some(p), Some(pp)) => values[*p] - values[*pp],
-                _ => f64::NAN,
-            })
+            .map(|p| p.map_or(f64::NAN, |p| series.change[p]))
             .collect();
         let (codec, column) = codec::derived_numeric(
             &format!("previous_change.{}", target.codecs[k].name),
@@ -932,11 +1082,33 @@ fn next_frame(
         );
         frame.push(codec, column);
     }
+    // How many rows back the last value is (missing where the entity has none yet).
+    for (&k, series) in numeric.iter().zip(&series) {
+        let gaps: Vec<f64> = series
+            .last
+            .iter()
+            .zip(position)
+            .map(|(last, &at)| last.map_or(f64::NAN, |l| at - position[l]))
+            .collect();
+        let (codec, column) = codec::derived_numeric(
+            &format!("gap.{}", target.codecs[k].name),
+            StorageType::Int64,
+            SemanticType::Integer,
+            gaps,
+            protections,
+        );
+        frame.push(codec, column);
+    }
+    let mut series = series.into_iter();
     for k in 0..target.codecs.len() {
         let codec = &target.codecs[k];
         match (&target.columns[k], k < own) {
-            (EncodedColumn::Numeric(values), true) => {
-                let (delta, level) = change_and_level(values, previous);
+            (EncodedColumn::Numeric(_), true) => {
+                let Series {
+                    change: delta,
+                    level,
+                    ..
+                } = series.next().unwrap_or_else(|| Series::missing(rows));
                 let (change_codec, change) = codec::derived_numeric(
                     &format!("change.{}", codec.name),
                     StorageType::Float64,
@@ -958,21 +1130,52 @@ fn next_frame(
     frame
 }
 
-/// Per row, the change from the previous row's value (`NaN` where either is missing) and the
-/// level where the previous row has no value (`NaN` elsewhere).
-fn change_and_level(values: &[f64], previous: &[Option<usize>]) -> (Vec<f64>, Vec<f64>) {
-    values
+/// One numeric column as a series, row by row.
+#[derive(Debug, Clone, PartialEq)]
+struct Series {
+    /// The change from the entity's last value before the row (`NaN` where the row's is
+    /// missing or the entity has none before it).
+    change: Vec<f64>,
+    /// The value where the entity has none before it (`NaN` elsewhere).
+    level: Vec<f64>,
+    /// The row holding the entity's last value before the row.
+    last: Vec<Option<usize>>,
+}
+
+impl Series {
+    fn missing(rows: usize) -> Series {
+        Series {
+            change: vec![f64::NAN; rows],
+            level: vec![f64::NAN; rows],
+            last: vec![None; rows],
+        }
+    }
+}
+
+/// A numeric column as a series: a series goes on across a gap of missing readings from
+/// where it was, rather than starting afresh. `position` orders each entity's rows (row r's
+/// previous row is `previous[r]`).
+fn change_and_level(values: &[f64], previous: &[Option<usize>], position: &[f64]) -> Series {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| position[a].total_cmp(&position[b]).then(a.cmp(&b)));
+    // Each row's entity's last row with a value before it.
+    let mut last: Vec<Option<usize>> = vec![None; values.len()];
+    for &row in &order {
+        last[row] = previous[row].and_then(|p| if values[p].is_nan() { last[p] } else { Some(p) });
+    }
+    let (change, level) = values
         .iter()
-        .zip(previous)
-        .map(|(&value, previous)| {
-            let before = previous.map_or(f64::NAN, |p| values[p]);
-            if before.is_nan() {
-                (f64::NAN, value)
-            } else {
-                (value - before, f64::NAN)
-            }
+        .zip(&last)
+        .map(|(&value, last)| match last {
+            Some(p) => (value - values[*p], f64::NAN),
+            None => (f64::NAN, value),
         })
-        .unzip()
+        .unzip();
+    Series {
+        change,
+        level,
+        last,
+    }
 }
 
 /// Draw `rows` rows from `model`, the given columns filled in `given` (one column per codec
@@ -1589,12 +1792,17 @@ fn sample_sequences(
     let own = model.own.len();
     let width_first = model.first_given + model.target.len();
     let numeric = numeric_own(&model.target, own);
-    let next_given = model.first_given + 1 + own + numeric.len();
+    let next_given = model.first_given + 1 + own + 2 * numeric.len();
     let layout = next_layout(&model.target, own, next_given);
     let width_next = layout.last().map_or(next_given, |&(at, numeric)| {
         at + if numeric { 2 } else { 1 }
     });
     let order_own = model.own.iter().position(|&c| c == order_column);
+    // Per target column, its mean changes by position (numeric own columns only).
+    let mut drift_of: Vec<Option<&[f64]>> = vec![None; model.target.len()];
+    for (j, &k) in numeric.iter().enumerate() {
+        drift_of[k] = model.drift.get(j).map(Vec::as_slice);
+    }
 
     // Step 1: every entity's first row, then the orphans.
     let mut active: Vec<usize> = (0..per_parent.len())
@@ -1617,6 +1825,25 @@ fn sample_sequences(
         numeric.len()
     ]];
     let first_rows = rows;
+    // Per target column and entity, its last value so far (numeric own columns only): a
+    // series goes on from there across missing readings.
+    // and the step it was drawn at (0: none yet).
+    let mut last: Vec<Vec<f64>> = vec![Vec::new(); model.target.len()];
+    let mut last_step: Vec<Vec<usize>> = vec![Vec::new(); model.target.len()];
+    for &k in &numeric {
+        let mut values = vec![f64::NAN; per_parent.len()];
+        let mut at = vec![0; per_parent.len()];
+        if let EncodedColumn::Numeric(first) = &steps[0][k] {
+            for (i, &p) in active.iter().enumerate() {
+                values[p] = first[i];
+                if !first[i].is_nan() {
+                    at[p] = 1;
+                }
+            }
+        }
+        last[k] = values;
+        last_step[k] = at;
+    }
     let mut step = 1;
     loop {
         step += 1;
@@ -1636,12 +1863,29 @@ fn sample_sequences(
         let parents: Vec<Option<usize>> = active.iter().map(|&p| Some(p)).collect();
         let mut given = given_of(&parents);
         given.push(EncodedColumn::Numeric(vec![step as f64; active.len()]));
-        given.extend(previous[..own].iter().cloned());
+        for (k, column) in previous[..own].iter().enumerate() {
+            given.push(if numeric.contains(&k) {
+                EncodedColumn::Numeric(active.iter().map(|&p| last[k][p]).collect())
+            } else {
+                column.clone()
+            });
+        }
         for changes in &realised[step - 2] {
             given.push(EncodedColumn::Numeric(
                 before
                     .iter()
                     .map(|i| i.map_or(f64::NAN, |i| changes[i]))
+                    .collect(),
+            ));
+        }
+        for &k in &numeric {
+            given.push(EncodedColumn::Numeric(
+                active
+                    .iter()
+                    .map(|&p| match last_step[k][p] {
+                        0 => f64::NAN,
+                        at => (step - at) as f64,
+                    })
                     .collect(),
             ));
         }
@@ -1654,6 +1898,7 @@ fn sample_sequences(
             &format!("step/{step}"),
         )?;
         let mut values: Vec<EncodedColumn> = Vec::with_capacity(model.target.len());
+        let mut changes_now: Vec<Vec<f64>> = Vec::with_capacity(numeric.len());
         for (k, &(at, numeric)) in layout.iter().enumerate() {
             if !numeric {
                 values.push(drawn.columns[at].clone());
@@ -1664,22 +1909,22 @@ fn sample_sequences(
             else {
                 return Err(Error::internal("a change column is not numeric"));
             };
-            let EncodedColumn::Numeric(before) = &previous[k] else {
-                return Err(Error::internal("a previous value is not numeric"));
-            };
+            let before: Vec<f64> = active.iter().map(|&p| last[k][p]).collect();
             let (low, high) = match model.target[k].kind {
                 CodecKind::Numeric { low, high, .. } => (low, high),
                 _ => (f64::NEG_INFINITY, f64::INFINITY),
             };
             let masses = model.target[k].masses();
             let is_order = order_own == Some(k);
+            let drift = drift_of[k].map_or(0.0, |drift| drift_at(drift, step));
+            let grid = !is_order && model.grid.get(k).copied().unwrap_or(false);
             values.push(EncodedColumn::Numeric(
                 (0..active.len())
                     .map(|i| {
                         if before[i].is_nan() {
                             return level[i];
                         }
-                        let mut value = before[i] + change[i];
+                        let mut value = before[i] + change[i] + drift;
                         if value.is_nan() {
                             return value;
                         }
@@ -1688,23 +1933,34 @@ fn sample_sequences(
                             value = before[i] + model.min_gap;
                         }
                         // A point mass plus a change between masses is that mass, not a
-                        // number a rounding error away from it.
-                        snap_to_mass(value, masses)
+                        // number a rounding error away from it; a reading on a grid stays
+                        // on it.
+                        if grid {
+                            nearest_mass(value, masses)
+                        } else {
+                            snap_to_mass(value, masses)
+                        }
                     })
                     .collect(),
             ));
+            // The realised change (less the position's mean) and the new last values.
+            let EncodedColumn::Numeric(now) = &values[k] else {
+                return Err(Error::internal("a drawn value is not numeric"));
+            };
+            changes_now.push(
+                now.iter()
+                    .zip(&before)
+                    .map(|(a, b)| a - b - drift)
+                    .collect(),
+            );
+            for (&p, &value) in active.iter().zip(now) {
+                if !value.is_nan() {
+                    last[k][p] = value;
+                    last_step[k][p] = step;
+                }
+            }
         }
-        realised.push(
-            numeric
-                .iter()
-                .map(|&k| match (&values[k], &previous[k]) {
-                    (EncodedColumn::Numeric(now), EncodedColumn::Numeric(then)) => {
-                        now.iter().zip(then).map(|(a, b)| a - b).collect()
-                    }
-                    _ => vec![f64::NAN; active.len()],
-                })
-                .collect(),
-        );
+        realised.push(changes_now);
         steps.push(values);
     }
 
@@ -1848,6 +2104,11 @@ fn unique_keys(
 
 /// `value`, or the point mass it is within a rounding error of.
 fn snap_to_mass(value: f64, masses: &[f64]) -> f64 {
+    mass_near(value, masses).unwrap_or(value)
+}
+
+/// The point mass `value` is within a rounding error of.
+fn mass_near(value: f64, masses: &[f64]) -> Option<f64> {
     let at = masses.partition_point(|m| *m < value);
     [at.checked_sub(1), Some(at)]
         .into_iter()
@@ -1855,7 +2116,6 @@ fn snap_to_mass(value: f64, masses: &[f64]) -> f64 {
         .filter_map(|i| masses.get(i))
         .find(|m| (value - **m).abs() <= 1e-9 * m.abs().max(1.0))
         .copied()
-        .unwrap_or(value)
 }
 
 fn first_rows_len(columns: &[EncodedColumn]) -> usize {
