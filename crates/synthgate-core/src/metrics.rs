@@ -899,6 +899,38 @@ pub const TABLE: &[MetricInfo] = &[
          child rows whose key is missing or names no parent row.",
     ),
     dataset(
+        "fidelity.sequence_lengths",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::Synthgate,
+        "1 - KS between the training and the synthetic rows per entity of each sequence \
+         table.",
+    ),
+    dataset(
+        "fidelity.sequence_gaps",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::Synthgate,
+        "1 - KS between the training and the synthetic gaps between consecutive order values \
+         (times, numbers) within an entity.",
+    ),
+    dataset(
+        "fidelity.sequence_transitions",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::Synthgate,
+        "1 - total variation distance of the lag-1 (previous value, value) pairs of each \
+         categorical column within an entity, mean over the columns.",
+    ),
+    dataset(
+        "fidelity.sequence_autocorrelation",
+        HigherIsBetter,
+        BELOW_REFERENCE,
+        Peer::Synthgate,
+        "1 - |difference| / 2 of the lag-1 autocorrelation of each numeric column's changes \
+         within an entity, mean over the columns.",
+    ),
+    dataset(
         "fidelity.table.*.column_shapes",
         HigherIsBetter,
         BELOW_REFERENCE,

@@ -40,6 +40,7 @@ pub mod nearest;
 pub mod pairs;
 pub mod privacy;
 pub mod relational;
+pub mod sequences;
 pub mod shapes;
 mod stats;
 pub mod subgroups;

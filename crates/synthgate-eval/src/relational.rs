@@ -298,23 +298,7 @@ pub fn summarise_entities(
     entity_summaries(entity_table, &entity_keys, &entity_skip, &children)
 }
 
-/// One table of a dataset as the evaluation sees it: its training, holdout and synthetic rows
-/// (a public table copied as it is is the same table three times).
-#[derive(Debug, Clone, Copy)]
-pub struct DatasetTables<'a> {
-    /// Its name in the dataset file.
-    pub name: &'a str,
-    /// Its schema.
-    pub schema: &'a synthgate_core::Schema,
-    /// The rows the synthesizer saw.
-    pub train: &'a synthgate_core::Table,
-    /// The rows it never saw.
-    pub holdout: &'a synthgate_core::Table,
-    /// The synthetic rows.
-    pub synthetic: &'a synthgate_core::Table,
-    /// Whether it is public and copied (no metric of its own).
-    pub public: bool,
-}
+pub use crate::sequences::DatasetTables;
 
 /// The metrics of a dataset's structure, each against the training tables with the holdout
 /// tables' score as reference and 95% bootstrap intervals (rows resampled within each table):
@@ -329,6 +313,7 @@ pub struct DatasetTables<'a> {
 ///   a synthesized table (its reference: the holdout's children against every real parent);
 /// - `fidelity.dangling_gap`: the largest difference between the synthetic and the training
 ///   share of child rows whose key is missing or names no parent row.
+/// - the sequence metrics of [`crate::sequences`] for every synthesized `[[sequences]]` table.
 ///
 /// Tables of more than [`crate::MAX_ROWS`] rows are scored on a seeded sample of that many.
 pub fn dataset_metrics(
@@ -777,6 +762,8 @@ pub fn dataset_metrics(
             .clip(0.0, 1.0),
         );
     }
+    progress("sequences");
+    metrics.extend(crate::sequences::sequence_metrics(dataset, tables, config)?);
     Ok(metrics)
 }
 

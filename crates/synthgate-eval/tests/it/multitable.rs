@@ -185,3 +185,99 @@ fn parent_child_pair_trends_match_sdmetrics_inter_table_trends() {
     // The holdout (January against itself) scores 1 on every pair.
     assert!((trends.holdout_reference.expect("reference") - 1.0).abs() < 1e-12);
 }
+
+/// The sequence metrics against `fixtures/sequences.json`, computed independently with pandas
+/// and SciPy by `bench/fixtures_sequences.py` on the same file: nycflights13's hourly weather
+/// as station-days (entity origin, year, month, day; order time_hour), January's readings as
+/// the training ones and February's as the synthetic ones. Scored once with every reading
+/// column categorical (transitions) and once with them numeric (autocorrelation); the holdout
+/// (January again) scores 1 on all four.
+#[test]
+fn sequence_metrics_match_an_independent_computation() {
+    use synthgate_core::SemanticType;
+    use synthgate_core::dataset::DatasetSchema;
+    use synthgate_eval::relational::DatasetTables;
+    use synthgate_eval::sequences::sequence_metrics;
+
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sequences.json")).expect("json");
+    let weather = read("weather");
+    let (january, february) = (month(&weather, 1.0), month(&weather, 2.0));
+    let dataset = DatasetSchema::from_toml(
+        "format_version = 1\n[[tables]]\nname = \"readings\"\npath = \"weather.csv\"\n\
+         [[sequences]]\ntable = \"readings\"\nentity = [\"origin\", \"year\", \"month\", \
+         \"day\"]\norder = \"time_hour\"\n",
+        std::path::Path::new("dataset.toml"),
+    )
+    .expect("dataset");
+    let config = synthgate_eval::EvaluationConfig {
+        resamples: 5,
+        ..synthgate_eval::EvaluationConfig::default()
+    };
+    let score = |semantic: SemanticType| {
+        let mut schema = synthgate_profile::profile(&january, None, &[])
+            .to_schema()
+            .expect("schema");
+        for column in &mut schema.columns {
+            if !["origin", "year", "month", "day", "time_hour"].contains(&column.name.as_str()) {
+                column.semantic = semantic;
+            }
+        }
+        let tables = [DatasetTables {
+            name: "readings",
+            schema: &schema,
+            train: &january,
+            holdout: &january,
+            synthetic: &february,
+            public: false,
+        }];
+        sequence_metrics(&dataset, &tables, &config).expect("metrics")
+    };
+    let find = |metrics: &[synthgate_eval::Metric], id: &str| {
+        metrics
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let per_column = |metric: &synthgate_eval::Metric, expected: &serde_json::Value| {
+        let columns = metric.details[0]["columns"].as_array().expect("columns");
+        assert_eq!(columns.len(), expected.as_object().expect("columns").len());
+        for column in columns {
+            let name = column["column"].as_str().expect("name");
+            let ours = column["score"].as_f64().expect("score");
+            let theirs = expected[name].as_f64().expect("fixture");
+            assert!(
+                (ours - theirs).abs() < 1e-9,
+                "{}: {name} {ours}, pandas {theirs}",
+                metric.id
+            );
+            assert!((column["holdout"].as_f64().expect("holdout") - 1.0).abs() < 1e-12);
+        }
+    };
+    let categorical = score(SemanticType::Categorical);
+    for (id, key) in [
+        ("fidelity.sequence_lengths", "lengths"),
+        ("fidelity.sequence_gaps", "gaps"),
+    ] {
+        let metric = find(&categorical, id);
+        let expected = fixture[key].as_f64().expect("fixture");
+        assert!(
+            (metric.value - expected).abs() < 1e-9,
+            "{id}: {}, SciPy {expected}",
+            metric.value
+        );
+        assert_eq!(metric.holdout_reference, Some(1.0));
+    }
+    per_column(
+        &find(&categorical, "fidelity.sequence_transitions"),
+        &fixture["transitions"],
+    );
+    per_column(
+        &find(
+            &score(SemanticType::Continuous),
+            "fidelity.sequence_autocorrelation",
+        ),
+        &fixture["autocorrelation"],
+    );
+}
