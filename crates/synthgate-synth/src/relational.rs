@@ -164,6 +164,11 @@ struct TableModel {
     /// from the previous row at each position (index: the position, 1 for the first row),
     /// which the next-row model's change column is drawn around.
     drift: Vec<Vec<f64>>,
+    /// Fewest rows of a step whose drawn changes are centred on the position's mean change.
+    calibrate_rows: usize,
+    /// For a sequence, per numeric own column (in [`numeric_own`] order): its mean on the
+    /// entities' first rows, which their drawn values are centred on (`NaN`: too few rows).
+    first_means: Vec<f64>,
     /// Per target column: whether its real values sit on its point masses (a grid of
     /// readings), so a sequence's values are put on the nearest one.
     grid: Vec<bool>,
@@ -745,6 +750,8 @@ fn fit_table(
             min_gap: 0.0,
             drift: Vec::new(),
             grid: Vec::new(),
+            calibrate_rows: 0,
+            first_means: Vec::new(),
             rows,
             orphans,
             data_primary,
@@ -782,12 +789,12 @@ fn fit_table(
             position[row] = (k + 1) as f64;
         }
     }
-    let firsts: Vec<Option<usize>> = (0..rows)
-        .map(|r| previous[r].is_none().then_some(r))
-        .collect();
-    let first_rows: Vec<Option<usize>> = firsts.iter().flatten().map(|&r| Some(r)).collect();
     let later_rows: Vec<Option<usize>> = (0..rows)
         .filter(|&r| previous[r].is_some())
+        .map(Some)
+        .collect();
+    let first_rows: Vec<Option<usize>> = (0..rows)
+        .filter(|&r| previous[r].is_none())
         .map(Some)
         .collect();
     let first_frame = concat(given.clone(), target.clone()).rows_at(&first_rows);
@@ -812,6 +819,25 @@ fn fit_table(
         &previous,
         config.cart.min_leaf,
     );
+    // Each numeric own column's mean on the entities' first rows (`NaN` with too few).
+    let first_means: Vec<f64> = numeric_own(&target.codecs, own.len())
+        .into_iter()
+        .map(|k| {
+            let EncodedColumn::Numeric(values) = &target.columns[k] else {
+                return f64::NAN;
+            };
+            let firsts: Vec<f64> = (0..rows)
+                .filter(|&r| previous[r].is_none() && parent_of[r].is_some())
+                .map(|r| values[r])
+                .filter(|v| !v.is_nan())
+                .collect();
+            if firsts.len() < config.cart.min_leaf.max(1) {
+                f64::NAN
+            } else {
+                firsts.iter().sum::<f64>() / firsts.len() as f64
+            }
+        })
+        .collect();
     let next_frame = next_frame(
         &given,
         &target,
@@ -841,6 +867,8 @@ fn fit_table(
         min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
         grid,
         drift,
+        calibrate_rows: config.cart.min_leaf,
+        first_means,
         rows,
         orphans,
         data_primary,
@@ -973,6 +1001,23 @@ fn on_grid(codec: &ColumnCodec, column: &EncodedColumn) -> bool {
         .filter(|v| mass_near(**v, masses).is_some())
         .count();
     present > 0 && on as f64 >= GRID_SHARE * present as f64
+}
+
+/// `value` put on one of the two point masses around it, the upper with probability
+/// `(value - lower) / (upper - lower)` (`u` uniform in [0, 1)), so the mean is kept; the
+/// nearest mass ([`nearest_mass`]) past either end of the masses.
+fn round_between(value: f64, masses: &[f64], u: f64) -> f64 {
+    let at = masses.partition_point(|m| *m < value);
+    match (at.checked_sub(1).map(|i| masses[i]), masses.get(at)) {
+        (Some(lower), Some(&upper)) if upper > lower => {
+            if u * (upper - lower) < value - lower {
+                upper
+            } else {
+                lower
+            }
+        }
+        _ => nearest_mass(value, masses),
+    }
 }
 
 /// The point mass nearest to `value`, when it is within half the gap between that mass and
@@ -1819,6 +1864,42 @@ fn sample_sequences(
         "step/1",
     )?;
     let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[model.first_given..].to_vec()];
+    // The entities' first rows keep the training's mean: a synthetic parent table's mix (of
+    // months, of patients' ages) shifts it by chance, and every later row with it.
+    for (j, &k) in numeric.iter().enumerate() {
+        let target_mean = model.first_means.get(j).copied().unwrap_or(f64::NAN);
+        let EncodedColumn::Numeric(values) = &mut steps[0][k] else {
+            continue;
+        };
+        let entities = active.len();
+        let drawn: Vec<f64> = values[..entities]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        if target_mean.is_nan() || drawn.len() < model.calibrate_rows.max(1) {
+            continue;
+        }
+        let shift = target_mean - drawn.iter().sum::<f64>() / drawn.len() as f64;
+        let (low, high) = match model.target[k].kind {
+            CodecKind::Numeric { low, high, .. } => (low, high.max(low)),
+            _ => (f64::NEG_INFINITY, f64::INFINITY),
+        };
+        let masses = model.target[k].masses();
+        let grid = order_own != Some(k) && model.grid.get(k).copied().unwrap_or(false);
+        // On a grid, a value moved between two readings goes to either, in proportion to
+        // how near it is (a seeded draw), so a shift smaller than the grid's step still
+        // moves the mean.
+        let mut rng = seed.stream("step/1/centre", j as u64);
+        for value in values[..entities].iter_mut().filter(|v| !v.is_nan()) {
+            let moved = (*value + shift).clamp(low, high);
+            *value = if grid {
+                round_between(moved, masses, synthgate_core::unit_f64(&mut rng))
+            } else {
+                moved
+            };
+        }
+    }
     // Each step's realised change of every numeric own column (NaN at the first step).
     let mut realised: Vec<Vec<Vec<f64>>> = vec![vec![
         vec![f64::NAN; first_rows_len(&steps[0])];
@@ -1916,8 +1997,22 @@ fn sample_sequences(
             };
             let masses = model.target[k].masses();
             let is_order = order_own == Some(k);
-            let drift = drift_of[k].map_or(0.0, |drift| drift_at(drift, step));
+            // The step's changes keep the training's mean change at this position: leaves
+            // that pool positions leave a small bias each step, which 24 steps add up.
+            let drift = drift_of[k].map_or(0.0, |drift| {
+                let drawn: Vec<f64> = (0..active.len())
+                    .filter(|&i| !before[i].is_nan() && !change[i].is_nan())
+                    .map(|i| change[i])
+                    .collect();
+                let offset = if drawn.len() >= model.calibrate_rows.max(1) {
+                    drawn.iter().sum::<f64>() / drawn.len() as f64
+                } else {
+                    0.0
+                };
+                drift_at(drift, step) - offset
+            });
             let grid = !is_order && model.grid.get(k).copied().unwrap_or(false);
+            let mut rng = seed.stream(&format!("step/{step}/grid"), k as u64);
             values.push(EncodedColumn::Numeric(
                 (0..active.len())
                     .map(|i| {
@@ -1934,9 +2029,9 @@ fn sample_sequences(
                         }
                         // A point mass plus a change between masses is that mass, not a
                         // number a rounding error away from it; a reading on a grid stays
-                        // on it.
+                        // on it, rounded up or down at random so no bias adds up.
                         if grid {
-                            nearest_mass(value, masses)
+                            round_between(value, masses, synthgate_core::unit_f64(&mut rng))
                         } else {
                             snap_to_mass(value, masses)
                         }
