@@ -16,9 +16,11 @@
 //!   real ones do (SDMetrics' CorrelationSimilarity form), averaged over the columns.
 //!
 //! Several sequence tables: each metric averages its tables, with one detail row per table.
+//! Where the split put rows of one entity on both sides (a table split by its rows, not by
+//! entity), the holdout holds no whole sequences: that table has no reference.
 //! Entities beyond [`crate::MAX_ROWS`] are scored on a seeded sample of that many.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use synthgate_core::dataset::{DatasetSchema, Sequence};
@@ -51,6 +53,8 @@ type Dictionary = HashMap<(Option<String>, Option<String>), u32>;
 /// One table's sequences, entity by entity.
 #[derive(Debug, Default)]
 struct Read {
+    /// Every entity's key (before any sample).
+    keys: HashSet<String>,
     /// Rows per entity.
     lengths: Vec<f64>,
     /// Per entity, the gaps between its consecutive order values (empty for an order column
@@ -68,6 +72,8 @@ struct Read {
 struct Columns {
     categorical: Vec<String>,
     numeric: Vec<String>,
+    /// Whether the order column is data (no identifier, not regenerated).
+    order_is_data: bool,
 }
 
 fn columns_of(dataset: &DatasetSchema, sequence: &Sequence, schema: &Schema) -> Columns {
@@ -78,9 +84,16 @@ fn columns_of(dataset: &DatasetSchema, sequence: &Sequence, schema: &Schema) -> 
         .filter(|r| r.from == sequence.table)
         .flat_map(|r| r.columns.iter().map(String::as_str))
         .collect();
+    let order_is_data = !fresh.contains(&sequence.order.as_str())
+        && schema
+            .columns
+            .iter()
+            .find(|c| c.name == sequence.order)
+            .is_some_and(|c| c.semantic != SemanticType::Identifier);
     let mut columns = Columns {
         categorical: Vec::new(),
         numeric: Vec::new(),
+        order_is_data,
     };
     for column in &schema.columns {
         let name = column.name.as_str();
@@ -158,8 +171,11 @@ fn read(
                 .then(a.cmp(&b))
         });
     }
-    let numeric_order = order_numbers.iter().any(|v| !v.is_nan());
+    // Gaps of an order column that is data (a time, a number), not of an identifier that
+    // only labels rows in order (regenerated in synthetic data).
+    let numeric_order = columns.order_is_data && order_numbers.iter().any(|v| !v.is_nan());
     let mut read = Read {
+        keys: position.keys().map(|k| (*k).to_string()).collect(),
         lengths: members.iter().map(|rows| rows.len() as f64).collect(),
         gaps: members
             .iter()
@@ -270,6 +286,22 @@ struct Scores {
     per_autocorrelation: Vec<f64>,
 }
 
+impl Scores {
+    /// Not computable (`NaN` everywhere).
+    fn forget(&mut self) {
+        for value in [
+            &mut self.lengths,
+            &mut self.gaps,
+            &mut self.transitions,
+            &mut self.autocorrelation,
+        ] {
+            *value = f64::NAN;
+        }
+        self.per_transition.fill(f64::NAN);
+        self.per_autocorrelation.fill(f64::NAN);
+    }
+}
+
 /// The training side, reduced once: lengths, gaps, pair counts, autocorrelations.
 struct Reference {
     lengths: Vec<f64>,
@@ -349,6 +381,9 @@ pub fn sequence_metrics(
 ) -> Result<Vec<Metric>> {
     struct SequenceTable<'a> {
         name: &'a str,
+        /// Whether the split cut entities (some on both sides): the holdout's sequences are
+        /// then no whole sequences, and no reference.
+        cut: bool,
         columns: Columns,
         sizes: Vec<usize>,
         train: Reference,
@@ -393,6 +428,7 @@ pub fn sequence_metrics(
         let sizes: Vec<usize> = dictionaries.iter().map(HashMap::len).collect();
         read_tables.push(SequenceTable {
             name: t.name,
+            cut: !train.keys.is_disjoint(&holdout.keys),
             train: reference(&train, &sizes),
             columns,
             sizes,
@@ -411,7 +447,11 @@ pub fn sequence_metrics(
             .zip(draws)
             .map(|(t, entities)| {
                 let other = if holdout { &t.holdout } else { &t.synthetic };
-                scores(&t.train, other, entities, &t.sizes)
+                let mut scores = scores(&t.train, other, entities, &t.sizes);
+                if holdout && t.cut {
+                    scores.forget();
+                }
+                scores
             })
             .collect()
     };
@@ -513,7 +553,8 @@ pub fn sequence_metrics(
                     _ => Vec::new(),
                 };
                 serde_json::json!({ "table": t.name, "score": finite(pick(s)),
-                    "holdout": finite(pick(h)), "columns": columns })
+                    "holdout": finite(pick(h)), "entities_cut_by_split": t.cut,
+                    "columns": columns })
             })
             .collect();
         metrics.push(

@@ -321,6 +321,7 @@ pub fn synthesize_dataset(
             plan.children.push(index);
         }
     }
+    let mut unordered: Vec<String> = Vec::new();
     for sequence in &dataset.sequences {
         let Some(plan) = plans.get_mut(sequence.table.as_str()) else {
             continue;
@@ -334,13 +335,21 @@ pub fn synthesize_dataset(
         });
         if entity_is_parent {
             plan.sequence = Some(column_index(input(&sequence.table)?, &sequence.order)?);
+        } else if !plan.public {
+            unordered.push(format!(
+                "{}: its sequences per {} are not drawn row by row (rows are drawn in sequence \
+                 order only under a parent table keyed by the entity, e.g. split_from); each \
+                 row is drawn on its own",
+                sequence.table,
+                sequence.entity.join(", ")
+            ));
         }
     }
 
     // Which real rows are used, and where every reference of a synthesized table points.
     let mut kept: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut links: HashMap<usize, Vec<Link>> = HashMap::new();
-    let mut notes = Vec::new();
+    let mut notes = unordered;
     for &name in &order {
         let table = input(name)?;
         let rows = table.table.num_rows();

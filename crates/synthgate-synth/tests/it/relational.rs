@@ -412,12 +412,18 @@ from = "flights"
 columns = ["origin", "time_hour"]
 to = "weather"
 primary = true
+
+[[sequences]]
+table = "weather"
+entity = ["origin"]
+order = "time_hour"
 "#;
 
 /// A parent keyed by data values (a station and an hour): its synthetic key stays unique, each
 /// flight is generated under a synthetic weather row and carries its key, and the real share
 /// of flights without a weather row (0.46%) is kept within a percentage point, those flights
-/// keeping a station that exists.
+/// keeping a station that exists. Weather's sequences per station, whose entity is no table
+/// it is generated under, are said not to be drawn row by row.
 #[test]
 fn children_of_a_parent_keyed_by_data_carry_its_key() {
     let (dataset, tables) = read(
@@ -459,6 +465,14 @@ fn children_of_a_parent_keyed_by_data_carry_its_key() {
             .notes
             .iter()
             .any(|n| n.contains("flights: generated under weather")),
+        "{:?}",
+        synthetic.notes
+    );
+    assert!(
+        synthetic
+            .notes
+            .iter()
+            .any(|n| n.starts_with("weather: its sequences per origin are not drawn row by row")),
         "{:?}",
         synthetic.notes
     );
