@@ -1029,9 +1029,9 @@ fn round_between(value: f64, masses: &[f64], u: f64) -> f64 {
     }
 }
 
-/// The point mass nearest to `value`, when it is within half the gap between that mass and
-/// its neighbour on `value`'s side (past the last mass, the gap before it); else `value`,
-/// so a value among rare readings is not pulled to a distant common one.
+/// The point mass nearest to `value`: between two masses always; past either end only
+/// within half the gap at that end, so a value among the rare readings beyond the common
+/// ones (low pressures under the first mass) is not pulled onto the last common one.
 fn nearest_mass(value: f64, masses: &[f64]) -> f64 {
     let at = masses.partition_point(|m| *m < value);
     let gap = |i: usize, j: usize| match (masses.get(i), masses.get(j)) {
@@ -2273,6 +2273,71 @@ mod tests {
         assert!(assigned[5..].iter().all(|p| p.is_some_and(|p| p < 3)));
         assert!((cramers_v(&[0, 0, 1, 1], &[5, 5, 7, 7]) - 1.0).abs() < 1e-12);
         assert_eq!(cramers_v(&[0, 0, 0, 0], &[5, 5, 7, 7]), 0.0);
+    }
+
+    #[test]
+    fn grid_rounding_keeps_the_mean_and_leaves_values_past_the_masses() {
+        let masses = [1.0, 2.0, 3.0, 10.0];
+        // 2.25 goes up a quarter of the time: over evenly spread draws, its mean stays.
+        let draws: Vec<f64> = (0..1000)
+            .map(|i| round_between(2.25, &masses, (i as f64 + 0.5) / 1000.0))
+            .collect();
+        assert!((draws.iter().sum::<f64>() / 1000.0 - 2.25).abs() < 1e-9);
+        assert!(draws.iter().all(|v| *v == 2.0 || *v == 3.0));
+        // Between masses the nearest; past either end only within half the end's gap.
+        assert_eq!(nearest_mass(2.4, &masses), 2.0);
+        assert_eq!(nearest_mass(6.0, &masses), 3.0);
+        assert_eq!(nearest_mass(7.0, &masses), 10.0);
+        assert_eq!(nearest_mass(14.0, &masses), 14.0);
+        assert_eq!(nearest_mass(0.4, &masses), 0.4);
+        assert_eq!(nearest_mass(10.4, &masses), 10.0);
+        assert_eq!(nearest_mass(0.6, &masses), 1.0);
+        assert_eq!(round_between(20.0, &masses, 0.3), 20.0);
+    }
+
+    #[test]
+    fn drift_pools_positions_with_too_few_changes() {
+        // Two entities of three rows and one of four: changes +1 at position 2, +3 at 3, +5
+        // at 4 (one row).
+        let values = vec![0.0, 1.0, 4.0, 10.0, 11.0, 14.0, 20.0, 21.0, 24.0, 29.0];
+        let previous = vec![
+            None,
+            Some(0),
+            Some(1),
+            None,
+            Some(3),
+            Some(4),
+            None,
+            Some(6),
+            Some(7),
+            Some(8),
+        ];
+        let position = vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0];
+        let codec = codec::derived_numeric(
+            "x",
+            StorageType::Float64,
+            SemanticType::Continuous,
+            values.clone(),
+            &Protections {
+                min_category_count: 1,
+                tail_count: 1,
+            },
+        )
+        .0;
+        let target = Frame {
+            codecs: vec![codec],
+            columns: vec![EncodedColumn::Numeric(values)],
+            rows: 10,
+        };
+        let drift = drifts(&target, 1, &position, &previous, 2);
+        assert_eq!(drift[0][2], 1.0);
+        assert_eq!(drift[0][3], 3.0);
+        // Position 4 has one change: it takes the mean of itself and later ones alone.
+        assert_eq!(drift[0][4], 5.0);
+        assert_eq!(drift_at(&drift[0], 9), 5.0);
+        let pooled = drifts(&target, 1, &position, &previous, 4);
+        // Position 3 has three changes, under four: pooled with position 4's.
+        assert_eq!(pooled[0][3], (3.0 * 3.0 + 5.0) / 4.0);
     }
 
     #[test]
