@@ -316,6 +316,15 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          training rows as few-shot seed rows); adds the gateable metrics
 {llm_metrics}
     [evaluation]         target, sensitive = [], resamples = 50, entity (with a dataset)
+    [hybrid]             a hybrid release: real_share (of the release's rows that are real
+                         training rows, at most 0.5), legal_basis and approver_role (a role
+                         of [[policy.approvers]]) required, origin = \"ship\" or \"withhold\"
+                         (the file saying which rows are real: origin/origin.parquet in the
+                         bundle, or the workspace only), seed = 0, choose_share =
+                         \"marginal_value\" (as many real rows as utility.real_share_needed
+                         says are worth adding, at most real_share; needs a target); never
+                         with environment = \"public\" nor with epsilon; adds
+                         hybrid.real_share, hybrid.real_rows
     [[policy.gates]]     metric (a metric id of `synthgate evaluate`), min or max, bound =
 {gate_bounds}
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded
@@ -960,7 +969,8 @@ pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     pub(crate) input: DataArgs,
 
-    /// The column utility metrics predict (TSTR, TRTR, mix curve); without it they are skipped.
+    /// The column utility metrics predict (TSTR, TRTR, mix curve, the real share needed);
+    /// without it they are skipped.
     #[arg(long, value_name = "COLUMN")]
     pub(crate) target: Option<String>,
 

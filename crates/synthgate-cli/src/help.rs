@@ -21,6 +21,7 @@ fn when(needs: Needs) -> Option<&'static str> {
         Needs::SensitiveAttribute => Some("one per --sensitive attribute"),
         Needs::LlmSynthesizer => Some("only with synthesizer \"llm\" in a pipeline"),
         Needs::Dataset => Some("only in a pipeline over a dataset of several tables"),
+        Needs::Hybrid => Some("only in a hybrid release ([hybrid] in a pipeline)"),
     }
 }
 
@@ -157,7 +158,7 @@ mod tests {
         );
         let (rescored, kept) = drift_split();
         assert_eq!(rescored, "fidelity.*, utility.* and subgroup.*");
-        assert_eq!(kept, "privacy.* and llm.*");
+        assert_eq!(kept, "privacy.*, llm.* and hybrid.*");
         assert_eq!(
             summary(|row| row.id == "utility.tstr" || row.family == Family::Llm),
             ["utility.tstr", "llm.*"]

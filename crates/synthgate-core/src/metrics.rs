@@ -35,16 +35,19 @@ pub enum Family {
     Subgroup,
     /// Were a language model's answers usable, and did it copy what it was shown?
     Llm,
+    /// Which of a hybrid release's rows are real?
+    Hybrid,
 }
 
 impl Family {
     /// Every family, in the order reports show them.
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::Fidelity,
         Family::Utility,
         Family::Privacy,
         Family::Subgroup,
         Family::Llm,
+        Family::Hybrid,
     ];
 
     /// The family's key: the first segment of its metrics' ids (`fidelity`).
@@ -55,6 +58,7 @@ impl Family {
             Family::Privacy => "privacy",
             Family::Subgroup => "subgroup",
             Family::Llm => "llm",
+            Family::Hybrid => "hybrid",
         }
     }
 }
@@ -273,6 +277,8 @@ pub enum Needs {
     /// A pipeline whose source is a dataset of several tables (`[source] dataset`); a pattern
     /// row stands for one metric per synthesized table, `*` its name.
     Dataset,
+    /// A hybrid release (`[hybrid]` in a pipeline): synthetic rows with real training rows.
+    Hybrid,
 }
 
 /// Whose published definition a metric follows.
@@ -573,6 +579,21 @@ const fn llm(
     }
 }
 
+/// A fact of a hybrid release's composition, informational, kept by drift.
+const fn hybrid(id: &'static str, definition: &'static str) -> MetricInfo {
+    MetricInfo {
+        id,
+        family: Family::Hybrid,
+        direction: Informational,
+        gate: VALUE,
+        bands: Bands::Info,
+        drift: Drift::Keep,
+        needs: Needs::Hybrid,
+        peer: Peer::Synthgate,
+        definition,
+    }
+}
+
 /// An anonymeter attack's risk: banded by the interval's lower end at 0.02 and 0.1.
 const ATTACK_RISK: Bands = Bands::Levels {
     on: Bound::CiLow,
@@ -707,6 +728,14 @@ pub const TABLE: &[MetricInfo] = &[
         Bands::Info,
         "Mean gain in holdout score that the synthetic rows add to 1-25% of the real rows.",
     ),
+    utility(
+        "utility.real_share_needed",
+        Informational,
+        Bands::Info,
+        "The share of the real training rows, added to the synthetic rows, beyond which more \
+         real rows bring no significant gain in holdout score (paired bootstrap, 95%): the \
+         marginal value of real data.",
+    ),
     privacy(
         "privacy.dcr_share",
         LowerIsBetter,
@@ -831,6 +860,17 @@ pub const TABLE: &[MetricInfo] = &[
         fixed(0.0, 0.0),
         "Groups whose DCR share or membership attack interval lies wholly above the whole \
          table's: more exposed than the whole (gate max = 0).",
+    ),
+    hybrid(
+        "hybrid.real_share",
+        "A hybrid release's share of rows that are real training rows, released as they are \
+         (chosen by seed, never from the holdout). They are real people's records: every \
+         privacy metric here scores the synthetic rows alone, and none of them describes the \
+         real ones.",
+    ),
+    hybrid(
+        "hybrid.real_rows",
+        "The number of real training rows in a hybrid release.",
     ),
     llm(
         "llm.yield",

@@ -48,6 +48,8 @@ pub struct RunOutcome {
     pub withheld: usize,
     /// Synthetic rows.
     pub synthetic_rows: usize,
+    /// Real training rows released with them (a hybrid release; 0 otherwise).
+    pub real_rows: usize,
     /// The registry id.
     pub registry_id: i64,
     /// The manifest's digest.
@@ -158,6 +160,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
             files: manifest.files.len(),
             withheld: manifest.withheld.len(),
             synthetic_rows: release.synthetic_rows(),
+            real_rows: release.real_rows(),
             registry_id,
             manifest_sha256,
             failures: release.decision.failures(),

@@ -382,9 +382,14 @@ fn utility_metrics(
     config: &EvaluationConfig,
 ) -> Vec<Metric> {
     let measure = result.task.measure();
-    let boot: Vec<[f64; 3]> = resamples(result.holdout_rows, config, "evaluate/utility")
+    let indices = resamples(result.holdout_rows, config, "evaluate/utility");
+    let boot: Vec<[f64; 3]> = indices
         .par_iter()
         .map(|indices| result.resampled(indices))
+        .collect();
+    let mix_boot: Vec<Vec<(f64, f64)>> = indices
+        .par_iter()
+        .map(|indices| result.mix_resampled(indices))
         .collect();
     let series = |f: fn(&[f64; 3]) -> f64| -> Vec<f64> { boot.iter().map(f).collect() };
     let name = &train.names()[target.index];
@@ -445,7 +450,7 @@ fn utility_metrics(
     let gains: Vec<f64> = result
         .mix_curve
         .iter()
-        .filter(|p| p.real_fraction > 0.0 && p.real_fraction < 1.0)
+        .filter(|p| p.real_fraction > 0.0 && p.real_fraction <= 0.25)
         .filter_map(|p| p.gain)
         .collect();
     if !gains.is_empty() {
@@ -455,20 +460,110 @@ fn utility_metrics(
                 mean(&gains),
                 &format!(
                     "Mix curve: the holdout {measure} of models trained on all synthetic rows \
-                     plus 0, 1, 5, 10, 25 or 100% of the real training rows (a seeded, nested \
-                     sample), against the same real rows alone. The value is the mean gain the \
-                     synthetic rows add at 1-25% real data (positive = a little real data goes \
-                     further with synthetic rows); the points are in the details."
+                     plus 0, 1, 2, 5, 10, 25, 50 or 100% of the real training rows (a seeded, \
+                     nested sample), against the same real rows alone. The value is the mean \
+                     gain the synthetic rows add at 1-25% real data (positive = a little real \
+                     data goes further with synthetic rows); the points, with intervals, are in \
+                     the details."
                 ),
             )
             .details(serde_json::json!({
                 "target": name,
                 "measure": measure,
-                "points": result.mix_curve,
+                "points": mix_points(result, &mix_boot),
+            })),
+        );
+    }
+    if let Some(needed) = real_share_needed(result, &mix_boot) {
+        let point = &result.mix_curve[needed];
+        let share = point.real_fraction;
+        let statement = if needed == 0 {
+            "Adding real training rows to the synthetic rows brings no significant gain at any \
+             share: the synthetic rows alone train as good a model as any mix."
+                .to_string()
+        } else {
+            format!(
+                "Adding real training rows to the synthetic rows stops bringing a significant \
+                 gain at {}% ({} rows): no larger share scores significantly higher.",
+                share * 100.0,
+                point.real_rows
+            )
+        };
+        metrics.push(
+            Metric::new(
+                "utility.real_share_needed",
+                share,
+                &format!(
+                    "The marginal value of real data: the smallest share of the real training \
+                     rows (of 0, 1, 2, 5, 10, 25, 50 and 100%) that, added to the synthetic \
+                     rows, no larger share beats significantly: the holdout {measure} of the \
+                     larger mix minus this one has a 95% paired-bootstrap interval (the same \
+                     resampled holdout rows for both) reaching 0 or below. 0 = real rows add \
+                     nothing; 1 = every share up to all of them still helps."
+                ),
+            )
+            .details(serde_json::json!({
+                "target": name,
+                "measure": measure,
+                "statement": statement,
+                "real_rows": point.real_rows,
             })),
         );
     }
     metrics
+}
+
+/// The mix curve's points with 95% paired-bootstrap intervals: each model's score, the gain
+/// the synthetic rows add (`mixed - real_only`), and what the real rows add to the synthetic
+/// ones (`mixed - mixed at 0%`), with whether that is significant (its interval above 0).
+fn mix_points(result: &crate::utility::Utility, boot: &[Vec<(f64, f64)>]) -> serde_json::Value {
+    let interval = |estimate: Option<f64>, values: Vec<f64>| match estimate {
+        Some(estimate) => bootstrap_interval(estimate, values),
+        None => (None, None),
+    };
+    let base = result.mix_curve.first().and_then(|p| p.mixed);
+    let points: Vec<serde_json::Value> = result
+        .mix_curve
+        .iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let mixed = interval(point.mixed, boot.iter().map(|b| b[i].0).collect());
+            let real_only = interval(point.real_only, boot.iter().map(|b| b[i].1).collect());
+            let gain = interval(point.gain, boot.iter().map(|b| b[i].0 - b[i].1).collect());
+            let added_value = point.mixed.zip(base).map(|(m, b)| m - b);
+            let added = interval(added_value, boot.iter().map(|b| b[i].0 - b[0].0).collect());
+            serde_json::json!({
+                "real_fraction": point.real_fraction,
+                "real_rows": point.real_rows,
+                "mixed": point.mixed,
+                "mixed_interval": [mixed.0, mixed.1],
+                "real_only": point.real_only,
+                "real_only_interval": [real_only.0, real_only.1],
+                "gain": point.gain,
+                "gain_interval": [gain.0, gain.1],
+                "real_added": added_value,
+                "real_added_interval": [added.0, added.1],
+                "real_added_significant": i > 0 && added.0.is_some_and(|low| low > 0.0),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(points)
+}
+
+/// The index of the first mix-curve point that no later point beats significantly (the lower
+/// end of the 95% paired-bootstrap interval of the later score minus its own is above 0).
+fn real_share_needed(result: &crate::utility::Utility, boot: &[Vec<(f64, f64)>]) -> Option<usize> {
+    let curve = &result.mix_curve;
+    if boot.is_empty() || curve.iter().any(|p| p.mixed.is_none()) {
+        return None;
+    }
+    let beats = |later: usize, earlier: usize| {
+        let estimate = curve[later].mixed? - curve[earlier].mixed?;
+        let values: Vec<f64> = boot.iter().map(|b| b[later].0 - b[earlier].0).collect();
+        bootstrap_interval(estimate, values).0
+    };
+    (0..curve.len())
+        .find(|&i| ((i + 1)..curve.len()).all(|j| beats(j, i).is_none_or(|low| low <= 0.0)))
 }
 
 fn privacy_metrics(

@@ -83,7 +83,7 @@ struct Section {
     sentence: &'static str,
 }
 
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     Section {
         family: Family::Fidelity,
         title: "Fidelity: does the synthetic data look like the real data?",
@@ -118,6 +118,13 @@ const SECTIONS: [Section; 5] = [
         sentence: "Records produced per response, and the real rows shown to the model as \
                    examples checked against its output: copies, near copies, the longest \
                    verbatim text overlap in characters, and personal-data patterns.",
+    },
+    Section {
+        family: Family::Hybrid,
+        title: "Composition: which rows are real?",
+        sentence: "A hybrid release carries real training rows, as they are, with the synthetic \
+                   ones. They are real people's records: every metric above scores the synthetic \
+                   rows alone, and none describes the real ones.",
     },
 ];
 
@@ -262,7 +269,7 @@ fn mix_chart(metric: &Metric) -> Option<String> {
     let low = all.iter().copied().fold(f64::INFINITY, f64::min);
     let high = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let span = (high - low).max(1e-6);
-    // x: position by index of the fraction (0, 1, 5, 10, 25, 100%), evenly spaced.
+    // x: position by index of the fraction (0, 1, 2, 5, 10, 25, 50, 100%), evenly spaced.
     let fractions: Vec<f64> = points
         .iter()
         .filter_map(|p| p["real_fraction"].as_f64())
@@ -369,6 +376,15 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
             if let Some(svg) = find("utility.mix_curve").and_then(|m| mix_chart(m)) {
                 out.push_str(&svg);
             }
+            if let Some(statement) =
+                find("utility.real_share_needed").and_then(|m| m.details["statement"].as_str())
+            {
+                let _ = write!(
+                    out,
+                    "<p class=\"statement\"><strong>Marginal value of real data.</strong> {}</p>",
+                    escape(statement)
+                );
+            }
         }
         Family::Privacy => {
             // The anonymeter attacks: their details hold attack, control and baseline rates.
@@ -384,7 +400,7 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
                 out.push_str(&attack_chart(&risks));
             }
         }
-        Family::Subgroup | Family::Llm => {
+        Family::Subgroup | Family::Llm | Family::Hybrid => {
             for metric in metrics {
                 subgroup_table(out, metric);
             }
@@ -555,8 +571,9 @@ pub fn render(report: &Report) -> String {
     }
     for section in &SECTIONS {
         let metrics = section.metrics(report);
-        // Only prompt-based runs have a language-model section.
-        if metrics.is_empty() && section.family == Family::Llm {
+        // Only prompt-based runs have a language-model section, only hybrid releases a
+        // composition section.
+        if metrics.is_empty() && matches!(section.family, Family::Llm | Family::Hybrid) {
             continue;
         }
         let _ = write!(
@@ -570,7 +587,9 @@ pub fn render(report: &Report) -> String {
             let missing = match section.family {
                 Family::Utility => "Not measured: pass --target COLUMN.",
                 Family::Subgroup => "Not measured: pass --sensitive COLUMN[,COLUMN...].",
-                Family::Fidelity | Family::Privacy | Family::Llm => "Not measured.",
+                Family::Fidelity | Family::Privacy | Family::Llm | Family::Hybrid => {
+                    "Not measured."
+                }
             };
             let _ = write!(out, "<p class=\"small\">{missing}</p></section>");
             continue;

@@ -20,7 +20,7 @@ use crate::gbdt::{self, Binner, Settings, Target};
 use crate::values::{Column, MISSING};
 
 /// Fractions of the real training rows on the mix curve.
-pub const MIX_FRACTIONS: [f64; 6] = [0.0, 0.01, 0.05, 0.10, 0.25, 1.0];
+pub const MIX_FRACTIONS: [f64; 8] = [0.0, 0.01, 0.02, 0.05, 0.10, 0.25, 0.50, 1.0];
 
 /// What kind of prediction the target asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -319,6 +319,9 @@ pub struct Utility {
     pub matched_rows: usize,
     /// The mix curve, fraction 0 first.
     pub mix_curve: Vec<MixPoint>,
+    /// Holdout predictions of each mix-curve point's models: with the synthetic rows, and
+    /// from the real rows alone (none at fraction 0).
+    mix_predictions: Vec<(Vec<f64>, Option<Vec<f64>>)>,
     tstr_predictions: Vec<f64>,
     trtr_predictions: Vec<f64>,
     matched_predictions: Vec<f64>,
@@ -341,6 +344,20 @@ impl Utility {
             score(&self.trtr_predictions),
             score(&self.matched_predictions),
         ]
+    }
+
+    /// Bootstrap each mix-curve point's `(mixed, real_only)` scores on resampled holdout rows
+    /// (`real_only` NaN at fraction 0), the same rows for every point.
+    pub fn mix_resampled(&self, indices: &[usize]) -> Vec<(f64, f64)> {
+        let truth = take_target(&self.truth, indices);
+        let score = |p: &[f64]| {
+            let picked: Vec<f64> = indices.iter().map(|&i| p[i]).collect();
+            task_score(&picked, &truth).unwrap_or(f64::NAN)
+        };
+        self.mix_predictions
+            .iter()
+            .map(|(mixed, real_only)| (score(mixed), real_only.as_deref().map_or(f64::NAN, score)))
+            .collect()
     }
 
     /// TSTR and TRTR on the labelled holdout rows among `rows` (a subgroup).
@@ -432,6 +449,15 @@ pub fn utility(
             }
         })
         .collect::<Vec<_>>();
+    let mix_predictions = real_rows
+        .iter()
+        .map(|&rows| {
+            (
+                score(rows, true).cloned().unwrap_or_default(),
+                score(rows, false).cloned(),
+            )
+        })
+        .collect();
     let tstr_predictions = score(0, true).cloned().unwrap_or_default();
     let trtr_predictions = score(train.rows(), false).cloned().unwrap_or_default();
     let matched_predictions = score(matched_rows, false).cloned().unwrap_or_default();
@@ -443,6 +469,7 @@ pub fn utility(
         trtr_matched: task_score(&matched_predictions, &holdout.target),
         matched_rows,
         mix_curve,
+        mix_predictions,
         tstr_predictions,
         trtr_predictions,
         matched_predictions,

@@ -228,6 +228,54 @@ pub fn parquet_bytes(table: &Table) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The rows of `first`, then those of `second`, in `first`'s schema: `second` must have the
+/// same column names in the same order; its values are cast to `first`'s types.
+pub fn append_rows(first: &Table, second: &Table) -> Result<Table> {
+    let schema = first.arrow_schema().clone();
+    if first.column_names() != second.column_names() {
+        return Err(Error::internal(format!(
+            "appending rows of columns ({}) to a table of columns ({})",
+            second.column_names().join(", "),
+            first.column_names().join(", ")
+        )));
+    }
+    let mut batches = first.batches().to_vec();
+    for batch in second.batches() {
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(column, field)| {
+                arrow_cast::cast(column, field.data_type()).map_err(|error| {
+                    Error::internal(format!("casting column '{}' failed: {error}", field.name()))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        batches.push(
+            arrow_array::RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|error| Error::internal(format!("appending rows failed: {error}")))?,
+        );
+    }
+    Table::new(schema, batches)
+}
+
+/// A table of two columns: `row` (0, 1, ...) and `name`, one text label per row.
+pub fn labels_table(name: &str, labels: &[&str]) -> Result<Table> {
+    let fields = vec![
+        arrow_schema::Field::new("row", arrow_schema::DataType::Int64, false),
+        arrow_schema::Field::new(name, arrow_schema::DataType::Utf8, false),
+    ];
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    let rows: arrow_array::ArrayRef = std::sync::Arc::new(
+        arrow_array::Int64Array::from_iter_values(0..labels.len() as i64),
+    );
+    let values: arrow_array::ArrayRef =
+        std::sync::Arc::new(arrow_array::StringArray::from_iter_values(labels.iter()));
+    let batch = arrow_array::RecordBatch::try_new(schema.clone(), vec![rows, values])
+        .map_err(|error| Error::internal(format!("building the '{name}' table failed: {error}")))?;
+    Table::new(schema, vec![batch])
+}
+
 /// The rows of `table` at `rows` (in that order), as one batch.
 pub fn take_rows(table: &Table, rows: &[u32]) -> Result<Table> {
     let batch = arrow_select::concat::concat_batches(table.arrow_schema(), table.batches())

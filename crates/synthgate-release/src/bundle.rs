@@ -441,6 +441,24 @@ fn fill(
     if let Some((model, _)) = &release.dp_model {
         write(root, crate::layout::DP_MODEL_FILE, model)?;
     }
+    // A hybrid release's origin file: a file of its own (access to it can differ from access
+    // to the data), or by the spec withheld in the workspace and listed by digest.
+    if let (Some((origin, _)), Some(hybrid)) = (&release.origin, &spec.hybrid) {
+        let bytes = synthgate_io::parquet_bytes(origin)?;
+        if hybrid.origin == crate::spec::RealDataFiles::Withhold {
+            withheld_entries.push(FileEntry {
+                path: crate::hybrid::ORIGIN_FILE.to_string(),
+                sha256: synthgate_io::sha256_bytes(&bytes),
+                bytes: bytes.len() as u64,
+                role: role_of(crate::hybrid::ORIGIN_FILE).to_string(),
+            });
+            if let Some(path) = withheld.keep(&bytes)? {
+                kept.push(path);
+            }
+        } else {
+            write(root, crate::hybrid::ORIGIN_FILE, &bytes)?;
+        }
+    }
 
     // The run's audit entries: appended to the chain, carried as this bundle's segment with
     // the operator's signed checkpoint.
@@ -703,6 +721,7 @@ fn role_of(path: &str) -> &'static str {
         Some("audit") => "audit",
         Some("datasheet.json" | "DATASHEET.md") => "documentation",
         Some("monitor") => "monitoring",
+        Some("origin") => "origin",
         _ => "provenance",
     }
 }

@@ -563,5 +563,6 @@ pub fn run_dataset_pipeline(
         profile,
         llm: None,
         dp_model: None,
+        origin: None,
     })
 }

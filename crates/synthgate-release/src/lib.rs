@@ -7,7 +7,8 @@
 //! - [`run`]: the pipeline, returning what the bundle holds; [`bundle`] writes it (to a
 //!   temporary folder, renamed into place when complete) and [`verify`] checks it.
 //!
-//! Raw training and holdout rows never enter a bundle: only the synthetic table, the
+//! Raw training and holdout rows never enter a bundle, but a hybrid release's declared real
+//! training rows ([`hybrid`]: in its data file, marked in its origin file): only the data, the
 //! evaluation, the policy decision, the generation log (a prompt-based run's with every real
 //! seed row replaced by a keyed digest; the full log stays in the operator's workspace,
 //! [`llm::FullLogs`]) and the manifest (source digest, row and column counts). A release whose
@@ -25,6 +26,7 @@ pub mod dataset;
 pub mod datasheet;
 pub mod drift;
 pub mod gates;
+pub mod hybrid;
 pub mod keys;
 pub mod layout;
 pub mod llm;

@@ -3,7 +3,7 @@
 //! training rows and the holdout, and decide the gates. Every step is a library call; the
 //! same spec, source bytes and seeds give the same synthetic bytes.
 
-use synthgate_core::{Error, Result, Schema, Seed, Table, unit_f64};
+use synthgate_core::{Error, Result, Schema, Seed, Table};
 use synthgate_eval::{EvaluationConfig, InputInfo, Report};
 use synthgate_io::{ReadOptions, read_table, sha256_file, take_rows};
 use synthgate_synth::FitConfig;
@@ -47,6 +47,9 @@ pub struct Release {
     /// The differentially private model file (the DP release itself), when the synthesizer is
     /// differentially private, and its privacy statement.
     pub dp_model: Option<(Vec<u8>, synthgate_synth::PrivacyStatement)>,
+    /// A hybrid release's origin file (each data row's `real` or `synthetic`) and its
+    /// composition in words.
+    pub origin: Option<(Table, String)>,
 }
 
 /// One data file of a bundle.
@@ -65,13 +68,26 @@ pub struct DataTable {
 }
 
 impl Release {
-    /// Synthetic rows over the data files (copied public tables left out).
+    /// Synthetic rows over the data files (copied public tables and a hybrid release's real
+    /// rows left out).
     pub fn synthetic_rows(&self) -> usize {
         self.data
             .iter()
             .filter(|d| !d.copied)
             .map(|d| d.table.num_rows())
-            .sum()
+            .sum::<usize>()
+            - self.real_rows()
+    }
+
+    /// A hybrid release's real training rows (0 for any other release).
+    pub fn real_rows(&self) -> usize {
+        self.origin.as_ref().map_or(0, |(origin, _)| {
+            origin
+                .key_texts(1)
+                .iter()
+                .filter(|label| label.as_deref() == Some("real"))
+                .count()
+        })
     }
 }
 
@@ -102,12 +118,7 @@ impl std::fmt::Debug for DpSource<'_> {
 /// The row indices of (train, holdout): a seeded permutation, the first
 /// `round(rows × fraction)` held out; both sorted.
 pub fn split_rows(rows: usize, fraction: f64, seed: Seed) -> (Vec<u32>, Vec<u32>) {
-    let mut rng = seed.stream("split", 0);
-    let mut order: Vec<u32> = (0..rows as u32).collect();
-    for i in (1..rows).rev() {
-        let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
-        order.swap(i, j);
-    }
+    let order = crate::hybrid::permutation(rows, seed, "split");
     let held = ((rows as f64 * fraction).round() as usize).clamp(1, rows.saturating_sub(1));
     let mut holdout = order[..held].to_vec();
     let mut train = order[held..].to_vec();
@@ -460,6 +471,29 @@ pub fn run_table_pipeline(
     log.push(serde_json::json!({ "step": "evaluate",
         "harness_version": synthgate_eval::HARNESS_VERSION, "metrics": report.metrics.len() }));
 
+    // A hybrid release: real training rows mixed in after the evaluation, which scores the
+    // synthetic rows alone; the report names the real ones.
+    let (released, origin) = match &spec.hybrid {
+        Some(hybrid) => {
+            progress("mixing in the real rows");
+            let (count, chosen) = crate::hybrid::real_rows(
+                hybrid,
+                synthetic.num_rows(),
+                train.num_rows(),
+                &report.metrics,
+            )?;
+            let mixed = crate::hybrid::mix(&synthetic, &train, hybrid, count)?;
+            let statement = crate::hybrid::composition(&mixed, hybrid);
+            report.metrics.extend(crate::hybrid::metrics(&mixed));
+            report.warnings.push(statement.clone());
+            log.push(serde_json::json!({ "step": "hybrid", "seed": hybrid.seed,
+                "real_rows": mixed.real_rows, "synthetic_rows": synthetic.num_rows(),
+                "real_share": mixed.real_share, "chosen": chosen }));
+            (mixed.table, Some((mixed.origin, statement)))
+        }
+        None => (synthetic, None),
+    };
+
     progress("deciding the gates");
     let decision = decide(&spec.policy, &report.metrics)?;
     log.push(
@@ -479,7 +513,7 @@ pub fn run_table_pipeline(
         data: vec![DataTable {
             name: "synthetic".into(),
             path: crate::layout::DATA_FILE.into(),
-            table: synthetic,
+            table: released,
             schema: release_schema,
             copied: false,
         }],
@@ -490,6 +524,7 @@ pub fn run_table_pipeline(
         profile,
         llm,
         dp_model,
+        origin,
     })
 }
 

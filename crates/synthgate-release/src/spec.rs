@@ -40,6 +40,52 @@ pub struct PipelineSpec {
     /// `synthgate generate` as `[llm.server]`, `[llm.generation]`, `[[llm.columns]]`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm: Option<synthgate_llm::GenerateSpec>,
+    /// A hybrid release: the synthetic rows with a declared share of real training rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hybrid: Option<HybridSpec>,
+}
+
+/// `[hybrid]`: real training rows released with the synthetic ones. The real rows are chosen
+/// by seed among the training rows (never the holdout) and shuffled in with the synthetic
+/// rows; which row is which is kept in a separate file (or withheld).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HybridSpec {
+    /// The share of the release's rows that are real: `real / (real + synthetic)`, above 0
+    /// and at most 0.5; with `choose_share`, the most the rule may choose.
+    pub real_share: f64,
+    /// A rule that chooses the share from the evaluation instead: `"marginal_value"` takes
+    /// the real training rows `utility.real_share_needed` names (the smallest share of them
+    /// beyond which adding more to the synthetic rows brings no significant gain; needs
+    /// `[evaluation] target`), at most `real_share` of the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choose_share: Option<ShareRule>,
+    /// The legal basis for releasing the real rows (required), e.g. "GDPR Art. 9(2)(j),
+    /// research exemption, ethics approval 2026-114".
+    pub legal_basis: String,
+    /// The role that must approve the real rows: one of `[[policy.approvers]]`.
+    pub approver_role: String,
+    /// Where the origin file (each row's `real` or `synthetic`) goes: `ship` (default: in the
+    /// bundle at `origin/origin.parquet`, a file of its own so access to it can differ from
+    /// access to the data) or `withhold` (in the operator's workspace only, listed in the
+    /// manifest by digest).
+    #[serde(default = "default_origin")]
+    pub origin: RealDataFiles,
+    /// The seed that chooses the real rows and shuffles them in (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// `[hybrid] choose_share`: how a hybrid release's share of real rows is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareRule {
+    /// As many real training rows as `utility.real_share_needed` says are worth adding.
+    MarginalValue,
+}
+
+fn default_origin() -> RealDataFiles {
+    RealDataFiles::Ship
 }
 
 fn format_version() -> u32 {
@@ -513,6 +559,99 @@ impl PipelineSpec {
         Ok(spec)
     }
 
+    fn check_hybrid(
+        &self,
+        hybrid: &HybridSpec,
+        private: bool,
+        fail: &dyn Fn(String, &str, &str) -> Result<()>,
+    ) -> Result<()> {
+        let share = hybrid.real_share;
+        if !(share > 0.0 && share <= 0.5) {
+            return fail(
+                format!(
+                    "hybrid.real_share must be above 0 and at most 0.5 (the share of the \
+                     release's rows that are real), not {share}."
+                ),
+                "real_share",
+                "",
+            );
+        }
+        if hybrid.choose_share.is_some() && self.evaluation.target.is_none() {
+            return fail(
+                "hybrid.choose_share = \"marginal_value\" reads the mix curve, which needs \
+                 [evaluation] target = \"COLUMN\"."
+                    .into(),
+                "choose_share",
+                "",
+            );
+        }
+        if self.release.environment == ReleaseEnvironment::Public {
+            return fail(
+                "a hybrid release holds real training rows and can never be public: set \
+                 [release] environment to \"licensed\", \"controlled_access\" or \
+                 \"secure_enclave\", or remove [hybrid]."
+                    .into(),
+                "environment",
+                "",
+            );
+        }
+        if hybrid.legal_basis.trim().is_empty() {
+            return fail(
+                "hybrid.legal_basis is empty: a hybrid release must name the legal basis for \
+                 releasing its real rows."
+                    .into(),
+                "legal_basis",
+                "",
+            );
+        }
+        if !self
+            .policy
+            .approvers
+            .iter()
+            .any(|a| a.role == hybrid.approver_role)
+        {
+            let roles: Vec<&str> = self
+                .policy
+                .approvers
+                .iter()
+                .map(|a| a.role.as_str())
+                .collect();
+            return fail(
+                format!(
+                    "hybrid.approver_role '{}' is not a role of [[policy.approvers]] ({}): the \
+                     real rows need an approval the policy requires.",
+                    hybrid.approver_role,
+                    if roles.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        roles.join(", ")
+                    }
+                ),
+                "approver_role",
+                &hybrid.approver_role,
+            );
+        }
+        if private {
+            return fail(
+                "a differentially private release cannot carry real rows: remove [hybrid] or \
+                 choose a synthesizer that is not differentially private."
+                    .into(),
+                "[hybrid]",
+                "",
+            );
+        }
+        if self.source.dataset.is_some() {
+            return fail(
+                "[hybrid] is for a release of one table; a dataset of several tables cannot \
+                 carry real rows yet."
+                    .into(),
+                "[hybrid]",
+                "",
+            );
+        }
+        Ok(())
+    }
+
     fn check(&self, text: &str, path: &Path) -> Result<()> {
         let fail = |message: String, key: &str, value: &str| {
             let mut location = Location::file(path);
@@ -687,6 +826,9 @@ impl PipelineSpec {
                 "bins",
                 "",
             );
+        }
+        if let Some(hybrid) = &self.hybrid {
+            self.check_hybrid(hybrid, private, &fail)?;
         }
         if self.evaluation.resamples < 10 {
             return fail(
@@ -915,7 +1057,8 @@ impl PipelineSpec {
                 ),
                 Needs::LlmSynthesizer if llm => ids.push(row.id.to_string()),
                 Needs::Dataset if self.source.dataset.is_some() => ids.push(row.id.to_string()),
-                Needs::Target | Needs::LlmSynthesizer | Needs::Dataset => {}
+                Needs::Hybrid if self.hybrid.is_some() => ids.push(row.id.to_string()),
+                Needs::Target | Needs::LlmSynthesizer | Needs::Dataset | Needs::Hybrid => {}
             }
         }
         ids
@@ -942,6 +1085,7 @@ impl PipelineSpec {
             Some(Needs::Dataset) => {
                 "is reported only for a dataset of several tables ([source] dataset)"
             }
+            Some(Needs::Hybrid) => "is reported only for a hybrid release ([hybrid])",
             Some(Needs::Nothing) | None => "is not a metric of this evaluation",
         };
         format!(
@@ -1104,6 +1248,7 @@ mod tests {
             "utility.trtr",
             "utility.tstr_ratio",
             "utility.mix_curve",
+            "utility.real_share_needed",
             "subgroup.sex.worst_gap",
             "subgroup.race.worst_gap",
             "subgroup.sex.worst_dcr_share",
@@ -1112,8 +1257,8 @@ mod tests {
         ] {
             assert!(full.iter().any(|known| known == id), "{id} in {full:?}");
         }
-        // Four utility metrics, and four subgroup metrics per sensitive attribute.
-        assert_eq!(full.len(), plain.len() + 4 + 2 * 4, "{full:?}");
+        // Five utility metrics, and four subgroup metrics per sensitive attribute.
+        assert_eq!(full.len(), plain.len() + 5 + 2 * 4, "{full:?}");
         // An unknown id is named, with the known ones listed.
         let error = PipelineSpec::parse(
             &format!("{MINIMAL}[[policy.gates]]\nmetric = \"privacy.dcr\"\nmax = 0.5\n"),

@@ -1121,6 +1121,22 @@ pub fn verify_with(
             }
             files.push((file.path.clone(), digest));
         }
+        if let Some((origin, _)) = &release.origin {
+            let digest = synthgate_io::sha256_bytes(&synthgate_io::parquet_bytes(origin)?);
+            let path = crate::hybrid::ORIGIN_FILE;
+            let recorded = manifest
+                .files
+                .iter()
+                .chain(&manifest.withheld)
+                .find(|f| f.path == path);
+            if recorded.is_none_or(|r| r.sha256 != digest) {
+                return Err(failed(format!(
+                    "reproduction gave a different origin file {path}: sha256 {digest}, the \
+                     bundle has {}.",
+                    recorded.map_or("no such file", |r| r.sha256.as_str())
+                )));
+            }
+        }
         let digest = data_digest(&files);
         let recorded = manifest.generator.data_sha256.as_str();
         if digest != recorded {

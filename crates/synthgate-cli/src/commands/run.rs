@@ -26,6 +26,13 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         outcome.synthetic_rows,
         outcome.registry_id
     );
+    if outcome.real_rows > 0 {
+        println!(
+            "  hybrid: {} real training rows released with the synthetic ones, shuffled in; \
+             which is which is in origin/origin.parquet (or withheld) ([hybrid])",
+            outcome.real_rows
+        );
+    }
     if outcome.withheld > 0 {
         println!(
             "  withheld: {} file(s) computed from real rows (the report, the source profile) \

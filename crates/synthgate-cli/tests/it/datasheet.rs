@@ -11,7 +11,7 @@ use crate::support::{read_json, stderr};
 /// The `mlcroissant` command: `$SYNTHGATE_MLCROISSANT`, which `scripts/test` sets after
 /// installing the validator in its own virtual environment. Missing, the test fails; it never
 /// skips.
-fn mlcroissant() -> PathBuf {
+pub(crate) fn mlcroissant() -> PathBuf {
     let path = std::env::var_os("SYNTHGATE_MLCROISSANT").map(PathBuf::from);
     match path {
         Some(path) if path.is_file() => path,

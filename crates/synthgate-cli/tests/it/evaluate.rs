@@ -155,6 +155,7 @@ fn synthetic_output_scores_between_floor_and_copy_and_is_deterministic() {
         "utility.trtr",
         "utility.tstr_ratio",
         "utility.mix_curve",
+        "utility.real_share_needed",
         "privacy.dcr_share",
         "privacy.nndr",
         "privacy.mia_auc",
@@ -175,7 +176,14 @@ fn synthetic_output_scores_between_floor_and_copy_and_is_deterministic() {
         .as_array()
         .expect("points")
         .len();
-    assert_eq!(points, 6, "0, 1, 5, 10, 25 and 100% real rows");
+    assert_eq!(points, 8, "0, 1, 2, 5, 10, 25, 50 and 100% real rows");
+    let needed = metric(&report, "utility.real_share_needed");
+    assert!(
+        needed["details"]["statement"]
+            .as_str()
+            .is_some_and(|s| s.contains("significant")),
+        "{needed}"
+    );
     assert_eq!(report["target"], "death");
     // A different seed changes the resamples, so the intervals move.
     let third = dir.path().join("third");

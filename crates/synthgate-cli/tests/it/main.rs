@@ -14,6 +14,7 @@ mod evaluate;
 mod fake_server;
 mod format_v1;
 mod help;
+mod hybrid;
 mod live;
 mod llm;
 mod release;

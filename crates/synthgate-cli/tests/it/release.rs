@@ -446,7 +446,7 @@ fn bad_specs_name_file_line_and_key_and_write_nothing() {
     assert!(stderr(&output).contains("nope.csv"), "{}", stderr(&output));
 }
 
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+pub(crate) fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let key = dir.join(name);
     let output = synthgate(["keygen".as_ref(), "--out".as_ref(), key.as_os_str()]);
     assert!(output.status.success(), "{}", stderr(&output));

@@ -21,8 +21,9 @@
 //!   combinations. Why not the synthetic rows' rate against the holdout rows' rate of carrying
 //!   a training-unique combination: see `quasi_identifier_check`.
 //!
-//! No release kind declares real rows yet (hybrid releases are not built), so nothing is
-//! exempt: every real row found anywhere is a leak. The twin test plants real rows into a
+//! The only rows exempt are a hybrid release's declared real rows, in its data file and
+//! nowhere else (`a_hybrid_bundle_holds_its_real_rows_in_its_data_file_and_nowhere_else`):
+//! every other real row found anywhere is a leak. The twin test plants real rows into a
 //! bundle's generation log, its Parquet data and a JSON file, and copies unique
 //! quasi-identifier combinations into the data, and asserts that the search finds each.
 
@@ -944,6 +945,93 @@ fn no_bundle_of_any_synthesizer_holds_a_training_row() {
             llm_log_is_published_and_replays_from_the_workspace(&ctx, &bundle, &server);
         }
     }
+}
+
+/// A hybrid release, `examples/adult-hybrid` (5% real training rows, its origin file
+/// shipped): the search finds every row the origin file calls real in the data file, at
+/// exactly those rows, and no training row anywhere else; the quasi-identifier check of the
+/// rows called synthetic passes; the bundle verifies and reproduces byte for byte.
+#[test]
+fn a_hybrid_bundle_holds_its_real_rows_in_its_data_file_and_nowhere_else() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ctx = context(&dir.path().join("home"), dir.path());
+    let text = std::fs::read_to_string(repo_root().join("examples/adult-hybrid/pipeline.toml"))
+        .expect("example spec")
+        .replace(
+            "path = \"../../../shared/datasets/adult/data.csv\"",
+            &format!("path = {:?}", adult().display().to_string()),
+        )
+        .replace(
+            "sensitive = [\"sex\", \"race\"]",
+            "sensitive = [\"sex\", \"race\"]\nresamples = 10",
+        );
+    assert!(text.contains("resamples = 10") && text.contains("real_share = 0.05"));
+    let spec = dir.path().join("adult-hybrid.toml");
+    std::fs::write(&spec, text).expect("spec");
+    let bundle = dir.path().join("bundle-hybrid");
+    build(&ctx, &spec, &bundle);
+    let real = real_rows(&bundle);
+    let origin =
+        synthgate_io::read_table(&bundle.join("origin/origin.parquet"), &Default::default())
+            .expect("the origin file reads")
+            .table;
+    let labels = origin.key_texts(1);
+    let declared: HashSet<usize> = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, label)| label.as_deref() == Some("real"))
+        .map(|(row, _)| row + 1)
+        .collect();
+    assert!(declared.len() > 1_000, "{} real rows", declared.len());
+    let (mut findings, files) = search(&bundle, &real);
+    let mut expected: Vec<&str> = BUNDLE_FILES.to_vec();
+    expected.push("origin/origin.parquet");
+    expected.sort_unstable();
+    assert_eq!(files, expected, "the files searched");
+    let at_declared = |place: &str| {
+        place
+            .strip_prefix("data/synthetic.parquet row ")
+            .and_then(|row| row.parse::<usize>().ok())
+            .is_some_and(|row| declared.contains(&row))
+    };
+    let found: HashSet<usize> = findings
+        .whole_rows
+        .iter()
+        .filter(|(_, place)| at_declared(place))
+        .filter_map(|(_, place)| place.rsplit(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(
+        found, declared,
+        "every declared real row is found where it is declared"
+    );
+    findings.whole_rows.retain(|(_, place)| !at_declared(place));
+    // The quasi-identifier check on the rows the origin file calls synthetic.
+    let decoded = decode(&bundle);
+    let (names, rows) = decoded.data.expect("a data file");
+    let synthetic: Vec<Vec<Option<Cell>>> = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(row, _)| !declared.contains(&(row + 1)))
+        .map(|(_, row)| row)
+        .collect();
+    findings.quasi_identifiers = quasi_identifier_check(&real, &(names, synthetic));
+    assert!(
+        !findings.leaks(),
+        "real rows beyond the declared ones: {}",
+        describe(&findings, &real)
+    );
+    let outcome = synthgate_engine::verify(
+        Some(&ctx),
+        &VerifyRequest {
+            bundle: bundle.clone(),
+            reproduce: true,
+            require_approved: false,
+            trust: Default::default(),
+        },
+        &mut Silent,
+    )
+    .expect("verifies and reproduces");
+    assert_eq!(outcome.verification.reproduced, Some(true));
 }
 
 /// The prompts showed real rows; the bundle's log has digests where they were, the workspace

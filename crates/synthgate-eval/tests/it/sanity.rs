@@ -50,10 +50,37 @@ fn three_real_samples() -> (Table, Table, Table, Schema) {
     )
 }
 
+/// The mix curve's points (real fraction, real rows added significantly?) and the reported
+/// share of real rows needed.
+fn real_data_value(metrics: &[Metric]) -> (Vec<(f64, bool)>, f64) {
+    let points = metric(metrics, "utility.mix_curve").details["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| {
+            (
+                p["real_fraction"].as_f64().expect("fraction"),
+                p["real_added_significant"].as_bool().expect("significant"),
+            )
+        })
+        .collect();
+    (points, metric(metrics, "utility.real_share_needed").value)
+}
+
 #[test]
 fn training_rows_scored_as_synthetic_are_caught() {
     let (train, holdout, schema) = adult_split();
     let metrics = run(&schema, &train, &holdout, &train);
+    // The marginal value of real data, on a case whose answer is known: with the real training
+    // rows in the synthetic role, adding (copies of) real rows brings no significant gain at
+    // any share.
+    let (points, needed) = real_data_value(&metrics);
+    assert_eq!(points.len(), 8, "0, 1, 2, 5, 10, 25, 50 and 100% real rows");
+    assert!(
+        points.iter().all(|(_, significant)| !significant),
+        "{points:?}"
+    );
+    assert_eq!(needed, 0.0);
     assert_eq!(metric(&metrics, "privacy.exact_copy_rate").value, 1.0);
     let closer = metric(&metrics, "privacy.dcr_closer_to_training").value;
     assert!(closer > 0.97, "closer to training {closer}");
@@ -131,6 +158,15 @@ fn independent_marginals_keep_columns_but_lose_relationships() {
     assert!(detection > 0.9, "detection AUC {detection}");
     let ratio = metric(&metrics, "utility.tstr_ratio").value;
     assert!(ratio < 0.75, "TSTR / TRTR {ratio}");
+    // The marginal value of real data, on a case whose answer is known: rows that carry no
+    // relationship teach the model nothing, so every share of real rows added helps
+    // significantly, and the gain has not stopped before half of them.
+    let (points, needed) = real_data_value(&metrics);
+    assert!(
+        points.iter().skip(1).all(|(_, significant)| *significant),
+        "{points:?}"
+    );
+    assert!(needed >= 0.5, "real share needed {needed}");
     let bivariate = metric(&metrics, "fidelity.accuracy.bivariate");
     assert!(bivariate.value < bivariate.holdout_reference.expect("reference") - 0.05);
 }
