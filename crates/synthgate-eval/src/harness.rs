@@ -477,7 +477,14 @@ fn utility_metrics(
     if let Some(needed) = real_share_needed(result, &mix_boot) {
         let point = &result.mix_curve[needed];
         let share = point.real_fraction;
-        let statement = if needed == 0 {
+        let statement = if needed + 1 == result.mix_curve.len() {
+            format!(
+                "Adding real training rows to the synthetic rows still brings a significant \
+                 gain at every share up to all of them ({} rows): each smaller share is beaten \
+                 significantly by a larger one.",
+                point.real_rows
+            )
+        } else if needed == 0 {
             "Adding real training rows to the synthetic rows brings no significant gain at any \
              share: the synthetic rows alone train as good a model as any mix."
                 .to_string()

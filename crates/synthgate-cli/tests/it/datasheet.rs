@@ -11,7 +11,7 @@ use crate::support::{read_json, stderr};
 /// The `mlcroissant` command: `$SYNTHGATE_MLCROISSANT`, which `scripts/test` sets after
 /// installing the validator in its own virtual environment. Missing, the test fails; it never
 /// skips.
-pub(crate) fn mlcroissant() -> PathBuf {
+fn mlcroissant() -> PathBuf {
     let path = std::env::var_os("SYNTHGATE_MLCROISSANT").map(PathBuf::from);
     match path {
         Some(path) if path.is_file() => path,
@@ -23,19 +23,11 @@ pub(crate) fn mlcroissant() -> PathBuf {
     }
 }
 
-#[test]
-fn the_datasheet_is_valid_croissant_filled_from_the_run() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // The example spec describes its source: the datasheet must carry that description.
-    let spec = spec(dir.path(), "");
-    let bundle = dir.path().join("bundle");
-    let output = run(&spec, &bundle);
-    assert!(output.status.success(), "{}", stderr(&output));
-
-    // MLCommons' validator: exit 0, and neither errors nor warnings.
+/// MLCommons' validator on the datasheet at `path`: exit 0, and neither errors nor warnings.
+pub(crate) fn validate_croissant(path: &std::path::Path) {
     let output = Command::new(mlcroissant())
         .args(["validate", "--jsonld"])
-        .arg(bundle.join("datasheet.json"))
+        .arg(path)
         .output()
         .expect("mlcroissant runs");
     let log = stderr(&output);
@@ -47,6 +39,18 @@ fn the_datasheet_is_valid_croissant_filled_from_the_run() {
         !log.contains("error(s)") && !log.contains("warning(s)"),
         "mlcroissant validate reported problems:\n{log}"
     );
+}
+
+#[test]
+fn the_datasheet_is_valid_croissant_filled_from_the_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The example spec describes its source: the datasheet must carry that description.
+    let spec = spec(dir.path(), "");
+    let bundle = dir.path().join("bundle");
+    let output = run(&spec, &bundle);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    validate_croissant(&bundle.join("datasheet.json"));
 
     let sheet = read_json(&bundle.join("datasheet.json"));
     let manifest = read_json(&bundle.join("manifest.json"));
