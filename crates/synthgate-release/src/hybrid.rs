@@ -5,7 +5,7 @@
 //! the spec; the report's metrics score the synthetic rows alone and name the real ones as
 //! real (`hybrid.real_share`, `hybrid.real_rows`), never blending them into a risk figure.
 
-use synthgate_core::{Result, Seed, Table, unit_f64};
+use synthgate_core::{Result, Schema, Seed, SemanticType, Table, unit_f64};
 use synthgate_eval::Metric;
 use synthgate_io::{append_rows, labels_table, take_rows};
 
@@ -80,14 +80,44 @@ pub fn real_rows(
 }
 
 /// `synthetic` with `count` real rows of `train` mixed in, chosen and shuffled by `hybrid`'s
-/// seed.
-pub fn mix(synthetic: &Table, train: &Table, hybrid: &HybridSpec, count: usize) -> Result<Mixed> {
+/// seed. The real rows keep the synthetic table's columns (a column the synthesizer dropped is
+/// dropped from them too), and every identifier column of `schema` gets fresh keys 1, 2, ...
+/// in the release's order: a real row's key would name its person, and keys continuing the
+/// synthetic ones would tell which rows are real.
+pub fn mix(
+    synthetic: &Table,
+    train: &Table,
+    schema: &Schema,
+    hybrid: &HybridSpec,
+    count: usize,
+) -> Result<Mixed> {
     let seed = Seed(hybrid.seed);
+    let names: Vec<String> = synthetic
+        .column_names()
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    let train = train.select(&names)?;
+    let train = &train;
     let chosen = permutation(train.num_rows(), seed, "hybrid/real rows");
     let real = take_rows(train, &chosen[..count])?;
     let all = append_rows(synthetic, &real)?;
     let order = permutation(all.num_rows(), seed, "hybrid/shuffle");
-    let table = take_rows(&all, &order)?;
+    let mut table = take_rows(&all, &order)?;
+    for column in schema
+        .columns
+        .iter()
+        .filter(|c| c.semantic == SemanticType::Identifier)
+    {
+        if let Some(index) = names.iter().position(|name| *name == column.name) {
+            let keys = synthgate_synth::codec::identifier_column(
+                table.storage_type(index),
+                0,
+                table.num_rows(),
+            );
+            table = table.with_column(&column.name, keys)?;
+        }
+    }
     let synthetic_rows = synthetic.num_rows() as u32;
     let labels: Vec<&str> = order
         .iter()

@@ -482,7 +482,7 @@ pub fn run_table_pipeline(
                 train.num_rows(),
                 &report.metrics,
             )?;
-            let mixed = crate::hybrid::mix(&synthetic, &train, hybrid, count)?;
+            let mixed = crate::hybrid::mix(&synthetic, &train, &schema, hybrid, count)?;
             let statement = crate::hybrid::composition(&mixed, hybrid);
             report.metrics.extend(crate::hybrid::metrics(&mixed));
             report.warnings.push(statement.clone());

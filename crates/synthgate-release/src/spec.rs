@@ -640,6 +640,15 @@ impl PipelineSpec {
                 "",
             );
         }
+        if self.synthesizer.name == synthgate_llm::SYNTHESIZER_NAME {
+            return fail(
+                "[hybrid] cannot go with synthesizer.name = \"llm\" yet: a language model's \
+                 rows may hold fewer columns than the real ones."
+                    .into(),
+                "[hybrid]",
+                "",
+            );
+        }
         if self.source.dataset.is_some() {
             return fail(
                 "[hybrid] is for a release of one table; a dataset of several tables cannot \

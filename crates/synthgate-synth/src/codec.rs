@@ -749,7 +749,9 @@ pub fn output_schema(codecs: &[ColumnCodec]) -> SchemaRef {
     Arc::new(ArrowSchema::new(fields))
 }
 
-pub(crate) fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> ArrayRef {
+/// Fresh keys for an identifier column: `first_row + 1` onwards, as numbers or `SYN-` codes
+/// by `storage`; never taken from real rows.
+pub fn identifier_column(storage: StorageType, first_row: usize, rows: usize) -> ArrayRef {
     let keys = (first_row as i64 + 1)..(first_row as i64 + 1 + rows as i64);
     match storage {
         StorageType::Int64 => Arc::new(keys.map(Some).collect::<arrow_array::Int64Array>()),

@@ -25,12 +25,17 @@ fn hybrid_spec(dir: &Path, share: f64, extra: &str) -> std::path::PathBuf {
     )
 }
 
-/// Each row of the table at `path` as one text (its columns' texts joined).
-fn row_texts(path: &Path) -> Vec<String> {
+/// The columns of `examples/nhefs/data.csv` that profiling calls identifiers.
+const IDENTIFIERS: &[&str] = &["seqn", "id"];
+
+/// Each row of the table at `path` as one text (its columns' texts joined, `skip` left out).
+fn row_texts(path: &Path, skip: &[&str]) -> Vec<String> {
     let table = read_table(path, &ReadOptions::default())
         .expect("reads")
         .table;
+    let names = table.column_names();
     let columns: Vec<Vec<Option<String>>> = (0..table.num_columns())
+        .filter(|&c| !skip.contains(&names[c]))
         .map(|c| table.key_texts(c))
         .collect();
     (0..table.num_rows())
@@ -61,8 +66,10 @@ fn a_hybrid_release_ships_training_rows_with_a_separate_origin_file_and_reproduc
         .filter_map(|f| f["path"].as_str())
         .collect();
     assert!(indexed.contains(&"origin/origin.parquet"), "{indexed:?}");
-    let data = row_texts(&bundle.join("data/synthetic.parquet"));
-    let origin = row_texts(&bundle.join("origin/origin.parquet"));
+    // Rows compared without `seqn` and `id`, the two columns profiled as identifiers: every
+    // row of the release, real or synthetic, gets fresh keys in them.
+    let data = row_texts(&bundle.join("data/synthetic.parquet"), IDENTIFIERS);
+    let origin = row_texts(&bundle.join("origin/origin.parquet"), &[]);
     assert_eq!(origin.len(), data.len());
     let real: Vec<usize> = origin
         .iter()
@@ -77,13 +84,35 @@ fn a_hybrid_release_ships_training_rows_with_a_separate_origin_file_and_reproduc
         .collect();
     // 10% of the release: synthetic rows as many as training rows, real = round(n / 9).
     let source = repo_root().join("examples/nhefs/data.csv");
-    let source_rows = row_texts(&source);
+    let source_rows = row_texts(&source, IDENTIFIERS);
     let (train, holdout) = synthgate_release::run::split_rows(source_rows.len(), 0.2, Seed(1));
     let synthetic = data.len() - real.len();
     assert_eq!(synthetic, train.len());
     assert_eq!(real.len(), (synthetic as f64 / 9.0).round() as usize);
     // Shuffled in: the real rows are not a block at either end.
     assert!(real[0] < data.len() / 2 && *real.last().expect("rows") > data.len() / 2);
+    // The identifier column holds the keys 1, 2, ... of the release: no real participant's
+    // number, and nothing that tells the real rows apart.
+    let released = read_table(
+        &bundle.join("data/synthetic.parquet"),
+        &ReadOptions::default(),
+    )
+    .expect("reads")
+    .table;
+    let expected: HashSet<String> = (1..=data.len()).map(|k| k.to_string()).collect();
+    for name in IDENTIFIERS {
+        let index = released
+            .column_names()
+            .iter()
+            .position(|c| c == name)
+            .expect("identifier column");
+        let keys: HashSet<String> = released
+            .key_texts(index)
+            .into_iter()
+            .map(|k| k.expect("a key"))
+            .collect();
+        assert_eq!(keys, expected, "fresh keys for every row in {name}");
+    }
     // Every real row is a training row, and none is a holdout row.
     let training: HashSet<&str> = train
         .iter()
@@ -199,6 +228,19 @@ fn a_hybrid_release_is_never_public_and_names_its_legal_basis_and_approver() {
     refused(&spec, "'janitor' is not a role of [[policy.approvers]]");
     std::fs::write(&spec, text.replace("real_share = 0.05", "real_share = 0.8")).expect("spec");
     refused(&spec, "at most 0.5");
+    // A language model's release with a [hybrid] section: refused, its rows may hold fewer
+    // columns than the real ones.
+    let example = repo_root().join("examples/llm");
+    let llm = std::fs::read_to_string(example.join("pipeline.toml"))
+        .expect("llm example")
+        .replace(
+            "path = \"../nhefs/data.csv\"",
+            &format!("path = {:?}", repo_root().join("examples/nhefs/data.csv")),
+        );
+    assert!(llm.contains("name = \"llm\"") && !llm.contains("../nhefs"));
+    let hybrid = &text[text.find("[hybrid]").expect("hybrid section")..];
+    std::fs::write(&spec, format!("{llm}\n{hybrid}")).expect("spec");
+    refused(&spec, "cannot go with synthesizer.name = \"llm\"");
 }
 
 /// The origin file withheld, and the share chosen by the marginal value of real data: the
