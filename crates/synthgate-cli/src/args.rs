@@ -325,6 +325,15 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          says are worth adding, at most real_share; needs a target); never
                          with environment = \"public\" nor with epsilon; adds
                          hybrid.real_share, hybrid.real_rows
+    [augment]            column (a categorical attribute of [evaluation] sensitive; needs a
+                         target) and [[augment.groups]]: value, share (of the release after
+                         augmentation, at most 0.9) or rows, where = { COLUMN = VALUE } (the
+                         added rows' other fixed values; optional). Up-samples each group by
+                         sampling the model conditionally (cart, independent); every added
+                         row is synthetic and the rows sampled before are kept; adds
+                         subgroup.<column>.augment_utility_loss (the largest drop in a
+                         group's TSTR on its holdout rows, before against after),
+                         .augment_fidelity_loss and .augment_share_gap (to the declared share)
     [[policy.gates]]     metric (a metric id of `synthgate evaluate`), min or max, bound =
 {gate_bounds}
     [[policy.waivers]]   metric, role, reason: a failing gate becomes waived, recorded

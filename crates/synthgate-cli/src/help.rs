@@ -22,6 +22,7 @@ fn when(needs: Needs) -> Option<&'static str> {
         Needs::LlmSynthesizer => Some("only with synthesizer \"llm\" in a pipeline"),
         Needs::Dataset => Some("only in a pipeline over a dataset of several tables"),
         Needs::Hybrid => Some("only in a hybrid release ([hybrid] in a pipeline)"),
+        Needs::Augment => Some("only in an augmented release, for its [augment] column"),
     }
 }
 
@@ -80,15 +81,22 @@ fn summary(keep: impl Fn(&MetricInfo) -> bool) -> Vec<String> {
     for family in Family::ALL {
         // A dataset's metrics are listed in `run --help` on their own: drift and the
         // single-table gates never meet them.
+        // An augmentation's rows are summarised on their own, as `…augment_*`.
         let rows: Vec<&MetricInfo> = of_family(family)
-            .filter(|row| row.needs != Needs::Dataset)
+            .filter(|row| !matches!(row.needs, Needs::Dataset | Needs::Augment))
             .collect();
         let kept: Vec<&MetricInfo> = rows.iter().copied().filter(|row| keep(row)).collect();
-        if kept.is_empty() {
-            continue;
-        }
-        if kept.len() == rows.len() {
+        if !kept.is_empty() && kept.len() == rows.len() {
             parts.push(format!("{}.*", family.key()));
+        } else {
+            parts.extend(kept.iter().map(|row| shown_id(row)));
+        }
+        let augment: Vec<&MetricInfo> = of_family(family)
+            .filter(|row| row.needs == Needs::Augment)
+            .collect();
+        let kept: Vec<&MetricInfo> = augment.iter().copied().filter(|row| keep(row)).collect();
+        if !kept.is_empty() && kept.len() == augment.len() {
+            parts.push(format!("{}.<attribute>.augment_*", family.key()));
         } else {
             parts.extend(kept.iter().map(|row| shown_id(row)));
         }
@@ -158,7 +166,10 @@ mod tests {
         );
         let (rescored, kept) = drift_split();
         assert_eq!(rescored, "fidelity.*, utility.* and subgroup.*");
-        assert_eq!(kept, "privacy.*, llm.* and hybrid.*");
+        assert_eq!(
+            kept,
+            "privacy.*, subgroup.<attribute>.augment_*, llm.* and hybrid.*"
+        );
         assert_eq!(
             summary(|row| row.id == "utility.tstr" || row.family == Family::Llm),
             ["utility.tstr", "llm.*"]

@@ -279,6 +279,9 @@ pub enum Needs {
     Dataset,
     /// A hybrid release (`[hybrid]` in a pipeline): synthetic rows with real training rows.
     Hybrid,
+    /// An augmented release (`[augment]` in a pipeline): groups of one sensitive attribute
+    /// up-sampled; a pattern row stands for that attribute, `*` its name.
+    Augment,
 }
 
 /// Whose published definition a metric follows.
@@ -594,6 +597,22 @@ const fn hybrid(id: &'static str, definition: &'static str) -> MetricInfo {
     }
 }
 
+/// A before/after comparison of an augmented release, per group of the augmented attribute,
+/// kept by drift (drift has no "before").
+const fn augment(id: &'static str, bands: Bands, definition: &'static str) -> MetricInfo {
+    MetricInfo {
+        id,
+        family: Family::Subgroup,
+        direction: LowerIsBetter,
+        gate: VALUE,
+        bands,
+        drift: Drift::Keep,
+        needs: Needs::Augment,
+        peer: Peer::Synthgate,
+        definition,
+    }
+}
+
 /// An anonymeter attack's risk: banded by the interval's lower end at 0.02 and 0.1.
 const ATTACK_RISK: Bands = Bands::Levels {
     on: Bound::CiLow,
@@ -860,6 +879,25 @@ pub const TABLE: &[MetricInfo] = &[
         fixed(0.0, 0.0),
         "Groups whose DCR share or membership attack interval lies wholly above the whole \
          table's: more exposed than the whole (gate max = 0).",
+    ),
+    augment(
+        "subgroup.*.augment_utility_loss",
+        fixed(0.01, 0.03),
+        "The largest drop in a group's TSTR on its holdout rows from the synthetic rows before \
+         augmentation to the augmented ones (negative: every group gained), with that group's \
+         paired-bootstrap interval; gate max = the tolerance.",
+    ),
+    augment(
+        "subgroup.*.augment_fidelity_loss",
+        fixed(0.01, 0.03),
+        "The largest drop in a group's column shapes against its training rows from before \
+         augmentation to after (negative: every group gained).",
+    ),
+    augment(
+        "subgroup.*.augment_share_gap",
+        fixed(0.005, 0.02),
+        "The largest distance between an up-sampled group's share of the release and the \
+         share [augment] declared for it (not its share of the source).",
     ),
     hybrid(
         "hybrid.real_share",

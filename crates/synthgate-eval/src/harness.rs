@@ -68,7 +68,7 @@ pub fn capped_rows(rows: usize, seed: Seed, role: &str) -> Vec<usize> {
 }
 
 /// `table` cut to the rows [`capped_rows`] keeps, and a warning when rows were left out.
-fn cap<'a>(
+pub(crate) fn cap<'a>(
     table: &'a Prepared,
     seed: Seed,
     role: &str,

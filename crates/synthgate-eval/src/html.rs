@@ -402,10 +402,62 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
         }
         Family::Subgroup | Family::Llm | Family::Hybrid => {
             for metric in metrics {
-                subgroup_table(out, metric);
+                let augment = synthgate_core::metrics::info(&metric.id)
+                    .is_some_and(|row| row.needs == synthgate_core::metrics::Needs::Augment);
+                if metric.details["before_after"].is_array() {
+                    augment_table(out, metric);
+                } else if !augment {
+                    subgroup_table(out, metric);
+                }
             }
         }
     }
+}
+
+/// An augmentation's before/after table: every reported group's shares, column shapes and
+/// TSTR before and after, the change with its interval, and TRTR.
+fn augment_table(out: &mut String, metric: &Metric) {
+    let details = &metric.details;
+    let _ = write!(
+        out,
+        "<h3>Augmentation of {}: before and after</h3><p>Largest utility loss: <b>{}</b>. \
+         Each model is trained on the synthetic rows before or after augmentation and scored \
+         on the group's holdout rows.</p><table><tr><th>group</th><th>declared share</th>\
+         <th>share before</th><th>share after</th><th>column shapes before</th>\
+         <th>column shapes after</th><th>TSTR before</th><th>TSTR after</th><th>change</th>\
+         <th>95% interval</th><th>TRTR</th></tr>",
+        escape(details["attribute"].as_str().unwrap_or("")),
+        escape(details["worst_group"].as_str().unwrap_or(""))
+    );
+    for group in details["before_after"].as_array().into_iter().flatten() {
+        let cell = |key: &str| optional(group[key].as_f64());
+        let interval = group["tstr_change_interval"]
+            .as_array()
+            .and_then(|pair| Some((pair.first()?.as_f64()?, pair.get(1)?.as_f64()?)))
+            .map_or_else(
+                || "–".to_string(),
+                |(low, high)| format!("{low:.3} to {high:.3}"),
+            );
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(group["group"].as_str().unwrap_or("")),
+            cell("declared_share"),
+            cell("share_before"),
+            cell("share_after"),
+            cell("column_shapes_before"),
+            cell("column_shapes_after"),
+            cell("tstr_before"),
+            cell("tstr_after"),
+            cell("tstr_change"),
+            interval,
+            cell("trtr")
+        );
+    }
+    out.push_str("</table>");
 }
 
 fn subgroup_table(out: &mut String, metric: &Metric) {

@@ -26,6 +26,7 @@
 
 pub mod accuracy;
 pub mod anonymeter;
+pub mod augment;
 pub mod cells;
 pub mod coverage;
 pub mod dcr;

@@ -564,5 +564,6 @@ pub fn run_dataset_pipeline(
         llm: None,
         dp_model: None,
         origin: None,
+        augmentation: None,
     })
 }

@@ -735,6 +735,9 @@ pub fn croissant(release: &Release, data_files: &[(String, String)], created_at:
     if let Some(statement) = hybrid {
         sheet["sdg:composition"] = json!(statement);
     }
+    if let Some(statement) = &release.augmentation {
+        sheet["sdg:augmentation"] = json!(statement);
+    }
     if let Some((_, statement)) = &release.dp_model {
         sheet["sdg:differentialPrivacy"] = json!(true);
         sheet["sdg:anonymityClaim"] = json!(format!(
@@ -816,10 +819,13 @@ pub fn markdown(datasheet: &Value) -> String {
         .map(|files| files.iter().map(text).collect())
         .unwrap_or_default();
     let mut out = String::new();
-    let composition = match datasheet["sdg:composition"].as_str() {
+    let mut composition = match datasheet["sdg:composition"].as_str() {
         Some(statement) => format!("*{statement}*"),
         None => "*Every record in this release is synthetic.*".to_string(),
     };
+    if let Some(statement) = datasheet["sdg:augmentation"].as_str() {
+        composition.push_str(&format!(" *{statement}*"));
+    }
     let _ = writeln!(
         out,
         "# Datasheet: {} {}\n\n{}\n\n\

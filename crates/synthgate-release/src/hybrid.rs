@@ -38,6 +38,31 @@ pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<u32> {
     order
 }
 
+/// `table` with every identifier column of `schema` holding fresh keys 1, 2, ... in row
+/// order: after rows from several draws (or real rows) are shuffled together, keys that
+/// repeat, name a person or follow the draws would tell the rows apart.
+pub(crate) fn fresh_identifiers(mut table: Table, schema: &Schema) -> Result<Table> {
+    for column in schema
+        .columns
+        .iter()
+        .filter(|c| c.semantic == SemanticType::Identifier)
+    {
+        let position = table
+            .column_names()
+            .iter()
+            .position(|name| *name == column.name);
+        if let Some(index) = position {
+            let keys = synthgate_synth::codec::identifier_column(
+                table.storage_type(index),
+                0,
+                table.num_rows(),
+            );
+            table = table.with_column(&column.name, keys)?;
+        }
+    }
+    Ok(table)
+}
+
 /// How many real rows make `share` of a release with `synthetic` synthetic rows (at least
 /// one, at most `train`).
 pub fn real_rows_for(share: f64, synthetic: usize, train: usize) -> usize {
@@ -103,21 +128,7 @@ pub fn mix(
     let real = take_rows(train, &chosen[..count])?;
     let all = append_rows(synthetic, &real)?;
     let order = permutation(all.num_rows(), seed, "hybrid/shuffle");
-    let mut table = take_rows(&all, &order)?;
-    for column in schema
-        .columns
-        .iter()
-        .filter(|c| c.semantic == SemanticType::Identifier)
-    {
-        if let Some(index) = names.iter().position(|name| *name == column.name) {
-            let keys = synthgate_synth::codec::identifier_column(
-                table.storage_type(index),
-                0,
-                table.num_rows(),
-            );
-            table = table.with_column(&column.name, keys)?;
-        }
-    }
+    let table = fresh_identifiers(take_rows(&all, &order)?, schema)?;
     let synthetic_rows = synthetic.num_rows() as u32;
     let labels: Vec<&str> = order
         .iter()

@@ -21,6 +21,7 @@
 #![recursion_limit = "256"]
 
 pub mod audit;
+pub mod augment;
 pub mod bundle;
 pub mod dataset;
 pub mod datasheet;

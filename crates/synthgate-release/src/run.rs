@@ -50,6 +50,8 @@ pub struct Release {
     /// A hybrid release's origin file (each data row's `real` or `synthetic`) and its
     /// composition in words.
     pub origin: Option<(Table, String)>,
+    /// An augmented release's statement of what was up-sampled, in words.
+    pub augmentation: Option<String>,
 }
 
 /// One data file of a bundle.
@@ -318,6 +320,8 @@ pub fn run_table_pipeline(
     );
 
     let mut dp_model = None;
+    // An augmented release: the rows before augmentation and what was added.
+    let mut augmented: Option<(Table, Vec<crate::augment::AddedRows>, Vec<String>)> = None;
     let (synthetic, synthesizer_version, llm) = match &spec.llm {
         Some(generation) => {
             progress("generating with the language model");
@@ -437,6 +441,29 @@ pub fn run_table_pipeline(
             let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
             log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
             "seed": spec.synthesizer.seed }));
+            let synthetic = match &spec.augment {
+                Some(augment) => {
+                    progress(&format!("up-sampling groups of '{}'", augment.column));
+                    let result = crate::augment::augment(
+                        &model,
+                        &synthetic,
+                        &schema,
+                        augment,
+                        Seed(spec.synthesizer.seed),
+                    )?;
+                    log.push(serde_json::json!({ "step": "augment",
+                        "column": augment.column, "groups": result.groups,
+                        "seed": spec.synthesizer.seed, "rows": result.table.num_rows() }));
+                    let crate::augment::Augmented {
+                        table,
+                        groups,
+                        warnings,
+                    } = result;
+                    augmented = Some((synthetic, groups, warnings));
+                    table
+                }
+                None => synthetic,
+            };
             (
                 synthetic,
                 synthgate_synth::generator_version(synthesizer.as_ref()),
@@ -461,6 +488,27 @@ pub fn run_table_pipeline(
     if let Some(run) = &llm {
         report.metrics.extend(crate::llm::metrics(run));
     }
+    let augmentation = match (&augmented, &spec.augment) {
+        (Some((before, groups, warnings)), Some(augment)) => {
+            progress("evaluating: before and after augmentation");
+            let declared: Vec<(String, f64)> = groups
+                .iter()
+                .map(|g| (g.group.clone(), g.declared_share))
+                .collect();
+            report.metrics.extend(synthgate_eval::augment::augmentation(
+                &schema,
+                [&train, &holdout, before, &synthetic],
+                &augment.column,
+                &declared,
+                &config,
+            )?);
+            report.warnings.extend(warnings.iter().cloned());
+            let statement = crate::augment::statement(groups, augment);
+            report.warnings.push(statement.clone());
+            Some(statement)
+        }
+        _ => None,
+    };
     if let Some((_, statement)) = &dp_model {
         report.formal_guarantee = Some(format!(
             "the synthetic data and the model it was sampled from are ({:.4}, {:e})-differentially \
@@ -525,6 +573,7 @@ pub fn run_table_pipeline(
         llm,
         dp_model,
         origin,
+        augmentation,
     })
 }
 

@@ -43,6 +43,57 @@ pub struct PipelineSpec {
     /// A hybrid release: the synthetic rows with a declared share of real training rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hybrid: Option<HybridSpec>,
+    /// An augmented release: groups of a sensitive attribute up-sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<AugmentSpec>,
+}
+
+/// `[augment]`: groups of one sensitive attribute up-sampled by sampling the fitted model
+/// conditionally (every added row is synthetic), to a declared share of the release or a
+/// number of rows. The evaluation compares every group before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AugmentSpec {
+    /// The attribute whose groups are up-sampled: a categorical column listed in
+    /// `[evaluation] sensitive`.
+    pub column: String,
+    /// The groups to up-sample (`[[augment.groups]]`).
+    pub groups: Vec<AugmentGroup>,
+}
+
+/// One up-sampled group (`[[augment.groups]]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AugmentGroup {
+    /// The group's value of `[augment] column`.
+    pub value: toml::Value,
+    /// The group's share of the release after augmentation (above 0, at most 0.9; the
+    /// shares of all groups below 1). Exactly one of `share` and `rows`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// The group's rows in the release after augmentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    /// Further values the added rows take, `{ COLUMN = VALUE }` (categorical columns): e.g.
+    /// only the group's positive cases.
+    #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
+    pub conditions: BTreeMap<String, toml::Value>,
+}
+
+impl AugmentGroup {
+    /// The group's value as text (`--where` takes it so).
+    pub fn value_text(&self) -> String {
+        value_text(&self.value)
+    }
+}
+
+/// A spec value as the text a condition compares: a string as it is, a number or boolean as
+/// TOML writes it.
+pub fn value_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// `[hybrid]`: real training rows released with the synthetic ones. The real rows are chosen
@@ -661,6 +712,136 @@ impl PipelineSpec {
         Ok(())
     }
 
+    fn check_augment(
+        &self,
+        augment: &AugmentSpec,
+        private: bool,
+        fail: &dyn Fn(String, &str, &str) -> Result<()>,
+    ) -> Result<()> {
+        let refuse = |why: &str| fail(format!("[augment] {why}"), "[augment]", "");
+        if self.hybrid.is_some() {
+            return refuse(
+                "cannot go with [hybrid] yet: a release either carries real rows or up-samples \
+                 groups.",
+            );
+        }
+        if self.source.dataset.is_some() {
+            return refuse("is for a release of one table, not a dataset of several tables.");
+        }
+        if private {
+            return refuse(
+                "cannot go with a differentially private synthesizer: the before/after \
+                 evaluation is not part of the privacy guarantee.",
+            );
+        }
+        let conditioning = synthgate_synth::Synthesizers::builtin()
+            .get(&self.synthesizer.name)
+            .is_some_and(|s| s.capabilities().conditioning);
+        if !conditioning {
+            return fail(
+                format!(
+                    "[augment] samples the model conditionally, and synthesizer '{}' cannot \
+                     (cart and independent can).",
+                    self.synthesizer.name
+                ),
+                "name",
+                &self.synthesizer.name,
+            );
+        }
+        if !self.evaluation.sensitive.contains(&augment.column) {
+            return fail(
+                format!(
+                    "augment.column '{}' must be one of [evaluation] sensitive ({}): the \
+                     subgroup section compares its groups before and after.",
+                    augment.column,
+                    self.evaluation.sensitive.join(", ")
+                ),
+                "column",
+                &augment.column,
+            );
+        }
+        if self.evaluation.target.is_none() {
+            return refuse(
+                "needs [evaluation] target = \"COLUMN\": every group's utility is compared \
+                 before and after.",
+            );
+        }
+        if augment.groups.is_empty() {
+            return refuse("names no group: add [[augment.groups]] with value and share.");
+        }
+        let mut seen = Vec::new();
+        let mut shares = 0.0;
+        for group in &augment.groups {
+            let value = group.value_text();
+            if value.trim().is_empty() {
+                return fail(
+                    "augment.groups: a group's value is empty.".into(),
+                    "value",
+                    "",
+                );
+            }
+            if seen.contains(&value) {
+                return fail(
+                    format!("augment.groups names '{value}' twice."),
+                    "value",
+                    &value,
+                );
+            }
+            seen.push(value.clone());
+            match (group.share, group.rows) {
+                (Some(share), None) => {
+                    if !(share > 0.0 && share <= 0.9) {
+                        return fail(
+                            format!(
+                                "augment.groups '{value}': share must be above 0 and at most \
+                                 0.9 (the group's share of the release), not {share}."
+                            ),
+                            "share",
+                            "",
+                        );
+                    }
+                    shares += share;
+                }
+                (None, Some(rows)) if rows > 0 => {}
+                (None, Some(_)) => {
+                    return fail(
+                        format!("augment.groups '{value}': rows must be at least 1."),
+                        "rows",
+                        "",
+                    );
+                }
+                _ => {
+                    return fail(
+                        format!(
+                            "augment.groups '{value}' needs exactly one of share (of the \
+                             release) and rows."
+                        ),
+                        "value",
+                        &value,
+                    );
+                }
+            }
+            if let Some(column) = group.conditions.keys().find(|c| **c == augment.column) {
+                return fail(
+                    format!(
+                        "augment.groups '{value}': where names '{column}', the augmented \
+                         column itself."
+                    ),
+                    "where",
+                    "",
+                );
+            }
+        }
+        if shares >= 1.0 {
+            return fail(
+                format!("augment.groups: the shares add up to {shares}, which leaves no room."),
+                "share",
+                "",
+            );
+        }
+        Ok(())
+    }
+
     fn check(&self, text: &str, path: &Path) -> Result<()> {
         let fail = |message: String, key: &str, value: &str| {
             let mut location = Location::file(path);
@@ -838,6 +1019,9 @@ impl PipelineSpec {
         }
         if let Some(hybrid) = &self.hybrid {
             self.check_hybrid(hybrid, private, &fail)?;
+        }
+        if let Some(augment) = &self.augment {
+            self.check_augment(augment, private, &fail)?;
         }
         if self.evaluation.resamples < 10 {
             return fail(
@@ -1067,6 +1251,7 @@ impl PipelineSpec {
                 Needs::LlmSynthesizer if llm => ids.push(row.id.to_string()),
                 Needs::Dataset if self.source.dataset.is_some() => ids.push(row.id.to_string()),
                 Needs::Hybrid if self.hybrid.is_some() => ids.push(row.id.to_string()),
+                Needs::Augment => ids.extend(self.augment.iter().map(|a| row.id_for(&a.column))),
                 Needs::Target | Needs::LlmSynthesizer | Needs::Dataset | Needs::Hybrid => {}
             }
         }
@@ -1095,6 +1280,9 @@ impl PipelineSpec {
                 "is reported only for a dataset of several tables ([source] dataset)"
             }
             Some(Needs::Hybrid) => "is reported only for a hybrid release ([hybrid])",
+            Some(Needs::Augment) => {
+                "is reported only for an augmented release, for its [augment] column"
+            }
             Some(Needs::Nothing) | None => "is not a metric of this evaluation",
         };
         format!(

@@ -84,8 +84,8 @@ fn run_and_drift_help_say_what_the_rows_say() {
         .join(" ");
     assert!(
         drift.contains(
-            "for gates on fidelity.*, utility.* and subgroup.*; gates on privacy.*, llm.* and \
-             hybrid.* keep the release's values"
+            "for gates on fidelity.*, utility.* and subgroup.*; gates on privacy.*, \
+             subgroup.<attribute>.augment_*, llm.* and hybrid.* keep the release's values"
         ),
         "{drift}"
     );

@@ -228,6 +228,14 @@ fn a_hybrid_release_is_never_public_and_names_its_legal_basis_and_approver() {
     refused(&spec, "'janitor' is not a role of [[policy.approvers]]");
     std::fs::write(&spec, text.replace("real_share = 0.05", "real_share = 0.8")).expect("spec");
     refused(&spec, "at most 0.5");
+    std::fs::write(
+        &spec,
+        format!(
+            "{text}\n[augment]\ncolumn = \"race\"\n\n[[augment.groups]]\nvalue = 1\nshare = 0.2\n"
+        ),
+    )
+    .expect("spec");
+    refused(&spec, "[augment] cannot go with [hybrid]");
     // A language model's release with a [hybrid] section: refused, its rows may hold fewer
     // columns than the real ones.
     let example = repo_root().join("examples/llm");

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `synthgate` binary: real runs on real files.
 
 mod audit_stress;
+mod augment;
 mod bad_input;
 mod convert;
 mod dataset;

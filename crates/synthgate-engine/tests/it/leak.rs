@@ -947,6 +947,41 @@ fn no_bundle_of_any_synthesizer_holds_a_training_row() {
     }
 }
 
+/// An augmented release, `examples/adult-augment` (a rare group up-sampled from the model):
+/// the added rows are synthetic too, so no file of the bundle holds a training row, and the
+/// quasi-identifier check of every data row passes.
+#[test]
+fn an_augmented_bundle_holds_no_training_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ctx = context(&dir.path().join("home"), dir.path());
+    let text = std::fs::read_to_string(repo_root().join("examples/adult-augment/pipeline.toml"))
+        .expect("example spec")
+        .replace(
+            "path = \"../../../shared/datasets/adult/data.csv\"",
+            &format!("path = {:?}", adult().display().to_string()),
+        )
+        .replace(
+            "sensitive = [\"sex\", \"race\"]",
+            "sensitive = [\"sex\", \"race\"]\nresamples = 10",
+        );
+    assert!(text.contains("resamples = 10") && text.contains("[augment]"));
+    let spec = dir.path().join("adult-augment.toml");
+    std::fs::write(&spec, text).expect("spec");
+    let bundle = dir.path().join("bundle-augment");
+    let outcome = build(&ctx, &spec, &bundle);
+    let real = real_rows(&bundle);
+    let (findings, files) = search(&bundle, &real);
+    assert_eq!(files, BUNDLE_FILES, "the files searched");
+    assert!(
+        !findings.leaks(),
+        "the augmented bundle holds real rows: {}",
+        describe(&findings, &real)
+    );
+    let checked = findings.quasi_identifiers.as_ref().expect("a data file");
+    assert_eq!(checked.synthetic_rate.1, outcome.synthetic_rows);
+    assert!(outcome.synthetic_rows > real.train.len(), "rows were added");
+}
+
 /// A hybrid release, `examples/adult-hybrid` (5% real training rows, its origin file
 /// shipped): the search finds every row the origin file calls real in the data file, at
 /// exactly those rows, and no training row anywhere else; the quasi-identifier check of the

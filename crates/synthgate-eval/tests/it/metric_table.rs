@@ -64,10 +64,12 @@ fn every_reported_metric_has_one_row_and_every_row_is_reported() {
             metric.id
         );
     }
-    // Prompt-based, dataset and hybrid metrics come from their own pipelines (tested there:
-    // the hybrid ones in synthgate-cli's tests/it/hybrid.rs).
+    // Prompt-based, dataset, hybrid and augmentation metrics come from their own pipelines
+    // (tested there: the hybrid and augmentation ones in synthgate-cli's tests/it/hybrid.rs
+    // and tests/it/augment.rs).
     for row in TABLE.iter().filter(|row| {
-        row.family != Family::Llm && row.needs != Needs::Dataset && row.needs != Needs::Hybrid
+        row.family != Family::Llm
+            && !matches!(row.needs, Needs::Dataset | Needs::Hybrid | Needs::Augment)
     }) {
         let reported = metrics.iter().filter(|m| row.matches(&m.id)).count();
         let expected = if row.is_pattern() { 2 } else { 1 };
