@@ -1054,14 +1054,17 @@ mod tests {
     #[test]
     fn rows_are_consistent_with_themselves() {
         for row in TABLE {
-            // One metric per attribute exactly when the id is a pattern.
-            // (or one per table of a dataset).
+            // One metric per attribute exactly when the id is a pattern (or one per table of
+            // a dataset, or one for the augmented attribute).
             if row.needs == Needs::SensitiveAttribute {
                 assert!(row.is_pattern(), "{}", row.id);
             }
             if row.is_pattern() {
                 assert!(
-                    matches!(row.needs, Needs::SensitiveAttribute | Needs::Dataset),
+                    matches!(
+                        row.needs,
+                        Needs::SensitiveAttribute | Needs::Dataset | Needs::Augment
+                    ),
                     "{}",
                     row.id
                 );

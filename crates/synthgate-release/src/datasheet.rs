@@ -153,6 +153,9 @@ fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
         .filter(|m| synthgate_core::metrics::family_of(&m.id) == Some(Family::Subgroup))
         .map(|m| {
             let d = &m.details;
+            if !m.id.ends_with(".worst_gap") {
+                return subgroup_fact(m);
+            }
             let attribute = d["attribute"].as_str().unwrap_or_default();
             let groups: Vec<String> = d["groups"]
                 .as_array()
@@ -192,6 +195,32 @@ fn subgroup_findings(metrics: &[Metric]) -> Vec<String> {
             text
         })
         .collect()
+}
+
+/// A subgroup metric other than the fidelity gap (a group's privacy, an augmentation's
+/// before/after), in words: its value, interval, group and the metric table's definition.
+fn subgroup_fact(m: &Metric) -> String {
+    let interval = match (m.ci_low, m.ci_high) {
+        (Some(low), Some(high)) => format!(" [95%: {low:.3} to {high:.3}]"),
+        _ => String::new(),
+    };
+    let group = match (
+        m.details["worst_group"].as_str(),
+        m.details["groups"].as_array(),
+    ) {
+        (Some(group), _) => format!(", group '{group}'"),
+        (None, Some(names)) if !names.is_empty() => format!(
+            ", groups {}",
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(|n| format!("'{n}'")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => String::new(),
+    };
+    let definition = synthgate_core::metrics::info(&m.id).map_or("", |row| row.definition);
+    format!("{} = {:.3}{interval}{group}: {definition}", m.id, m.value)
 }
 
 /// The Croissant fields of one data file: its columns, with their semantic type, privacy
@@ -1092,8 +1121,22 @@ mod tests {
             ],
             "suppressed_groups": 1,
         });
-        let findings = subgroup_findings(&[metric]);
-        assert_eq!(findings.len(), 1);
+        let mut privacy = Metric::new("subgroup.country.worst_dcr_share", 0.52, "");
+        privacy.ci_low = Some(0.5);
+        privacy.ci_high = Some(0.54);
+        privacy.details = json!({ "worst_group": "A" });
+        let findings = subgroup_findings(&[metric, privacy]);
+        assert_eq!(findings.len(), 2);
+        // A privacy metric is described as itself, never as a column-shapes gap.
+        assert!(
+            findings[1].starts_with(
+                "subgroup.country.worst_dcr_share = 0.520 [95%: 0.500 to 0.540], group 'A': The \
+                 largest DCR share"
+            ),
+            "{}",
+            findings[1]
+        );
+        assert!(!findings[1].contains("column shapes"), "{}", findings[1]);
         let text = &findings[0];
         assert!(
             text.contains("A 60.0% of real rows, 55.0% of synthetic"),
