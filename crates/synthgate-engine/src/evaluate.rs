@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Location, Result, Seed};
-use synthgate_eval::{EvaluationConfig, Input, InputInfo, Report};
+use synthgate_eval::{EvaluationConfig, Report};
 use synthgate_io::{check_output_path, sha256_file, write_bytes_atomically};
 use synthgate_profile::profile;
 
 use crate::input::{InputOptions, load_schema, overwrite, read};
-use crate::{API_VERSION, Events, cancelled};
+use crate::{API_VERSION, Events};
 
 /// Score a synthetic table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +113,6 @@ pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Ev
         )
         .at(Location::file(&request.holdout)));
     }
-
     let config = EvaluationConfig {
         seed: Seed(request.seed),
         resamples: request.resamples,
@@ -124,25 +123,23 @@ pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Ev
         link_columns: None,
         privacy: true,
     };
-    let [train_sha, holdout_sha, synthetic_sha] = digests;
-    events.step("evaluating");
-    let mut cancel = false;
-    let report = synthgate_eval::score(
-        &schema,
-        [
-            scored(&train, "train", train_sha),
-            scored(&holdout, "holdout", holdout_sha),
-            scored(&synthetic, "synthetic", synthetic_sha),
-        ],
+    let paths = [&train, &holdout, &synthetic].map(|d| d.info.path.display().to_string());
+    let scored = [&train, &holdout, &synthetic]
+        .into_iter()
+        .enumerate()
+        .map(|(at, dataset)| crate::memory::Scored {
+            table: &dataset.table,
+            source: &paths[at],
+            sha256: &digests[at],
+        })
+        .collect::<Vec<_>>();
+    let report = crate::memory::evaluate_tables(
+        [scored[0], scored[1], scored[2]],
+        Some(&schema),
+        &train.info.na_tokens,
         &config,
-        &mut |step| {
-            events.step(&format!("evaluating: {step}"));
-            cancel |= events.cancelled();
-        },
+        events,
     )?;
-    if cancel || events.cancelled() {
-        return Err(cancelled());
-    }
     write_report(&report, &request.out, overwrite)?;
     Ok(EvaluateOutcome {
         api_version: API_VERSION,
@@ -150,20 +147,6 @@ pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Ev
         report_path,
         html_path,
     })
-}
-
-/// One input of the evaluation, as the report records it.
-fn scored<'a>(dataset: &'a synthgate_io::Dataset, role: &'static str, sha256: String) -> Input<'a> {
-    Input {
-        table: &dataset.table,
-        label: role,
-        info: InputInfo {
-            role,
-            path: dataset.info.path.display().to_string(),
-            sha256,
-            rows: dataset.table.num_rows(),
-        },
-    }
 }
 
 /// Write `report.json` and `report.html` into `folder`, creating it if needed.

@@ -32,6 +32,7 @@ mod drift;
 mod evaluate;
 mod generate;
 mod input;
+mod memory;
 mod model;
 mod paths;
 mod registry;
@@ -51,9 +52,13 @@ pub use drift::{DriftRequest, drift};
 pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};
 pub use input::{InputOptions, load_schema};
+pub use memory::{
+    DEFAULT_DELTA, FitOptions, PrivacyBudget, ProtectionOptions, Scored, evaluate_tables,
+    fit_table, profile_schema, sample_table,
+};
 pub use model::{
-    DEFAULT_DELTA, FitOutcome, FitRequest, PrivacyBudget, ProtectionOptions, SampleOutcome,
-    SampleRequest, SynthesizerInfo, fit, sample, synthesizers,
+    FitOutcome, FitRequest, SampleOutcome, SampleRequest, SynthesizerInfo, fit, sample,
+    synthesizers,
 };
 pub use registry::{
     BudgetOutcome, registry_budget, registry_lineage, registry_list, registry_show,
@@ -65,17 +70,27 @@ pub use tables::{
 pub use verify::{TrustRequest, VerifyOutcome, VerifyRequest, verify};
 pub use workspace::Workspace;
 
+/// Reading and writing tables, for a front end that holds tables in memory (the Python
+/// package): Synthgate's own reader and writers, and Arrow record batches converted to its
+/// storage types.
+pub mod io {
+    pub use synthgate_io::{
+        Dataset, NaTokens, Overwrite, ReadOptions, SourceInfo, parquet_bytes, read_table,
+        sha256_bytes, table_from_arrow, write_table,
+    };
+}
+
 /// The types the outcomes carry, from the crates below, so a front end needs no crate but
 /// this one and `synthgate-core`.
 pub mod types {
-    pub use synthgate_eval::html::{Status, status};
-    pub use synthgate_eval::{InputInfo, Metric, Report};
+    pub use synthgate_eval::html::{Status, render as render_html, status};
+    pub use synthgate_eval::{EvaluationConfig, InputInfo, Metric, Report};
     pub use synthgate_llm::generate::Summary as GenerationSummary;
     pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};
     pub use synthgate_release::History;
     pub use synthgate_release::drift::ColumnDrift;
     pub use synthgate_release::registry::ReleaseRow;
-    pub use synthgate_synth::DEFAULT_SYNTHESIZER;
+    pub use synthgate_synth::{DEFAULT_SYNTHESIZER, Model};
 }
 
 /// The version of the requests and outcomes of this crate, as the service and the Python

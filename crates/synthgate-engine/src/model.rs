@@ -6,35 +6,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Location, Result, Seed};
 use synthgate_io::{Format, check_output_path, write_bytes_atomically, write_table};
-use synthgate_profile::profile;
-use synthgate_synth::{
-    DEFAULT_SYNTHESIZER, DpConfig, EntropyNoise, FitConfig, Model, PrivacyStatement, Protections,
-    Synthesizers, fit_dp,
-};
+use synthgate_synth::{DEFAULT_SYNTHESIZER, Model, PrivacyStatement, Synthesizers};
 
 use crate::input::{InputOptions, overwrite, read};
-use crate::{API_VERSION, Events, cancelled};
-
-/// The privacy protections a fit applies (the same for `fit` and a pipeline).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProtectionOptions {
-    /// Categories held by fewer training rows are not reproduced as such (default 10).
-    pub min_category_count: usize,
-    /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
-    /// (default 10), so extremes held by fewer rows are never reproduced.
-    pub tail_count: usize,
-}
-
-impl Default for ProtectionOptions {
-    fn default() -> ProtectionOptions {
-        let defaults = Protections::default();
-        ProtectionOptions {
-            min_category_count: defaults.min_category_count,
-            tail_count: defaults.tail_count,
-        }
-    }
-}
+use crate::memory::{PrivacyBudget, ProtectionOptions, default_synthesizer};
+use crate::{API_VERSION, Events};
 
 /// Fit a synthesizer to a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,28 +43,6 @@ pub struct FitRequest {
     pub privacy: Option<PrivacyBudget>,
 }
 
-/// The (ε, δ) a differentially private fit may spend.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PrivacyBudget {
-    /// ε.
-    pub epsilon: f64,
-    /// δ (default 1e-9).
-    #[serde(default = "default_delta")]
-    pub delta: f64,
-}
-
-/// The δ a DP fit uses unless told otherwise: far below one over any table's row count.
-pub const DEFAULT_DELTA: f64 = 1e-9;
-
-fn default_delta() -> f64 {
-    DEFAULT_DELTA
-}
-
-fn default_synthesizer() -> String {
-    DEFAULT_SYNTHESIZER.to_string()
-}
-
 /// What a fit made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOutcome {
@@ -116,82 +70,27 @@ pub fn fit(
     entropy: &synthgate_core::Entropy,
     events: &mut dyn Events,
 ) -> Result<FitOutcome> {
-    let synthesizer =
-        Synthesizers::builtin().configured(&request.synthesizer, &request.parameters)?;
-    let private = synthesizer.capabilities().differential_privacy;
-    match (private, request.privacy) {
-        (true, None) => {
-            return Err(Error::usage(format!(
-                "synthesizer '{}' is differentially private: it needs a budget.",
-                synthesizer.name()
-            ))
-            .hint("Give --epsilon (such as 1) and, if not 1e-9, --delta."));
-        }
-        (false, Some(_)) => {
-            return Err(Error::usage(format!(
-                "--epsilon is for a differentially private synthesizer, and '{}' is not one.",
-                synthesizer.name()
-            ))
-            .hint("Use --synthesizer mst."));
-        }
-        _ => {}
-    }
+    let options = crate::memory::FitOptions {
+        synthesizer: request.synthesizer.clone(),
+        parameters: request.parameters.clone(),
+        seed: request.seed,
+        protections: request.protections,
+        privacy: request.privacy,
+        schema: None,
+    };
+    // The synthesizer, its parameters and budget, then the output path, before the table.
+    crate::memory::check_fit(&options)?;
     let overwrite = overwrite(request.force);
     check_output_path(&request.out, overwrite)?;
-    if let Some(budget) = request.privacy {
-        // Checked before the table is read.
-        check_budget(budget)?;
-    }
     let (dataset, schema) = read(&request.data, &request.input, None, events)?;
-    let model = if let Some(budget) = request.privacy {
-        let Some(schema) = schema else {
-            return Err(Error::usage(
-                "a differentially private fit needs a schema with public domains (--schema); one inferred from the data would leak it.",
-            )
-            .hint(
-                "Write one with `synthgate inspect DATA --public-domains --schema-out FILE` after checking that its bounds and categories are public knowledge.",
-            ));
-        };
-        events.step(&format!(
-            "fitting {} at ε = {}",
-            synthesizer.name(),
-            budget.epsilon
-        ));
-        let config = DpConfig {
-            epsilon: budget.epsilon,
-            delta: budget.delta,
-            seed: Seed(request.seed),
-            noise_source: "the operating system's CSPRNG",
-        };
-        let mut noise = EntropyNoise::new(*entropy);
-        fit_dp(
-            &dataset.table,
-            &schema,
-            &config,
-            &mut noise,
-            &mut |_| Ok(()),
-        )?
-    } else {
-        let schema = match schema {
-            Some(schema) => schema,
-            None => profile(&dataset.table, None, &dataset.info.na_tokens).to_schema()?,
-        };
-        if events.cancelled() {
-            return Err(cancelled());
-        }
-        let config = FitConfig {
-            seed: Seed(request.seed),
-            protections: Protections {
-                min_category_count: request.protections.min_category_count,
-                tail_count: request.protections.tail_count,
-            },
-        };
-        events.step(&format!("fitting {}", synthesizer.name()));
-        synthgate_synth::fit(&dataset.table, &schema, synthesizer.as_ref(), &config)?
-    };
-    if events.cancelled() {
-        return Err(cancelled());
-    }
+    let options = crate::memory::FitOptions { schema, ..options };
+    let model = crate::memory::fit_table(
+        &dataset.table,
+        &dataset.info.na_tokens,
+        &options,
+        entropy,
+        events,
+    )?;
     write_bytes_atomically(&request.out, overwrite, &model.to_bytes())?;
     Ok(FitOutcome {
         api_version: API_VERSION,
@@ -202,25 +101,6 @@ pub fn fit(
         warnings: model.warnings().to_vec(),
         privacy: model.privacy().cloned(),
     })
-}
-
-/// ε and δ in range, before any work.
-fn check_budget(budget: PrivacyBudget) -> Result<()> {
-    if !(budget.epsilon.is_finite() && budget.epsilon > 0.0) {
-        return Err(Error::usage(format!(
-            "--epsilon must be a number above 0, not {}.",
-            budget.epsilon
-        ))
-        .hint("Typical values are 0.1 to 10; smaller is more private and less accurate."));
-    }
-    if !(budget.delta > 0.0 && budget.delta < 1e-3) {
-        return Err(Error::usage(format!(
-            "--delta must be above 0 and below 0.001, not {}.",
-            budget.delta
-        ))
-        .hint("δ bounds the chance the guarantee fails; keep it far below 1/rows, such as 1e-9."));
-    }
-    Ok(())
 }
 
 /// Sample rows from a model file.
@@ -277,12 +157,8 @@ pub fn sample(request: &SampleRequest, events: &mut dyn Events) -> Result<Sample
     let rows = usize::try_from(request.rows)
         .map_err(|_| Error::usage("--rows is larger than this machine can address."))?;
     let seed = request.seed.map_or(model.seed(), Seed);
-    let conditions = model.conditions(&request.conditions)?;
-    events.step(&format!("sampling {rows} rows"));
-    let table = model.sample_where(rows, seed, &conditions)?;
-    if events.cancelled() {
-        return Err(cancelled());
-    }
+    let table =
+        crate::memory::sample_table(&model, rows, Some(seed.0), &request.conditions, events)?;
     write_table(&table, &request.out, overwrite)?;
     Ok(SampleOutcome {
         api_version: API_VERSION,

@@ -21,6 +21,7 @@ mod csv_write;
 mod na;
 mod output;
 mod parquet_io;
+pub use parquet_io::table_from_arrow;
 
 use std::path::{Path, PathBuf};
 

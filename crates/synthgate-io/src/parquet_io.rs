@@ -165,6 +165,77 @@ pub(crate) fn read_parquet(
     })?;
     let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let source_schema = builder.schema().clone();
+    let reader = builder
+        .with_batch_size(crate::csv_read::BATCH_ROWS)
+        .build()
+        .map_err(|error| parquet_error(path, &error))?;
+    let batches = reader.map(|batch| {
+        batch.map_err(|error| {
+            Error::input(format!("the Parquet data could not be decoded: {error}."))
+                .at(Location::file(path))
+        })
+    });
+    let table = convert_batches(path, &source_schema, batches, na, schema, &|done| {
+        if let Some(progress) = progress {
+            progress(done, total_rows);
+        }
+    })?;
+    if table.num_rows() == 0 {
+        return Err(Error::input("the file has no data rows.").at(Location::file(path)));
+    }
+    Ok(table)
+}
+
+/// A table of Arrow record batches in memory (a data frame handed over through the Arrow C
+/// interface), converted as a Parquet file's columns are: every column to one of the
+/// [`StorageType`]s, or to the storage `schema` gives it. `label` names the table in errors
+/// where a file's path would (e.g. `the DataFrame 'train'`). Only `na`'s tokens turn text
+/// into missing values. A field's `synthgate.missing_token` metadata is kept.
+pub fn table_from_arrow(
+    label: &Path,
+    source_schema: &arrow_schema::SchemaRef,
+    batches: Vec<RecordBatch>,
+    na: &NaTokens,
+    schema: Option<&Schema>,
+) -> Result<Table> {
+    let table = convert_batches(
+        label,
+        source_schema,
+        batches.into_iter().map(Ok),
+        na,
+        schema,
+        &|_| {},
+    )?;
+    if table.num_rows() == 0 {
+        return Err(Error::input("the table has no rows.").at(Location::file(label)));
+    }
+    // A column's missing-value token (how its source wrote a missing value) survives the trip
+    // through the frame, so the table writes as the source would.
+    let tokens: Vec<Option<String>> = source_schema
+        .fields()
+        .iter()
+        .map(|field| {
+            field
+                .metadata()
+                .get(synthgate_core::MISSING_TOKEN_KEY)
+                .cloned()
+        })
+        .collect();
+    if tokens.iter().any(Option::is_some) {
+        return table.with_missing_tokens(&tokens);
+    }
+    Ok(table)
+}
+
+/// Convert `batches` of `source_schema` (read from `path`) to Synthgate's storage types.
+fn convert_batches(
+    path: &Path,
+    source_schema: &arrow_schema::SchemaRef,
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    na: &NaTokens,
+    schema: Option<&Schema>,
+    progress: &dyn Fn(u64),
+) -> Result<Table> {
     let mut storage = Vec::with_capacity(source_schema.fields().len());
     for field in source_schema.fields() {
         let from_schema = match schema {
@@ -206,17 +277,10 @@ pub(crate) fn read_parquet(
         .map(|(field, storage)| Field::new(field.name(), storage.arrow_type(), true))
         .collect();
     let arrow_schema = Arc::new(ArrowSchema::new(fields));
-    let reader = builder
-        .with_batch_size(crate::csv_read::BATCH_ROWS)
-        .build()
-        .map_err(|error| parquet_error(path, &error))?;
-    let mut batches = Vec::new();
+    let mut converted_batches = Vec::new();
     let mut rows_done = 0u64;
-    for batch in reader {
-        let batch = batch.map_err(|error| {
-            Error::input(format!("the Parquet data could not be decoded: {error}."))
-                .at(Location::file(path))
-        })?;
+    for batch in batches {
+        let batch = batch?;
         let columns = batch
             .columns()
             .iter()
@@ -229,16 +293,10 @@ pub(crate) fn read_parquet(
         let converted = RecordBatch::try_new(arrow_schema.clone(), columns)
             .map_err(|error| Error::internal(format!("building a record batch failed: {error}")))?;
         rows_done += converted.num_rows() as u64;
-        if let Some(progress) = progress {
-            progress(rows_done, total_rows);
-        }
-        batches.push(converted);
+        progress(rows_done);
+        converted_batches.push(converted);
     }
-    let table = Table::new(arrow_schema, batches)?;
-    if table.num_rows() == 0 {
-        return Err(Error::input("the file has no data rows.").at(Location::file(path)));
-    }
-    Ok(table)
+    Table::new(arrow_schema, converted_batches)
 }
 
 fn parquet_error(path: &Path, error: &parquet::errors::ParquetError) -> Error {

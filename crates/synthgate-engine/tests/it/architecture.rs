@@ -442,7 +442,8 @@ fn ambient_reads(sources: &[(PathBuf, String)]) -> Vec<String> {
     let mut found = Vec::new();
     for (path, code) in sources {
         let shown = path.display().to_string();
-        if shown.contains("synthgate-cli/src") {
+        // The front ends (the CLI, the Python extension) are where the environment is read.
+        if shown.contains("synthgate-cli/src") || shown.contains("synthgate-python/src") {
             continue;
         }
         for pattern in AMBIENT {
