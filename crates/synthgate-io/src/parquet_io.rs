@@ -61,6 +61,18 @@ fn convert_column(
     first_row: u64,
 ) -> Result<ArrayRef> {
     let target = storage.arrow_type();
+    let text = matches!(
+        column.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    );
+    if text
+        && matches!(
+            storage,
+            StorageType::Date | StorageType::Timestamp | StorageType::TimestampUtc
+        )
+    {
+        return parse_times(path, name, column, storage, na, first_row);
+    }
     let column = if let DataType::Timestamp(unit, Some(_)) = column.data_type() {
         // A zoned timestamp is stored as UTC already; relabel it before changing the unit.
         let relabelled = DataType::Timestamp(*unit, Some("UTC".into()));
@@ -91,6 +103,75 @@ fn convert_column(
         .map(|value| value.filter(|text| !na.is_na(text.trim())))
         .collect();
     Ok(Arc::new(cleaned))
+}
+
+/// A text column read as dates or timestamps, as the CSV reader reads them (`YYYY-MM-DD`,
+/// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH:MM]`; a zoned text is converted to UTC, and
+/// `timestamp_utc` takes zoned texts only). Text that is not one is refused with its row.
+fn parse_times(
+    path: &Path,
+    name: &str,
+    column: &ArrayRef,
+    storage: StorageType,
+    na: &NaTokens,
+    first_row: u64,
+) -> Result<ArrayRef> {
+    let strings = cast(path, name, column, &DataType::Utf8)?;
+    let Some(strings) = strings.as_any().downcast_ref::<StringArray>() else {
+        return Err(Error::internal("a string column did not cast to Utf8"));
+    };
+    let refuse = |index: usize, value: &str| {
+        let kind = match storage {
+            StorageType::Date => "a date (YYYY-MM-DD)",
+            StorageType::TimestampUtc => "a timestamp with a zone (Z or an offset)",
+            _ => "a timestamp (YYYY-MM-DD HH:MM:SS)",
+        };
+        Error::input(format!(
+            "row {} holds '{value}', which is not {kind}.",
+            first_row + index as u64 + 1
+        ))
+        .at(Location::file(path).column(name))
+        .hint("Give the column another storage type with --schema (\"string\" keeps any value exactly).")
+    };
+    fn present<'a>(value: Option<&'a str>, na: &NaTokens) -> Option<&'a str> {
+        value.filter(|text| !na.is_na(text.trim()))
+    }
+    Ok(match storage {
+        StorageType::Date => {
+            let mut days = Vec::with_capacity(strings.len());
+            for (index, value) in strings.iter().enumerate() {
+                days.push(match present(value, na) {
+                    None => None,
+                    Some(text) => Some(
+                        synthgate_core::text::parse_date(text.trim())
+                            .ok_or_else(|| refuse(index, text))?,
+                    ),
+                });
+            }
+            Arc::new(arrow_array::Date32Array::from(days))
+        }
+        _ => {
+            let utc = storage == StorageType::TimestampUtc;
+            let mut micros = Vec::with_capacity(strings.len());
+            for (index, value) in strings.iter().enumerate() {
+                micros.push(match present(value, na) {
+                    None => None,
+                    Some(text) => {
+                        let parsed = synthgate_core::text::parse_timestamp(text.trim())
+                            .filter(|t| t.zoned == utc)
+                            .ok_or_else(|| refuse(index, text))?;
+                        Some(parsed.micros)
+                    }
+                });
+            }
+            let array = arrow_array::TimestampMicrosecondArray::from(micros);
+            Arc::new(if utc {
+                array.with_timezone("UTC")
+            } else {
+                array
+            })
+        }
+    })
 }
 
 /// A float column with NaN read as missing and infinities refused, or read as missing when their

@@ -606,6 +606,23 @@ fn cli(py: Python<'_>, args: Vec<std::ffi::OsString>) -> i32 {
     py.detach(|| synthgate_cli::main_with_args(args))
 }
 
+/// A schema's TOML as JSON (the same fields), checked.
+#[pyfunction]
+fn schema_to_json(toml: &str) -> PyResult<String> {
+    let schema = Schema::from_toml(toml, Path::new("the schema")).map_err(raise)?;
+    serde_json::to_string(&schema).map_err(|error| InternalError::new_err(error.to_string()))
+}
+
+/// A schema's JSON as TOML, checked as a schema file is.
+#[pyfunction]
+fn schema_from_json(json: &str) -> PyResult<String> {
+    let schema: Schema = serde_json::from_str(json)
+        .map_err(|error| SpecError::new_err(format!("spec error: the schema: {error}")))?;
+    let toml = schema.to_toml();
+    Schema::from_toml(&toml, Path::new("the schema")).map_err(raise)?;
+    Ok(toml)
+}
+
 /// The version of the engine's requests and outcomes.
 #[pyfunction]
 fn api_version() -> u32 {
@@ -639,5 +656,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call, m)?)?;
     m.add_function(wrap_pyfunction!(api_version, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
+    m.add_function(wrap_pyfunction!(schema_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(schema_from_json, m)?)?;
     Ok(())
 }

@@ -265,42 +265,198 @@ def _na(na: Union[str, Iterable[str]]) -> list:
 
 
 class Schema:
-    """A table's schema: each column's storage type, semantic type and privacy role, as the
-    TOML file ``synthgate inspect --schema-out`` writes. Edit the text and build a new one, or
-    load one from a file; ``sg.fit`` and ``sg.evaluate`` take it with ``schema=``.
+    """A table's schema: each column's storage type, semantic type and privacy role (and any
+    bounds, categories, missing-value token), as the TOML file ``synthgate inspect
+    --schema-out`` writes. ``sg.fit`` and ``sg.evaluate`` take it with ``schema=``.
+
+    Editable: ``schema.column("age")["role"] = "quasi_identifier"``, or edit ``columns``
+    (a list of dicts, the TOML's ``[[columns]]``); every change is checked when the schema is
+    used or written. ``to_toml()`` / ``Schema.from_toml(text)`` / ``save`` / ``load`` round-trip
+    it; ``Schema.from_sdv_metadata(metadata)`` reads SDV's metadata.
     """
 
     def __init__(self, toml: str) -> None:
-        self.toml: str = toml
+        self._data: dict = json.loads(_native.schema_to_json(toml))
+
+    @classmethod
+    def from_toml(cls, text: str) -> "Schema":
+        """The schema in TOML ``text``."""
+        return cls(text)
+
+    @classmethod
+    def _of(cls, data: dict) -> "Schema":
+        schema = cls.__new__(cls)
+        schema._data = data
+        return schema
 
     @classmethod
     def load(cls, path: PathLike) -> "Schema":
         """The schema in the TOML file at ``path``."""
         return cls(Path(path).read_text(encoding="utf-8"))
 
-    def save(self, path: PathLike, *, force: bool = False) -> None:
-        """Write the schema as TOML to ``path`` (refused if it exists, unless ``force``)."""
-        target = Path(path)
-        if target.exists() and not force:
-            raise UsageError(f"usage error: {target}: the file exists; pass force=True to replace it.")
-        target.write_text(self.toml, encoding="utf-8")
+    @property
+    def columns(self) -> list:
+        """The columns, in order: dicts with name, storage, semantic, role and the optional
+        min, max, categories, missing_token, decimals, point_masses, rare."""
+        return self._data["columns"]
+
+    @property
+    def na_tokens(self) -> list:
+        """The texts read as missing values."""
+        return self._data.setdefault("na_tokens", [])
+
+    def column(self, name: str) -> dict:
+        """The column called ``name`` (a dict to edit in place)."""
+        for column in self.columns:
+            if column["name"] == name:
+                return column
+        names = ", ".join(c["name"] for c in self.columns)
+        raise KeyError(f"no column {name!r} in this schema; it has: {names}")
 
     def to_toml(self) -> str:
-        """The schema as TOML text."""
-        return self.toml
+        """The schema as TOML text, checked."""
+        return _native.schema_from_json(json.dumps(self._data))
+
+    def save(self, path: PathLike, *, force: bool = False) -> None:
+        """Write the schema as TOML to ``path`` (refused if it exists, unless ``force``)."""
+        _write_text(Path(path), self.to_toml(), force)
+
+    @classmethod
+    def from_sdv_metadata(cls, metadata: Any, *, table: Optional[str] = None, data: Any = None) -> "Schema":
+        """A schema from SDV's metadata: a ``Metadata`` / ``SingleTableMetadata`` object, its
+        dict, or the path of its JSON file; the multi-table form names its table with
+        ``table`` (not needed with one table).
+
+        sdtypes map to semantic types: numerical to integer (whole-number representation or
+        0 decimal places) or continuous, categorical and ordinal to categorical, boolean,
+        datetime to date or datetime by its ``datetime_format`` (a zone, ``%z``, makes it UTC),
+        the primary key, ``id`` and the PII sdtypes (email, phone_number, ...) or ``pii:
+        true`` to identifiers (direct identifiers: regenerated, never copied). SDV's ranges are
+        learned from the data, so they are not taken as bounds. With ``data`` (the table the
+        metadata describes), each column's storage type comes from the data, and its privacy
+        role and missing-value token from profiling it (SDV's metadata has neither); without,
+        roles are "none": mark quasi-identifiers before evaluating privacy.
+        """
+        meta = _sdv_dict(metadata, table)
+        columns_meta = meta.get("columns")
+        if not isinstance(columns_meta, dict) or not columns_meta:
+            raise SpecError("spec error: the SDV metadata has no columns.")
+        primary = meta.get("primary_key")
+        profiled = None
+        types: dict = {}
+        if data is not None:
+            arrow = _to_arrow(data, "data")
+            arrow = arrow if isinstance(arrow, pa.Table) else pa.table(arrow)
+            types = {field.name: field.type for field in arrow.schema}
+            profiled = profile(data)
+            missing = [name for name in columns_meta if name not in types]
+            if missing:
+                raise SpecError(f"spec error: the SDV metadata names columns the data lacks: {', '.join(missing)}.")
+        columns = []
+        for name, column in columns_meta.items():
+            entry = _sdv_column(name, column, name == primary, types.get(name))
+            if profiled is not None:
+                found = profiled.column(name)
+                if entry["role"] == "none":
+                    entry["role"] = found["role"]
+                if "missing_token" in found:
+                    entry["missing_token"] = found["missing_token"]
+            columns.append(entry)
+        data_dict = {"format_version": 1, "na_tokens": list(profiled.na_tokens) if profiled else [], "columns": columns}
+        schema = cls._of(data_dict)
+        schema.to_toml()  # checked now, not at first use
+        return schema
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Schema) and other.toml == self.toml
+        return isinstance(other, Schema) and other._data == self._data
 
     def __repr__(self) -> str:
-        return f"Schema(<{self.toml.count('[[columns]]')} columns>)"
+        return f"Schema(<{len(self.columns)} columns>)"
+
+
+# SDV's sdtypes of personal data (its PII types): identifiers, never modelled as values.
+_SDV_PII = {
+    "address", "administrative_unit", "city", "country_code", "email", "first_name",
+    "full_name", "iban", "ipv4_address", "ipv6_address", "last_name", "license_plate",
+    "mac_address", "name", "phone_number", "postcode", "ssn", "street_address", "swift11",
+    "swift8", "vin",
+}
+
+
+def _sdv_dict(metadata: Any, table: Optional[str]) -> dict:
+    """One table's SDV metadata as a dict (``columns``, ``primary_key``)."""
+    if isinstance(metadata, (str, os.PathLike)):
+        metadata = json.loads(Path(metadata).read_text(encoding="utf-8"))
+    elif hasattr(metadata, "to_dict"):
+        metadata = metadata.to_dict()
+    if not isinstance(metadata, dict):
+        raise UsageError(f"usage error: metadata: expected SDV's metadata (an object, a dict or a JSON file), not {type(metadata).__name__}.")
+    tables = metadata.get("tables")
+    if tables is None:
+        return metadata
+    if table is None:
+        if len(tables) != 1:
+            raise UsageError(f"usage error: the SDV metadata has {len(tables)} tables ({', '.join(tables)}); name one with table=.")
+        table = next(iter(tables))
+    if table not in tables:
+        raise UsageError(f"usage error: the SDV metadata has no table {table!r}; it has: {', '.join(tables)}.")
+    return tables[table]
+
+
+def _storage_of(arrow_type: Any) -> Optional[str]:
+    if arrow_type is None:
+        return None
+    if pa.types.is_integer(arrow_type):
+        return "int64"
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return "float64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_date(arrow_type):
+        return "date"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp_utc" if arrow_type.tz else "timestamp"
+    if pa.types.is_dictionary(arrow_type):
+        return _storage_of(arrow_type.value_type)
+    return "string"
+
+
+def _sdv_column(name: str, meta: dict, primary: bool, arrow_type: Any) -> dict:
+    """One column of a schema from one column of SDV's metadata."""
+    sdtype = meta.get("sdtype")
+    data_storage = _storage_of(arrow_type)
+    role = "none"
+    if primary or sdtype == "id" or sdtype in _SDV_PII or meta.get("pii"):
+        semantic, storage, role = "identifier", data_storage or "string", "direct_identifier"
+    elif sdtype == "numerical":
+        representation = str(meta.get("computer_representation", ""))
+        whole = representation.lower().startswith(("int", "uint")) or meta.get("decimal_places") == 0
+        storage = data_storage if data_storage in ("int64", "float64") else ("int64" if whole else "float64")
+        semantic = "integer" if storage == "int64" or whole else "continuous"
+    elif sdtype in ("categorical", "ordinal"):
+        semantic, storage = "categorical", data_storage or "string"
+    elif sdtype == "boolean":
+        semantic, storage = "boolean", "boolean"
+    elif sdtype == "datetime":
+        fmt = str(meta.get("datetime_format", ""))
+        timed = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c")) or not fmt
+        if data_storage in ("date", "timestamp", "timestamp_utc"):
+            storage = data_storage
+        elif timed:
+            storage = "timestamp_utc" if ("%z" in fmt or "%Z" in fmt) else "timestamp"
+        else:
+            storage = "date"
+        semantic = "date" if storage == "date" else "datetime"
+    else:
+        raise SpecError(f"spec error: column {name!r}: SDV sdtype {sdtype!r} has no Synthgate semantic type; set it in the schema.")
+    return {"name": name, "storage": storage, "semantic": semantic, "role": role}
 
 
 def _schema_text(schema: Union[None, Schema, str, PathLike]) -> Optional[str]:
     if schema is None:
         return None
     if isinstance(schema, Schema):
-        return schema.toml
+        return schema.to_toml()
     if isinstance(schema, str) and "[[columns]]" in schema:
         return schema
     return Path(schema).read_text(encoding="utf-8")
