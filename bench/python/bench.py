@@ -57,8 +57,9 @@ def sdv_gaussian_copula(data):
 
     metadata = Metadata.detect_from_dataframes({"adult": data})
     model = GaussianCopulaSynthesizer(metadata)
-    model.fit(data)
-    return model.sample(len(data))
+    model.fit({"adult": data})
+    sampled = model.sample(len(data))
+    return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
 
 
 def peers_evaluate(train, holdout, synthetic):

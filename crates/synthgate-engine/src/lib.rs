@@ -1,5 +1,5 @@
-//! The one engine under every Synthgate front end (the CLI today; the HTTP service and the
-//! Python package next): each verb of a governed release is one function here that takes a
+//! The one engine under every Synthgate front end (the CLI and the Python package today; the
+//! HTTP service next): each verb of a governed release is one function here that takes a
 //! plain-data request and returns a plain-data outcome, so every front end exposes the same
 //! thing under the same names.
 //!
@@ -9,7 +9,9 @@
 //! - [`Events`] carries progress out of long requests and cancellation in, the same way for
 //!   every front end.
 //! - The verbs on tables: [`inspect`] (profile), [`convert`], [`fit`], [`sample`],
-//!   [`synthesizers`], [`evaluate`] and [`generate`] (a language model); the verbs of a governed
+//!   [`synthesizers`], [`evaluate`] and [`generate`] (a language model); on tables in memory
+//!   (the Python package's frames) [`fit_table`], [`sample_table`], [`evaluate_tables`] and
+//!   [`profile_schema`], which the file verbs call; the verbs of a governed
 //!   release: [`run`] (a pipeline into a bundle), [`verify`], [`approve`], [`drift`],
 //!   [`keygen`], the registry look-ups ([`registry_list`], [`registry_show`],
 //!   [`registry_lineage`]) and [`audit_verify`]; on a dataset of several tables,
