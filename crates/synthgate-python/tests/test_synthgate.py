@@ -382,3 +382,32 @@ def test_sdv_metadata_with_datetimes_identifiers_and_pii(tmp_path: Path) -> None
         sg.Schema.from_sdv_metadata({"columns": {"x": {"sdtype": "unknown_kind"}}})
     with pytest.raises(sg.UsageError, match="name one with table="):
         sg.Schema.from_sdv_metadata({"tables": {"a": {"columns": {}}, "b": {"columns": {}}}})
+
+
+# ---------------------------------------------------------------------------------------------
+# Generation with a real language model (scripts/test starts llama.cpp's server with Gemma 3
+# 270M and sets SYNTHGATE_LLM_BASE_URL and SYNTHGATE_LLM_MODEL before this suite runs).
+
+
+def test_generate_writes_records_from_a_real_model(tmp_path: Path) -> None:
+    url, model = os.environ.get("SYNTHGATE_LLM_BASE_URL"), os.environ.get("SYNTHGATE_LLM_MODEL")
+    assert url and model, (
+        "the generate test needs a running model server: run the suite with scripts/test, which "
+        "starts one and sets SYNTHGATE_LLM_BASE_URL and SYNTHGATE_LLM_MODEL"
+    )
+    text = (REPO / "examples" / "llm" / "generate.toml").read_text()
+    text = text.replace('base_url = "http://127.0.0.1:18080"', f'base_url = "{url}"')
+    text = text.replace('model = "gemma-3-270m"', f'model = "{model}"').replace("records = 20", "records = 4")
+    assert f'base_url = "{url}"' in text and "records = 4" in text
+    spec = tmp_path / "generate.toml"
+    spec.write_text(text)
+    outcome = sg.generate(spec, out=tmp_path / "visits.csv", progress=False)
+    summary = outcome["summary"]
+    assert summary["records_requested"] == 4 and summary["responses"] >= 1
+    assert Path(outcome["log"]).exists()
+    if summary["records_produced"]:
+        visits = sg.read_table(tmp_path / "visits.csv")
+        assert len(visits) == summary["records_produced"]
+    # The log replays: the same run again from it asks the model nothing new.
+    again = sg.generate(spec, out=tmp_path / "visits.csv", resume=True, progress=False)
+    assert again["summary"]["records_produced"] == summary["records_produced"]
