@@ -411,3 +411,25 @@ def test_generate_writes_records_from_a_real_model(tmp_path: Path) -> None:
     # The log replays: the same run again from it asks the model nothing new.
     again = sg.generate(spec, out=tmp_path / "visits.csv", resume=True, progress=False)
     assert again["summary"]["records_produced"] == summary["records_produced"]
+
+
+def test_the_privacy_budget_and_a_trust_root(tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    # A differentially private release (examples/nhefs-dp, ε = 2 of a budget of 6) spends
+    # from its dataset's budget, and the registry says so.
+    release = sg.run(REPO / "examples" / "nhefs-dp" / "pipeline.toml", out=tmp_path / "dp", home=home,
+                     check=False, progress=False)
+    assert release["synthetic_rows"] > 0
+    budget = sg.registry.budget("nhefs", home=home)
+    assert len(budget["rows"]) == 1 and budget["rho"] > 0
+    assert budget["budget_epsilon"] == 6.0 and 0 < budget["left_epsilon"] < 6.0
+
+    # Without a trust root the operator is not authenticated; with its fingerprint it is;
+    # a trust root that names another key makes an approval check fail.
+    plain = sg.verify(tmp_path / "dp", trust_registry=False, home=home)
+    assert plain["verification"]["trusted_by"] == []
+    operator = plain["verification"]["operator_fingerprint"]
+    trusted = sg.verify(tmp_path / "dp", trust_operators=[operator], trust_registry=False, home=home)
+    assert trusted["verification"]["trusted_by"] != []
+    with pytest.raises(sg.VerificationFailed):
+        sg.verify(tmp_path / "dp", require_approved=True, trust_operators=["0" * 64], trust_registry=False, home=home)
