@@ -947,14 +947,10 @@ fn no_bundle_of_any_synthesizer_holds_a_training_row() {
     }
 }
 
-/// An augmented release, `examples/adult-augment` (a rare group up-sampled from the model):
-/// the added rows are synthetic too, so no file of the bundle holds a training row, and the
-/// quasi-identifier check of every data row passes.
-#[test]
-fn an_augmented_bundle_holds_no_training_row() {
-    let dir = tempfile::tempdir().expect("dir");
-    let ctx = context(&dir.path().join("home"), dir.path());
-    let text = std::fs::read_to_string(repo_root().join("examples/adult-augment/pipeline.toml"))
+/// The example pipeline `examples/NAME` (one of Adult's) with its source path absolute and
+/// few resamples, written into `dir`; `marker` is text the example must still hold.
+fn adult_example(dir: &Path, name: &str, marker: &str) -> PathBuf {
+    let text = std::fs::read_to_string(repo_root().join(format!("examples/{name}/pipeline.toml")))
         .expect("example spec")
         .replace(
             "path = \"../../../shared/datasets/adult/data.csv\"",
@@ -964,9 +960,23 @@ fn an_augmented_bundle_holds_no_training_row() {
             "sensitive = [\"sex\", \"race\"]",
             "sensitive = [\"sex\", \"race\"]\nresamples = 10",
         );
-    assert!(text.contains("resamples = 10") && text.contains("[augment]"));
-    let spec = dir.path().join("adult-augment.toml");
+    assert!(
+        text.contains("resamples = 10") && text.contains(marker),
+        "{name} changed shape"
+    );
+    let spec = dir.join(format!("{name}.toml"));
     std::fs::write(&spec, text).expect("spec");
+    spec
+}
+
+/// An augmented release, `examples/adult-augment` (a rare group up-sampled from the model):
+/// the added rows are synthetic too, so no file of the bundle holds a training row, and the
+/// quasi-identifier check of every data row passes.
+#[test]
+fn an_augmented_bundle_holds_no_training_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ctx = context(&dir.path().join("home"), dir.path());
+    let spec = adult_example(dir.path(), "adult-augment", "[augment]");
     let bundle = dir.path().join("bundle-augment");
     let outcome = build(&ctx, &spec, &bundle);
     let real = real_rows(&bundle);
@@ -990,19 +1000,7 @@ fn an_augmented_bundle_holds_no_training_row() {
 fn a_hybrid_bundle_holds_its_real_rows_in_its_data_file_and_nowhere_else() {
     let dir = tempfile::tempdir().expect("dir");
     let ctx = context(&dir.path().join("home"), dir.path());
-    let text = std::fs::read_to_string(repo_root().join("examples/adult-hybrid/pipeline.toml"))
-        .expect("example spec")
-        .replace(
-            "path = \"../../../shared/datasets/adult/data.csv\"",
-            &format!("path = {:?}", adult().display().to_string()),
-        )
-        .replace(
-            "sensitive = [\"sex\", \"race\"]",
-            "sensitive = [\"sex\", \"race\"]\nresamples = 10",
-        );
-    assert!(text.contains("resamples = 10") && text.contains("real_share = 0.05"));
-    let spec = dir.path().join("adult-hybrid.toml");
-    std::fs::write(&spec, text).expect("spec");
+    let spec = adult_example(dir.path(), "adult-hybrid", "real_share = 0.05");
     let bundle = dir.path().join("bundle-hybrid");
     build(&ctx, &spec, &bundle);
     let real = real_rows(&bundle);
