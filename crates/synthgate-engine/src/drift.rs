@@ -47,7 +47,7 @@ pub fn drift(
         &request.bundle,
         &request.new_data,
         Some(&withheld),
-        &mut |step| events.step(step),
+        &mut |name| crate::step(events, name),
     )?;
     if let Some(path) = &request.json {
         let text = synthgate_core::canonical::to_json_pretty(&report, "the drift report")?;

@@ -95,7 +95,12 @@ pub fn generate(request: &GenerateRequest, events: &mut dyn Events) -> Result<Ge
                 done: done as u64,
                 total: total as u64,
                 unit: Unit::Items("records"),
-            })
+            });
+            if events.cancelled() {
+                Err(crate::cancelled())
+            } else {
+                Ok(())
+            }
         },
     );
     let generation = result.map_err(|error| {

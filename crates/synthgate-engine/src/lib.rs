@@ -182,3 +182,14 @@ impl Events for Silent {
 fn cancelled() -> synthgate_core::Error {
     synthgate_core::Error::usage("the request was cancelled; nothing was written.")
 }
+
+/// Tell `events` that step `name` starts, and stop the work (with [`cancelled`]'s error) if
+/// the caller has asked for that: the progress callback the pipelines call between steps.
+fn step(events: &mut dyn Events, name: &str) -> synthgate_core::Result<()> {
+    events.step(name);
+    if events.cancelled() {
+        Err(cancelled())
+    } else {
+        Ok(())
+    }
+}

@@ -252,7 +252,6 @@ pub fn evaluate_tables(
         }
     }
     events.step("evaluating");
-    let mut cancel = false;
     let report = synthgate_eval::score(
         schema,
         [
@@ -261,12 +260,9 @@ pub fn evaluate_tables(
             input(synthetic, "synthetic"),
         ],
         config,
-        &mut |step| {
-            events.step(&format!("evaluating: {step}"));
-            cancel |= events.cancelled();
-        },
+        &mut |name| crate::step(events, &format!("evaluating: {name}")),
     )?;
-    if cancel || events.cancelled() {
+    if events.cancelled() {
         return Err(cancelled());
     }
     Ok(report)

@@ -202,7 +202,6 @@ fn run_started(
     i64,
     synthgate_release::Release,
 )> {
-    let mut cancel = false;
     // A prompt-based run publishes its log with the real rows it showed replaced by digests
     // under the workspace's key.
     let full_logs = ctx.workspace.full_logs();
@@ -249,11 +248,8 @@ fn run_started(
         noise: &mut noise,
         reserve: &mut reserve,
     });
-    let release = run_pipeline(spec, log, dp, &mut |step| {
-        events.step(step);
-        cancel |= events.cancelled();
-    })?;
-    if cancel || events.cancelled() {
+    let release = run_pipeline(spec, log, dp, &mut |name| crate::step(events, name))?;
+    if events.cancelled() {
         return Err(cancelled());
     }
     events.step("writing the bundle");

@@ -174,7 +174,9 @@ fn verify_inner(
         full_logs: workspace.map(Workspace::full_logs),
         withheld: workspace.map(Workspace::withheld),
     };
-    let verification = verify_with(&request.bundle, &options, &mut |step| events.step(step))?;
+    let verification = verify_with(&request.bundle, &options, &mut |name| {
+        crate::step(events, name)
+    })?;
     let status = if verification.approved() {
         "approved"
     } else if verification

@@ -796,8 +796,8 @@ pub(crate) fn metrics(
     samples: &Samples,
     synthetic: &Prepared,
     config: &EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
-) -> Vec<Metric> {
+    progress: &mut dyn FnMut(&str) -> synthgate_core::Result<()>,
+) -> synthgate_core::Result<Vec<Metric>> {
     let seed = config.seed;
     let attack = (train, &samples.holdout, synthetic);
     let reference = (train, &samples.half_b, &samples.half_a);
@@ -807,7 +807,7 @@ pub(crate) fn metrics(
             singling_out(attack.0, attack.1, attack.2, seed),
             singling_out(reference.0, reference.1, reference.2, seed),
         )
-    });
+    })?;
     // The larger of the fitted-correction risk and anonymeter 1.1.0's package risk is
     // reported: the fitted model extrapolates the control count from the holdout's size to the
     // training rows', and on a table that copies a quarter of its rows that extrapolation
@@ -865,7 +865,7 @@ pub(crate) fn metrics(
             linkability(attack.0, attack.1, attack.2, columns, seed),
             linkability(reference.0, reference.1, reference.2, columns, seed),
         )
-    });
+    })?;
     if let Some(risk) = risk {
         let names = |c: &[usize]| {
             c.iter()
@@ -899,7 +899,7 @@ pub(crate) fn metrics(
             inference(attack.0, attack.1, attack.2, secret, seed),
             inference(reference.0, reference.1, reference.2, secret, seed),
         )
-    });
+    })?;
     if let Some(risk) = risk {
         metrics.push(risk_metric(
             "privacy.inference_risk",
@@ -912,7 +912,7 @@ pub(crate) fn metrics(
             serde_json::json!({ "secret": train.names[secret] }),
         ));
     }
-    metrics
+    Ok(metrics)
 }
 
 #[cfg(test)]

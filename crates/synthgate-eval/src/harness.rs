@@ -117,7 +117,7 @@ pub fn evaluate(
     synthetic: &Prepared,
     config: &EvaluationConfig,
 ) -> Result<(Vec<Metric>, Vec<String>)> {
-    evaluate_with_progress(train, holdout, synthetic, config, &mut |_| {})
+    evaluate_with_progress(train, holdout, synthetic, config, &mut |_| Ok(()))
 }
 
 /// [`evaluate`], telling `progress` the name of each step (e.g. `"accuracy"`) as it starts, so
@@ -127,7 +127,7 @@ pub fn evaluate_with_progress(
     holdout: &Prepared,
     synthetic: &Prepared,
     config: &EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<(Vec<Metric>, Vec<String>)> {
     for (which, table) in [
         ("train", train),
@@ -176,7 +176,7 @@ pub fn evaluate_with_progress(
     let utility = match &target {
         Some(target) => Some(step(progress, "utility", || {
             utility(train, holdout, synthetic, target, config.seed)
-        })?),
+        })??),
         None => None,
     };
     if let (Some(target), Some(result)) = (&target, &utility) {
@@ -188,18 +188,21 @@ pub fn evaluate_with_progress(
     }
     let shares = step(progress, "dcr share", || {
         dcr_share(&samples.train, &samples.holdout, &samples.synthetic, train)
-    });
-    let density = config.privacy.then(|| {
-        step(progress, "density-ratio membership attack", || {
-            density_attack(
-                &samples.train,
-                &samples.half_b,
-                synthetic,
-                &samples.half_a,
-                train,
-            )
+    })?;
+    let density = config
+        .privacy
+        .then(|| {
+            step(progress, "density-ratio membership attack", || {
+                density_attack(
+                    &samples.train,
+                    &samples.half_b,
+                    synthetic,
+                    &samples.half_a,
+                    train,
+                )
+            })
         })
-    });
+        .transpose()?;
     if let Some(density) = &density {
         metrics.extend(privacy_metrics(
             (train, holdout, synthetic),
@@ -207,7 +210,7 @@ pub fn evaluate_with_progress(
             &holdout_copies,
             config,
             progress,
-        ));
+        )?);
     }
     let mut dcr_by_row = vec![None; synthetic.rows()];
     for (&row, &outcome) in samples.synthetic_rows.iter().zip(&shares.outcomes) {
@@ -222,7 +225,7 @@ pub fn evaluate_with_progress(
     };
     metrics.extend(step(progress, "subgroups", || {
         subgroups.metrics(train, holdout, synthetic, &shared, config)
-    })?);
+    })??);
     Ok((metrics, warnings))
 }
 
@@ -231,7 +234,7 @@ fn fidelity(
     holdout: &Prepared,
     synthetic: &Prepared,
     config: &EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
     let (_, columns) = column_shapes(train, synthetic)?;
@@ -247,7 +250,7 @@ fn fidelity(
             config,
             |t| column_shapes(train, t).ok().map(|s| s.0),
         )
-    });
+    })?;
     metrics.extend(shapes.map(|m| m.clip(0.0, 1.0).details(&columns)));
 
     let (_, pair_scores) = column_pair_trends(train, synthetic);
@@ -265,19 +268,19 @@ fn fidelity(
             config,
             |t| plan.mean(&t.columns),
         )
-    });
+    })?;
     metrics.extend(trends.map(|m| m.clip(0.0, 1.0).details(&pair_scores)));
 
     metrics.extend(step(progress, "accuracy", || {
         crate::accuracy::metrics(train, holdout, synthetic, config)
-    }));
+    })?);
     metrics.extend(step(progress, "k-marginal", || {
         crate::kmarginal::metric(train, holdout, synthetic, config)
-    }));
+    })?);
 
     let detected = step(progress, "detection", || {
         detection(train, synthetic, config.seed, "evaluate/detection")
-    });
+    })?;
     if let Some(auc) = detected.auc {
         let boot: Vec<f64> = resamples(detected.labels.len(), config, "evaluate/detection/boot")
             .par_iter()
@@ -285,7 +288,7 @@ fn fidelity(
             .collect();
         let reference = step(progress, "detection reference", || {
             detection(train, holdout, config.seed, "evaluate/detection")
-        });
+        })?;
         let reference_interval = match reference.auc {
             Some(r) => bootstrap_interval(
                 r,
@@ -578,8 +581,8 @@ fn privacy_metrics(
     (samples, shares, density): (&Samples, &crate::privacy::DcrShare, &Membership),
     holdout_copies: &[f64],
     config: &EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
-) -> Vec<Metric> {
+    progress: &mut dyn FnMut(&str) -> Result<()>,
+) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
     // Every reference: holdout half A in the synthetic set's place, half B as the holdout.
     let reference = dcr_share(
@@ -622,7 +625,7 @@ fn privacy_metrics(
     // reference keeps the train:holdout ratio.
     let (closer, per_row) = step(progress, "dcr closer to training", || {
         dcr::closer_to_training(train, holdout, &samples.synthetic)
-    });
+    })?;
     let half_b = samples.half_b.rows();
     let scaled_train = ((train.rows() as f64 * half_b as f64 / holdout.rows() as f64).round()
         as usize)
@@ -711,7 +714,7 @@ fn privacy_metrics(
 
     let attack = step(progress, "membership attack", || {
         membership_attack(&samples.train, &samples.half_b, synthetic, train)
-    });
+    })?;
     let reference = membership_attack(&samples.train, &samples.half_b, &samples.half_a, train);
     if let (Some(auc), Some(reference_auc)) = (attack.auc(), reference.auc()) {
         let boot = |attack: &crate::privacy::Membership, purpose: &str| {
@@ -743,8 +746,8 @@ fn privacy_metrics(
     metrics.extend(density_metric(train, samples, density, config));
     metrics.extend(crate::anonymeter::metrics(
         train, samples, synthetic, config, progress,
-    ));
-    metrics
+    )?);
+    Ok(metrics)
 }
 
 /// The DOMIAS-style membership attack: members are the train sample's rows, non-members
@@ -862,7 +865,7 @@ pub fn score(
     schema: &synthgate_core::Schema,
     [train, holdout, synthetic]: [Input<'_>; 3],
     config: &EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Report> {
     let prepared = crate::prepare(
         schema,
@@ -951,7 +954,8 @@ mod tests {
         let mut steps = Vec::new();
         let (metrics, warnings) =
             evaluate_with_progress(&train, &holdout, &synthetic, &config, &mut |step: &str| {
-                steps.push(step.to_string())
+                steps.push(step.to_string());
+                Ok(())
             })
             .expect("evaluation");
         let sampled: Vec<&String> = warnings

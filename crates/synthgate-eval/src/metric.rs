@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use synthgate_core::{Seed, unit_f64};
+use synthgate_core::{Result, Seed, unit_f64};
 
 use crate::Prepared;
 use crate::stats::{mean, quantile};
@@ -252,7 +252,11 @@ pub(crate) fn flags(values: &[bool]) -> Vec<f64> {
 
 /// Tell `progress` that step `label` starts, then run it. The evaluation neither reads a clock
 /// nor prints: a front end that wants step timings measures between the steps it hears.
-pub(crate) fn step<T>(progress: &mut dyn FnMut(&str), label: &str, work: impl FnOnce() -> T) -> T {
-    progress(label);
-    work()
+pub(crate) fn step<T>(
+    progress: &mut dyn FnMut(&str) -> Result<()>,
+    label: &str,
+    work: impl FnOnce() -> T,
+) -> Result<T> {
+    progress(label)?;
+    Ok(work())
 }

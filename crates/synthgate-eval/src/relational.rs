@@ -320,7 +320,7 @@ pub fn dataset_metrics(
     dataset: &synthgate_core::dataset::DatasetSchema,
     tables: &[DatasetTables<'_>],
     config: &crate::EvaluationConfig,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> synthgate_core::Result<()>,
 ) -> synthgate_core::Result<Vec<crate::Metric>> {
     use rayon::prelude::*;
     use synthgate_core::{Error, Result, Table};
@@ -356,7 +356,7 @@ pub fn dataset_metrics(
             )
         };
     for t in tables.iter().filter(|t| !t.public) {
-        progress(&format!("column shapes of {}", t.name));
+        progress(&format!("column shapes of {}", t.name))?;
         let schema = modelled(t.name, t.schema)?;
         let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
         let prepared = crate::prepare(
@@ -409,7 +409,7 @@ pub fn dataset_metrics(
         format!("{} ({}) -> {}", r.from, r.columns.join(", "), r.to)
     };
 
-    progress("cardinality and referential integrity");
+    progress("cardinality and referential integrity")?;
     /// One reference's children-per-parent counts: its label, then training, holdout and
     /// synthetic counts.
     type Counts = (String, Vec<f64>, Vec<f64>, Vec<f64>);
@@ -588,7 +588,7 @@ pub fn dataset_metrics(
         );
     }
 
-    progress("parent-child pair trends");
+    progress("parent-child pair trends")?;
     let mut plans = Vec::new();
     for (index, reference) in dataset.references.iter().enumerate() {
         let (child, parent) = (table(&reference.from)?, table(&reference.to)?);
@@ -762,7 +762,7 @@ pub fn dataset_metrics(
             .clip(0.0, 1.0),
         );
     }
-    progress("sequences");
+    progress("sequences")?;
     metrics.extend(crate::sequences::sequence_metrics(dataset, tables, config)?);
     Ok(metrics)
 }

@@ -534,7 +534,7 @@ fn read_log(path: &Path, digest: &str) -> Result<BTreeMap<(usize, u32), Value>> 
 pub fn generate(
     spec: &GenerateSpec,
     options: &RunOptions<'_>,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(usize, usize) -> Result<()>,
 ) -> Result<Generation> {
     let digest = spec_digest(spec);
     let log_exists = options.log.exists();
@@ -843,7 +843,7 @@ pub fn generate(
                 )?;
             }
         }
-        progress(accepted.iter().filter(|a| a.is_some()).count(), slots);
+        progress(accepted.iter().filter(|a| a.is_some()).count(), slots)?;
     }
 
     let records: Vec<Record> = accepted.into_iter().flatten().collect();

@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table as ArrowTable};
 use pyo3::create_exception;
@@ -118,24 +118,49 @@ impl CancelToken {
     }
 }
 
-/// Progress out to an optional Python callable (`callback(step)`), cancellation in from a
-/// [`CancelToken`].
+/// Progress out to an optional Python reporter (`reporter(step)` for each step, and
+/// `reporter.count(done, total, unit)` for counted work when it has that method), cancellation
+/// in from a [`CancelToken`].
 struct PyEvents {
     callback: Option<Py<PyAny>>,
     cancel: Arc<AtomicBool>,
+    /// The last counted progress reported, in thousandths plus one (0: none yet this step),
+    /// so the reporter hears at most a thousand counts a step.
+    reported: AtomicU64,
 }
 
 impl Events for PyEvents {
     fn step(&mut self, name: &str) {
-        if self.cancel.load(Ordering::SeqCst) {
-            return;
-        }
+        self.reported.store(0, Ordering::SeqCst);
         if let Some(callback) = &self.callback {
             Python::attach(|py| {
                 // A failing progress callback must not fail the work it reports on.
                 let _ = callback.call1(py, (name,));
             });
         }
+    }
+
+    fn progress(&self, progress: synthgate_engine::Progress) {
+        let Some(callback) = &self.callback else {
+            return;
+        };
+        if progress.total == 0 || self.cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let thousandths = progress.done.min(progress.total) * 1000 / progress.total + 1;
+        if self.reported.fetch_max(thousandths, Ordering::SeqCst) >= thousandths {
+            return;
+        }
+        let unit = match progress.unit {
+            synthgate_engine::Unit::Bytes => "bytes",
+            synthgate_engine::Unit::Items(what) => what,
+        };
+        Python::attach(|py| {
+            let callback = callback.bind(py);
+            if callback.hasattr("count").unwrap_or(false) {
+                let _ = callback.call_method1("count", (progress.done, progress.total, unit));
+            }
+        });
     }
 
     fn cancelled(&self) -> bool {
@@ -153,8 +178,35 @@ fn detached<T: Send>(
     let mut events = PyEvents {
         callback: progress,
         cancel: cancel.map_or_else(Arc::default, |token| token.get().flag.clone()),
+        reported: AtomicU64::new(0),
     };
-    py.detach(|| work(&mut events)).map_err(raise)
+    // A panic is a bug: it reaches Python as an InternalError (an Exception, where PyO3's
+    // PanicException would escape `except Exception`).
+    let outcome =
+        py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut events))));
+    match outcome {
+        Ok(result) => result.map_err(raise),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            Err(InternalError::new_err(format!(
+                "internal error: {what}. This is a bug in Synthgate; please report it with the \
+                 call that caused it."
+            )))
+        }
+    }
+}
+
+/// Panics inside a request, as a bug would: the test that a bug reaches Python as an
+/// [`InternalError`] calls it. Not part of the API.
+#[pyfunction]
+fn _internal_error_probe(py: Python<'_>) -> PyResult<()> {
+    detached(py, None, None, |_| -> Result<(), Error> {
+        panic!("the internal-error probe")
+    })
 }
 
 /// A frame (anything with `__arrow_c_stream__`) as a Synthgate table, under `schema` when
@@ -658,5 +710,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add_function(wrap_pyfunction!(schema_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(schema_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(_internal_error_probe, m)?)?;
     Ok(())
 }

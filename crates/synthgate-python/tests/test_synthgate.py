@@ -278,6 +278,45 @@ def test_ctrl_c_stops_a_run_promptly_and_nothing_is_written(tmp_path: Path) -> N
     assert not any(p.name.endswith(".synthgate-tmp") for p in tmp_path.rglob("*"))
 
 
+def test_a_stopped_pipeline_stops_at_its_next_step(tmp_path: Path) -> None:
+    # A run told to stop as its evaluation's first step starts stops there, hearing no further
+    # step, and writes nothing (a pipeline that checked only after its evaluation would go on
+    # through every remaining step to "deciding the gates").
+    adult_example = (REPO / "examples" / "adult" / "pipeline.toml").read_text()
+    spec = tmp_path / "adult.toml"
+    spec.write_text(adult_example.replace('path = "../../../shared/datasets/adult/data.csv"', f'path = "{ADULT}"'))
+    bundle = tmp_path / "bundle"
+    token = sg._native.CancelToken()
+    steps: list = []
+
+    def hear(step: str) -> None:
+        steps.append(step)
+        if step == "evaluating: column shapes":
+            token.cancel()
+
+    request = json.dumps({"spec": str(spec), "out": str(bundle), "force": False, "operator_key": None})
+    with pytest.raises(sg.UsageError, match="cancelled; nothing was written"):
+        sg._native.call("run", request, str(tmp_path / "ws"), hear, token)
+    assert steps[-1] == "evaluating: column shapes", steps
+    assert not bundle.exists()
+
+
+def test_a_bug_is_an_internal_error_not_a_panic() -> None:
+    # A panic inside a request (the probe panics as a bug would) is an InternalError, which
+    # `except Exception` and `except sg.SynthgateError` catch; PyO3's own PanicException
+    # derives from BaseException and would escape both.
+    with pytest.raises(sg.InternalError, match="bug in Synthgate"):
+        sg._native._internal_error_probe()
+
+
+def test_progress_shows_one_line_rewritten_in_place(capfd: pytest.CaptureFixture, adult: pd.DataFrame) -> None:
+    sg.fit(adult.iloc[:2000], seed=1, progress=True)
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.startswith("\rsynthgate: ") and err.endswith("\n") and err.count("\n") == 1, repr(err)
+    assert "fitting cart" in err and " s]" in err
+
+
 def test_progress_goes_to_a_callable_and_nothing_prints_otherwise(capfd: pytest.CaptureFixture, adult: pd.DataFrame) -> None:
     steps: list = []
     sg.fit(adult.iloc[:2000], seed=1, progress=steps.append)
@@ -300,6 +339,22 @@ def test_independent_calls_from_threads_give_the_same_results(adult: pd.DataFram
     for t in threads:
         t.join()
     assert results[0] == results[2] and results[1] == results[3] and results[0] != results[1]
+
+
+def test_the_readme_quick_start_runs_as_written(tmp_path: Path) -> None:
+    # The README's Python quick start, in a fresh interpreter of this virtual environment, from
+    # a scratch folder (its one path, to the shared datasets, pointed at where they are here).
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Python"):]
+    code = section[section.index("```python\n") + len("```python\n"):]
+    code = code[: code.index("```")]
+    assert "sg.fit(" in code and "sg.evaluate(" in code
+    code = code.replace('"../shared/datasets/', f'"{DATASETS}/')
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    value, low, high = map(float, result.stdout.replace("(", " ").replace(")", " ").replace(",", " ").split())
+    assert 0.9 < low <= value <= high <= 1.0, result.stdout
+    assert (tmp_path / "adult.model.json").exists()
 
 
 def test_the_wheel_installs_the_command_line(tmp_path: Path) -> None:

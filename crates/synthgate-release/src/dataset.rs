@@ -294,10 +294,10 @@ pub fn source_digest(path: &Path, dataset: &DatasetSchema) -> Result<String> {
 pub fn run_dataset_pipeline(
     spec: &PipelineSpec,
     path: &Path,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Release> {
     let mut log = Vec::new();
-    progress("reading the dataset");
+    progress("reading the dataset")?;
     let dataset = load_dataset(path)?;
     for table in &dataset.tables {
         if let Some(problem) = crate::spec::path_component_problem(&table.name) {
@@ -331,7 +331,7 @@ pub fn run_dataset_pipeline(
             table: &t.table,
         })
         .collect();
-    progress("checking keys, references and sequences");
+    progress("checking keys, references and sequences")?;
     synthgate_profile::relations::check(&dataset, &views)?;
     let source_sha256 = source_digest(path, &dataset)?;
     let synthesized = || {
@@ -374,7 +374,7 @@ pub fn run_dataset_pipeline(
         })?,
     };
 
-    progress("splitting by entity");
+    progress("splitting by entity")?;
     let (sides, split_notes) = split_dataset(
         &dataset,
         &tables,
@@ -405,7 +405,7 @@ pub fn run_dataset_pipeline(
             .collect::<Vec<_>>() }),
     );
 
-    progress("fitting and sampling the tables, parents first");
+    progress("fitting and sampling the tables, parents first")?;
     let cart = synthgate_synth::Cart {
         min_leaf: match spec.synthesizer.params.get("min_leaf") {
             None => synthgate_synth::Cart::default().min_leaf,
@@ -451,7 +451,7 @@ pub fn run_dataset_pipeline(
 
     progress(&format!(
         "evaluating: summarising each entity of '{entity}'"
-    ));
+    ))?;
     let summarise = |which: &[Table]| -> Result<Table> {
         let views: Vec<(&str, &Table, &Schema)> = tables
             .iter()
@@ -518,7 +518,7 @@ pub fn run_dataset_pipeline(
         "harness_version": synthgate_eval::HARNESS_VERSION, "entity": entity,
         "metrics": report.metrics.len() }));
 
-    progress("deciding the gates");
+    progress("deciding the gates")?;
     let decision = decide(&spec.policy, &report.metrics)?;
     log.push(
         serde_json::json!({ "step": "gate", "releasable": decision.releasable,

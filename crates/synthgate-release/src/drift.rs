@@ -435,7 +435,7 @@ fn recheck_gates(
             input(&synthetic, "synthetic", "synthetic"),
         ],
         &config,
-        &mut |_| {},
+        &mut |_| Ok(()),
     );
     let rescored = match scored {
         Ok(report) => report.metrics,
@@ -488,12 +488,12 @@ pub fn drift_bundle(
     bundle: &std::path::Path,
     new_data: &std::path::Path,
     withheld: Option<&crate::withheld::Withheld>,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<DriftReport> {
     use synthgate_core::Error;
     use synthgate_io::{ReadOptions, read_table, sha256_file};
 
-    progress("verifying the bundle");
+    progress("verifying the bundle")?;
     crate::verify::verify_bundle(bundle, false, progress)?;
     let manifest = crate::verify::read_manifest(bundle)?;
     let spec = &manifest.spec()?;
@@ -525,14 +525,14 @@ pub fn drift_bundle(
         ))
     })?;
 
-    progress("reading the new data");
+    progress("reading the new data")?;
     let options = ReadOptions {
         extra_na_tokens: profile.na_tokens.clone(),
         ..ReadOptions::default()
     };
     let new = read_table(new_data, &options)?;
     let new_sha256 = sha256_file(new_data)?;
-    progress("comparing distributions");
+    progress("comparing distributions")?;
     let (columns, schema_changes) = compare(&profile, &new.table, &policy);
 
     let mut exceeded: Vec<String> = columns
@@ -562,7 +562,7 @@ pub fn drift_bundle(
     } else if spec.policy.gates.is_empty() {
         GateRecheck::skipped("the policy has no gates".into())
     } else {
-        progress("re-scoring the gates on the new data");
+        progress("re-scoring the gates on the new data")?;
         recheck_gates(bundle, &manifest, withheld, spec, &profile, new_data)?
     };
     for gate in &gates.gates {

@@ -198,7 +198,7 @@ pub fn generate_for_pipeline(
     schema: &Schema,
     train: &Table,
     log: GenerationLog<'_>,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<LlmRun> {
     check_columns(spec, schema)?;
     static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -13,7 +13,7 @@ pub fn run_pipeline(
     spec: &PipelineSpec,
     llm_log: Option<GenerationLog<'_>>,
     dp: Option<DpSource<'_>>,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Release> {
     match &spec.source.dataset {
         Some(dataset) => crate::dataset::run_dataset_pipeline(spec, dataset, progress),

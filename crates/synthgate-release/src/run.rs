@@ -224,10 +224,10 @@ pub fn run_table_pipeline(
     spec: &PipelineSpec,
     llm_log: Option<GenerationLog<'_>>,
     dp: Option<DpSource<'_>>,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Release> {
     let mut log = Vec::new();
-    progress("reading the source");
+    progress("reading the source")?;
     let given = spec.source.schema.as_deref().map(load_schema).transpose()?;
     let options = ReadOptions {
         extra_na_tokens: spec.source.na.clone(),
@@ -258,7 +258,7 @@ pub fn run_table_pipeline(
         "rows": rows, "columns": source.table.num_columns() }),
     );
 
-    progress("profiling");
+    progress("profiling")?;
     let schema = match given {
         Some(schema) if spec.source.columns.is_some() => {
             let names = source.table.column_names();
@@ -324,7 +324,7 @@ pub fn run_table_pipeline(
     let mut augmented: Option<(Table, Vec<crate::augment::AddedRows>, Vec<String>)> = None;
     let (synthetic, synthesizer_version, llm) = match &spec.llm {
         Some(generation) => {
-            progress("generating with the language model");
+            progress("generating with the language model")?;
             let llm_log = llm_log.ok_or_else(|| {
                 Error::internal("a prompt-based pipeline was run without a place for its log")
             })?;
@@ -338,7 +338,7 @@ pub fn run_table_pipeline(
             // The model's rows pass through the training rows' codecs, so the privacy
             // protections (tails clipped, rare categories not reproduced, identifiers fresh)
             // hold for them as for any synthesizer's.
-            progress("protecting the generated rows");
+            progress("protecting the generated rows")?;
             let codecs = synthgate_synth::codec::encode(
                 &train,
                 &schema,
@@ -362,7 +362,7 @@ pub fn run_table_pipeline(
                     progress(&format!(
                         "fitting {} at ε = {epsilon}",
                         spec.synthesizer.name
-                    ));
+                    ))?;
                     synthgate_synth::fit_dp(
                         &train,
                         &schema,
@@ -377,7 +377,7 @@ pub fn run_table_pipeline(
                     )?
                 }
                 Some(DpSource::Bundled(bytes)) => {
-                    progress("reading the bundled differentially private model");
+                    progress("reading the bundled differentially private model")?;
                     synthgate_synth::Model::from_bytes(bytes, path)?
                 }
                 None => {
@@ -397,7 +397,7 @@ pub fn run_table_pipeline(
                 "noise_source": statement.noise_source },
                 "seed": spec.synthesizer.seed }),
             );
-            progress("sampling");
+            progress("sampling")?;
             let sample_rows = spec.synthesizer.rows.unwrap_or(train.num_rows());
             let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
             log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
@@ -410,7 +410,7 @@ pub fn run_table_pipeline(
             (synthetic, version, None)
         }
         None => {
-            progress("fitting");
+            progress("fitting")?;
             let parameters: Vec<(String, String)> = spec
                 .synthesizer
                 .params
@@ -436,14 +436,14 @@ pub fn run_table_pipeline(
             "tail_count": spec.synthesizer.tail_count }),
             );
 
-            progress("sampling");
+            progress("sampling")?;
             let sample_rows = spec.synthesizer.rows.unwrap_or(train.num_rows());
             let synthetic = model.sample(sample_rows, Seed(spec.synthesizer.seed))?;
             log.push(serde_json::json!({ "step": "sample", "rows": sample_rows,
             "seed": spec.synthesizer.seed }));
             let synthetic = match &spec.augment {
                 Some(augment) => {
-                    progress(&format!("up-sampling groups of '{}'", augment.column));
+                    progress(&format!("up-sampling groups of '{}'", augment.column))?;
                     let result = crate::augment::augment(
                         &model,
                         &synthetic,
@@ -472,7 +472,7 @@ pub fn run_table_pipeline(
         }
     };
 
-    progress("evaluating");
+    progress("evaluating")?;
     let config = evaluation_config(spec);
     let split = format!("split of source (seed {})", spec.split.seed);
     let mut report = synthgate_eval::score(
@@ -490,7 +490,7 @@ pub fn run_table_pipeline(
     }
     let augmentation = match (&augmented, &spec.augment) {
         (Some((before, groups, warnings)), Some(augment)) => {
-            progress("evaluating: before and after augmentation");
+            progress("evaluating: before and after augmentation")?;
             let declared: Vec<(String, f64)> = groups
                 .iter()
                 .map(|g| (g.group.clone(), g.declared_share))
@@ -523,7 +523,7 @@ pub fn run_table_pipeline(
     // synthetic rows alone; the report names the real ones.
     let (released, origin) = match &spec.hybrid {
         Some(hybrid) => {
-            progress("mixing in the real rows");
+            progress("mixing in the real rows")?;
             let (count, chosen) = crate::hybrid::real_rows(
                 hybrid,
                 synthetic.num_rows(),
@@ -542,7 +542,7 @@ pub fn run_table_pipeline(
         None => (synthetic, None),
     };
 
-    progress("deciding the gates");
+    progress("deciding the gates")?;
     let decision = decide(&spec.policy, &report.metrics)?;
     log.push(
         serde_json::json!({ "step": "gate", "releasable": decision.releasable,

@@ -460,7 +460,7 @@ pub fn approve(
             full_logs: None,
             withheld: None,
         },
-        &mut |_| {},
+        &mut |_| Ok(()),
     )?;
     let manifest = read_manifest(bundle)?;
     let spec = manifest.spec()?;
@@ -734,7 +734,7 @@ fn check_signatures(
 pub fn verify_bundle(
     bundle: &Path,
     reproduce: bool,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Verification> {
     verify_with(
         bundle,
@@ -839,7 +839,7 @@ fn read_json(
 pub fn verify_with(
     bundle: &Path,
     options: &VerifyOptions,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Verification> {
     let reproduce = options.reproduce;
     let trust = &options.trust;

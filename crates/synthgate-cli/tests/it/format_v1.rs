@@ -203,10 +203,10 @@ fn trust_bound_to_one_manifest_refuses_another() {
         full_logs: None,
         withheld: None,
     };
-    let checked = verify_with(&bundle, &options(&digest), &mut |_| {}).expect("verifies");
+    let checked = verify_with(&bundle, &options(&digest), &mut |_| Ok(())).expect("verifies");
     assert_eq!(checked.manifest_sha256, digest);
-    let error =
-        verify_with(&bundle, &options(&"0".repeat(64)), &mut |_| {}).expect_err("another manifest");
+    let error = verify_with(&bundle, &options(&"0".repeat(64)), &mut |_| Ok(()))
+        .expect_err("another manifest");
     assert!(
         error
             .to_string()

@@ -313,7 +313,7 @@ fn the_harness_scores_text_as_text() {
                 input(&synthetic, "synthetic"),
             ],
             &config,
-            &mut |_| {},
+            &mut |_| Ok(()),
         )
         .expect("report");
         let text = report

@@ -46,7 +46,7 @@ fn every_reported_metric_has_one_row_and_every_row_is_reported() {
             input(&synthetic, "synthetic"),
         ],
         &config,
-        &mut |_| {},
+        &mut |_| Ok(()),
     )
     .expect("report")
     .metrics;

@@ -172,7 +172,7 @@ fn parent_child_pair_trends_match_sdmetrics_inter_table_trends() {
         resamples: 5,
         ..synthgate_eval::EvaluationConfig::default()
     };
-    let metrics = dataset_metrics(&dataset, &tables, &config, &mut |_| {}).expect("metrics");
+    let metrics = dataset_metrics(&dataset, &tables, &config, &mut |_| Ok(())).expect("metrics");
     let trends = metrics
         .iter()
         .find(|m| m.id == "fidelity.parent_child_pair_trends")

@@ -349,7 +349,7 @@ fn the_report_is_identical_across_thread_counts() {
                             },
                         ],
                         &config(),
-                        &mut |_| {},
+                        &mut |_| Ok(()),
                     )
                 })
                 .expect("report");

@@ -81,7 +81,7 @@ fn run(
             replay_only: false,
             seed_rows: None,
         },
-        &mut |_, _| {},
+        &mut |_, _| Ok(()),
     )
 }
 
@@ -349,7 +349,7 @@ fn an_interrupted_run_resumes_without_losing_or_repeating_records() {
             replay_only: true,
             seed_rows: None,
         },
-        &mut |_, _| {},
+        &mut |_, _| Ok(()),
     )
     .expect("replay");
     assert_eq!(replayed.records, reference.records);

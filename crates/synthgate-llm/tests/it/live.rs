@@ -91,7 +91,7 @@ fn run(spec: &GenerateSpec, log: &Path) -> synthgate_llm::Generation {
             replay_only: false,
             seed_rows: None,
         },
-        &mut |_, _| {},
+        &mut |_, _| Ok(()),
     )
     .expect("the live run completes")
 }

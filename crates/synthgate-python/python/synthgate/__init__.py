@@ -20,10 +20,14 @@ failure, each message naming the file, table, row and column where there is one:
 :class:`UsageError`, :class:`InputError`, :class:`SpecError`, :class:`GateFailed`,
 :class:`VerificationFailed`, :class:`EnvironmentFailed`, :class:`InternalError`.
 
-Long calls release the GIL; Ctrl-C (a ``KeyboardInterrupt``) returns at once, and the
-request, told to stop, writes nothing (it may compute on in a background thread until its next
-check; a pipeline checks after its evaluation). They report their steps when ``progress`` is true (default: when
-standard error is a terminal), or to a callable you pass; nothing else is printed.
+Long calls release the GIL, and several may run at once from different threads. Ctrl-C (a
+``KeyboardInterrupt``) returns at once, and the request, told to stop, writes nothing (it
+computes on in a background thread until its next step, at most one step of the work).
+
+Progress: with ``progress=True`` (the default in a terminal and in a Jupyter notebook) a long
+call keeps one line on standard error up to date with its step, its counted work and the time
+so far; ``progress=False`` keeps it silent; a callable hears each step's name instead. Nothing
+else is ever printed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import json
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
@@ -195,19 +200,73 @@ def _default_kind() -> str:
     return "pandas"
 
 
-def _progress(progress: Progress) -> Optional[Callable[[str], Any]]:
-    """The callable that hears each step's name, or None."""
-    if callable(progress):
-        return progress
-    if progress is None:
-        progress = sys.stderr is not None and sys.stderr.isatty()
-    if not progress:
-        return None
+def _in_notebook() -> bool:
+    """Whether this is a Jupyter (IPython kernel) process, whose cells show standard error."""
+    return "ipykernel" in sys.modules
 
-    def show(step: str) -> None:
-        print(f"synthgate: {step}", file=sys.stderr, flush=True)
 
-    return show
+class _Reporter:
+    """What a request reports while it works: each step's name to a callable, or one line on
+    standard error rewritten in place (a terminal and a notebook both honour the carriage
+    return) with the step, its counted work and the time so far; a newline once it ends."""
+
+    def __init__(self, progress: Progress) -> None:
+        if progress is None:
+            progress = (sys.stderr is not None and sys.stderr.isatty()) or _in_notebook()
+        self._callback = progress if callable(progress) else None
+        self._live = bool(progress) and self._callback is None
+        self._started = time.monotonic()
+        self._step = ""
+        self._width = 0
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def native(self) -> Optional["_Reporter"]:
+        """The object the engine reports to, or None when nobody listens."""
+        return self if (self._callback is not None or self._live) else None
+
+    def __call__(self, step: str) -> None:
+        if self._stopped:
+            return
+        if self._callback is not None:
+            self._callback(step)
+            return
+        with self._lock:
+            self._step = step
+            self._show(step)
+
+    def count(self, done: int, total: int, unit: str) -> None:
+        """The current step's counted work (``unit``: ``"bytes"`` or what is counted)."""
+        if self._stopped or self._callback is not None or total <= 0:
+            return
+        with self._lock:
+            if unit == "bytes":
+                amount = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
+            else:
+                amount = f"{done:,}/{total:,} {unit}"
+            self._show(f"{self._step} {amount} ({100 * done // total}%)")
+
+    def _show(self, text: str) -> None:
+        line = f"synthgate: {text} [{time.monotonic() - self._started:.1f} s]"
+        pad = max(0, self._width - len(line))
+        self._width = len(line)
+        try:
+            sys.stderr.write("\r" + line + " " * pad)
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed stream must not fail the work
+            pass
+
+    def stop(self) -> None:
+        """Hear nothing more: the request was interrupted, the caller has moved on."""
+        self._stopped = True
+
+    def close(self) -> None:
+        if self._live and self._width:
+            try:
+                sys.stderr.write("\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
 
 
 # Requests stopped by Ctrl-C that are still reaching their next step (they write nothing):
@@ -225,10 +284,11 @@ def _wait_for_stopping() -> None:
 atexit.register(_wait_for_stopping)
 
 
-def _interruptible(function: Callable[..., Any], *args: Any) -> Any:
-    """Call ``function(*args, cancel=token)`` in a worker thread and wait for it here, so that
-    Ctrl-C (``KeyboardInterrupt``) in this thread returns at once: the request is told to
-    stop, and stops at its next check, writing nothing."""
+def _interruptible(function: Callable[..., Any], *args: Any, progress: Progress) -> Any:
+    """Call ``function(*args, progress=reporter, cancel=token)`` in a worker thread and wait
+    for it here, so that Ctrl-C (``KeyboardInterrupt``) in this thread returns at once: the
+    request is told to stop, and stops at its next step, writing nothing."""
+    reporter = _Reporter(progress)
     token = _native.CancelToken()
     outcome: dict = {}
     # An event, not Thread.join: a join interrupted by KeyboardInterrupt can leave the thread
@@ -237,7 +297,7 @@ def _interruptible(function: Callable[..., Any], *args: Any) -> Any:
 
     def work() -> None:
         try:
-            outcome["value"] = function(*args, cancel=token)
+            outcome["value"] = function(*args, progress=reporter.native(), cancel=token)
         except BaseException as error:  # handed to the waiting thread
             outcome["error"] = error
         finally:
@@ -249,8 +309,11 @@ def _interruptible(function: Callable[..., Any], *args: Any) -> Any:
             pass
     except BaseException:
         token.cancel()
+        reporter.stop()
         _stopping.append(finished)
         raise
+    finally:
+        reporter.close()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
@@ -558,7 +621,7 @@ class Model:
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
             raise UsageError(f"usage error: rows must be a whole number of at least 1, not {rows!r}.")
         conditions = [(str(k), _value_text(v)) for k, v in (where or {}).items()]
-        table = _interruptible(self._native.sample, rows, seed, conditions, _progress(progress))
+        table = _interruptible(self._native.sample, rows, seed, conditions, progress=progress)
         return _from_arrow(table, to or self._kind, self._na_tokens)
 
     def to_bytes(self) -> bytes:
@@ -633,7 +696,7 @@ def fit(
         _schema_text(schema),
         epsilon,
         delta,
-        _progress(progress),
+        progress=progress,
     )
     return Model(native, _kind(data), _na_for(data, na))
 
@@ -799,7 +862,7 @@ def evaluate(
         _seed(seed),
         resamples,
         _schema_text(schema),
-        _progress(progress),
+        progress=progress,
     )
     return Report(native)
 
@@ -814,7 +877,7 @@ def _call(verb: str, request: Any, home: Optional[PathLike], progress: Progress 
         verb,
         json.dumps(request),
         None if home is None else os.fspath(home),
-        _progress(progress),
+        progress=progress,
     )
     return json.loads(text)
 
