@@ -37,6 +37,19 @@ pub(crate) struct Cli {
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
 
+    /// Keep the registry and the audit log on a shared PostgreSQL server
+    /// (postgres://user:password@host:port/database) instead of the workspace's own files, for
+    /// a team; its schema is made on first use. Default: the workspace's config.toml
+    /// `registry`, else its SQLite registry and audit.jsonl.
+    #[arg(
+        long,
+        global = true,
+        env = "SYNTHGATE_REGISTRY",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) registry: Option<String>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -82,6 +95,9 @@ pub(crate) enum Command {
     /// List and look up the releases recorded in the registry.
     #[command(long_about = REGISTRY_ABOUT)]
     Registry(RegistryArgs),
+    /// Serve the team's review pages and HTTP API over this workspace's registry.
+    #[command(long_about = SERVE_ABOUT, after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Score a synthetic table against the real train and holdout tables.
     #[command(long_about = evaluate_about())]
     Evaluate(EvaluateArgs),
@@ -833,6 +849,38 @@ pub(crate) struct VerifyArgs {
     /// Do not use the workspace's registry as a trust source.
     #[arg(long)]
     pub(crate) no_registry: bool,
+}
+
+const SERVE_ABOUT: &str = "Serve the team's review pages and HTTP JSON API over this workspace's \
+registry (or the PostgreSQL server --registry names): the releases with their status and \
+filters; each release's verdict, gates, embedded report, datasheet, decisions by role with the \
+roles still to decide, lineage and audit trail. The API's OpenAPI 3.1 document is at \
+/openapi.json; /health needs no credentials, everything else does: an API token \
+(Authorization: Bearer TOKEN) of a user in the server config, or a browser session.
+
+The server config (default .synthgate/serve.toml) lists users, their approver roles and the \
+SHA-256 of each one's API token (never the token). With none, the first start makes one admin \
+user, prints its token once, and prints a one-time login link to open in a browser, as Jupyter \
+does; each later start prints a new link. It listens on loopback only. Logins are recorded in \
+the audit log with the user's name. Stop it with Ctrl-C.";
+
+const SERVE_EXAMPLES: &str = "Examples:
+    synthgate run examples/nhefs/pipeline.toml && synthgate serve
+    synthgate serve --bind 127.0.0.1:9000 --config team.toml
+    curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8765/api/releases?status=pending";
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Where to listen (loopback only; port 0 picks a free one).
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8765")]
+    pub(crate) bind: std::net::SocketAddr,
+    /// The server config (users, roles, token digests); default serve.toml in the workspace,
+    /// made on first start.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Requests answered at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) threads: usize,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ use clap::Parser;
 use crate::args::{Cli, Command};
 
 fn run(cli: &Cli) -> synthgate_core::Result<()> {
+    let registry = cli.registry.as_deref();
     match &cli.command {
         Command::Inspect(args) => commands::inspect::run(args, cli.quiet),
         Command::Convert(args) => commands::convert::run(args, cli.quiet),
@@ -22,13 +23,14 @@ fn run(cli: &Cli) -> synthgate_core::Result<()> {
         Command::Synthesizers(args) => commands::synthesizers::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args, cli.quiet),
         Command::Generate(args) => commands::generate::run(args, cli.quiet),
-        Command::Run(args) => commands::run::run(args, cli.quiet),
-        Command::Verify(args) => commands::verify::run(args, cli.quiet),
-        Command::Drift(args) => commands::drift::run(args, cli.quiet),
+        Command::Run(args) => commands::run::run(args, cli.quiet, registry),
+        Command::Verify(args) => commands::verify::run(args, cli.quiet, registry),
+        Command::Drift(args) => commands::drift::run(args, cli.quiet, registry),
         Command::Keygen(args) => commands::keygen::run(args),
-        Command::Approve(args) => commands::approve::run(args),
-        Command::Registry(args) => commands::registry::run(args),
-        Command::Audit(args) => commands::audit::run(args, cli.quiet),
+        Command::Approve(args) => commands::approve::run(args, registry),
+        Command::Registry(args) => commands::registry::run(args, registry),
+        Command::Audit(args) => commands::audit::run(args, cli.quiet, registry),
+        Command::Serve(args) => commands::serve::run(args, registry),
         Command::Dataset(args) => commands::dataset::run(args, cli.quiet),
     }
 }

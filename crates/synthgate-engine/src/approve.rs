@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::Result;
 use synthgate_release::audit::EntryBody;
 use synthgate_release::keys::{self, Approval, Verdict};
-use synthgate_release::verify::Decision;
+use synthgate_release::verify::{Decision, Signer};
 
 use crate::verify::{TrustRequest, trust_for};
 use crate::{API_VERSION, Context};
@@ -52,11 +52,59 @@ pub struct ApproveOutcome {
 /// chain under its lock, the registry's head moves to it, and the audit log records it.
 pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome> {
     let key = keys::load(&request.key)?;
-    let mut registry = ctx.workspace.registry()?;
-    let mut registered = false;
-    let approval = synthgate_release::approve(
+    let decision = Decision {
+        role: &request.role,
+        verdict: if request.reject {
+            Verdict::Reject
+        } else {
+            Verdict::Approve
+        },
+        comment: &request.comment,
+        signed_at: ctx.clock.now(),
+    };
+    decide(
+        ctx,
         &request.bundle,
-        &key,
+        &Signer::Key(&key, decision),
+        &request.trust,
+        None,
+    )
+}
+
+/// A decision to be signed where the key lives: the bundle, the decision, and the signer's
+/// public key (64 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftRequest {
+    /// The bundle folder.
+    pub bundle: PathBuf,
+    /// The approver role.
+    pub role: String,
+    /// Reject instead of approve.
+    #[serde(default)]
+    pub reject: bool,
+    /// Conditions or remarks.
+    #[serde(default)]
+    pub comment: String,
+    /// The signer's Ed25519 public key, hex.
+    pub public_key: String,
+}
+
+/// What the signer signs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DraftOutcome {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// The decision's body, on the bundle's current head.
+    pub body: keys::ApprovalBody,
+    /// The bytes to sign (the body's canonical JSON), hex.
+    pub message: String,
+}
+
+/// Draft a decision on the bundle's current head for a signer whose key is elsewhere.
+pub fn decision_draft(ctx: &Context, request: &DraftRequest) -> Result<DraftOutcome> {
+    let body = synthgate_release::draft_decision(
+        &request.bundle,
         &Decision {
             role: &request.role,
             verdict: if request.reject {
@@ -67,24 +115,66 @@ pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome
             comment: &request.comment,
             signed_at: ctx.clock.now(),
         },
-        &mut || trust_for(Some(&ctx.workspace), &request.trust, &request.bundle),
+        &request.public_key,
+    )?;
+    let message = keys::hex(&keys::message(&body)?);
+    Ok(DraftOutcome {
+        api_version: API_VERSION,
+        body,
+        message,
+    })
+}
+
+/// Record a decision signed elsewhere (a reviewer's browser) over a [`decision_draft`]: checked
+/// as `approve` checks its own (the bundle verifies under `trust`, the role and key are the
+/// policy's), refused as stale unless it follows the current head; `user` is named in the
+/// audit entry.
+pub fn approve_signed(
+    ctx: &Context,
+    bundle: &std::path::Path,
+    approval: &Approval,
+    trust: &TrustRequest,
+    user: Option<&str>,
+) -> Result<ApproveOutcome> {
+    decide(ctx, bundle, &Signer::Signed(approval), trust, user)
+}
+
+/// Append a decision to the bundle's chain under its lock, move the registry's head, and
+/// record it in the audit log.
+fn decide(
+    ctx: &Context,
+    bundle: &std::path::Path,
+    signer: &Signer<'_>,
+    trust: &TrustRequest,
+    user: Option<&str>,
+) -> Result<ApproveOutcome> {
+    let mut registry = ctx.workspace.registry()?;
+    let mut registered = false;
+    let approval = synthgate_release::approve(
+        bundle,
+        signer,
+        &mut || trust_for(Some(&ctx.workspace), trust, bundle),
         &mut |approval| {
             registered = registry.record_approval(approval)?;
             Ok(())
         },
     )?;
     let decision_sha256 = keys::decision_digest(&approval)?;
-    ctx.workspace.audit().append(vec![EntryBody::new(
+    let mut details = serde_json::json!({
+        "role": approval.body.role,
+        "decision": approval.body.decision,
+        "manifest_sha256": approval.body.manifest_sha256,
+        "key_fingerprint": approval.body.key_fingerprint,
+        "decision_sha256": decision_sha256,
+    });
+    if let Some(user) = user {
+        details["user"] = serde_json::Value::String(user.to_string());
+    }
+    ctx.workspace.audit()?.append(vec![EntryBody::new(
         &approval.body.signed_at,
         "approve",
-        &request.bundle.display().to_string(),
-        serde_json::json!({
-            "role": approval.body.role,
-            "decision": approval.body.decision,
-            "manifest_sha256": approval.body.manifest_sha256,
-            "key_fingerprint": approval.body.key_fingerprint,
-            "decision_sha256": decision_sha256,
-        }),
+        &bundle.display().to_string(),
+        details,
     )])?;
     Ok(ApproveOutcome {
         api_version: API_VERSION,

@@ -43,7 +43,7 @@ fn short(hash: &str) -> &str {
 
 /// Check the workspace's audit log and its agreement with the registry.
 pub fn audit_verify(ctx: &Context) -> Result<AuditReport> {
-    let check = ctx.workspace.audit().read()?;
+    let check = ctx.workspace.audit()?.read()?;
     let mut problems = check.problems;
     let mut notes = Vec::new();
     if check.unterminated_tail > 0 {
@@ -151,4 +151,28 @@ pub fn audit_verify(ctx: &Context) -> Result<AuditReport> {
         problems,
         notes,
     })
+}
+
+/// Record that `user` did `action` to `object` (a front end's own event: a service login, a
+/// user's request) as the next entry of the workspace's audit log, at the context's time.
+pub fn audit_record(
+    ctx: &Context,
+    user: &str,
+    action: &str,
+    object: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    let mut details = details;
+    if let serde_json::Value::Object(map) = &mut details {
+        map.insert("user".into(), serde_json::Value::String(user.to_string()));
+    }
+    ctx.workspace
+        .audit()?
+        .append(vec![synthgate_release::audit::EntryBody::new(
+            ctx.clock.now(),
+            action,
+            object,
+            details,
+        )])
+        .map(|_| ())
 }

@@ -58,7 +58,7 @@ pub fn drift(
         };
         write_bytes_atomically(path, overwrite, &text)?;
     }
-    ctx.workspace.audit().append(vec![EntryBody::new(
+    ctx.workspace.audit()?.append(vec![EntryBody::new(
         ctx.clock.now(),
         "drift",
         &request.bundle.display().to_string(),

@@ -43,8 +43,11 @@ mod tables;
 mod verify;
 mod workspace;
 
-pub use approve::{ApproveOutcome, ApproveRequest, KeygenOutcome, approve, keygen};
-pub use audit::{AuditReport, audit_verify};
+pub use approve::{
+    ApproveOutcome, ApproveRequest, DraftOutcome, DraftRequest, KeygenOutcome, approve,
+    approve_signed, decision_draft, keygen,
+};
+pub use audit::{AuditReport, audit_record, audit_verify};
 pub use dataset::{
     DatasetCheckOutcome, DatasetEntitiesOutcome, DatasetEntitiesRequest, DatasetProposeOutcome,
     DatasetProposeRequest, DatasetSynthOutcome, DatasetSynthRequest, SynthesizedTable,
@@ -91,6 +94,7 @@ pub mod types {
     pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};
     pub use synthgate_release::History;
     pub use synthgate_release::drift::ColumnDrift;
+    pub use synthgate_release::keys::{Approval, ApprovalBody, fingerprint, parse_public};
     pub use synthgate_release::registry::ReleaseRow;
     pub use synthgate_synth::{DEFAULT_SYNTHESIZER, Model};
 }

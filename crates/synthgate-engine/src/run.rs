@@ -131,7 +131,7 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
     let out = bundle_path(request, &spec)?;
     check_bundle_target(&out, request.force, &protected(ctx, request, &spec)?)?;
     // Nothing is appended to a log that does not verify: find out before the work.
-    drop(ctx.workspace.audit().lock()?);
+    drop(ctx.workspace.audit()?.lock()?);
     let (key, made) = ctx
         .workspace
         .operator_key(request.operator_key.as_deref(), &ctx.entropy)?;
@@ -172,17 +172,19 @@ pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Resu
         Err(error) => {
             // One `failed` entry; if even that cannot be written (a full disk), the log stays
             // as it was and the error says why the run failed.
-            let _ = ctx.workspace.audit().append(vec![EntryBody::new(
-                ctx.clock.now(),
-                "failed",
-                &object,
-                serde_json::json!({
-                    "step": "run",
-                    "bundle": out.display().to_string(),
-                    "exit_code": error.kind().exit_code(),
-                    "error": error.message(),
-                }),
-            )]);
+            let _ = ctx.workspace.audit().and_then(|audit| {
+                audit.append(vec![EntryBody::new(
+                    ctx.clock.now(),
+                    "failed",
+                    &object,
+                    serde_json::json!({
+                        "step": "run",
+                        "bundle": out.display().to_string(),
+                        "exit_code": error.kind().exit_code(),
+                        "error": error.message(),
+                    }),
+                )])
+            });
             Err(error)
         }
     }
@@ -253,7 +255,7 @@ fn run_started(
         return Err(cancelled());
     }
     events.step("writing the bundle");
-    let mut log = ctx.workspace.audit().lock()?;
+    let mut log = ctx.workspace.audit()?.lock()?;
     if let Some(bytes) = log.repaired_tail() {
         events.note(&format!(
             "the audit log ended in an interrupted append ({bytes} bytes, never committed); it \

@@ -242,12 +242,14 @@ fn record(
     };
     workspace
         .audit()
-        .append(vec![EntryBody::new(
-            ctx.clock.now(),
-            "verify",
-            &request.bundle.display().to_string(),
-            details,
-        )])
+        .and_then(|audit| {
+            audit.append(vec![EntryBody::new(
+                ctx.clock.now(),
+                "verify",
+                &request.bundle.display().to_string(),
+                details,
+            )])
+        })
         .map(|_| ())
         .map_err(|error| format!("the verification was not recorded in the audit log: {error}"))
 }

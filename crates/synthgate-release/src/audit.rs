@@ -150,6 +150,39 @@ impl AuditStore for FileAudit {
     }
 }
 
+/// The last entry's seq and hash of a log about to be appended to (0 and "" when it is empty),
+/// or the refusal to append to a log at `location` whose chain does not verify.
+pub(crate) fn checked_head(check: &LogCheck, location: &str) -> Result<(u64, String)> {
+    if !check.problems.is_empty() {
+        return Err(Error::new(
+            ErrorKind::VerificationFailed,
+            format!(
+                "the audit log {location} does not verify, so nothing is appended to it:\n  - {}",
+                check.problems.join("\n  - ")
+            ),
+        )
+        .hint(RECOVERY));
+    }
+    Ok(check
+        .entries
+        .last()
+        .map_or((0, String::new()), |e| (e.body.seq, e.entry_hash.clone())))
+}
+
+/// Whether `entries` continue a log whose last entry is `seq` with hash `head`; an error (a
+/// bug: entries are prepared under the lock) when not.
+pub(crate) fn check_continues(entries: &[Entry], seq: u64, head: &str) -> Result<()> {
+    match entries.first() {
+        Some(first) if first.body.seq != seq + 1 || first.body.prev_hash != head => {
+            Err(Error::internal(format!(
+                "audit entries prepared for seq {} do not continue the log at seq {seq}",
+                first.body.seq
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The file log under its lock ([`FileAudit::lock`]).
 #[derive(Debug)]
 pub struct LockedLog {
@@ -193,22 +226,7 @@ impl LockedLog {
             repaired = Some((bytes.len() - keep) as u64);
             bytes.truncate(keep);
         }
-        let check = check_log(&bytes);
-        if !check.problems.is_empty() {
-            return Err(Error::new(
-                ErrorKind::VerificationFailed,
-                format!(
-                    "the audit log {} does not verify, so nothing is appended to it:\n  - {}",
-                    path.display(),
-                    check.problems.join("\n  - ")
-                ),
-            )
-            .hint(RECOVERY));
-        }
-        let (seq, head) = check
-            .entries
-            .last()
-            .map_or((0, String::new()), |e| (e.body.seq, e.entry_hash.clone()));
+        let (seq, head) = checked_head(&check_log(&bytes), &path.display().to_string())?;
         Ok(LockedLog {
             file,
             path: path.to_path_buf(),
@@ -230,15 +248,10 @@ impl AuditLock for LockedLog {
     }
 
     fn commit(&mut self, entries: &[Entry]) -> Result<()> {
-        let Some(first) = entries.first() else {
+        if entries.is_empty() {
             return Ok(());
-        };
-        if first.body.seq != self.seq + 1 || first.body.prev_hash != self.head {
-            return Err(Error::internal(format!(
-                "audit entries prepared for seq {} do not continue the log at seq {}",
-                first.body.seq, self.seq
-            )));
         }
+        check_continues(entries, self.seq, &self.head)?;
         let mut text = String::new();
         for entry in entries {
             text.push_str(&to_json_line(entry, "an audit entry")?);

@@ -19,7 +19,8 @@ use synthgate_core::canonical::to_json;
 use synthgate_core::{Error, Location, Result};
 use synthgate_io::{Overwrite, sha256_bytes, write_bytes_atomically};
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -150,6 +151,18 @@ pub struct Approval {
 
 fn canonical(body: &ApprovalBody) -> Result<Vec<u8>> {
     to_json(body, "an approval")
+}
+
+/// The bytes a decision's signature covers: the canonical JSON of its body.
+pub fn message(body: &ApprovalBody) -> Result<Vec<u8>> {
+    canonical(body)
+}
+
+/// A public key given as 64 hex digits.
+pub fn parse_public(text: &str) -> Result<VerifyingKey> {
+    unhex::<32>(text)
+        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| Error::usage("the public key must be an Ed25519 key as 64 hex digits."))
 }
 
 /// The digest a later decision links to: SHA-256 of this approval's canonical JSON line

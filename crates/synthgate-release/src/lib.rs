@@ -34,6 +34,7 @@ pub mod llm;
 pub mod pipeline;
 pub mod registry;
 pub mod run;
+pub mod server;
 pub mod source_profile;
 pub mod spec;
 pub mod verify;
@@ -45,6 +46,6 @@ pub use pipeline::run_pipeline;
 pub use run::{DpSource, Release};
 pub use spec::PipelineSpec;
 pub use verify::{
-    History, RoleStatus, Trust, TrustedRole, Verification, VerifyOptions, approve, read_manifest,
-    verify_bundle, verify_with,
+    History, RoleStatus, Signer, Trust, TrustedRole, Verification, VerifyOptions, approve,
+    draft_decision, read_manifest, verify_bundle, verify_with,
 };

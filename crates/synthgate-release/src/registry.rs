@@ -18,33 +18,36 @@ use crate::keys::Approval;
 /// The schema version this Synthgate writes.
 pub const REGISTRY_VERSION: i64 = 3;
 
+/// The registry's schema, one migration a version, written once for both databases: `{ID}`,
+/// `{INT}`, `{REAL}` and `{BOOL}` are the key, 64-bit integer, float and flag types of the
+/// database at hand ([`migration`]).
 const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE releases (
-    id INTEGER PRIMARY KEY,
+    id {ID},
     name TEXT NOT NULL,
     version TEXT NOT NULL,
     bundle TEXT NOT NULL,
     manifest_sha256 TEXT NOT NULL,
     source_sha256 TEXT NOT NULL,
     synthesizer TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    rows INTEGER NOT NULL,
-    releasable INTEGER NOT NULL,
+    seed {INT} NOT NULL,
+    rows {INT} NOT NULL,
+    releasable {BOOL} NOT NULL,
     created_at TEXT NOT NULL,
-    supersedes INTEGER REFERENCES releases(id)
+    supersedes {INT} REFERENCES releases(id)
 );
 CREATE INDEX releases_source ON releases(source_sha256);
 CREATE INDEX releases_manifest ON releases(manifest_sha256);
 CREATE TABLE gates (
-    release_id INTEGER NOT NULL REFERENCES releases(id),
+    release_id {INT} NOT NULL REFERENCES releases(id),
     metric TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    observed REAL,
-    threshold REAL NOT NULL
+    observed {REAL},
+    threshold {REAL} NOT NULL
 );
 CREATE TABLE approvals (
-    release_id INTEGER NOT NULL REFERENCES releases(id),
+    release_id {INT} NOT NULL REFERENCES releases(id),
     role TEXT NOT NULL,
     decision TEXT NOT NULL,
     key_fingerprint TEXT NOT NULL,
@@ -53,29 +56,152 @@ CREATE TABLE approvals (
 ",
     "
 ALTER TABLE releases ADD COLUMN operator_fingerprint TEXT;
-ALTER TABLE releases ADD COLUMN audit_seq INTEGER;
+ALTER TABLE releases ADD COLUMN audit_seq {INT};
 ALTER TABLE releases ADD COLUMN audit_hash TEXT;
 ALTER TABLE releases ADD COLUMN decision_head TEXT;
-ALTER TABLE releases ADD COLUMN decisions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE releases ADD COLUMN decisions {INT} NOT NULL DEFAULT 0;
 ALTER TABLE approvals ADD COLUMN decision_sha256 TEXT;
 ",
     "
 CREATE TABLE privacy_ledger (
-    id INTEGER PRIMARY KEY,
+    id {ID},
     dataset_id TEXT NOT NULL,
     release TEXT NOT NULL,
-    rho REAL NOT NULL,
-    epsilon REAL NOT NULL,
-    delta REAL NOT NULL,
-    budget_epsilon REAL,
-    budget_delta REAL,
+    rho {REAL} NOT NULL,
+    epsilon {REAL} NOT NULL,
+    delta {REAL} NOT NULL,
+    budget_epsilon {REAL},
+    budget_delta {REAL},
     state TEXT NOT NULL,
-    release_id INTEGER REFERENCES releases(id),
+    release_id {INT} REFERENCES releases(id),
     reserved_at TEXT NOT NULL
 );
 CREATE INDEX privacy_ledger_dataset ON privacy_ledger(dataset_id);
 ",
 ];
+
+/// The registry's statements, written once for both databases (`?N` parameters; PostgreSQL's
+/// `$N` by [`numbered`]).
+pub(crate) mod sql {
+    pub(crate) const SPENT: &str =
+        "SELECT COALESCE(SUM(rho), 0.0) FROM privacy_ledger WHERE dataset_id = ?1";
+    pub(crate) const RESERVE: &str = "INSERT INTO privacy_ledger (dataset_id, release, rho, \
+        epsilon, delta, budget_epsilon, budget_delta, state, release_id, reserved_at) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', NULL, ?8) RETURNING id";
+    pub(crate) const SETTLE: &str =
+        "UPDATE privacy_ledger SET state = 'spent', release_id = ?2 WHERE id = ?1";
+    pub(crate) const LEDGER: &str = "SELECT id, release, rho, epsilon, delta, budget_epsilon, \
+        budget_delta, state, release_id, reserved_at FROM privacy_ledger WHERE dataset_id = ?1 \
+        ORDER BY id";
+    pub(crate) const PREVIOUS: &str =
+        "SELECT id FROM releases WHERE name = ?1 ORDER BY id DESC LIMIT 1";
+    pub(crate) const RECORD: &str = "INSERT INTO releases (name, version, bundle, \
+        manifest_sha256, source_sha256, synthesizer, seed, rows, releasable, created_at, \
+        supersedes, operator_fingerprint, audit_seq, audit_hash, decision_head, decisions) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?4, 0) RETURNING id";
+    pub(crate) const GATE: &str = "INSERT INTO gates (release_id, metric, outcome, observed, \
+        threshold) VALUES (?1, ?2, ?3, ?4, ?5)";
+    pub(crate) const HEAD: &str = "SELECT id, decision_head FROM releases \
+        WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1";
+    pub(crate) const APPROVAL: &str = "INSERT INTO approvals (release_id, role, decision, \
+        key_fingerprint, signed_at, decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    pub(crate) const ADVANCE: &str =
+        "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2";
+    pub(crate) const RECORDED: &str = "SELECT id, bundle, operator_fingerprint, audit_seq, \
+        audit_hash, decision_head, decisions FROM releases";
+    pub(crate) const ROWS: &str = "SELECT id, name, version, bundle, manifest_sha256, \
+        source_sha256, synthesizer, seed, rows, releasable, created_at, supersedes FROM releases";
+    pub(crate) const GATES: &str =
+        "SELECT metric, outcome, observed, threshold FROM gates WHERE release_id = ?1";
+    pub(crate) const APPROVALS: &str = "SELECT role, decision, key_fingerprint, signed_at \
+        FROM approvals WHERE release_id = ?1";
+
+    /// `statement` with PostgreSQL's `$N` parameters for `?N`.
+    pub(crate) fn numbered(statement: &str) -> String {
+        statement.replace('?', "$")
+    }
+}
+
+/// The refusal of a reservation that would take a dataset past its budget, with what is left;
+/// none when `spent` plus the reservation stays within it.
+pub(crate) fn check_budget(reservation: &Reservation, spent: f64) -> Result<()> {
+    let Some((epsilon, delta, cap)) = reservation.budget else {
+        return Ok(());
+    };
+    if spent + reservation.rho <= cap * (1.0 + 1e-12) {
+        return Ok(());
+    }
+    let left_rho = (cap - spent).max(0.0);
+    let left = if left_rho > 0.0 {
+        synthgate_synth::epsilon_of(left_rho, delta).unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    Err(Error::new(
+        synthgate_core::ErrorKind::GateFailed,
+        format!(
+            "the privacy budget of dataset '{}' would be exceeded: its releases have spent \
+             ρ = {spent:.6} of the ρ = {cap:.6} that ε = {epsilon} at δ = {delta:e} allows, and \
+             this run needs ρ = {:.6} (ε = {} at δ = {:e}). Left: ρ = {left_rho:.6}, about \
+             ε = {left:.4} at δ = {delta:e} for one more release. Nothing was measured.",
+            reservation.dataset_id, reservation.rho, reservation.epsilon, reservation.delta
+        ),
+    )
+    .hint(format!(
+        "Lower [synthesizer] epsilon, or raise [policy] privacy_budget if your governance \
+         allows it; `synthgate registry budget {}` shows the ledger.",
+        reservation.dataset_id
+    )))
+}
+
+/// The refusal of a decision signed on a stale chain: one whose previous decision is not the
+/// `head` recorded for its release.
+pub(crate) fn check_follows(head: Option<&str>, approval: &Approval) -> Result<()> {
+    match (head, &approval.body.prev_sha256) {
+        (Some(head), Some(prev)) if head != prev => Err(Error::new(
+            synthgate_core::ErrorKind::VerificationFailed,
+            format!(
+                "the decision follows {}…, but the registry's newest decision for this release \
+                 is {}…: it was signed on a stale chain.",
+                prev.get(..12).unwrap_or(prev),
+                head.get(..12).unwrap_or(head)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A gate outcome or a decision as the registry stores it (`pass`, `approve`, ...).
+pub(crate) fn lower(value: &impl std::fmt::Debug) -> String {
+    format!("{value:?}").to_lowercase()
+}
+
+/// A database the registry lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// The embedded SQLite file of a workspace.
+    Sqlite,
+    /// A shared PostgreSQL server.
+    Postgres,
+}
+
+/// Migration `index` (to version `index + 1`) in `dialect`'s types.
+pub(crate) fn migration(index: usize, dialect: Dialect) -> String {
+    let (id, int, real, flag) = match dialect {
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY", "INTEGER", "REAL", "INTEGER"),
+        Dialect::Postgres => (
+            "BIGSERIAL PRIMARY KEY",
+            "BIGINT",
+            "DOUBLE PRECISION",
+            "BOOLEAN",
+        ),
+    };
+    MIGRATIONS[index]
+        .replace("{ID}", id)
+        .replace("{INT}", int)
+        .replace("{REAL}", real)
+        .replace("{BOOL}", flag)
+}
 
 /// A differentially private run's claim on its dataset's budget, made before its first
 /// measurement.
@@ -210,43 +336,14 @@ impl ReleaseStore for Registry {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db_error(&path, &e))?;
         let spent: f64 = transaction
-            .query_row(
-                "SELECT COALESCE(SUM(rho), 0.0) FROM privacy_ledger WHERE dataset_id = ?1",
-                params![reservation.dataset_id],
-                |row| row.get(0),
-            )
+            .query_row(sql::SPENT, params![reservation.dataset_id], |row| {
+                row.get(0)
+            })
             .map_err(|e| db_error(&path, &e))?;
-        if let Some((epsilon, delta, cap)) = reservation.budget
-            && spent + reservation.rho > cap * (1.0 + 1e-12)
-        {
-            let left_rho = (cap - spent).max(0.0);
-            let left = if left_rho > 0.0 {
-                synthgate_synth::epsilon_of(left_rho, delta).unwrap_or(0.0)
-            } else {
-                0.0
-            };
-            return Err(Error::new(
-                synthgate_core::ErrorKind::GateFailed,
-                format!(
-                    "the privacy budget of dataset '{}' would be exceeded: its releases have \
-                     spent ρ = {spent:.6} of the ρ = {cap:.6} that ε = {epsilon} at δ = {delta:e} \
-                     allows, and this run needs ρ = {:.6} (ε = {} at δ = {:e}). Left: ρ = \
-                     {left_rho:.6}, about ε = {left:.4} at δ = {delta:e} for one more release. \
-                     Nothing was measured.",
-                    reservation.dataset_id, reservation.rho, reservation.epsilon, reservation.delta
-                ),
-            )
-            .hint(format!(
-                "Lower [synthesizer] epsilon, or raise [policy] privacy_budget if your \
-                 governance allows it; `synthgate registry budget {}` shows the ledger.",
-                reservation.dataset_id
-            )));
-        }
-        transaction
-            .execute(
-                "INSERT INTO privacy_ledger (dataset_id, release, rho, epsilon, delta, \
-                 budget_epsilon, budget_delta, state, release_id, reserved_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved', NULL, ?8)",
+        check_budget(reservation, spent)?;
+        let id: i64 = transaction
+            .query_row(
+                sql::RESERVE,
                 params![
                     reservation.dataset_id,
                     reservation.release,
@@ -257,19 +354,16 @@ impl ReleaseStore for Registry {
                     reservation.budget.map(|b| b.1),
                     reservation.at,
                 ],
+                |row| row.get(0),
             )
             .map_err(|e| db_error(&path, &e))?;
-        let id = transaction.last_insert_rowid();
         transaction.commit().map_err(|e| db_error(&path, &e))?;
         Ok(id)
     }
 
     fn settle_privacy(&mut self, reservation: i64, release_id: i64) -> Result<()> {
         self.connection
-            .execute(
-                "UPDATE privacy_ledger SET state = 'spent', release_id = ?2 WHERE id = ?1",
-                params![reservation, release_id],
-            )
+            .execute(sql::SETTLE, params![reservation, release_id])
             .map_err(|e| self.fail(&e))?;
         Ok(())
     }
@@ -277,10 +371,7 @@ impl ReleaseStore for Registry {
     fn ledger(&self, dataset_id: &str) -> Result<Vec<LedgerRow>> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT id, release, rho, epsilon, delta, budget_epsilon, budget_delta, state, \
-                 release_id, reserved_at FROM privacy_ledger WHERE dataset_id = ?1 ORDER BY id",
-            )
+            .prepare(sql::LEDGER)
             .map_err(|e| self.fail(&e))?;
         let rows = statement
             .query_map([dataset_id], |row| {
@@ -318,19 +409,12 @@ impl ReleaseStore for Registry {
         let spec = manifest.spec()?;
         let release = &spec.release;
         let previous: Option<i64> = transaction
-            .query_row(
-                "SELECT id FROM releases WHERE name = ?1 ORDER BY id DESC LIMIT 1",
-                params![release.name],
-                |row| row.get(0),
-            )
+            .query_row(sql::PREVIOUS, params![release.name], |row| row.get(0))
             .optional()
             .map_err(|e| db_error(&path, &e))?;
-        transaction
-            .execute(
-                "INSERT INTO releases (name, version, bundle, manifest_sha256, source_sha256, \
-                 synthesizer, seed, rows, releasable, created_at, supersedes, \
-                 operator_fingerprint, audit_seq, audit_hash, decision_head, decisions) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?4, 0)",
+        let id: i64 = transaction
+            .query_row(
+                sql::RECORD,
                 params![
                     release.name,
                     release.version,
@@ -347,18 +431,17 @@ impl ReleaseStore for Registry {
                     run.audit_seq as i64,
                     run.audit_hash,
                 ],
+                |row| row.get(0),
             )
             .map_err(|e| db_error(&path, &e))?;
-        let id = transaction.last_insert_rowid();
         for gate in &decision.gates {
             transaction
                 .execute(
-                    "INSERT INTO gates (release_id, metric, outcome, observed, threshold) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    sql::GATE,
                     params![
                         id,
                         gate.metric,
-                        format!("{:?}", gate.outcome).to_lowercase(),
+                        lower(&gate.outcome),
                         gate.observed,
                         gate.threshold
                     ],
@@ -377,38 +460,22 @@ impl ReleaseStore for Registry {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db_error(&path, &e))?;
         let row: Option<(i64, Option<String>)> = transaction
-            .query_row(
-                "SELECT id, decision_head FROM releases WHERE manifest_sha256 = ?1 \
-                 ORDER BY id DESC LIMIT 1",
-                params![approval.body.manifest_sha256],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row(sql::HEAD, params![approval.body.manifest_sha256], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .optional()
             .map_err(|e| db_error(&path, &e))?;
         let Some((id, head)) = row else {
             return Ok(false);
         };
-        if let (Some(head), Some(prev)) = (&head, &approval.body.prev_sha256)
-            && head != prev
-        {
-            return Err(Error::new(
-                synthgate_core::ErrorKind::VerificationFailed,
-                format!(
-                    "the decision follows {}…, but the registry's newest decision for this \
-                     release is {}…: it was signed on a stale chain.",
-                    prev.get(..12).unwrap_or(prev),
-                    head.get(..12).unwrap_or(head)
-                ),
-            ));
-        }
+        check_follows(head.as_deref(), approval)?;
         transaction
             .execute(
-                "INSERT INTO approvals (release_id, role, decision, key_fingerprint, signed_at, \
-                 decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                sql::APPROVAL,
                 params![
                     id,
                     approval.body.role,
-                    format!("{:?}", approval.body.decision).to_lowercase(),
+                    lower(&approval.body.decision),
                     approval.body.key_fingerprint,
                     approval.body.signed_at,
                     digest
@@ -416,10 +483,7 @@ impl ReleaseStore for Registry {
             )
             .map_err(|e| db_error(&path, &e))?;
         transaction
-            .execute(
-                "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2",
-                params![digest, id],
-            )
+            .execute(sql::ADVANCE, params![digest, id])
             .map_err(|e| db_error(&path, &e))?;
         transaction.commit().map_err(|e| db_error(&path, &e))?;
         Ok(true)
@@ -453,9 +517,13 @@ impl ReleaseStore for Registry {
             .into_iter()
             .next()
             .ok_or_else(|| Error::usage(format!("the registry has no release {id}.")))?;
-        let gates = self.objects("gates", &["metric", "outcome", "observed", "threshold"], id)?;
+        let gates = self.objects(
+            sql::GATES,
+            &["metric", "outcome", "observed", "threshold"],
+            id,
+        )?;
         let approvals = self.objects(
-            "approvals",
+            sql::APPROVALS,
             &["role", "decision", "key_fingerprint", "signed_at"],
             id,
         )?;
@@ -523,9 +591,9 @@ impl Registry {
                 path.display()
             )));
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for index in (version as usize)..MIGRATIONS.len() {
             transaction
-                .execute_batch(migration)
+                .execute_batch(&migration(index, Dialect::Sqlite))
                 .map_err(|e| db_error(path, &e))?;
             transaction
                 .pragma_update(None, "user_version", index as i64 + 1)
@@ -543,11 +611,11 @@ impl Registry {
     }
 
     fn recorded_where(&self, filter: &str, value: &dyn rusqlite::ToSql) -> Result<Vec<Recorded>> {
-        let sql = format!(
-            "SELECT id, bundle, operator_fingerprint, audit_seq, audit_hash, decision_head, \
-             decisions FROM releases {filter}"
-        );
-        let mut statement = self.connection.prepare(&sql).map_err(|e| self.fail(&e))?;
+        let statement = format!("{} {filter}", sql::RECORDED);
+        let mut statement = self
+            .connection
+            .prepare(&statement)
+            .map_err(|e| self.fail(&e))?;
         let rows = statement
             .query_map([value], |row| {
                 let seq: Option<i64> = row.get(3)?;
@@ -568,11 +636,11 @@ impl Registry {
     }
 
     fn rows(&self, filter: &str, value: &dyn rusqlite::ToSql) -> Result<Vec<ReleaseRow>> {
-        let sql = format!(
-            "SELECT id, name, version, bundle, manifest_sha256, source_sha256, synthesizer, \
-             seed, rows, releasable, created_at, supersedes FROM releases {filter} ORDER BY id"
-        );
-        let mut statement = self.connection.prepare(&sql).map_err(|e| self.fail(&e))?;
+        let statement = format!("{} {filter} ORDER BY id", sql::ROWS);
+        let mut statement = self
+            .connection
+            .prepare(&statement)
+            .map_err(|e| self.fail(&e))?;
         let rows = statement
             .query_map([value], |row| {
                 Ok(ReleaseRow {
@@ -595,14 +663,18 @@ impl Registry {
             .map_err(|e| self.fail(&e))
     }
 
-    /// The rows of `table` belonging to release `id`, as JSON objects of `columns`.
-    fn objects(&self, table: &str, columns: &[&str], id: i64) -> Result<Vec<serde_json::Value>> {
+    /// The rows `statement` selects for release `id`, as JSON objects of `columns`.
+    fn objects(
+        &self,
+        statement: &str,
+        columns: &[&str],
+        id: i64,
+    ) -> Result<Vec<serde_json::Value>> {
         use rusqlite::types::Value;
-        let sql = format!(
-            "SELECT {} FROM {table} WHERE release_id = ?1",
-            columns.join(", ")
-        );
-        let mut statement = self.connection.prepare(&sql).map_err(|e| self.fail(&e))?;
+        let mut statement = self
+            .connection
+            .prepare(statement)
+            .map_err(|e| self.fail(&e))?;
         let rows = statement
             .query_map([id], |row| {
                 let mut object = serde_json::Map::new();
@@ -663,44 +735,5 @@ mod tests {
         let mut other = reservation("b 1", 0.9, Some(1.0));
         other.dataset_id = "claims".into();
         registry.reserve_privacy(&other).expect("another dataset");
-    }
-
-    /// Two processes' worth of concurrent reservations (threads with their own connections)
-    /// on the last of a budget: exactly one gets it, whatever the interleaving.
-    #[test]
-    fn two_runs_cannot_both_take_the_last_of_a_budget() {
-        for _ in 0..5 {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let path = dir.path().join("r.sqlite");
-            Registry::open(&path)
-                .expect("open")
-                .reserve_privacy(&reservation("a 1", 0.6, Some(1.0)))
-                .expect("first");
-            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
-            let handles: Vec<_> = (0..4)
-                .map(|i| {
-                    let (path, barrier) = (path.clone(), barrier.clone());
-                    std::thread::spawn(move || {
-                        let mut registry = Registry::open(&path).expect("open");
-                        barrier.wait();
-                        registry
-                            .reserve_privacy(&reservation(&format!("b {i}"), 0.3, Some(1.0)))
-                            .is_ok()
-                    })
-                })
-                .collect();
-            let won = handles
-                .into_iter()
-                .map(|h| h.join().expect("thread"))
-                .filter(|&ok| ok)
-                .count();
-            assert_eq!(won, 1);
-            let ledger = Registry::open(&path)
-                .expect("open")
-                .ledger("patients")
-                .expect("ledger");
-            let total: f64 = ledger.iter().map(|row| row.rho).sum();
-            assert!(total <= 1.0 + 1e-12, "{total}");
-        }
     }
 }

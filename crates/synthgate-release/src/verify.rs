@@ -411,6 +411,48 @@ pub struct Decision<'a> {
     pub signed_at: &'a str,
 }
 
+/// Who signs a decision.
+#[derive(Debug, Clone, Copy)]
+pub enum Signer<'a> {
+    /// Sign `decision` here, with this key (`synthgate approve`).
+    Key(&'a ed25519_dalek::SigningKey, Decision<'a>),
+    /// Signed elsewhere, where the key lives (a reviewer's browser), over a body drafted by
+    /// [`draft_decision`]: it must follow the chain's current head, or it is refused as stale
+    /// (sign again on the new head).
+    Signed(&'a Approval),
+}
+
+/// The body of a decision on `bundle`'s current head, for a signer elsewhere: what
+/// [`keys::message`] of it gives is what they sign. The head may move before the signature
+/// comes back; [`approve`] then refuses it as stale.
+pub fn draft_decision(
+    bundle: &Path,
+    decision: &Decision<'_>,
+    public_key: &str,
+) -> Result<ApprovalBody> {
+    let key = keys::parse_public(public_key)?;
+    let verification = verify_with(
+        bundle,
+        &VerifyOptions {
+            reproduce: false,
+            trust: Trust::default(),
+            full_logs: None,
+            withheld: None,
+        },
+        &mut |_| Ok(()),
+    )?;
+    Ok(ApprovalBody {
+        role: decision.role.to_string(),
+        decision: decision.verdict,
+        comment: decision.comment.to_string(),
+        manifest_sha256: verification.manifest_sha256,
+        public_key: keys::hex(key.as_bytes()),
+        key_fingerprint: keys::fingerprint(&key),
+        signed_at: decision.signed_at.to_string(),
+        prev_sha256: Some(verification.decision_head),
+    })
+}
+
 /// Record a signed decision on `bundle` by `role`: the bundle must verify, the role must be
 /// one the policy requires and the key one it allows for that role. The decision is signed
 /// onto the chain's current head and appended under an exclusive lock on `approvals.jsonl`, so
@@ -422,18 +464,15 @@ pub struct Decision<'a> {
 /// off the file again.
 pub fn approve(
     bundle: &Path,
-    key: &ed25519_dalek::SigningKey,
-    decision: &Decision<'_>,
+    signer: &Signer<'_>,
     trust: &mut dyn FnMut() -> Result<Trust>,
     record: &mut dyn FnMut(&Approval) -> Result<()>,
 ) -> Result<Approval> {
     use std::io::Write;
-    let Decision {
-        role,
-        verdict,
-        comment,
-        signed_at,
-    } = *decision;
+    let role = match signer {
+        Signer::Key(_, decision) => decision.role,
+        Signer::Signed(approval) => approval.body.role.as_str(),
+    };
     let path = bundle.join(APPROVALS_FILE);
     if !bundle.join("manifest.json").is_file() {
         return Err(failed(format!(
@@ -476,7 +515,10 @@ pub fn approve(
             }
         )));
     };
-    let print = keys::fingerprint(&key.verifying_key());
+    let print = match signer {
+        Signer::Key(key, _) => keys::fingerprint(&key.verifying_key()),
+        Signer::Signed(approval) => approval.body.key_fingerprint.clone(),
+    };
     if !approver.keys.contains(&print) {
         return Err(Error::usage(format!(
             "this key (fingerprint {print}) is not one the policy allows for role '{role}'."
@@ -488,17 +530,50 @@ pub fn approve(
              was signed. Decide on the chain the record knows, or bring the record up to date."
         )));
     }
-    let body = ApprovalBody {
-        role: role.to_string(),
-        decision: verdict,
-        comment: comment.to_string(),
-        manifest_sha256: verification.manifest_sha256.clone(),
-        public_key: String::new(),
-        key_fingerprint: String::new(),
-        signed_at: signed_at.to_string(),
-        prev_sha256: Some(verification.decision_head.clone()),
+    let approval = match signer {
+        Signer::Key(key, decision) => {
+            let body = ApprovalBody {
+                role: role.to_string(),
+                decision: decision.verdict,
+                comment: decision.comment.to_string(),
+                manifest_sha256: verification.manifest_sha256.clone(),
+                public_key: String::new(),
+                key_fingerprint: String::new(),
+                signed_at: decision.signed_at.to_string(),
+                prev_sha256: Some(verification.decision_head.clone()),
+            };
+            keys::sign(body, key)?
+        }
+        Signer::Signed(approval) => {
+            if let Some(problem) = keys::check(approval) {
+                return Err(failed(format!(
+                    "the decision's signature does not verify: {problem}"
+                )));
+            }
+            if approval.body.manifest_sha256 != verification.manifest_sha256 {
+                return Err(failed(format!(
+                    "the decision was signed for manifest {}…, not this bundle's {}….",
+                    approval.body.manifest_sha256.get(..12).unwrap_or(""),
+                    verification.manifest_sha256.get(..12).unwrap_or("")
+                )));
+            }
+            if approval.body.prev_sha256.as_deref() != Some(verification.decision_head.as_str()) {
+                return Err(failed(format!(
+                    "stale: the decision was signed on {}…, but the bundle's newest decision is \
+                     now {}…; nothing was recorded.",
+                    approval
+                        .body
+                        .prev_sha256
+                        .as_deref()
+                        .and_then(|p| p.get(..12))
+                        .unwrap_or("nothing"),
+                    verification.decision_head.get(..12).unwrap_or("")
+                ))
+                .hint("Sign again on the current head (reload the page)."));
+            }
+            (*approval).clone()
+        }
     };
-    let approval = keys::sign(body, key)?;
     let line = synthgate_core::canonical::to_json_line(&approval, "an approval")?;
     let length = file
         .metadata()

@@ -5,7 +5,7 @@ use synthgate_engine::{ApproveRequest, TrustRequest};
 
 use crate::args::ApproveArgs;
 
-pub(crate) fn run(args: &ApproveArgs) -> Result<()> {
+pub(crate) fn run(args: &ApproveArgs, registry: Option<&str>) -> Result<()> {
     let request = ApproveRequest {
         bundle: args.bundle.clone(),
         role: args.role.clone(),
@@ -18,7 +18,7 @@ pub(crate) fn run(args: &ApproveArgs) -> Result<()> {
             registry: true,
         },
     };
-    let outcome = synthgate_engine::approve(&super::workspace::context()?, &request)?;
+    let outcome = synthgate_engine::approve(&super::workspace::context(registry)?, &request)?;
     let body = &outcome.approval.body;
     println!(
         "{} {} {} for role {} (key {}; decision {})",

@@ -5,11 +5,11 @@ use synthgate_core::{Error, ErrorKind, Result};
 
 use crate::args::{AuditArgs, AuditCommand};
 
-pub(crate) fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
+pub(crate) fn run(args: &AuditArgs, quiet: bool, registry: Option<&str>) -> Result<()> {
     match args.command {
         AuditCommand::Verify => {}
     }
-    let report = synthgate_engine::audit_verify(&super::workspace::context()?)?;
+    let report = synthgate_engine::audit_verify(&super::workspace::context(registry)?)?;
     println!(
         "{}: {} entries; {} registered release(s) cross-checked, {} bundle segment(s) compared",
         report.log.display(),

@@ -6,7 +6,7 @@ use synthgate_engine::DriftRequest;
 use crate::args::DriftArgs;
 use crate::progress::SpinnerEvents;
 
-pub(crate) fn run(args: &DriftArgs, quiet: bool) -> Result<()> {
+pub(crate) fn run(args: &DriftArgs, quiet: bool, registry: Option<&str>) -> Result<()> {
     let request = DriftRequest {
         bundle: args.bundle.clone(),
         new_data: args.new_data.clone(),
@@ -14,7 +14,8 @@ pub(crate) fn run(args: &DriftArgs, quiet: bool) -> Result<()> {
         force: args.force,
     };
     let mut events = SpinnerEvents::start(quiet, "starting");
-    let report = synthgate_engine::drift(&super::workspace::context()?, &request, &mut events);
+    let report =
+        synthgate_engine::drift(&super::workspace::context(registry)?, &request, &mut events);
     drop(events);
     let report = report?;
     println!(

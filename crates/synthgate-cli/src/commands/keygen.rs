@@ -5,7 +5,7 @@ use synthgate_core::Result;
 use crate::args::KeygenArgs;
 
 pub(crate) fn run(args: &KeygenArgs) -> Result<()> {
-    let outcome = synthgate_engine::keygen(&super::workspace::context()?, &args.out)?;
+    let outcome = synthgate_engine::keygen(&super::workspace::context(None)?, &args.out)?;
     println!("{}", outcome.fingerprint);
     eprintln!(
         "wrote {} (secret, readable by you only: keep it private) and {}",

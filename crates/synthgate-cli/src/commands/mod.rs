@@ -13,6 +13,7 @@ pub(crate) mod keygen;
 pub(crate) mod registry;
 pub(crate) mod run;
 pub(crate) mod sample;
+pub(crate) mod serve;
 pub(crate) mod synthesizers;
 pub(crate) mod verify;
 mod workspace;

@@ -6,7 +6,7 @@ use synthgate_engine::RunRequest;
 use crate::args::RunArgs;
 use crate::progress::SpinnerEvents;
 
-pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
+pub(crate) fn run(args: &RunArgs, quiet: bool, registry: Option<&str>) -> Result<()> {
     let request = RunRequest {
         spec: args.spec.clone(),
         out: args.out.clone(),
@@ -14,7 +14,8 @@ pub(crate) fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         operator_key: args.key.clone(),
     };
     let mut events = SpinnerEvents::start(quiet, "starting");
-    let outcome = synthgate_engine::run(&super::workspace::context()?, &request, &mut events);
+    let outcome =
+        synthgate_engine::run(&super::workspace::context(registry)?, &request, &mut events);
     drop(events);
     let outcome = outcome?;
     println!(

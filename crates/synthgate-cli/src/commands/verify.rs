@@ -7,7 +7,7 @@ use synthgate_engine::{TrustRequest, VerifyRequest};
 use crate::args::VerifyArgs;
 use crate::progress::SpinnerEvents;
 
-pub(crate) fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
+pub(crate) fn run(args: &VerifyArgs, quiet: bool, registry: Option<&str>) -> Result<()> {
     let request = VerifyRequest {
         bundle: args.bundle.clone(),
         reproduce: args.reproduce,
@@ -18,7 +18,7 @@ pub(crate) fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
             registry: !args.no_registry,
         },
     };
-    let context = super::workspace::context()?;
+    let context = super::workspace::context(registry)?;
     let mut events = SpinnerEvents::start(quiet, "verifying");
     let outcome = synthgate_engine::verify(Some(&context), &request, &mut events);
     drop(events);

@@ -16,7 +16,8 @@ pub(crate) fn workspace() -> Workspace {
     )
 }
 
-/// The one clock of a command: SOURCE_DATE_EPOCH (seconds) when set, else now.
+/// The one clock of a command: SOURCE_DATE_EPOCH (seconds) when set, else now (the service
+/// reads it again for each record it makes).
 pub(crate) fn clock() -> Result<Clock> {
     let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) => text.trim().parse::<i64>().map_err(|_| {
@@ -31,10 +32,11 @@ pub(crate) fn clock() -> Result<Clock> {
     Ok(Clock::at_unix_seconds(seconds))
 }
 
-/// The workspace, the clock and the scratch folder (the system's temporary folder).
-pub(crate) fn context() -> Result<Context> {
+/// The workspace (its registry and audit log on the server `registry` names, if one does), the
+/// clock and the scratch folder (the system's temporary folder).
+pub(crate) fn context(registry: Option<&str>) -> Result<Context> {
     Ok(Context {
-        workspace: workspace(),
+        workspace: workspace().with_registry(registry.map(str::to_string)),
         clock: clock()?,
         scratch: std::env::temp_dir(),
         entropy: os_entropy(),

@@ -137,3 +137,29 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A new, empty database on the test PostgreSQL server, as a URL. The server is named by
+/// `$SYNTHGATE_TEST_POSTGRES` (a URL to its `postgres` database), which `scripts/test` starts and
+/// sets; without it the test fails with instructions, it never skips.
+pub(crate) fn postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let admin = std::env::var("SYNTHGATE_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "this test needs a PostgreSQL server: run scripts/test, which starts one, or start \
+             one with `scripts/postgres start /tmp/pg` and set SYNTHGATE_TEST_POSTGRES to the \
+             URL it prints"
+        )
+    });
+    let name = format!(
+        "sg_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|error| panic!("the test PostgreSQL server {admin}: {error}"));
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("a test database");
+    let (server, _) = admin.rsplit_once('/').expect("a URL with a database");
+    format!("{server}/{name}")
+}

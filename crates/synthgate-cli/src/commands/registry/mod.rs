@@ -10,8 +10,8 @@ use synthgate_engine::types::ReleaseRow;
 
 use crate::args::{RegistryArgs, RegistryCommand};
 
-pub(crate) fn run(args: &RegistryArgs) -> Result<()> {
-    let context = super::workspace::context()?;
+pub(crate) fn run(args: &RegistryArgs, registry: Option<&str>) -> Result<()> {
+    let context = super::workspace::context(registry)?;
     match &args.command {
         RegistryCommand::List => list::run(&context),
         RegistryCommand::Lineage { source } => lineage::run(&context, source),

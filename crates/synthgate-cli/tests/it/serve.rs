@@ -1,0 +1,697 @@
+//! `synthgate serve` end to end (issue 18, items 2, 3 and 5 so far): the real binary serving a
+//! workspace with two releases, asked over HTTP and opened in a real browser (Debian's
+//! chromium, headless): authentication on every route but the health check, JSON errors
+//! naming the field, the OpenAPI document, security headers, the releases page and a release's
+//! review page rendered, a one-time login link, and the login recorded in the audit log.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{dataset, stderr, stdout};
+
+/// A running `synthgate serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    login: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn synthgate(home: &Path, args: &[&str]) -> std::process::Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(args)
+        .env("SYNTHGATE_HOME", home)
+        .env("SOURCE_DATE_EPOCH", "1790000000")
+        .env_remove("SYNTHGATE_REGISTRY")
+        .output()
+        .expect("synthgate runs");
+    assert!(
+        output.status.success(),
+        "synthgate {}: {}",
+        args.join(" "),
+        stderr(&output)
+    );
+    output
+}
+
+fn start(home: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("SYNTHGATE_HOME", home)
+        .env_remove("SYNTHGATE_REGISTRY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("serve starts");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    let (mut base, mut token, mut login) = (String::new(), String::new(), String::new());
+    let mut previous = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("synthgate serve: listening on ") {
+            base = rest.split_whitespace().next().expect("address").to_string();
+        }
+        let trimmed = line.trim();
+        if previous.contains("API token") {
+            token = trimmed.to_string();
+        }
+        if trimmed.starts_with("http://") && trimmed.contains("/login?code=") {
+            login = trimmed.to_string();
+        }
+        if trimmed == "Stop with Ctrl-C." {
+            break;
+        }
+        previous = line;
+    }
+    assert!(
+        !base.is_empty() && !login.is_empty(),
+        "serve printed where it listens and a link"
+    );
+    Server {
+        child,
+        base,
+        token,
+        login,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// GET `path` with `token` (or none): status, headers of interest, body.
+fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String, String) {
+    let mut request = agent().get(format!("{}{path}", server.base));
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let mut response = request.call().expect("the server answers");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (csp, nosniff) = (
+        header("content-security-policy"),
+        header("x-content-type-options"),
+    );
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (response.status().as_u16(), csp, nosniff, body)
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// Two releases of one source, the second approved by the dpo.
+fn workspace(root: &Path) -> PathBuf {
+    workspace_with_key(root).0
+}
+
+/// [`workspace`], with the dpo's key file and fingerprint.
+fn workspace_with_key(root: &Path) -> (PathBuf, PathBuf, String) {
+    let home = root.join("home");
+    let key = root.join("dpo.key");
+    let print = stdout(&synthgate(
+        &home,
+        &["keygen", "--out", key.to_str().expect("utf-8")],
+    ))
+    .trim()
+    .to_string();
+    for version in ["1.0.0", "2.0.0"] {
+        let dir = root.join(version);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let spec = dir.join("pipeline.toml");
+        std::fs::write(
+            &spec,
+            format!(
+                "[release]\nname = \"heart\"\nversion = \"{version}\"\n\n[source]\npath = {:?}\n\
+                 na = [\"?\"]\n\n[split]\nseed = 1\n\n[synthesizer]\nname = \"cart\"\nseed = 2\n\n\
+                 [evaluation]\nresamples = 10\n\n[[policy.gates]]\n\
+                 metric = \"fidelity.column_shapes\"\nmin = 0.5\n\n[[policy.approvers]]\n\
+                 role = \"dpo\"\nkeys = [{print:?}]\n",
+                dataset("heart_cleveland").display().to_string()
+            ),
+        )
+        .expect("spec");
+        let bundle = dir.join("bundle");
+        synthgate(
+            &home,
+            &[
+                "run",
+                spec.to_str().expect("utf-8"),
+                "--out",
+                bundle.to_str().expect("utf-8"),
+                "--quiet",
+            ],
+        );
+        if version == "2.0.0" {
+            synthgate(
+                &home,
+                &[
+                    "approve",
+                    bundle.to_str().expect("utf-8"),
+                    "--role",
+                    "dpo",
+                    "--key",
+                    key.to_str().expect("utf-8"),
+                ],
+            );
+        }
+    }
+    (home, key, print)
+}
+
+/// SHA-256 of `text`, hex (a token's digest, as the server config stores it).
+fn sha256(text: &str) -> String {
+    synthgate_io::sha256_bytes(text.as_bytes())
+}
+
+/// A team's config: an admin, `dana` holding the dpo role, `olaf` holding none; the server
+/// trusts `trusted` keys for dpo. Returns each user's token.
+fn team_config(home: &Path, trusted: &[&str]) -> [(&'static str, &'static str); 3] {
+    let tokens = [
+        ("admin", "admin-token-0001"),
+        ("dana", "dana-token-0002"),
+        ("olaf", "olaf-token-0003"),
+    ];
+    let keys: Vec<String> = trusted.iter().map(|k| format!("{k:?}")).collect();
+    std::fs::create_dir_all(home).expect("home");
+    std::fs::write(
+        home.join("serve.toml"),
+        format!(
+            "[[users]]\nname = \"admin\"\nadmin = true\ntoken_sha256 = \"{}\"\n\n\
+             [[users]]\nname = \"dana\"\nroles = [\"dpo\"]\ntoken_sha256 = \"{}\"\n\n\
+             [[users]]\nname = \"olaf\"\nroles = []\ntoken_sha256 = \"{}\"\n\n\
+             [[approvers]]\nrole = \"dpo\"\nkeys = [{}]\n",
+            sha256(tokens[0].1),
+            sha256(tokens[1].1),
+            sha256(tokens[2].1),
+            keys.join(", ")
+        ),
+    )
+    .expect("config");
+    tokens
+}
+
+/// The audit log's entries.
+fn audit(home: &Path) -> Vec<Value> {
+    std::fs::read_to_string(home.join("audit.jsonl"))
+        .expect("audit log")
+        .lines()
+        .map(json)
+        .collect()
+}
+
+#[test]
+fn the_api_answers_with_credentials_only_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = workspace(dir.path());
+    let server = start(&home);
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.base
+    );
+    assert!(
+        !std::fs::read_to_string(home.join("serve.toml"))
+            .expect("config")
+            .contains(&server.token),
+        "the token is stored only as its digest"
+    );
+
+    let (status, _, nosniff, body) = get(&server, "/health", None);
+    assert_eq!((status, nosniff.as_str()), (200, "nosniff"), "{body}");
+
+    for token in [None, Some("wrong")] {
+        let (status, _, _, body) = get(&server, "/api/releases", token);
+        assert_eq!(status, 401, "{body}");
+        let error = json(&body);
+        assert_eq!(error["error"]["kind"], "unauthorized");
+        assert_eq!(error["error"]["field"], "Authorization");
+    }
+    let token = Some(server.token.as_str());
+    let (status, csp, _, body) = get(&server, "/api/releases", token);
+    assert_eq!(status, 200, "{body}");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let list = json(&body);
+    let releases = list["releases"].as_array().expect("releases");
+    assert_eq!(releases.len(), 2);
+    assert_eq!(releases[0]["status"], "pending");
+    assert_eq!(releases[0]["pending_roles"], serde_json::json!(["dpo"]));
+    assert_eq!(releases[1]["status"], "approved");
+    assert_eq!(releases[1]["supersedes"], 1);
+    let (_, _, _, body) = get(&server, "/api/releases?status=approved", token);
+    assert_eq!(json(&body)["releases"].as_array().map(Vec::len), Some(1));
+    let (_, _, _, body) = get(&server, "/api/releases?name=other", token);
+    assert_eq!(json(&body)["releases"].as_array().map(Vec::len), Some(0));
+
+    let (status, _, _, body) = get(&server, "/api/releases?status=maybe", token);
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["error"]["field"], "status");
+    let (status, _, _, body) = get(&server, "/api/releases/99", token);
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["error"]["field"], "id");
+    let (status, _, _, body) = get(&server, "/api/releases/x1", token);
+    assert_eq!(
+        (status, json(&body)["error"]["field"].as_str()),
+        (400, Some("id"))
+    );
+    let posted = agent()
+        .post(format!("{}/api/releases", server.base))
+        .header("Authorization", format!("Bearer {}", server.token))
+        .send_empty()
+        .expect("answers");
+    assert_eq!(posted.status().as_u16(), 405);
+
+    let (status, _, _, body) = get(&server, "/api/releases/1", token);
+    assert_eq!(status, 200, "{body}");
+    let shown = json(&body);
+    assert_eq!(shown["gates"][0]["metric"], "fidelity.column_shapes");
+    assert_eq!(shown["required_roles"], serde_json::json!(["dpo"]));
+    assert_eq!(shown["bundle_present"], true);
+    let (_, _, _, body) = get(&server, "/api/releases/2/report", token);
+    assert!(
+        json(&body)["metrics"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    let (_, _, _, body) = get(&server, "/api/releases/2/datasheet", token);
+    assert!(json(&body)["@context"].is_object(), "a Croissant datasheet");
+    let (_, _, _, body) = get(&server, "/api/releases/2/audit", token);
+    assert!(
+        json(&body)["entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x["action"] == "run"))
+    );
+    let (_, _, _, body) = get(&server, "/api/releases/1/lineage", token);
+    assert_eq!(json(&body)["releases"].as_array().map(Vec::len), Some(2));
+    let (status, _, _, body) = get(&server, "/api/audit", token);
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["problems"], serde_json::json!([]));
+
+    let (status, _, _, body) = get(&server, "/openapi.json", None);
+    assert_eq!(status, 401, "{body}");
+    let (_, _, _, body) = get(&server, "/openapi.json", token);
+    let doc = json(&body);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/releases/{id}"]["get"].is_object());
+}
+
+fn browser() -> &'static str {
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Debian's chromium must be installed (apt-get install chromium); scripts/test does")
+}
+
+#[test]
+fn a_reviewer_signs_in_with_the_link_and_reads_a_release_in_a_browser() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = workspace(dir.path());
+    let server = start(&home);
+    let profile = dir.path().join("chromium-profile");
+    let chromium = |url: &str, extra: &[String]| {
+        let output = Command::new(browser())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                &format!("--user-data-dir={}", profile.display()),
+                "--virtual-time-budget=5000",
+            ])
+            .args(extra)
+            .arg(url)
+            .output()
+            .expect("chromium runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let dump = ["--dump-dom".to_string()];
+    // Signed out, a page says how to sign in.
+    let signed_out = chromium(&format!("{}/", server.base), &dump);
+    assert!(signed_out.contains("open the login link"), "{signed_out}");
+    // The link signs in (a cookie in the profile) and lands on the releases page.
+    let list = chromium(&server.login, &dump);
+    assert!(list.contains("<h1>Releases</h1>"), "{list}");
+    assert!(list.contains("Signed in as admin"));
+    assert_eq!(
+        list.matches("href=\"/releases/").count(),
+        3,
+        "two releases and a supersedes link"
+    );
+    assert!(list.contains("data-status=\"approved\"") && list.contains("data-status=\"pending\""));
+    // A filter from the form's own query.
+    let pending = chromium(&format!("{}/?status=pending", server.base), &dump);
+    assert!(pending.contains("1 release(s)"), "{pending}");
+    // The release page: verdict, gates, decisions, pending roles, lineage, audit trail, the
+    // report embedded.
+    let page = chromium(&format!("{}/releases/2", server.base), &dump);
+    for needle in [
+        "id=\"verdict\"",
+        "data-status=\"approved\"",
+        "data-metric=\"fidelity.column_shapes\"",
+        "<td>dpo</td>",
+        "id=\"lineage\"",
+        "supersedes #1",
+        "<td>run</td>",
+        "src=\"/releases/2/report.html\"",
+    ] {
+        assert!(page.contains(needle), "the release page lacks {needle}");
+    }
+    let first = chromium(&format!("{}/releases/1", server.base), &dump);
+    assert!(
+        first.contains("Still to decide: <span id=\"pending\">dpo</span>"),
+        "{first}"
+    );
+    let shot = dir.path().join("release.png");
+    chromium(
+        &format!("{}/releases/2", server.base),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2400".into(),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+    // The link works once.
+    let again = chromium(&server.login, &dump);
+    assert!(again.contains("used already"), "{again}");
+    // The login is in the audit log, with the user's name, and the chain still verifies.
+    drop(server);
+    let log = std::fs::read_to_string(home.join("audit.jsonl")).expect("audit log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"action\":\"login\"") && l.contains("\"user\":\"admin\"")),
+        "{log}"
+    );
+    synthgate(&home, &["audit", "verify"]);
+}
+
+#[test]
+fn serve_refuses_an_address_beyond_loopback_and_a_missing_config() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = dir.path().join("home");
+    for (args, needle) in [
+        (vec!["serve", "--bind", "0.0.0.0:0"], "loopback only"),
+        (
+            vec![
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--config",
+                "/nonexistent/team.toml",
+            ],
+            "no such file",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+            .args(&args)
+            .env("SYNTHGATE_HOME", &home)
+            .env_remove("SYNTHGATE_REGISTRY")
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(needle), "{}", stderr(&output));
+    }
+    assert!(!home.join("serve.toml").exists());
+}
+
+/// A draft from the API, signed here with `key` (as a browser would), sent back after `tamper`.
+fn sign_and_send(
+    server: &Server,
+    token: &str,
+    id: i64,
+    key: &Path,
+    tamper: impl FnOnce(&mut synthgate_release::keys::Approval),
+) -> (u16, Value) {
+    let secret = synthgate_release::keys::load(key).expect("key");
+    let public = synthgate_release::keys::hex(secret.verifying_key().as_bytes());
+    let (status, _, _, body) = get(
+        server,
+        &format!("/api/releases/{id}/draft?role=dpo&decision=approve&public_key={public}"),
+        Some(token),
+    );
+    if status != 200 {
+        return (status, json(&body));
+    }
+    let draft = json(&body);
+    let body: synthgate_release::keys::ApprovalBody =
+        serde_json::from_value(draft["body"].clone()).expect("a draft body");
+    assert_eq!(
+        synthgate_release::keys::hex(&synthgate_release::keys::message(&body).expect("message")),
+        draft["message"].as_str().expect("message"),
+        "the bytes to sign are the body's canonical JSON"
+    );
+    let mut approval = synthgate_release::keys::sign(body, &secret).expect("sign");
+    tamper(&mut approval);
+    let mut response = agent()
+        .post(format!("{}/api/releases/{id}/decisions", server.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(serde_json::to_string(&serde_json::json!({ "approval": approval })).expect("json"))
+        .expect("answers");
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (response.status().as_u16(), json(&text))
+}
+
+/// Authorisation: a wrong token, a user without the role, a key the server does not trust, a
+/// key the policy does not allow, a forged signature, a stale head: each refused with its
+/// status, the refusals of the server's own checks recorded in the audit log naming the user;
+/// nothing refused reaches the bundle; then the right user with the right key is recorded.
+#[test]
+fn decisions_are_refused_unless_the_user_role_and_key_all_fit() {
+    let dir = tempfile::tempdir().expect("temp");
+    let (home, key, print) = workspace_with_key(dir.path());
+    // A second key the server trusts for dpo but the release's policy does not name, and one
+    // nobody trusts.
+    let other = dir.path().join("other.key");
+    let other_print = stdout(&synthgate(
+        &home,
+        &["keygen", "--out", other.to_str().expect("utf-8")],
+    ))
+    .trim()
+    .to_string();
+    let stranger = dir.path().join("stranger.key");
+    synthgate(
+        &home,
+        &["keygen", "--out", stranger.to_str().expect("utf-8")],
+    );
+    let tokens = team_config(&home, &[&print, &other_print]);
+    let server = start(&home);
+    let (dana, olaf) = (tokens[1].1, tokens[2].1);
+
+    let (status, body) = sign_and_send(&server, "forged-token", 1, &key, |_| {});
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, body) = sign_and_send(&server, olaf, 1, &key, |_| {});
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (403, Some("role")),
+        "{body}"
+    );
+    let (status, body) = sign_and_send(&server, dana, 1, &stranger, |_| {});
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not one the server trusts")),
+        "{body}"
+    );
+    let (status, body) = sign_and_send(&server, dana, 1, &other, |_| {});
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (403, Some("key_fingerprint")),
+        "{body}"
+    );
+    let (status, body) = sign_and_send(&server, dana, 1, &key, |a| {
+        a.body.comment = "edited after signing".into();
+    });
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (409, Some("verification_failed")),
+        "{body}"
+    );
+    let (status, body) = sign_and_send(&server, dana, 1, &key, |a| {
+        a.body.prev_sha256 = Some("0".repeat(64));
+        let secret = synthgate_release::keys::load(&key).expect("key");
+        *a = synthgate_release::keys::sign(a.body.clone(), &secret).expect("re-sign");
+    });
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (409, Some("stale_head")),
+        "{body}"
+    );
+
+    let refusals: Vec<Value> = audit(&home)
+        .into_iter()
+        .filter(|e| e["action"] == "refused")
+        .collect();
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert_eq!(refusals[0]["details"]["user"], "olaf");
+    assert_eq!(refusals[1]["details"]["user"], "dana");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("1.0.0/bundle/approvals.jsonl"))
+            .unwrap_or_default(),
+        "",
+        "nothing refused reached the bundle"
+    );
+
+    let (status, body) = sign_and_send(&server, dana, 1, &key, |_| {});
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "approved");
+    let approve = audit(&home)
+        .into_iter()
+        .rfind(|e| e["action"] == "approve")
+        .expect("an approve entry");
+    assert_eq!(approve["details"]["user"], "dana");
+    synthgate(&home, &["audit", "verify"]);
+}
+
+/// The issue's browser test: sign in, open a release, read its gates, sign an approval with a
+/// key file opened in the page (WebCrypto Ed25519; the key never leaves the browser), see the
+/// status become approved; the bundle then verifies offline with `--require-approved` against
+/// the operator alone.
+#[test]
+fn a_reviewer_signs_an_approval_in_the_browser_and_the_bundle_verifies_offline() {
+    let playwright = std::env::var("SYNTHGATE_PLAYWRIGHT").unwrap_or_else(|_| {
+        panic!(
+            "this test drives chromium with Playwright: run scripts/test, which installs \
+             playwright-core from npm, or set SYNTHGATE_PLAYWRIGHT to a node_modules folder \
+             holding it"
+        )
+    });
+    let dir = tempfile::tempdir().expect("temp");
+    let (home, key, print) = workspace_with_key(dir.path());
+    let tokens = team_config(&home, &[&print]);
+    let server = start(&home);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/review.cjs");
+    let shots = dir.path().join("shots");
+    std::fs::create_dir_all(&shots).expect("shots");
+    let output = Command::new("node")
+        .arg(&script)
+        .args([
+            server.base.as_str(),
+            tokens[1].1,
+            "1",
+            key.to_str().expect("utf-8"),
+            shots.to_str().expect("utf-8"),
+        ])
+        .env("NODE_PATH", &playwright)
+        .output()
+        .expect("node runs (Node.js is on the machine)");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let seen = json(stdout(&output).trim());
+    assert_eq!(seen["list"], 2, "{seen}");
+    assert!(
+        seen["gates"].as_array().is_some_and(|g| g
+            .iter()
+            .any(|x| x["metric"] == "fidelity.column_shapes" && x["outcome"] == "pass")),
+        "{seen}"
+    );
+    assert_eq!(seen["before"], "pending", "{seen}");
+    assert_eq!(seen["pending_before"], "dpo");
+    assert!(
+        seen["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Recorded")),
+        "{seen}"
+    );
+    assert_eq!(seen["after"], "approved", "{seen}");
+    assert_eq!(seen["reloaded"], "approved", "{seen}");
+    assert_eq!(
+        seen["without_csrf"], 403,
+        "a session's POST needs its token: {seen}"
+    );
+    assert!(seen["requests"].as_u64().is_some_and(|n| n > 5), "{seen}");
+    assert_eq!(
+        seen["key_sent"], false,
+        "the secret key left the page: {seen}"
+    );
+    assert!(
+        seen["decisions"][0][0] == "dpo" && seen["decisions"][0][1] == "approve",
+        "{seen}"
+    );
+    for shot in ["releases.png", "release-before.png", "release-after.png"] {
+        let png = std::fs::read(shots.join(shot)).expect("screenshot");
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 20_000,
+            "{shot}: {} bytes",
+            png.len()
+        );
+    }
+    drop(server);
+    // The decision is in the bundle, signed by the dpo's key, and the audit log names dana.
+    let bundle = dir.path().join("1.0.0/bundle");
+    let line = std::fs::read_to_string(bundle.join("approvals.jsonl")).expect("approvals");
+    let approval: Value = json(line.trim());
+    assert_eq!(approval["key_fingerprint"], print.as_str());
+    assert_eq!(approval["comment"], "Reviewed in the browser");
+    assert!(
+        audit(&home)
+            .iter()
+            .any(|e| e["action"] == "approve" && e["details"]["user"] == "dana")
+    );
+    // Downloaded elsewhere: verified with nothing but the operator's fingerprint.
+    let operator = json(&std::fs::read_to_string(bundle.join("manifest.sig")).expect("sig"))
+        ["key_fingerprint"]
+        .as_str()
+        .expect("operator")
+        .to_string();
+    let elsewhere = dir.path().join("elsewhere");
+    let copy = elsewhere.join("bundle");
+    crate::support::copy_dir(&bundle, &copy);
+    let verified = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args([
+            "verify",
+            copy.to_str().expect("utf-8"),
+            "--require-approved",
+            "--trust-operator",
+            &operator,
+            "--quiet",
+        ])
+        .env("SYNTHGATE_HOME", elsewhere.join("no-workspace"))
+        .env_remove("SYNTHGATE_REGISTRY")
+        .output()
+        .expect("verify runs");
+    assert!(
+        verified.status.success(),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+}

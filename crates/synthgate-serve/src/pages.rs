@@ -1,0 +1,411 @@
+//! The review pages, rendered on the server: plain HTML and CSS (no script), laid out for a
+//! laptop screen, usable with the keyboard alone (a skip link, real links and form controls,
+//! visible focus), and readable when printed.
+
+use serde_json::Value;
+
+use crate::auth::Caller;
+
+/// The review form's script (served at `/static/review.js`).
+pub(crate) const REVIEW_JS: &str = include_str!("review.js");
+
+/// `text` escaped for HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => escape(s),
+        Value::Null => "—".to_string(),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| f.fract() != 0.0)
+            .map_or_else(|| n.to_string(), |f| format!("{f:.4}")),
+        other => escape(&other.to_string()),
+    }
+}
+
+const STYLE: &str = "
+:root { color-scheme: light; --ink: #1d2733; --muted: #5b6775; --line: #d5dbe2;
+  --pass: #176b3a; --fail: #a1261d; --wait: #8a5a00; --accent: #1f5fa8; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, sans-serif; color: var(--ink); margin: 0; }
+a { color: var(--accent); }
+a:focus, button:focus, input:focus, select:focus, summary:focus { outline: 3px solid #f2b705; outline-offset: 2px; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+header { background: #14202e; color: #fff; padding: .75rem 1.5rem; display: flex; justify-content: space-between; align-items: baseline; }
+header a { color: #fff; font-weight: 600; text-decoration: none; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 13px; color: var(--muted); font-weight: 600; }
+.badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: 13px; font-weight: 600; border: 1px solid; }
+.approved, .pass { color: var(--pass); } .rejected, .fail { color: var(--fail); } .pending, .waived { color: var(--wait); }
+.verdict { font-size: 20px; margin: .5rem 0 1rem; }
+form.filters { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; margin: 1rem 0; }
+label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
+input, select, button { font: inherit; padding: .3rem .5rem; }
+iframe { width: 100%; height: 70vh; border: 1px solid var(--line); }
+code { font-size: 13px; }
+.muted { color: var(--muted); }
+@media print { header, form, iframe, .skip { display: none; } main { max-width: none; } }
+";
+
+fn page(title: &str, caller: Option<&Caller>, body: &str) -> String {
+    let who = caller.map_or_else(String::new, |c| {
+        format!("<span>Signed in as {}</span>", escape(&c.name))
+    });
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · Synthgate</title><style>{STYLE}</style></head><body>\
+         <a class=\"skip\" href=\"#main\">Skip to content</a>\
+         <header><a href=\"/\">Synthgate releases</a>{who}</header>\
+         <main id=\"main\" tabindex=\"-1\">{body}</main></body></html>\n",
+        escape(title)
+    )
+}
+
+fn badge(status: &str) -> String {
+    format!(
+        "<span class=\"badge {0}\" data-status=\"{0}\">{0}</span>",
+        escape(status)
+    )
+}
+
+/// The review form, for a caller holding some of the roles the policy names; nothing for a
+/// caller who holds none.
+fn review_form(caller: &Caller, roles: &[String], shown: &Value) -> String {
+    let required: Vec<&str> = shown["required_roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mine: Vec<&String> = roles
+        .iter()
+        .filter(|r| required.contains(&r.as_str()))
+        .collect();
+    let (Some(csrf), false) = (&caller.csrf, mine.is_empty()) else {
+        return "<p class=\"muted\">You hold none of the roles that decide on this release.</p>"
+            .to_string();
+    };
+    let options: String = mine
+        .iter()
+        .map(|r| format!("<option value=\"{0}\">{0}</option>", escape(r)))
+        .collect();
+    format!(
+        "<form id=\"review\" data-release=\"{id}\" data-csrf=\"{csrf}\" \
+         aria-describedby=\"review-help\">\
+         <p id=\"review-help\">Your decision is signed here, in this browser, with the key file you \
+         open; the key is never sent anywhere.</p>\
+         <label>Role<select name=\"role\">{options}</select></label>\
+         <fieldset><legend>Decision</legend>\
+         <label><input type=\"radio\" name=\"decision\" value=\"approve\" checked> Approve</label>\
+         <label><input type=\"radio\" name=\"decision\" value=\"reject\"> Reject</label></fieldset>\
+         <label>Conditions or remarks<textarea name=\"comment\" rows=\"2\" cols=\"60\"></textarea></label>\
+         <label>Your key file<input type=\"file\" name=\"key\" required></label>\
+         <button type=\"submit\" name=\"sign\">Sign and record</button>\
+         <p id=\"review-status\" role=\"status\" aria-live=\"polite\"></p></form>\
+         <script src=\"/static/review.js\" defer></script>",
+        id = shown["release"]["id"],
+        csrf = escape(csrf),
+    )
+}
+
+/// A failed request's page; a 401 offers the sign-in form.
+pub(crate) fn problem(status: u16, message: &str) -> String {
+    let form = if status == 401 {
+        "<form method=\"post\" action=\"/login\" class=\"filters\"><label>Your API token\
+         <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label>\
+         <button type=\"submit\">Sign in</button></form>"
+    } else {
+        ""
+    };
+    page(
+        if status == 401 { "Sign in" } else { "Problem" },
+        None,
+        &format!(
+            "<h1>{}</h1><p role=\"alert\">{}</p>{form}<p><a href=\"/\">Back to the releases</a></p>",
+            if status == 401 {
+                "Sign in".to_string()
+            } else {
+                status.to_string()
+            },
+            escape(message)
+        ),
+    )
+}
+
+/// The releases page, with its filters.
+pub(crate) fn releases(caller: &Caller, list: &Value, query: &[(String, String)]) -> String {
+    let chosen = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let option = |name: &str, value: &str, label: &str| {
+        format!(
+            "<option value=\"{}\"{}>{}</option>",
+            escape(value),
+            if chosen(name) == value {
+                " selected"
+            } else {
+                ""
+            },
+            escape(label)
+        )
+    };
+    let mut rows = String::new();
+    let items = list["releases"].as_array().cloned().unwrap_or_default();
+    for item in &items {
+        let pending: Vec<String> = item["pending_roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        rows.push_str(&format!(
+            "<tr><td><a href=\"/releases/{id}\">{name} {version}</a></td><td>{status}</td>\
+             <td>{gates}</td><td>{pending}</td><td>{synth}</td><td>{rows}</td><td>{created}</td>\
+             <td>{supersedes}</td></tr>",
+            id = item["id"],
+            name = text(&item["name"]),
+            version = text(&item["version"]),
+            status = badge(item["status"].as_str().unwrap_or("pending")),
+            gates = if item["releasable"].as_bool().unwrap_or(false) {
+                "<span class=\"pass\">all passed</span>"
+            } else {
+                "<span class=\"fail\">failed</span>"
+            },
+            pending = if pending.is_empty() {
+                "—".into()
+            } else {
+                pending.join(", ")
+            },
+            synth = text(&item["synthesizer"]),
+            rows = text(&item["rows"]),
+            created = text(&item["created_at"]),
+            supersedes = match item["supersedes"].as_i64() {
+                Some(id) => format!("<a href=\"/releases/{id}\">#{id}</a>"),
+                None => "—".into(),
+            },
+        ));
+    }
+    if items.is_empty() {
+        rows.push_str("<tr><td colspan=\"8\" class=\"muted\">No release matches.</td></tr>");
+    }
+    let body = format!(
+        "<h1>Releases</h1>\
+         <form class=\"filters\" method=\"get\" action=\"/\" aria-label=\"Filter the releases\">\
+         <label>Name<input name=\"name\" value=\"{name}\"></label>\
+         <label>Status<select name=\"status\">{s0}{s1}{s2}{s3}</select></label>\
+         <label>Gates<select name=\"releasable\">{r0}{r1}{r2}</select></label>\
+         <button type=\"submit\">Filter</button></form>\
+         <table><caption>{count} release(s)</caption><thead><tr><th scope=\"col\">Release</th>\
+         <th scope=\"col\">Status</th><th scope=\"col\">Gates</th><th scope=\"col\">Roles pending</th>\
+         <th scope=\"col\">Synthesizer</th><th scope=\"col\">Rows</th><th scope=\"col\">Made</th>\
+         <th scope=\"col\">Supersedes</th></tr></thead><tbody>{rows}</tbody></table>",
+        name = escape(chosen("name")),
+        s0 = option("status", "", "any"),
+        s1 = option("status", "pending", "pending"),
+        s2 = option("status", "approved", "approved"),
+        s3 = option("status", "rejected", "rejected"),
+        r0 = option("releasable", "", "any"),
+        r1 = option("releasable", "true", "all passed"),
+        r2 = option("releasable", "false", "failed"),
+        count = items.len(),
+    );
+    page("Releases", Some(caller), &body)
+}
+
+/// A release's review page.
+pub(crate) fn release(
+    caller: &Caller,
+    roles: &[String],
+    shown: &Value,
+    lineage: &Value,
+    segment: &Value,
+) -> String {
+    let release = &shown["release"];
+    let id = release["id"].as_i64().unwrap_or(0);
+    let status = shown["status"].as_str().unwrap_or("pending");
+    let mut gates = String::new();
+    for gate in shown["gates"].as_array().into_iter().flatten() {
+        let outcome = gate["outcome"].as_str().unwrap_or("");
+        gates.push_str(&format!(
+            "<tr data-metric=\"{metric}\"><td><code>{metric}</code></td><td class=\"{class}\">{outcome}</td>\
+             <td>{observed}</td><td>{threshold}</td></tr>",
+            metric = text(&gate["metric"]),
+            class = escape(outcome),
+            outcome = escape(outcome),
+            observed = text(&gate["observed"]),
+            threshold = text(&gate["threshold"]),
+        ));
+    }
+    let mut decisions = String::new();
+    for approval in shown["approvals"].as_array().into_iter().flatten() {
+        decisions.push_str(&format!(
+            "<tr><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            text(&approval["role"]),
+            if approval["decision"] == "approve" {
+                "pass"
+            } else {
+                "fail"
+            },
+            text(&approval["decision"]),
+            text(&approval["key_fingerprint"]),
+            text(&approval["signed_at"]),
+        ));
+    }
+    if decisions.is_empty() {
+        decisions.push_str("<tr><td colspan=\"4\" class=\"muted\">No decision yet.</td></tr>");
+    }
+    let role_list = |key: &str| -> String {
+        let names: Vec<String> = shown[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    };
+    let mut family = String::new();
+    for row in lineage["releases"].as_array().into_iter().flatten() {
+        let this = row["id"].as_i64() == Some(id);
+        family.push_str(&format!(
+            "<li>{}<a href=\"/releases/{}\">{} {}</a>{}{}</li>",
+            if this { "<strong>" } else { "" },
+            row["id"],
+            text(&row["name"]),
+            text(&row["version"]),
+            match row["supersedes"].as_i64() {
+                Some(old) => format!(" (supersedes #{old})"),
+                None => String::new(),
+            },
+            if this {
+                " — this release</strong>"
+            } else {
+                ""
+            },
+        ));
+    }
+    let mut trail = String::new();
+    for entry in segment["entries"].as_array().into_iter().flatten() {
+        trail.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            text(&entry["seq"]),
+            text(&entry["ts"]),
+            text(&entry["action"]),
+            escape(
+                entry["entry_hash"]
+                    .as_str()
+                    .map_or("", |h| h.get(..16).unwrap_or(h))
+            ),
+        ));
+    }
+    let report = if shown["bundle_present"].as_bool().unwrap_or(false) {
+        format!(
+            "<iframe src=\"/releases/{id}/report.html\" title=\"Evaluation report of release {id}\"></iframe>\
+             <p><a href=\"/releases/{id}/report.html\">Open the report on its own</a> · \
+             <a href=\"/api/releases/{id}/datasheet\">Datasheet (Croissant JSON)</a> · \
+             <a href=\"/api/releases/{id}/report\">Report (JSON)</a></p>"
+        )
+    } else {
+        format!(
+            "<p role=\"alert\">The bundle is not at {} any more: its report and datasheet cannot \
+             be shown.</p>",
+            text(&release["bundle"])
+        )
+    };
+    let body = format!(
+        "<h1>{name} {version}</h1>\
+         <p class=\"verdict\" id=\"verdict\">Status: {badge} · gates {gates_verdict}</p>\
+         <p class=\"muted\">Registry #{id} · {synth}, seed {seed}, {rows} rows · made {created} · \
+         bundle <code>{bundle}</code></p>\
+         <section aria-labelledby=\"gates-h\"><h2 id=\"gates-h\">Gates</h2><table id=\"gates\">\
+         <thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">Outcome</th>\
+         <th scope=\"col\">Observed</th><th scope=\"col\">Threshold</th></tr></thead>\
+         <tbody>{gates}</tbody></table></section>\
+         <section aria-labelledby=\"review-h\"><h2 id=\"review-h\">Review</h2>\
+         <p>Roles the policy names: {required}. Still to decide: <span id=\"pending\">{pending}</span>.</p>\
+         <table id=\"decisions\"><caption>Decisions, oldest first</caption><thead><tr>\
+         <th scope=\"col\">Role</th><th scope=\"col\">Decision</th><th scope=\"col\">Key</th>\
+         <th scope=\"col\">Signed</th></tr></thead><tbody>{decisions}</tbody></table>{form}</section>\
+         <section aria-labelledby=\"report-h\"><h2 id=\"report-h\">Report</h2>{report}</section>\
+         <section aria-labelledby=\"lineage-h\"><h2 id=\"lineage-h\">Lineage</h2>\
+         <p>Releases made from source <code>{source}</code>:</p><ul id=\"lineage\">{family}</ul></section>\
+         <section aria-labelledby=\"audit-h\"><h2 id=\"audit-h\">Audit trail</h2>\
+         <table id=\"audit\"><caption>The run's entries, as the bundle carries them</caption>\
+         <thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">Action</th>\
+         <th scope=\"col\">Hash</th></tr></thead><tbody>{trail}</tbody></table></section>",
+        name = text(&release["name"]),
+        version = text(&release["version"]),
+        badge = badge(status).replacen("<span ", "<span id=\"status-badge\" ", 1),
+        form = review_form(caller, roles, shown),
+        gates_verdict = if release["releasable"].as_bool().unwrap_or(false) {
+            "<span class=\"pass\">all passed</span>"
+        } else {
+            "<span class=\"fail\">failed</span>"
+        },
+        synth = text(&release["synthesizer"]),
+        seed = text(&release["seed"]),
+        rows = text(&release["rows"]),
+        created = text(&release["created_at"]),
+        bundle = text(&release["bundle"]),
+        required = role_list("required_roles"),
+        pending = role_list("pending_roles"),
+        source = escape(
+            release["source_sha256"]
+                .as_str()
+                .map_or("", |s| s.get(..16).unwrap_or(s))
+        ),
+    );
+    page(
+        &format!(
+            "{} {}",
+            release["name"].as_str().unwrap_or(""),
+            release["version"].as_str().unwrap_or("")
+        ),
+        Some(caller),
+        &body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_the_registry_is_escaped() {
+        assert_eq!(escape("<script>\"&'"), "&lt;script&gt;&quot;&amp;&#39;");
+        let caller = Caller {
+            name: "<b>eve</b>".into(),
+            csrf: None,
+        };
+        let list = serde_json::json!({"releases": [{"id": 1, "name": "<img src=x>", "version": "1",
+            "status": "pending", "pending_roles": [], "releasable": true}]});
+        let html = releases(&caller, &list, &[]);
+        assert!(!html.contains("<img src=x>") && !html.contains("<b>eve</b>"));
+        assert!(html.contains("&lt;img src=x&gt;"));
+    }
+}
