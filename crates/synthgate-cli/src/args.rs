@@ -563,14 +563,18 @@ Examples:
 
 const REGISTRY_ABOUT: &str = "\
 The registry is an SQLite database, .synthgate/registry.sqlite in the working directory (the \
-folder is $SYNTHGATE_HOME when set), made on first use. `run` records each release (bundle, \
-manifest and source digests, generator, gate outcomes; a release supersedes the previous one of \
-the same name) and `approve` its approvals.
+folder is $SYNTHGATE_HOME when set), made on first use; a team keeps it on a PostgreSQL server \
+instead (--registry postgres://..., SYNTHGATE_REGISTRY, or registry = \"...\" in the \
+workspace's config.toml). `run` records each release (bundle, manifest and source digests, \
+generator, gate outcomes; a release supersedes the previous one of the same name), `approve` \
+its decisions, `registry withdraw` its withdrawal.
 
 Examples:
     synthgate registry list
     synthgate registry show 3
-    synthgate registry lineage e7491b4e";
+    synthgate registry lineage e7491b4e
+    synthgate registry withdraw 3 --reason \"the source had a mislabelled column\"
+    synthgate --registry postgres://synthgate:PASSWORD@db.internal/synthgate registry list";
 
 const FIT_ABOUT: &str = "\
 Fit a synthesizer on a table and save the model file. Without --schema the table is profiled \
@@ -917,6 +921,18 @@ pub(crate) enum RegistryCommand {
     Lineage {
         /// The source's sha256 or a prefix of it.
         source: String,
+    },
+    /// Withdraw a release: recorded in the registry and the audit log; from then on its status
+    /// is withdrawn and `verify --require-approved` fails wherever this registry is consulted.
+    Withdraw {
+        /// The release's registry id (from `list`).
+        id: i64,
+        /// Why (reviewers and auditors read it).
+        #[arg(long)]
+        reason: String,
+        /// Who withdraws it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
     },
     /// A protected dataset's privacy ledger: every differentially private release's spend
     /// (ε, δ, ρ), the total composed in zCDP and what is left of the policy's budget.

@@ -52,16 +52,7 @@ pub struct ApproveOutcome {
 /// chain under its lock, the registry's head moves to it, and the audit log records it.
 pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome> {
     let key = keys::load(&request.key)?;
-    let decision = Decision {
-        role: &request.role,
-        verdict: if request.reject {
-            Verdict::Reject
-        } else {
-            Verdict::Approve
-        },
-        comment: &request.comment,
-        signed_at: ctx.clock.now(),
-    };
+    let decision = decision(&request.role, request.reject, &request.comment, ctx);
     decide(
         ctx,
         &request.bundle,
@@ -69,6 +60,20 @@ pub fn approve(ctx: &Context, request: &ApproveRequest) -> Result<ApproveOutcome
         &request.trust,
         None,
     )
+}
+
+/// A decision by `role` at the context's time.
+fn decision<'a>(role: &'a str, reject: bool, comment: &'a str, ctx: &'a Context) -> Decision<'a> {
+    Decision {
+        role,
+        verdict: if reject {
+            Verdict::Reject
+        } else {
+            Verdict::Approve
+        },
+        comment,
+        signed_at: ctx.clock.now(),
+    }
 }
 
 /// A decision to be signed where the key lives: the bundle, the decision, and the signer's
@@ -105,16 +110,7 @@ pub struct DraftOutcome {
 pub fn decision_draft(ctx: &Context, request: &DraftRequest) -> Result<DraftOutcome> {
     let body = synthgate_release::draft_decision(
         &request.bundle,
-        &Decision {
-            role: &request.role,
-            verdict: if request.reject {
-                Verdict::Reject
-            } else {
-                Verdict::Approve
-            },
-            comment: &request.comment,
-            signed_at: ctx.clock.now(),
-        },
+        &decision(&request.role, request.reject, &request.comment, ctx),
         &request.public_key,
     )?;
     let message = keys::hex(&keys::message(&body)?);
@@ -149,6 +145,15 @@ fn decide(
     user: Option<&str>,
 ) -> Result<ApproveOutcome> {
     let mut registry = ctx.workspace.registry()?;
+    // A withdrawn release takes no more decisions.
+    if let Ok(digest) = synthgate_io::sha256_file(&bundle.join("manifest.json"))
+        && let Some(withdrawal) = registry.recorded(&digest)?.and_then(|r| r.withdrawn)
+    {
+        return Err(synthgate_core::Error::usage(format!(
+            "the release was withdrawn on {} by {}: {}; no decision is recorded on it.",
+            withdrawal.at, withdrawal.by, withdrawal.reason
+        )));
+    }
     let mut registered = false;
     let approval = synthgate_release::approve(
         bundle,

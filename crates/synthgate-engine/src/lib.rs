@@ -66,7 +66,8 @@ pub use model::{
     synthesizers,
 };
 pub use registry::{
-    BudgetOutcome, registry_budget, registry_lineage, registry_list, registry_show,
+    BudgetOutcome, registry_budget, registry_decisions, registry_lineage, registry_list,
+    registry_show, registry_withdraw,
 };
 pub use run::{RunOutcome, RunRequest, run};
 pub use tables::{
@@ -88,7 +89,7 @@ pub mod io {
 /// The types the outcomes carry, from the crates below, so a front end needs no crate but
 /// this one and `synthgate-core`.
 pub mod types {
-    pub use synthgate_eval::html::{Status, render as render_html, status};
+    pub use synthgate_eval::html::{Status, escape as escape_html, render as render_html, status};
     pub use synthgate_eval::{EvaluationConfig, InputInfo, Metric, Report};
     pub use synthgate_llm::generate::Summary as GenerationSummary;
     pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};

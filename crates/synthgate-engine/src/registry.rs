@@ -23,6 +23,43 @@ pub fn registry_lineage(ctx: &Context, source: &str) -> Result<Vec<ReleaseRow>> 
     Ok(rows)
 }
 
+/// Withdraw release `id`, as `by`, for `reason` (not empty): recorded in the registry with the
+/// context's time and in the audit log; the release's status is `withdrawn` from then on,
+/// wherever its registry is consulted. Returns its row.
+pub fn registry_withdraw(ctx: &Context, id: i64, by: &str, reason: &str) -> Result<ReleaseRow> {
+    if reason.trim().is_empty() {
+        return Err(Error::usage(
+            "a withdrawal needs its reason (--reason): reviewers and auditors read it.",
+        ));
+    }
+    let mut registry = ctx.workspace.registry()?;
+    let withdrawal = synthgate_release::registry::Withdrawal {
+        at: ctx.clock.now().to_string(),
+        by: by.to_string(),
+        reason: reason.trim().to_string(),
+    };
+    registry.withdraw(id, &withdrawal)?;
+    let row = registry
+        .list()?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| Error::internal(format!("release {id} vanished after its withdrawal")))?;
+    crate::audit_record(
+        ctx,
+        by,
+        "withdraw",
+        &format!("{} {}", row.name, row.version),
+        serde_json::json!({"release_id": id, "manifest_sha256": row.manifest_sha256,
+                           "reason": withdrawal.reason}),
+    )?;
+    Ok(row)
+}
+
+/// Every decision of every release, each release's in chain order.
+pub fn registry_decisions(ctx: &Context) -> Result<Vec<synthgate_release::registry::DecisionRow>> {
+    ctx.workspace.registry()?.decisions()
+}
+
 /// One release with its gates and approvals.
 pub fn registry_show(ctx: &Context, id: i64) -> Result<serde_json::Value> {
     ctx.workspace.registry()?.show(id)

@@ -57,7 +57,8 @@ pub struct VerifyOutcome {
     pub api_version: u32,
     /// The release library's findings.
     pub verification: Verification,
-    /// The release's status: `approved`, `rejected` or `pending`.
+    /// The release's status: `approved`, `rejected`, `pending`, or `withdrawn` when the
+    /// workspace's registry says so.
     pub status: &'static str,
     /// Set when the verification could not be recorded in the workspace's audit log (why).
     pub audit_note: Option<String>,
@@ -177,7 +178,30 @@ fn verify_inner(
     let verification = verify_with(&request.bundle, &options, &mut |name| {
         crate::step(events, name)
     })?;
-    let status = if verification.approved() {
+    // A release its registry says was withdrawn is withdrawn, whatever its bundle says.
+    let withdrawn = match workspace {
+        Some(workspace) => workspace
+            .existing_registry()?
+            .map(|registry| registry.recorded(&verification.manifest_sha256))
+            .transpose()?
+            .flatten()
+            .and_then(|recorded| recorded.withdrawn),
+        None => None,
+    };
+    if let Some(withdrawal) = &withdrawn
+        && request.require_approved
+    {
+        return Err(Error::new(
+            ErrorKind::VerificationFailed,
+            format!(
+                "the release was withdrawn on {} by {}: {}",
+                withdrawal.at, withdrawal.by, withdrawal.reason
+            ),
+        ));
+    }
+    let status = if withdrawn.is_some() {
+        "withdrawn"
+    } else if verification.approved() {
         "approved"
     } else if verification
         .roles

@@ -16,12 +16,12 @@ use crate::gates::Decision;
 use crate::keys::Approval;
 
 /// The schema version this Synthgate writes.
-pub const REGISTRY_VERSION: i64 = 3;
+pub const REGISTRY_VERSION: i64 = 5;
 
 /// The registry's schema, one migration a version, written once for both databases: `{ID}`,
 /// `{INT}`, `{REAL}` and `{BOOL}` are the key, 64-bit integer, float and flag types of the
 /// database at hand ([`migration`]).
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 5] = [
     "
 CREATE TABLE releases (
     id {ID},
@@ -78,6 +78,17 @@ CREATE TABLE privacy_ledger (
 );
 CREATE INDEX privacy_ledger_dataset ON privacy_ledger(dataset_id);
 ",
+    // A decision's place in its release's chain (1 for the first), so every database lists
+    // them in order.
+    "
+ALTER TABLE approvals ADD COLUMN position {INT};
+",
+    // A release withdrawn after it was made: when, by whom, why.
+    "
+ALTER TABLE releases ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE releases ADD COLUMN withdrawn_by TEXT;
+ALTER TABLE releases ADD COLUMN withdrawn_reason TEXT;
+",
 ];
 
 /// The registry's statements, written once for both databases (`?N` parameters; PostgreSQL's
@@ -104,17 +115,24 @@ pub(crate) mod sql {
     pub(crate) const HEAD: &str = "SELECT id, decision_head FROM releases \
         WHERE manifest_sha256 = ?1 ORDER BY id DESC LIMIT 1";
     pub(crate) const APPROVAL: &str = "INSERT INTO approvals (release_id, role, decision, \
-        key_fingerprint, signed_at, decision_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        key_fingerprint, signed_at, decision_sha256, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+        (SELECT decisions + 1 FROM releases WHERE id = ?1))";
     pub(crate) const ADVANCE: &str =
         "UPDATE releases SET decision_head = ?1, decisions = decisions + 1 WHERE id = ?2";
     pub(crate) const RECORDED: &str = "SELECT id, bundle, operator_fingerprint, audit_seq, \
-        audit_hash, decision_head, decisions FROM releases";
+        audit_hash, decision_head, decisions, withdrawn_at, withdrawn_by, withdrawn_reason \
+        FROM releases";
     pub(crate) const ROWS: &str = "SELECT id, name, version, bundle, manifest_sha256, \
-        source_sha256, synthesizer, seed, rows, releasable, created_at, supersedes FROM releases";
+        source_sha256, synthesizer, seed, rows, releasable, created_at, supersedes, \
+        withdrawn_at, withdrawn_by, withdrawn_reason FROM releases";
+    pub(crate) const WITHDRAW: &str = "UPDATE releases SET withdrawn_at = ?2, withdrawn_by = ?3, \
+        withdrawn_reason = ?4 WHERE id = ?1 AND withdrawn_at IS NULL";
     pub(crate) const GATES: &str =
         "SELECT metric, outcome, observed, threshold FROM gates WHERE release_id = ?1";
     pub(crate) const APPROVALS: &str = "SELECT role, decision, key_fingerprint, signed_at \
-        FROM approvals WHERE release_id = ?1";
+        FROM approvals WHERE release_id = ?1 ORDER BY position";
+    pub(crate) const DECISIONS: &str = "SELECT release_id, role, decision FROM approvals \
+        ORDER BY release_id, position";
 
     /// `statement` with PostgreSQL's `$N` parameters for `?N`.
     pub(crate) fn numbered(statement: &str) -> String {
@@ -275,6 +293,34 @@ pub struct Recorded {
     pub decision_head: Option<String>,
     /// How many decisions.
     pub decisions: usize,
+    /// Whether, when, by whom and why it was withdrawn.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// A release's withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Withdrawal {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Withdrawal {
+    /// The withdrawal the three columns record, if any.
+    pub(crate) fn from_columns(
+        at: Option<String>,
+        by: Option<String>,
+        reason: Option<String>,
+    ) -> Option<Withdrawal> {
+        at.map(|at| Withdrawal {
+            at,
+            by: by.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+        })
+    }
 }
 
 fn db_error(path: &Path, error: &rusqlite::Error) -> Error {
@@ -320,6 +366,39 @@ pub trait ReleaseStore {
     fn settle_privacy(&mut self, reservation: i64, release_id: i64) -> Result<()>;
     /// A dataset's ledger, oldest first.
     fn ledger(&self, dataset_id: &str) -> Result<Vec<LedgerRow>>;
+    /// Every decision of every release, each release's in chain order.
+    fn decisions(&self) -> Result<Vec<DecisionRow>>;
+    /// Withdraw release `id` (at, by, reason); one not registered, or already withdrawn, is an
+    /// error and nothing changes.
+    fn withdraw(&mut self, id: i64, withdrawal: &Withdrawal) -> Result<()>;
+}
+
+/// Why a withdrawal changed nothing: release `id` is not registered in `store`, or was
+/// withdrawn before.
+pub(crate) fn not_withdrawn(id: i64, store: &dyn ReleaseStore) -> Error {
+    let existing = match store.recorded_all() {
+        Ok(all) => all.into_iter().find(|r| r.id == id).map(|r| r.withdrawn),
+        Err(error) => return error,
+    };
+    match existing {
+        None => Error::usage(format!("the registry has no release {id}.")),
+        Some(Some(before)) => Error::usage(format!(
+            "release {id} was withdrawn already, on {} by {}: {}",
+            before.at, before.by, before.reason
+        )),
+        Some(None) => Error::internal(format!("release {id} could not be withdrawn")),
+    }
+}
+
+/// One decision as the registry lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionRow {
+    /// The release's registry id.
+    pub release_id: i64,
+    /// The role.
+    pub role: String,
+    /// `approve` or `reject`.
+    pub decision: String,
 }
 
 impl ReleaseStore for Registry {
@@ -499,6 +578,38 @@ impl ReleaseStore for Registry {
             .next())
     }
 
+    fn withdraw(&mut self, id: i64, withdrawal: &Withdrawal) -> Result<()> {
+        let changed = self
+            .connection
+            .execute(
+                sql::WITHDRAW,
+                params![id, withdrawal.at, withdrawal.by, withdrawal.reason],
+            )
+            .map_err(|e| self.fail(&e))?;
+        if changed == 1 {
+            return Ok(());
+        }
+        Err(not_withdrawn(id, self))
+    }
+
+    fn decisions(&self) -> Result<Vec<DecisionRow>> {
+        let mut statement = self
+            .connection
+            .prepare(sql::DECISIONS)
+            .map_err(|e| self.fail(&e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(DecisionRow {
+                    release_id: row.get(0)?,
+                    role: row.get(1)?,
+                    decision: row.get(2)?,
+                })
+            })
+            .map_err(|e| self.fail(&e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(&e))
+    }
+
     fn recorded_all(&self) -> Result<Vec<Recorded>> {
         self.recorded_where("WHERE ?1 = ?1 ORDER BY id", &1)
     }
@@ -565,6 +676,12 @@ pub struct ReleaseRow {
     pub created_at: String,
     /// The release this one supersedes.
     pub supersedes: Option<i64>,
+    /// When it was withdrawn, if it was.
+    pub withdrawn_at: Option<String>,
+    /// By whom.
+    pub withdrawn_by: Option<String>,
+    /// Why.
+    pub withdrawn_reason: Option<String>,
 }
 
 impl Registry {
@@ -578,6 +695,18 @@ impl Registry {
         connection
             .busy_timeout(Duration::from_secs(30))
             .map_err(|e| db_error(path, &e))?;
+        // A registry already at this version is opened without taking the write lock (readers
+        // never queue behind each other); only one that needs migrating takes it, and checks
+        // again under it.
+        let current: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| db_error(path, &e))?;
+        if current == REGISTRY_VERSION {
+            return Ok(Registry {
+                connection,
+                path: path.to_path_buf(),
+            });
+        }
         let transaction = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db_error(path, &e))?;
@@ -628,6 +757,7 @@ impl Registry {
                     audit: seq.zip(hash).map(|(s, h)| (s as u64, h)),
                     decision_head: row.get(5)?,
                     decisions: decisions as usize,
+                    withdrawn: Withdrawal::from_columns(row.get(7)?, row.get(8)?, row.get(9)?),
                 })
             })
             .map_err(|e| self.fail(&e))?;
@@ -656,6 +786,9 @@ impl Registry {
                     releasable: row.get(9)?,
                     created_at: row.get(10)?,
                     supersedes: row.get(11)?,
+                    withdrawn_at: row.get(12)?,
+                    withdrawn_by: row.get(13)?,
+                    withdrawn_reason: row.get(14)?,
                 })
             })
             .map_err(|e| self.fail(&e))?;

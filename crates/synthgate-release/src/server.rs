@@ -21,8 +21,8 @@ use crate::bundle::Manifest;
 use crate::gates::Decision;
 use crate::keys::Approval;
 use crate::registry::{
-    Dialect, LedgerRow, Recorded, ReleaseRow, ReleaseStore, Reservation, RunRecord, check_budget,
-    check_follows, lower, migration, sql,
+    DecisionRow, Dialect, LedgerRow, Recorded, ReleaseRow, ReleaseStore, Reservation, RunRecord,
+    Withdrawal, check_budget, check_follows, lower, migration, not_withdrawn, sql,
 };
 
 /// Whether `location` names a PostgreSQL server (`postgres://` or `postgresql://`).
@@ -48,9 +48,22 @@ pub fn redacted(url: &str) -> String {
 /// The advisory lock key the migrations run under (any constant; "synthgat" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7379_6e74_6867_6174;
 
-/// The schema version this Synthgate writes on a server: the registry's migrations, then the
-/// audit log's table.
+/// The schema version this Synthgate writes on a server: the registry's migrations with the
+/// audit log's table as the fourth ([`server_migration`]).
 const SERVER_VERSION: i64 = crate::registry::REGISTRY_VERSION + 1;
+
+/// Where the audit log's table comes among a server's migrations.
+const AUDIT_MIGRATION: usize = 3;
+
+/// A server's migration `index`: the registry's, with the audit log's table at
+/// [`AUDIT_MIGRATION`] (where it was added).
+fn server_migration(index: usize) -> String {
+    match index.cmp(&AUDIT_MIGRATION) {
+        std::cmp::Ordering::Less => migration(index, Dialect::Postgres),
+        std::cmp::Ordering::Equal => AUDIT_TABLE.to_string(),
+        std::cmp::Ordering::Greater => migration(index - 1, Dialect::Postgres),
+    }
+}
 
 const AUDIT_TABLE: &str = "
 CREATE TABLE audit_log (
@@ -107,15 +120,9 @@ fn connect(url: &str, location: &str) -> Result<Client> {
         )));
     }
     if version < SERVER_VERSION {
-        let registry = crate::registry::REGISTRY_VERSION as usize;
         for index in (version as usize)..SERVER_VERSION as usize {
-            let statements = if index < registry {
-                migration(index, Dialect::Postgres)
-            } else {
-                AUDIT_TABLE.to_string()
-            };
             transaction
-                .batch_execute(&statements)
+                .batch_execute(&server_migration(index))
                 .map_err(|e| failed(location, &e))?;
         }
         transaction
@@ -187,6 +194,7 @@ impl ServerRegistry {
                     audit: seq.zip(hash).map(|(s, h)| (s as u64, h)),
                     decision_head: row.get(5),
                     decisions: decisions as usize,
+                    withdrawn: Withdrawal::from_columns(row.get(7), row.get(8), row.get(9)),
                 }
             })
             .collect())
@@ -217,6 +225,9 @@ impl ServerRegistry {
                 releasable: row.get(9),
                 created_at: row.get(10),
                 supersedes: row.get(11),
+                withdrawn_at: row.get(12),
+                withdrawn_by: row.get(13),
+                withdrawn_reason: row.get(14),
             })
             .collect())
     }
@@ -437,6 +448,35 @@ impl ReleaseStore for ServerRegistry {
             .execute(&sql::numbered(sql::SETTLE), &[&reservation, &release_id])
             .map_err(|e| self.fail(&e))?;
         Ok(())
+    }
+
+    fn withdraw(&mut self, id: i64, withdrawal: &Withdrawal) -> Result<()> {
+        let changed = self
+            .client()?
+            .execute(
+                &sql::numbered(sql::WITHDRAW),
+                &[&id, &withdrawal.at, &withdrawal.by, &withdrawal.reason],
+            )
+            .map_err(|e| self.fail(&e))?;
+        if changed == 1 {
+            return Ok(());
+        }
+        Err(not_withdrawn(id, self))
+    }
+
+    fn decisions(&self) -> Result<Vec<DecisionRow>> {
+        let rows = self
+            .client()?
+            .query(sql::DECISIONS, &[])
+            .map_err(|e| self.fail(&e))?;
+        Ok(rows
+            .iter()
+            .map(|row| DecisionRow {
+                release_id: row.get(0),
+                role: row.get(1),
+                decision: row.get(2),
+            })
+            .collect())
     }
 
     fn ledger(&self, dataset_id: &str) -> Result<Vec<LedgerRow>> {

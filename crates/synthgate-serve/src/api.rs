@@ -24,7 +24,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(crate) fn json(status: u16, value: &Value) -> Reply {
-        let mut body = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
+        let mut body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
         body.push(b'\n');
         Reply {
             status,
@@ -104,6 +104,8 @@ pub(crate) enum Answer {
     Redirect,
     /// A script.
     Script,
+    /// A tar archive.
+    Archive,
 }
 
 /// A query parameter a route takes.
@@ -113,6 +115,10 @@ pub(crate) struct Param {
     pub(crate) description: &'static str,
     /// Allowed values, when the parameter is one of a few.
     pub(crate) one_of: &'static [&'static str],
+    /// A pattern the value must match (documentation; the handler checks it).
+    pub(crate) pattern: Option<&'static str>,
+    /// For a whole number: its least and greatest values (checked here).
+    pub(crate) range: Option<(u64, u64)>,
     pub(crate) required: bool,
 }
 
@@ -132,49 +138,82 @@ pub(crate) struct Route {
 const STATUS: Param = Param {
     name: "status",
     description: "Only releases whose review status is this.",
-    one_of: &["approved", "pending", "rejected"],
+    one_of: &["approved", "pending", "rejected", "withdrawn"],
+    pattern: None,
+    range: None,
     required: false,
 };
 const NAME: Param = Param {
     name: "name",
     description: "Only releases of this name.",
     one_of: &[],
+    pattern: None,
+    range: None,
     required: false,
 };
 const RELEASABLE: Param = Param {
     name: "releasable",
     description: "Only releases whose gates all passed (true) or not (false).",
     one_of: &["true", "false"],
+    pattern: None,
+    range: None,
     required: false,
 };
 const ROLE: Param = Param {
     name: "role",
     description: "The approver role to decide for.",
     one_of: &[],
+    pattern: None,
+    range: None,
     required: true,
 };
 const DECISION: Param = Param {
     name: "decision",
     description: "Approve or reject.",
     one_of: &["approve", "reject"],
+    pattern: None,
+    range: None,
     required: true,
 };
 const COMMENT: Param = Param {
     name: "comment",
     description: "Conditions or remarks.",
     one_of: &[],
+    pattern: None,
+    range: None,
     required: false,
 };
 const PUBLIC_KEY: Param = Param {
     name: "public_key",
     description: "The signer's Ed25519 public key, 64 hex digits.",
     one_of: &[],
+    pattern: Some("^[0-9a-fA-F]{64}$"),
+    range: None,
     required: true,
+};
+/// How many releases a list answers with at most (default 100).
+const LIMIT: Param = Param {
+    name: "limit",
+    description: "At most this many releases (default 100).",
+    one_of: &[],
+    required: false,
+    pattern: None,
+    range: Some((1, 1000)),
+};
+const OFFSET: Param = Param {
+    name: "offset",
+    description: "Skip this many matching releases first (default 0).",
+    one_of: &[],
+    required: false,
+    pattern: None,
+    range: Some((0, 1_000_000_000)),
 };
 const CODE: Param = Param {
     name: "code",
     description: "The one-time login code `synthgate serve` printed.",
     one_of: &[],
+    pattern: None,
+    range: None,
     required: true,
 };
 
@@ -200,7 +239,7 @@ pub(crate) const ROUTES: &[Route] = &[
         method: "GET",
         path: "/api/releases",
         summary: "Every registered release, oldest first, with its review status.",
-        query: &[NAME, RELEASABLE, STATUS],
+        query: &[NAME, RELEASABLE, STATUS, LIMIT, OFFSET],
         answer: Answer::Json("ReleaseList"),
         authenticated: true,
     },
@@ -246,6 +285,28 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/releases/{id}/download",
+        summary: "The release's bundle as a tar archive, once it is approved: open to every \
+                  signed-in user for a public release, to the roles the server config's \
+                  [[access]] grants for a licensed or controlled-access one, to nobody for a \
+                  secure-enclave one. Every download and refusal is audited.",
+        query: &[],
+        answer: Answer::Archive,
+        authenticated: true,
+    },
+    Route {
+        method: "POST",
+        path: "/api/releases/{id}/withdraw",
+        summary: "Withdraw a release (admins only): body {\"reason\": TEXT}; recorded in the \
+                  registry and the audit log with the user's name; its status is withdrawn from \
+                  then on, and `verify --require-approved` fails wherever the registry is \
+                  consulted.",
+        query: &[],
+        answer: Answer::Json("ReleaseRow"),
+        authenticated: true,
+    },
+    Route {
+        method: "GET",
         path: "/api/releases/{id}/draft",
         summary: "The decision to sign, on the bundle's current head: its body and the bytes \
                   to sign (hex). Sign them where the key lives; the key never comes here.",
@@ -285,7 +346,7 @@ pub(crate) const ROUTES: &[Route] = &[
         method: "GET",
         path: "/",
         summary: "The releases page (HTML).",
-        query: &[NAME, RELEASABLE, STATUS],
+        query: &[NAME, RELEASABLE, STATUS, LIMIT, OFFSET],
         answer: Answer::Page,
         authenticated: true,
     },
@@ -402,6 +463,10 @@ pub(crate) fn route(method: &str, target: &str) -> Result<Incoming, Problem> {
         let mut pairs = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if value.is_empty() {
+                // An empty form field ("any") is no filter.
+                continue;
+            }
             let (Some(key), Some(value)) = (percent_decode(key), percent_decode(value)) else {
                 return Err(Problem::new(
                     400,
@@ -426,6 +491,18 @@ pub(crate) fn route(method: &str, target: &str) -> Result<Incoming, Problem> {
                 )
                 .field(&key));
             };
+            if let Some((least, most)) = param.range
+                && !value
+                    .parse::<u64>()
+                    .is_ok_and(|n| (least..=most).contains(&n))
+            {
+                return Err(Problem::new(
+                    400,
+                    "bad_request",
+                    format!("{key} must be a whole number from {least} to {most}, not '{value}'."),
+                )
+                .field(&key));
+            }
             if !param.one_of.is_empty() && !param.one_of.contains(&value.as_str()) {
                 return Err(Problem::new(
                     400,
@@ -472,6 +549,12 @@ pub(crate) fn route(method: &str, target: &str) -> Result<Incoming, Problem> {
         "not_found",
         format!("no such route: {path}."),
     ))
+}
+
+/// Whether errors on `path` are HTML pages (the review pages, and a sign-in form's answer)
+/// rather than JSON.
+fn html_errors(path: &str, accepts_html: bool) -> bool {
+    path == "/" || path.starts_with("/releases/") || (path == "/login" && accepts_html)
 }
 
 /// The value of the cookie `name` in a `Cookie` header.
@@ -546,12 +629,12 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
         accepts_html,
         ..
     } = *request;
+    let path = target.split('?').next().unwrap_or(target);
+    let page = html_errors(path, accepts_html);
     let incoming = match route(method, target) {
         Ok(incoming) => incoming,
-        Err(problem) => return problem.reply(accepts_html && !target.starts_with("/api")),
+        Err(problem) => return problem.reply(page),
     };
-    let page =
-        incoming.route.answer == Answer::Page || (incoming.route.path == "/login" && accepts_html);
     let caller = if let Some(value) = authorization {
         let token = value.strip_prefix("Bearer ").unwrap_or("");
         match service.config.user_by_token(token.trim()) {
@@ -566,7 +649,7 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
                     "the token is not one this server knows.",
                 )
                 .field("Authorization")
-                .reply(false);
+                .reply(page);
             }
         }
     } else {
@@ -649,8 +732,12 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
             })
         }
         ("/releases/{id}/report.html", Some(_)) => report_html(service, id(&incoming)),
+        ("/api/releases/{id}/download", Some(caller)) => download(service, &caller, id(&incoming)),
         ("/api/releases/{id}/draft", Some(caller)) => {
             draft(service, &caller, &incoming).map(|v| Reply::json(200, &v))
+        }
+        ("/api/releases/{id}/withdraw", Some(caller)) => {
+            withdraw(service, &caller, id(&incoming), request).map(|v| Reply::json(200, &v))
         }
         ("/api/releases/{id}/decisions", Some(caller)) => {
             decide(service, &caller, id(&incoming), request).map(|v| Reply::json(201, &v))
@@ -730,6 +817,121 @@ fn draft(service: &Service, caller: &Caller, incoming: &Incoming) -> Result<Valu
     serde_json::to_value(&outcome).map_err(|e| Problem::new(500, "internal", e.to_string()))
 }
 
+/// The bundle of an approved release as a tar archive, for a caller the release's environment
+/// admits; every download and refusal is audited.
+fn download(service: &Service, caller: &Caller, id: i64) -> Result<Reply, Problem> {
+    let shown = release(service, id)?;
+    let bundle = PathBuf::from(shown["release"]["bundle"].as_str().unwrap_or_default());
+    let manifest = read_json(&bundle.join("manifest.json"))?;
+    let environment = manifest["pipeline"]["release"]["environment"]
+        .as_str()
+        .unwrap_or("controlled_access")
+        .to_string();
+    let roles = service
+        .config
+        .user(&caller.name)
+        .map_or_else(Vec::new, |u| u.roles.clone());
+    let object = format!(
+        "{} {}",
+        shown["release"]["name"].as_str().unwrap_or(""),
+        shown["release"]["version"].as_str().unwrap_or("")
+    );
+    let refusal = if shown["status"] != "approved" {
+        Some((
+            409,
+            "not_approved",
+            format!(
+                "release {id} is {}: its data is downloadable once every role has approved it.",
+                shown["status"].as_str().unwrap_or("pending")
+            ),
+        ))
+    } else if environment == "secure_enclave" {
+        Some((
+            403,
+            "forbidden",
+            "a secure-enclave release's data never leaves through the service.".to_string(),
+        ))
+    } else if !service.config.may_download(&environment, &roles) {
+        Some((
+            403,
+            "forbidden",
+            format!(
+                "{} may not download a {environment} release: the server config's [[access]] \
+                 grants it to none of their roles.",
+                caller.name
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some((status, kind, message)) = refusal {
+        record(
+            service,
+            &caller.name,
+            "refused",
+            &object,
+            json!({"request": "download", "release_id": id, "environment": environment,
+                   "reason": message}),
+        )?;
+        return Err(Problem::new(status, kind, message).field("id"));
+    }
+    let archive = tar_of(&bundle, &object.replace(' ', "-"))?;
+    record(
+        service,
+        &caller.name,
+        "download",
+        &object,
+        json!({"release_id": id, "environment": environment,
+               "manifest_sha256": shown["release"]["manifest_sha256"]}),
+    )?;
+    Ok(Reply {
+        status: 200,
+        content_type: "application/x-tar",
+        body: archive,
+        headers: vec![(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.tar\"", object.replace(' ', "-")),
+        )],
+    })
+}
+
+/// The files under `folder` as a tar archive under `root/`, in name order, with fixed times
+/// and modes (the same bundle gives the same bytes).
+fn tar_of(folder: &Path, root: &str) -> Result<Vec<u8>, Problem> {
+    fn walk(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                walk(&path, into)?;
+            } else if entry.file_type()?.is_file() {
+                into.push(path);
+            }
+        }
+        Ok(())
+    }
+    let fail = |e: std::io::Error| Problem::new(500, "internal", format!("the bundle: {e}"));
+    let mut files = Vec::new();
+    walk(folder, &mut files).map_err(fail)?;
+    let mut builder = tar::Builder::new(Vec::new());
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(fail)?;
+        let name = path
+            .strip_prefix(folder)
+            .map_err(|e| Problem::new(500, "internal", e.to_string()))?;
+        let mut header = tar::Header::new_ustar();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, Path::new(root).join(name), bytes.as_slice())
+            .map_err(fail)?;
+    }
+    builder.into_inner().map_err(fail)
+}
+
 /// An engine error of a decision as the caller should see it: a stale head is 409
 /// `stale_head`; a policy's refusal of the role or key is 403.
 fn decision_problem(error: Error) -> Problem {
@@ -745,22 +947,73 @@ fn decision_problem(error: Error) -> Problem {
     }
 }
 
+/// The anti-forgery check of a mutating request from a browser session.
+fn check_csrf(caller: &Caller, request: &Request<'_>) -> Result<(), Problem> {
+    match &caller.csrf {
+        Some(expected) if request.csrf.is_none_or(|sent| sent != expected) => Err(Problem::new(
+            403,
+            "forbidden",
+            "a browser session's request must carry its X-CSRF-Token (the review page sends it).",
+        )
+        .field("X-CSRF-Token")),
+        _ => Ok(()),
+    }
+}
+
+fn withdraw(
+    service: &Service,
+    caller: &Caller,
+    id: i64,
+    request: &Request<'_>,
+) -> Result<Value, Problem> {
+    check_csrf(caller, request)?;
+    let parsed: Value = serde_json::from_slice(request.body).map_err(|e| {
+        Problem::new(400, "bad_request", format!("the body is not JSON: {e}")).field("body")
+    })?;
+    let Some(reason) = parsed["reason"].as_str() else {
+        return Err(
+            Problem::new(400, "bad_request", "the body needs a \"reason\" (text).").field("reason"),
+        );
+    };
+    let admin = service.config.user(&caller.name).is_some_and(|u| u.admin);
+    if !admin {
+        let message = format!(
+            "{} may not withdraw releases: only admins may.",
+            caller.name
+        );
+        record(
+            service,
+            &caller.name,
+            "refused",
+            &format!("release {id}"),
+            json!({"request": "withdraw", "release_id": id, "reason": message}),
+        )?;
+        return Err(Problem::new(403, "forbidden", message).field("id"));
+    }
+    let mut ctx = service.ctx.clone();
+    ctx.clock = (service.clock)().map_err(Problem::from)?;
+    let row =
+        synthgate_engine::registry_withdraw(&ctx, id, &caller.name, reason).map_err(|error| {
+            if error.message().contains("has no release") {
+                Problem::new(404, "not_found", error.message()).field("id")
+            } else if error.message().contains("withdrawn already") {
+                Problem::new(409, "already_withdrawn", error.message()).field("id")
+            } else if error.message().contains("needs its reason") {
+                Problem::new(400, "bad_request", error.message()).field("reason")
+            } else {
+                Problem::from(error)
+            }
+        })?;
+    serde_json::to_value(&row).map_err(|e| Problem::new(500, "internal", e.to_string()))
+}
+
 fn decide(
     service: &Service,
     caller: &Caller,
     id: i64,
     request: &Request<'_>,
 ) -> Result<Value, Problem> {
-    if let Some(expected) = &caller.csrf
-        && request.csrf.is_none_or(|sent| sent != expected)
-    {
-        return Err(Problem::new(
-            403,
-            "forbidden",
-            "a browser session's request must carry its X-CSRF-Token (the review page sends it).",
-        )
-        .field("X-CSRF-Token"));
-    }
+    check_csrf(caller, request)?;
     let parsed: Value = serde_json::from_slice(request.body).map_err(|e| {
         Problem::new(400, "bad_request", format!("the body is not JSON: {e}")).field("body")
     })?;
@@ -873,8 +1126,81 @@ fn record(
     synthgate_engine::audit_record(&ctx, user, action, object, details).map_err(Problem::from)
 }
 
+/// Where a release's review stands.
+struct Review {
+    status: &'static str,
+    required: Vec<String>,
+    pending: Vec<String>,
+}
+
+/// The review of a release whose gates `releasable` says, whose policy names `required`
+/// roles, with `decisions` (role, decision) in chain order. As `synthgate verify` says it:
+/// `approved` when releasable and every required role's newest decision approves (a policy
+/// naming none needs only its gates); `rejected` when such a role's newest decision rejects;
+/// else `pending`.
+fn review<'a>(
+    withdrawn: bool,
+    releasable: bool,
+    required: Vec<String>,
+    decisions: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Review {
+    let mut latest: Vec<(&str, &str)> = Vec::new();
+    for (role, decision) in decisions {
+        match latest.iter_mut().find(|(r, _)| *r == role) {
+            Some(entry) => entry.1 = decision,
+            None => latest.push((role, decision)),
+        }
+    }
+    let newest = |role: &String| latest.iter().find(|(r, _)| r == role).map(|(_, d)| *d);
+    let status = if withdrawn {
+        "withdrawn"
+    } else if releasable && required.iter().all(|role| newest(role) == Some("approve")) {
+        "approved"
+    } else if required.iter().any(|role| newest(role) == Some("reject")) {
+        "rejected"
+    } else {
+        "pending"
+    };
+    let pending = required
+        .iter()
+        .filter(|role| newest(role).is_none())
+        .cloned()
+        .collect();
+    Review {
+        status,
+        required,
+        pending,
+    }
+}
+
+/// The roles the policy of the bundle at `bundle` names, remembered by its manifest's digest
+/// (a manifest never changes under its digest); none when the bundle is gone.
+fn required_roles(service: &Service, bundle: &Path, manifest_sha256: &str) -> (Vec<String>, bool) {
+    if let Some(roles) = service
+        .roles
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(manifest_sha256).cloned())
+    {
+        return (roles, true);
+    }
+    let Ok(manifest) = read_json(&bundle.join("manifest.json")) else {
+        return (Vec::new(), false);
+    };
+    let roles: Vec<String> = manifest["pipeline"]["policy"]["approvers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["role"].as_str().map(str::to_string))
+        .collect();
+    if let Ok(mut cache) = service.roles.lock() {
+        cache.insert(manifest_sha256.to_string(), roles.clone());
+    }
+    (roles, true)
+}
+
 /// The registry's record of release `id` with its gates and decisions, and what the review
-/// still needs: the roles its policy names, the ones decided, the status.
+/// still needs: the roles its policy names, the ones still to decide, the status.
 pub(crate) fn release(service: &Service, id: i64) -> Result<Value, Problem> {
     let mut shown = synthgate_engine::registry_show(&service.ctx, id).map_err(|error| {
         if error.message().contains("has no release") {
@@ -884,70 +1210,54 @@ pub(crate) fn release(service: &Service, id: i64) -> Result<Value, Problem> {
         }
     })?;
     let bundle = PathBuf::from(shown["release"]["bundle"].as_str().unwrap_or_default());
-    let manifest = read_json(&bundle.join("manifest.json")).ok();
-    let required: Vec<String> = manifest
-        .as_ref()
-        .and_then(|m| m["pipeline"]["policy"]["approvers"].as_array().cloned())
+    let manifest_sha256 = shown["release"]["manifest_sha256"]
+        .as_str()
         .unwrap_or_default()
-        .iter()
-        .filter_map(|a| a["role"].as_str().map(str::to_string))
-        .collect();
-    let status = review_status(&shown, &required);
-    let decided: Vec<String> = latest_decisions(&shown)
-        .into_iter()
-        .map(|(role, _)| role)
-        .collect();
-    let pending: Vec<&String> = required.iter().filter(|r| !decided.contains(r)).collect();
+        .to_string();
+    let (required, present) = required_roles(service, &bundle, &manifest_sha256);
+    let present = present && bundle.join("manifest.json").is_file();
+    let approvals = shown["approvals"].as_array().cloned().unwrap_or_default();
+    let review = review(
+        shown["release"]["withdrawn_at"].is_string(),
+        shown["release"]["releasable"].as_bool().unwrap_or(false),
+        required,
+        approvals.iter().map(|a| {
+            (
+                a["role"].as_str().unwrap_or_default(),
+                a["decision"].as_str().unwrap_or_default(),
+            )
+        }),
+    );
     if let Value::Object(map) = &mut shown {
-        map.insert("status".into(), json!(status));
-        map.insert("required_roles".into(), json!(required));
-        map.insert("pending_roles".into(), json!(pending));
-        map.insert("bundle_present".into(), json!(manifest.is_some()));
+        map.insert("status".into(), json!(review.status));
+        map.insert("required_roles".into(), json!(review.required));
+        map.insert("pending_roles".into(), json!(review.pending));
+        map.insert("bundle_present".into(), json!(present));
     }
     Ok(shown)
 }
 
-/// Each role's newest decision (`approve` or `reject`), in the order roles first decided.
-fn latest_decisions(shown: &Value) -> Vec<(String, String)> {
-    let mut latest: Vec<(String, String)> = Vec::new();
-    for approval in shown["approvals"].as_array().into_iter().flatten() {
-        let role = approval["role"].as_str().unwrap_or_default().to_string();
-        let decision = approval["decision"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        match latest.iter_mut().find(|(r, _)| *r == role) {
-            Some(entry) => entry.1 = decision,
-            None => latest.push((role, decision)),
-        }
-    }
-    latest
-}
-
-/// As `synthgate verify` says it: `approved` when the release is releasable and every role
-/// its policy names has approved (a policy naming none needs only its gates); `rejected` when
-/// such a role's newest decision rejects it; else `pending`.
-fn review_status(shown: &Value, required: &[String]) -> &'static str {
-    let latest = latest_decisions(shown);
-    let newest = |role: &String| {
-        latest
-            .iter()
-            .find(|(r, _)| r == role)
-            .map(|(_, d)| d.as_str())
-    };
-    let releasable = shown["release"]["releasable"].as_bool().unwrap_or(false);
-    if releasable && required.iter().all(|role| newest(role) == Some("approve")) {
-        "approved"
-    } else if required.iter().any(|role| newest(role) == Some("reject")) {
-        "rejected"
-    } else {
-        "pending"
-    }
-}
-
-/// The releases, filtered by the query, each with its status.
+/// The releases, filtered by the query, each with its status: two registry queries however
+/// many releases there are.
 pub(crate) fn releases(service: &Service, incoming: &Incoming) -> Result<Value, Problem> {
     let rows = synthgate_engine::registry_list(&service.ctx).map_err(Problem::from)?;
+    let decisions = synthgate_engine::registry_decisions(&service.ctx).map_err(Problem::from)?;
+    let mut by_release: std::collections::HashMap<i64, Vec<(&str, &str)>> =
+        std::collections::HashMap::new();
+    for d in &decisions {
+        by_release
+            .entry(d.release_id)
+            .or_default()
+            .push((d.role.as_str(), d.decision.as_str()));
+    }
+    let number = |name: &str, default: usize| {
+        incoming
+            .param(name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(default)
+    };
+    let (limit, offset) = (number("limit", 100), number("offset", 0));
+    let mut matched = 0;
     let mut out = Vec::new();
     for row in rows {
         if incoming.param("name").is_some_and(|name| name != row.name) {
@@ -958,22 +1268,29 @@ pub(crate) fn releases(service: &Service, incoming: &Incoming) -> Result<Value, 
         {
             continue;
         }
-        let shown = release(service, row.id)?;
-        if incoming
-            .param("status")
-            .is_some_and(|s| s != shown["status"])
-        {
+        let (required, _) = required_roles(service, Path::new(&row.bundle), &row.manifest_sha256);
+        let review = review(
+            row.withdrawn_at.is_some(),
+            row.releasable,
+            required,
+            by_release.get(&row.id).into_iter().flatten().copied(),
+        );
+        if incoming.param("status").is_some_and(|s| s != review.status) {
+            continue;
+        }
+        matched += 1;
+        if matched <= offset || out.len() >= limit {
             continue;
         }
         let mut item =
             serde_json::to_value(&row).map_err(|e| Problem::new(500, "internal", e.to_string()))?;
         if let Value::Object(map) = &mut item {
-            map.insert("status".into(), shown["status"].clone());
-            map.insert("pending_roles".into(), shown["pending_roles"].clone());
+            map.insert("status".into(), json!(review.status));
+            map.insert("pending_roles".into(), json!(review.pending));
         }
         out.push(item);
     }
-    Ok(json!({ "releases": out }))
+    Ok(json!({ "releases": out, "total": matched, "offset": offset, "limit": limit }))
 }
 
 fn lineage(service: &Service, id: i64) -> Result<Value, Problem> {
@@ -1058,9 +1375,17 @@ pub(crate) fn openapi() -> Value {
             .query
             .iter()
             .map(|p| {
-                let mut schema = json!({"type": "string"});
+                let mut schema = match p.range {
+                    Some((least, most)) => {
+                        json!({"type": "integer", "minimum": least, "maximum": most})
+                    }
+                    None => json!({"type": "string"}),
+                };
                 if !p.one_of.is_empty() {
                     schema["enum"] = json!(p.one_of);
+                }
+                if let Some(pattern) = p.pattern {
+                    schema["pattern"] = json!(pattern);
                 }
                 json!({"name": p.name, "in": "query", "required": p.required,
                        "description": p.description, "schema": schema})
@@ -1071,8 +1396,15 @@ pub(crate) fn openapi() -> Value {
                 "description": "The release's registry id.",
                 "schema": {"type": "integer", "minimum": 1}}));
         }
-        let error = json!({"description": "An error.", "content": {"application/json":
-            {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        let json_error = json!({"schema": {"$ref": "#/components/schemas/Error"}});
+        let html_error = json!({"schema": {"type": "string"}});
+        let error = match route.path {
+            "/login" => json!({"description": "An error: JSON, or a page for a browser's form.",
+                "content": {"application/json": json_error, "text/html": html_error}}),
+            path if html_errors(path, false) => json!({"description": "An error page.",
+                "content": {"text/html": html_error}}),
+            _ => json!({"description": "An error.", "content": {"application/json": json_error}}),
+        };
         let mut responses = serde_json::Map::new();
         match route.answer {
             Answer::Json(schema) => {
@@ -1090,6 +1422,13 @@ pub(crate) fn openapi() -> Value {
                 responses.insert(
                     "303".into(),
                     json!({"description": "Signed in; on to the releases page."}),
+                );
+            }
+            Answer::Archive => {
+                responses.insert(
+                    "200".into(),
+                    json!({"description": "The bundle, a tar archive.",
+                        "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}}),
                 );
             }
             Answer::Script => {
@@ -1112,13 +1451,25 @@ pub(crate) fn openapi() -> Value {
             "responses": responses,
             "security": if route.authenticated { json!([{"token": []}, {"session": []}]) } else { json!([]) },
         });
-        if route.method == "POST" {
+        let body = match route.path {
+            "/api/releases/{id}/decisions" => Some("DecisionRequest"),
+            "/api/releases/{id}/withdraw" => Some("WithdrawRequest"),
+            _ => None,
+        };
+        if let Some(body) = body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json":
-                {"schema": {"$ref": "#/components/schemas/DecisionRequest"}}}});
-            operation["responses"]["201"] = operation["responses"]["200"].take();
-            if let Some(map) = operation["responses"].as_object_mut() {
-                map.remove("200");
-            }
+                {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        }
+        if route.path == "/login" && route.method == "POST" {
+            operation["requestBody"] = json!({"required": true, "content": {
+                "application/x-www-form-urlencoded": {"schema": {"type": "object",
+                    "required": ["token"], "properties": {"token": {"type": "string"}}}}}});
+        }
+        if route.path == "/api/releases/{id}/decisions"
+            && let Some(map) = operation["responses"].as_object_mut()
+            && let Some(created) = map.remove("200")
+        {
+            map.insert("201".into(), created);
         }
         let entry = paths
             .entry(route.path.to_string())
@@ -1169,7 +1520,7 @@ fn schemas() -> Value {
         "seed": {"type": "integer"}, "rows": {"type": "integer"},
         "releasable": {"type": "boolean"}, "created_at": {"type": "string"},
         "supersedes": {"type": ["integer", "null"]},
-        "status": {"type": "string", "enum": ["approved", "pending", "rejected"]},
+        "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]},
         "pending_roles": {"type": "array", "items": {"type": "string"}}
     }});
     json!({
@@ -1182,6 +1533,8 @@ fn schemas() -> Value {
         "ReleaseRow": row,
         "ReleaseList": {"type": "object", "required": ["releases"], "properties": {
             "releases": {"type": "array", "items": {"$ref": "#/components/schemas/ReleaseRow"}},
+            "total": {"type": "integer", "description": "How many releases match, in all."},
+            "offset": {"type": "integer"}, "limit": {"type": "integer"},
             "source_sha256": {"type": "string"}}},
         "Release": {"type": "object", "required": ["release", "gates", "approvals", "status",
             "required_roles", "pending_roles", "bundle_present"], "properties": {
@@ -1192,7 +1545,7 @@ fn schemas() -> Value {
             "approvals": {"type": "array", "items": {"type": "object", "required": ["role", "decision", "key_fingerprint", "signed_at"],
                 "properties": {"role": {"type": "string"}, "decision": {"type": "string"},
                                "key_fingerprint": {"type": "string"}, "signed_at": {"type": "string"}}}},
-            "status": {"type": "string", "enum": ["approved", "pending", "rejected"]},
+            "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]},
             "required_roles": {"type": "array", "items": {"type": "string"}},
             "pending_roles": {"type": "array", "items": {"type": "string"}},
             "bundle_present": {"type": "boolean"}}},
@@ -1208,9 +1561,11 @@ fn schemas() -> Value {
             "message": {"type": "string", "description": "The bytes to sign, hex."}}},
         "DecisionRequest": {"type": "object", "required": ["approval"], "properties": {
             "approval": {"type": "object", "description": "The draft's body with \"signature\" (hex) beside its fields."}}},
+        "WithdrawRequest": {"type": "object", "required": ["reason"], "properties": {
+            "reason": {"type": "string"}}},
         "Decision": {"type": "object", "required": ["decision_sha256", "status"], "properties": {
             "decision_sha256": {"type": "string"},
-            "status": {"type": "string", "enum": ["approved", "pending", "rejected"]}}},
+            "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]}}},
         "AuditSegment": {"type": "object", "required": ["entries"], "properties": {
             "entries": {"type": "array", "items": {"type": "object"}}}},
         "AuditReport": {"type": "object", "required": ["entries", "problems"], "properties": {
@@ -1276,6 +1631,11 @@ mod tests {
             Some("code")
         );
         assert!(route("GET", "/api/releases?name=%zz").is_err());
+        // The filter form's "any" sends empty fields: no filter.
+        assert!(route("GET", "/?name=&status=&releasable=").is_ok_and(|i| i.query.is_empty()));
+        let bad = route("GET", "/api/releases?limit=0").expect_err("out of range");
+        assert_eq!((bad.status, bad.field.as_deref()), (400, Some("limit")));
+        assert!(route("GET", "/api/releases?limit=1000&offset=5").is_ok());
     }
 
     #[test]

@@ -47,6 +47,21 @@ pub struct TrustedApprovers {
     pub keys: Vec<String>,
 }
 
+/// Who may download the data of releases made for an environment (`licensed` or
+/// `controlled_access`): the users holding one of `roles`. A public release's data is open to
+/// every signed-in user; a `secure_enclave` release's never leaves through the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// The release environment, as a pipeline's `[release] environment` names it.
+    pub environment: String,
+    /// The roles that may download it.
+    pub roles: Vec<String>,
+}
+
+/// The environments whose data a role may be given through the service.
+const GRANTABLE: [&str; 2] = ["licensed", "controlled_access"];
+
 /// The server's configuration file (`serve.toml` in the workspace unless `--config` names
 /// another).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +73,9 @@ pub struct ServerConfig {
     /// The approver keys trusted per role.
     #[serde(default)]
     pub approvers: Vec<TrustedApprovers>,
+    /// Who may download non-public releases' data.
+    #[serde(default)]
+    pub access: Vec<Access>,
 }
 
 /// SHA-256 of `secret`, hex.
@@ -127,6 +145,19 @@ impl ServerConfig {
                 )));
             }
         }
+        if let Some(bad) = config
+            .access
+            .iter()
+            .find(|a| !GRANTABLE.contains(&a.environment.as_str()))
+        {
+            return Err(Error::spec(format!(
+                "{}: [[access]] environment '{}': only {} data can be granted to roles (public \
+                 data is open to every user; a secure enclave's never leaves through the service).",
+                path.display(),
+                bad.environment,
+                GRANTABLE.join(" and ")
+            )));
+        }
         if config.users.is_empty() {
             return Err(Error::spec(format!(
                 "{}: no users; add one [[users]] (name, token_sha256, admin or roles).",
@@ -148,6 +179,7 @@ impl ServerConfig {
                 token_sha256: digest(&token),
             }],
             approvers: Vec::new(),
+            access: Vec::new(),
         };
         let text = format!(
             "# Users of `synthgate serve`: each one's API token is stored as its SHA-256 only.\n\
@@ -186,6 +218,16 @@ impl ServerConfig {
     /// The user called `name`.
     pub fn user(&self, name: &str) -> Option<&User> {
         self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Whether a user holding `roles` may download the data of a release made for
+    /// `environment`.
+    pub fn may_download(&self, environment: &str, roles: &[String]) -> bool {
+        environment == "public"
+            || self
+                .access
+                .iter()
+                .any(|a| a.environment == environment && a.roles.iter().any(|r| roles.contains(r)))
     }
 
     /// Whether the server trusts the key with fingerprint `print` to decide for `role`.

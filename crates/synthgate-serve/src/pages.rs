@@ -9,21 +9,7 @@ use crate::auth::Caller;
 /// The review form's script (served at `/static/review.js`).
 pub(crate) const REVIEW_JS: &str = include_str!("review.js");
 
-/// `text` escaped for HTML text and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use synthgate_engine::types::escape_html as escape;
 
 fn text(value: &Value) -> String {
     match value {
@@ -54,7 +40,7 @@ caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 13px; color: var(--muted); font-weight: 600; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: 13px; font-weight: 600; border: 1px solid; }
-.approved, .pass { color: var(--pass); } .rejected, .fail { color: var(--fail); } .pending, .waived { color: var(--wait); }
+.approved, .pass { color: var(--pass); } .rejected, .fail, .withdrawn { color: var(--fail); } .pending, .waived { color: var(--wait); }
 .verdict { font-size: 20px; margin: .5rem 0 1rem; }
 form.filters { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; margin: 1rem 0; }
 label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
@@ -151,6 +137,50 @@ pub(crate) fn problem(status: u16, message: &str) -> String {
     )
 }
 
+/// Links to the previous and next pages of a list, keeping its filters.
+fn more(list: &Value, query: &[(String, String)], shown: usize) -> String {
+    let total = list["total"].as_u64().unwrap_or(0);
+    let offset = list["offset"].as_u64().unwrap_or(0);
+    let limit = list["limit"].as_u64().unwrap_or(100).max(1);
+    let link = |to: u64, label: &str| {
+        let mut params: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| k != "offset")
+            .map(|(k, v)| format!("{}={}", escape(k), escape(&encode(v))))
+            .collect();
+        params.push(format!("offset={to}"));
+        format!("<a href=\"/?{}\">{label}</a>", params.join("&amp;"))
+    };
+    let mut links = Vec::new();
+    if offset > 0 {
+        links.push(link(offset.saturating_sub(limit), "Previous page"));
+    }
+    if offset + (shown as u64) < total {
+        links.push(link(offset + limit, "Next page"));
+    }
+    if links.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<nav aria-label=\"More releases\"><p>Showing {}–{} of {total}. {}</p></nav>",
+        offset + 1,
+        offset + shown as u64,
+        links.join(" · ")
+    )
+}
+
+/// `text` percent-encoded for a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The releases page, with its filters.
 pub(crate) fn releases(caller: &Caller, list: &Value, query: &[(String, String)]) -> String {
     let chosen = |name: &str| {
@@ -220,7 +250,7 @@ pub(crate) fn releases(caller: &Caller, list: &Value, query: &[(String, String)]
          <table><caption>{count} release(s)</caption><thead><tr><th scope=\"col\">Release</th>\
          <th scope=\"col\">Status</th><th scope=\"col\">Gates</th><th scope=\"col\">Roles pending</th>\
          <th scope=\"col\">Synthesizer</th><th scope=\"col\">Rows</th><th scope=\"col\">Made</th>\
-         <th scope=\"col\">Supersedes</th></tr></thead><tbody>{rows}</tbody></table>",
+         <th scope=\"col\">Supersedes</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         name = escape(chosen("name")),
         s0 = option("status", "", "any"),
         s1 = option("status", "pending", "pending"),
@@ -229,7 +259,8 @@ pub(crate) fn releases(caller: &Caller, list: &Value, query: &[(String, String)]
         r0 = option("releasable", "", "any"),
         r1 = option("releasable", "true", "all passed"),
         r2 = option("releasable", "false", "failed"),
-        count = items.len(),
+        count = list["total"].as_u64().unwrap_or(items.len() as u64),
+        more = more(list, query, items.len()),
     );
     page("Releases", Some(caller), &body)
 }
@@ -339,7 +370,7 @@ pub(crate) fn release(
     };
     let body = format!(
         "<h1>{name} {version}</h1>\
-         <p class=\"verdict\" id=\"verdict\">Status: {badge} · gates {gates_verdict}</p>\
+         <p class=\"verdict\" id=\"verdict\">Status: {badge} · gates {gates_verdict}</p>{withdrawn}\
          <p class=\"muted\">Registry #{id} · {synth}, seed {seed}, {rows} rows · made {created} · \
          bundle <code>{bundle}</code></p>\
          <section aria-labelledby=\"gates-h\"><h2 id=\"gates-h\">Gates</h2><table id=\"gates\">\
@@ -362,6 +393,15 @@ pub(crate) fn release(
         version = text(&release["version"]),
         badge = badge(status).replacen("<span ", "<span id=\"status-badge\" ", 1),
         form = review_form(caller, roles, shown),
+        withdrawn = match release["withdrawn_at"].as_str() {
+            Some(at) => format!(
+                "<p role=\"alert\" id=\"withdrawn\" class=\"withdrawn\">Withdrawn on {} by {}: {}</p>",
+                escape(at),
+                text(&release["withdrawn_by"]),
+                text(&release["withdrawn_reason"])
+            ),
+            None => String::new(),
+        },
         gates_verdict = if release["releasable"].as_bool().unwrap_or(false) {
             "<span class=\"pass\">all passed</span>"
         } else {

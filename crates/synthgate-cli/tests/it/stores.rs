@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support::{dataset, postgres_database, read_json, stderr, stdout};
+use crate::support::{dataset, postgres_database, read_json, stderr, stdout, succeeded};
 
 /// Where the registry and the audit log live.
 #[derive(Debug, Clone)]
@@ -61,14 +61,7 @@ impl Team {
     }
 
     fn synthgate(&self, args: &[&str]) -> Output {
-        let output = self.command(args).output().expect("synthgate runs");
-        assert!(
-            output.status.success(),
-            "synthgate {}: {}",
-            args.join(" "),
-            stderr(&output)
-        );
-        output
+        succeeded(self.command(args).output().expect("synthgate runs"), args)
     }
 
     /// A small pipeline (the heart table) for release `name` `version`, approved by `dpo`.
@@ -228,6 +221,57 @@ fn the_registry_suite(backend: Backend) {
         stderr(&missing)
     );
 
+    // A withdrawal: recorded, refused twice, shown; the release then fails
+    // `verify --require-approved` wherever this registry is consulted, and takes no decision.
+    team.synthgate(&[
+        "registry",
+        "withdraw",
+        "2",
+        "--reason",
+        "a column was mislabelled",
+        "--by",
+        "alice",
+    ]);
+    let again = team
+        .command(&["registry", "withdraw", "2", "--reason", "twice"])
+        .output()
+        .expect("runs");
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("withdrawn already"),
+        "{}",
+        stderr(&again)
+    );
+    let shown = team.show(2);
+    assert_eq!(shown["release"]["withdrawn_by"], "alice", "{shown}");
+    assert_eq!(
+        shown["release"]["withdrawn_reason"],
+        "a column was mislabelled"
+    );
+    let refused = team
+        .command(&["verify", path(&second), "--require-approved", "--quiet"])
+        .output()
+        .expect("verify runs");
+    assert_eq!(refused.status.code(), Some(5), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("withdrawn on"),
+        "{}",
+        stderr(&refused)
+    );
+    let late = team
+        .command(&[
+            "approve",
+            path(&second),
+            "--role",
+            "dpo",
+            "--key",
+            path(&dpo),
+        ])
+        .output()
+        .expect("approve runs");
+    assert!(!late.status.success());
+    assert!(stderr(&late).contains("was withdrawn"), "{}", stderr(&late));
+
     // The audit chain verifies and holds every step, in order.
     team.synthgate(&["audit", "verify"]);
     let actions: Vec<String> = team
@@ -235,7 +279,7 @@ fn the_registry_suite(backend: Backend) {
         .iter()
         .map(|entry| entry["action"].as_str().expect("action").to_string())
         .collect();
-    for action in ["run", "approve", "verify"] {
+    for action in ["run", "approve", "verify", "withdraw"] {
         assert!(actions.iter().any(|a| a == action), "{actions:?}");
     }
     assert_eq!(actions.iter().filter(|a| *a == "approve").count(), 2);

@@ -163,3 +163,14 @@ pub(crate) fn postgres_database() -> String {
     let (server, _) = admin.rsplit_once('/').expect("a URL with a database");
     format!("{server}/{name}")
 }
+
+/// `output` of `synthgate ARGS`, which must have succeeded (its standard error otherwise).
+pub(crate) fn succeeded(output: Output, args: &[&str]) -> Output {
+    assert!(
+        output.status.success(),
+        "synthgate {}: {}",
+        args.join(" "),
+        stderr(&output)
+    );
+    output
+}

@@ -17,6 +17,21 @@ pub(crate) fn run(args: &RegistryArgs, registry: Option<&str>) -> Result<()> {
         RegistryCommand::Lineage { source } => lineage::run(&context, source),
         RegistryCommand::Show { id } => show::run(&context, *id),
         RegistryCommand::Budget { dataset_id, json } => budget::run(&context, dataset_id, *json),
+        RegistryCommand::Withdraw { id, reason, by } => {
+            let by = by
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "operator".to_string());
+            let row = synthgate_engine::registry_withdraw(&context, *id, &by, reason)?;
+            println!(
+                "withdrew release {} ({} {}) as {by}: {}",
+                row.id,
+                row.name,
+                row.version,
+                reason.trim()
+            );
+            Ok(())
+        }
     }
 }
 
