@@ -46,6 +46,14 @@ form.filters { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; marg
 label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
 input, select, button { font: inherit; padding: .3rem .5rem; }
 iframe { width: 100%; height: 70vh; border: 1px solid var(--line); }
+#review { max-width: 40rem; display: grid; gap: .75rem; margin: 1rem 0 2rem; padding: 1rem;
+  border: 1px solid var(--line); border-radius: .5rem; }
+#review fieldset { border: 0; padding: 0; margin: 0; display: flex; gap: 1.5rem; }
+#review legend { font-size: 13px; color: var(--muted); padding: 0; margin-bottom: .25rem; }
+#review fieldset label { flex-direction: row; align-items: center; gap: .4rem; font-size: 15px;
+  color: var(--ink); }
+#review button { justify-self: start; font-weight: 600; }
+.withdrawn[role=alert] { font-weight: 600; }
 code { font-size: 13px; }
 .muted { color: var(--muted); }
 @media print { header, form, iframe, .skip { display: none; } main { max-width: none; } }
