@@ -15,7 +15,7 @@ use crate::{API_VERSION, Context};
 pub struct AuditReport {
     /// [`API_VERSION`].
     pub api_version: u32,
-    /// The log.
+    /// The log: the workspace's file, or the server's table (its URL without the password).
     pub log: PathBuf,
     /// Entries in the chain.
     pub entries: usize,
@@ -144,7 +144,7 @@ pub fn audit_verify(ctx: &Context) -> Result<AuditReport> {
     }
     Ok(AuditReport {
         api_version: API_VERSION,
-        log: ctx.workspace.audit_log(),
+        log: PathBuf::from(ctx.workspace.audit()?.location()),
         entries: check.entries.len(),
         releases_checked,
         bundles_checked,

@@ -272,8 +272,13 @@ fn the_registry_suite(backend: Backend) {
     assert!(!late.status.success());
     assert!(stderr(&late).contains("was withdrawn"), "{}", stderr(&late));
 
-    // The audit chain verifies and holds every step, in order.
-    team.synthgate(&["audit", "verify"]);
+    // The audit chain verifies and holds every step, in order; the report names where it is.
+    let verified = stdout(&team.synthgate(&["audit", "verify"]));
+    let expected = match &team.backend {
+        Backend::Sqlite => team.home.join("audit.jsonl").display().to_string(),
+        Backend::Postgres { url, .. } => url.clone(),
+    };
+    assert!(verified.starts_with(&expected), "{verified}");
     let actions: Vec<String> = team
         .audit_entries()
         .iter()
