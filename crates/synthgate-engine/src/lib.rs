@@ -66,8 +66,8 @@ pub use model::{
     synthesizers,
 };
 pub use registry::{
-    BudgetOutcome, registry_budget, registry_decisions, registry_lineage, registry_list,
-    registry_show, registry_withdraw,
+    BudgetOutcome, Review, registry_budget, registry_decisions, registry_lineage, registry_list,
+    registry_show, registry_withdraw, review,
 };
 pub use run::{RunOutcome, RunRequest, run};
 pub use tables::{

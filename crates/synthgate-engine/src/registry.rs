@@ -122,3 +122,101 @@ pub fn registry_budget(ctx: &Context, dataset_id: &str) -> Result<BudgetOutcome>
         left_epsilon,
     })
 }
+
+/// Where a release's review stands, from its registry record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    /// `approved`, `pending`, `rejected` or `withdrawn`.
+    pub status: &'static str,
+    /// The approver roles its policy names.
+    pub required: Vec<String>,
+    /// Those with no decision yet.
+    pub pending: Vec<String>,
+}
+
+/// The review of a release (withdrawn or not, its gates' verdict `releasable`, the approver
+/// roles its policy names) with `decisions` (role, decision) in chain order, as `verify` says
+/// it: `withdrawn` once withdrawn; `approved` when releasable and every required role's newest
+/// decision approves (a policy naming none needs only its gates); `rejected` when such a role's
+/// newest decision rejects; else `pending`.
+pub fn review<'a>(
+    withdrawn: bool,
+    releasable: bool,
+    required: Vec<String>,
+    decisions: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Review {
+    let mut latest: Vec<(&str, &str)> = Vec::new();
+    for (role, decision) in decisions {
+        match latest.iter_mut().find(|(r, _)| *r == role) {
+            Some(entry) => entry.1 = decision,
+            None => latest.push((role, decision)),
+        }
+    }
+    let newest = |role: &String| latest.iter().find(|(r, _)| r == role).map(|(_, d)| *d);
+    let status = if withdrawn {
+        "withdrawn"
+    } else if releasable && required.iter().all(|role| newest(role) == Some("approve")) {
+        "approved"
+    } else if required.iter().any(|role| newest(role) == Some("reject")) {
+        "rejected"
+    } else {
+        "pending"
+    };
+    let pending = required
+        .iter()
+        .filter(|role| newest(role).is_none())
+        .cloned()
+        .collect();
+    Review {
+        status,
+        required,
+        pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_review_follows_each_role_s_newest_decision() {
+        let roles = || vec!["dpo".to_string(), "irb".to_string()];
+        let status = |withdrawn, releasable, decisions: &[(&str, &str)]| {
+            review(withdrawn, releasable, roles(), decisions.iter().copied()).status
+        };
+        assert_eq!(status(false, true, &[("dpo", "approve")]), "pending");
+        assert_eq!(
+            status(false, true, &[("dpo", "approve"), ("irb", "approve")]),
+            "approved"
+        );
+        assert_eq!(
+            status(false, false, &[("dpo", "approve"), ("irb", "approve")]),
+            "pending"
+        );
+        assert_eq!(
+            status(false, true, &[("dpo", "reject"), ("irb", "approve")]),
+            "rejected"
+        );
+        assert_eq!(
+            status(
+                false,
+                true,
+                &[("dpo", "reject"), ("irb", "approve"), ("dpo", "approve")]
+            ),
+            "approved",
+            "the newest decision counts"
+        );
+        assert_eq!(
+            status(true, true, &[("dpo", "approve"), ("irb", "approve")]),
+            "withdrawn"
+        );
+        assert_eq!(
+            review(false, true, Vec::new(), std::iter::empty()).status,
+            "approved"
+        );
+        assert_eq!(
+            review(false, true, roles(), [("dpo", "approve")].into_iter()).pending,
+            ["irb"]
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use synthgate_core::{Error, ErrorKind};
-use synthgate_engine::audit_verify;
+use synthgate_engine::{audit_verify, review};
 
 use crate::Service;
 use crate::auth::Caller;
@@ -709,8 +709,10 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
         ("/releases/{id}", Some(caller)) => {
             let id = id(&incoming);
             release(service, id).and_then(|shown| {
-                let lineage = lineage(service, id)?;
-                let segment = segment(service, id).unwrap_or(Value::Null);
+                // One registry look-up for the whole page.
+                let lineage = lineage_of(service, &shown)?;
+                let bundle = PathBuf::from(shown["release"]["bundle"].as_str().unwrap_or_default());
+                let segment = segment_in(&bundle).unwrap_or(Value::Null);
                 let roles = service
                     .config
                     .user(&caller.name)
@@ -1126,53 +1128,6 @@ fn record(
     synthgate_engine::audit_record(&ctx, user, action, object, details).map_err(Problem::from)
 }
 
-/// Where a release's review stands.
-struct Review {
-    status: &'static str,
-    required: Vec<String>,
-    pending: Vec<String>,
-}
-
-/// The review of a release whose gates `releasable` says, whose policy names `required`
-/// roles, with `decisions` (role, decision) in chain order. As `synthgate verify` says it:
-/// `approved` when releasable and every required role's newest decision approves (a policy
-/// naming none needs only its gates); `rejected` when such a role's newest decision rejects;
-/// else `pending`.
-fn review<'a>(
-    withdrawn: bool,
-    releasable: bool,
-    required: Vec<String>,
-    decisions: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Review {
-    let mut latest: Vec<(&str, &str)> = Vec::new();
-    for (role, decision) in decisions {
-        match latest.iter_mut().find(|(r, _)| *r == role) {
-            Some(entry) => entry.1 = decision,
-            None => latest.push((role, decision)),
-        }
-    }
-    let newest = |role: &String| latest.iter().find(|(r, _)| r == role).map(|(_, d)| *d);
-    let status = if withdrawn {
-        "withdrawn"
-    } else if releasable && required.iter().all(|role| newest(role) == Some("approve")) {
-        "approved"
-    } else if required.iter().any(|role| newest(role) == Some("reject")) {
-        "rejected"
-    } else {
-        "pending"
-    };
-    let pending = required
-        .iter()
-        .filter(|role| newest(role).is_none())
-        .cloned()
-        .collect();
-    Review {
-        status,
-        required,
-        pending,
-    }
-}
-
 /// The roles the policy of the bundle at `bundle` names, remembered by its manifest's digest
 /// (a manifest never changes under its digest); none when the bundle is gone.
 fn required_roles(service: &Service, bundle: &Path, manifest_sha256: &str) -> (Vec<String>, bool) {
@@ -1294,7 +1249,11 @@ pub(crate) fn releases(service: &Service, incoming: &Incoming) -> Result<Value, 
 }
 
 fn lineage(service: &Service, id: i64) -> Result<Value, Problem> {
-    let shown = release(service, id)?;
+    lineage_of(service, &release(service, id)?)
+}
+
+/// The releases made from the same source as the release `shown`.
+fn lineage_of(service: &Service, shown: &Value) -> Result<Value, Problem> {
     let source = shown["release"]["source_sha256"]
         .as_str()
         .unwrap_or_default();
@@ -1335,7 +1294,12 @@ fn bundle_json(service: &Service, id: i64, file: &str) -> Result<Value, Problem>
 }
 
 fn segment(service: &Service, id: i64) -> Result<Value, Problem> {
-    let path = bundle_of(service, id)?.join("audit/log.jsonl");
+    segment_in(&bundle_of(service, id)?)
+}
+
+/// The audit segment `bundle` carries.
+fn segment_in(bundle: &Path) -> Result<Value, Problem> {
+    let path = bundle.join("audit/log.jsonl");
     let text = std::fs::read_to_string(&path)
         .map_err(|_| Problem::new(404, "not_found", format!("{} is missing.", path.display())))?;
     let entries: Vec<Value> = text

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use synthgate_core::{Entropy, Error, Result};
 
 /// Who made a request.
@@ -80,8 +79,7 @@ pub struct ServerConfig {
 
 /// SHA-256 of `secret`, hex.
 pub(crate) fn digest(secret: &str) -> String {
-    let bytes = Sha256::digest(secret.as_bytes());
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    synthgate_engine::io::sha256_bytes(secret.as_bytes())
 }
 
 /// A fresh secret (32 random bytes, hex) from `entropy`.

@@ -91,7 +91,7 @@ fn listen(bind: SocketAddr) -> Result<std::net::TcpListener> {
 
 /// Serve until the process ends: read or make the config, bind, tell `ready` where, then
 /// answer requests on `options.threads` threads.
-pub fn serve(ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Started)) -> Result<()> {
+pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Started)) -> Result<()> {
     if !options.bind.ip().is_loopback() {
         return Err(Error::usage(format!(
             "--bind {}: the service listens on loopback only (127.0.0.1 or ::1) in this version; \
@@ -114,7 +114,10 @@ pub fn serve(ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Started))
         let (config, token) = ServerConfig::first_start(&config_path, &ctx.entropy)?;
         (config, Some(token))
     };
-    // Check the registry is reachable before taking the port.
+    // Where the registry is, decided once (not the workspace's config.toml read again on every
+    // request), and checked reachable before taking the port.
+    let server = ctx.workspace.server()?;
+    ctx.workspace = ctx.workspace.with_registry(server);
     ctx.workspace.registry()?;
     let server =
         tiny_http::Server::from_listener(listen(options.bind)?, None).map_err(|error| {
