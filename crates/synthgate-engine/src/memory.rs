@@ -21,7 +21,8 @@ pub struct ProtectionOptions {
     /// Categories held by fewer training rows are not reproduced as such (default 10).
     pub min_category_count: usize,
     /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
-    /// (default 10), so extremes held by fewer rows are never reproduced.
+    /// (default 10), so extremes held by fewer rows are never reproduced; lower in a column
+    /// with few present values, whose two tails hold at most a fifth of them.
     pub tail_count: usize,
 }
 

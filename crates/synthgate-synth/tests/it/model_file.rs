@@ -66,8 +66,12 @@ fn bad_model_files_are_refused() {
         "'gan9000'",
     );
     check_refused(
-        text.replacen("\"synthesizer_version\":1", "\"synthesizer_version\":7", 1)
-            .as_bytes(),
+        text.replacen(
+            &format!("\"synthesizer_version\":{}", synthesizer.version()),
+            &format!("\"synthesizer_version\":{}", synthesizer.version() + 1),
+            1,
+        )
+        .as_bytes(),
         "newer version",
     );
 }

