@@ -38,6 +38,9 @@ pub struct EvaluateRequest {
     /// The column the inference attack guesses (default: every column in turn).
     #[serde(default)]
     pub secret: Option<String>,
+    /// Targets of the linkability and inference attacks, each side (default 2,000).
+    #[serde(default = "default_attacks")]
+    pub attacks: usize,
     /// The seed of every sample, fold and resample.
     #[serde(default)]
     pub seed: u64,
@@ -57,6 +60,10 @@ fn default_min_group_rows() -> usize {
 
 fn default_resamples() -> usize {
     EvaluationConfig::default().resamples
+}
+
+fn default_attacks() -> usize {
+    EvaluationConfig::default().attacks
 }
 
 /// The report made.
@@ -121,6 +128,7 @@ pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Ev
         min_group_rows: request.min_group_rows,
         secret: request.secret.clone(),
         link_columns: None,
+        attacks: request.attacks,
         privacy: true,
     };
     let paths = [&train, &holdout, &synthetic].map(|d| d.info.path.display().to_string());

@@ -54,8 +54,7 @@ pub const SINGLING_OUT_COLUMNS: usize = 3;
 /// Attempts to build singling-out queries before giving up (anonymeter: 10,000,000).
 const MAX_ATTEMPTS: usize = 500_000;
 
-/// Targets of the linkability and inference attacks.
-pub const LINK_ATTACKS: usize = 2000;
+pub use crate::metric::LINK_ATTACKS;
 
 /// A success rate with its Wilson error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -655,9 +654,10 @@ pub fn linkability(
     control: &Prepared,
     synthetic: &Prepared,
     (first, second): (&[usize], &[usize]),
+    attacks: usize,
     seed: Seed,
 ) -> Option<Risk> {
-    let attacks = LINK_ATTACKS.min(train.rows()).min(control.rows());
+    let attacks = attacks.min(train.rows()).min(control.rows());
     if attacks == 0 || first.is_empty() || second.is_empty() || synthetic.rows() == 0 {
         return None;
     }
@@ -707,13 +707,11 @@ pub fn inference(
     control: &Prepared,
     synthetic: &Prepared,
     secret: usize,
+    attacks: usize,
     seed: Seed,
 ) -> Option<Risk> {
     let aux: Vec<usize> = (0..train.columns.len()).filter(|&c| c != secret).collect();
-    let (attacks, control_attacks) = (
-        LINK_ATTACKS.min(train.rows()),
-        LINK_ATTACKS.min(control.rows()),
-    );
+    let (attacks, control_attacks) = (attacks.min(train.rows()), attacks.min(control.rows()));
     if aux.is_empty() || attacks == 0 || control_attacks == 0 || synthetic.rows() == 0 {
         return None;
     }
@@ -862,8 +860,15 @@ pub(crate) fn metrics(
     let columns = (first.as_slice(), second.as_slice());
     let (risk, reference_risk) = crate::metric::step(progress, "linkability", || {
         (
-            linkability(attack.0, attack.1, attack.2, columns, seed),
-            linkability(reference.0, reference.1, reference.2, columns, seed),
+            linkability(attack.0, attack.1, attack.2, columns, config.attacks, seed),
+            linkability(
+                reference.0,
+                reference.1,
+                reference.2,
+                columns,
+                config.attacks,
+                seed,
+            ),
         )
     })?;
     if let Some(risk) = risk {
@@ -875,11 +880,14 @@ pub(crate) fn metrics(
         metrics.push(risk_metric(
             "privacy.linkability_risk",
             (&risk, reference_risk.as_ref()),
-            "anonymeter 1.1's linkability attack: for up to 2000 training rows (attack) and as \
-             many holdout rows (control), the attacker finds the nearest synthetic row by each \
-             of two disjoint column sets; success when both are the same row (n_neighbors = \
-             1). Nearest by Synthgate's mixed distance, ties to a random tied row. Risk and \
-             reference as for singling out.",
+            &format!(
+                "anonymeter 1.1's linkability attack: for up to {} training rows (attack) and \
+                 as many holdout rows (control), the attacker finds the nearest synthetic row \
+                 by each of two disjoint column sets; success when both are the same row \
+                 (n_neighbors = 1). Nearest by Synthgate's mixed distance, ties to a random \
+                 tied row. Risk and reference as for singling out.",
+                config.attacks
+            ),
             serde_json::json!({ "first_columns": names(&first), "second_columns": names(&second) }),
         ));
     }
@@ -896,19 +904,29 @@ pub(crate) fn metrics(
         .unwrap_or(width.saturating_sub(1));
     let (risk, reference_risk) = crate::metric::step(progress, "inference", || {
         (
-            inference(attack.0, attack.1, attack.2, secret, seed),
-            inference(reference.0, reference.1, reference.2, secret, seed),
+            inference(attack.0, attack.1, attack.2, secret, config.attacks, seed),
+            inference(
+                reference.0,
+                reference.1,
+                reference.2,
+                secret,
+                config.attacks,
+                seed,
+            ),
         )
     })?;
     if let Some(risk) = risk {
         metrics.push(risk_metric(
             "privacy.inference_risk",
             (&risk, reference_risk.as_ref()),
-            "anonymeter 1.1's inference attack: for up to 2000 training rows (attack) and \
-             holdout rows (control), the attacker knows every other column and guesses the \
-             secret column from the nearest synthetic row; success when equal (numbers: within \
-             5% of the secret). Baseline: a random synthetic row's secret. Risk and reference \
-             as for singling out.",
+            &format!(
+                "anonymeter 1.1's inference attack: for up to {} training rows (attack) and \
+                 holdout rows (control), the attacker knows every other column and guesses the \
+                 secret column from the nearest synthetic row; success when equal (numbers: \
+                 within 5% of the secret). Baseline: a random synthetic row's secret. Risk and \
+                 reference as for singling out.",
+                config.attacks
+            ),
             serde_json::json!({ "secret": train.names[secret] }),
         ));
     }

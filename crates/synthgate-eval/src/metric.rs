@@ -127,10 +127,19 @@ pub struct EvaluationConfig {
     /// The linkability attack's two column sets (default: first and second half of the
     /// columns).
     pub link_columns: Option<(Vec<String>, Vec<String>)>,
+    /// Targets of the linkability and inference attacks, each side (default
+    /// [`LINK_ATTACKS`], 2,000, as the peer fixtures; at most the train and
+    /// holdout rows). More narrows their risks' intervals: on Adult's income, whose guess
+    /// succeeds 79% of the time from the other columns alone, 2,000 leave the inference
+    /// risk's interval about 0.12 either side.
+    pub attacks: usize,
     /// Whether to run the privacy attacks (default true). `synthgate drift` turns them off:
     /// against a new snapshot they would measure nothing about the training rows.
     pub privacy: bool,
 }
+
+/// Targets of the linkability and inference attacks by default ([`EvaluationConfig::attacks`]).
+pub const LINK_ATTACKS: usize = 2000;
 
 impl Default for EvaluationConfig {
     fn default() -> EvaluationConfig {
@@ -142,6 +151,7 @@ impl Default for EvaluationConfig {
             min_group_rows: 100,
             secret: None,
             link_columns: None,
+            attacks: LINK_ATTACKS,
             privacy: true,
         }
     }

@@ -463,6 +463,7 @@ fn evaluate(
         min_group_rows: min_group_rows.unwrap_or(defaults.min_group_rows),
         secret,
         link_columns: None,
+        attacks: defaults.attacks,
         privacy: true,
     };
     let report = detached(py, progress, cancel, |events| {

@@ -173,6 +173,7 @@ pub fn evaluation_config(spec: &PipelineSpec) -> EvaluationConfig {
     EvaluationConfig {
         seed: Seed(spec.synthesizer.seed),
         resamples: spec.evaluation.resamples,
+        attacks: spec.evaluation.attacks,
         target: spec.evaluation.target.clone(),
         sensitive: spec.evaluation.sensitive.clone(),
         ..EvaluationConfig::default()

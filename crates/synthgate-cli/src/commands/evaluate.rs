@@ -17,6 +17,7 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         sensitive: args.sensitive.clone(),
         min_group_rows: usize::try_from(args.min_group_rows).unwrap_or(usize::MAX),
         secret: args.secret.clone(),
+        attacks: usize::try_from(args.attacks).unwrap_or(usize::MAX),
         seed: args.seed,
         resamples: usize::try_from(args.resamples).unwrap_or(usize::MAX),
         out: args.out.clone(),

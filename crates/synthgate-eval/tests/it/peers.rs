@@ -227,8 +227,8 @@ fn anonymeter_risks_agree_within_their_intervals() {
         }
         if compared("inference") {
             let secret = train.position("income").expect("income");
-            let risk =
-                anonymeter::inference(&train, &holdout, &synthetic, secret, seed).expect("risk");
+            let risk = anonymeter::inference(&train, &holdout, &synthetic, secret, 2000, seed)
+                .expect("risk");
             assert_agrees(&format!("{case} inference"), &risk, &want["inference"]);
         }
         if compared("linkability") {
@@ -241,9 +241,15 @@ fn anonymeter_risks_agree_within_their_intervals() {
                     .collect()
             };
             let (first, second) = (columns(0), columns(1));
-            let risk =
-                anonymeter::linkability(&train, &holdout, &synthetic, (&first, &second), seed)
-                    .expect("risk");
+            let risk = anonymeter::linkability(
+                &train,
+                &holdout,
+                &synthetic,
+                (&first, &second),
+                2000,
+                seed,
+            )
+            .expect("risk");
             assert_agrees(
                 &format!("{case} linkability"),
                 &risk,
