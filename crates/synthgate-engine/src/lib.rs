@@ -93,10 +93,10 @@ pub mod types {
     pub use synthgate_eval::{EvaluationConfig, InputInfo, Metric, Report};
     pub use synthgate_llm::generate::Summary as GenerationSummary;
     pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};
-    pub use synthgate_release::History;
     pub use synthgate_release::drift::ColumnDrift;
     pub use synthgate_release::keys::{Approval, ApprovalBody, fingerprint, parse_public};
     pub use synthgate_release::registry::ReleaseRow;
+    pub use synthgate_release::{History, Revocation};
     pub use synthgate_synth::{DEFAULT_SYNTHESIZER, Model};
 }
 

@@ -46,6 +46,6 @@ pub use pipeline::run_pipeline;
 pub use run::{DpSource, Release};
 pub use spec::PipelineSpec;
 pub use verify::{
-    History, RoleStatus, Signer, Trust, TrustedRole, Verification, VerifyOptions, approve,
-    draft_decision, read_manifest, verify_bundle, verify_with,
+    History, Revocation, RoleStatus, Signer, Trust, TrustedRole, Verification, VerifyOptions,
+    approve, draft_decision, read_manifest, verify_bundle, verify_with,
 };

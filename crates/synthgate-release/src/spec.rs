@@ -290,7 +290,8 @@ pub struct SynthesizerSpec {
     #[serde(default = "default_min_category_count")]
     pub min_category_count: usize,
     /// Numeric values are clipped to the `tail_count`-th smallest and largest training value
-    /// (default 10; `fit --tail-count`), so extremes held by fewer rows are never reproduced.
+    /// (default 10; `fit --tail-count`), so extremes held by fewer rows are never reproduced;
+    /// lower in a column with few present values, whose two tails hold at most a fifth of them.
     #[serde(default = "default_tail_count")]
     pub tail_count: usize,
     /// ε of a differentially private synthesizer (`mst`); required with one, refused without.
@@ -354,6 +355,11 @@ pub struct EvaluationSpec {
     /// Bootstrap resamples per interval (default 50).
     #[serde(default = "default_resamples")]
     pub resamples: usize,
+    /// Targets of the linkability and inference attacks, each side (default 2,000; at least
+    /// 100). More narrows their risks' intervals, so a gate on a risk's upper end judges the
+    /// release, not the measurement's noise.
+    #[serde(default = "default_attacks")]
+    pub attacks: usize,
     /// For a dataset source: the table whose rows are the entities the harness scores, each
     /// with its children summarised (a patient with all their encounters as one record);
     /// default: the table generated under no other whose children have the most rows.
@@ -365,12 +371,17 @@ fn default_resamples() -> usize {
     50
 }
 
+fn default_attacks() -> usize {
+    synthgate_eval::EvaluationConfig::default().attacks
+}
+
 impl Default for EvaluationSpec {
     fn default() -> EvaluationSpec {
         EvaluationSpec {
             target: None,
             sensitive: Vec::new(),
             resamples: default_resamples(),
+            attacks: default_attacks(),
             entity: None,
         }
     }
@@ -1027,6 +1038,13 @@ impl PipelineSpec {
             return fail(
                 "evaluation.resamples must be at least 10.".into(),
                 "resamples",
+                "",
+            );
+        }
+        if self.evaluation.attacks < 100 {
+            return fail(
+                "evaluation.attacks must be at least 100.".into(),
+                "attacks",
                 "",
             );
         }

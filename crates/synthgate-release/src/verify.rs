@@ -105,6 +105,55 @@ pub struct TrustedRole {
     pub keys: Vec<String>,
 }
 
+/// An approver key withdrawn from a moment on (a lost or leaked key, a person who left):
+/// decisions it signed at or after `from` count for nothing, wherever the trust that lists it
+/// is used; its earlier ones stand. A decision's time is its signer's claim, which the chain
+/// keeps in order: a decision following one signed after `from` cannot be dated before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// The key's fingerprint.
+    pub key: String,
+    /// From when: a date (`2026-12-01`, midnight UTC) or a time with its zone
+    /// (`2026-12-01T09:30:00Z`).
+    pub from: String,
+    /// Why, as shown beside every decision it voids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Revocation {
+    /// `from` in microseconds since 1970 (UTC), or why it is no moment.
+    pub fn from_micros(&self) -> std::result::Result<i64, String> {
+        moment(&self.from).ok_or_else(|| {
+            format!(
+                "revoked key {}…: from = '{}' is not a date (2026-12-01) or a time with its \
+                 zone (2026-12-01T09:30:00Z)",
+                self.key.get(..12).unwrap_or(&self.key),
+                self.from
+            )
+        })
+    }
+
+    /// Whether it voids a decision signed at `signed_at` (a time the chain checks; one that
+    /// does not read as a time is voided too).
+    pub fn voids(&self, signed_at: &str) -> bool {
+        match (self.from_micros(), moment(signed_at)) {
+            (Ok(from), Some(at)) => at >= from,
+            _ => true,
+        }
+    }
+}
+
+/// A date (midnight UTC) or a zoned time, in microseconds since 1970.
+fn moment(text: &str) -> Option<i64> {
+    if let Some(stamp) = synthgate_core::text::parse_timestamp(text) {
+        return stamp.zoned.then_some(stamp.micros);
+    }
+    let days = synthgate_core::text::parse_date(text)?;
+    Some(i64::from(days) * synthgate_core::text::MICROS_PER_DAY)
+}
+
 /// A trusted record of a bundle's newest decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +182,9 @@ pub struct Trust {
     /// Newest decisions per bundle.
     #[serde(default)]
     pub decisions: Vec<DecisionRecord>,
+    /// Approver keys revoked from a moment on.
+    #[serde(default)]
+    pub revoked: Vec<Revocation>,
     /// Where the trusted operators came from (for messages); not part of the file.
     #[serde(skip)]
     pub sources: Vec<String>,
@@ -143,7 +195,8 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// Read a trust file (TOML: `operators`, `[[approvers]] role, keys`, `[[decisions]]`).
+    /// Read a trust file (TOML: `operators`, `[[approvers]] role, keys`, `[[decisions]]`,
+    /// `[[revoked]] key, from, reason`).
     pub fn load(path: &Path) -> Result<Trust> {
         let text = std::fs::read_to_string(path).map_err(|error| {
             Error::usage(format!("the trust file cannot be read: {error}."))
@@ -156,10 +209,16 @@ impl Trust {
             "A trust file lists operators = [\"FINGERPRINT\", ...] and, per role, [[approvers]] \
              role = \"...\" keys = [\"FINGERPRINT\", ...].",
         )?;
+        for revocation in &trust.revoked {
+            revocation
+                .from_micros()
+                .map_err(|message| Error::spec(message).at(synthgate_core::Location::file(path)))?;
+        }
         for print in trust
             .operators
             .iter()
             .chain(trust.approvers.iter().flat_map(|r| &r.keys))
+            .chain(trust.revoked.iter().map(|r| &r.key))
         {
             if !crate::keys::is_fingerprint(print) {
                 return Err(Error::spec(format!(
@@ -187,6 +246,7 @@ impl Trust {
         }
         self.approvers.extend(other.approvers);
         self.decisions.extend(other.decisions);
+        self.revoked.extend(other.revoked);
         if other.bound_to.is_some() {
             self.bound_to = other.bound_to;
         }
@@ -350,6 +410,22 @@ fn check_approvals(
             problems.push(format!(
                 "{who}: this key is not one the trust root allows for role '{}'",
                 approver.role
+            ));
+            continue;
+        }
+        if let Some(revocation) = trust.revoked.iter().find(|r| {
+            r.key.eq_ignore_ascii_case(&approval.body.key_fingerprint)
+                && r.voids(&approval.body.signed_at)
+        }) {
+            problems.push(format!(
+                "{who}: signed at {} with a key revoked from {}{}",
+                approval.body.signed_at,
+                revocation.from,
+                revocation
+                    .reason
+                    .as_deref()
+                    .map(|reason| format!(" ({reason})"))
+                    .unwrap_or_default()
             ));
             continue;
         }

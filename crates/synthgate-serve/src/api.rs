@@ -777,7 +777,22 @@ fn may_decide(service: &Service, caller: &Caller, role: &str, print: &str) -> Re
             print.get(..12).unwrap_or(print)
         ))
     } else {
-        None
+        let clock = (service.clock)().map_err(Problem::from)?;
+        service
+            .config
+            .revocation(print, clock.now())
+            .map(|revocation| {
+                format!(
+                    "the key {}… was revoked from {}{}: it can no longer decide.",
+                    print.get(..12).unwrap_or(print),
+                    revocation.from,
+                    revocation
+                        .reason
+                        .as_deref()
+                        .map(|reason| format!(" ({reason})"))
+                        .unwrap_or_default()
+                )
+            })
     };
     match refusal {
         None => Ok(()),

@@ -75,6 +75,10 @@ pub struct ServerConfig {
     /// Who may download non-public releases' data.
     #[serde(default)]
     pub access: Vec<Access>,
+    /// Approver keys revoked from a moment on (`[[revoked]] key, from, reason`, as in a trust
+    /// file): the service refuses their decisions from then.
+    #[serde(default)]
+    pub revoked: Vec<synthgate_engine::types::Revocation>,
 }
 
 /// SHA-256 of `secret`, hex.
@@ -143,6 +147,21 @@ impl ServerConfig {
                 )));
             }
         }
+        for revocation in &config.revoked {
+            let fingerprint =
+                revocation.key.len() == 64 && revocation.key.bytes().all(|b| b.is_ascii_hexdigit());
+            if !fingerprint {
+                return Err(Error::spec(format!(
+                    "{}: [[revoked]] key '{}' is not a key fingerprint (64 hex digits, as \
+                     `synthgate keygen` prints).",
+                    path.display(),
+                    revocation.key
+                )));
+            }
+            revocation
+                .from_micros()
+                .map_err(|message| Error::spec(format!("{}: {message}.", path.display())))?;
+        }
         if let Some(bad) = config
             .access
             .iter()
@@ -178,12 +197,15 @@ impl ServerConfig {
             }],
             approvers: Vec::new(),
             access: Vec::new(),
+            revoked: Vec::new(),
         };
         let text = format!(
             "# Users of `synthgate serve`: each one's API token is stored as its SHA-256 only.\n\
              # Add [[users]] with name, roles (approver roles, as policies name them) and\n\
              # token_sha256 (printf %s TOKEN | sha256sum), and per role the approver keys the\n\
-             # server trusts: [[approvers]] role = \"dpo\" keys = [\"FINGERPRINT\"].\n{}",
+             # server trusts: [[approvers]] role = \"dpo\" keys = [\"FINGERPRINT\"]. A key that\n\
+             # must stop deciding: [[revoked]] key = \"FINGERPRINT\" from = \"2026-12-01\"\n\
+             # reason = \"...\" (its decisions from then on are refused).\n{}",
             toml::to_string(&config)
                 .map_err(|error| Error::internal(format!("the server config: {error}")))?
         );
@@ -233,6 +255,17 @@ impl ServerConfig {
         self.approvers
             .iter()
             .any(|a| a.role == role && a.keys.iter().any(|k| k.eq_ignore_ascii_case(print)))
+    }
+
+    /// The revocation that voids a decision by key `print` at `now`, if any.
+    pub fn revocation(
+        &self,
+        print: &str,
+        now: &str,
+    ) -> Option<&synthgate_engine::types::Revocation> {
+        self.revoked
+            .iter()
+            .find(|r| r.key.eq_ignore_ascii_case(print) && r.voids(now))
     }
 }
 

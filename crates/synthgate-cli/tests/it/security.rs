@@ -726,3 +726,60 @@ fn the_audit_log_is_checked_and_agrees_with_the_registry() {
         stderr(&output)
     );
 }
+
+/// An approver key revoked from a moment on (a trust file's `[[revoked]]`): a decision it
+/// signed from then counts for nothing wherever that trust is used, with the date and reason
+/// said; one it signed before stands. A `from` that is no moment is refused, the file named.
+/// Broken twin run: without the revocation check in the chain the first verify passes and
+/// this fails.
+#[test]
+fn a_key_revoked_from_a_date_decides_nothing_from_then() {
+    let release = approved_release();
+    let output = decide(&release, &release.bundle, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dpo_print = keys::fingerprint(&keys::load(&release.dpo).expect("dpo").verifying_key());
+    let trust = release.root.join("trust.toml");
+    let write = |revoked: &str| {
+        std::fs::write(
+            &trust,
+            format!(
+                "operators = [\"{}\"]\n\n[[approvers]]\nrole = \"dpo\"\nkeys = [\"{dpo_print}\"]\n\n\
+                 [[revoked]]\nkey = \"{dpo_print}\"\n{revoked}",
+                release.operator
+            ),
+        )
+        .expect("write")
+    };
+    let trust_arg = trust.to_str().expect("utf-8");
+    let check = || {
+        verify_in(
+            &release,
+            &release.bundle,
+            &["--require-approved", "--no-registry", "--trust", trust_arg],
+        )
+    };
+    write("from = \"2000-01-01\"\nreason = \"key file lost\"\n");
+    let output = check();
+    assert_eq!(output.status.code(), Some(5), "{}", stdout(&output));
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        said.contains("with a key revoked from 2000-01-01 (key file lost)"),
+        "{said}"
+    );
+    write("from = \"2999-01-01T00:00:00Z\"\n");
+    let output = check();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("release status: approved"),
+        "{}",
+        stdout(&output)
+    );
+    write("from = \"2026-12-01T09:00:00\"\n");
+    let output = check();
+    assert!(!output.status.success(), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("trust.toml") && stderr(&output).contains("with its zone"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -849,3 +849,67 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     drop(server);
     synthgate(&home, &["audit", "verify"]);
 }
+
+/// A key the config revokes from a date on decides nothing from then: its decision is refused
+/// (403, naming the date and the reason), the refusal audited with the user, and nothing
+/// reaches the bundle. A revocation whose date is no moment keeps the server from starting,
+/// the file named. Broken twin run: without the revocation check in `may_decide` the decision
+/// is recorded (201) and this fails.
+#[test]
+fn a_key_revoked_from_a_date_on_is_refused() {
+    let dir = tempfile::tempdir().expect("temp");
+    let (home, key, print) = workspace_with_key(dir.path());
+    let tokens = team_config(&home, &[&print]);
+    let config = home.join("serve.toml");
+    let trusted = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "{trusted}\n[[revoked]]\nkey = \"{print}\"\nfrom = \"2000-01-01\"\n\
+             reason = \"left the team\"\n"
+        ),
+    )
+    .expect("config");
+    let server = start(&home);
+    let (status, body) = sign_and_send(&server, tokens[1].1, 1, &key, |_| {});
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("revoked from 2000-01-01 (left the team)")),
+        "{body}"
+    );
+    assert!(
+        audit(&home).iter().any(|e| e["action"] == "refused"
+            && e["details"]["user"] == "dana"
+            && e["details"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("revoked"))),
+        "the refusal is audited"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("1.0.0/bundle/approvals.jsonl"))
+            .unwrap_or_default(),
+        "",
+        "nothing refused reached the bundle"
+    );
+    drop(server);
+
+    std::fs::write(
+        &config,
+        format!("{trusted}\n[[revoked]]\nkey = \"{print}\"\nfrom = \"2026-12-01T09:00:00\"\n"),
+    )
+    .expect("config");
+    let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("SYNTHGATE_HOME", &home)
+        .env_remove("SYNTHGATE_REGISTRY")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("serve.toml") && stderr(&output).contains("a time with its zone"),
+        "{}",
+        stderr(&output)
+    );
+}
