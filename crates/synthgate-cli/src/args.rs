@@ -331,7 +331,9 @@ The spec (relative paths resolve from its folder; unknown keys are errors):
                          [[llm.conditions]], [llm.examples] (from_training = true shows real
                          training rows as few-shot seed rows); adds the gateable metrics
 {llm_metrics}
-    [evaluation]         target, sensitive = [], resamples = 50, entity (with a dataset)
+    [evaluation]         target, sensitive = [], resamples = 50, attacks = 2000 (targets of
+                         the linkability and inference attacks; more narrows their risks'
+                         intervals), entity (with a dataset)
     [hybrid]             a hybrid release: real_share (of the release's rows that are real
                          training rows, at most 0.5), legal_basis and approver_role (a role
                          of [[policy.approvers]]) required, origin = \"ship\" or \"withhold\"
@@ -582,7 +584,8 @@ first (as `inspect` does) and the inferred schema is stored in the model.
 
 Privacy protections apply to every synthesizer that sees rows: categories held by fewer than \
 --min-category-count training rows are not reproduced, and numeric values are clipped to the \
---tail-count-th smallest and largest training values. A model file holds statistics of the \
+--tail-count-th smallest and largest training values (in a column with few present values, at a \
+rank that leaves its two tails at most a fifth of them, and never below the 2nd). A model file holds statistics of the \
 training data: keep it as safe as the data itself.
 
 Differential privacy (--synthesizer mst --epsilon E [--delta D]):
@@ -743,7 +746,8 @@ pub(crate) struct FitArgs {
     #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) min_category_count: u64,
 
-    /// Numeric values are clipped to the K-th smallest and largest training values.
+    /// Numeric values are clipped to the K-th smallest and largest training values (lower in
+    /// a column with few present values, so its two tails hold at most a fifth of them).
     #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) tail_count: u64,
 
@@ -1058,6 +1062,13 @@ pub(crate) struct EvaluateArgs {
     /// The column the inference attack guesses (default: --target, else the last column).
     #[arg(long, value_name = "COLUMN")]
     pub(crate) secret: Option<String>,
+
+    /// Targets of the linkability and inference attacks, each side (training rows attacked,
+    /// holdout rows as control; at most as many as either holds). More targets narrow the
+    /// risks' intervals (with 2,000, a secret the other columns guess 80% of the time leaves
+    /// the inference risk about 0.12 either side) at a proportional cost in time.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub(crate) attacks: u64,
 
     /// Seed of every sample, fold and bootstrap resample.
     #[arg(long, value_name = "N", default_value_t = 0)]
