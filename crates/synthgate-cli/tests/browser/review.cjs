@@ -39,6 +39,10 @@ async function main() {
       (rows) => rows.map((r) => ({ metric: r.dataset.metric, outcome: r.cells[1].textContent })));
     seen.before = await page.locator("#status-badge").getAttribute("data-status");
     seen.pending_before = await page.locator("#pending").textContent();
+    // The lineage graph: drawn (a box per release of the source), with a visible size.
+    const graph = await page.locator("#lineage-graph").boundingBox();
+    seen.lineage_boxes = await page.locator("#lineage-graph rect.release").count();
+    seen.lineage_height = graph ? graph.height : 0;
     await page.screenshot({ path: `${out}/release-before.png`, fullPage: true });
     // Sign: open the key file in the page, press the button with the keyboard.
     await page.setInputFiles("input[name=key]", keyFile);

@@ -730,6 +730,12 @@ fn a_reviewer_signs_an_approval_in_the_browser_and_the_bundle_verifies_offline()
     );
     assert_eq!(seen["before"], "pending", "{seen}");
     assert_eq!(seen["pending_before"], "dpo");
+    // Both releases of the source are drawn in the lineage graph, and it has a size.
+    assert_eq!(seen["lineage_boxes"], 2, "{seen}");
+    assert!(
+        seen["lineage_height"].as_f64().is_some_and(|h| h > 50.0),
+        "{seen}"
+    );
     assert!(
         seen["message"]
             .as_str()
