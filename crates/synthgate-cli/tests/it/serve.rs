@@ -919,3 +919,137 @@ fn a_key_revoked_from_a_date_on_is_refused() {
         stderr(&output)
     );
 }
+
+/// Bounded load on loopback: 50 clients at once, half reading (the list, a release, its
+/// report's gates) and half approving release 1 with the dpo's key, each signing on the head
+/// the server gives it and signing again when another approval got there first (409
+/// `stale_head`), as the review page does. No answer is a 5xx, and every approval is kept
+/// exactly once: the bundle's chain holds one decision per approving client (its comment names
+/// the client), `verify --require-approved` accepts it, and the audit log has one approve entry
+/// per client, each naming dana.
+#[test]
+fn concurrent_readers_and_approvers_lose_and_duplicate_nothing() {
+    let dir = tempfile::tempdir().expect("temp");
+    let (home, key, print) = workspace_with_key(dir.path());
+    let tokens = team_config(&home, &[&print]);
+    let server = start(&home);
+    let dana = tokens[1].1;
+    let secret = synthgate_release::keys::load(&key).expect("key");
+    let public = synthgate_release::keys::hex(secret.verifying_key().as_bytes());
+    const CLIENTS: usize = 25;
+    let (server_errors, recorded) = std::thread::scope(|scope| {
+        let mut readers = Vec::new();
+        for client in 0..CLIENTS {
+            let server = &server;
+            readers.push(scope.spawn(move || {
+                let mut errors = 0;
+                for round in 0..10 {
+                    let path = match (client + round) % 3 {
+                        0 => "/api/releases?limit=10".to_string(),
+                        1 => "/api/releases/1".to_string(),
+                        _ => "/api/releases/2/lineage".to_string(),
+                    };
+                    let (status, _, _, _) = get(server, &path, Some(dana));
+                    if status >= 500 {
+                        errors += 1;
+                    }
+                }
+                errors
+            }));
+        }
+        let mut approvers = Vec::new();
+        for client in 0..CLIENTS {
+            let (server, secret, public) = (&server, &secret, &public);
+            approvers.push(scope.spawn(move || {
+                let mut errors = 0;
+                for _attempt in 0..200 {
+                    let (status, _, _, body) = get(
+                        server,
+                        &format!(
+                            "/api/releases/1/draft?role=dpo&decision=approve&comment=client-{client}\
+                             &public_key={public}"
+                        ),
+                        Some(dana),
+                    );
+                    if status >= 500 {
+                        errors += 1;
+                    }
+                    assert_eq!(status, 200, "{body}");
+                    let draft = json(&body);
+                    let body: synthgate_release::keys::ApprovalBody =
+                        serde_json::from_value(draft["body"].clone()).expect("a draft body");
+                    let approval = synthgate_release::keys::sign(body, secret).expect("sign");
+                    let mut response = agent()
+                        .post(format!("{}/api/releases/1/decisions", server.base))
+                        .header("Authorization", format!("Bearer {dana}"))
+                        .header("Content-Type", "application/json")
+                        .send(
+                            serde_json::to_string(&serde_json::json!({ "approval": approval }))
+                                .expect("json"),
+                        )
+                        .expect("answers");
+                    let status = response.status().as_u16();
+                    let text = response.body_mut().read_to_string().unwrap_or_default();
+                    match status {
+                        201 => return (errors, true),
+                        409 if json(&text)["error"]["kind"] == "stale_head" => continue,
+                        s if s >= 500 => errors += 1,
+                        _ => panic!("client {client}: {status} {text}"),
+                    }
+                }
+                (errors, false)
+            }));
+        }
+        let mut errors: usize = readers.into_iter().map(|r| r.join().expect("reader")).sum();
+        let mut recorded = 0;
+        for approver in approvers {
+            let (e, kept) = approver.join().expect("approver");
+            errors += e;
+            recorded += usize::from(kept);
+        }
+        (errors, recorded)
+    });
+    assert_eq!(server_errors, 0, "answers with a 5xx status");
+    assert_eq!(
+        recorded, CLIENTS,
+        "every approver got its decision recorded"
+    );
+    drop(server);
+
+    let bundle = dir.path().join("1.0.0/bundle");
+    let chain = std::fs::read_to_string(bundle.join("approvals.jsonl")).expect("approvals");
+    let mut comments: Vec<String> = chain
+        .lines()
+        .map(|line| {
+            json(line)["comment"]
+                .as_str()
+                .expect("comment")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(comments.len(), CLIENTS, "one decision per client:\n{chain}");
+    comments.sort();
+    comments.dedup();
+    assert_eq!(
+        comments.len(),
+        CLIENTS,
+        "no client's decision twice:\n{chain}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args([
+            "verify",
+            bundle.to_str().expect("utf-8"),
+            "--require-approved",
+        ])
+        .env("SYNTHGATE_HOME", &home)
+        .env_remove("SYNTHGATE_REGISTRY")
+        .output()
+        .expect("verify runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let approvals = audit(&home)
+        .into_iter()
+        .filter(|e| e["action"] == "approve" && e["details"]["user"] == "dana")
+        .count();
+    assert_eq!(approvals, CLIENTS, "one approve entry per client");
+    synthgate(&home, &["audit", "verify"]);
+}
