@@ -67,3 +67,35 @@ pub fn drift(
     )])?;
     Ok(report)
 }
+
+/// One drift measurement of a release, as the audit log recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftRun {
+    /// The audit entry's sequence number.
+    pub seq: u64,
+    /// When it was measured.
+    pub at: String,
+    /// SHA-256 of the snapshot compared.
+    pub new_data_sha256: serde_json::Value,
+    /// What exceeded the policy's drift limits (empty: nothing).
+    pub exceeded: serde_json::Value,
+}
+
+/// Every drift measurement of the release whose manifest has digest `manifest_sha256`, oldest
+/// first, read from the workspace's audit log (file or server), where `drift` records each.
+pub fn drift_history(ctx: &Context, manifest_sha256: &str) -> Result<Vec<DriftRun>> {
+    let check = ctx.workspace.audit()?.read()?;
+    Ok(check
+        .entries
+        .iter()
+        .filter(|e| {
+            e.body.action == "drift" && e.body.details["manifest_sha256"] == manifest_sha256
+        })
+        .map(|e| DriftRun {
+            seq: e.body.seq,
+            at: e.body.ts.clone(),
+            new_data_sha256: e.body.details["new_data_sha256"].clone(),
+            exceeded: e.body.details["exceeded"].clone(),
+        })
+        .collect())
+}

@@ -53,7 +53,7 @@ pub use dataset::{
     DatasetProposeRequest, DatasetSynthOutcome, DatasetSynthRequest, SynthesizedTable,
     dataset_check, dataset_entities, dataset_propose, dataset_synth, load_dataset,
 };
-pub use drift::{DriftRequest, drift};
+pub use drift::{DriftRequest, DriftRun, drift, drift_history};
 pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};
 pub use input::{InputOptions, load_schema};

@@ -285,6 +285,16 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/releases/{id}/drift",
+        summary: "Every drift measurement of the release (`synthgate drift` on a new snapshot), \
+                  oldest first, as the workspace's audit log recorded them: when, the \
+                  snapshot's digest, and what exceeded the policy's limits.",
+        query: &[],
+        answer: Answer::Json("DriftHistory"),
+        authenticated: true,
+    },
+    Route {
+        method: "GET",
         path: "/api/releases/{id}/download",
         summary: "The release's bundle as a tar archive, once it is approved: open to every \
                   signed-in user for a public release, to the roles the server config's \
@@ -697,6 +707,9 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
         ("/api/releases/{id}/lineage", Some(_)) => {
             lineage(service, id(&incoming)).map(|v| Reply::json(200, &v))
         }
+        ("/api/releases/{id}/drift", Some(_)) => release(service, id(&incoming))
+            .and_then(|shown| drift_of(service, &shown))
+            .map(|v| Reply::json(200, &v)),
         ("/api/audit", Some(_)) => audit_verify(&service.ctx)
             .map_err(Problem::from)
             .and_then(|report| {
@@ -713,13 +726,14 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
                 let lineage = lineage_of(service, &shown)?;
                 let bundle = PathBuf::from(shown["release"]["bundle"].as_str().unwrap_or_default());
                 let segment = segment_in(&bundle).unwrap_or(Value::Null);
+                let drift = drift_of(service, &shown)?;
                 let roles = service
                     .config
                     .user(&caller.name)
                     .map_or_else(Vec::new, |u| u.roles.clone());
                 let mut reply = Reply::html(
                     200,
-                    pages::release(&caller, &roles, &shown, &lineage, &segment),
+                    pages::release(&caller, &roles, &shown, &lineage, &segment, &drift),
                 );
                 // The one page with a script: the review form's, from this origin only.
                 reply.headers.push((
@@ -1276,6 +1290,15 @@ fn lineage_of(service: &Service, shown: &Value) -> Result<Value, Problem> {
     Ok(json!({ "source_sha256": source, "releases": rows }))
 }
 
+/// The drift measurements of the release `shown`.
+fn drift_of(service: &Service, shown: &Value) -> Result<Value, Problem> {
+    let manifest = shown["release"]["manifest_sha256"]
+        .as_str()
+        .unwrap_or_default();
+    let runs = synthgate_engine::drift_history(&service.ctx, manifest).map_err(Problem::from)?;
+    Ok(json!({ "runs": runs }))
+}
+
 fn read_json(path: &Path) -> Result<Value, Problem> {
     let text = std::fs::read_to_string(path).map_err(|_| {
         Problem::new(
@@ -1545,6 +1568,11 @@ fn schemas() -> Value {
         "Decision": {"type": "object", "required": ["decision_sha256", "status"], "properties": {
             "decision_sha256": {"type": "string"},
             "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]}}},
+        "DriftHistory": {"type": "object", "required": ["runs"], "properties": {
+            "runs": {"type": "array", "items": {"type": "object",
+                "required": ["seq", "at", "new_data_sha256", "exceeded"], "properties": {
+                    "seq": {"type": "integer"}, "at": {"type": "string"},
+                    "new_data_sha256": {}, "exceeded": {}}}}}},
         "AuditSegment": {"type": "object", "required": ["entries"], "properties": {
             "entries": {"type": "array", "items": {"type": "object"}}}},
         "AuditReport": {"type": "object", "required": ["entries", "problems"], "properties": {

@@ -351,6 +351,47 @@ pub(crate) fn lineage_graph(lineage: &Value, shown: i64) -> String {
     svg
 }
 
+/// The drift measurements as a table, or a sentence saying there are none and how to make
+/// one.
+fn drift_table(drift: &Value) -> String {
+    let runs: Vec<&Value> = drift["runs"].as_array().into_iter().flatten().collect();
+    if runs.is_empty() {
+        return "<p id=\"drift\">No drift measured yet: <code>synthgate drift BUNDLE \
+                NEW_SNAPSHOT</code> compares a new real snapshot with what the bundle kept \
+                about its source.</p>"
+            .into();
+    }
+    let mut rows = String::new();
+    for run in runs {
+        let exceeded: Vec<String> = run["exceeded"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| match e.as_str() {
+                Some(text) => escape(text),
+                None => escape(&e.to_string()),
+            })
+            .collect();
+        let snapshot = run["new_data_sha256"].as_str().unwrap_or_default();
+        rows.push_str(&format!(
+            "<tr><td>{at}</td><td><code>{snapshot}</code></td><td class=\"{class}\">{verdict}</td></tr>",
+            at = text(&run["at"]),
+            snapshot = escape(snapshot.get(..16).unwrap_or(snapshot)),
+            class = if exceeded.is_empty() { "pass" } else { "fail" },
+            verdict = if exceeded.is_empty() {
+                "within the policy's limits".to_string()
+            } else {
+                format!("exceeded: {}", exceeded.join(", "))
+            },
+        ));
+    }
+    format!(
+        "<table id=\"drift\"><caption>Each new snapshot compared, oldest first</caption><thead>\
+         <tr><th scope=\"col\">When</th><th scope=\"col\">Snapshot (sha256)</th>\
+         <th scope=\"col\">Verdict</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+}
+
 /// A release's review page.
 pub(crate) fn release(
     caller: &Caller,
@@ -358,6 +399,7 @@ pub(crate) fn release(
     shown: &Value,
     lineage: &Value,
     segment: &Value,
+    drift: &Value,
 ) -> String {
     let release = &shown["release"];
     let id = release["id"].as_i64().unwrap_or(0);
@@ -471,6 +513,7 @@ pub(crate) fn release(
          <section aria-labelledby=\"report-h\"><h2 id=\"report-h\">Report</h2>{report}</section>\
          <section aria-labelledby=\"lineage-h\"><h2 id=\"lineage-h\">Lineage</h2>\
          <p>Releases made from source <code>{source}</code>:</p>{graph}<ul id=\"lineage\">{family}</ul></section>\
+         <section aria-labelledby=\"drift-h\"><h2 id=\"drift-h\">Drift</h2>{drift}</section>\
          <section aria-labelledby=\"audit-h\"><h2 id=\"audit-h\">Audit trail</h2>\
          <table id=\"audit\"><caption>The run's entries, as the bundle carries them</caption>\
          <thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">Action</th>\
@@ -506,6 +549,7 @@ pub(crate) fn release(
                 .map_or("", |s| s.get(..16).unwrap_or(s))
         ),
         graph = lineage_graph(lineage, id),
+        drift = drift_table(drift),
     );
     page(
         &format!(

@@ -1020,12 +1020,7 @@ fn concurrent_readers_and_approvers_lose_and_duplicate_nothing() {
     let chain = std::fs::read_to_string(bundle.join("approvals.jsonl")).expect("approvals");
     let mut comments: Vec<String> = chain
         .lines()
-        .map(|line| {
-            json(line)["comment"]
-                .as_str()
-                .expect("comment")
-                .to_string()
-        })
+        .map(|line| json(line)["comment"].as_str().expect("comment").to_string())
         .collect();
     assert_eq!(comments.len(), CLIENTS, "one decision per client:\n{chain}");
     comments.sort();
@@ -1052,4 +1047,71 @@ fn concurrent_readers_and_approvers_lose_and_duplicate_nothing() {
         .count();
     assert_eq!(approvals, CLIENTS, "one approve entry per client");
     synthgate(&home, &["audit", "verify"]);
+}
+
+/// Drift in the service: each `synthgate drift` of a release (recorded in the audit log) is
+/// listed by `GET /api/releases/{id}/drift`, oldest first, with its snapshot's digest and
+/// verdict, and shown on the release's page; a release never measured says how to measure it.
+#[test]
+fn a_release_lists_its_drift_measurements() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = workspace(dir.path());
+    let bundle = dir.path().join("1.0.0/bundle");
+    let snapshot = dataset("heart_cleveland");
+    // Twice: the same snapshot, then one with its rows halved (another digest).
+    let half = dir.path().join("half.csv");
+    let text = std::fs::read_to_string(&snapshot).expect("snapshot");
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&half, lines[..lines.len() / 2].join("\n") + "\n").expect("half");
+    for data in [snapshot.as_path(), half.as_path()] {
+        let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+            .args([
+                "drift",
+                bundle.to_str().expect("utf-8"),
+                data.to_str().expect("utf-8"),
+            ])
+            .env("SYNTHGATE_HOME", &home)
+            .env_remove("SYNTHGATE_REGISTRY")
+            .output()
+            .expect("drift runs");
+        assert!(
+            matches!(output.status.code(), Some(0) | Some(4)),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let server = start(&home);
+    let (status, _, _, body) = get(&server, "/api/releases/1/drift", Some(&server.token));
+    assert_eq!(status, 200, "{body}");
+    let runs = json(&body)["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 2, "{body}");
+    assert_eq!(
+        runs[0]["new_data_sha256"],
+        synthgate_io::sha256_file(&snapshot).expect("digest")
+    );
+    assert_eq!(
+        runs[1]["new_data_sha256"],
+        synthgate_io::sha256_file(&half).expect("digest")
+    );
+    assert!(runs[0]["seq"].as_u64() < runs[1]["seq"].as_u64());
+    // Release 2 was never measured.
+    let (_, _, _, body) = get(&server, "/api/releases/2/drift", Some(&server.token));
+    assert_eq!(json(&body)["runs"], serde_json::json!([]));
+    // The pages: a table of two rows on release 1, the sentence on release 2.
+    let page = |id: i64| {
+        let mut response = agent()
+            .get(format!("{}/releases/{id}", server.base))
+            .header("Authorization", format!("Bearer {}", server.token))
+            .call()
+            .expect("answers");
+        response.body_mut().read_to_string().expect("page")
+    };
+    let one = page(1);
+    let table = one
+        .split("<table id=\"drift\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or_else(|| panic!("no drift table:\n{one}"));
+    assert_eq!(table.matches("<tr><td>").count(), 2, "{table}");
+    assert!(page(2).contains("No drift measured yet"));
 }
