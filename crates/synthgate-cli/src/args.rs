@@ -879,9 +879,17 @@ const SERVE_EXAMPLES: &str = "Examples:
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Where to listen (loopback only; port 0 picks a free one).
+    /// Where to listen (loopback only without TLS; port 0 picks a free one).
     #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8765")]
     pub(crate) bind: std::net::SocketAddr,
+    /// Speak HTTPS with this certificate chain (PEM, the server's certificate first); needed
+    /// to listen beyond loopback, since reviewers sign in the browser, which WebCrypto allows
+    /// only in a secure context.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// The server config (users, roles, token digests); default serve.toml in the workspace,
     /// made on first start.
     #[arg(long, value_name = "FILE")]

@@ -1138,7 +1138,10 @@ fn signed_in(service: &Service, user: &str, session: &str, with: &str) -> Result
             ("Location", "/".to_string()),
             (
                 "Set-Cookie",
-                format!("{SESSION}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200"),
+                format!(
+                    "{SESSION}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200{}",
+                    if service.secure { "; Secure" } else { "" }
+                ),
             ),
         ],
     })

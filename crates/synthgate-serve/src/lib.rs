@@ -7,12 +7,15 @@
 //! Every request but `/health` is authenticated: an API token (`Authorization: Bearer`) of a
 //! user of the server's config, or a browser session opened by a one-time login link. With no
 //! config, the first start makes the workspace's first admin user and prints a login link, as
-//! Jupyter does. It binds to loopback only. Responses carry security headers; errors are JSON
-//! with a kind, a message and the field at fault, 4xx for the caller's mistakes.
+//! Jupyter does. It binds to loopback only unless it speaks TLS (`tls`: a certificate and key
+//! the operator gives; the review page's WebCrypto signing needs a secure context). Responses
+//! carry security headers; errors are JSON with a kind, a message and the field at fault, 4xx
+//! for the caller's mistakes.
 
 mod api;
 mod auth;
 mod pages;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,12 +25,15 @@ use synthgate_core::{Error, Result};
 use synthgate_engine::Context;
 
 pub use auth::{ServerConfig, User};
+pub use tls::TlsFiles;
 
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// Where to listen: a loopback address (port 0 picks a free one).
+    /// Where to listen: a loopback address, or any with `tls` (port 0 picks a free one).
     pub bind: SocketAddr,
+    /// Speak HTTPS with this certificate and key (required beyond loopback).
+    pub tls: Option<TlsFiles>,
     /// The server's config (users, roles, token digests); default `serve.toml` in the
     /// workspace, made on first start.
     pub config: Option<PathBuf>,
@@ -42,6 +48,8 @@ pub struct ServeOptions {
 pub struct Started {
     /// The address it listens on.
     pub address: SocketAddr,
+    /// Its base URL (`http://` or, with TLS, `https://`, then the address).
+    pub base: String,
     /// The config it read or made.
     pub config: PathBuf,
     /// A one-time login link for the config's first admin user, if it has one.
@@ -57,6 +65,8 @@ pub(crate) struct Service {
     pub(crate) config: ServerConfig,
     pub(crate) sessions: auth::Sessions,
     pub(crate) address: SocketAddr,
+    /// Whether clients reach it over TLS (session cookies are then `Secure`).
+    pub(crate) secure: bool,
     pub(crate) clock: fn() -> Result<synthgate_engine::Clock>,
     /// The approver roles each release's policy names, by manifest digest.
     pub(crate) roles: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
@@ -92,13 +102,15 @@ fn listen(bind: SocketAddr) -> Result<std::net::TcpListener> {
 /// Serve until the process ends: read or make the config, bind, tell `ready` where, then
 /// answer requests on `options.threads` threads.
 pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Started)) -> Result<()> {
-    if !options.bind.ip().is_loopback() {
+    if !options.bind.ip().is_loopback() && options.tls.is_none() {
         return Err(Error::usage(format!(
-            "--bind {}: the service listens on loopback only (127.0.0.1 or ::1) in this version; \
-             reach it from elsewhere through an SSH tunnel or a TLS-terminating proxy.",
+            "--bind {}: without TLS the service listens on loopback only (127.0.0.1 or ::1): \
+             reviewers sign in the browser, which needs a secure context. Give --tls-cert and \
+             --tls-key (PEM files) to listen beyond it, or reach it through an SSH tunnel.",
             options.bind
         )));
     }
+    let tls = options.tls.as_ref().map(tls::config).transpose()?;
     let config_path = options
         .config
         .clone()
@@ -119,19 +131,36 @@ pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Start
     let server = ctx.workspace.server()?;
     ctx.workspace = ctx.workspace.with_registry(server);
     ctx.workspace.registry()?;
-    let server =
-        tiny_http::Server::from_listener(listen(options.bind)?, None).map_err(|error| {
-            Error::environment(format!("cannot listen on {}: {error}.", options.bind))
-        })?;
-    let address = server
+    // With TLS the HTTP server listens on a loopback port of its own, behind the terminator
+    // that listens where the operator asked.
+    let public = listen(options.bind)?;
+    let (server, front) = match tls {
+        None => (public, None),
+        Some(config) => (
+            listen(SocketAddr::from(([127, 0, 0, 1], 0)))?,
+            Some((public, config)),
+        ),
+    };
+    let server = tiny_http::Server::from_listener(server, None).map_err(|error| {
+        Error::environment(format!("cannot listen on {}: {error}.", options.bind))
+    })?;
+    let inner = server
         .server_addr()
         .to_ip()
         .ok_or_else(|| Error::internal("the server has no IP address"))?;
+    let address = match &front {
+        Some((public, _)) => public
+            .local_addr()
+            .map_err(|e| Error::environment(format!("cannot read the bound address: {e}.")))?,
+        None => inner,
+    };
+    let scheme = if front.is_some() { "https" } else { "http" };
     let service = Arc::new(Service {
         ctx,
         config,
         sessions: auth::Sessions::default(),
         address,
+        secure: front.is_some(),
         clock: options.clock,
         roles: std::sync::Mutex::default(),
     });
@@ -143,18 +172,22 @@ pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Start
         .map(|u| u.name.clone());
     let login = match &admin {
         Some(name) => Some(format!(
-            "http://{address}/login?code={}",
+            "{scheme}://{address}/login?code={}",
             service.sessions.issue_code(name, &service.ctx.entropy)?
         )),
         None => None,
     };
     let started = Started {
         address,
+        base: format!("{scheme}://{address}"),
         config: config_path,
         login,
         first_token,
     };
     ready(&started);
+    if let Some((public, config)) = front {
+        std::thread::spawn(move || tls::terminate(public, inner, config));
+    }
     let server = Arc::new(server);
     let workers: Vec<_> = (0..options.threads.max(1))
         .map(|_| {

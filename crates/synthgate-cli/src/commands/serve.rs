@@ -12,6 +12,13 @@ pub(crate) fn run(args: &ServeArgs, registry: Option<&str>) -> Result<()> {
     let home = context.workspace.home.clone();
     let options = ServeOptions {
         bind: args.bind,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(synthgate_serve::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        },
         config: args.config.clone(),
         threads: args.threads,
         clock: super::workspace::clock,
@@ -21,8 +28,8 @@ pub(crate) fn run(args: &ServeArgs, registry: Option<&str>) -> Result<()> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
-            "synthgate serve: listening on http://{} (workspace {}, users from {})",
-            started.address,
+            "synthgate serve: listening on {} (workspace {}, users from {})",
+            started.base,
             home.display(),
             started.config.display()
         );

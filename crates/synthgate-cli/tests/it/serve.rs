@@ -1115,3 +1115,216 @@ fn a_release_lists_its_drift_measurements() {
     assert_eq!(table.matches("<tr><td>").count(), 2, "{table}");
     assert!(page(2).contains("No drift measured yet"));
 }
+
+/// `openssl` makes a throwaway CA and a certificate for 127.0.0.1 signed by it, in `dir`:
+/// (CA certificate, server certificate, server key).
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs (Debian's openssl package)");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            stderr(&output)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=test-ca",
+        "-days",
+        "2",
+    ]);
+    run(&ca);
+    let mut request = vec!["req"];
+    request.extend(ec);
+    request.extend([
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    run(&request);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
+}
+
+/// With a certificate and key the service speaks HTTPS and may listen beyond loopback: a
+/// client trusting the certificate's CA gets the health check, the API with a token, and a
+/// login whose session cookie is `Secure`; a plain-HTTP request to the same port gets no
+/// answer. A missing certificate file is refused, the flag and file named; a key without a
+/// certificate is a usage error.
+#[test]
+fn with_a_certificate_it_speaks_https_beyond_loopback() {
+    let dir = tempfile::tempdir().expect("temp");
+    let home = workspace(dir.path());
+    let (ca, cert, key) = certificates(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+        .args(["serve", "--bind", "0.0.0.0:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("SYNTHGATE_HOME", &home)
+        .env_remove("SYNTHGATE_REGISTRY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut port, mut token, mut login, mut previous) =
+        (String::new(), String::new(), String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("synthgate serve: listening on https://0.0.0.0:") {
+            port = rest.split_whitespace().next().expect("port").to_string();
+        }
+        let trimmed = line.trim();
+        if previous.contains("API token") {
+            token = trimmed.to_string();
+        }
+        if trimmed.starts_with("https://") && trimmed.contains("/login?code=") {
+            login = trimmed.to_string();
+        }
+        if trimmed == "Stop with Ctrl-C." {
+            break;
+        }
+        previous = line;
+    }
+    let server = Server {
+        child,
+        base: format!("https://127.0.0.1:{port}"),
+        token,
+        login,
+    };
+    assert!(!port.is_empty(), "it says where it listens, over https");
+    assert!(!server.login.is_empty(), "and its login link is https");
+    let pem = std::fs::read(&ca).expect("ca");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ureq::tls::Certificate::from_pem(&pem).expect("a PEM certificate"),
+        ])))
+        .build();
+    let https: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut health = https
+        .get(format!("{}/health", server.base))
+        .call()
+        .expect("an HTTPS answer");
+    assert_eq!(health.status().as_u16(), 200);
+    let _ = health.body_mut().read_to_string();
+    let mut list = https
+        .get(format!("{}/api/releases", server.base))
+        .header("Authorization", format!("Bearer {}", server.token))
+        .call()
+        .expect("an HTTPS answer");
+    assert_eq!(list.status().as_u16(), 200);
+    let body = json(&list.body_mut().read_to_string().expect("body"));
+    assert_eq!(body["releases"].as_array().map(Vec::len), Some(2), "{body}");
+    let signed_in = https
+        .get(server.login.replace("0.0.0.0", "127.0.0.1"))
+        .call()
+        .expect("an HTTPS answer");
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Plain HTTP on the TLS port: no HTTP answer.
+    let plain = agent()
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .call();
+    assert!(
+        plain.as_ref().map_or(true, |r| r.status().as_u16() != 200),
+        "plain HTTP was answered"
+    );
+    drop(server);
+
+    for (args, needle) in [
+        (
+            vec![
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--tls-cert",
+                "/nonexistent/cert.pem",
+                "--tls-key",
+                key.to_str().expect("utf-8"),
+            ],
+            "--tls-cert",
+        ),
+        (
+            vec![
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--tls-key",
+                key.to_str().expect("utf-8"),
+            ],
+            "--tls-cert",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
+            .args(&args)
+            .env("SYNTHGATE_HOME", &home)
+            .env_remove("SYNTHGATE_REGISTRY")
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(needle), "{}", stderr(&output));
+    }
+}
