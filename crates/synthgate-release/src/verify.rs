@@ -135,6 +135,22 @@ impl Revocation {
         })
     }
 
+    /// The revocation in `revoked` that voids a decision by key `key` (a fingerprint, any
+    /// case) at `at`, if any.
+    pub fn voiding<'a>(revoked: &'a [Revocation], key: &str, at: &str) -> Option<&'a Revocation> {
+        revoked
+            .iter()
+            .find(|r| r.key.eq_ignore_ascii_case(key) && r.voids(at))
+    }
+
+    /// "revoked from FROM (REASON)", as messages say it.
+    pub fn said(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!("revoked from {} ({reason})", self.from),
+            None => format!("revoked from {}", self.from),
+        }
+    }
+
     /// Whether it voids a decision signed at `signed_at` (a time the chain checks; one that
     /// does not read as a time is voided too).
     pub fn voids(&self, signed_at: &str) -> bool {
@@ -413,19 +429,15 @@ fn check_approvals(
             ));
             continue;
         }
-        if let Some(revocation) = trust.revoked.iter().find(|r| {
-            r.key.eq_ignore_ascii_case(&approval.body.key_fingerprint)
-                && r.voids(&approval.body.signed_at)
-        }) {
+        if let Some(revocation) = Revocation::voiding(
+            &trust.revoked,
+            &approval.body.key_fingerprint,
+            &approval.body.signed_at,
+        ) {
             problems.push(format!(
-                "{who}: signed at {} with a key revoked from {}{}",
+                "{who}: signed at {} with a key {}",
                 approval.body.signed_at,
-                revocation.from,
-                revocation
-                    .reason
-                    .as_deref()
-                    .map(|reason| format!(" ({reason})"))
-                    .unwrap_or_default()
+                revocation.said()
             ));
             continue;
         }

@@ -797,14 +797,9 @@ fn may_decide(service: &Service, caller: &Caller, role: &str, print: &str) -> Re
             .revocation(print, clock.now())
             .map(|revocation| {
                 format!(
-                    "the key {}… was revoked from {}{}: it can no longer decide.",
+                    "the key {}… was {}: it can no longer decide.",
                     print.get(..12).unwrap_or(print),
-                    revocation.from,
-                    revocation
-                        .reason
-                        .as_deref()
-                        .map(|reason| format!(" ({reason})"))
-                        .unwrap_or_default()
+                    revocation.said()
                 )
             })
     };

@@ -263,9 +263,7 @@ impl ServerConfig {
         print: &str,
         now: &str,
     ) -> Option<&synthgate_engine::types::Revocation> {
-        self.revoked
-            .iter()
-            .find(|r| r.key.eq_ignore_ascii_case(print) && r.voids(now))
+        synthgate_engine::types::Revocation::voiding(&self.revoked, print, now)
     }
 }
 

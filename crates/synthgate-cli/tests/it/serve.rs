@@ -4,6 +4,7 @@
 //! naming the field, the OpenAPI document, security headers, the releases page and a release's
 //! review page rendered, a one-time login link, and the login recorded in the audit log.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,8 +40,14 @@ fn synthgate(home: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn start(home: &Path) -> Server {
+    start_with(home, &["serve", "--bind", "127.0.0.1:0"].map(OsStr::new))
+}
+
+/// `synthgate serve` with `args`, read until it says how to stop it: where it listens (its
+/// base URL, http or https), the first admin's token and the login link.
+fn start_with(home: &Path, args: &[&OsStr]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_synthgate"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
         .env("SYNTHGATE_HOME", home)
         .env_remove("SYNTHGATE_REGISTRY")
         .stdout(Stdio::piped())
@@ -60,7 +67,7 @@ fn start(home: &Path) -> Server {
         if previous.contains("API token") {
             token = trimmed.to_string();
         }
-        if trimmed.starts_with("http://") && trimmed.contains("/login?code=") {
+        if trimmed.starts_with("http") && trimmed.contains("/login?code=") {
             login = trimmed.to_string();
         }
         if trimmed == "Stop with Ctrl-C." {
@@ -1202,45 +1209,28 @@ fn with_a_certificate_it_speaks_https_beyond_loopback() {
     let dir = tempfile::tempdir().expect("temp");
     let home = workspace(dir.path());
     let (ca, cert, key) = certificates(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synthgate"))
-        .args(["serve", "--bind", "0.0.0.0:0", "--tls-cert"])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("SYNTHGATE_HOME", &home)
-        .env_remove("SYNTHGATE_REGISTRY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("serve starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut port, mut token, mut login, mut previous) =
-        (String::new(), String::new(), String::new(), String::new());
-    for line in lines.by_ref() {
-        let line = line.expect("a line");
-        if let Some(rest) = line.strip_prefix("synthgate serve: listening on https://0.0.0.0:") {
-            port = rest.split_whitespace().next().expect("port").to_string();
-        }
-        let trimmed = line.trim();
-        if previous.contains("API token") {
-            token = trimmed.to_string();
-        }
-        if trimmed.starts_with("https://") && trimmed.contains("/login?code=") {
-            login = trimmed.to_string();
-        }
-        if trimmed == "Stop with Ctrl-C." {
-            break;
-        }
-        previous = line;
-    }
-    let server = Server {
-        child,
-        base: format!("https://127.0.0.1:{port}"),
-        token,
-        login,
-    };
-    assert!(!port.is_empty(), "it says where it listens, over https");
-    assert!(!server.login.is_empty(), "and its login link is https");
+    let server = start_with(
+        &home,
+        &[
+            OsStr::new("serve"),
+            OsStr::new("--bind"),
+            OsStr::new("0.0.0.0:0"),
+            OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            OsStr::new("--tls-key"),
+            key.as_os_str(),
+        ],
+    );
+    let port = server
+        .base
+        .strip_prefix("https://0.0.0.0:")
+        .expect("it says where it listens, over https")
+        .to_string();
+    let base = format!("https://127.0.0.1:{port}");
+    assert!(
+        server.login.starts_with("https://"),
+        "and its login link is https"
+    );
     let pem = std::fs::read(&ca).expect("ca");
     let tls = ureq::tls::TlsConfig::builder()
         .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
@@ -1254,13 +1244,13 @@ fn with_a_certificate_it_speaks_https_beyond_loopback() {
         .build()
         .into();
     let mut health = https
-        .get(format!("{}/health", server.base))
+        .get(format!("{base}/health"))
         .call()
         .expect("an HTTPS answer");
     assert_eq!(health.status().as_u16(), 200);
     let _ = health.body_mut().read_to_string();
     let mut list = https
-        .get(format!("{}/api/releases", server.base))
+        .get(format!("{base}/api/releases"))
         .header("Authorization", format!("Bearer {}", server.token))
         .call()
         .expect("an HTTPS answer");
