@@ -438,7 +438,7 @@ pub fn run_dataset_pipeline(
     };
     let synthetic = synthesize_dataset(&dataset, &inputs, &config)?;
     notes.extend(synthetic.notes.iter().cloned());
-    let version = synthgate_synth::generator_version(&cart);
+    let version = synthgate_synth::dataset_generator_version(&cart);
     log.push(serde_json::json!({ "step": "fit", "synthesizer": "cart",
         "version": version, "parameters": spec.synthesizer.params,
         "seed": spec.synthesizer.seed, "min_category_count": spec.synthesizer.min_category_count,

@@ -1210,6 +1210,11 @@ pub fn verify_with(
         let recorded_version = manifest.generator.version.as_str();
         let current_version = if spec.llm.is_some() {
             crate::llm::generator_version()
+        } else if spec.source.dataset.is_some() {
+            synthgate_synth::Synthesizers::builtin()
+                .get(&spec.synthesizer.name)
+                .map(synthgate_synth::dataset_generator_version)
+                .unwrap_or_default()
         } else {
             synthgate_synth::Synthesizers::builtin()
                 .get(&spec.synthesizer.name)

@@ -64,6 +64,15 @@ pub struct Cart {
     pub max_depth: usize,
     /// Smallest split gain, relative to the root's impurity, worth a split.
     pub min_gain: f64,
+    /// Whether a numeric leaf may draw around a line on one earlier numeric column
+    /// ([`Linear`]). Off for the `cart` synthesizer's own tables; the sequence models of
+    /// several tables turn it on.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub linear: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for Cart {
@@ -72,6 +81,7 @@ impl Default for Cart {
             min_leaf: 50,
             max_depth: 24,
             min_gain: 1e-5,
+            linear: false,
         }
     }
 }
@@ -192,7 +202,214 @@ enum Leaf {
         quantiles: Vec<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mixed: Option<Mixed>,
+        /// With a line: the quantiles are of the values less the line's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        linear: Option<Linear>,
     },
+}
+
+/// A numeric leaf's line on up to [`LINEAR_MOST`] earlier numeric columns: a leaf pools rows
+/// across ranges of those columns, and where the value follows them within the ranges
+/// (humidity within a band of temperatures, by the dew point; a change by the other series'
+/// changes) the line keeps that, which the leaf's quantiles alone would lose. A drawn value
+/// is the leaf's residual quantile plus the line at the row's values of the columns (a
+/// missing one adds nothing), kept within the leaf's real range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Linear {
+    /// The columns (indices in the encoded table).
+    columns: Vec<usize>,
+    /// Their means over the rows the line was fitted on.
+    centres: Vec<f64>,
+    slopes: Vec<f64>,
+    /// The leaf's smallest and largest real values.
+    low: f64,
+    high: f64,
+}
+
+/// Least share of a leaf's variance a line explains to be kept.
+const LINEAR_LEAST_SHARE: f64 = 0.0625;
+
+/// Least share of variance each further column of a line adds.
+const LINEAR_STEP_SHARE: f64 = 0.01;
+
+/// Most columns in a leaf's line.
+const LINEAR_MOST: usize = 3;
+
+/// Fewest rows holding the value and every column of a leaf's line.
+const LINEAR_LEAST_ROWS: usize = 20;
+
+impl Linear {
+    /// `value` (a leaf's draw) moved onto the line at the row's column values (`at`).
+    fn apply(&self, value: f64, at: impl Fn(usize) -> f64) -> f64 {
+        if value.is_nan() {
+            return value;
+        }
+        let mut moved = value;
+        for ((&column, &centre), &slope) in self.columns.iter().zip(&self.centres).zip(&self.slopes)
+        {
+            let x = at(column);
+            if !x.is_nan() {
+                moved += slope * (x - centre);
+            }
+        }
+        moved.clamp(self.low, self.high)
+    }
+
+    /// The line's value less its value at the centres, for `row` of the fitted data.
+    fn offset(&self, lines: &[(usize, &[f64])], row: usize) -> f64 {
+        let mut offset = 0.0;
+        for ((&column, &centre), &slope) in self.columns.iter().zip(&self.centres).zip(&self.slopes)
+        {
+            let x = lines
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map_or(f64::NAN, |(_, x)| x[row]);
+            if !x.is_nan() {
+                offset += slope * (x - centre);
+            }
+        }
+        offset
+    }
+
+    /// The least-squares line of `y` over `rows` on the best of `columns`, chosen one at a
+    /// time while each adds [`LINEAR_STEP_SHARE`] of the variance, if it explains
+    /// [`LINEAR_LEAST_SHARE`].
+    fn fit(y: &[f64], columns: &[(usize, &[f64])], rows: &[u32]) -> Option<Linear> {
+        let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &row in rows {
+            let v = y[row as usize];
+            if !v.is_nan() {
+                low = low.min(v);
+                high = high.max(v);
+            }
+        }
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut best: Option<(f64, Vec<f64>, Vec<f64>)> = None;
+        let mut share = 0.0;
+        for _ in 0..LINEAR_MOST {
+            let mut step: Option<(usize, f64, Vec<f64>, Vec<f64>)> = None;
+            for (candidate, _) in columns.iter().enumerate() {
+                if chosen.contains(&candidate) {
+                    continue;
+                }
+                let mut trial = chosen.clone();
+                trial.push(candidate);
+                let xs: Vec<&[f64]> = trial.iter().map(|&i| columns[i].1).collect();
+                let Some((r2, centres, slopes)) = least_squares(y, &xs, rows) else {
+                    continue;
+                };
+                if step.as_ref().is_none_or(|(_, s, _, _)| r2 > *s) {
+                    step = Some((candidate, r2, centres, slopes));
+                }
+            }
+            let Some((candidate, r2, centres, slopes)) = step else {
+                break;
+            };
+            let needed = if chosen.is_empty() {
+                LINEAR_LEAST_SHARE
+            } else {
+                share + LINEAR_STEP_SHARE
+            };
+            if r2 < needed {
+                break;
+            }
+            chosen.push(candidate);
+            share = r2;
+            best = Some((r2, centres, slopes));
+        }
+        let (_, centres, slopes) = best?;
+        (low <= high).then(|| Linear {
+            columns: chosen.iter().map(|&i| columns[i].0).collect(),
+            centres,
+            slopes,
+            low,
+            high,
+        })
+    }
+}
+
+/// Ordinary least squares of `y` on `xs` over the rows holding all of them: the share of
+/// variance explained, the columns' means and the slopes (`None` with fewer than
+/// [`LINEAR_LEAST_ROWS`] rows or a singular system).
+fn least_squares(y: &[f64], xs: &[&[f64]], rows: &[u32]) -> Option<(f64, Vec<f64>, Vec<f64>)> {
+    let k = xs.len();
+    let complete = |row: usize| !y[row].is_nan() && xs.iter().all(|x| !x[row].is_nan());
+    let (mut n, mut my) = (0.0, 0.0);
+    let mut mx = vec![0.0; k];
+    for &row in rows {
+        let row = row as usize;
+        if complete(row) {
+            n += 1.0;
+            my += y[row];
+            for (m, x) in mx.iter_mut().zip(xs) {
+                *m += x[row];
+            }
+        }
+    }
+    if n < LINEAR_LEAST_ROWS as f64 {
+        return None;
+    }
+    my /= n;
+    for m in &mut mx {
+        *m /= n;
+    }
+    // Normal equations on centred values: a[i][j] = sum xi xj, b[i] = sum xi y.
+    let mut a = vec![vec![0.0; k + 1]; k];
+    let mut syy = 0.0;
+    for &row in rows {
+        let row = row as usize;
+        if !complete(row) {
+            continue;
+        }
+        let dy = y[row] - my;
+        syy += dy * dy;
+        for i in 0..k {
+            let di = xs[i][row] - mx[i];
+            for j in 0..k {
+                a[i][j] += di * (xs[j][row] - mx[j]);
+            }
+            a[i][k] += di * dy;
+        }
+    }
+    if syy <= 0.0 {
+        return None;
+    }
+    // Gaussian elimination with partial pivoting; a column (nearly) a combination of the
+    // others makes the system singular.
+    let scale = (0..k).map(|i| a[i][i]).fold(0.0, f64::max);
+    for col in 0..k {
+        let pivot = (col..k).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
+        let size = a[pivot][col].abs();
+        if size.is_nan() || size <= 1e-9 * scale {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let factor = row[col] / pivot_row[col];
+                for (x, y) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= factor * y;
+                }
+            }
+        }
+    }
+    let slopes: Vec<f64> = (0..k).map(|i| a[i][k] / a[i][i]).collect();
+    if slopes.iter().any(|s| !s.is_finite()) {
+        return None;
+    }
+    // Explained sum of squares: sum over rows of (slopes . dx)^2, from the fitted values.
+    let mut sse = 0.0;
+    for &row in rows {
+        let row = row as usize;
+        if !complete(row) {
+            continue;
+        }
+        let fitted: f64 = (0..k).map(|i| slopes[i] * (xs[i][row] - mx[i])).sum();
+        let e = (y[row] - my) - fitted;
+        sse += e * e;
+    }
+    Some((1.0 - sse / syy, mx, slopes))
 }
 
 impl Leaf {
@@ -205,6 +422,7 @@ impl Leaf {
                 missing,
                 quantiles,
                 mixed,
+                ..
             } => {
                 if *missing > 0.0 && unit_f64(rng) < *missing {
                     Draw::Number(f64::NAN)
@@ -225,6 +443,17 @@ impl Leaf {
         match self {
             Leaf::Categorical { codes, cumulative } => Some(codes[draw(cumulative, u)]),
             Leaf::Numeric { .. } => None,
+        }
+    }
+
+    /// A numeric draw moved onto the leaf's line, if it has one (`at`: the row's value of a
+    /// column).
+    fn place(&self, value: f64, at: impl Fn(usize) -> f64) -> f64 {
+        match self {
+            Leaf::Numeric {
+                linear: Some(line), ..
+            } => line.apply(value, at),
+            _ => value,
         }
     }
 }
@@ -350,6 +579,8 @@ enum Target<'a> {
 
 struct Builder<'a> {
     settings: Cart,
+    /// Each earlier numeric column's values (index, values), for leaves' lines.
+    lines: Vec<(usize, &'a [f64])>,
     bins: &'a [Vec<u16>],
     bin_counts: &'a [usize],
     categorical_predictor: &'a [bool],
@@ -682,17 +913,39 @@ impl Builder<'_> {
                     .collect();
                 present.sort_unstable_by(f64::total_cmp);
                 let missing = 1.0 - present.len() as f64 / rows.len().max(1) as f64;
-                if masses.is_empty() {
+                let linear = if self.settings.linear {
+                    Linear::fit(values, &self.lines, rows)
+                } else {
+                    None
+                };
+                if let Some(line) = linear {
+                    let mut residuals: Vec<f64> = rows
+                        .iter()
+                        .map(|&row| values[row as usize])
+                        .zip(rows)
+                        .filter(|(value, _)| !value.is_nan())
+                        .map(|(value, &row)| value - line.offset(&self.lines, row as usize))
+                        .collect();
+                    residuals.sort_unstable_by(f64::total_cmp);
+                    Leaf::Numeric {
+                        missing,
+                        quantiles: quantiles_of(&residuals, LEAF_QUANTILES),
+                        mixed: None,
+                        linear: Some(line),
+                    }
+                } else if masses.is_empty() {
                     Leaf::Numeric {
                         missing,
                         quantiles: quantiles_of(&present, LEAF_QUANTILES),
                         mixed: None,
+                        linear: None,
                     }
                 } else {
                     Leaf::Numeric {
                         missing,
                         quantiles: Vec::new(),
                         mixed: Some(Mixed::new(&present, masses, LEAF_QUANTILES)),
+                        linear: None,
                     }
                 }
             }
@@ -711,6 +964,7 @@ impl Builder<'_> {
                 missing: 0.0,
                 quantiles: Vec::new(),
                 mixed: None,
+                linear: None,
             },
         });
         while let Some((node, start, end, depth)) = stack.pop() {
@@ -746,6 +1000,7 @@ impl Builder<'_> {
                         missing: 0.0,
                         quantiles: Vec::new(),
                         mixed: None,
+                        linear: None,
                     },
                 });
             }
@@ -980,8 +1235,20 @@ impl Cart {
                     min_leaf: self.leaf_rows(&data.columns[column]),
                     ..*self
                 };
+                let lines = if settings.linear && matches!(target, Target::Numeric { .. }) {
+                    order[..position]
+                        .iter()
+                        .filter_map(|&c| match &data.columns[c] {
+                            EncodedColumn::Numeric(values) => Some((c, values.as_slice())),
+                            _ => None,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 Ok(Builder {
                     settings,
+                    lines,
                     bins: &bins,
                     bin_counts: &bin_counts,
                     categorical_predictor: &categorical_predictor,
@@ -1070,12 +1337,11 @@ impl CartModel {
                     codes[row] = code;
                     bins[column] = Binning::categorical_bin(code);
                 }
-                (
-                    Draw::Number(value),
-                    EncodedColumn::Numeric(values),
-                    Binning::Numeric { edges },
-                ) => {
-                    values[row] = value;
+                (Draw::Number(value), EncodedColumn::Numeric(_), Binning::Numeric { edges }) => {
+                    let value = leaf.place(value, |c| numeric_at(columns, c, row));
+                    if let EncodedColumn::Numeric(values) = &mut columns[column] {
+                        values[row] = value;
+                    }
                     bins[column] = Binning::numeric_bin(edges, value);
                 }
                 _ => {
@@ -1141,15 +1407,19 @@ impl CartModel {
                         row_bins[column] = Binning::categorical_bin(code);
                     }
                 }
-                (EncodedColumn::Numeric(values), Binning::Numeric { edges }) => {
+                (EncodedColumn::Numeric(_), Binning::Numeric { edges }) => {
+                    let mut drawn = Vec::with_capacity(rows);
                     for row in 0..rows {
                         let row_bins = &mut bins[row * width..(row + 1) * width];
-                        let Draw::Number(value) = tree.leaf(row_bins).draw(rng) else {
+                        let leaf = tree.leaf(row_bins);
+                        let Draw::Number(value) = leaf.draw(rng) else {
                             return Err(mismatch());
                         };
-                        values[row] = value;
+                        let value = leaf.place(value, |c| numeric_at(columns, c, row));
                         row_bins[column] = Binning::numeric_bin(edges, value);
+                        drawn.push(value);
                     }
+                    columns[column] = EncodedColumn::Numeric(drawn);
                 }
                 _ => return Err(mismatch()),
             }
@@ -1190,6 +1460,14 @@ impl CartModel {
             .collect();
         self.draw_columns(rows, rng, &mut columns)?;
         Ok(Encoded { rows, columns })
+    }
+}
+
+/// A numeric column's value at `row` (`NaN` for any other column).
+fn numeric_at(columns: &[EncodedColumn], column: usize, row: usize) -> f64 {
+    match columns.get(column) {
+        Some(EncodedColumn::Numeric(values)) => values.get(row).copied().unwrap_or(f64::NAN),
+        _ => f64::NAN,
     }
 }
 
@@ -1264,6 +1542,43 @@ mod tests {
     use synthgate_core::StorageType;
 
     use super::*;
+
+    /// A leaf's line: on one column it recovers the slope; a second column that adds to it is
+    /// taken too; a column unrelated to the value gives no line; a missing column value adds
+    /// nothing to a draw and a drawn value stays in the leaf's range.
+    #[test]
+    fn a_leaf_line_follows_its_columns_and_not_noise() {
+        let rows: Vec<u32> = (0..200).collect();
+        // Deterministic, uncorrelated wiggles.
+        let wiggle = |i: usize, k: f64| ((i as f64 * k).sin() * 1000.0).fract();
+        let x1: Vec<f64> = (0..200).map(|i| i as f64 / 10.0).collect();
+        let x2: Vec<f64> = (0..200).map(|i| wiggle(i, 7.3) * 10.0).collect();
+        let noise: Vec<f64> = (0..200).map(|i| wiggle(i, 3.1) * 0.5).collect();
+        let y: Vec<f64> = (0..200).map(|i| 3.0 * x1[i] + noise[i]).collect();
+        let line = Linear::fit(&y, &[(4, &x1), (5, &x2)], &rows).expect("a line");
+        assert_eq!(line.columns, vec![4]);
+        assert!((line.slopes[0] - 3.0).abs() < 0.05, "{line:?}");
+
+        let y2: Vec<f64> = (0..200).map(|i| x1[i] - 2.0 * x2[i] + noise[i]).collect();
+        let line = Linear::fit(&y2, &[(4, &x1), (5, &x2)], &rows).expect("a line");
+        let mut found: Vec<(usize, f64)> = line
+            .columns
+            .iter()
+            .copied()
+            .zip(line.slopes.iter().copied())
+            .collect();
+        found.sort_by_key(|f| f.0);
+        assert_eq!(found.len(), 2, "{line:?}");
+        assert!((found[0].1 - 1.0).abs() < 0.05 && (found[1].1 + 2.0).abs() < 0.05);
+
+        assert!(Linear::fit(&noise, &[(4, &x1), (5, &x2)], &rows).is_none());
+
+        let line = Linear::fit(&y, &[(4, &x1)], &rows).expect("a line");
+        assert_eq!(line.apply(1.5, |_| f64::NAN), 1.5);
+        let high = line.apply(0.0, |_| 1e6);
+        assert_eq!(high, line.high);
+        assert!(line.apply(f64::NAN, |_| 1.0).is_nan());
+    }
 
     /// Rows per leaf of the tree drawing `order[position]`, the training rows routed through it.
     fn rows_per_leaf(model: &CartModel, data: &Encoded, position: usize) -> Vec<usize> {

@@ -92,6 +92,16 @@ pub fn generator_version(synthesizer: &dyn Synthesizer) -> String {
     format!("{} codec-{}", synthesizer.version(), codec::CODEC_VERSION)
 }
 
+/// The version of a dataset of several tables made with `synthesizer`: its tables' model and
+/// codec versions and the sequence model's ([`relational::SEQUENCES_VERSION`]).
+pub fn dataset_generator_version(synthesizer: &dyn Synthesizer) -> String {
+    format!(
+        "{} sequences-{}",
+        generator_version(synthesizer),
+        relational::SEQUENCES_VERSION
+    )
+}
+
 /// A fixed value for a categorical column: sample only rows with `column` = `code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Condition {
