@@ -281,10 +281,21 @@ The three files are read with one schema (from --schema, else inferred from the 
 table), so columns may come in any order and numbers as 517 or 517.0. The same inputs and seed \
 give a byte-identical report.json.
 
+Comparing tools: give --synthetic several times as NAME=FILE (the outputs of SDV, MOSTLY AI, \
+synthpop, Synthgate, ...). Each table is scored as it would be alone (the same schema, seed, \
+folds and resamples: DIR/NAME/report.json is byte for byte the report `evaluate` writes for \
+that table by itself), and DIR/comparison.json, .md, .tex and .html put every metric side by \
+side with its 95% interval and the holdout's score, naming the significant differences: two \
+tables differ on a metric when their intervals do not overlap (a conservative test: a \
+difference it names is one a reader can trust). The Markdown and LaTeX tables name the \
+harness version and seed, for a paper to cite.
+
 Examples:
     synthgate evaluate --train train.csv --holdout holdout.csv --synthetic synthetic.csv --out report
     synthgate evaluate --train t.csv --holdout h.csv --synthetic sdv.csv --na '?' \\
-        --target income --sensitive sex,race --out sdv-report";
+        --target income --sensitive sex,race --out sdv-report
+    synthgate evaluate --train t.csv --holdout h.csv --synthetic sdv=sdv.csv \\
+        --synthetic ours=ours.parquet --target income --out comparison";
 
 /// `synthgate evaluate --help`: the metric list comes from the metric table.
 pub(crate) fn evaluate_about() -> String {
@@ -1047,9 +1058,10 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) holdout: PathBuf,
 
-    /// The synthetic table to score.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) synthetic: PathBuf,
+    /// The synthetic table to score; repeat it as NAME=FILE to compare several tables from
+    /// any tools against the same train and holdout with the same seeds.
+    #[arg(long, value_name = "[NAME=]FILE", required = true)]
+    pub(crate) synthetic: Vec<String>,
 
     #[command(flatten)]
     pub(crate) input: DataArgs,
@@ -1086,7 +1098,8 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub(crate) resamples: u64,
 
-    /// The folder to write report.json and report.html into (created if missing).
+    /// The folder to write report.json and report.html into (created if missing); with
+    /// several synthetic tables, the comparison's files and a report folder per table.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
 

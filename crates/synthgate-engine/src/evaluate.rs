@@ -84,17 +84,36 @@ pub struct EvaluateOutcome {
 /// evaluation succeeded, so a failed one leaves nothing behind.
 pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<EvaluateOutcome> {
     let overwrite = overwrite(request.force);
-    if request.out.is_file() {
-        return Err(Error::usage("--out must be a folder, and this is a file.")
-            .at(Location::file(&request.out)));
+    let (report_path, html_path) = report_paths(&request.out, overwrite)?;
+    let report = score_request(request, events)?;
+    write_report(&report, &request.out, overwrite)?;
+    Ok(EvaluateOutcome {
+        api_version: API_VERSION,
+        report,
+        report_path,
+        html_path,
+    })
+}
+
+/// `folder`'s `report.json` and `report.html`, checked as outputs (`folder` must not be a
+/// file; existing reports only with `overwrite`).
+fn report_paths(folder: &Path, overwrite: synthgate_io::Overwrite) -> Result<(PathBuf, PathBuf)> {
+    if folder.is_file() {
+        return Err(
+            Error::usage("--out must be a folder, and this is a file.").at(Location::file(folder))
+        );
     }
-    let report_path = request.out.join("report.json");
-    let html_path = request.out.join("report.html");
-    if request.out.exists() {
+    let report_path = folder.join("report.json");
+    let html_path = folder.join("report.html");
+    if folder.exists() {
         check_output_path(&report_path, overwrite)?;
         check_output_path(&html_path, overwrite)?;
     }
+    Ok((report_path, html_path))
+}
 
+/// Read the request's three tables and score them (nothing written).
+fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Report> {
     let given = request
         .input
         .schema
@@ -141,19 +160,183 @@ pub fn evaluate(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Ev
             sha256: &digests[at],
         })
         .collect::<Vec<_>>();
-    let report = crate::memory::evaluate_tables(
+    crate::memory::evaluate_tables(
         [scored[0], scored[1], scored[2]],
         Some(&schema),
         &train.info.na_tokens,
         &config,
         events,
-    )?;
-    write_report(&report, &request.out, overwrite)?;
-    Ok(EvaluateOutcome {
+    )
+}
+
+/// A synthetic table of a comparison, with the name its column and report folder take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedSynthetic {
+    /// Letters, digits, `-`, `_` and `.` (not only dots), at most 64: a column heading and
+    /// the folder of its report.
+    pub name: String,
+    /// The synthetic rows (CSV or Parquet, from any tool).
+    pub path: PathBuf,
+}
+
+/// Score several synthetic tables against the same train and holdout with the same seeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    /// The real rows the generators were fitted on.
+    pub train: PathBuf,
+    /// Real rows no generator saw.
+    pub holdout: PathBuf,
+    /// Two or more synthetic tables, each named.
+    pub synthetic: Vec<NamedSynthetic>,
+    /// How to read every table (as [`EvaluateRequest::input`]).
+    #[serde(default)]
+    pub input: InputOptions,
+    /// The column utility metrics predict; without it they are skipped.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Sensitive attributes for subgroup fidelity.
+    #[serde(default)]
+    pub sensitive: Vec<String>,
+    /// Groups with fewer training rows are suppressed.
+    #[serde(default = "default_min_group_rows")]
+    pub min_group_rows: usize,
+    /// The column the inference attack guesses (default: every column in turn).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Targets of the linkability and inference attacks, each side (default 2,000).
+    #[serde(default = "default_attacks")]
+    pub attacks: usize,
+    /// The seed of every sample, fold and resample, the same for every table.
+    #[serde(default)]
+    pub seed: u64,
+    /// Bootstrap resamples per interval.
+    #[serde(default = "default_resamples")]
+    pub resamples: usize,
+    /// The folder: `comparison.json`, `.md`, `.tex` and `.html`, and each table's
+    /// `report.json` and `report.html` in a folder named after it.
+    pub out: PathBuf,
+    /// Replace existing files.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// The comparison made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareOutcome {
+    /// [`API_VERSION`].
+    pub api_version: u32,
+    /// The comparison (as written to `comparison.json`).
+    pub comparison: synthgate_eval::compare::Comparison,
+    /// The files written: the comparison's, then each table's reports.
+    pub written: Vec<PathBuf>,
+}
+
+/// The comparison's own files in its folder.
+const COMPARISON_FILES: [&str; 4] = [
+    "comparison.json",
+    "comparison.md",
+    "comparison.tex",
+    "comparison.html",
+];
+
+/// Score every synthetic table of `request` as [`evaluate`] does one (the same train, holdout,
+/// schema, seed and resamples), then write each one's report and the comparison. Names and
+/// output paths are checked first and nothing is written until every table is scored, so a
+/// failure leaves nothing behind.
+pub fn compare(request: &CompareRequest, events: &mut dyn Events) -> Result<CompareOutcome> {
+    let overwrite = overwrite(request.force);
+    if request.synthetic.len() < 2 {
+        return Err(Error::usage(
+            "a comparison needs two or more synthetic tables (--synthetic NAME=FILE, repeated).",
+        ));
+    }
+    for (at, named) in request.synthetic.iter().enumerate() {
+        let valid = !named.name.is_empty()
+            && named.name.len() <= 64
+            && named.name.chars().any(|c| c != '.')
+            && named
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(Error::usage(format!(
+                "the synthetic table name '{}' is not usable: a name takes letters, digits,                  '-', '_' and '.' (not only dots), at most 64.",
+                named.name
+            ))
+            .hint("Name each table: --synthetic sdv=sdv.csv --synthetic ours=ours.parquet."));
+        }
+        if request.synthetic[..at].iter().any(|n| n.name == named.name) {
+            return Err(Error::usage(format!(
+                "the synthetic table name '{}' is given twice: each table needs its own name.",
+                named.name
+            ))
+            .hint("Name each table: --synthetic sdv=sdv.csv --synthetic ours=ours.parquet."));
+        }
+    }
+    if request.out.is_file() {
+        return Err(Error::usage("--out must be a folder, and this is a file.")
+            .at(Location::file(&request.out)));
+    }
+    let mut written: Vec<PathBuf> = COMPARISON_FILES
+        .iter()
+        .map(|name| request.out.join(name))
+        .collect();
+    if request.out.exists() {
+        for path in &written {
+            check_output_path(path, overwrite)?;
+        }
+    }
+    for named in &request.synthetic {
+        let (json, html) = report_paths(&request.out.join(&named.name), overwrite)?;
+        written.extend([json, html]);
+    }
+
+    let mut reports: Vec<(String, Report)> = Vec::with_capacity(request.synthetic.len());
+    for named in &request.synthetic {
+        let one = EvaluateRequest {
+            train: request.train.clone(),
+            holdout: request.holdout.clone(),
+            synthetic: named.path.clone(),
+            input: request.input.clone(),
+            target: request.target.clone(),
+            sensitive: request.sensitive.clone(),
+            min_group_rows: request.min_group_rows,
+            secret: request.secret.clone(),
+            attacks: request.attacks,
+            seed: request.seed,
+            resamples: request.resamples,
+            out: request.out.join(&named.name),
+            force: request.force,
+        };
+        events.step(&format!("scoring {}", named.name));
+        reports.push((named.name.clone(), score_request(&one, events)?));
+    }
+    let comparison = synthgate_eval::compare::compare(&reports);
+
+    if !request.out.exists() {
+        std::fs::create_dir(&request.out).map_err(|error| {
+            synthgate_io::io_error(&request.out, "create the comparison folder", &error)
+        })?;
+    }
+    for (name, report) in &reports {
+        write_report(report, &request.out.join(name), overwrite)?;
+    }
+    let json = synthgate_core::canonical::to_json_pretty(&comparison, "comparison.json")?;
+    let texts = [
+        json,
+        synthgate_eval::compare::markdown(&comparison).into_bytes(),
+        synthgate_eval::compare::latex(&comparison).into_bytes(),
+        synthgate_eval::compare::html(&comparison).into_bytes(),
+    ];
+    for (name, bytes) in COMPARISON_FILES.iter().zip(texts) {
+        write_bytes_atomically(&request.out.join(name), overwrite, &bytes)?;
+    }
+    Ok(CompareOutcome {
         api_version: API_VERSION,
-        report,
-        report_path,
-        html_path,
+        comparison,
+        written,
     })
 }
 

@@ -54,7 +54,10 @@ pub use dataset::{
     dataset_check, dataset_entities, dataset_propose, dataset_synth, load_dataset,
 };
 pub use drift::{DriftRequest, DriftRun, drift, drift_history};
-pub use evaluate::{EvaluateOutcome, EvaluateRequest, evaluate};
+pub use evaluate::{
+    CompareOutcome, CompareRequest, EvaluateOutcome, EvaluateRequest, NamedSynthetic, compare,
+    evaluate,
+};
 pub use generate::{GenerateOutcome, GenerateRequest, default_log, generate};
 pub use input::{InputOptions, load_schema};
 pub use memory::{

@@ -28,6 +28,7 @@ pub mod accuracy;
 pub mod anonymeter;
 pub mod augment;
 pub mod cells;
+pub mod compare;
 pub mod coverage;
 pub mod dcr;
 pub mod detection;

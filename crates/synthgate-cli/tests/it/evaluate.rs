@@ -466,3 +466,131 @@ fn any_tools_formatting_scores_the_same() {
         );
     }
 }
+
+/// `evaluate` with several named synthetic tables and `--resamples 20`.
+fn compare(train: &Path, holdout: &Path, named: &[String], out: &Path) -> std::process::Output {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "evaluate".into(),
+        "--train".into(),
+        train.into(),
+        "--holdout".into(),
+        holdout.into(),
+        "--out".into(),
+        out.into(),
+        "--quiet".into(),
+        "--resamples".into(),
+        "20".into(),
+    ];
+    for value in named {
+        args.push("--synthetic".into());
+        args.push(value.into());
+    }
+    synthgate(args)
+}
+
+/// Two tools' tables compared in one run: `cart`'s output and a copier's (the training rows
+/// themselves). Each table's report is byte for byte the one `evaluate` writes for it alone
+/// (same schema, seed, folds and resamples); the comparison names the copier's privacy as
+/// significantly worse on metrics whose intervals part (the DCR share among them) and writes
+/// the table as Markdown and LaTeX with the harness version; a name given twice is refused
+/// before anything is written.
+#[test]
+fn several_synthetic_tables_are_compared_side_by_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (train, holdout) = split(dir.path());
+    let synthetic = synthesize(dir.path(), &train);
+    let copier = dir.path().join("copier.csv");
+    std::fs::copy(&train, &copier).expect("copy");
+    let out = dir.path().join("compared");
+    let named = [
+        format!("cart={}", synthetic.display()),
+        format!("copier={}", copier.display()),
+    ];
+    let output = compare(&train, &holdout, &named, &out);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let alone = dir.path().join("alone");
+    let output_alone = evaluate(&train, &holdout, &synthetic, &alone);
+    assert!(output_alone.status.success(), "{}", stderr(&output_alone));
+    assert_eq!(
+        std::fs::read(alone.join("report.json")).expect("alone"),
+        std::fs::read(out.join("cart").join("report.json")).expect("compared"),
+        "a table's report in a comparison is the report it gets alone"
+    );
+    assert!(out.join("copier").join("report.html").is_file());
+
+    let comparison = read_json(&out.join("comparison.json"));
+    assert_eq!(comparison["tables"], serde_json::json!(["cart", "copier"]));
+    assert_eq!(comparison["harness_version"], "0.4");
+    let row = |id: &str| {
+        comparison["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    let dcr = row("privacy.dcr_share");
+    assert_eq!(
+        dcr["differences"],
+        serde_json::json!([{"higher": "copier", "lower": "cart", "better": "cart"}]),
+        "{dcr}"
+    );
+    let value =
+        |row: &serde_json::Value, at: usize| row["scores"][at]["value"].as_f64().expect("a value");
+    assert!(value(&dcr, 1) > value(&dcr, 0), "{dcr}");
+    let copies = row("privacy.exact_copy_rate");
+    assert_eq!(copies["scores"][1]["value"], 1.0);
+
+    let markdown = std::fs::read_to_string(out.join("comparison.md")).expect("md");
+    assert!(markdown.contains("Synthgate harness 0.4, seed 0, 20 bootstrap resamples"));
+    assert!(
+        markdown
+            .contains("| metric | direction | holdout | cart | copier | significant differences |")
+    );
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.starts_with("| privacy.dcr_share |")
+                && l.ends_with("| cart better than copier |")),
+        "{markdown}"
+    );
+    let latex = std::fs::read_to_string(out.join("comparison.tex")).expect("tex");
+    assert!(
+        latex.contains("\\begin{tabular}") && latex.contains("metric & holdout & cart & copier")
+    );
+    assert!(latex.contains("privacy.dcr\\_share &"), "{latex}");
+    let html = std::fs::read_to_string(out.join("comparison.html")).expect("html");
+    assert!(html.contains("<a href=\"cart/report.html\">cart</a>"));
+    assert!(stdout(&output).contains("cart > copier") || stdout(&output).contains("cart < copier"));
+
+    let twice = dir.path().join("twice");
+    let output = compare(
+        &train,
+        &holdout,
+        &[
+            format!("a={}", synthetic.display()),
+            format!("a={}", copier.display()),
+        ],
+        &twice,
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("'a' is given twice"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!twice.exists(), "a refused comparison wrote nothing");
+    let output = compare(
+        &train,
+        &holdout,
+        &[
+            format!("a b={}", synthetic.display()),
+            format!("c={}", copier.display()),
+        ],
+        &twice,
+    );
+    assert!(!output.status.success());
+    assert!(!twice.exists());
+}
