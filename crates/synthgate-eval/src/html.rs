@@ -525,6 +525,7 @@ fn subgroup_table(out: &mut String, metric: &Metric) {
         );
     }
     out.push_str("</table>");
+    out.push_str(&group_chart(metric));
     if suppressed > 0 {
         let _ = write!(
             out,
@@ -540,6 +541,93 @@ fn subgroup_table(out: &mut String, metric: &Metric) {
              would let one be worked out from the training total.</p>"
         );
     }
+}
+
+/// Per-group bars of a subgroup metric: each reported group's share of the real and of the
+/// synthetic rows, and its column shapes against the holdout's. A value the evaluation
+/// withheld (it would give a suppressed group away) is not drawn, and says so.
+fn group_chart(metric: &Metric) -> String {
+    let details = &metric.details;
+    let groups: Vec<&serde_json::Value> =
+        details["groups"].as_array().into_iter().flatten().collect();
+    let attribute = details["attribute"].as_str().unwrap_or("");
+    let height = 30 + groups.len() * 78 + 24;
+    let mut svg = format!(
+        "<svg id=\"groups-{a}\" role=\"img\" aria-label=\"groups of {a}\" width=\"940\" \
+         height=\"{height}\" viewBox=\"0 0 940 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">Groups of {a}: share \
+         of rows (real, synthetic) and column shapes (synthetic, holdout)</text>",
+        a = escape(attribute)
+    );
+    let bar =
+        |svg: &mut String, y: usize, label: &str, value: Option<f64>, colour: &str| match value {
+            Some(value) => {
+                let width = value.clamp(0.0, 1.0) * 480.0;
+                let _ = write!(
+                    svg,
+                    "<text x=\"150\" y=\"{ty}\" font-size=\"11\">{label}</text>\
+                     <rect class=\"bar\" x=\"300\" y=\"{y}\" width=\"{width:.1}\" height=\"14\" \
+                     fill=\"{colour}\"/><text x=\"{vx:.1}\" y=\"{ty}\" font-size=\"11\">{v}</text>",
+                    ty = y + 11,
+                    vx = 306.0 + width,
+                    v = number(value)
+                );
+            }
+            None => {
+                let _ = write!(
+                    svg,
+                    "<text x=\"150\" y=\"{ty}\" font-size=\"11\">{label}</text>\
+                     <text x=\"300\" y=\"{ty}\" font-size=\"11\" fill=\"#666\">withheld or \
+                     not computed</text>",
+                    ty = y + 11
+                );
+            }
+        };
+    for (i, group) in groups.iter().enumerate() {
+        let withheld = |field: &str| {
+            group["withheld"]
+                .as_array()
+                .is_some_and(|w| w.iter().any(|f| f == field))
+        };
+        let value = |field: &str| {
+            if withheld(field) {
+                None
+            } else {
+                group[field].as_f64()
+            }
+        };
+        let y = 34 + i * 78;
+        let _ = write!(
+            svg,
+            "<text x=\"10\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>",
+            y + 11,
+            escape(group["group"].as_str().unwrap_or(""))
+        );
+        bar(&mut svg, y, "share, real", value("share_real"), "#5b7bd5");
+        bar(
+            &mut svg,
+            y + 17,
+            "share, synthetic",
+            value("share_synthetic"),
+            "#e08a2c",
+        );
+        bar(
+            &mut svg,
+            y + 38,
+            "shapes, synthetic",
+            value("column_shapes"),
+            "#e08a2c",
+        );
+        bar(
+            &mut svg,
+            y + 55,
+            "shapes, holdout",
+            value("column_shapes_reference"),
+            "#9aa3b2",
+        );
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 fn verdict(out: &mut String, report: &Report) {
@@ -895,5 +983,28 @@ mod tests {
         assert_eq!(b[5], "0.4000", "{b:?}");
         assert_eq!(a[6], "0.3000", "{a:?}");
         assert!(html.contains("Withheld: counts of real rows"), "{html}");
+    }
+
+    /// The per-group bars draw each reported group's real and synthetic shares and its column
+    /// shapes against the holdout's, and never a value the evaluation withheld, even where
+    /// the details still hold it (B's real share here, 0.3875, which would give the
+    /// suppressed group away).
+    #[test]
+    fn group_bars_draw_the_groups_and_not_what_is_withheld() {
+        let mut report = report(true);
+        report.metrics[1].details["groups"][1]["share_real"] = serde_json::json!(0.3875);
+        let html = render(&report);
+        let start = html
+            .find("<svg id=\"groups-country\"")
+            .expect("the group chart");
+        let svg = &html[start..start + html[start..].find("</svg>").expect("its end")];
+        // A: four bars; B: its real share withheld, three.
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 7, "{svg}");
+        assert!(
+            svg.contains(">0.6000<") && svg.contains(">0.5000<"),
+            "{svg}"
+        );
+        assert!(!svg.contains("0.3875") && !svg.contains("0.388"), "{svg}");
+        assert_eq!(svg.matches("withheld or not computed").count(), 1, "{svg}");
     }
 }
