@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use synthgate_core::{Error, Location, Result, Seed};
+use synthgate_core::{Error, Location, Result, Schema, Seed};
 use synthgate_eval::{EvaluationConfig, Report};
-use synthgate_io::{check_output_path, sha256_file, write_bytes_atomically};
+use synthgate_io::{Dataset, check_output_path, sha256_file, write_bytes_atomically};
 use synthgate_profile::profile;
 
 use crate::input::{InputOptions, load_schema, overwrite, read};
@@ -112,8 +112,17 @@ fn report_paths(folder: &Path, overwrite: synthgate_io::Overwrite) -> Result<(Pa
     Ok((report_path, html_path))
 }
 
-/// Read the request's three tables and score them (nothing written).
-fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Report> {
+/// The real tables of an evaluation, read once: train, holdout, the schema all tables are read
+/// with, and the two files' digests.
+struct Real {
+    train: Dataset,
+    holdout: Dataset,
+    schema: Schema,
+    digests: [String; 2],
+}
+
+/// Read `request`'s train and holdout tables (its synthetic one is not read).
+fn read_real(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Real> {
     let given = request
         .input
         .schema
@@ -126,11 +135,9 @@ fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<R
         None => profile(&train.table, None, &train.info.na_tokens).to_schema()?,
     };
     let (holdout, _) = read(&request.holdout, &request.input, Some(&schema), events)?;
-    let (synthetic, _) = read(&request.synthetic, &request.input, Some(&schema), events)?;
     let digests = [
         sha256_file(&train.info.path)?,
         sha256_file(&holdout.info.path)?,
-        sha256_file(&synthetic.info.path)?,
     ];
     if digests[0] == digests[1] {
         return Err(Error::input(
@@ -139,6 +146,37 @@ fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<R
         )
         .at(Location::file(&request.holdout)));
     }
+    Ok(Real {
+        train,
+        holdout,
+        schema,
+        digests,
+    })
+}
+
+/// Read the request's three tables and score them (nothing written).
+fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<Report> {
+    let real = read_real(request, events)?;
+    score_synthetic(&real, request, events)
+}
+
+/// Score `request.synthetic` against the real tables already read (nothing written).
+fn score_synthetic(
+    real: &Real,
+    request: &EvaluateRequest,
+    events: &mut dyn Events,
+) -> Result<Report> {
+    let (synthetic, _) = read(
+        &request.synthetic,
+        &request.input,
+        Some(&real.schema),
+        events,
+    )?;
+    let digests = [
+        real.digests[0].clone(),
+        real.digests[1].clone(),
+        sha256_file(&synthetic.info.path)?,
+    ];
     let config = EvaluationConfig {
         seed: Seed(request.seed),
         resamples: request.resamples,
@@ -150,8 +188,9 @@ fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<R
         attacks: request.attacks,
         privacy: true,
     };
-    let paths = [&train, &holdout, &synthetic].map(|d| d.info.path.display().to_string());
-    let scored = [&train, &holdout, &synthetic]
+    let tables = [&real.train, &real.holdout, &synthetic];
+    let paths = tables.map(|d| d.info.path.display().to_string());
+    let scored = tables
         .into_iter()
         .enumerate()
         .map(|(at, dataset)| crate::memory::Scored {
@@ -162,8 +201,8 @@ fn score_request(request: &EvaluateRequest, events: &mut dyn Events) -> Result<R
         .collect::<Vec<_>>();
     crate::memory::evaluate_tables(
         [scored[0], scored[1], scored[2]],
-        Some(&schema),
-        &train.info.na_tokens,
+        Some(&real.schema),
+        &real.train.info.na_tokens,
         &config,
         events,
     )
@@ -220,6 +259,47 @@ pub struct CompareRequest {
     /// Replace existing files.
     #[serde(default)]
     pub force: bool,
+}
+
+impl CompareRequest {
+    /// Several tables compared with `options`' train, holdout and settings (its synthetic
+    /// table is not used).
+    pub fn from_options(options: EvaluateRequest, synthetic: Vec<NamedSynthetic>) -> Self {
+        CompareRequest {
+            train: options.train,
+            holdout: options.holdout,
+            synthetic,
+            input: options.input,
+            target: options.target,
+            sensitive: options.sensitive,
+            min_group_rows: options.min_group_rows,
+            secret: options.secret,
+            attacks: options.attacks,
+            seed: options.seed,
+            resamples: options.resamples,
+            out: options.out,
+            force: options.force,
+        }
+    }
+
+    /// The request that scores `named` alone, its report in the folder named after it.
+    fn one(&self, named: &NamedSynthetic) -> EvaluateRequest {
+        EvaluateRequest {
+            train: self.train.clone(),
+            holdout: self.holdout.clone(),
+            synthetic: named.path.clone(),
+            input: self.input.clone(),
+            target: self.target.clone(),
+            sensitive: self.sensitive.clone(),
+            min_group_rows: self.min_group_rows,
+            secret: self.secret.clone(),
+            attacks: self.attacks,
+            seed: self.seed,
+            resamples: self.resamples,
+            out: self.out.join(&named.name),
+            force: self.force,
+        }
+    }
 }
 
 /// The comparison made.
@@ -294,24 +374,15 @@ pub fn compare(request: &CompareRequest, events: &mut dyn Events) -> Result<Comp
     }
 
     let mut reports: Vec<(String, Report)> = Vec::with_capacity(request.synthetic.len());
+    let mut real = None;
     for named in &request.synthetic {
-        let one = EvaluateRequest {
-            train: request.train.clone(),
-            holdout: request.holdout.clone(),
-            synthetic: named.path.clone(),
-            input: request.input.clone(),
-            target: request.target.clone(),
-            sensitive: request.sensitive.clone(),
-            min_group_rows: request.min_group_rows,
-            secret: request.secret.clone(),
-            attacks: request.attacks,
-            seed: request.seed,
-            resamples: request.resamples,
-            out: request.out.join(&named.name),
-            force: request.force,
+        let one = request.one(named);
+        let real = match &real {
+            Some(real) => real,
+            None => real.insert(read_real(&one, events)?),
         };
         events.step(&format!("scoring {}", named.name));
-        reports.push((named.name.clone(), score_request(&one, events)?));
+        reports.push((named.name.clone(), score_synthetic(real, &one, events)?));
     }
     let comparison = synthgate_eval::compare::compare(&reports);
 

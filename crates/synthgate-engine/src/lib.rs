@@ -92,7 +92,9 @@ pub mod io {
 /// The types the outcomes carry, from the crates below, so a front end needs no crate but
 /// this one and `synthgate-core`.
 pub mod types {
-    pub use synthgate_eval::html::{Status, escape as escape_html, render as render_html, status};
+    pub use synthgate_eval::html::{
+        Status, escape as escape_html, number, render as render_html, status,
+    };
     pub use synthgate_eval::{EvaluationConfig, InputInfo, Metric, Report};
     pub use synthgate_llm::generate::Summary as GenerationSummary;
     pub use synthgate_profile::{ColumnProfile, HIGH_CARDINALITY, Profile};

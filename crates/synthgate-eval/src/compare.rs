@@ -13,7 +13,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 use synthgate_core::metrics::{Direction, info};
 
-use crate::html::escape;
+use crate::html::{escape, number};
 use crate::{HARNESS_VERSION, Report};
 
 /// The comparison file format version.
@@ -218,15 +218,6 @@ fn significant(
             Direction::Informational => None,
         },
     })
-}
-
-/// A number as the tables print it: four decimals, one at 100 or more (k-marginal scores).
-fn number(value: f64) -> String {
-    if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.4}")
-    }
 }
 
 /// A score as `value [low, high]`, `n/a` when not computable, `-` when absent.

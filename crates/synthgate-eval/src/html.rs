@@ -49,7 +49,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn number(value: f64) -> String {
+/// A score as reports print it: four decimals, one at 100 or more (the k-marginal score).
+pub fn number(value: f64) -> String {
     if value.abs() >= 100.0 {
         format!("{value:.1}")
     } else {

@@ -244,31 +244,21 @@ impl Linear {
         if value.is_nan() {
             return value;
         }
-        let mut moved = value;
+        self.plus(value, at).clamp(self.low, self.high)
+    }
+
+    /// `start` plus the line's value less its value at the centres, at a row's column values
+    /// (`at`; a missing one adds nothing), the columns' terms added in turn.
+    fn plus(&self, start: f64, at: impl Fn(usize) -> f64) -> f64 {
+        let mut sum = start;
         for ((&column, &centre), &slope) in self.columns.iter().zip(&self.centres).zip(&self.slopes)
         {
             let x = at(column);
             if !x.is_nan() {
-                moved += slope * (x - centre);
+                sum += slope * (x - centre);
             }
         }
-        moved.clamp(self.low, self.high)
-    }
-
-    /// The line's value less its value at the centres, for `row` of the fitted data.
-    fn offset(&self, lines: &[(usize, &[f64])], row: usize) -> f64 {
-        let mut offset = 0.0;
-        for ((&column, &centre), &slope) in self.columns.iter().zip(&self.centres).zip(&self.slopes)
-        {
-            let x = lines
-                .iter()
-                .find(|(c, _)| *c == column)
-                .map_or(f64::NAN, |(_, x)| x[row]);
-            if !x.is_nan() {
-                offset += slope * (x - centre);
-            }
-        }
-        offset
+        sum
     }
 
     /// The least-squares line of `y` over `rows` on the best of `columns`, chosen one at a
@@ -284,7 +274,7 @@ impl Linear {
             }
         }
         let mut chosen: Vec<usize> = Vec::new();
-        let mut best: Option<(f64, Vec<f64>, Vec<f64>)> = None;
+        let mut best: Option<(Vec<f64>, Vec<f64>)> = None;
         let mut share = 0.0;
         for _ in 0..LINEAR_MOST {
             let mut step: Option<(usize, f64, Vec<f64>, Vec<f64>)> = None;
@@ -315,9 +305,9 @@ impl Linear {
             }
             chosen.push(candidate);
             share = r2;
-            best = Some((r2, centres, slopes));
+            best = Some((centres, slopes));
         }
-        let (_, centres, slopes) = best?;
+        let (centres, slopes) = best?;
         (low <= high).then(|| Linear {
             columns: chosen.iter().map(|&i| columns[i].0).collect(),
             centres,
@@ -924,7 +914,15 @@ impl Builder<'_> {
                         .map(|&row| values[row as usize])
                         .zip(rows)
                         .filter(|(value, _)| !value.is_nan())
-                        .map(|(value, &row)| value - line.offset(&self.lines, row as usize))
+                        .map(|(value, &row)| {
+                            value
+                                - line.plus(0.0, |column| {
+                                    self.lines
+                                        .iter()
+                                        .find(|(c, _)| *c == column)
+                                        .map_or(f64::NAN, |(_, x)| x[row as usize])
+                                })
+                        })
                         .collect();
                     residuals.sort_unstable_by(f64::total_cmp);
                     Leaf::Numeric {

