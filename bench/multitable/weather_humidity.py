@@ -3,7 +3,10 @@ readings file a `weather.py --out DIR` run left (DIR/synthgate-*/readings.csv), 
 correlations of temp, dewp and humid as they are, with each station-day's first-reading
 humidity offset removed, and with every humidity replaced by the value its own temperature and
 dew point imply (the Magnus formula, Alduchov and Eskridge's constants), against the training
-readings (DIR/weather_train.csv). The last is an upper bound on fixing humidity alone.
+readings (DIR/weather_train.csv). The last is an upper bound on fixing humidity alone. Also
+each file's mean distance of humidity from that implied value, and the shares of readings with
+the dew point above the temperature or the gust below the wind speed (no real reading has
+either).
 
 Usage: bench/.venv-eval/bin/python bench/multitable/weather_humidity.py DIR
 """
@@ -33,7 +36,12 @@ def correlations(frame):
 def main():
     folder = sys.argv[1]
     train = pd.read_csv(os.path.join(folder, "weather_train.csv"))
-    print("training readings", correlations(train))
+    train_residual = train["humid"] - implied(train["temp"], train["dewp"])
+    print("training readings", correlations(train), "residual sd",
+          round(float(train_residual.std()), 2), "mean distance from implied",
+          round(float(train_residual.abs().mean()), 2), "dew point above temperature",
+          round(float((train["dewp"] > train["temp"]).mean()), 4), "gust below wind speed",
+          round(float((train["wind_gust"] < train["wind_speed"]).mean()), 4))
     for path in sorted(glob.glob(os.path.join(folder, "synthgate-*", "readings.csv"))):
         x = pd.read_csv(path)
         x["_t"] = pd.to_datetime(x["time_hour"], utc=True)
@@ -44,7 +52,10 @@ def main():
         as_implied = x.assign(humid=implied(x["temp"], x["dewp"]).clip(0, 100))
         print(path, "as drawn", correlations(x), "first offset removed",
               correlations(without_offset), "humidity as implied", correlations(as_implied),
-              "residual sd", round(float(residual.std()), 2))
+              "residual sd", round(float(residual.std()), 2),
+              "mean distance from implied", round(float(residual.abs().mean()), 2),
+              "dew point above temperature", round(float((x["dewp"] > x["temp"]).mean()), 4),
+              "gust below wind speed", round(float((x["wind_gust"] < x["wind_speed"]).mean()), 4))
 
 
 if __name__ == "__main__":

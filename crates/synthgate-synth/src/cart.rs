@@ -64,11 +64,18 @@ pub struct Cart {
     pub max_depth: usize,
     /// Smallest split gain, relative to the root's impurity, worth a split.
     pub min_gain: f64,
-    /// Whether a numeric leaf may draw around a line on one earlier numeric column
-    /// ([`Linear`]). Off for the `cart` synthesizer's own tables; the sequence models of
+    /// Whether a numeric leaf may draw around a line on up to [`LINEAR_MOST`] earlier
+    /// numeric columns ([`Linear`]). Off for the `cart` synthesizer's own tables; the sequence models of
     /// several tables turn it on.
     #[serde(default, skip_serializing_if = "is_false")]
     pub linear: bool,
+    /// With `linear`: whether a line's first column is taken whatever it explains alone
+    /// (two columns may explain together what neither does alone: humidity by temperature
+    /// and dew point within a band of both), the line kept if all its columns explain
+    /// [`LINEAR_LEAST_SHARE`]; else the first column must explain that alone. On for the
+    /// within-row models of sequences, whose few columns pin a value down together.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub linear_jointly: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -82,6 +89,7 @@ impl Default for Cart {
             max_depth: 24,
             min_gain: 1e-5,
             linear: false,
+            linear_jointly: false,
         }
     }
 }
@@ -262,9 +270,9 @@ impl Linear {
     }
 
     /// The least-squares line of `y` over `rows` on the best of `columns`, chosen one at a
-    /// time while each adds [`LINEAR_STEP_SHARE`] of the variance, if it explains
-    /// [`LINEAR_LEAST_SHARE`].
-    fn fit(y: &[f64], columns: &[(usize, &[f64])], rows: &[u32]) -> Option<Linear> {
+    /// time while each after the first adds [`LINEAR_STEP_SHARE`] of the variance, if it
+    /// explains [`LINEAR_LEAST_SHARE`]: the first alone, or (`jointly`) all together.
+    fn fit(y: &[f64], columns: &[(usize, &[f64])], rows: &[u32], jointly: bool) -> Option<Linear> {
         let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
         for &row in rows {
             let v = y[row as usize];
@@ -295,10 +303,10 @@ impl Linear {
             let Some((candidate, r2, centres, slopes)) = step else {
                 break;
             };
-            let needed = if chosen.is_empty() {
-                LINEAR_LEAST_SHARE
-            } else {
-                share + LINEAR_STEP_SHARE
+            let needed = match (chosen.is_empty(), jointly) {
+                (true, true) => f64::NEG_INFINITY,
+                (true, false) => LINEAR_LEAST_SHARE,
+                (false, _) => share + LINEAR_STEP_SHARE,
             };
             if r2 < needed {
                 break;
@@ -306,6 +314,9 @@ impl Linear {
             chosen.push(candidate);
             share = r2;
             best = Some((centres, slopes));
+        }
+        if share < LINEAR_LEAST_SHARE {
+            return None;
         }
         let (centres, slopes) = best?;
         (low <= high).then(|| Linear {
@@ -904,7 +915,7 @@ impl Builder<'_> {
                 present.sort_unstable_by(f64::total_cmp);
                 let missing = 1.0 - present.len() as f64 / rows.len().max(1) as f64;
                 let linear = if self.settings.linear {
-                    Linear::fit(values, &self.lines, rows)
+                    Linear::fit(values, &self.lines, rows, self.settings.linear_jointly)
                 } else {
                     None
                 };
@@ -1553,12 +1564,12 @@ mod tests {
         let x2: Vec<f64> = (0..200).map(|i| wiggle(i, 7.3) * 10.0).collect();
         let noise: Vec<f64> = (0..200).map(|i| wiggle(i, 3.1) * 0.5).collect();
         let y: Vec<f64> = (0..200).map(|i| 3.0 * x1[i] + noise[i]).collect();
-        let line = Linear::fit(&y, &[(4, &x1), (5, &x2)], &rows).expect("a line");
+        let line = Linear::fit(&y, &[(4, &x1), (5, &x2)], &rows, false).expect("a line");
         assert_eq!(line.columns, vec![4]);
         assert!((line.slopes[0] - 3.0).abs() < 0.05, "{line:?}");
 
         let y2: Vec<f64> = (0..200).map(|i| x1[i] - 2.0 * x2[i] + noise[i]).collect();
-        let line = Linear::fit(&y2, &[(4, &x1), (5, &x2)], &rows).expect("a line");
+        let line = Linear::fit(&y2, &[(4, &x1), (5, &x2)], &rows, false).expect("a line");
         let mut found: Vec<(usize, f64)> = line
             .columns
             .iter()
@@ -1569,9 +1580,22 @@ mod tests {
         assert_eq!(found.len(), 2, "{line:?}");
         assert!((found[0].1 - 1.0).abs() < 0.05 && (found[1].1 + 2.0).abs() < 0.05);
 
-        assert!(Linear::fit(&noise, &[(4, &x1), (5, &x2)], &rows).is_none());
+        assert!(Linear::fit(&noise, &[(4, &x1), (5, &x2)], &rows, false).is_none());
 
-        let line = Linear::fit(&y, &[(4, &x1)], &rows).expect("a line");
+        // Neither column alone explains the value (6.25% needed), the two together do all of
+        // it (the spread between two readings that move together, as humidity by
+        // temperature less dew point): a line only where taken jointly.
+        let near: Vec<f64> = (0..200).map(|i| x1[i] + wiggle(i, 5.7)).collect();
+        let spread: Vec<f64> = (0..200).map(|i| near[i] - x1[i]).collect();
+        for column in [&x1, &near] {
+            let alone = least_squares(&spread, &[column.as_slice()], &rows).expect("a fit");
+            assert!(alone.0 < LINEAR_LEAST_SHARE, "alone: {}", alone.0);
+        }
+        assert!(Linear::fit(&spread, &[(4, &x1), (6, &near)], &rows, false).is_none());
+        let line = Linear::fit(&spread, &[(4, &x1), (6, &near)], &rows, true).expect("a line");
+        assert_eq!(line.columns.len(), 2, "{line:?}");
+
+        let line = Linear::fit(&y, &[(4, &x1)], &rows, false).expect("a line");
         assert_eq!(line.apply(1.5, |_| f64::NAN), 1.5);
         let high = line.apply(0.0, |_| 1e6);
         assert_eq!(high, line.high);

