@@ -27,6 +27,16 @@ pub fn closer_to_training(
     holdout: &Prepared,
     synthetic: &Prepared,
 ) -> (f64, Vec<bool>) {
+    let (share, closer, _) = closer_to_training_with_distances(train, holdout, synthetic);
+    (share, closer)
+}
+
+/// [`closer_to_training`], with each synthetic row's distance to the closest training row.
+pub fn closer_to_training_with_distances(
+    train: &Prepared,
+    holdout: &Prepared,
+    synthetic: &Prepared,
+) -> (f64, Vec<bool>, Vec<f64>) {
     let to_train = distances_to_closest(synthetic, train);
     let to_holdout = distances_to_closest(synthetic, holdout);
     let closer: Vec<bool> = to_train
@@ -35,5 +45,5 @@ pub fn closer_to_training(
         .map(|(t, h)| t < h)
         .collect();
     let share = closer.iter().filter(|&&c| c).count() as f64 / closer.len().max(1) as f64;
-    (share, closer)
+    (share, closer, to_train)
 }

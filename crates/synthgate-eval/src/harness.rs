@@ -623,8 +623,13 @@ fn privacy_metrics(
 
     // SDMetrics' breakdown on the full sets (the synthetic rows searched capped); the
     // reference keeps the train:holdout ratio.
-    let (closer, per_row) = step(progress, "dcr closer to training", || {
-        dcr::closer_to_training(train, holdout, &samples.synthetic)
+    let (closer, per_row, synthetic_to_train) = step(progress, "dcr closer to training", || {
+        dcr::closer_to_training_with_distances(train, holdout, &samples.synthetic)
+    })?;
+    // The report's histogram: the searched synthetic rows' distances to the closest training
+    // row against the holdout sample's (rows the generator never saw).
+    let holdout_to_train = step(progress, "dcr of holdout rows", || {
+        dcr::distances_to_closest(&samples.holdout, train)
     })?;
     let half_b = samples.half_b.rows();
     let scaled_train = ((train.rows() as f64 * half_b as f64 / holdout.rows() as f64).round()
@@ -661,6 +666,7 @@ fn privacy_metrics(
             "sdmetrics_score": (2.0 * (1.0 - closer)).min(1.0),
             "synthetic_rows_searched": samples.synthetic.rows(),
             "reference_train_rows": scaled_train,
+            "histogram": crate::privacy::dcr_histogram(&synthetic_to_train, &holdout_to_train),
         })),
     );
 

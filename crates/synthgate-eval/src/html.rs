@@ -320,6 +320,192 @@ fn mix_chart(metric: &Metric) -> Option<String> {
     Some(svg)
 }
 
+/// Most columns an association heatmap shows (the first in the report's column order).
+const HEATMAP_COLUMNS: usize = 40;
+
+/// Two heatmaps side by side, the real (training) data's association of every pair of
+/// columns and the synthetic data's (|Pearson's r| for two numbers, Cramér's V otherwise, as
+/// column pair trends computes them), each cell titled with both values; a pair without a
+/// value is left grey. `None` without pairs that hold both.
+fn association_maps(pairs: &[serde_json::Value]) -> Option<String> {
+    let mut columns: Vec<&str> = Vec::new();
+    // Per ordered pair of columns: the real and the synthetic association.
+    type Both = (Option<f64>, Option<f64>);
+    let mut values: std::collections::HashMap<(&str, &str), Both> =
+        std::collections::HashMap::new();
+    for pair in pairs {
+        let (Some(first), Some(second)) = (pair["first"].as_str(), pair["second"].as_str()) else {
+            continue;
+        };
+        for name in [first, second] {
+            if !columns.contains(&name) {
+                columns.push(name);
+            }
+        }
+        let real = pair["real_association"].as_f64();
+        let synthetic = pair["synthetic_association"].as_f64();
+        values.insert((first, second), (real, synthetic));
+        values.insert((second, first), (real, synthetic));
+    }
+    if !values.values().any(|(r, s)| r.is_some() && s.is_some()) {
+        return None;
+    }
+    columns.truncate(HEATMAP_COLUMNS);
+    let n = columns.len();
+    let cell = (300.0 / n as f64).clamp(6.0, 24.0);
+    let label = 130.0;
+    let side = cell * n as f64;
+    let height = label + side + 50.0;
+    let mut svg = format!(
+        "<svg id=\"associations\" role=\"img\" aria-label=\"associations, real and synthetic\" \
+         width=\"940\" height=\"{height:.0}\" viewBox=\"0 0 940 {height:.0}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">Association of every \
+         pair of columns (|r| or Cramér's V; darker = stronger): real training data, left; \
+         synthetic, right</text>"
+    );
+    let font = (cell * 0.8).clamp(6.0, 11.0);
+    for (panel, x0) in [(0usize, label), (1, label + side + 160.0)] {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-weight=\"600\">{}</text>",
+            x0,
+            label + side + 20.0,
+            if panel == 0 { "real" } else { "synthetic" }
+        );
+        for (i, row) in columns.iter().enumerate() {
+            let y = label + i as f64 * cell;
+            if panel == 0 {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{font:.1}\" \
+                     text-anchor=\"end\">{}</text>",
+                    x0 - 4.0,
+                    y + cell * 0.75,
+                    escape(row)
+                );
+            }
+            for (j, column) in columns.iter().enumerate() {
+                let x = x0 + j as f64 * cell;
+                if i == 0 {
+                    let _ = write!(
+                        svg,
+                        "<text transform=\"translate({:.1} {:.1}) rotate(-60)\" \
+                         font-size=\"{font:.1}\">{}</text>",
+                        x + cell * 0.7,
+                        label - 4.0,
+                        escape(column)
+                    );
+                }
+                if i == j {
+                    continue;
+                }
+                let (real, synthetic) = values.get(&(*row, *column)).copied().unwrap_or_default();
+                let shown = if panel == 0 { real } else { synthetic };
+                let fill = match shown {
+                    Some(v) => {
+                        let v = v.abs().min(1.0);
+                        let shade = |full: f64| (255.0 - v * (255.0 - full)).round() as u8;
+                        format!("rgb({},{},{})", shade(35.0), shade(70.0), shade(160.0))
+                    }
+                    None => "#dddddd".to_string(),
+                };
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{c:.1}\" height=\"{c:.1}\" \
+                     fill=\"{fill}\"><title>{a} × {b}: real {r}, synthetic {s}</title></rect>",
+                    c = cell - 0.5,
+                    a = escape(row),
+                    b = escape(column),
+                    r = optional(real),
+                    s = optional(synthetic),
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// The distance-to-closest-record histogram: per distance bin, the share of synthetic rows
+/// and of holdout rows whose closest training row is that far (`privacy.dcr_closer_to_training`'s
+/// details: SDMetrics' distance, every training row searched). Synthetic rows piled at distance 0 beyond the holdout's are copies.
+fn dcr_chart(metric: &Metric) -> Option<String> {
+    let histogram = &metric.details["histogram"];
+    let edges: Vec<f64> = histogram["edges"]
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    let series = |name: &str| -> Option<Vec<f64>> {
+        Some(
+            histogram[name]
+                .as_array()?
+                .iter()
+                .filter_map(serde_json::Value::as_f64)
+                .collect(),
+        )
+    };
+    let (synthetic, holdout) = (series("synthetic")?, series("holdout")?);
+    let bins = synthetic.len();
+    if bins == 0 || holdout.len() != bins || edges.len() != bins + 1 {
+        return None;
+    }
+    let top = synthetic
+        .iter()
+        .chain(&holdout)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(1e-12);
+    let (x0, width, base, tall) = (60.0, 840.0, 250.0, 200.0);
+    let step = width / bins as f64;
+    let mut svg = format!(
+        "<svg id=\"dcr-histogram\" role=\"img\" aria-label=\"distance to the closest training row\" \
+         width=\"940\" height=\"300\" viewBox=\"0 0 940 300\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"600\">Distance to the closest \
+         training row: synthetic rows (red) against holdout rows (blue), share per bin</text>\
+         <line x1=\"{x0}\" y1=\"{base}\" x2=\"{:.1}\" y2=\"{base}\" stroke=\"#444\"/>",
+        x0 + width
+    );
+    for (k, (&s, &h)) in synthetic.iter().zip(&holdout).enumerate() {
+        let x = x0 + k as f64 * step;
+        for (offset, value, colour, name) in [
+            (0.0, s, "#c0392b", "synthetic"),
+            (step / 2.0, h, "#5b7bd5", "holdout"),
+        ] {
+            let bar = value / top * tall;
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\" \
+                 fill=\"{colour}\"><title>{name}: {} of rows at {} to {}</title></rect>",
+                x + offset + 1.0,
+                base - bar,
+                step / 2.0 - 1.0,
+                number(value),
+                number(edges[k]),
+                number(edges[k + 1])
+            );
+        }
+    }
+    for k in [0, bins / 2, bins] {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            x0 + k as f64 * step,
+            base + 16.0,
+            number(edges[k])
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"10\" y=\"{:.1}\" font-size=\"11\">{}</text><text x=\"10\" y=\"{base}\" \
+         font-size=\"11\">0</text></svg>",
+        base - tall + 4.0,
+        number(top)
+    );
+    Some(svg)
+}
+
 /// The `count` largest values, largest first.
 fn worst<'a>(items: impl Iterator<Item = (String, f64)> + 'a, count: usize) -> Vec<(String, f64)> {
     let mut items: Vec<(String, f64)> = items.collect();
@@ -372,6 +558,9 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
                     &items,
                     0.0,
                 ));
+                if let Some(svg) = association_maps(pairs) {
+                    out.push_str(&svg);
+                }
             }
         }
         Family::Utility => {
@@ -400,6 +589,9 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
                 .collect();
             if !risks.is_empty() {
                 out.push_str(&attack_chart(&risks));
+            }
+            if let Some(svg) = find("privacy.dcr_closer_to_training").and_then(|m| dcr_chart(m)) {
+                out.push_str(&svg);
             }
         }
         Family::Subgroup | Family::Llm | Family::Hybrid => {
@@ -1007,5 +1199,56 @@ mod tests {
         );
         assert!(!svg.contains("0.3875") && !svg.contains("0.388"), "{svg}");
         assert_eq!(svg.matches("withheld or not computed").count(), 1, "{svg}");
+    }
+
+    /// The association heatmaps: one cell per ordered pair in each panel, the real panel shaded
+    /// by the real association and the synthetic panel by the synthetic one (a panel drawing
+    /// the other's values would shade a cell it must not), every cell titled with both, a pair
+    /// without a value grey. The distance histogram: one bar per bin and set, as high as its
+    /// share.
+    #[test]
+    fn association_maps_and_the_distance_histogram_draw_their_own_numbers() {
+        let mut report = report(true);
+        let pair = |a: &str, b: &str, real: f64, synthetic: Option<f64>| {
+            serde_json::json!({ "first": a, "second": b, "metric": "CorrelationSimilarity",
+                "score": null, "real_association": real, "synthetic_association": synthetic,
+                "counted": false })
+        };
+        report
+            .metrics
+            .push(
+                Metric::new("fidelity.column_pair_trends", 0.9, "").details(serde_json::json!([
+                    pair("age", "income", -1.0, Some(0.0)),
+                    pair("age", "hours", 0.0, None),
+                    pair("income", "hours", 0.5, Some(0.5)),
+                ])),
+            );
+        report.metrics.push(
+            Metric::new("privacy.dcr_closer_to_training", 0.6, "").details(serde_json::json!({
+                "histogram": { "edges": [0.0, 0.5, 1.0], "synthetic": [1.0, 0.0],
+                    "holdout": [0.25, 0.75] } })),
+        );
+        let html = render(&report);
+        let svg = |id: &str| {
+            let start = html
+                .find(&format!("<svg id=\"{id}\""))
+                .unwrap_or_else(|| panic!("no {id}"));
+            html[start..start + html[start..].find("</svg>").expect("its end")].to_string()
+        };
+        let maps = svg("associations");
+        // Three columns: six off-diagonal cells per panel.
+        assert_eq!(maps.matches("<rect ").count(), 12, "{maps}");
+        let cell = |fill: &str, title: &str| format!("fill=\"{fill}\"><title>{title}</title>");
+        let (dark, white) = ("rgb(35,70,160)", "rgb(255,255,255)");
+        let age_income = "age × income: real -1.0000, synthetic 0.0000";
+        assert_eq!(maps.matches(&cell(dark, age_income)).count(), 1, "{maps}");
+        assert_eq!(maps.matches(&cell(white, age_income)).count(), 1, "{maps}");
+        let grey = cell("#dddddd", "age × hours: real 0.0000, synthetic –");
+        assert_eq!(maps.matches(&grey).count(), 1, "{maps}");
+        let bars = svg("dcr-histogram");
+        assert_eq!(bars.matches("<rect ").count(), 4, "{bars}");
+        assert!(bars.contains("height=\"200.0\" fill=\"#c0392b\""), "{bars}");
+        assert!(bars.contains("height=\"50.0\" fill=\"#5b7bd5\""), "{bars}");
+        assert!(bars.contains("height=\"150.0\" fill=\"#5b7bd5\""), "{bars}");
     }
 }

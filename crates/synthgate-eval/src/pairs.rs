@@ -45,6 +45,10 @@ pub struct PairScore {
     pub score: Option<f64>,
     /// Pearson's r or Cramér's V of the real data, the number the threshold applies to.
     pub real_association: Option<f64>,
+    /// The same of the synthetic data, for every pair (the report's association heatmaps),
+    /// counted or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synthetic_association: Option<f64>,
     /// Whether the pair counts towards the property.
     pub counted: bool,
 }
@@ -238,6 +242,7 @@ pub fn score_pair(
         metric: "ContingencySimilarity",
         score: None,
         real_association: None,
+        synthetic_association: None,
         counted: false,
     };
     if let (
@@ -252,6 +257,7 @@ pub fn score_pair(
         {
             return result;
         }
+        result.synthetic_association = pearson(sx, sy);
         let Some(r_real) = pearson(rx, ry) else {
             return result;
         };
@@ -260,10 +266,14 @@ pub fn score_pair(
             return result;
         }
         result.counted = true;
-        result.score = pearson(sx, sy).map(|r_synthetic| 1.0 - (r_real - r_synthetic).abs() / 2.0);
+        result.score = result
+            .synthetic_association
+            .map(|r_synthetic| 1.0 - (r_real - r_synthetic).abs() / 2.0);
         return result;
     }
     let (real_first, real_second) = (keys(real.0), keys(real.1));
+    let (synthetic_first, synthetic_second) = (keys(synthetic.0), keys(synthetic.1));
+    result.synthetic_association = cramers_v(&synthetic_first, &synthetic_second);
     let Some(association) = cramers_v(&real_first, &real_second) else {
         return result;
     };
@@ -271,7 +281,6 @@ pub fn score_pair(
     if association <= REAL_ASSOCIATION_THRESHOLD {
         return result;
     }
-    let (synthetic_first, synthetic_second) = (keys(synthetic.0), keys(synthetic.1));
     result.score = contingency_similarity(
         (&real_first, &real_second),
         (&synthetic_first, &synthetic_second),
@@ -292,6 +301,21 @@ mod tests {
         assert_eq!(codes, vec![1, 2, 6, 10, 11, 11]);
         // A constant column: edges from 4.5 to 5.5, so 5.0 lands in bin 6.
         assert_eq!(bin_codes(&[5.0, 5.0]), vec![6, 6]);
+    }
+
+    /// Every pair carries the synthetic data's association, counted or not (the report's
+    /// heatmaps draw them all): Pearson's r for two numbers, Cramér's V otherwise.
+    #[test]
+    fn every_pair_carries_its_synthetic_association() {
+        let real_x = Column::Continuous(vec![1.0, 2.0, 3.0, 4.0]);
+        let real_y = Column::Continuous(vec![1.0, -1.0, -1.0, 1.0]);
+        let fake_x = Column::Continuous(vec![1.0, 2.0, 3.0, 4.0]);
+        let fake_y = Column::Continuous(vec![1.0, 2.0, 3.0, 5.0]);
+        let pair = score_pair(("x", "y"), (&real_x, &real_y), (&fake_x, &fake_y));
+        assert!(!pair.counted, "real r 0 is under the threshold");
+        let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.0, 3.0, 5.0]).expect("r");
+        assert_eq!(pair.synthetic_association, Some(r));
+        assert_eq!(pair.real_association, Some(0.0));
     }
 
     #[test]

@@ -155,6 +155,47 @@ pub fn dcr_share(
     DcrShare { outcomes, nndr }
 }
 
+/// Bins of [`dcr_histogram`].
+pub const DCR_BINS: usize = 20;
+
+/// The distances to the closest training row of two sets of rows (the synthetic rows and
+/// the holdout's, as the report draws them) as shares in [`DCR_BINS`] equal bins from 0 to
+/// the larger set's 99th percentile (the last bin also holds everything beyond): the bin
+/// edges, then each set's shares. Only distances, never a value of a row.
+pub fn dcr_histogram(synthetic: &[f64], holdout: &[f64]) -> serde_json::Value {
+    let mut all: Vec<f64> = synthetic
+        .iter()
+        .chain(holdout)
+        .copied()
+        .filter(|d| d.is_finite())
+        .collect();
+    all.sort_unstable_by(f64::total_cmp);
+    let top = if all.is_empty() {
+        1.0
+    } else {
+        all[((all.len() - 1) as f64 * 0.99) as usize]
+    };
+    let top = if top > 0.0 { top } else { 1.0 };
+    let width = top / DCR_BINS as f64;
+    let shares = |distances: &[f64]| {
+        let mut counts = [0usize; DCR_BINS];
+        let mut total = 0usize;
+        for &d in distances.iter().filter(|d| d.is_finite()) {
+            counts[((d / width) as usize).min(DCR_BINS - 1)] += 1;
+            total += 1;
+        }
+        counts
+            .iter()
+            .map(|&c| c as f64 / total.max(1) as f64)
+            .collect::<Vec<f64>>()
+    };
+    serde_json::json!({
+        "edges": (0..=DCR_BINS).map(|i| i as f64 * width).collect::<Vec<f64>>(),
+        "synthetic": shares(synthetic),
+        "holdout": shares(holdout),
+    })
+}
+
 /// Scores of a membership-inference attack.
 #[derive(Debug, Clone)]
 pub struct Membership {
@@ -230,4 +271,36 @@ pub fn density_attack(
             .map(|(s, p)| libm::log(p + DENSITY_EPSILON) - libm::log(s + DENSITY_EPSILON))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The distance histogram: shares per set that add up to 1, bins from 0 to the 99th
+    /// percentile of both sets' distances, anything beyond in the last bin.
+    #[test]
+    fn the_distance_histogram_bins_both_sets_alike() {
+        let synthetic = [0.0, 0.0, 0.0, 0.0];
+        let holdout: Vec<f64> = (1..=100).map(f64::from).collect();
+        let histogram = dcr_histogram(&synthetic, &holdout);
+        let shares = |set: &str| -> Vec<f64> {
+            histogram[set]
+                .as_array()
+                .expect("shares")
+                .iter()
+                .map(|v| v.as_f64().expect("a share"))
+                .collect()
+        };
+        let (s, h) = (shares("synthetic"), shares("holdout"));
+        assert_eq!((s.len(), h.len()), (DCR_BINS, DCR_BINS));
+        assert_eq!(s[0], 1.0);
+        assert!((h.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let edges = histogram["edges"].as_array().expect("edges");
+        assert_eq!(edges[0], 0.0);
+        // 104 distances: the 99th percentile is the sorted value at index 101 (103 x 0.99),
+        // 98; bins of 4.9, the last from 93.1 holding 94 to 98 and the two beyond.
+        assert_eq!(edges[DCR_BINS].as_f64(), Some(98.0));
+        assert!((h[DCR_BINS - 1] - 0.07).abs() < 1e-12, "{h:?}");
+    }
 }

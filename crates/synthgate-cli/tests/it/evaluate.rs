@@ -518,6 +518,28 @@ fn several_synthetic_tables_are_compared_side_by_side() {
         "a table's report in a comparison is the report it gets alone"
     );
     assert!(out.join("copier").join("report.html").is_file());
+    // The distance-to-closest-record histogram: the copier's rows all sit on training rows
+    // (the first bin, from distance 0), the holdout's and cart's mostly do not.
+    let histogram = |name: &str| {
+        let report = read_json(&out.join(name).join("report.json"));
+        report["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["id"] == "privacy.dcr_closer_to_training")
+            .expect("dcr_closer_to_training")["details"]["histogram"]
+            .clone()
+    };
+    let first_bin = |h: &serde_json::Value, set: &str| h[set][0].as_f64().expect("a share");
+    let (copied, drawn) = (histogram("copier"), histogram("cart"));
+    assert_eq!(first_bin(&copied, "synthetic"), 1.0, "{copied}");
+    assert!(first_bin(&copied, "holdout") < 0.5, "{copied}");
+    assert!(first_bin(&drawn, "synthetic") < 0.5, "{drawn}");
+    let page = std::fs::read_to_string(out.join("cart").join("report.html")).expect("html");
+    assert!(
+        page.contains("<svg id=\"associations\"") && page.contains("<svg id=\"dcr-histogram\""),
+        "report.html draws the association heatmaps and the distance histogram"
+    );
 
     let comparison = read_json(&out.join("comparison.json"));
     assert_eq!(comparison["tables"], serde_json::json!(["cart", "copier"]));
