@@ -1075,7 +1075,8 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "COLUMN[,COLUMN...]", value_delimiter = ',')]
     pub(crate) sensitive: Vec<String>,
 
-    /// Groups with fewer training rows than this are suppressed in subgroup results.
+    /// Groups with fewer training rows than this are suppressed in subgroup results, and a real
+    /// table's count under it is withheld from the report's column distributions.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) min_group_rows: u64,
 

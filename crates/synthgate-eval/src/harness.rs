@@ -237,7 +237,16 @@ fn fidelity(
     progress: &mut dyn FnMut(&str) -> Result<()>,
 ) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
-    let (_, columns) = column_shapes(train, synthetic)?;
+    let (_, mut columns) = column_shapes(train, synthetic)?;
+    for (at, column) in columns.iter_mut().enumerate() {
+        column.distribution = Some(crate::distributions::distribution(
+            train,
+            holdout,
+            synthetic,
+            at,
+            config.min_group_rows,
+        ));
+    }
     let shapes = step(progress, "column shapes", || {
         table_metric(
             "fidelity.column_shapes",

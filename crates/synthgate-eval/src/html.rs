@@ -65,6 +65,7 @@ fn optional(value: Option<f64>) -> String {
 pub(crate) const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2433;background:#f6f7f9}
 main{max-width:980px;margin:0 auto;padding:24px}
+.distributions{display:flex;flex-wrap:wrap;gap:8px}
 h1{font-size:1.6em;margin:0 0 4px}h2{margin-top:32px;border-bottom:2px solid #dde1e7;padding-bottom:4px}
 p.lead{color:#4a5468;margin-top:4px}
 table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}
@@ -320,6 +321,107 @@ fn mix_chart(metric: &Metric) -> Option<String> {
     Some(svg)
 }
 
+/// Most columns whose distribution report.html draws (the first in the report's order).
+const DISTRIBUTION_CHARTS: usize = 60;
+
+/// Small multiples, one per column: its cells' shares in the training (dark), holdout (light)
+/// and synthetic (red) rows, side by side; a withheld real share is not drawn (its cell says
+/// so in its title).
+fn distribution_charts(columns: &[serde_json::Value]) -> Option<String> {
+    let mut out = String::new();
+    for (at, column) in columns.iter().take(DISTRIBUTION_CHARTS).enumerate() {
+        let d = &column["distribution"];
+        let Some(labels) = d["labels"].as_array() else {
+            continue;
+        };
+        let series = |name: &str| -> Vec<Option<f64>> {
+            d[name]
+                .as_array()
+                .map(|v| v.iter().map(serde_json::Value::as_f64).collect())
+                .unwrap_or_default()
+        };
+        let (train, holdout, synthetic) = (series("train"), series("holdout"), series("synthetic"));
+        let cells = labels.len();
+        if cells == 0 || train.len() != cells || holdout.len() != cells || synthetic.len() != cells
+        {
+            continue;
+        }
+        let top = train
+            .iter()
+            .chain(&holdout)
+            .chain(&synthetic)
+            .flatten()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        let (x0, width, base, tall) = (8.0, 284.0, 118.0, 90.0);
+        let step = width / cells as f64;
+        let name = column["column"].as_str().unwrap_or("");
+        let _ = write!(
+            out,
+            "<svg id=\"distribution-{at}\" role=\"img\" aria-label=\"distribution of {n}\" \
+             width=\"300\" height=\"140\" viewBox=\"0 0 300 140\" \
+             xmlns=\"http://www.w3.org/2000/svg\"><text x=\"8\" y=\"16\" font-size=\"12\" \
+             font-weight=\"600\">{n}</text><line x1=\"{x0}\" y1=\"{base}\" x2=\"{:.1}\" \
+             y2=\"{base}\" stroke=\"#444\"/>",
+            x0 + width,
+            n = escape(name)
+        );
+        for k in 0..cells {
+            let label = labels[k].as_str().unwrap_or("");
+            let x = x0 + k as f64 * step;
+            for (slot, value, colour, set) in [
+                (0.0, train[k], "#34495e", "training"),
+                (1.0, holdout[k], "#9aa3b2", "holdout"),
+                (2.0, synthetic[k], "#c0392b", "synthetic"),
+            ] {
+                let Some(value) = value else {
+                    continue;
+                };
+                let bar = value / top * tall;
+                let _ = write!(
+                    out,
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\" \
+                     fill=\"{colour}\"><title>{l}: {set} {v}</title></rect>",
+                    x + slot * step / 3.0 + 0.5,
+                    base - bar,
+                    (step / 3.0 - 0.5).max(0.5),
+                    l = escape(label),
+                    v = number(value)
+                );
+            }
+            if train[k].is_none() || holdout[k].is_none() {
+                let _ = write!(
+                    out,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#666\">\
+                     <title>{l}: a real share withheld (a small count)</title>w</text>",
+                    x + step / 3.0,
+                    base - 2.0,
+                    l = escape(label)
+                );
+            }
+        }
+        let first = labels.first().and_then(|l| l.as_str()).unwrap_or("");
+        let last = labels.last().and_then(|l| l.as_str()).unwrap_or("");
+        let _ = write!(
+            out,
+            "<text x=\"{x0}\" y=\"132\" font-size=\"9\">{}</text><text x=\"{:.1}\" \
+             y=\"132\" font-size=\"9\" text-anchor=\"end\">{}</text></svg>",
+            escape(first),
+            x0 + width,
+            escape(last)
+        );
+    }
+    (!out.is_empty()).then(|| {
+        format!(
+            "<h3>Each column: training (dark), holdout (grey) and synthetic (red) shares per \
+             cell (a number's training deciles; categories with at least the smallest group \
+             size of training rows, the rest pooled; w: a real share withheld)</h3>\
+             <div class=\"distributions\">{out}</div>"
+        )
+    })
+}
+
 /// Most columns an association heatmap shows (the first in the report's column order).
 const HEATMAP_COLUMNS: usize = 40;
 
@@ -536,6 +638,9 @@ fn charts(out: &mut String, family: Family, metrics: &[&Metric]) {
                     &items,
                     0.0,
                 ));
+                if let Some(charts) = distribution_charts(columns) {
+                    out.push_str(&charts);
+                }
             }
             if let Some(trends) = find("fidelity.column_pair_trends")
                 && let Some(pairs) = trends.details.as_array()
@@ -1250,5 +1355,30 @@ mod tests {
         assert!(bars.contains("height=\"200.0\" fill=\"#c0392b\""), "{bars}");
         assert!(bars.contains("height=\"50.0\" fill=\"#5b7bd5\""), "{bars}");
         assert!(bars.contains("height=\"150.0\" fill=\"#5b7bd5\""), "{bars}");
+    }
+
+    /// A column's distribution: three bars per cell, as high as their shares; a withheld
+    /// real share draws no bar and is marked, and its number appears nowhere on the page.
+    #[test]
+    fn column_distributions_draw_every_share_but_the_withheld() {
+        let mut report = report(true);
+        report
+            .metrics
+            .push(
+                Metric::new("fidelity.column_shapes", 0.9, "").details(serde_json::json!([{
+                "column": "sex", "metric": "TVComplement", "score": 0.9,
+                "distribution": { "kind": "categorical", "labels": ["F", "M", "(other)"],
+                    "train": [0.5, null, null], "holdout": [0.25, 0.75, 0.0],
+                    "synthetic": [0.5, 0.375, 0.125] } }])),
+            );
+        let html = render(&report);
+        let start = html.find("<svg id=\"distribution-0\"").expect("the chart");
+        let svg = &html[start..start + html[start..].find("</svg>").expect("its end")];
+        assert_eq!(svg.matches("<rect ").count(), 7, "{svg}");
+        assert!(svg.contains("height=\"60.0\" fill=\"#34495e\""), "{svg}");
+        assert!(svg.contains("height=\"90.0\" fill=\"#9aa3b2\""), "{svg}");
+        assert_eq!(svg.matches("a real share withheld").count(), 2, "{svg}");
+        assert!(svg.contains("M: holdout 0.7500"), "{svg}");
+        assert!(!svg.contains("M: training"), "{svg}");
     }
 }

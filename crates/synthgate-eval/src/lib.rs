@@ -32,6 +32,7 @@ pub mod compare;
 pub mod coverage;
 pub mod dcr;
 pub mod detection;
+pub mod distributions;
 mod duplicates;
 pub mod gbdt;
 mod harness;
@@ -104,6 +105,10 @@ pub struct ColumnScore {
     pub metric: &'static str,
     /// The score, or `None` when a side has no present value.
     pub score: Option<f64>,
+    /// The column's distribution in the training, holdout and synthetic rows, real counts
+    /// under small-cell control (the harness's report; `None` elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<distributions::Distribution>,
 }
 
 /// SDMetrics' Column Shapes of `synthetic` against `real`: the mean of the per-column scores
@@ -128,6 +133,7 @@ pub fn column_shapes(real: &Prepared, synthetic: &Prepared) -> Result<(f64, Vec<
             column: name.clone(),
             metric,
             score,
+            distribution: None,
         });
     }
     let present: Vec<f64> = scores.iter().filter_map(|s| s.score).collect();
@@ -178,6 +184,7 @@ where
                 column: name.clone(),
                 metric,
                 score: value,
+                distribution: None,
             });
         }
     }

@@ -537,9 +537,50 @@ fn several_synthetic_tables_are_compared_side_by_side() {
     assert!(first_bin(&drawn, "synthetic") < 0.5, "{drawn}");
     let page = std::fs::read_to_string(out.join("cart").join("report.html")).expect("html");
     assert!(
-        page.contains("<svg id=\"associations\"") && page.contains("<svg id=\"dcr-histogram\""),
-        "report.html draws the association heatmaps and the distance histogram"
+        page.contains("<svg id=\"associations\"")
+            && page.contains("<svg id=\"dcr-histogram\"")
+            && page.contains("<svg id=\"distribution-0\""),
+        "report.html draws the association heatmaps, the distance histogram and each \
+         column's distribution"
     );
+    // Every column's distribution, no real count under the smallest group size (100 by
+    // default) shown.
+    let report = read_json(&out.join("cart").join("report.json"));
+    let shapes = report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["id"] == "fidelity.column_shapes")
+        .expect("column shapes")["details"]
+        .as_array()
+        .expect("columns")
+        .clone();
+    let rows = |role: &str| {
+        report["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| i["role"] == role)
+            .expect("input")["rows"]
+            .as_f64()
+            .expect("rows")
+    };
+    let mut withheld = 0;
+    for column in &shapes {
+        let d = &column["distribution"];
+        for (set, role) in [("train", "train"), ("holdout", "holdout")] {
+            for share in d[set].as_array().expect("shares") {
+                match share.as_f64() {
+                    None => withheld += 1,
+                    Some(share) => {
+                        let count = (share * rows(role)).round();
+                        assert!(count == 0.0 || count >= 100.0, "{column}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(withheld > 0, "nhefs has real cells under 100 rows");
 
     let comparison = read_json(&out.join("comparison.json"));
     assert_eq!(comparison["tables"], serde_json::json!(["cart", "copier"]));
