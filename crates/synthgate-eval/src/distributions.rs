@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::cells::{Cell, withhold};
-use crate::html::number;
+use crate::stats::number;
 use crate::{Column, MISSING, Prepared};
 
 /// Cells of a number: its training deciles.

@@ -49,14 +49,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A score as reports print it: four decimals, one at 100 or more (the k-marginal score).
-pub fn number(value: f64) -> String {
-    if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.4}")
-    }
-}
+pub use crate::stats::number;
 
 fn optional(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_string(), number)

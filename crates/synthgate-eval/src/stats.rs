@@ -18,6 +18,16 @@ pub(crate) fn permutation(rows: usize, seed: Seed, purpose: &str) -> Vec<usize> 
     order
 }
 
+/// A score as reports print it: four decimals, one at 100 or more (the k-marginal score).
+/// Here, below every module that prints one (`html`, `compare`, `distributions`).
+pub fn number(value: f64) -> String {
+    if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.4}")
+    }
+}
+
 /// The mean of `values` (0 for none).
 pub(crate) fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
