@@ -428,7 +428,7 @@ fn fit(
 
 /// Evaluate a synthetic table against train and holdout tables.
 #[pyfunction]
-#[pyo3(signature = (train, holdout, synthetic, na, target, sensitive, min_group_rows, secret, seed, resamples, schema=None, progress=None, cancel=None))]
+#[pyo3(signature = (train, holdout, synthetic, na, target, sensitive, min_group_rows, secret, seed, resamples, attacks, schema=None, progress=None, cancel=None))]
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
     py: Python<'_>,
@@ -442,6 +442,7 @@ fn evaluate(
     secret: Option<String>,
     seed: u64,
     resamples: Option<usize>,
+    attacks: Option<usize>,
     schema: Option<&str>,
     progress: Option<Py<PyAny>>,
     cancel: Option<&Bound<'_, CancelToken>>,
@@ -463,7 +464,7 @@ fn evaluate(
         min_group_rows: min_group_rows.unwrap_or(defaults.min_group_rows),
         secret,
         link_columns: None,
-        attacks: defaults.attacks,
+        attacks: attacks.unwrap_or(defaults.attacks),
         privacy: true,
     };
     let report = detached(py, progress, cancel, |events| {

@@ -145,15 +145,19 @@ def test_evaluate_gives_the_clis_metrics_and_displays_as_html(tmp_path: Path, ad
     sg.write_table(synth, tmp_path / "synthetic.csv")
     cli(
         "evaluate", "--train", str(train), "--holdout", str(holdout), "--synthetic", str(tmp_path / "synthetic.csv"),
-        "--target", "income", "--sensitive", "sex", "--resamples", "10", "--out", str(tmp_path / "cli-report"),
+        "--target", "income", "--sensitive", "sex", "--resamples", "10", "--attacks", "300",
+        "--out", str(tmp_path / "cli-report"),
     )
     expected = json.loads((tmp_path / "cli-report" / "report.json").read_text())
 
+    # attacks as the CLI's --attacks (the default 2000 would give other risks).
     report = sg.evaluate(
         sg.read_table(train), sg.read_table(holdout), sg.read_table(tmp_path / "synthetic.csv"),
-        target="income", sensitive=["sex"], resamples=10,
+        target="income", sensitive=["sex"], resamples=10, attacks=300,
     )
     assert report.data["metrics"] == expected["metrics"]
+    with pytest.raises(sg.UsageError, match="attacks must be a whole number of at least 100, not 50"):
+        sg.evaluate(sg.read_table(train), sg.read_table(holdout), sg.read_table(train), attacks=50)
     assert report.data["warnings"] == expected["warnings"]
     shapes = report["fidelity.column_shapes"]
     assert 0.9 < shapes.value <= 1 and shapes.ci[0] <= shapes.value <= shapes.ci[1]
