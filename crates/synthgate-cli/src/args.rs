@@ -881,12 +881,22 @@ The server config (default .synthgate/serve.toml) lists users, their approver ro
 SHA-256 of each one's API token (never the token). With none, the first start makes one admin \
 user, prints its token once, and prints a one-time login link to open in a browser, as Jupyter \
 does; each later start prints a new link. It listens on loopback only. Logins are recorded in \
-the audit log with the user's name. Stop it with Ctrl-C.";
+the audit log with the user's name.
+
+Jobs: admins and the config's [jobs] users may submit a pipeline run (POST /api/jobs with \
+{\"spec\": PATH}); it runs on the server, one at a time, with its step and progress at \
+GET /api/jobs/ID and a cancel at POST /api/jobs/ID/cancel. A job reads only under the config's \
+[jobs] data_roots (the spec and every file it names, links followed), writes its bundle only to \
+the workspace's releases/ folder, and calls only the language-model servers of [jobs] llm_urls. \
+A job the server was running when it stopped is marked failed at the next start, with nothing \
+registered. Stop the server with Ctrl-C.";
 
 const SERVE_EXAMPLES: &str = "Examples:
     synthgate run examples/nhefs/pipeline.toml && synthgate serve
     synthgate serve --bind 127.0.0.1:9000 --config team.toml
-    curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8765/api/releases?status=pending";
+    curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8765/api/releases?status=pending
+    curl -H \"Authorization: Bearer $TOKEN\" -d '{\"spec\": \"study/pipeline.toml\"}' \\
+        http://127.0.0.1:8765/api/jobs";
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {

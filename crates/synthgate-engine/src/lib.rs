@@ -72,7 +72,7 @@ pub use registry::{
     BudgetOutcome, Review, registry_budget, registry_decisions, registry_lineage, registry_list,
     registry_show, registry_withdraw, review,
 };
-pub use run::{RunOutcome, RunRequest, run};
+pub use run::{RunOutcome, RunReads, RunRequest, run, run_admitted, run_reads};
 pub use tables::{
     ConvertOutcome, ConvertRequest, InspectOutcome, InspectRequest, convert, inspect,
 };
@@ -186,6 +186,17 @@ pub struct Silent;
 
 impl Events for Silent {
     fn step(&mut self, _name: &str) {}
+}
+
+/// A language-model server's base URL as the client calls it (`/v1` appended unless there),
+/// to compare one with a list of allowed servers.
+pub fn llm_base(base_url: &str) -> String {
+    synthgate_llm::url::normalise_base(base_url)
+}
+
+/// A language-model server's URL as it may be shown: without credentials.
+pub fn llm_display(base_url: &str) -> String {
+    synthgate_llm::url::display_url(base_url)
 }
 
 /// The error of a cancelled request.

@@ -79,10 +79,68 @@ fn bundle_path(request: &RunRequest, spec: &PipelineSpec) -> Result<PathBuf> {
     resolve(&out)
 }
 
+/// What a run of a pipeline spec reads and calls: a service that runs specs its callers name
+/// confines them by this (its data roots, its allowed language-model servers) before and as
+/// the run starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReads {
+    /// Every file the run reads, with what it is: the spec, the source (or the dataset file
+    /// and each of its tables), the schema, a prompt-based run's example rows.
+    pub files: Vec<(PathBuf, String)>,
+    /// The language-model server a prompt-based run calls (its `base_url` as written).
+    pub llm_url: Option<String>,
+    /// The release's name and version, as the spec gives them.
+    pub release: (String, String),
+}
+
+/// The files `spec` (loaded from `spec_path`) reads, with what each is, put to `admit` before
+/// any of them is opened: the files the spec names first, then, once the dataset file is
+/// admitted, the tables it names.
+fn reads(
+    spec_path: &Path,
+    spec: &PipelineSpec,
+    admit: &dyn Fn(&RunReads) -> Result<()>,
+) -> Result<RunReads> {
+    let mut read = RunReads {
+        files: vec![(spec_path.to_path_buf(), "the pipeline spec".to_string())],
+        llm_url: spec.llm.as_ref().map(|llm| llm.server.base_url.clone()),
+        release: (spec.release.name.clone(), spec.release.version.clone()),
+    };
+    match &spec.source.dataset {
+        None => read
+            .files
+            .push((spec.source.path.clone(), "the source".to_string())),
+        Some(path) => read
+            .files
+            .push((path.clone(), "the dataset file".to_string())),
+    }
+    if let Some(schema) = &spec.source.schema {
+        read.files.push((schema.clone(), "the schema".to_string()));
+    }
+    if let Some(from) = spec.llm.as_ref().and_then(|llm| llm.examples.from.clone()) {
+        read.files.push((from, "the example rows".to_string()));
+    }
+    admit(&read)?;
+    if let Some(path) = &spec.source.dataset {
+        let dataset = synthgate_release::dataset::load_dataset(path)?;
+        for table in dataset.tables.iter().filter(|t| t.split_from.is_none()) {
+            read.files
+                .push((table.path.clone(), format!("table '{}'", table.name)));
+        }
+        admit(&read)?;
+    }
+    Ok(read)
+}
+
+/// What a run of the spec at `spec_path` would read and call, from the spec as it is now, each
+/// file put to `admit` before it is opened (the spec itself excepted: admit it first).
+pub fn run_reads(spec_path: &Path, admit: &dyn Fn(&RunReads) -> Result<()>) -> Result<RunReads> {
+    reads(spec_path, &PipelineSpec::load(spec_path)?, admit)
+}
+
 /// The paths a run reads or keeps, which its bundle must never replace or hold.
-fn protected(ctx: &Context, request: &RunRequest, spec: &PipelineSpec) -> Result<Vec<Protected>> {
+fn protected(ctx: &Context, request: &RunRequest, read: &RunReads) -> Result<Vec<Protected>> {
     let mut items = vec![
-        (request.spec.clone(), "the pipeline spec".to_string()),
         (
             request
                 .spec
@@ -95,19 +153,7 @@ fn protected(ctx: &Context, request: &RunRequest, spec: &PipelineSpec) -> Result
         (ctx.workspace.home.clone(), "the workspace".to_string()),
         (PathBuf::from("."), "the working folder".to_string()),
     ];
-    match &spec.source.dataset {
-        None => items.push((spec.source.path.clone(), "the source".to_string())),
-        Some(path) => {
-            items.push((path.clone(), "the dataset file".to_string()));
-            let dataset = synthgate_release::dataset::load_dataset(path)?;
-            for table in dataset.tables.iter().filter(|t| t.split_from.is_none()) {
-                items.push((table.path.clone(), format!("table '{}'", table.name)));
-            }
-        }
-    }
-    if let Some(schema) = &spec.source.schema {
-        items.push((schema.clone(), "the schema".to_string()));
-    }
+    items.extend(read.files.iter().cloned());
     if let Some(key) = &request.operator_key {
         items.push((key.clone(), "the operator key".to_string()));
     }
@@ -127,9 +173,22 @@ fn protected(ctx: &Context, request: &RunRequest, spec: &PipelineSpec) -> Result
 /// under a temporary name and renamed into place, then its audit entries are appended, then it
 /// is registered. A run that fails after it began records one `failed` entry.
 pub fn run(ctx: &Context, request: &RunRequest, events: &mut dyn Events) -> Result<RunOutcome> {
+    run_admitted(ctx, request, &|_| Ok(()), events)
+}
+
+/// [`run`], refused unless `admit` accepts what the spec read for this run reads and calls,
+/// before it is opened (a service's confinement of the specs its callers name, checked on the
+/// spec the run uses).
+pub fn run_admitted(
+    ctx: &Context,
+    request: &RunRequest,
+    admit: &dyn Fn(&RunReads) -> Result<()>,
+    events: &mut dyn Events,
+) -> Result<RunOutcome> {
     let spec = PipelineSpec::load(&request.spec)?;
+    let read = reads(&request.spec, &spec, admit)?;
     let out = bundle_path(request, &spec)?;
-    check_bundle_target(&out, request.force, &protected(ctx, request, &spec)?)?;
+    check_bundle_target(&out, request.force, &protected(ctx, request, &read)?)?;
     // Nothing is appended to a log that does not verify: find out before the work.
     drop(ctx.workspace.audit()?.lock()?);
     let (key, made) = ctx

@@ -11,6 +11,7 @@ use synthgate_engine::{audit_verify, review};
 
 use crate::Service;
 use crate::auth::Caller;
+use crate::jobs;
 use crate::pages;
 
 /// A response before it is sent.
@@ -79,16 +80,21 @@ impl Problem {
     }
 }
 
+/// The HTTP status and error kind of an engine error's kind.
+pub(crate) fn status_of(kind: ErrorKind) -> (u16, &'static str) {
+    match kind {
+        ErrorKind::Usage => (400, "bad_request"),
+        ErrorKind::InputData | ErrorKind::Spec => (422, "invalid_input"),
+        ErrorKind::GateFailed => (409, "gate_failed"),
+        ErrorKind::VerificationFailed => (409, "verification_failed"),
+        ErrorKind::Environment => (503, "unavailable"),
+        _ => (500, "internal"),
+    }
+}
+
 impl From<Error> for Problem {
     fn from(error: Error) -> Problem {
-        let (status, kind) = match error.kind() {
-            ErrorKind::Usage => (400, "bad_request"),
-            ErrorKind::InputData | ErrorKind::Spec => (422, "invalid_input"),
-            ErrorKind::GateFailed => (409, "gate_failed"),
-            ErrorKind::VerificationFailed => (409, "verification_failed"),
-            ErrorKind::Environment => (503, "unavailable"),
-            _ => (500, "internal"),
-        };
+        let (status, kind) = status_of(error.kind());
         Problem::new(status, kind, error.message())
     }
 }
@@ -338,6 +344,47 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/jobs",
+        summary: "Submitted pipeline runs, oldest first: the caller's own (an admin's: \
+                  everyone's), each with its status, step, progress and outcome.",
+        query: &[],
+        answer: Answer::Json("JobList"),
+        authenticated: true,
+    },
+    Route {
+        method: "POST",
+        path: "/api/jobs",
+        summary: "Submit a pipeline run (admins and the server config's [jobs] users): body \
+                  {\"spec\": PATH}, a pipeline spec under one of the config's data roots \
+                  (relative: to the first). The spec and every file it reads must lie under \
+                  them (links followed), a prompt-based run may call only the config's \
+                  llm_urls, and the bundle is written to the workspace's releases/ folder. \
+                  Answers 202 with the queued job; jobs run one at a time.",
+        query: &[],
+        answer: Answer::Json("Job"),
+        authenticated: true,
+    },
+    Route {
+        method: "GET",
+        path: "/api/jobs/{id}",
+        summary: "One job: status (queued, running, succeeded, failed, cancelled), its step \
+                  and progress while it runs, its release's registry id once registered, or \
+                  its error.",
+        query: &[],
+        answer: Answer::Json("Job"),
+        authenticated: true,
+    },
+    Route {
+        method: "POST",
+        path: "/api/jobs/{id}/cancel",
+        summary: "Stop a job (its submitter or an admin): a queued one is cancelled at once, a \
+                  running one between its steps, writing nothing; an ended one is 409.",
+        query: &[],
+        answer: Answer::Json("Job"),
+        authenticated: true,
+    },
+    Route {
+        method: "GET",
         path: "/static/review.js",
         summary: "The review page's script: signs a decision in the browser with WebCrypto.",
         query: &[],
@@ -453,7 +500,14 @@ pub(crate) fn route(method: &str, target: &str) -> Result<Incoming, Problem> {
                         return Err(Problem::new(
                             400,
                             "bad_request",
-                            format!("'{got}' is not a release id (a positive whole number)."),
+                            format!(
+                                "'{got}' is not {} id (a positive whole number).",
+                                if path.starts_with("/api/jobs") {
+                                    "a job"
+                                } else {
+                                    "a release"
+                                }
+                            ),
                         )
                         .field("id"));
                     }
@@ -757,6 +811,16 @@ fn answer(service: &Service, request: &Request<'_>) -> Reply {
         }
         ("/api/releases/{id}/decisions", Some(caller)) => {
             decide(service, &caller, id(&incoming), request).map(|v| Reply::json(201, &v))
+        }
+        ("/api/jobs", Some(caller)) if method == "POST" => {
+            submit_job(service, &caller, request).map(|v| Reply::json(202, &v))
+        }
+        ("/api/jobs", Some(caller)) => list_jobs(service, &caller).map(|v| Reply::json(200, &v)),
+        ("/api/jobs/{id}", Some(caller)) => {
+            show_job(service, &caller, id(&incoming)).map(|v| Reply::json(200, &v))
+        }
+        ("/api/jobs/{id}/cancel", Some(caller)) => {
+            cancel_job(service, &caller, id(&incoming), request).map(|v| Reply::json(200, &v))
         }
         ("/static/review.js", Some(_)) => Ok(Reply {
             status: 200,
@@ -1068,6 +1132,218 @@ fn decide(
     .map_err(decision_problem)?;
     let shown = release(service, id)?;
     Ok(json!({"decision_sha256": outcome.decision_sha256, "status": shown["status"]}))
+}
+
+/// Whether `caller` is an admin.
+fn is_admin(service: &Service, caller: &Caller) -> bool {
+    service.config.user(&caller.name).is_some_and(|u| u.admin)
+}
+
+/// A job as JSON.
+fn job_json(job: &jobs::Job) -> Result<Value, Problem> {
+    serde_json::to_value(job).map_err(|e| Problem::new(500, "internal", e.to_string()))
+}
+
+/// Refuse a job request: recorded in the audit log with the caller's name, then the problem.
+fn refuse_job(
+    service: &Service,
+    caller: &Caller,
+    object: &str,
+    (status, kind, message, field): jobs::Refusal,
+) -> Problem {
+    if let Err(problem) = record(
+        service,
+        &caller.name,
+        "refused",
+        object,
+        json!({"request": "job", "reason": message}),
+    ) {
+        return problem;
+    }
+    Problem::new(status, kind, message).field(field)
+}
+
+fn submit_job(service: &Service, caller: &Caller, request: &Request<'_>) -> Result<Value, Problem> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Submit {
+        spec: String,
+    }
+    check_csrf(caller, request)?;
+    let body: Submit = serde_json::from_slice(request.body).map_err(|e| {
+        Problem::new(
+            400,
+            "bad_request",
+            format!("the body must be {{\"spec\": PATH}}: {e}"),
+        )
+        .field("spec")
+    })?;
+    let config = &service.config.jobs;
+    let may = is_admin(service, caller) || config.users.contains(&caller.name);
+    if !may {
+        let message = format!(
+            "{} may not submit jobs: only admins and the server config's [jobs] users may.",
+            caller.name
+        );
+        return Err(refuse_job(
+            service,
+            caller,
+            "job",
+            (403, "forbidden", message, "Authorization"),
+        ));
+    }
+    let Some(first) = config.data_roots.first() else {
+        let message = "this server runs no jobs: its config names no data roots ([jobs] \
+                       data_roots)."
+            .to_string();
+        return Err(refuse_job(
+            service,
+            caller,
+            "job",
+            (403, "forbidden", message, "spec"),
+        ));
+    };
+    if body.spec.trim().is_empty() || body.spec.contains('\0') {
+        return Err(
+            Problem::new(400, "bad_request", "spec must name a pipeline spec file.").field("spec"),
+        );
+    }
+    let spec = first.join(&body.spec);
+    let refused =
+        |message: String| refuse_job(service, caller, "job", (403, "forbidden", message, "spec"));
+    if !jobs::under_roots(&spec, &config.data_roots) {
+        return Err(refused(format!(
+            "the pipeline spec {} is not under the server's data roots ([jobs] data_roots of \
+             its config); a job reads nothing else.",
+            body.spec
+        )));
+    }
+    let spec = std::fs::canonicalize(&spec).map_err(|e| {
+        Problem::new(
+            422,
+            "invalid_input",
+            format!("the pipeline spec {} cannot be read: {e}.", body.spec),
+        )
+        .field("spec")
+    })?;
+    let confined = |read: &synthgate_engine::RunReads| match jobs::confine(config, read) {
+        None => Ok(()),
+        Some(message) => Err(Error::usage(message)),
+    };
+    let read = match synthgate_engine::run_reads(&spec, &confined) {
+        Ok(read) => read,
+        Err(error) if error.kind() == ErrorKind::Usage => {
+            return Err(refused(error.message().to_string()));
+        }
+        Err(error) => return Err(Problem::from(error).field("spec")),
+    };
+    let (name, version) = &read.release;
+    let bundle = service
+        .ctx
+        .workspace
+        .home
+        .join("releases")
+        .join(format!("{name}-{version}"));
+    if bundle.exists() {
+        return Err(Problem::new(
+            409,
+            "conflict",
+            format!(
+                "release {name} {version} has a bundle folder in the workspace already ({}); \
+                 give the spec a new version.",
+                bundle.display()
+            ),
+        )
+        .field("spec"));
+    }
+    let now = (service.clock)().map_err(Problem::from)?.now().to_string();
+    let job = service
+        .jobs
+        .submit(
+            &caller.name,
+            spec.clone(),
+            format!("{name} {version}"),
+            bundle,
+            &now,
+        )
+        .map_err(|e| match e.kind() {
+            ErrorKind::Usage => Problem::new(409, "conflict", e.message()).field("spec"),
+            _ => Problem::from(e),
+        })?;
+    record(
+        service,
+        &caller.name,
+        "submitted",
+        &format!("job {}", job.id),
+        json!({"request": "job", "job": job.id, "spec": spec.display().to_string(),
+               "release": job.release}),
+    )?;
+    job_json(&job)
+}
+
+fn list_jobs(service: &Service, caller: &Caller) -> Result<Value, Problem> {
+    let all = is_admin(service, caller);
+    let jobs = service
+        .jobs
+        .list((!all).then_some(caller.name.as_str()))
+        .map_err(Problem::from)?;
+    let jobs = jobs.iter().map(job_json).collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({ "jobs": jobs }))
+}
+
+/// Job `id`, if the caller submitted it or is an admin.
+fn job_of(service: &Service, caller: &Caller, id: i64) -> Result<jobs::Job, Problem> {
+    let job = service.jobs.get(id).map_err(Problem::from)?;
+    match job {
+        Some(job) if job.user == caller.name || is_admin(service, caller) => Ok(job),
+        Some(_) => Err(Problem::new(
+            403,
+            "forbidden",
+            format!("job {id} is another user's; only they and admins may see it."),
+        )
+        .field("id")),
+        None => Err(Problem::new(404, "not_found", format!("no job {id}.")).field("id")),
+    }
+}
+
+fn show_job(service: &Service, caller: &Caller, id: i64) -> Result<Value, Problem> {
+    job_json(&job_of(service, caller, id)?)
+}
+
+fn cancel_job(
+    service: &Service,
+    caller: &Caller,
+    id: i64,
+    request: &Request<'_>,
+) -> Result<Value, Problem> {
+    check_csrf(caller, request)?;
+    if let Err(problem) = job_of(service, caller, id) {
+        if problem.status == 403 {
+            return Err(refuse_job(
+                service,
+                caller,
+                &format!("job {id}"),
+                (403, "forbidden", problem.message, "id"),
+            ));
+        }
+        return Err(problem);
+    }
+    let now = (service.clock)().map_err(Problem::from)?.now().to_string();
+    let job = service
+        .jobs
+        .cancel(id, &now)
+        .map_err(Problem::from)?
+        .map_err(|(status, kind, message, field)| {
+            Problem::new(status, kind, message).field(field)
+        })?;
+    record(
+        service,
+        &caller.name,
+        "cancelled",
+        &format!("job {id}"),
+        json!({"request": "job", "job": id, "status": job.status}),
+    )?;
+    job_json(&job)
 }
 
 fn id(incoming: &Incoming) -> i64 {
@@ -1393,7 +1669,7 @@ pub(crate) fn openapi() -> Value {
             .collect();
         if route.path.contains("{id}") {
             parameters.push(json!({"name": "id", "in": "path", "required": true,
-                "description": "The release's registry id.",
+                "description": if route.path.starts_with("/api/jobs") { "The job's id." } else { "The release's registry id." },
                 "schema": {"type": "integer", "minimum": 1}}));
         }
         let json_error = json!({"schema": {"$ref": "#/components/schemas/Error"}});
@@ -1454,6 +1730,7 @@ pub(crate) fn openapi() -> Value {
         let body = match route.path {
             "/api/releases/{id}/decisions" => Some("DecisionRequest"),
             "/api/releases/{id}/withdraw" => Some("WithdrawRequest"),
+            "/api/jobs" if route.method == "POST" => Some("JobRequest"),
             _ => None,
         };
         if let Some(body) = body {
@@ -1465,11 +1742,16 @@ pub(crate) fn openapi() -> Value {
                 "application/x-www-form-urlencoded": {"schema": {"type": "object",
                     "required": ["token"], "properties": {"token": {"type": "string"}}}}}});
         }
-        if route.path == "/api/releases/{id}/decisions"
+        let success = match (route.path, route.method) {
+            ("/api/releases/{id}/decisions", _) => Some("201"),
+            ("/api/jobs", "POST") => Some("202"),
+            _ => None,
+        };
+        if let Some(status) = success
             && let Some(map) = operation["responses"].as_object_mut()
-            && let Some(created) = map.remove("200")
+            && let Some(answer) = map.remove("200")
         {
-            map.insert("201".into(), created);
+            map.insert(status.into(), answer);
         }
         let entry = paths
             .entry(route.path.to_string())
@@ -1523,6 +1805,25 @@ fn schemas() -> Value {
         "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]},
         "pending_roles": {"type": "array", "items": {"type": "string"}}
     }});
+    let job = json!({"type": "object", "required": ["id", "user", "spec", "release", "bundle",
+        "status", "submitted_at", "notes", "cancel_requested", "failures", "pid"], "properties": {
+        "id": {"type": "integer"}, "user": {"type": "string"}, "spec": {"type": "string"},
+        "release": {"type": "string"}, "bundle": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+        "submitted_at": {"type": "string"},
+        "started_at": {"type": ["string", "null"]}, "finished_at": {"type": ["string", "null"]},
+        "step": {"type": ["string", "null"]},
+        "progress": {"type": ["object", "null"], "required": ["done", "total", "unit"],
+            "properties": {"done": {"type": "integer"}, "total": {"type": "integer"},
+                           "unit": {"type": "string"}}},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "cancel_requested": {"type": "boolean"},
+        "registry_id": {"type": ["integer", "null"]}, "releasable": {"type": ["boolean", "null"]},
+        "failures": {"type": "array", "items": {"type": "string"}},
+        "error": {"type": ["object", "null"], "required": ["kind", "message"], "properties": {
+            "kind": {"type": "string"}, "message": {"type": "string"}}},
+        "pid": {"type": "integer"}
+    }});
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["kind", "message", "field"],
@@ -1563,6 +1864,12 @@ fn schemas() -> Value {
             "approval": {"type": "object", "description": "The draft's body with \"signature\" (hex) beside its fields."}}},
         "WithdrawRequest": {"type": "object", "required": ["reason"], "properties": {
             "reason": {"type": "string"}}},
+        "JobRequest": {"type": "object", "required": ["spec"], "additionalProperties": false,
+            "properties": {"spec": {"type": "string", "description":
+                "A pipeline spec under one of the server's data roots (relative: to the first)."}}},
+        "Job": job,
+        "JobList": {"type": "object", "required": ["jobs"], "properties": {
+            "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}},
         "Decision": {"type": "object", "required": ["decision_sha256", "status"], "properties": {
             "decision_sha256": {"type": "string"},
             "status": {"type": "string", "enum": ["approved", "pending", "rejected", "withdrawn"]}}},

@@ -61,6 +61,31 @@ pub struct Access {
 /// The environments whose data a role may be given through the service.
 const GRANTABLE: [&str; 2] = ["licensed", "controlled_access"];
 
+/// What the service's jobs (pipeline runs users submit) may touch. Nothing a caller sends can
+/// widen it: a job's spec and every file it reads must lie under one of `data_roots` (links
+/// followed), its bundle is written under the workspace, and a prompt-based run may call only
+/// the language-model servers of `llm_urls`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// The folders a job's spec and sources must be under (absolute; none: jobs are refused).
+    #[serde(default)]
+    pub data_roots: Vec<PathBuf>,
+    /// The language-model servers a prompt-based job may call (base URLs, compared with `/v1`
+    /// appended as the client does).
+    #[serde(default)]
+    pub llm_urls: Vec<String>,
+    /// The users who may submit jobs, besides the admins.
+    #[serde(default)]
+    pub users: Vec<String>,
+}
+
+impl JobsConfig {
+    fn is_empty(&self) -> bool {
+        self == &JobsConfig::default()
+    }
+}
+
 /// The server's configuration file (`serve.toml` in the workspace unless `--config` names
 /// another).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +104,9 @@ pub struct ServerConfig {
     /// file): the service refuses their decisions from then.
     #[serde(default)]
     pub revoked: Vec<synthgate_engine::types::Revocation>,
+    /// What submitted jobs may read, write and call (`[jobs]`).
+    #[serde(default, skip_serializing_if = "JobsConfig::is_empty")]
+    pub jobs: JobsConfig,
 }
 
 /// SHA-256 of `secret`, hex.
@@ -175,6 +203,43 @@ impl ServerConfig {
                 GRANTABLE.join(" and ")
             )));
         }
+        let mut config = config;
+        for root in &mut config.jobs.data_roots {
+            if !root.is_absolute() {
+                return Err(Error::spec(format!(
+                    "{}: [jobs] data_roots: '{}' is not an absolute path.",
+                    path.display(),
+                    root.display()
+                )));
+            }
+            *root = std::fs::canonicalize(&*root)
+                .ok()
+                .filter(|r| r.is_dir())
+                .ok_or_else(|| {
+                    Error::spec(format!(
+                        "{}: [jobs] data_roots: '{}' is not a folder this server can read.",
+                        path.display(),
+                        root.display()
+                    ))
+                })?;
+        }
+        if let Some(bad) = config
+            .jobs
+            .llm_urls
+            .iter()
+            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
+            return Err(Error::spec(format!(
+                "{}: [jobs] llm_urls: '{bad}' is not an http:// or https:// URL.",
+                path.display()
+            )));
+        }
+        if let Some(bad) = config.jobs.users.iter().find(|u| config.user(u).is_none()) {
+            return Err(Error::spec(format!(
+                "{}: [jobs] users: '{bad}' is not one of the [[users]].",
+                path.display()
+            )));
+        }
         if config.users.is_empty() {
             return Err(Error::spec(format!(
                 "{}: no users; add one [[users]] (name, token_sha256, admin or roles).",
@@ -198,6 +263,7 @@ impl ServerConfig {
             approvers: Vec::new(),
             access: Vec::new(),
             revoked: Vec::new(),
+            jobs: JobsConfig::default(),
         };
         let text = format!(
             "# Users of `synthgate serve`: each one's API token is stored as its SHA-256 only.\n\
@@ -205,7 +271,9 @@ impl ServerConfig {
              # token_sha256 (printf %s TOKEN | sha256sum), and per role the approver keys the\n\
              # server trusts: [[approvers]] role = \"dpo\" keys = [\"FINGERPRINT\"]. A key that\n\
              # must stop deciding: [[revoked]] key = \"FINGERPRINT\" from = \"2026-12-01\"\n\
-             # reason = \"...\" (its decisions from then on are refused).\n{}",
+             # reason = \"...\" (its decisions from then on are refused). Pipeline runs users\n\
+             # submit (POST /api/jobs) read only under [jobs] data_roots = [\"/abs/folder\"],\n\
+             # call only [jobs] llm_urls, and are open to admins and [jobs] users = [\"name\"].\n{}",
             toml::to_string(&config)
                 .map_err(|error| Error::internal(format!("the server config: {error}")))?
         );

@@ -14,6 +14,7 @@
 
 mod api;
 mod auth;
+mod jobs;
 mod pages;
 mod tls;
 
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use synthgate_core::{Error, Result};
 use synthgate_engine::Context;
 
-pub use auth::{ServerConfig, User};
+pub use auth::{JobsConfig, ServerConfig, User};
 pub use tls::TlsFiles;
 
 /// How to serve.
@@ -70,6 +71,48 @@ pub(crate) struct Service {
     pub(crate) clock: fn() -> Result<synthgate_engine::Clock>,
     /// The approver roles each release's policy names, by manifest digest.
     pub(crate) roles: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// Submitted pipeline runs.
+    pub(crate) jobs: jobs::Jobs,
+}
+
+impl Service {
+    /// The time now, as records carry it.
+    fn now(&self) -> Result<String> {
+        Ok((self.clock)()?.now().to_string())
+    }
+
+    /// Run `job` through the engine, confined by the server config's `[jobs]` again on the
+    /// spec the run reads.
+    fn run_job(
+        &self,
+        job: &jobs::Job,
+        events: &mut dyn synthgate_engine::Events,
+    ) -> Result<synthgate_engine::RunOutcome> {
+        let config = &self.config.jobs;
+        if !jobs::under_roots(&job.spec, &config.data_roots) {
+            return Err(Error::usage(format!(
+                "the pipeline spec {} is no longer under the server's data roots.",
+                job.spec.display()
+            )));
+        }
+        let mut ctx = self.ctx.clone();
+        ctx.clock = (self.clock)()?;
+        let admit = |read: &synthgate_engine::RunReads| match jobs::confine(config, read) {
+            None => Ok(()),
+            Some(message) => Err(Error::usage(message)),
+        };
+        synthgate_engine::run_admitted(
+            &ctx,
+            &synthgate_engine::RunRequest {
+                spec: job.spec.clone(),
+                out: Some(job.bundle.clone()),
+                force: false,
+                operator_key: None,
+            },
+            &admit,
+            events,
+        )
+    }
 }
 
 impl std::fmt::Debug for Service {
@@ -155,6 +198,8 @@ pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Start
         None => inner,
     };
     let scheme = if front.is_some() { "https" } else { "http" };
+    let now = (options.clock)()?.now().to_string();
+    let (jobs, interrupted) = jobs::Jobs::open(&ctx.workspace.home.join("jobs"), &now)?;
     let service = Arc::new(Service {
         ctx,
         config,
@@ -163,7 +208,24 @@ pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Start
         secure: front.is_some(),
         clock: options.clock,
         roles: std::sync::Mutex::default(),
+        jobs,
     });
+    // A job a process that is gone left running ends failed, in the audit log too.
+    for job in &interrupted {
+        let mut ctx = service.ctx.clone();
+        ctx.clock = (service.clock)()?;
+        synthgate_engine::audit_record(
+            &ctx,
+            &job.user,
+            "failed",
+            &job.release,
+            serde_json::json!({
+                "step": "job",
+                "job": job.id,
+                "error": job.error.as_ref().map(|e| e.message.clone()),
+            }),
+        )?;
+    }
     let admin = service
         .config
         .users
@@ -187,6 +249,15 @@ pub fn serve(mut ctx: Context, options: &ServeOptions, ready: impl FnOnce(&Start
     ready(&started);
     if let Some((public, config)) = front {
         std::thread::spawn(move || tls::terminate(public, inner, config));
+    }
+    {
+        let service = service.clone();
+        std::thread::spawn(move || {
+            let now = || service.now().unwrap_or_default();
+            service
+                .jobs
+                .work(&now, &|job, events| service.run_job(job, events));
+        });
     }
     let server = Arc::new(server);
     let workers: Vec<_> = (0..options.threads.max(1))

@@ -16,6 +16,7 @@ mod fake_server;
 mod format_v1;
 mod help;
 mod hybrid;
+mod jobs;
 mod live;
 mod llm;
 mod release;

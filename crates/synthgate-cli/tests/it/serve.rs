@@ -14,11 +14,11 @@ use serde_json::Value;
 use crate::support::{dataset, stderr, stdout, succeeded};
 
 /// A running `synthgate serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-    login: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) token: String,
+    pub(crate) login: String,
 }
 
 impl Drop for Server {
@@ -28,7 +28,7 @@ impl Drop for Server {
     }
 }
 
-fn synthgate(home: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn synthgate(home: &Path, args: &[&str]) -> std::process::Output {
     let output = Command::new(env!("CARGO_BIN_EXE_synthgate"))
         .args(args)
         .env("SYNTHGATE_HOME", home)
@@ -39,7 +39,7 @@ fn synthgate(home: &Path, args: &[&str]) -> std::process::Output {
     succeeded(output, args)
 }
 
-fn start(home: &Path) -> Server {
+pub(crate) fn start(home: &Path) -> Server {
     start_with(home, &["serve", "--bind", "127.0.0.1:0"].map(OsStr::new))
 }
 
@@ -87,7 +87,7 @@ fn start_with(home: &Path, args: &[&OsStr]) -> Server {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -96,7 +96,11 @@ fn agent() -> ureq::Agent {
 }
 
 /// GET `path` with `token` (or none): status, headers of interest, body.
-fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String, String) {
+pub(crate) fn get(
+    server: &Server,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, String, String, String) {
     let mut request = agent().get(format!("{}{path}", server.base));
     if let Some(token) = token {
         request = request.header("Authorization", format!("Bearer {token}"));
@@ -118,12 +122,12 @@ fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, String, String
     (response.status().as_u16(), csp, nosniff, body)
 }
 
-fn json(body: &str) -> Value {
+pub(crate) fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
 /// Two releases of one source, the second approved by the dpo.
-fn workspace(root: &Path) -> PathBuf {
+pub(crate) fn workspace(root: &Path) -> PathBuf {
     workspace_with_key(root).0
 }
 
@@ -188,7 +192,7 @@ fn sha256(text: &str) -> String {
 
 /// A team's config: an admin, `dana` holding the dpo role, `olaf` holding none; the server
 /// trusts `trusted` keys for dpo. Returns each user's token.
-fn team_config(home: &Path, trusted: &[&str]) -> [(&'static str, &'static str); 3] {
+pub(crate) fn team_config(home: &Path, trusted: &[&str]) -> [(&'static str, &'static str); 3] {
     let tokens = [
         ("admin", "admin-token-0001"),
         ("dana", "dana-token-0002"),
@@ -247,7 +251,7 @@ fn download(server: &Server, token: &str, id: i64, into: &Path) -> (u16, Value) 
 }
 
 /// The audit log's entries.
-fn audit(home: &Path) -> Vec<Value> {
+pub(crate) fn audit(home: &Path) -> Vec<Value> {
     std::fs::read_to_string(home.join("audit.jsonl"))
         .expect("audit log")
         .lines()
@@ -832,6 +836,17 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     let dir = tempfile::tempdir().expect("temp");
     let (home, _, print) = workspace_with_key(dir.path());
     let tokens = team_config(&home, &[&print]);
+    // Jobs open to the fuzzing user, over an empty data root: every spec it makes up is
+    // looked for there and refused, none run.
+    let root = dir.path().join("data");
+    std::fs::create_dir_all(&root).expect("root");
+    let config = home.join("serve.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(&format!(
+        "\n[jobs]\ndata_roots = [{:?}]\nusers = [\"dana\"]\n",
+        root.display().to_string()
+    ));
+    std::fs::write(&config, text).expect("config");
     let server = start(&home);
     let output = Command::new(&schemathesis)
         .args([
