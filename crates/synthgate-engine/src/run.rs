@@ -140,7 +140,13 @@ pub fn run_reads(spec_path: &Path, admit: &dyn Fn(&RunReads) -> Result<()>) -> R
 
 /// The paths a run reads or keeps, which its bundle must never replace or hold.
 fn protected(ctx: &Context, request: &RunRequest, read: &RunReads) -> Result<Vec<Protected>> {
+    // The spec first: a bundle folder that is both it and its folder is named for the spec.
+    let (spec, rest) = read
+        .files
+        .split_first()
+        .ok_or_else(|| Error::internal("a run that reads no spec"))?;
     let mut items = vec![
+        spec.clone(),
         (
             request
                 .spec
@@ -153,7 +159,7 @@ fn protected(ctx: &Context, request: &RunRequest, read: &RunReads) -> Result<Vec
         (ctx.workspace.home.clone(), "the workspace".to_string()),
         (PathBuf::from("."), "the working folder".to_string()),
     ];
-    items.extend(read.files.iter().cloned());
+    items.extend(rest.iter().cloned());
     if let Some(key) = &request.operator_key {
         items.push((key.clone(), "the operator key".to_string()));
     }

@@ -80,21 +80,9 @@ impl Problem {
     }
 }
 
-/// The HTTP status and error kind of an engine error's kind.
-pub(crate) fn status_of(kind: ErrorKind) -> (u16, &'static str) {
-    match kind {
-        ErrorKind::Usage => (400, "bad_request"),
-        ErrorKind::InputData | ErrorKind::Spec => (422, "invalid_input"),
-        ErrorKind::GateFailed => (409, "gate_failed"),
-        ErrorKind::VerificationFailed => (409, "verification_failed"),
-        ErrorKind::Environment => (503, "unavailable"),
-        _ => (500, "internal"),
-    }
-}
-
 impl From<Error> for Problem {
     fn from(error: Error) -> Problem {
-        let (status, kind) = status_of(error.kind());
+        let (status, kind) = crate::status_of(error.kind());
         Problem::new(status, kind, error.message())
     }
 }
@@ -1211,7 +1199,7 @@ fn submit_job(service: &Service, caller: &Caller, request: &Request<'_>) -> Resu
     let spec = first.join(&body.spec);
     let refused =
         |message: String| refuse_job(service, caller, "job", (403, "forbidden", message, "spec"));
-    if !jobs::under_roots(&spec, &config.data_roots) {
+    if !jobs::under_roots(&spec, &config.roots()) {
         return Err(refused(format!(
             "the pipeline spec {} is not under the server's data roots ([jobs] data_roots of \
              its config); a job reads nothing else.",

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+
+use crate::jobs::JobsConfig;
 use synthgate_core::{Entropy, Error, Result};
 
 /// Who made a request.
@@ -60,31 +62,6 @@ pub struct Access {
 
 /// The environments whose data a role may be given through the service.
 const GRANTABLE: [&str; 2] = ["licensed", "controlled_access"];
-
-/// What the service's jobs (pipeline runs users submit) may touch. Nothing a caller sends can
-/// widen it: a job's spec and every file it reads must lie under one of `data_roots` (links
-/// followed), its bundle is written under the workspace, and a prompt-based run may call only
-/// the language-model servers of `llm_urls`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobsConfig {
-    /// The folders a job's spec and sources must be under (absolute; none: jobs are refused).
-    #[serde(default)]
-    pub data_roots: Vec<PathBuf>,
-    /// The language-model servers a prompt-based job may call (base URLs, compared with `/v1`
-    /// appended as the client does).
-    #[serde(default)]
-    pub llm_urls: Vec<String>,
-    /// The users who may submit jobs, besides the admins.
-    #[serde(default)]
-    pub users: Vec<String>,
-}
-
-impl JobsConfig {
-    fn is_empty(&self) -> bool {
-        self == &JobsConfig::default()
-    }
-}
 
 /// The server's configuration file (`serve.toml` in the workspace unless `--config` names
 /// another).
@@ -204,42 +181,8 @@ impl ServerConfig {
             )));
         }
         let mut config = config;
-        for root in &mut config.jobs.data_roots {
-            if !root.is_absolute() {
-                return Err(Error::spec(format!(
-                    "{}: [jobs] data_roots: '{}' is not an absolute path.",
-                    path.display(),
-                    root.display()
-                )));
-            }
-            *root = std::fs::canonicalize(&*root)
-                .ok()
-                .filter(|r| r.is_dir())
-                .ok_or_else(|| {
-                    Error::spec(format!(
-                        "{}: [jobs] data_roots: '{}' is not a folder this server can read.",
-                        path.display(),
-                        root.display()
-                    ))
-                })?;
-        }
-        if let Some(bad) = config
-            .jobs
-            .llm_urls
-            .iter()
-            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
-        {
-            return Err(Error::spec(format!(
-                "{}: [jobs] llm_urls: '{bad}' is not an http:// or https:// URL.",
-                path.display()
-            )));
-        }
-        if let Some(bad) = config.jobs.users.iter().find(|u| config.user(u).is_none()) {
-            return Err(Error::spec(format!(
-                "{}: [jobs] users: '{bad}' is not one of the [[users]].",
-                path.display()
-            )));
-        }
+        let names: Vec<String> = config.users.iter().map(|u| u.name.clone()).collect();
+        config.jobs.check(path, &names)?;
         if config.users.is_empty() {
             return Err(Error::spec(format!(
                 "{}: no users; add one [[users]] (name, token_sha256, admin or roles).",
@@ -403,6 +346,49 @@ mod tests {
             *b = NEXT.fetch_add(7, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_jobs_section_naming_what_is_not_there_is_refused() {
+        let dir = tempfile::tempdir().expect("temp");
+        let path = dir.path().join("serve.toml");
+        let user = format!(
+            "[[users]]\nname = \"ann\"\nadmin = true\ntoken_sha256 = \"{}\"\n\n",
+            "a".repeat(64)
+        );
+        let root = dir.path().display().to_string();
+        for (jobs, says) in [
+            (
+                "data_roots = [\"data\"]".to_string(),
+                "not an absolute path",
+            ),
+            (
+                format!("data_roots = [{:?}]", format!("{root}/missing")),
+                "not a folder",
+            ),
+            ("llm_urls = [\"file:///etc\"]".to_string(), "not an http"),
+            ("users = [\"bob\"]".to_string(), "not one of the [[users]]"),
+        ] {
+            std::fs::write(&path, format!("{user}[jobs]\n{jobs}\n")).expect("config");
+            let error = ServerConfig::load(&path).expect_err(&jobs);
+            assert!(
+                error.message().contains(says),
+                "{jobs}: {}",
+                error.message()
+            );
+        }
+        std::fs::write(
+            &path,
+            format!("{user}[jobs]\ndata_roots = [{root:?}]\nusers = [\"ann\"]\n"),
+        )
+        .expect("config");
+        let loaded = ServerConfig::load(&path).expect("load");
+        assert!(
+            loaded
+                .jobs
+                .roots()
+                .contains(&std::fs::canonicalize(dir.path()).expect("real"))
+        );
     }
 
     #[test]

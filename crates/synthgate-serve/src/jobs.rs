@@ -21,7 +21,85 @@ use serde::{Deserialize, Serialize};
 use synthgate_core::{Error, Result};
 use synthgate_engine::{Events, Progress, RunReads, Unit};
 
-use crate::auth::JobsConfig;
+/// What the service's jobs (pipeline runs users submit) may touch. Nothing a caller sends can
+/// widen it: a job's spec and every file it reads must lie under one of `data_roots` (links
+/// followed), its bundle is written under the workspace, and a prompt-based run may call only
+/// the language-model servers of `llm_urls`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// The folders a job's spec and sources must be under (absolute; none: jobs are refused).
+    #[serde(default)]
+    pub data_roots: Vec<PathBuf>,
+    /// The language-model servers a prompt-based job may call (base URLs, compared with `/v1`
+    /// appended as the client does).
+    #[serde(default)]
+    pub llm_urls: Vec<String>,
+    /// The users who may submit jobs, besides the admins.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// `data_roots` with every link resolved (a root given through a link is both).
+    #[serde(skip)]
+    real_roots: Vec<PathBuf>,
+}
+
+impl JobsConfig {
+    pub(crate) fn is_empty(&self) -> bool {
+        self == &JobsConfig::default()
+    }
+
+    /// Check the config read from `path` (its users named `users`): roots absolute folders
+    /// (kept as written and resolved), URLs http or https, users known.
+    pub(crate) fn check(&mut self, path: &Path, users: &[String]) -> Result<()> {
+        for root in &self.data_roots {
+            if !root.is_absolute() {
+                return Err(Error::spec(format!(
+                    "{}: [jobs] data_roots: '{}' is not an absolute path.",
+                    path.display(),
+                    root.display()
+                )));
+            }
+            let real = std::fs::canonicalize(root)
+                .ok()
+                .filter(|r| r.is_dir())
+                .ok_or_else(|| {
+                    Error::spec(format!(
+                        "{}: [jobs] data_roots: '{}' is not a folder this server can read.",
+                        path.display(),
+                        root.display()
+                    ))
+                })?;
+            self.real_roots.push(real);
+        }
+        self.data_roots = self.data_roots.iter().map(|root| lexical(root)).collect();
+        if let Some(bad) = self
+            .llm_urls
+            .iter()
+            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
+            return Err(Error::spec(format!(
+                "{}: [jobs] llm_urls: '{bad}' is not an http:// or https:// URL.",
+                path.display()
+            )));
+        }
+        if let Some(bad) = self.users.iter().find(|u| !users.contains(u)) {
+            return Err(Error::spec(format!(
+                "{}: [jobs] users: '{bad}' is not one of the [[users]].",
+                path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The data roots as written and as the file system resolves them.
+    pub(crate) fn roots(&self) -> Vec<PathBuf> {
+        self.data_roots
+            .iter()
+            .chain(&self.real_roots)
+            .cloned()
+            .collect()
+    }
+}
 
 /// Where a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,7 +460,7 @@ impl Jobs {
                     Err(error) => {
                         job.status = Status::Failed;
                         job.error = Some(JobError {
-                            kind: crate::api::status_of(error.kind()).1.to_string(),
+                            kind: crate::status_of(error.kind()).1.to_string(),
                             message: error.message().to_string(),
                         });
                     }
@@ -460,18 +538,22 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// Whether `path` is under one of `roots` (canonical folders): as written and, when it
-/// exists, with every link followed.
+/// Whether `path` is under one of `roots` (each as written and as resolved): when it exists,
+/// with every link followed (a link out of a root is out); when it does not, as written.
+/// Either way a path outside gets the same answer, so no caller learns what exists there.
 pub(crate) fn under_roots(path: &Path, roots: &[PathBuf]) -> bool {
     let inside = |p: &Path| roots.iter().any(|root| p.starts_with(root));
-    inside(&lexical(path))
-        && std::fs::canonicalize(path).map_or(!path.exists(), |real| inside(&real))
+    match std::fs::canonicalize(path) {
+        Ok(real) => inside(&real),
+        Err(_) => inside(&lexical(path)),
+    }
 }
 
 /// Whether a job may do what `read` says under `config`: `None`, or why not.
 pub(crate) fn confine(config: &JobsConfig, read: &RunReads) -> Option<String> {
+    let roots = config.roots();
     for (path, what) in &read.files {
-        if !under_roots(path, &config.data_roots) {
+        if !under_roots(path, &roots) {
             return Some(format!(
                 "{what} ({}) is not under the server's data roots ([jobs] data_roots of its \
                  config); a job reads nothing else.",
@@ -518,6 +600,18 @@ mod tests {
         assert!(!under_roots(&outside, &roots));
         assert!(!under_roots(&root.join("link.csv"), &roots), "a link out");
         assert!(under_roots(&root.join("missing.csv"), &roots));
+        // A root reached through a link counts, as does a path through another link to it.
+        let via = root.parent().expect("parent").join("via");
+        std::os::unix::fs::symlink(&root, &via).expect("link");
+        assert!(under_roots(&via.join("a.csv"), &roots));
+        assert!(under_roots(
+            &via.join("missing.csv"),
+            &[via.clone(), root.clone()]
+        ));
+        assert!(
+            !under_roots(&via.join("missing.csv"), &roots),
+            "missing, as written outside"
+        );
         // A root that only begins like another is not it.
         let lookalike = root.parent().expect("parent").join("data-other/a.csv");
         assert!(!under_roots(&lookalike, &roots));

@@ -25,7 +25,8 @@ use std::sync::Arc;
 use synthgate_core::{Error, Result};
 use synthgate_engine::Context;
 
-pub use auth::{JobsConfig, ServerConfig, User};
+pub use auth::{ServerConfig, User};
+pub use jobs::JobsConfig;
 pub use tls::TlsFiles;
 
 /// How to serve.
@@ -60,6 +61,20 @@ pub struct Started {
     pub first_token: Option<String>,
 }
 
+/// The HTTP status and error kind of an engine error's kind (a request's answer, a job's
+/// error).
+pub(crate) fn status_of(kind: synthgate_core::ErrorKind) -> (u16, &'static str) {
+    use synthgate_core::ErrorKind;
+    match kind {
+        ErrorKind::Usage => (400, "bad_request"),
+        ErrorKind::InputData | ErrorKind::Spec => (422, "invalid_input"),
+        ErrorKind::GateFailed => (409, "gate_failed"),
+        ErrorKind::VerificationFailed => (409, "verification_failed"),
+        ErrorKind::Environment => (503, "unavailable"),
+        _ => (500, "internal"),
+    }
+}
+
 /// The state every request handler shares.
 pub(crate) struct Service {
     pub(crate) ctx: Context,
@@ -89,7 +104,7 @@ impl Service {
         events: &mut dyn synthgate_engine::Events,
     ) -> Result<synthgate_engine::RunOutcome> {
         let config = &self.config.jobs;
-        if !jobs::under_roots(&job.spec, &config.data_roots) {
+        if !jobs::under_roots(&job.spec, &config.roots()) {
             return Err(Error::usage(format!(
                 "the pipeline spec {} is no longer under the server's data roots.",
                 job.spec.display()

@@ -269,6 +269,17 @@ fn a_submitted_job_runs_confined_to_the_data_roots_and_reports_its_steps() {
     let (status, _, _, body) = get(&server, "/api/jobs/x", Some(olaf));
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("job id"), "{body}");
+
+    // No token, known or not, is in the audit log or a job's file.
+    let (status, _, _, _) = get(&server, "/api/jobs", Some("not-a-token-5150"));
+    assert_eq!(status, 401);
+    let mut kept = std::fs::read_to_string(home.join("audit.jsonl")).expect("audit log");
+    for entry in std::fs::read_dir(home.join("jobs")).expect("jobs") {
+        kept.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("job"));
+    }
+    for token in [admin, dana, olaf, "not-a-token-5150"] {
+        assert!(!kept.contains(token), "{token} was written down");
+    }
 }
 
 #[test]
