@@ -142,12 +142,13 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 3 keeps the orders between numeric columns that every
-/// training row keeps ([`Bound`]) and draws a column its row's other columns pin down partly
-/// from them ([`Within`]); 2 drew each entity's trend per numeric column with its first row
-/// (the first-row model drawing around lines within its leaves) and the later rows towards
-/// it; 1 (unnamed in a bundle's version) drew each change from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 3;
+/// The sequence model's version: 4 gives the first-row model the entity's length; 3 kept the
+/// orders between numeric columns that every training row keeps ([`Bound`]) and drew a column
+/// its row's other columns pin down partly from them ([`Within`]); 2 drew each entity's trend
+/// per numeric column with its first row (the first-row model drawing around lines within its
+/// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
+/// from the previous rows alone.
+pub const SEQUENCES_VERSION: u32 = 4;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -161,8 +162,14 @@ struct TableModel {
     target: Vec<ColumnCodec>,
     /// The model of its rows (of the first row of each entity for a sequence).
     first: CartModel,
-    /// How many given columns `first` takes (the parent's target frame, or none).
+    /// How many given columns `first` takes (the parent's target frame, or none), before the
+    /// entity's length where `length_given`.
     first_given: usize,
+    /// For a sequence under a parent: whether `first` is also given the entity's number of
+    /// rows (last of its given columns), so its first row and its trends are drawn for the
+    /// length it has (a patient's first encounter for one with many; no trend for one with a
+    /// single row).
+    length_given: bool,
     /// For a sequence: the model of every later row.
     next: Option<CartModel>,
     /// Smallest positive gap of a numeric order column (kept strictly increasing).
@@ -176,9 +183,9 @@ struct TableModel {
     /// For a sequence, per numeric own column (in [`numeric_own`] order): its mean on the
     /// entities' first rows, which their drawn values are centred on (`NaN`: too few rows).
     first_means: Vec<f64>,
-    /// For a sequence, per numeric own column: the entities' mean trend (last value less
-    /// first), which their drawn trends are centred on (`NaN`: too few entities).
-    trend_means: Vec<f64>,
+    /// For a sequence, per numeric own column: the mean of the entities' ends (their last
+    /// present value), which their drawn ends are centred on (`NaN`: too few entities).
+    end_means: Vec<f64>,
     /// Per target column: whether its real values sit on its point masses (a grid of
     /// readings), so a sequence's values are put on the nearest one.
     grid: Vec<bool>,
@@ -771,6 +778,7 @@ fn fit_table(
             target: target.codecs,
             first,
             first_given,
+            length_given: false,
             next: None,
             min_gap: 0.0,
             drift: Vec::new(),
@@ -779,7 +787,7 @@ fn fit_table(
             bounds: Vec::new(),
             calibrate_rows: 0,
             first_means: Vec::new(),
-            trend_means: Vec::new(),
+            end_means: Vec::new(),
             rows,
             orphans,
             data_primary,
@@ -848,32 +856,48 @@ fn fit_table(
     // drawn with its first row: the next rows head for it, so series that move together
     // over a whole sequence (a day's temperature and dew point under a passing front) do so
     // in the output too, where changes drawn a step at a time would wander apart.
-    let mut first_frame = concat(given.clone(), target.clone());
-    let mut trend_means = Vec::with_capacity(numeric.len());
+    // The first-row model is given the entity's length: the cardinality model draws it
+    // before the rows, and without it the first rows and trends would be drawn as for any
+    // length (a trend drawn missing, as most single-row entities have it, for a sequence of
+    // several rows; a frequent patient's first encounter like anyone's).
+    let length_given = plan.primary.is_some();
+    let mut first_given_frame = given.clone();
+    if length_given {
+        let (codec, column) = codec::derived_numeric(
+            "#length",
+            StorageType::Int64,
+            SemanticType::Integer,
+            length.clone(),
+            &config.protections,
+        );
+        first_given_frame.push(codec, column);
+    }
+    let mut first_frame = concat(first_given_frame, target.clone());
+    let mut end_means = Vec::with_capacity(numeric.len());
     for (j, &k) in numeric.iter().enumerate() {
-        let trend: Vec<f64> = match &target.columns[k] {
-            EncodedColumn::Numeric(values) => (0..rows)
+        let end: Vec<f64> = match &target.columns[k] {
+            EncodedColumn::Numeric(_) => (0..rows)
                 .map(|r| {
                     if length[r] < 2.0 {
                         f64::NAN
                     } else {
-                        ends[j][r] - values[r]
+                        ends[j][r]
                     }
                 })
                 .collect(),
             _ => vec![f64::NAN; rows],
         };
-        trend_means.push(first_rows_mean(
-            &trend,
+        end_means.push(first_rows_mean(
+            &end,
             &previous,
             &parent_of,
             config.cart.min_leaf,
         ));
         let (codec, column) = codec::derived_numeric(
-            &format!("trend.{}", target.codecs[k].name),
+            &format!("end.{}", target.codecs[k].name),
             StorageType::Float64,
             SemanticType::Continuous,
-            trend,
+            end,
             &config.protections,
         );
         first_frame.push(codec, column);
@@ -892,7 +916,7 @@ fn fit_table(
             columns: first_frame.columns,
         },
         &first_frame.codecs,
-        first_given,
+        first_given + usize::from(length_given),
     )?;
     let grid = target
         .codecs
@@ -958,6 +982,7 @@ fn fit_table(
         target: target.codecs,
         first,
         first_given,
+        length_given,
         next: Some(next),
         min_gap: if min_gap.is_finite() { min_gap } else { 0.0 },
         grid,
@@ -966,7 +991,7 @@ fn fit_table(
         drift,
         calibrate_rows: config.cart.min_leaf,
         first_means,
-        trend_means,
+        end_means,
         rows,
         orphans,
         data_primary,
@@ -2223,8 +2248,10 @@ fn sample_sequences(
 ) -> Result<(Vec<EncodedColumn>, Vec<Option<usize>>)> {
     let own = model.own.len();
     let numeric = numeric_own(&model.target, own);
-    // The first-row model draws each entity's trends after its target columns.
-    let width_first = model.first_given + model.target.len() + numeric.len();
+    // The first-row model is given the entity's length and draws its trends after its target
+    // columns.
+    let first_given = model.first_given + usize::from(model.length_given);
+    let width_first = first_given + model.target.len() + numeric.len();
     let next_given = model.first_given + 2 + own + 3 * numeric.len();
     let layout = next_layout(&model.target, own, next_given);
     let width_next = layout.last().map_or(next_given, |&(at, numeric)| {
@@ -2243,17 +2270,23 @@ fn sample_sequences(
         .collect();
     let mut rows: Vec<Option<usize>> = active.iter().map(|&p| Some(p)).collect();
     rows.extend(orphans);
+    let mut given = given_of(&rows);
+    if model.length_given {
+        // An orphan is a sequence of one row, as in the training.
+        let mut length: Vec<f64> = active.iter().map(|&p| per_parent[p] as f64).collect();
+        length.resize(rows.len(), 1.0);
+        given.push(EncodedColumn::Numeric(length));
+    }
     let drawn = draw(
         &model.first,
         width_first,
-        &given_of(&rows),
+        &given,
         rows.len(),
         seed,
         "step/1",
     )?;
-    let trends_at = model.first_given + model.target.len();
-    let mut steps: Vec<Vec<EncodedColumn>> =
-        vec![drawn.columns[model.first_given..trends_at].to_vec()];
+    let trends_at = first_given + model.target.len();
+    let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[first_given..trends_at].to_vec()];
     // The entities' first rows keep the training's mean: a synthetic parent table's mix (of
     // months, of patients' ages) shifts it by chance, and every later row with it.
     for (j, &k) in numeric.iter().enumerate() {
@@ -2336,21 +2369,28 @@ fn sample_sequences(
     let ends: Vec<Vec<f64>> = numeric
         .iter()
         .enumerate()
-        .map(|(j, &k)| {
+        .map(|(j, _)| {
             let mut ends = vec![f64::NAN; per_parent.len()];
-            if let (EncodedColumn::Numeric(first), Some(EncodedColumn::Numeric(trend))) =
-                (&steps[0][k], drawn.columns.get(trends_at + j))
-            {
-                // The drawn trends keep the training's mean, as the first rows do.
-                let target_mean = model.trend_means.get(j).copied().unwrap_or(f64::NAN);
-                let shift = shift_onto(target_mean, &trend[..active.len()], model.calibrate_rows)
-                    .unwrap_or(0.0);
+            if let Some(EncodedColumn::Numeric(end)) = drawn.columns.get(trends_at + j) {
+                // The drawn ends keep the training's mean, as the first rows do.
+                let multi: Vec<f64> = active
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &p)| per_parent[p] >= 2)
+                    .map(|(i, _)| end[i])
+                    .collect();
+                let target_mean = model.end_means.get(j).copied().unwrap_or(f64::NAN);
+                let shift = shift_onto(target_mean, &multi, model.calibrate_rows).unwrap_or(0.0);
                 for (i, &p) in active.iter().enumerate() {
-                    ends[p] = first[i] + trend[i] + shift;
+                    ends[p] = end[i] + shift;
                 }
             }
             ends
         })
+        .collect();
+    // Per target column, its index among the numeric own columns.
+    let series_of: Vec<Option<usize>> = (0..model.target.len())
+        .map(|k| numeric.iter().position(|&c| c == k))
         .collect();
     let mut step = 1;
     loop {
@@ -2424,6 +2464,8 @@ fn sample_sequences(
         let mut values: Vec<EncodedColumn> = Vec::with_capacity(model.target.len());
         let mut changes_now: Vec<Vec<f64>> = Vec::with_capacity(numeric.len());
         for (k, &(at, numeric)) in layout.iter().enumerate() {
+            // Where the series heads (its first value plus its drawn trend).
+            let end = series_of[k].map(|j| &ends[j]);
             if !numeric {
                 values.push(drawn.columns[at].clone());
                 continue;
@@ -2492,6 +2534,17 @@ fn sample_sequences(
                     };
                     if value.is_nan() {
                         return value;
+                    }
+                    // A series' last row lands on its end: the trend was drawn with the
+                    // first row as their joint distribution has it (a long stay followed by a
+                    // shorter one), and a change drawn on top would spread it again.
+                    let p = active[i];
+                    if within.is_none()
+                        && !is_order
+                        && per_parent[p] == step
+                        && let Some(end) = end.map(|e| e[p]).filter(|e| e.is_finite())
+                    {
+                        value = end;
                     }
                     value = value.clamp(low, high.max(low));
                     if is_order && value <= before[i] {
