@@ -1654,6 +1654,77 @@ mod tests {
         counts.into_values().collect()
     }
 
+    /// A column piled on one value (a dose of 9 for two rows in five, other doses following
+    /// an earlier column) keeps its pile with lines on. In one leaf (leaves as large as the
+    /// table) a line on that column explains most of the rest, and a line's continuous draws
+    /// spread the pile over its neighbours (with lines through it, 9 came out exactly on none
+    /// of the rows); the pile rule ([`LINE_MOST_PILE`]) leaves such a column to its leaf's
+    /// mixture.
+    #[test]
+    fn a_column_piled_on_one_value_keeps_its_pile_with_lines_on() {
+        let rows = 4_000;
+        let wiggle = |i: usize| ((i as f64 * 3.1).sin() * 1000.0).fract().abs();
+        let x: Vec<f64> = (0..rows).map(|i| i as f64).collect();
+        let y: Vec<f64> = (0..rows)
+            .map(|i| {
+                if (1_200..2_800).contains(&i) {
+                    9.0
+                } else {
+                    i as f64 / 200.0 + wiggle(i)
+                }
+            })
+            .collect();
+        let numeric = |name: &str, high: f64, masses: Vec<f64>| ColumnCodec {
+            name: name.to_string(),
+            storage: StorageType::Float64,
+            missing_token: None,
+            words: None,
+            kind: CodecKind::Numeric {
+                step: 0.0,
+                low: 0.0,
+                high,
+                decimals: None,
+                masses,
+            },
+        };
+        let codecs = vec![
+            numeric("x", (rows - 1) as f64, Vec::new()),
+            numeric("y", 21.0, vec![9.0]),
+        ];
+        let data = Encoded {
+            rows,
+            columns: vec![EncodedColumn::Numeric(x), EncodedColumn::Numeric(y)],
+        };
+        assert!(most_held(data_values(&data, 1), &[9.0]) >= LINE_MOST_PILE);
+        let cart = Cart {
+            min_leaf: rows,
+            linear: true,
+            ..Cart::default()
+        };
+        let model = cart.fit_given(&data, &codecs, 0).expect("fits");
+        assert_eq!(
+            model.order,
+            vec![0, 1],
+            "y is drawn after x, so a line could take x"
+        );
+        let given = vec![EncodedColumn::Numeric(Vec::new()); 2];
+        let drawn = model
+            .sample_given(rows, given, &mut Seed(5).stream("pile", 0))
+            .expect("samples");
+        let share = most_held(data_values(&drawn, 1), &[9.0]);
+        assert!(
+            (share - 0.4).abs() <= 0.05,
+            "share of synthetic rows exactly at the pile: {share:.3} (real 0.4)"
+        );
+    }
+
+    fn data_values(data: &Encoded, column: usize) -> &[f64] {
+        match &data.columns[column] {
+            EncodedColumn::Numeric(values) => values,
+            _ => panic!("not numeric"),
+        }
+    }
+
     #[test]
     fn a_many_valued_category_gets_larger_leaves_than_a_label() {
         // 42,000 rows: x counts up; every 50 rows of x change a 14-valued category, every 150

@@ -166,9 +166,9 @@ struct TableModel {
     /// entity's length where `length_given`.
     first_given: usize,
     /// For a sequence under a parent: whether `first` is also given the entity's number of
-    /// rows (last of its given columns), so its first row and its trends are drawn for the
-    /// length it has (a patient's first encounter for one with many; no trend for one with a
-    /// single row).
+    /// rows (last of its given columns), so its first row and its series' ends are drawn for
+    /// the length it has (a patient's first encounter for one with many; no end apart from
+    /// the first row for one with a single row).
     length_given: bool,
     /// For a sequence: the model of every later row.
     next: Option<CartModel>,
@@ -852,13 +852,13 @@ fn fit_table(
         .filter(|&r| previous[r].is_none())
         .map(Some)
         .collect();
-    // Each entity's trend per numeric own column (its last present value less its first),
-    // drawn with its first row: the next rows head for it, so series that move together
+    // Each entity's end per numeric own column (its last present value), drawn with its
+    // first row: the next rows head for it and the last lands on it, so series that move together
     // over a whole sequence (a day's temperature and dew point under a passing front) do so
     // in the output too, where changes drawn a step at a time would wander apart.
     // The first-row model is given the entity's length: the cardinality model draws it
-    // before the rows, and without it the first rows and trends would be drawn as for any
-    // length (a trend drawn missing, as most single-row entities have it, for a sequence of
+    // before the rows, and without it the first rows and ends would be drawn as for any
+    // length (an end drawn missing, as most single-row entities have it, for a sequence of
     // several rows; a frequent patient's first encounter like anyone's).
     let length_given = plan.primary.is_some();
     let mut first_given_frame = given.clone();
@@ -904,7 +904,7 @@ fn fit_table(
     }
     let first_frame = first_frame.rows_at(&first_rows);
     // An entity's first values follow one another closely within a leaf of rows (humidity
-    // by the dew point at a temperature, a day's dew point trend by its temperature trend):
+    // by the dew point at a temperature, a day's closing dew point by its closing temperature):
     // the first-row model draws around a line there.
     let cart = crate::cart::Cart {
         linear: true,
@@ -2248,8 +2248,8 @@ fn sample_sequences(
 ) -> Result<(Vec<EncodedColumn>, Vec<Option<usize>>)> {
     let own = model.own.len();
     let numeric = numeric_own(&model.target, own);
-    // The first-row model is given the entity's length and draws its trends after its target
-    // columns.
+    // The first-row model is given the entity's length and draws its series' ends after its
+    // target columns.
     let first_given = model.first_given + usize::from(model.length_given);
     let width_first = first_given + model.target.len() + numeric.len();
     let next_given = model.first_given + 2 + own + 3 * numeric.len();
@@ -2285,8 +2285,8 @@ fn sample_sequences(
         seed,
         "step/1",
     )?;
-    let trends_at = first_given + model.target.len();
-    let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[first_given..trends_at].to_vec()];
+    let ends_at = first_given + model.target.len();
+    let mut steps: Vec<Vec<EncodedColumn>> = vec![drawn.columns[first_given..ends_at].to_vec()];
     // The entities' first rows keep the training's mean: a synthetic parent table's mix (of
     // months, of patients' ages) shifts it by chance, and every later row with it.
     for (j, &k) in numeric.iter().enumerate() {
@@ -2364,14 +2364,13 @@ fn sample_sequences(
         last[k] = values;
         last_step[k] = at;
     }
-    // Per numeric own column and entity, where its series heads: its first value plus its
-    // drawn trend.
+    // Per numeric own column and entity, where its series heads: its drawn end.
     let ends: Vec<Vec<f64>> = numeric
         .iter()
         .enumerate()
         .map(|(j, _)| {
             let mut ends = vec![f64::NAN; per_parent.len()];
-            if let Some(EncodedColumn::Numeric(end)) = drawn.columns.get(trends_at + j) {
+            if let Some(EncodedColumn::Numeric(end)) = drawn.columns.get(ends_at + j) {
                 // The drawn ends keep the training's mean, as the first rows do.
                 let multi: Vec<f64> = active
                     .iter()
@@ -2464,7 +2463,7 @@ fn sample_sequences(
         let mut values: Vec<EncodedColumn> = Vec::with_capacity(model.target.len());
         let mut changes_now: Vec<Vec<f64>> = Vec::with_capacity(numeric.len());
         for (k, &(at, numeric)) in layout.iter().enumerate() {
-            // Where the series heads (its first value plus its drawn trend).
+            // Where the series heads (its drawn end).
             let end = series_of[k].map(|j| &ends[j]);
             if !numeric {
                 values.push(drawn.columns[at].clone());
@@ -2535,7 +2534,7 @@ fn sample_sequences(
                     if value.is_nan() {
                         return value;
                     }
-                    // A series' last row lands on its end: the trend was drawn with the
+                    // A series' last row lands on its end: the end was drawn with the
                     // first row as their joint distribution has it (a long stay followed by a
                     // shorter one), and a change drawn on top would spread it again.
                     let p = active[i];

@@ -680,6 +680,42 @@ fn hourly_readings_keep_the_day_cycle_missing_runs_and_grid() {
     );
 }
 
+/// Made sequences (`csv`: columns entity, step, x, kind) read as a table of series split into
+/// entities by the dataset file, and synthesized with `seed`: the real series and the synthetic
+/// dataset.
+fn made_series(csv: &str, seed: u64) -> (Table, SyntheticDataset) {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("series.csv");
+    std::fs::write(&path, csv).expect("write");
+    let real = synthgate_io::read_table(&path, &synthgate_io::ReadOptions::default())
+        .expect("reads")
+        .table;
+    let dataset = DatasetSchema::from_toml(
+        "format_version = 1\n[[tables]]\nname = \"series\"\npath = \"series.csv\"\n\
+         primary_key = [\"entity\", \"step\"]\n[[tables]]\nname = \"entities\"\n\
+         split_from = \"series\"\nprimary_key = [\"entity\"]\n[[sequences]]\n\
+         table = \"series\"\nentity = [\"entity\"]\norder = \"step\"\n",
+        Path::new("dataset.toml"),
+    )
+    .expect("dataset");
+    let mut tables = vec![("series".to_string(), real)];
+    dataset.split(&mut tables).expect("split");
+    let tables: Vec<(String, Table, Schema)> = tables
+        .into_iter()
+        .map(|(name, table)| {
+            let schema = schema_of(&table, &[]);
+            (name, table, schema)
+        })
+        .collect();
+    let synthetic = synthesize(&dataset, &tables, seed);
+    let real = tables
+        .into_iter()
+        .find(|(n, ..)| n == "series")
+        .expect("real")
+        .1;
+    (real, synthetic)
+}
+
 /// A made series with a trend along the sequence that the noise hides from any one step: 300
 /// entities of 24 readings, rising 1 a step at positions 7-14 and falling 1 a step at 15-22,
 /// under autocorrelated shocks (each 0.7 of the last plus noise of standard deviation 3; a
@@ -709,30 +745,7 @@ fn a_trend_along_the_sequence_keeps_its_size() {
             csv.push_str(&format!("{entity},{step},{x:.2},{kind}\n"));
         }
     }
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("series.csv");
-    std::fs::write(&path, csv).expect("write");
-    let real = synthgate_io::read_table(&path, &synthgate_io::ReadOptions::default())
-        .expect("reads")
-        .table;
-    let dataset = DatasetSchema::from_toml(
-        "format_version = 1\n[[tables]]\nname = \"series\"\npath = \"series.csv\"\n\
-         primary_key = [\"entity\", \"step\"]\n[[tables]]\nname = \"entities\"\n\
-         split_from = \"series\"\nprimary_key = [\"entity\"]\n[[sequences]]\n\
-         table = \"series\"\nentity = [\"entity\"]\norder = \"step\"\n",
-        Path::new("dataset.toml"),
-    )
-    .expect("dataset");
-    let mut tables = vec![("series".to_string(), real)];
-    dataset.split(&mut tables).expect("split");
-    let tables: Vec<(String, Table, Schema)> = tables
-        .into_iter()
-        .map(|(name, table)| {
-            let schema = schema_of(&table, &[]);
-            (name, table, schema)
-        })
-        .collect();
-    let synthetic = synthesize(&dataset, &tables, 2);
+    let (real, synthetic) = made_series(&csv, 2);
     let means = |table: &Table| {
         let keys = column(table, "entity");
         let values = column(table, "x");
@@ -743,7 +756,7 @@ fn a_trend_along_the_sequence_keeps_its_size() {
             .collect();
         position_means(&series, 24)
     };
-    let real = means(&tables.iter().find(|(n, ..)| n == "series").expect("real").1);
+    let real = means(&real);
     let fake = means(table(&synthetic.tables, "series"));
     let (real_rise, fake_rise) = (real[13] - real[5], fake[13] - fake[5]);
     let (real_fall, fake_fall) = (real[21] - real[13], fake[21] - fake[13]);
@@ -751,6 +764,59 @@ fn a_trend_along_the_sequence_keeps_its_size() {
         (real_rise - fake_rise).abs() <= 0.8 && (real_fall - fake_fall).abs() <= 0.8,
         "rise: real {real_rise:.2}, synthetic {fake_rise:.2}; fall: real {real_fall:.2}, \
          synthetic {fake_fall:.2}"
+    );
+}
+
+/// Made series that all end on one value (a dose titrated to its target of 50 by the last
+/// visit): 400 entities of 2-12 visits, each starting anywhere in 0-100 and closing part of
+/// the distance each visit, under noise. A sequence's last row lands on the end drawn with
+/// its first row, so the synthetic series end on 50 as every real one does (all of them here);
+/// a last change drawn on top of the previous row, as the other rows are, ended 2% of them
+/// there.
+#[test]
+fn a_series_last_row_lands_on_its_drawn_end() {
+    let mut rng = Seed(17).stream("made series", 0);
+    let mut uniform = move || synthgate_core::unit_f64(&mut rng);
+    let mut csv = String::from("entity,step,x,kind\n");
+    for entity in 0..400 {
+        let visits = 2 + (11.0 * uniform()) as usize;
+        let mut x: f64 = 100.0 * uniform();
+        for step in 1..=visits {
+            if step == visits {
+                x = 50.0;
+            } else if step > 1 {
+                x += (50.0 - x) * uniform() + 8.0 * (uniform() - 0.5);
+            }
+            let kind = ["a", "b", "c"][(3.0 * uniform()) as usize % 3];
+            csv.push_str(&format!("{entity},{step},{x:.2},{kind}\n"));
+        }
+    }
+    let (real, synthetic) = made_series(&csv, 4);
+    let ends_on_target = |table: &Table| {
+        let mut last: HashMap<String, (usize, Option<f64>)> = HashMap::new();
+        for (key, value) in column(table, "entity").into_iter().zip(column(table, "x")) {
+            let entry = last.entry(key.unwrap_or_default()).or_insert((0, None));
+            entry.0 += 1;
+            entry.1 = value.and_then(|v| v.parse().ok());
+        }
+        let long: Vec<Option<f64>> = last
+            .values()
+            .filter(|(rows, _)| *rows >= 2)
+            .map(|&(_, value)| value)
+            .collect();
+        let on = long.iter().filter(|v| **v == Some(50.0)).count();
+        (on as f64 / long.len().max(1) as f64, long.len())
+    };
+    let (real_share, _) = ends_on_target(&real);
+    assert_eq!(real_share, 1.0);
+    let (share, entities) = ends_on_target(table(&synthetic.tables, "series"));
+    assert!(
+        entities >= 300,
+        "synthetic entities of two rows or more: {entities}"
+    );
+    assert!(
+        share >= 0.95,
+        "synthetic series of two rows or more ending on 50: {share:.3} of {entities}"
     );
 }
 
