@@ -199,9 +199,18 @@ pub fn llm_display(base_url: &str) -> String {
     synthgate_llm::url::display_url(base_url)
 }
 
+/// The message of a cancelled request's error.
+const CANCELLED: &str = "the request was cancelled; nothing was written.";
+
 /// The error of a cancelled request.
 fn cancelled() -> synthgate_core::Error {
-    synthgate_core::Error::usage("the request was cancelled; nothing was written.")
+    synthgate_core::Error::usage(CANCELLED)
+}
+
+/// Whether `error` is the one a request stopped by its caller ends with ([`Events::cancelled`]),
+/// not a failure: the same kind and the same whole message, not a message that mentions it.
+pub fn is_cancellation(error: &synthgate_core::Error) -> bool {
+    error.kind() == synthgate_core::ErrorKind::Usage && error.message() == CANCELLED
 }
 
 /// Tell `events` that step `name` starts, and stop the work (with [`cancelled`]'s error) if
@@ -212,5 +221,21 @@ fn step(events: &mut dyn Events, name: &str) -> synthgate_core::Result<()> {
         Err(cancelled())
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cancellation is told apart by its kind and whole message, so a failure whose message
+    /// mentions a cancellation (a spec naming a column "cancelled") is still a failure.
+    #[test]
+    fn only_the_cancelled_error_is_a_cancellation() {
+        assert!(is_cancellation(&cancelled()));
+        assert!(!is_cancellation(&synthgate_core::Error::spec(CANCELLED)));
+        assert!(!is_cancellation(&synthgate_core::Error::usage(
+            "column 'cancelled' is not in the table."
+        )));
     }
 }

@@ -454,7 +454,9 @@ impl Jobs {
                         job.releasable = Some(outcome.releasable);
                         job.failures = outcome.failures;
                     }
-                    Err(error) if job.cancel_requested && error.message().contains("cancelled") => {
+                    Err(error)
+                        if job.cancel_requested && synthgate_engine::is_cancellation(&error) =>
+                    {
                         job.status = Status::Cancelled;
                     }
                     Err(error) => {
