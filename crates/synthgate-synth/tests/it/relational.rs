@@ -771,7 +771,7 @@ fn a_trend_along_the_sequence_keeps_its_size() {
 /// visit): 400 entities of 2-12 visits, each starting anywhere in 0-100 and closing part of
 /// the distance each visit, under noise. A sequence's last row lands on the end drawn with
 /// its first row, so the synthetic series end on 50 as every real one does (all of them here);
-/// a last change drawn on top of the previous row, as the other rows are, ended 2% of them
+/// a last change drawn on top of the previous row, as the other rows are, ended 0.5% of them
 /// there.
 #[test]
 fn a_series_last_row_lands_on_its_drawn_end() {
