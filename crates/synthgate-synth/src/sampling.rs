@@ -149,29 +149,50 @@ impl Mixed {
 
     /// The value at uniform `u` in `[0, 1)` (NaN when empty).
     pub(crate) fn quantile(&self, u: f64) -> f64 {
-        if self.parts.is_empty() {
+        let Some(index) = self.part_at(u) else {
             return f64::NAN;
+        };
+        let start = self.start_of(index);
+        let width = self.ends[index] - start;
+        let within = if width > 0.0 {
+            ((u - start) / width).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self.value_in(index, within)
+    }
+
+    /// The value of the part that uniform `part` in `[0, 1)` falls in, at `within` (in 0..=1)
+    /// of that part's quantiles: the part (a point mass, or the values between two) chosen by
+    /// one uniform and the value between quantiles by another, so the parts can be drawn on
+    /// stratified uniforms while the values between masses stay independent draws.
+    pub(crate) fn in_part(&self, part: f64, within: f64) -> f64 {
+        match self.part_at(part) {
+            Some(index) => self.value_in(index, within),
+            None => f64::NAN,
         }
-        let index = self
-            .ends
-            .partition_point(|&end| end <= u)
-            .min(self.parts.len() - 1);
+    }
+
+    fn part_at(&self, u: f64) -> Option<usize> {
+        (!self.parts.is_empty()).then(|| {
+            self.ends
+                .partition_point(|&end| end <= u)
+                .min(self.parts.len() - 1)
+        })
+    }
+
+    fn start_of(&self, index: usize) -> f64 {
+        if index == 0 {
+            0.0
+        } else {
+            self.ends[index - 1]
+        }
+    }
+
+    fn value_in(&self, index: usize, within: f64) -> f64 {
         match &self.parts[index] {
             Part::Point(value) => *value,
-            Part::Spread(quantiles) => {
-                let start = if index == 0 {
-                    0.0
-                } else {
-                    self.ends[index - 1]
-                };
-                let width = self.ends[index] - start;
-                let within = if width > 0.0 {
-                    ((u - start) / width).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                interpolate(quantiles, within)
-            }
+            Part::Spread(quantiles) => interpolate(quantiles, within),
         }
     }
 }
@@ -225,6 +246,11 @@ mod tests {
         assert!(draws.iter().any(|d| *d > 17.5 && *d < 37.5 && *d != 35.0));
         // Monotone, so a copula can use it.
         assert!(draws.windows(2).all(|w| w[0] <= w[1]));
+        // Drawn by part and then within it: the same masses, the values between from `within`.
+        assert_eq!(mixed.in_part(0.1, 0.9), 0.0);
+        assert_eq!(mixed.in_part(0.5, 0.3), 40.0);
+        assert!((mixed.in_part(0.25, 0.5) - mixed.quantile(0.25)).abs() < 1e-9);
+        assert_eq!(mixed.in_part(0.2, 0.0), mixed.quantile(0.2));
         // Without masses it is the plain quantile function.
         let plain = Mixed::new(&sorted, &[], 65);
         assert_eq!(plain.quantile(0.5), interpolate(&sorted, 0.5));
