@@ -7,7 +7,8 @@ shape swings with the seed. This fits `cart` once on the whole planes table (the
 of N seeds, and scores each sample as flights.py does (SDMetrics 0.32's QualityReport Column
 Shapes, tailnum as an id), printing the mean, spread and lowest column shapes, how many seeds
 fall under 0.95, and the same for `speed`'s KS complement alone. Run it with two binaries to
-compare samplers on the same fit.
+compare samplers (each fits afresh; the fit is deterministic, so both sample the same trees
+when only the sampler differs).
 
 Usage: bench/.venv-eval/bin/python bench/multitable/planes_seeds.py --synthgate BIN
            [--seeds 50] [--out DIR]

@@ -29,8 +29,8 @@
 //!
 //! Sampling draws a column for all rows at once. A categorical column: each row's leaf, then
 //! the rows that reached one leaf on stratified uniforms ([`stratified`]), so a leaf's
-//! categories come out in their shares to within one row instead of with the scatter of
-//! independent draws; only how the model's own distribution is drawn changes, not the
+//! categories come out in their shares to within two rows (a share's slice of the uniforms
+//! covers whole strata but at its two ends) instead of with the scatter of independent draws; only how the model's own distribution is drawn changes, not the
 //! distribution. A numeric column keeps independent draws, with one exception: drawn
 //! stratified over a leaf's quantiles, which are training values, values sat nearer the
 //! training rows than the holdout's (harness DCR share on the Adult split 0.515-0.521, against
@@ -447,8 +447,8 @@ impl Leaf {
 
     /// A numeric leaf's draw at stratified uniform `u` in [0, 1): `u` says whether the value is
     /// missing and which part of the leaf's distribution it takes (a point mass, or the
-    /// values between two), so a leaf's missing values and masses come out in their shares to
-    /// within one row; a value between masses is drawn on an independent uniform from `rng`,
+    /// values between two), so a leaf's missing values come out in their share to within one
+    /// row and its masses to within two; a value between masses is drawn on an independent uniform from `rng`,
     /// as before (drawn stratified over a leaf's quantiles, training values, values sat nearer
     /// the training rows). None for a categorical leaf.
     fn draw_numeric_at(&self, u: f64, rng: &mut SeedRng) -> Option<f64> {
@@ -477,7 +477,8 @@ impl Leaf {
     }
 
     /// The category at `u` in [0, 1) of a categorical leaf's distribution (by its cumulative
-    /// probabilities); a numeric leaf is drawn by [`Leaf::draw`].
+    /// probabilities); a numeric leaf is drawn by [`Leaf::draw`] or
+    /// [`Leaf::draw_numeric_at`].
     fn draw_at(&self, u: f64) -> Option<u32> {
         match self {
             Leaf::Categorical { codes, cumulative } => Some(codes[draw(cumulative, u)]),
@@ -500,7 +501,8 @@ impl Leaf {
 /// Stratified uniforms for rows grouped by the leaf they reach (`leaves[row]`, a node index
 /// below `nodes`): a leaf's m rows get one uniform in each of [0, 1/m), [1/m, 2/m), ... in a
 /// seeded random order, so the values drawn from a leaf follow its distribution as closely as
-/// m draws can (each category within one of its expected count), not as loosely as m
+/// m draws can (each category fewer than two from its expected count, the first within one),
+/// not as loosely as m
 /// independent draws (a 127-category column of 3,322 rows drawn independently lands about
 /// 0.04 of total variation from its own distribution by chance alone). Leaves in node order,
 /// rows in row order within a leaf: the draw order is part of the output contract.
@@ -606,8 +608,8 @@ const SAMPLER: u32 = 3;
 /// A numeric column with fewer present training values than this has its leaves' masses and
 /// missing values drawn stratified (sampler 3, [`Tree::few`]). Below about a hundred values,
 /// independent draws alone scatter the column's distribution further than the model's fit
-/// does (a Kolmogorov-Smirnov distance of about 1.36 / sqrt(n) at 95%: 0.14 at 100 values,
-/// 0.28 at 23); above it, stratifying costs privacy that is measured (NHEFS, 1,303 training
+/// does (a sample of as many rows as the training draws as few values: a Kolmogorov-Smirnov
+/// distance of about 1.36 / sqrt(n) at 95%, 0.14 at 100 values, 0.28 at 23); above it, stratifying costs privacy that is measured (NHEFS, 1,303 training
 /// rows: the inference attack's residual risk over 20 seeds 0.048 stratified against 0.026
 /// independent; BENCHMARKS.md) for little fidelity.
 const FEW_VALUES: usize = 100;
@@ -1858,7 +1860,8 @@ mod tests {
     }
 
     /// Sampler 3: a numeric column with few present values (60 among 3,000 rows, 20 of them on
-    /// a point mass) comes out missing and on its mass in their shares to within one row;
+    /// a point mass) comes out missing and on its mass in their shares to within one row (the
+    /// mass's slice of the uniforms, 2,940 / 3,000 to 2,960 / 3,000, covers whole strata);
     /// independent draws (sampler 2) scatter both by a binomial's spread (here about 7.7 and
     /// 4.5 rows), as much as a quarter of the mass. The values between masses stay independent
     /// draws, all distinct. A dense column (700 present values of 1,000) keeps independent
