@@ -111,6 +111,10 @@ pub struct Risk {
 
 impl Risk {
     fn new(attacks: (usize, usize, usize), successes: f64, baseline: f64, control: f64) -> Risk {
+        // A control count scaled up to the training rows' size can pass its attacks on a
+        // small holdout (46 states, 9 held out); no rate passes 1, and one of 1
+        // would leave the risk's error infinite.
+        let control = control.min(attacks.2 as f64);
         let attack_rate = wilson(successes, attacks.0);
         let baseline_rate = wilson(baseline, attacks.1);
         let control_rate = wilson(control, attacks.2);
@@ -953,5 +957,12 @@ mod tests {
         // A control better than the attack clips to 0.
         let risk = Risk::new((2000, 2000, 2000), 1375.0, 100.0, 1423.0);
         assert_eq!(risk.risk, 0.0);
+        // A control count scaled past its attacks counts as all of them: a finite interval.
+        let risk = Risk::new((20, 20, 20), 20.0, 1.0, 28.0);
+        assert!(
+            risk.ci_low.is_finite() && risk.ci_high.is_finite(),
+            "{risk:?}"
+        );
+        assert_eq!(risk, Risk::new((20, 20, 20), 20.0, 1.0, 20.0));
     }
 }
