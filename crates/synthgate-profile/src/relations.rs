@@ -377,10 +377,15 @@ fn keyable(storage: StorageType) -> bool {
 /// [`MAX_PAIR_ROWS`]); a text or integer column of another table
 /// (a pair with the same names, for a pair key) whose distinct present values fall inside a
 /// candidate key at least [`MIN_INCLUSION`] of the time is a candidate reference. Values are
-/// compared, not names; a column with fewer than two distinct values is never proposed.
+/// compared, not names, but for a key whose values are the row numbers 1..n (or 0..n-1): any
+/// small whole number would fall inside it, so it is proposed only where a column of its name
+/// in another table, with repeated values, falls inside it (survival's `pbcseq.id` in
+/// `pbc.id`), after the table's other keys. A column with fewer than two distinct values is
+/// never proposed.
 pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
     let mut proposals = Vec::new();
     let mut candidate_keys: Vec<(usize, Vec<String>, HashSet<String>)> = Vec::new();
+    let mut index_keys: Vec<(usize, Vec<String>, HashSet<String>)> = Vec::new();
     let add_key = |proposals: &mut Vec<Proposal>,
                    keys: &mut Vec<(usize, Vec<String>, HashSet<String>)>,
                    t: usize,
@@ -402,9 +407,12 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             let columns = vec![names[c].clone()];
             if let Some(set) = unique_keys(table, &columns) {
                 found = true;
-                // Row numbers (1..n, 0..n-1) are unique but name no entity: any small whole
-                // number of another table would seem to point at them.
-                if !is_row_index(&set) {
+                // Row numbers (1..n, 0..n-1) are unique but need not name an entity: any
+                // small whole number of another table would seem to point at them. Such a
+                // key is proposed only where a column of its name points at it.
+                if is_row_index(&set) {
+                    index_keys.push((t, columns, set));
+                } else {
                     add_key(&mut proposals, &mut candidate_keys, t, columns, set);
                 }
             }
@@ -422,15 +430,30 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             }
         }
     }
+    let mut references = Vec::new();
+    let mut pointed_at: HashSet<usize> = HashSet::new();
+    let all_keys = candidate_keys
+        .iter()
+        .map(|k| (k, false))
+        .chain(index_keys.iter().map(|k| (k, true)));
+    let all_keys: Vec<_> = all_keys.enumerate().collect();
     for (t, table) in tables.iter().enumerate() {
         let names = owned_names(table);
-        // Each column's distinct present values, read once for every candidate key.
-        let mut distinct_of: HashMap<Vec<String>, HashSet<String>> = HashMap::new();
-        for (parent, key_columns, set) in &candidate_keys {
+        // Each column's distinct present values (and whether any repeats), read once for
+        // every candidate key.
+        let mut distinct_of: HashMap<Vec<String>, (HashSet<String>, bool)> = HashMap::new();
+        for &(at, ((parent, key_columns, set), row_index)) in &all_keys {
             if *parent == t {
                 continue;
             }
-            let candidates: Vec<Vec<String>> = if key_columns.len() == 1 {
+            let candidates: Vec<Vec<String>> = if row_index {
+                // A row index only by a column of its name.
+                names
+                    .iter()
+                    .filter(|n| **n == key_columns[0])
+                    .map(|n| vec![n.clone()])
+                    .collect()
+            } else if key_columns.len() == 1 {
                 (0..names.len())
                     .filter(|&c| keyable(table.table.storage_type(c)))
                     .map(|c| vec![names[c].clone()])
@@ -445,16 +468,25 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
                     let Ok(child_keys) = keys(table, &columns, "a proposal") else {
                         continue;
                     };
-                    distinct_of.insert(columns.clone(), child_keys.into_iter().flatten().collect());
+                    let present: Vec<String> = child_keys.into_iter().flatten().collect();
+                    let count = present.len();
+                    let set: HashSet<String> = present.into_iter().collect();
+                    let repeats = set.len() < count;
+                    distinct_of.insert(columns.clone(), (set, repeats));
                 }
-                let distinct = &distinct_of[&columns];
-                if distinct.len() < 2 {
+                let (distinct, repeats) = &distinct_of[&columns];
+                // A row index pointing at a row index (two files' row numbers) is no
+                // reference: its column must repeat, several children per parent.
+                if distinct.len() < 2 || row_index && !repeats {
                     continue;
                 }
                 let inside = distinct.iter().filter(|k| set.contains(*k)).count();
                 let inclusion = inside as f64 / distinct.len() as f64;
                 if inclusion >= MIN_INCLUSION {
-                    proposals.push(Proposal::Reference {
+                    if row_index {
+                        pointed_at.insert(at);
+                    }
+                    references.push(Proposal::Reference {
                         from: table.name.to_string(),
                         columns,
                         to: tables[*parent].name.to_string(),
@@ -465,6 +497,16 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             }
         }
     }
+    // A row index a column of its name points at is a key after the others.
+    for &(at, ((t, columns, _), row_index)) in &all_keys {
+        if row_index && pointed_at.contains(&at) {
+            proposals.push(Proposal::Key {
+                table: tables[*t].name.to_string(),
+                columns: columns.clone(),
+            });
+        }
+    }
+    proposals.extend(references);
     proposals
 }
 

@@ -332,3 +332,60 @@ fn bad_relations_are_refused_naming_table_column_values_and_rows() {
         Some("time_hour".to_string())
     );
 }
+
+/// Patients numbered 1..n (as survival's pbc: a row index `rownames` and an `id` with the same
+/// values) and visits naming them by `id`, several each, with an age that also falls inside
+/// 1..n: `id` is the patients' key and the visits point at it; neither row index nor the age
+/// is taken for a key or a reference, though their values fall inside 1..n too.
+#[test]
+fn a_row_index_is_a_key_where_a_column_of_its_name_points_at_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut patients = String::from("rownames,id,age\n");
+    for id in 1..=200 {
+        patients.push_str(&format!("{id},{id},{}\n", 20 + id % 60));
+    }
+    let mut visits = String::from("rownames,id,day,age\n");
+    let mut row = 0;
+    for id in (1..=200).filter(|id| id % 4 != 0) {
+        for visit in 0..(1 + id % 5) {
+            row += 1;
+            visits.push_str(&format!("{row},{id},{},{}\n", 30 * visit, 20 + id % 60));
+        }
+    }
+    let tables: Vec<(String, PathBuf, Table)> = [("patients", patients), ("visits", visits)]
+        .into_iter()
+        .map(|(name, text)| {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, text).expect("write");
+            let table = read(&path);
+            (name.to_string(), path, table)
+        })
+        .collect();
+    let views: Vec<LoadedTable<'_>> = tables
+        .iter()
+        .map(|(name, path, table)| LoadedTable { name, path, table })
+        .collect();
+    let proposals = propose(&views);
+    let keys: Vec<(&str, &[String])> = proposals
+        .iter()
+        .filter_map(|p| match p {
+            Proposal::Key { table, columns } => Some((table.as_str(), columns.as_slice())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [("patients", &["id".to_string()][..])],
+        "{proposals:#?}"
+    );
+    let references: Vec<(&str, &str, &str)> = proposals
+        .iter()
+        .filter_map(|p| match p {
+            Proposal::Reference {
+                from, columns, to, ..
+            } => Some((from.as_str(), columns[0].as_str(), to.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(references, [("visits", "id", "patients")], "{proposals:#?}");
+}
