@@ -115,7 +115,11 @@ their rate, \"drop\" never) and its sequences (table, entity columns, order colu
 A table can also be split from another by the file alone: `split_from = \"encounters\"` \
 with `primary_key = [\"patient_nbr\"]` and `columns = [\"race\", \"gender\"]` makes a table \
 of one row per patient, holding the key and those columns (each patient's first row's values), \
-and the encounters reference it through the key.
+and the encounters reference it through the key. A table of sequences that stands alone (no \
+parent keyed by its entity, no reference to another synthesized table, no table referencing \
+it: one file of several rows per patient) gets such a table implied, `TABLE_entities` with \
+the entity's key and no columns, so its rows are drawn patient by patient and held out whole \
+patients at a time; the implied table is scored (rows per entity) but never written.
 
 `dataset check` reads every table and refuses, naming the file, table, column and the \
 offending values and rows: a reference to a table the file does not list, a reference whose \
@@ -151,7 +155,11 @@ it is; a synthesized table's single-column key is regenerated; each child is gen
 its first reference to a synthesized table, as many children per parent row as the parent's \
 model draws given its values, each child drawn given its parent's values (cart trees with the \
 parent's columns as predictors); a sequence whose entity is that parent is drawn row by row, \
-given the previous row (numbers as their change from it; an order column keeps increasing). \
+given the previous row (numbers as their change from it; an order column keeps increasing, \
+by at least the smallest real gap, its gaps drawn as the real ones are; a text order column \
+whose values sort as each entity's rows follow one another, such as quarters \"1998 Q1\", is \
+drawn as its rank among them; a column no real entity of several rows changes, such as \
+a patient's sex, keeps its first row's value). \
 Real children without a parent are made at their rate, with a missing key or a fresh one that \
 resolves nowhere (dangling = \"drop\" leaves real rows with a dangling key out). Other \
 references to synthesized tables take slots of the parents in proportion to the children each \
@@ -171,7 +179,8 @@ patient's whole history is one record.
 
 `dataset propose` drafts such a file from the values of two or more tables: each table's first \
 column (else pair of columns) whose values are present and unique in every row becomes its \
-primary key (a row index such as 1..n never does), and a column of another table whose distinct \
+primary key (a row index such as 1..n only where a column of its name in another table, with \
+repeated values, points at it), and a column of another table whose distinct \
 values fall at least 80% inside that key becomes a reference; the file's comments give each \
 reference's share and the other candidate keys. Every line is a guess to confirm.
 

@@ -90,6 +90,12 @@ pub struct TableSpec {
     /// it as it is, and the datasheet says so.
     #[serde(default)]
     pub public: bool,
+    /// Not in the file: a table of one row per entity of a sequence that has no parent
+    /// table ([`DatasetSchema::from_toml`] adds it, split from the sequence's table with no
+    /// columns moved), so the sequence is drawn entity by entity and held out whole. Its rows
+    /// are scored but never written: a dataset's outputs are the tables its file lists.
+    #[serde(skip)]
+    pub implied: bool,
 }
 
 /// How real references that resolve to no parent row are synthesized.
@@ -159,9 +165,90 @@ impl DatasetSchema {
             }
         }
         dataset.validate(path)?;
+        dataset.add_implied_entities();
         dataset.add_split_references();
         dataset.validate(path)?;
         Ok(dataset)
+    }
+
+    /// A table of one row per entity for each sequence whose table stands alone: not public,
+    /// not split by the file, with no reference to another synthesized table and none whose
+    /// columns are the entity, and no other table referencing it (a parent's rows carry their
+    /// children; hourly weather per station, with its flights, stays as it is). Named
+    /// `TABLE_entities` (a number added if the file uses the name).
+    fn add_implied_entities(&mut self) {
+        let mut implied: Vec<TableSpec> = Vec::new();
+        for sequence in &self.sequences {
+            let Some(table) = self.table(&sequence.table) else {
+                continue;
+            };
+            let same = |columns: &[String]| {
+                let mut a = columns.to_vec();
+                let mut b = sequence.entity.clone();
+                a.sort();
+                b.sort();
+                a == b
+            };
+            let parented = self.references.iter().any(|r| {
+                r.from == sequence.table
+                    && r.to != r.from
+                    && (same(&r.columns) || self.table(&r.to).is_some_and(|t| !t.public))
+            });
+            let parent = self
+                .references
+                .iter()
+                .any(|r| r.to == sequence.table && r.from != r.to);
+            let split = self
+                .tables
+                .iter()
+                .chain(&implied)
+                .any(|t| t.split_from.as_deref() == Some(sequence.table.as_str()));
+            if table.public
+                || table.split_from.is_some()
+                || parented
+                || parent
+                || split
+                || same(&table.primary_key)
+            {
+                continue;
+            }
+            let taken = |name: &str| self.tables.iter().chain(&implied).any(|t| t.name == name);
+            let mut name = format!("{}_entities", sequence.table);
+            let mut n = 2;
+            while taken(&name) {
+                name = format!("{}_entities_{n}", sequence.table);
+                n += 1;
+            }
+            implied.push(TableSpec {
+                name,
+                path: PathBuf::new(),
+                split_from: Some(sequence.table.clone()),
+                columns: Vec::new(),
+                na: Vec::new(),
+                schema: None,
+                primary_key: sequence.entity.clone(),
+                public: false,
+                implied: true,
+            });
+        }
+        self.tables.extend(implied);
+    }
+
+    /// The dataset as its file lists it: without the implied entity tables
+    /// ([`TableSpec::implied`]) and the references to them.
+    pub fn declared(&self) -> DatasetSchema {
+        let implied = |name: &str| self.table(name).is_some_and(|t| t.implied);
+        DatasetSchema {
+            format_version: self.format_version,
+            tables: self.tables.iter().filter(|t| !t.implied).cloned().collect(),
+            references: self
+                .references
+                .iter()
+                .filter(|r| !implied(&r.to) && !implied(&r.from))
+                .cloned()
+                .collect(),
+            sequences: self.sequences.clone(),
+        }
     }
 
     /// The dataset as TOML, `notes` written first as comment lines (paths as they are: make
@@ -840,5 +927,55 @@ to = "employees"
             .expect_err("unknown key");
         assert!(error.message().contains("danglng"), "{}", error.message());
         assert!(error.location().and_then(|l| l.line).is_some());
+    }
+
+    /// A sequence table that stands alone gets an implied table of its entities, split from it
+    /// with no columns, which `declared` leaves out with its reference; a sequence with a
+    /// parent on its entity, a split table, or children of its own, gets none.
+    #[test]
+    fn a_sequence_standing_alone_implies_its_entity_table() {
+        let alone = "format_version = 1\n[[tables]]\nname = \"visits\"\npath = \"v.csv\"\n\
+                     primary_key = [\"visit\"]\n[[sequences]]\ntable = \"visits\"\n\
+                     entity = [\"patient\", \"site\"]\norder = \"day\"\n";
+        let dataset = parse(alone).expect("parses");
+        let implied = dataset.table("visits_entities").expect("implied");
+        assert!(implied.implied);
+        assert_eq!(implied.split_from.as_deref(), Some("visits"));
+        assert_eq!(implied.primary_key, ["patient", "site"]);
+        assert!(implied.columns.is_empty());
+        assert!(dataset.references.iter().any(|r| r.from == "visits"
+            && r.to == "visits_entities"
+            && r.columns == ["patient", "site"]));
+        assert_eq!(
+            dataset.parents_first().expect("order"),
+            ["visits_entities", "visits"]
+        );
+        let declared = dataset.declared();
+        assert_eq!(declared.tables.len(), 1);
+        assert!(declared.references.is_empty());
+        assert_eq!(declared.sequences, dataset.sequences);
+        // The file's own name is not taken over.
+        let taken = format!("{alone}[[tables]]\nname = \"visits_entities\"\npath = \"e.csv\"\n");
+        let dataset = parse(&taken).expect("parses");
+        assert!(!dataset.table("visits_entities").expect("listed").implied);
+        assert!(dataset.table("visits_entities_2").expect("implied").implied);
+        // A split table, a parent keyed by the entity, children of its own: none implied.
+        let split = format!(
+            "{alone}[[tables]]\nname = \"patients\"\nsplit_from = \"visits\"\n\
+             primary_key = [\"patient\", \"site\"]\n"
+        );
+        let keyed = format!(
+            "{alone}[[tables]]\nname = \"patients\"\npath = \"p.csv\"\n\
+             primary_key = [\"id\", \"place\"]\npublic = true\n[[references]]\n\
+             from = \"visits\"\ncolumns = [\"patient\", \"site\"]\nto = \"patients\"\n"
+        );
+        for text in [split.as_str(), keyed.as_str(), FLIGHTS] {
+            let dataset = parse(text).expect("parses");
+            assert!(
+                dataset.tables.iter().all(|t| !t.implied),
+                "{:?}",
+                dataset.tables
+            );
+        }
     }
 }

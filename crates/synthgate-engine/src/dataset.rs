@@ -22,6 +22,9 @@ pub struct DatasetCheckOutcome {
     pub dataset: PathBuf,
     /// Keys, references with their real gaps, sequences.
     pub report: RelationsReport,
+    /// What reading noticed (a split table's column that varies within an entity) and the
+    /// entity tables a sequence without a parent implies.
+    pub notes: Vec<String>,
 }
 
 use synthgate_release::dataset::ReadTable;
@@ -47,7 +50,8 @@ pub(crate) fn read_dataset(
 /// schema), make its split tables, and check its keys, references and sequences.
 pub fn dataset_check(path: &Path, events: &mut dyn Events) -> Result<DatasetCheckOutcome> {
     let dataset = load_dataset(path)?;
-    let (tables, _) = read_dataset(&dataset, events)?;
+    let (tables, mut notes) = read_dataset(&dataset, events)?;
+    notes.extend(implied_notes(&dataset));
     events.step("checking keys, references and sequences");
     let views: Vec<LoadedTable<'_>> = tables
         .iter()
@@ -62,7 +66,28 @@ pub fn dataset_check(path: &Path, events: &mut dyn Events) -> Result<DatasetChec
         api_version: API_VERSION,
         dataset: path.to_path_buf(),
         report,
+        notes,
     })
+}
+
+/// A note per implied entity table ([`TableSpec::implied`]): what it is and that it is never
+/// written.
+fn implied_notes(dataset: &DatasetSchema) -> Vec<String> {
+    dataset
+        .tables
+        .iter()
+        .filter(|t| t.implied)
+        .map(|t| {
+            format!(
+                "{}: one row per {} of {}, implied by its sequence (no parent table keyed by \
+                 the entity), so its rows are drawn and held out entity by entity; scored, \
+                 never written",
+                t.name,
+                t.primary_key.join(", "),
+                t.split_from.as_deref().unwrap_or_default()
+            )
+        })
+        .collect()
 }
 
 /// What `dataset synth` reads and writes.
@@ -156,7 +181,11 @@ pub fn dataset_synth(
         .iter()
         .map(|t| request.out.join(format!("{}.{extension}", t.name)))
         .collect();
-    for path in &paths {
+    for (path, _) in paths
+        .iter()
+        .zip(&dataset.tables)
+        .filter(|(_, t)| !t.implied)
+    {
         if request.out.is_dir() {
             synthgate_io::check_output_path(path, overwrite)?;
         }
@@ -172,6 +201,7 @@ pub fn dataset_synth(
         }
     }
     let (tables, mut notes) = read_dataset(&dataset, events)?;
+    notes.extend(implied_notes(&dataset));
     let views: Vec<LoadedTable<'_>> = tables
         .iter()
         .map(|table| LoadedTable {
@@ -215,6 +245,9 @@ pub fn dataset_synth(
     })?;
     let mut written: Vec<SynthesizedTable> = Vec::new();
     for (((name, table), path), real) in synthetic.tables.iter().zip(&paths).zip(&tables) {
+        if dataset.table(name).is_some_and(|t| t.implied) {
+            continue;
+        }
         events.step(&format!("writing {}", path.display()));
         if let Err(error) = synthgate_io::write_table(table, path, overwrite) {
             for done in &written {
@@ -434,6 +467,7 @@ pub fn dataset_propose(
                 public: false,
                 split_from: None,
                 columns: Vec::new(),
+                implied: false,
             })
             .collect(),
         references,

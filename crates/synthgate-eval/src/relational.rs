@@ -341,23 +341,27 @@ pub fn dataset_metrics(
     };
     let mut metrics = Vec::new();
 
-    // A table's schema without its fresh-key columns.
+    // A table's schema without its fresh-key columns (none left: a table of keys alone, as
+    // an entity table split with no columns).
     let modelled =
-        |name: &str, schema: &synthgate_core::Schema| -> Result<synthgate_core::Schema> {
+        |name: &str, schema: &synthgate_core::Schema| -> Result<Option<synthgate_core::Schema>> {
             let fresh = dataset.regenerated_columns(name);
-            synthgate_core::Schema::new(
-                schema.na_tokens.clone(),
-                schema
-                    .columns
-                    .iter()
-                    .filter(|c| !fresh.contains(&c.name.as_str()))
-                    .cloned()
-                    .collect(),
-            )
+            let columns: Vec<synthgate_core::ColumnSchema> = schema
+                .columns
+                .iter()
+                .filter(|c| !fresh.contains(&c.name.as_str()))
+                .cloned()
+                .collect();
+            if columns.is_empty() {
+                return Ok(None);
+            }
+            synthgate_core::Schema::new(schema.na_tokens.clone(), columns).map(Some)
         };
     for t in tables.iter().filter(|t| !t.public) {
+        let Some(schema) = modelled(t.name, t.schema)? else {
+            continue;
+        };
         progress(&format!("column shapes of {}", t.name))?;
-        let schema = modelled(t.name, t.schema)?;
         let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
         let prepared = crate::prepare(
             &schema,
@@ -596,10 +600,12 @@ pub fn dataset_metrics(
             continue;
         }
         let to_columns = dataset.target_columns(reference);
-        let (child_schema, parent_schema) = (
+        let (Some(child_schema), Some(parent_schema)) = (
             modelled(&reference.from, child.schema)?,
             modelled(&reference.to, parent.schema)?,
-        );
+        ) else {
+            continue;
+        };
         let child_columns: Vec<&synthgate_core::ColumnSchema> = child_schema
             .columns
             .iter()

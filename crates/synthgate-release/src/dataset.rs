@@ -449,9 +449,19 @@ pub fn run_dataset_pipeline(
             "name": name, "rows": t.num_rows() })).collect::<Vec<_>>() }),
     );
 
-    progress(&format!(
-        "evaluating: summarising each entity of '{entity}'"
-    ))?;
+    // An implied entity table is named by what it holds: it is in no file.
+    let (label, implied_entity) = match dataset.table(&entity) {
+        Some(t) if t.implied => (
+            format!(
+                "{} of '{}'",
+                t.primary_key.join(", "),
+                t.split_from.as_deref().unwrap_or_default()
+            ),
+            true,
+        ),
+        _ => (format!("'{entity}'"), false),
+    };
+    progress(&format!("evaluating: summarising each entity of {label}"))?;
     let summarise = |which: &[Table]| -> Result<Table> {
         let views: Vec<(&str, &Table, &Schema)> = tables
             .iter()
@@ -467,7 +477,7 @@ pub fn run_dataset_pipeline(
     let entity_schema = synthgate_profile::profile(&entity_train, None, &[]).to_schema()?;
     let config = crate::run::evaluation_config(spec);
     let split = format!(
-        "entities of '{entity}', split of the dataset (seed {})",
+        "entities of {label}, split of the dataset (seed {})",
         spec.split.seed
     );
     let mut report: Report = synthgate_eval::score(
@@ -478,7 +488,7 @@ pub fn run_dataset_pipeline(
             input(
                 &entity_synthetic,
                 "synthetic",
-                &format!("entities of '{entity}' in data/"),
+                &format!("entities of {label} in data/"),
                 "",
             ),
         ],
@@ -488,10 +498,15 @@ pub fn run_dataset_pipeline(
     report.warnings.insert(
         0,
         format!(
-            "the rows scored by the single-table metrics are whole entities: one row per row of \
-             '{entity}', with its own columns and, per child table, the number of children, \
+            "the rows scored by the single-table metrics are whole entities: one row per \
+             {}, with its own columns and, per child table, the number of children, \
              the mean of each numeric column and the first row's other values; privacy is \
-             measured on entities, as a patient's history is one record."
+             measured on entities, as a patient's history is one record.",
+            if implied_entity {
+                label.clone()
+            } else {
+                format!("row of {label}")
+            }
         ),
     );
     report.warnings.extend(split_notes);
@@ -539,6 +554,7 @@ pub fn run_dataset_pipeline(
         .tables
         .into_iter()
         .zip(&tables)
+        .filter(|((name, _), _)| !dataset.table(name).is_some_and(|t| t.implied))
         .map(|((name, table), read)| DataTable {
             path: format!("data/{name}.parquet"),
             copied: public(&name),
@@ -556,7 +572,7 @@ pub fn run_dataset_pipeline(
         split_rows: split_rows_total,
         synthesizer_version: version,
         data,
-        dataset: Some(dataset),
+        dataset: Some(dataset.declared()),
         report,
         decision,
         log,

@@ -356,7 +356,7 @@ pub(crate) fn derived_numeric(
 }
 
 /// Orders category texts: numerically when they are all numbers, else as text.
-fn natural_order(categories: &mut [String]) {
+pub(crate) fn natural_order(categories: &mut [String]) {
     let numbers: Option<Vec<f64>> = categories
         .iter()
         .map(|text| parse_float(text).or_else(|| parse_bool(text).map(|b| f64::from(u8::from(b)))))

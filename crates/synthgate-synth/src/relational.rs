@@ -117,6 +117,10 @@ struct Plan {
     children: Vec<usize>,
     /// Whether it is a sequence drawn row by row under its primary parent; the order column.
     sequence: Option<usize>,
+    /// For a sequence whose order column is text that sorts as its rows follow one another
+    /// (quarters such as "1998 Q1"): the real values in that order. The column is drawn as
+    /// its rank among them, as a number, and written back as the value of the drawn rank.
+    order_labels: Option<Vec<String>>,
 }
 
 /// One model's columns: the given ones first, then the drawn ones.
@@ -142,13 +146,15 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 4 gives the first-row model the entity's length; 3 kept the
+/// The sequence model's version: 5 copies a column that keeps one value within every real
+/// entity of several rows (a patient's sex) from each entity's first row to its later ones; 4
+/// gives the first-row model the entity's length; 3 kept the
 /// orders between numeric columns that every training row keeps ([`Bound`]) and drew a column
 /// its row's other columns pin down partly from them ([`Within`]); 2 drew each entity's trend
 /// per numeric column with its first row (the first-row model drawing around lines within its
 /// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
 /// from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 4;
+pub const SEQUENCES_VERSION: u32 = 5;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -183,6 +189,10 @@ struct TableModel {
     /// For a sequence, per numeric own column (in [`numeric_own`] order): its mean on the
     /// entities' first rows, which their drawn values are centred on (`NaN`: too few rows).
     first_means: Vec<f64>,
+    /// For a sequence, per target column: whether it keeps one value within every real
+    /// entity of several rows ([`fixed_columns`]: a patient's sex, a subject's height), so
+    /// each synthetic entity's later rows copy its first row's value.
+    fixed: Vec<bool>,
     /// For a sequence, per numeric own column: the mean of the entities' ends (their last
     /// present value), which their drawn ends are centred on (`NaN`: too few entities).
     end_means: Vec<f64>,
@@ -369,6 +379,67 @@ pub fn synthesize_dataset(
         }
     }
 
+    // An order column coded as categories that sorts as each entity's rows follow one another
+    // (in the file's order) is drawn as a number: text as its rank (as a category its values
+    // are each held by a few rows, and the protections that pool or drop rare categories
+    // would leave it empty), numbers as themselves.
+    for sequence in &dataset.sequences {
+        let name = sequence.table.as_str();
+        let Some(order) = plans.get(name).and_then(|p| p.sequence) else {
+            continue;
+        };
+        let Some(coded) = encoded.get_mut(name) else {
+            continue;
+        };
+        if !matches!(coded.codecs[order].kind, CodecKind::Categorical { .. }) {
+            continue;
+        }
+        let table = input(name)?;
+        let entity: Vec<usize> = sequence
+            .entity
+            .iter()
+            .map(|c| column_index(table, c))
+            .collect::<Result<_>>()?;
+        let storage = coded.codecs[order].storage;
+        let Some((labels, ranks)) = text_order(table.table, order, &entity) else {
+            continue;
+        };
+        // Numbers coded as categories (occasions 1, 2, 3) are drawn as themselves.
+        let (values, storage, semantic, labels) = match storage {
+            StorageType::String => (
+                ranks,
+                StorageType::Int64,
+                SemanticType::Integer,
+                Some(labels),
+            ),
+            StorageType::Int64 => (
+                table.table.numbers(order),
+                storage,
+                SemanticType::Integer,
+                None,
+            ),
+            StorageType::Float64 => (
+                table.table.numbers(order),
+                storage,
+                SemanticType::Continuous,
+                None,
+            ),
+            _ => continue,
+        };
+        let (codec, column) = codec::derived_numeric(
+            &coded.codecs[order].name,
+            storage,
+            semantic,
+            values,
+            &config.protections,
+        );
+        coded.codecs[order] = codec;
+        coded.data.columns[order] = column;
+        if let Some(plan) = plans.get_mut(name) {
+            plan.order_labels = labels;
+        }
+    }
+
     // Which real rows are used, and where every reference of a synthesized table points.
     let mut kept: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut links: HashMap<usize, Vec<Link>> = HashMap::new();
@@ -482,7 +553,16 @@ pub fn synthesize_dataset(
             continue;
         }
         let model = fit_table(
-            name, dataset, plan, &plans, &encoded, &kept, &links, &models, config,
+            name,
+            input(name)?.table,
+            dataset,
+            plan,
+            &plans,
+            &encoded,
+            &kept,
+            &links,
+            &models,
+            config,
         )?;
         if let Some(primary) = plan.primary {
             let reference = &dataset.references[primary];
@@ -526,6 +606,80 @@ pub fn synthesize_dataset(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(SyntheticDataset { tables, notes })
+}
+
+/// A text order column's values sorted (numerically where they are all numbers, else as
+/// text) and each row's rank among them, when that order has every entity's rows (by its
+/// `entity` columns, in the file's order) strictly increasing; `None` otherwise, or with a
+/// missing value.
+fn text_order(table: &Table, order: usize, entity: &[usize]) -> Option<(Vec<String>, Vec<f64>)> {
+    let texts = table.key_texts(order);
+    let mut labels: Vec<String> = texts.iter().flatten().cloned().collect();
+    if labels.len() < texts.len() {
+        return None;
+    }
+    labels.sort_unstable();
+    labels.dedup();
+    codec::natural_order(&mut labels);
+    let rank: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let ranks: Vec<f64> = texts
+        .iter()
+        .map(|t| t.as_deref().map_or(f64::NAN, |t| rank[t] as f64))
+        .collect();
+    let keys = table.composite_keys(entity);
+    let mut last: HashMap<&str, f64> = HashMap::new();
+    for (key, &r) in keys.iter().zip(&ranks) {
+        if let Some(key) = key
+            && let Some(before) = last.insert(key.as_str(), r)
+            && before >= r
+        {
+            return None;
+        }
+    }
+    Some((labels, ranks))
+}
+
+/// `batch` with the column `name` (ranks) written as the value of each rank among `labels`
+/// (a rank past either end takes the end's).
+fn label_order(batch: RecordBatch, name: &str, labels: &[String]) -> Result<RecordBatch> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    let schema = batch.schema();
+    let Ok(index) = schema.index_of(name) else {
+        return Ok(batch);
+    };
+    let column = batch.column(index);
+    let ranks: Vec<Option<f64>> = match column.data_type() {
+        arrow_schema::DataType::Int64 => column
+            .as_primitive::<Int64Type>()
+            .iter()
+            .map(|v| v.map(|v| v as f64))
+            .collect(),
+        arrow_schema::DataType::Float64 => column.as_primitive::<Float64Type>().iter().collect(),
+        _ => {
+            return Err(Error::internal(
+                "a ranked order column was not decoded as numbers",
+            ));
+        }
+    };
+    let last = labels.len().saturating_sub(1) as f64;
+    let values: arrow_array::StringArray = ranks
+        .iter()
+        .map(|r| {
+            r.filter(|r| r.is_finite())
+                .map(|r| labels[r.round().clamp(0.0, last) as usize].as_str())
+        })
+        .collect();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[index] = Field::new(name, arrow_schema::DataType::Utf8, true);
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[index] = std::sync::Arc::new(values);
+    RecordBatch::try_new(std::sync::Arc::new(ArrowSchema::new(fields)), columns)
+        .map_err(|error| Error::internal(format!("writing an order column failed: {error}")))
 }
 
 /// For every row of `child`, the row of `parent` its key over `child_columns` names (`None`
@@ -684,6 +838,7 @@ fn real_target(
 #[allow(clippy::too_many_arguments)]
 fn fit_table(
     name: &str,
+    raw: &Table,
     dataset: &DatasetSchema,
     plan: &Plan,
     plans: &HashMap<&str, Plan>,
@@ -788,6 +943,7 @@ fn fit_table(
             calibrate_rows: 0,
             first_means: Vec::new(),
             end_means: Vec::new(),
+            fixed: Vec::new(),
             rows,
             orphans,
             data_primary,
@@ -844,6 +1000,14 @@ fn fit_table(
             length[row] = members.len() as f64;
         }
     }
+    let fixed = fixed_columns(
+        &target.codecs,
+        own.len(),
+        by_parent.values(),
+        (raw, &kept[name]),
+        order_column,
+        &own,
+    );
     let later_rows: Vec<Option<usize>> = (0..rows)
         .filter(|&r| previous[r].is_some())
         .map(Some)
@@ -924,13 +1088,23 @@ fn fit_table(
         .zip(&target.columns)
         .map(|(codec, column)| on_grid(codec, column))
         .collect();
-    let drift = drifts(
+    let mut drift = drifts(
         &target,
         own.len(),
         &position,
         &previous,
         config.cart.min_leaf,
     );
+    // The order column's gaps are drawn as they are, not around their position's mean: the
+    // trees see the position, and a mean that rare long gaps make (a patient's doses every 6
+    // hours, and weeks between courses) would leave the usual gap far below it, where a leaf
+    // pooling positions draws it below zero and the order piles it on the smallest gap.
+    if let Some(j) = numeric_own(&target.codecs, own.len())
+        .iter()
+        .position(|&k| own[k] == order_column)
+    {
+        drift[j].iter_mut().for_each(|d| *d = 0.0);
+    }
     // Each numeric own column's mean on the entities' first rows (`NaN` with too few).
     let first_means: Vec<f64> = numeric_own(&target.codecs, own.len())
         .into_iter()
@@ -992,6 +1166,7 @@ fn fit_table(
         calibrate_rows: config.cart.min_leaf,
         first_means,
         end_means,
+        fixed,
         rows,
         orphans,
         data_primary,
@@ -1335,6 +1510,48 @@ struct Within {
     model: CartModel,
     /// The earlier numeric own columns (target frame indices) it is given.
     columns: Vec<usize>,
+}
+
+/// Fewest real entities of several rows over which a column must keep one value within each
+/// for [`fixed_columns`] to take it as fixed: a column that changes now and then could keep
+/// its value within a handful of entities by chance.
+const FIXED_ENTITIES: usize = 10;
+
+/// Per target column of a sequence: whether it is an own column, not the order column, that
+/// keeps one value (missing counts as a value) within every real entity of several rows, of
+/// which there are at least [`FIXED_ENTITIES`]. `entities`: each entity's rows, in order, as
+/// positions among the `kept` rows of the `raw` table; `own`: the own columns' indices into
+/// the table's codecs.
+fn fixed_columns<'a>(
+    target: &[ColumnCodec],
+    own_columns: usize,
+    entities: impl Iterator<Item = &'a Vec<usize>>,
+    (raw, kept): (&Table, &[usize]),
+    order_column: usize,
+    own: &[usize],
+) -> Vec<bool> {
+    let several: Vec<&Vec<usize>> = entities.filter(|rows| rows.len() >= 2).collect();
+    let names = raw.column_names();
+    (0..target.len())
+        .map(|k| {
+            if k >= own_columns
+                || own.get(k) == Some(&order_column)
+                || several.len() < FIXED_ENTITIES
+            {
+                return false;
+            }
+            // The real values, not their codes: a rare category is coded at random among
+            // the kept ones, row by row.
+            let Some(column) = names.iter().position(|n| *n == target[k].name) else {
+                return false;
+            };
+            let values = raw.key_texts(column);
+            several.iter().all(|rows| {
+                let first = &values[kept[rows[0]]];
+                rows.iter().all(|&r| values[kept[r]] == *first)
+            })
+        })
+        .collect()
 }
 
 /// The weight of a pinned column's value drawn from its row ([`Within`]) against its value
@@ -1857,6 +2074,11 @@ fn sample_table(
     }
     let mut text = seed.stream("text", 0);
     let decoded = codec::decode_with(&codecs, &Encoded { rows, columns }, 0, Some(&mut text))?;
+    let decoded = copy_fixed(decoded, model, &parent_rows)?;
+    let decoded = match (&plan.order_labels, plan.sequence) {
+        (Some(labels), Some(order)) => label_order(decoded, &model.codecs[order].name, labels)?,
+        _ => decoded,
+    };
 
     // Keys written from parents.
     let mut keys: HashMap<usize, ArrayRef> = HashMap::new();
@@ -1990,6 +2212,36 @@ fn sample_table(
         table: Table::new(schema, vec![batch])?,
         note,
     })
+}
+
+/// `batch` with each fixed column ([`TableModel::fixed`]) of every row set to its entity's
+/// first row's written value: the rare values of a column pooled with `rare = "generate"` are
+/// written as new names drawn row by row, so equal codes alone would not keep a patient's
+/// site.
+/// `parent_rows`: each row's entity (its rows in sequence order), `None` for an orphan.
+fn copy_fixed(
+    batch: RecordBatch,
+    model: &TableModel,
+    parent_rows: &[Option<usize>],
+) -> Result<RecordBatch> {
+    if !model.fixed.contains(&true) {
+        return Ok(batch);
+    }
+    let mut first: HashMap<usize, usize> = HashMap::new();
+    let picks: Vec<Option<usize>> = parent_rows
+        .iter()
+        .enumerate()
+        .map(|(row, parent)| Some(parent.map_or(row, |p| *first.entry(p).or_insert(row))))
+        .collect();
+    let schema = batch.schema();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for (codec, _) in model.target.iter().zip(&model.fixed).filter(|(_, f)| **f) {
+        if let Ok(index) = schema.index_of(&codec.name) {
+            columns[index] = take_values(&columns[index], &picks)?;
+        }
+    }
+    RecordBatch::try_new(schema, columns)
+        .map_err(|error| Error::internal(format!("copying fixed columns failed: {error}")))
 }
 
 /// The column index of a reference's `position`-th target key column in the parent's output.
@@ -2465,6 +2717,18 @@ fn sample_sequences(
         for (k, &(at, numeric)) in layout.iter().enumerate() {
             // Where the series heads (its drawn end).
             let end = series_of[k].map(|j| &ends[j]);
+            // A column no real entity changes keeps its first row's value.
+            if model.fixed.get(k).copied().unwrap_or(false) {
+                values.push(previous[k].clone());
+                if let EncodedColumn::Numeric(now) = &previous[k] {
+                    changes_now.push(
+                        now.iter()
+                            .map(|v| if v.is_nan() { f64::NAN } else { 0.0 })
+                            .collect(),
+                    );
+                }
+                continue;
+            }
             if !numeric {
                 values.push(drawn.columns[at].clone());
                 continue;
@@ -2488,7 +2752,10 @@ fn sample_sequences(
                     .filter(|&i| !before[i].is_nan() && !change[i].is_nan())
                     .map(|i| change[i])
                     .collect();
-                let offset = if drawn.len() >= model.calibrate_rows.max(1) {
+                // Not the order column's: its gaps are the draws themselves (every 6 or 8
+                // hours, now and then weeks), and moving them all by one amount to meet a
+                // mean that rare long gaps make piles them at the smallest gap.
+                let offset = if drawn.len() >= model.calibrate_rows.max(1) && !is_order {
                     drawn.iter().sum::<f64>() / drawn.len() as f64
                 } else {
                     0.0
@@ -2546,7 +2813,9 @@ fn sample_sequences(
                         value = end;
                     }
                     value = value.clamp(low, high.max(low));
-                    if is_order && value <= before[i] {
+                    // No gap below the smallest real one: a smaller step could round back
+                    // onto the previous value when written (two visits on one day).
+                    if is_order && value < before[i] + model.min_gap {
                         value = before[i] + model.min_gap;
                     }
                     // A point mass plus a change between masses is that mass, not a
@@ -2567,6 +2836,15 @@ fn sample_sequences(
                     snap_to_mass(value, masses)
                 }
             });
+            // The order goes before any other: a visit's day kept at or below the follow-up
+            // time is mirrored back below it, and could land before the last visit.
+            if is_order {
+                for (value, &before) in now.iter_mut().zip(&before) {
+                    if !before.is_nan() && *value < before + model.min_gap {
+                        *value = before + model.min_gap;
+                    }
+                }
+            }
             values.push(EncodedColumn::Numeric(now));
             // The realised change (less the position's mean) and the new last values.
             let EncodedColumn::Numeric(now) = &values[k] else {

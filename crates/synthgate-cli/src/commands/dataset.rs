@@ -94,6 +94,9 @@ pub(crate) fn run(args: &DatasetArgs, quiet: bool) -> Result<()> {
             }
         );
     }
+    for note in &outcome.notes {
+        println!("  note: {note}");
+    }
     println!("references (real gaps are facts to synthesize at their rate, not errors):");
     for reference in &report.references {
         println!(

