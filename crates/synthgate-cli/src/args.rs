@@ -119,7 +119,10 @@ and the encounters reference it through the key. A table of sequences that stand
 parent keyed by its entity, no reference to another synthesized table, no table referencing \
 it: one file of several rows per patient) gets such a table implied, `TABLE_entities` with \
 the entity's key and no columns, so its rows are drawn patient by patient and held out whole \
-patients at a time; the implied table is scored (rows per entity) but never written.
+patients at a time; the implied table is scored (rows per entity) but never written. In a \
+sequence, a text column that names the entity as its key does (a record number: one value per \
+patient, a different one for each) is written fresh, one per synthetic patient, and a column \
+that never changes within a real patient keeps its first row's value.
 
 `dataset check` reads every table and refuses, naming the file, table, column and the \
 offending values and rows: a reference to a table the file does not list, a reference whose \

@@ -98,6 +98,22 @@ pub struct TableSpec {
     pub implied: bool,
 }
 
+impl TableSpec {
+    /// The table as messages name it: `'name'`, or for an implied entity table, which is in no
+    /// file, what it holds (`patient of 'visits'`).
+    pub fn label(&self) -> String {
+        if self.implied {
+            format!(
+                "{} of '{}'",
+                self.primary_key.join(", "),
+                self.split_from.as_deref().unwrap_or_default()
+            )
+        } else {
+            format!("'{}'", self.name)
+        }
+    }
+}
+
 /// How real references that resolve to no parent row are synthesized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -79,12 +79,11 @@ fn implied_notes(dataset: &DatasetSchema) -> Vec<String> {
         .filter(|t| t.implied)
         .map(|t| {
             format!(
-                "{}: one row per {} of {}, implied by its sequence (no parent table keyed by \
-                 the entity), so its rows are drawn and held out entity by entity; scored, \
-                 never written",
+                "{}: one row per {}, implied by its sequence (no parent table keyed by the \
+                 entity), so its rows are drawn and held out entity by entity; scored, never \
+                 written",
                 t.name,
-                t.primary_key.join(", "),
-                t.split_from.as_deref().unwrap_or_default()
+                t.label()
             )
         })
         .collect()

@@ -543,3 +543,57 @@ fn unique_keys(table: &LoadedTable<'_>, columns: &[String]) -> Option<HashSet<St
     }
     (set.len() >= 2).then_some(set)
 }
+
+/// Fewest entities over which a column must give each entity a value of its own for
+/// [`entity_identifiers`] to take it for an identifier of the entity (a handful of entities
+/// could have a column of their own values by chance: 20, as for a column of distinct values
+/// to be profiled an identifier).
+pub const ENTITY_IDENTIFIER_ENTITIES: usize = 20;
+
+/// The columns of a sequence table that name its entity as its key does (a patient's record
+/// number beside the patient key), among `candidates`: text (or whole numbers whose name
+/// suggests a key), present in every row, one value within each entity and a value of its own
+/// for each, over at least [`ENTITY_IDENTIFIER_ENTITIES`] entities. Drawn as categories, such a
+/// column would reproduce the values of entities of many rows as they are (and pool the
+/// rest); as identifiers they are written fresh. `entity`: the entity's columns.
+pub fn entity_identifiers(table: &Table, entity: &[usize], candidates: &[usize]) -> Vec<usize> {
+    let rows = table.num_rows();
+    let keys: Vec<Option<String>> = {
+        let parts: Vec<Vec<Option<String>>> = entity.iter().map(|&c| table.key_texts(c)).collect();
+        (0..rows)
+            .map(|r| {
+                parts
+                    .iter()
+                    .map(|part| part[r].as_deref())
+                    .collect::<Option<Vec<&str>>>()
+                    .map(|part| part.join("\u{1f}"))
+            })
+            .collect()
+    };
+    let names = table.column_names();
+    candidates
+        .iter()
+        .copied()
+        .filter(|&column| {
+            let storage = table.storage_type(column);
+            let hint = crate::lexicon::identifier_hint(&crate::lexicon::tokens(names[column]));
+            if !(storage == StorageType::String || (storage == StorageType::Int64 && hint)) {
+                return false;
+            }
+            let values = table.key_texts(column);
+            let mut of_entity: HashMap<&str, &str> = HashMap::new();
+            let mut entity_of: HashMap<&str, &str> = HashMap::new();
+            for (key, value) in keys.iter().zip(&values) {
+                let (Some(key), Some(value)) = (key, value) else {
+                    return false;
+                };
+                if *of_entity.entry(key).or_insert(value) != value
+                    || *entity_of.entry(value).or_insert(key) != key
+                {
+                    return false;
+                }
+            }
+            of_entity.len() >= ENTITY_IDENTIFIER_ENTITIES
+        })
+        .collect()
+}

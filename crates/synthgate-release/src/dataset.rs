@@ -79,7 +79,7 @@ pub fn read_dataset(
         schemas.push((spec.name.clone(), schema, na_tokens));
         tables.push((spec.name.clone(), table));
     }
-    let notes = dataset.split(&mut tables)?;
+    let mut notes = dataset.split(&mut tables)?;
     let mut out = Vec::with_capacity(dataset.tables.len());
     for spec in &dataset.tables {
         let source = spec.split_from.as_deref().unwrap_or(&spec.name);
@@ -106,7 +106,16 @@ pub fn read_dataset(
                     .collect();
                 Schema::new(schema.na_tokens.clone(), columns)?
             }
-            (None, _) => synthgate_profile::profile(&table, None, na_tokens).to_schema()?,
+            (None, _) => {
+                let mut schema = synthgate_profile::profile(&table, None, na_tokens).to_schema()?;
+                notes.extend(mark_entity_identifiers(
+                    dataset,
+                    &spec.name,
+                    &table,
+                    &mut schema,
+                ));
+                schema
+            }
         };
         out.push(ReadTable {
             name: spec.name.clone(),
@@ -116,6 +125,73 @@ pub fn read_dataset(
         });
     }
     Ok((out, notes))
+}
+
+/// In a profiled sequence table, the columns that name its entity as its key does
+/// ([`synthgate_profile::relations::entity_identifiers`]: a patient's record number beside the
+/// patient key) made identifiers, written fresh, one per synthetic entity; a note for each.
+/// The entity, order, key and reference columns are left as they are, and so are columns
+/// profiled as identifiers, constants or free text.
+fn mark_entity_identifiers(
+    dataset: &DatasetSchema,
+    name: &str,
+    table: &Table,
+    schema: &mut Schema,
+) -> Vec<String> {
+    use synthgate_core::{PrivacyRole, SemanticType};
+    let mut notes = Vec::new();
+    for sequence in dataset.sequences.iter().filter(|s| s.table == name) {
+        let names = table.column_names();
+        let index = |column: &str| names.iter().position(|n| *n == column);
+        let mut skip: Vec<&str> = sequence.entity.iter().map(String::as_str).collect();
+        skip.push(&sequence.order);
+        if let Some(spec) = dataset.table(name) {
+            skip.extend(spec.primary_key.iter().map(String::as_str));
+        }
+        for reference in dataset.references.iter().filter(|r| r.from == name) {
+            skip.extend(reference.columns.iter().map(String::as_str));
+        }
+        let Some(entity) = sequence
+            .entity
+            .iter()
+            .map(|c| index(c))
+            .collect::<Option<Vec<usize>>>()
+        else {
+            continue;
+        };
+        let candidates: Vec<usize> = schema
+            .columns
+            .iter()
+            .filter(|c| {
+                !skip.contains(&c.name.as_str())
+                    && !matches!(
+                        c.semantic,
+                        SemanticType::Identifier | SemanticType::Constant | SemanticType::FreeText
+                    )
+            })
+            .filter_map(|c| index(&c.name))
+            .collect();
+        for column in synthgate_profile::relations::entity_identifiers(table, &entity, &candidates)
+        {
+            let Some(spec) = schema.columns.iter_mut().find(|c| c.name == names[column]) else {
+                continue;
+            };
+            spec.semantic = SemanticType::Identifier;
+            spec.role = PrivacyRole::DirectIdentifier;
+            spec.categories = None;
+            spec.point_masses = None;
+            spec.rare = None;
+            spec.min = None;
+            spec.max = None;
+            notes.push(format!(
+                "{name}.{}: a value of its own for each {} (an identifier of it, as the key \
+                 is): written fresh, one per synthetic entity",
+                spec.name,
+                sequence.entity.join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 /// A table's training and holdout row indices.
@@ -451,15 +527,8 @@ pub fn run_dataset_pipeline(
 
     // An implied entity table is named by what it holds: it is in no file.
     let (label, implied_entity) = match dataset.table(&entity) {
-        Some(t) if t.implied => (
-            format!(
-                "{} of '{}'",
-                t.primary_key.join(", "),
-                t.split_from.as_deref().unwrap_or_default()
-            ),
-            true,
-        ),
-        _ => (format!("'{entity}'"), false),
+        Some(t) => (t.label(), t.implied),
+        None => (format!("'{entity}'"), false),
     };
     progress(&format!("evaluating: summarising each entity of {label}"))?;
     let summarise = |which: &[Table]| -> Result<Table> {

@@ -146,7 +146,8 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 5 copies a column that keeps one value within every real
+/// The sequence model's version: 6 takes the smallest gap the order column keeps from gaps
+/// the tail protection left as they are (not from days it pulled together); 5 copies a column that keeps one value within every real
 /// entity of several rows (a patient's sex) from each entity's first row to its later ones; 4
 /// gives the first-row model the entity's length; 3 kept the
 /// orders between numeric columns that every training row keeps ([`Bound`]) and drew a column
@@ -154,7 +155,7 @@ impl Frame {
 /// per numeric column with its first row (the first-row model drawing around lines within its
 /// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
 /// from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 5;
+pub const SEQUENCES_VERSION: u32 = 6;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -193,6 +194,10 @@ struct TableModel {
     /// entity of several rows ([`fixed_columns`]: a patient's sex, a subject's height), so
     /// each synthetic entity's later rows copy its first row's value.
     fixed: Vec<bool>,
+    /// For a sequence: the identifier columns written fresh that keep one value within every
+    /// real entity of several rows (a patient's record number), so each synthetic entity's
+    /// later rows copy its first row's fresh value.
+    fixed_identifiers: Vec<String>,
     /// For a sequence, per numeric own column: the mean of the entities' ends (their last
     /// present value), which their drawn ends are centred on (`NaN`: too few entities).
     end_means: Vec<f64>,
@@ -944,6 +949,7 @@ fn fit_table(
             first_means: Vec::new(),
             end_means: Vec::new(),
             fixed: Vec::new(),
+            fixed_identifiers: Vec::new(),
             rows,
             orphans,
             data_primary,
@@ -971,6 +977,14 @@ fn fit_table(
     let numeric = numeric_own(&target.codecs, own.len());
     // Per numeric own column and row: its entity's last present value (the series' end).
     let mut ends: Vec<Vec<f64>> = vec![vec![f64::NAN; rows]; numeric.len()];
+    // The smallest gap between an entity's rows, from values the tail protection left as they
+    // are: a value at the codec's low or high end may have been pulled in (pbc's two latest
+    // visit days, 4704 and 4714, clipped 10 days apart, made every visit at least 10 days on).
+    let clipped = match &coded.codecs[order_column].kind {
+        CodecKind::Numeric { low, high, .. } => Some((*low, *high)),
+        _ => None,
+    };
+    let unclipped = |v: f64| clipped.is_none_or(|(low, high)| v > low && v < high);
     let mut min_gap = f64::INFINITY;
     for members in by_parent.values_mut() {
         members.sort_by(|&a, &b| order_values[a].total_cmp(&order_values[b]).then(a.cmp(&b)));
@@ -990,8 +1004,9 @@ fn fit_table(
         }
         for pair in members.windows(2) {
             previous[pair[1]] = Some(pair[0]);
-            let gap = order_values[pair[1]] - order_values[pair[0]];
-            if gap > 0.0 {
+            let (a, b) = (order_values[pair[0]], order_values[pair[1]]);
+            let gap = b - a;
+            if gap > 0.0 && unclipped(a) && unclipped(b) {
                 min_gap = min_gap.min(gap);
             }
         }
@@ -1000,14 +1015,28 @@ fn fit_table(
             length[row] = members.len() as f64;
         }
     }
+    let several: Vec<&Vec<usize>> = by_parent.values().filter(|rows| rows.len() >= 2).collect();
     let fixed = fixed_columns(
         &target.codecs,
         own.len(),
-        by_parent.values(),
+        &several,
         (raw, &kept[name]),
         order_column,
         &own,
     );
+    // Identifiers written fresh (not from a parent) that name the entity, as a patient's
+    // record number beside the patient key: one per synthetic entity, its first row's.
+    let fixed_identifiers: Vec<String> = coded
+        .codecs
+        .iter()
+        .enumerate()
+        .filter(|&(c, codec)| {
+            matches!(coded.data.columns[c], EncodedColumn::Generated)
+                && !written.contains(&codec.name.as_str())
+                && keeps_one_value(&several, (raw, &kept[name]), &codec.name)
+        })
+        .map(|(_, codec)| codec.name.clone())
+        .collect();
     let later_rows: Vec<Option<usize>> = (0..rows)
         .filter(|&r| previous[r].is_some())
         .map(Some)
@@ -1167,6 +1196,7 @@ fn fit_table(
         first_means,
         end_means,
         fixed,
+        fixed_identifiers,
         rows,
         orphans,
         data_primary,
@@ -1518,40 +1548,41 @@ struct Within {
 const FIXED_ENTITIES: usize = 10;
 
 /// Per target column of a sequence: whether it is an own column, not the order column, that
-/// keeps one value (missing counts as a value) within every real entity of several rows, of
-/// which there are at least [`FIXED_ENTITIES`]. `entities`: each entity's rows, in order, as
-/// positions among the `kept` rows of the `raw` table; `own`: the own columns' indices into
-/// the table's codecs.
-fn fixed_columns<'a>(
+/// keeps one value within every real entity of several rows ([`keeps_one_value`]). `own`: the
+/// own columns' indices into the table's codecs.
+fn fixed_columns(
     target: &[ColumnCodec],
     own_columns: usize,
-    entities: impl Iterator<Item = &'a Vec<usize>>,
+    several: &[&Vec<usize>],
     (raw, kept): (&Table, &[usize]),
     order_column: usize,
     own: &[usize],
 ) -> Vec<bool> {
-    let several: Vec<&Vec<usize>> = entities.filter(|rows| rows.len() >= 2).collect();
-    let names = raw.column_names();
     (0..target.len())
         .map(|k| {
-            if k >= own_columns
-                || own.get(k) == Some(&order_column)
-                || several.len() < FIXED_ENTITIES
-            {
-                return false;
-            }
-            // The real values, not their codes: a rare category is coded at random among
-            // the kept ones, row by row.
-            let Some(column) = names.iter().position(|n| *n == target[k].name) else {
-                return false;
-            };
-            let values = raw.key_texts(column);
-            several.iter().all(|rows| {
-                let first = &values[kept[rows[0]]];
-                rows.iter().all(|&r| values[kept[r]] == *first)
-            })
+            k < own_columns
+                && own.get(k) != Some(&order_column)
+                && keeps_one_value(several, (raw, kept), &target[k].name)
         })
         .collect()
+}
+
+/// Whether the `raw` table's column `name` keeps one value (missing counts as a value) within
+/// every entity of `several`, of which there are at least [`FIXED_ENTITIES`]: each entity's
+/// rows (of several), as positions among the `kept` rows. The real values, not their codes: a
+/// rare category is coded at random among the kept ones, row by row.
+fn keeps_one_value(several: &[&Vec<usize>], (raw, kept): (&Table, &[usize]), name: &str) -> bool {
+    if several.len() < FIXED_ENTITIES {
+        return false;
+    }
+    let Some(column) = raw.column_names().iter().position(|n| *n == name) else {
+        return false;
+    };
+    let values = raw.key_texts(column);
+    several.iter().all(|rows| {
+        let first = &values[kept[rows[0]]];
+        rows.iter().all(|&r| values[kept[r]] == *first)
+    })
 }
 
 /// The weight of a pinned column's value drawn from its row ([`Within`]) against its value
@@ -2214,17 +2245,17 @@ fn sample_table(
     })
 }
 
-/// `batch` with each fixed column ([`TableModel::fixed`]) of every row set to its entity's
-/// first row's written value: the rare values of a column pooled with `rare = "generate"` are
-/// written as new names drawn row by row, so equal codes alone would not keep a patient's
-/// site.
+/// `batch` with each fixed column ([`TableModel::fixed`], [`TableModel::fixed_identifiers`])
+/// of every row set to its entity's first row's written value: the rare values of a column
+/// pooled with `rare = "generate"` are written as new names drawn row by row, and identifiers
+/// fresh row by row, so equal codes alone would not keep a patient's site or record number.
 /// `parent_rows`: each row's entity (its rows in sequence order), `None` for an orphan.
 fn copy_fixed(
     batch: RecordBatch,
     model: &TableModel,
     parent_rows: &[Option<usize>],
 ) -> Result<RecordBatch> {
-    if !model.fixed.contains(&true) {
+    if !model.fixed.contains(&true) && model.fixed_identifiers.is_empty() {
         return Ok(batch);
     }
     let mut first: HashMap<usize, usize> = HashMap::new();
@@ -2235,8 +2266,12 @@ fn copy_fixed(
         .collect();
     let schema = batch.schema();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    for (codec, _) in model.target.iter().zip(&model.fixed).filter(|(_, f)| **f) {
-        if let Ok(index) = schema.index_of(&codec.name) {
+    let fixed = model.target.iter().zip(&model.fixed).filter(|(_, f)| **f);
+    for name in fixed
+        .map(|(codec, _)| &codec.name)
+        .chain(&model.fixed_identifiers)
+    {
+        if let Ok(index) = schema.index_of(name) {
             columns[index] = take_values(&columns[index], &picks)?;
         }
     }

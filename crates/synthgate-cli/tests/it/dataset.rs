@@ -1,7 +1,9 @@
 //! `synthgate dataset check` on the example of nycflights13's five real tables, and a dataset
 //! file whose references form a cycle, refused before any table is read.
 
-use crate::support::{repo_root, stderr, stdout, synthgate};
+use std::collections::{HashMap, HashSet};
+
+use crate::support::{column, repo_root, stderr, stdout, synthgate};
 
 #[test]
 fn the_flights_example_checks_with_its_real_gaps_reported() {
@@ -283,7 +285,7 @@ fn synth_of_a_sequence_alone_writes_only_its_table() {
     assert!(check.status.success(), "{}", stderr(&check));
     assert!(
         stdout(&check).contains(
-            "encounters_entities: one row per patient_nbr of encounters, implied by its sequence"
+            "encounters_entities: one row per patient_nbr of 'encounters', implied by its sequence"
         ),
         "{}",
         stdout(&check)
@@ -434,4 +436,111 @@ fn entities_summarise_each_patient_with_all_their_encounters() {
         .sum();
     let encounters_file = std::fs::read_to_string(synthetic.join("encounters.csv")).expect("e");
     assert_eq!(synthetic_encounters, encounters_file.lines().count() - 1);
+}
+
+/// A table of visits standing alone, with two columns besides the patient key that name the
+/// patient (a record number as text, a chart number whose name says it is a key) and two that
+/// merely keep one value per patient (a ward shared by many, an age of each patient's own, a
+/// fraction): `dataset synth` names the two identifiers and writes them fresh, one per
+/// synthetic patient and a different one for each, never a real one. Drawn as categories (as
+/// before), the record numbers of the patients of 12 visits came out as they are and the rest
+/// pooled as `_RARE_`; written fresh row by row without copying, a patient's number changed
+/// at each visit.
+#[test]
+fn identifiers_of_an_entity_are_written_fresh_one_per_synthetic_entity() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut state: u64 = 41;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut csv = String::from("patient,mrn,chart_id,ward,age,day,reading\n");
+    for patient in 0..300u64 {
+        let visits = if patient % 25 == 0 {
+            12
+        } else {
+            1 + (6.0 * uniform()) as usize
+        };
+        let mrn = format!("MRN{}", 1_000_000 + patient * 7919 % 1_000_000);
+        let chart = 50_000 + patient * 37;
+        let ward = ["north", "south", "east"][patient as usize % 3];
+        let age = 20.0 + 60.0 * uniform();
+        let mut day = 0;
+        for _ in 0..visits {
+            day += 1 + (40.0 * uniform()) as u64;
+            let reading = 40.0 + 20.0 * uniform();
+            csv.push_str(&format!(
+                "P{patient},{mrn},{chart},{ward},{age:.3},{day},{reading:.1}\n"
+            ));
+        }
+    }
+    std::fs::write(dir.path().join("visits.csv"), &csv).expect("write");
+    let path = dir.path().join("dataset.toml");
+    std::fs::write(
+        &path,
+        "format_version = 1\n[[tables]]\nname = \"visits\"\npath = \"visits.csv\"\n\
+         [[sequences]]\ntable = \"visits\"\nentity = [\"patient\"]\norder = \"day\"\n",
+    )
+    .expect("write");
+    let out = dir.path().join("synthetic");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        path.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--seed".as_ref(),
+        "3".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for name in ["mrn", "chart_id"] {
+        assert!(
+            text.contains(&format!(
+                "visits.{name}: a value of its own for each patient"
+            )),
+            "{text}"
+        );
+    }
+    for name in ["ward", "age", "reading"] {
+        assert!(!text.contains(&format!("visits.{name}:")), "{text}");
+    }
+    let real = dir.path().join("visits.csv");
+    let fake = out.join("visits.csv");
+    let patients = column(&fake, "patient");
+    for name in ["mrn", "chart_id"] {
+        let real_values: HashSet<String> = column(&real, name).into_iter().flatten().collect();
+        let mut of_patient: HashMap<String, String> = HashMap::new();
+        for (patient, value) in patients.iter().zip(column(&fake, name)) {
+            let (patient, value) = (patient.clone().expect("a key"), value.expect("a value"));
+            assert!(
+                !real_values.contains(&value),
+                "{name}: a real value, {value}"
+            );
+            let first = of_patient.entry(patient.clone()).or_insert(value.clone());
+            assert_eq!(
+                *first, value,
+                "{name} changes within synthetic patient {patient}"
+            );
+        }
+        let distinct: HashSet<&String> = of_patient.values().collect();
+        assert_eq!(
+            distinct.len(),
+            of_patient.len(),
+            "{name} shared by patients"
+        );
+        assert!(
+            of_patient.len() >= 250,
+            "synthetic patients: {}",
+            of_patient.len()
+        );
+    }
+    let wards: HashSet<String> = column(&fake, "ward").into_iter().flatten().collect();
+    assert_eq!(
+        wards,
+        ["north", "south", "east"].map(String::from).into(),
+        "the ward is drawn as the category it is"
+    );
 }

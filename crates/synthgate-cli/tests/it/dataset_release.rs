@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::release::{run, verify};
-use crate::support::{datasets_dir, read_json, repo_root, stderr};
+use crate::support::{column, datasets_dir, read_json, repo_root, stderr};
 
 /// The first `rows` data rows of a shared dataset's CSV (its header kept), written to `to`.
 fn head(dataset: &str, rows: usize, to: &Path) {
@@ -69,19 +69,6 @@ fn example(dir: &Path, name: &str, paths: &[(&str, &Path)]) -> PathBuf {
     path
 }
 
-/// The values of `column` in a table file (CSV or Parquet), as text.
-fn column(path: &Path, column: &str) -> Vec<Option<String>> {
-    let read = synthgate_io::read_table(path, &synthgate_io::ReadOptions::default())
-        .unwrap_or_else(|e| panic!("{} reads: {e:?}", path.display()));
-    let index = read
-        .table
-        .column_names()
-        .iter()
-        .position(|c| *c == column)
-        .unwrap_or_else(|| panic!("{} has no column {column}", path.display()));
-    read.table.key_texts(index)
-}
-
 /// `synthgate run` of `spec` into `bundle`, which must write the bundle (releasable or not).
 fn run_to_bundle(spec: &Path, bundle: &Path) {
     let output = run(spec, bundle);
@@ -101,6 +88,17 @@ fn data_files(manifest: &serde_json::Value) -> Vec<&str> {
         .filter(|f| f["role"] == "data")
         .filter_map(|f| f["path"].as_str())
         .collect()
+}
+
+/// The rows a report's input of `role` (train, holdout, synthetic) holds.
+fn input_rows(report: &serde_json::Value, role: &str) -> u64 {
+    report["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .find(|i| i["role"] == role)
+        .and_then(|i| i["rows"].as_u64())
+        .expect("rows")
 }
 
 fn set(values: &[Option<String>]) -> HashSet<&str> {
@@ -180,14 +178,7 @@ fn a_release_of_patients_and_encounters_verifies_reproduces_and_catches_tamperin
         report["warnings"]
     );
     // The entity rows: one per patient of each side, never more.
-    let inputs = report["inputs"].as_array().expect("inputs");
-    let rows = |role: &str| {
-        inputs
-            .iter()
-            .find(|i| i["role"] == role)
-            .and_then(|i| i["rows"].as_u64())
-            .expect("rows")
-    };
+    let rows = |role: &str| input_rows(&report, role);
     let real_patients = set(&real).len() as u64;
     assert_eq!(rows("train") + rows("holdout"), real_patients);
     assert_eq!(rows("synthetic"), rows("train"));
@@ -328,14 +319,7 @@ fn a_table_of_sequences_alone_is_released_by_whole_entities_and_writes_only_itse
 
     // Whole patients scored, split between the sides; the sequences scored against a holdout.
     let report = read_json(&bundle.join("report/report.json"));
-    let inputs = report["inputs"].as_array().expect("inputs");
-    let rows = |role: &str| {
-        inputs
-            .iter()
-            .find(|i| i["role"] == role)
-            .and_then(|i| i["rows"].as_u64())
-            .expect("rows")
-    };
+    let rows = |role: &str| input_rows(&report, role);
     let real_patients = set(&column(&data, "patient_nbr")).len() as u64;
     assert_eq!(rows("train") + rows("holdout"), real_patients);
     assert!(rows("holdout") > 0);

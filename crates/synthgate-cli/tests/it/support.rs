@@ -174,3 +174,16 @@ pub(crate) fn succeeded(output: Output, args: &[&str]) -> Output {
     );
     output
 }
+
+/// The values of `column` in a table file (CSV or Parquet), as text.
+pub(crate) fn column(path: &Path, column: &str) -> Vec<Option<String>> {
+    let read = synthgate_io::read_table(path, &synthgate_io::ReadOptions::default())
+        .unwrap_or_else(|e| panic!("{} reads: {e:?}", path.display()));
+    let index = read
+        .table
+        .column_names()
+        .iter()
+        .position(|c| *c == column)
+        .unwrap_or_else(|| panic!("{} has no column {column}", path.display()));
+    read.table.key_texts(index)
+}
