@@ -147,7 +147,9 @@ impl Frame {
 }
 
 /// The sequence model's version: 6 takes the smallest gap the order column keeps from gaps
-/// the tail protection left as they are (not from days it pulled together); 5 copies a column that keeps one value within every real
+/// the tail protection left as they are (not from days it pulled together), leaves room below
+/// a bound on the order column for an entity's rows still to come ([`leave_room`]) and writes
+/// an identifier that names the entity once per synthetic entity; 5 copies a column that keeps one value within every real
 /// entity of several rows (a patient's sex) from each entity's first row to its later ones; 4
 /// gives the first-row model the entity's length; 3 kept the
 /// orders between numeric columns that every training row keeps ([`Bound`]) and drew a column
@@ -1523,6 +1525,38 @@ fn keep_bounds(
     }
 }
 
+/// For the order column `k` with a column it is kept at or below (a visit's day and the
+/// follow-up time): the step's `columns` with that column lowered by the smallest gap times
+/// the rows the row's entity has still to come (`rest`), so a row leaves room below the bound
+/// for the rows after it. Without it a patient drawn with more visits than the time left
+/// allows met the bound early, and the order then lifted each later visit the smallest gap
+/// past it. `None`: no such bound.
+fn leave_room(
+    columns: &[EncodedColumn],
+    k: usize,
+    bounds: &[Bound],
+    min_gap: f64,
+    rest: impl Fn(usize) -> f64,
+) -> Option<Vec<EncodedColumn>> {
+    let upper: Vec<usize> = bounds
+        .iter()
+        .filter(|b| b.column == k && b.below)
+        .map(|b| b.other)
+        .collect();
+    if upper.is_empty() || min_gap <= 0.0 {
+        return None;
+    }
+    let mut columns = columns.to_vec();
+    for other in upper {
+        if let Some(EncodedColumn::Numeric(limits)) = columns.get_mut(other) {
+            for (i, limit) in limits.iter_mut().enumerate() {
+                *limit -= min_gap * rest(i);
+            }
+        }
+    }
+    Some(columns)
+}
+
 /// A numeric column that the earlier columns of its own row pin down (relative humidity by
 /// the temperature and dew point read with it; a total by its parts) is, in a sequence's
 /// later rows, drawn halfway ([`WITHIN_PULL`]) between its value drawn from them and its
@@ -2616,14 +2650,27 @@ fn sample_sequences(
         let EncodedColumn::Numeric(mut values) = steps[0][k].clone() else {
             continue;
         };
-        keep_bounds(&mut values, k, &model.bounds, &steps[0], |value| {
-            let value = value.clamp(low, high);
-            if grid {
-                round_between(value, masses, synthgate_core::unit_f64(&mut rng))
-            } else {
-                snap_to_mass(value, masses)
-            }
-        });
+        let room = (order_own == Some(k))
+            .then(|| {
+                leave_room(&steps[0], k, &model.bounds, model.min_gap, |i| {
+                    active.get(i).map_or(0.0, |&p| (per_parent[p] - 1) as f64)
+                })
+            })
+            .flatten();
+        keep_bounds(
+            &mut values,
+            k,
+            &model.bounds,
+            room.as_deref().unwrap_or(&steps[0]),
+            |value| {
+                let value = value.clamp(low, high);
+                if grid {
+                    round_between(value, masses, synthgate_core::unit_f64(&mut rng))
+                } else {
+                    snap_to_mass(value, masses)
+                }
+            },
+        );
         steps[0][k] = EncodedColumn::Numeric(values);
     }
     // Each step's realised change of every numeric own column (NaN at the first step).
@@ -2863,14 +2910,27 @@ fn sample_sequences(
                     }
                 })
                 .collect();
-            keep_bounds(&mut now, k, &model.bounds, &values, |value| {
-                let value = value.clamp(low, high.max(low));
-                if grid {
-                    round_between(value, masses, synthgate_core::unit_f64(&mut rng))
-                } else {
-                    snap_to_mass(value, masses)
-                }
-            });
+            let room = is_order
+                .then(|| {
+                    leave_room(&values, k, &model.bounds, model.min_gap, |i| {
+                        (per_parent[active[i]] - step) as f64
+                    })
+                })
+                .flatten();
+            keep_bounds(
+                &mut now,
+                k,
+                &model.bounds,
+                room.as_deref().unwrap_or(&values),
+                |value| {
+                    let value = value.clamp(low, high.max(low));
+                    if grid {
+                        round_between(value, masses, synthgate_core::unit_f64(&mut rng))
+                    } else {
+                        snap_to_mass(value, masses)
+                    }
+                },
+            );
             // The order goes before any other: a visit's day kept at or below the follow-up
             // time is mirrored back below it, and could land before the last visit.
             if is_order {
