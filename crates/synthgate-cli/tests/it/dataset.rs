@@ -2,6 +2,8 @@
 //! file whose references form a cycle, refused before any table is read.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::Output;
 
 use crate::support::{column, repo_root, stderr, stdout, synthgate};
 
@@ -293,15 +295,7 @@ fn synth_of_a_sequence_alone_writes_only_its_table() {
     let out = dir.path().join("synthetic");
     std::fs::create_dir(&out).expect("dir");
     std::fs::write(out.join("encounters_entities.csv"), "mine\n").expect("write");
-    let output = synthgate([
-        "dataset".as_ref(),
-        "synth".as_ref(),
-        path.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--seed".as_ref(),
-        "2".as_ref(),
-    ]);
+    let output = dataset_synth(&path, &out, 2);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains(
@@ -485,15 +479,7 @@ fn identifiers_of_an_entity_are_written_fresh_one_per_synthetic_entity() {
     )
     .expect("write");
     let out = dir.path().join("synthetic");
-    let output = synthgate([
-        "dataset".as_ref(),
-        "synth".as_ref(),
-        path.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--seed".as_ref(),
-        "3".as_ref(),
-    ]);
+    let output = dataset_synth(&path, &out, 3);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     for name in ["mrn", "chart_id"] {
@@ -543,4 +529,17 @@ fn identifiers_of_an_entity_are_written_fresh_one_per_synthetic_entity() {
         ["north", "south", "east"].map(String::from).into(),
         "the ward is drawn as the category it is"
     );
+}
+
+/// `synthgate dataset synth DATASET --out OUT --seed SEED`.
+fn dataset_synth(dataset: &Path, out: &Path, seed: u64) -> Output {
+    synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        dataset.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--seed".as_ref(),
+        seed.to_string().as_ref(),
+    ])
 }

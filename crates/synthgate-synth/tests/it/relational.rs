@@ -1071,6 +1071,21 @@ fn per_entity(table: &Table, entity: &str, name: &str) -> Vec<Vec<Option<String>
     out
 }
 
+/// The gaps between each patient's rows in `order` (a number), patient by patient, in file
+/// order.
+fn gaps_of(table: &Table, order: &str) -> Vec<f64> {
+    per_entity(table, "patient", order)
+        .iter()
+        .flat_map(|values| {
+            let values: Vec<f64> = values
+                .iter()
+                .map(|v| v.as_deref().and_then(|v| v.parse().ok()).expect("a number"))
+                .collect();
+            values.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// A made table of visits standing alone (no table of its patients, no primary key): 400
 /// patients of 1-9 visits, each with a site among 200 (place and kind; the rare ones, held by fewer rows than a
 /// category needs to be kept, written as new names drawn row by row: `rare = "generate"`), a
@@ -1199,16 +1214,7 @@ fn gaps_between_rows_follow_the_real_ones_long_tail_and_all() {
     }
     let (real, synthetic) = visits_alone(&csv, "hour", &[], 3);
     let gaps = |table: &Table| {
-        let mut gaps: Vec<f64> = per_entity(table, "patient", "hour")
-            .iter()
-            .flat_map(|hours| {
-                let hours: Vec<f64> = hours
-                    .iter()
-                    .map(|h| h.as_deref().and_then(|h| h.parse().ok()).expect("an hour"))
-                    .collect();
-                hours.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
-            })
-            .collect();
+        let mut gaps = gaps_of(table, "hour");
         gaps.sort_by(f64::total_cmp);
         gaps
     };
@@ -1309,18 +1315,7 @@ fn the_smallest_gap_kept_is_a_real_one_not_one_the_tail_protection_made() {
     }
     row("Z", &[8900, 9000, 9300], 9300, &mut uniform);
     let (real, synthetic) = visits_of(&csv, "day", &[], Some(&["futime"]), 8);
-    let gaps = |table: &Table| -> Vec<f64> {
-        per_entity(table, "patient", "day")
-            .iter()
-            .flat_map(|days| {
-                let days: Vec<f64> = days
-                    .iter()
-                    .map(|d| d.as_deref().and_then(|d| d.parse().ok()).expect("a day"))
-                    .collect();
-                days.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
-            })
-            .collect()
-    };
+    let gaps = |table: &Table| gaps_of(table, "day");
     let smallest = |gaps: &[f64]| gaps.iter().copied().fold(f64::INFINITY, f64::min);
     assert_eq!(smallest(&gaps(&real)), 48.0, "the made data");
     let fake = gaps(table(&synthetic.tables, "visits"));
