@@ -20,6 +20,9 @@ Scored against the holdout, as issue 15's floor states it:
 The training readings themselves are scored too (`training_readings`): the holdout is 219
 station-days, so even real data of the training side lands some way from it.
 
+With --stratify (with --splits) each split holds out 20% of each station's days in each month
+instead of 20% of all station-days, so the holdout's seasons are the training's.
+
 With --splits K (Synthgate only): the split is drawn K times (numpy seeds 0..K-1), Synthgate
 seeded with the split's seed, and for each the cross-variable correlations of the training
 readings and of the synthetic readings are printed as gaps from the holdout's, and the
@@ -28,7 +31,7 @@ holdout station-days the holdout's correlations move by several hundredths from 
 the next.
 
 Usage: bench/.venv-eval/bin/python bench/multitable/weather.py --synthgate BIN [--seeds N]
-       [--no-par] [--par-epochs N] [--min-leaf ROWS] [--splits K]
+       [--no-par] [--par-epochs N] [--min-leaf ROWS] [--splits K [--stratify]]
 """
 
 import argparse
@@ -48,14 +51,25 @@ PROFILE = ["temp", "humid", "pressure"]
 CROSS = ["temp", "dewp", "humid"]
 
 
-def split(datasets, out, split_seed=0):
+def split(datasets, out, split_seed=0, stratify=False):
     path = os.path.join(datasets, "nycflights13_weather", "data.csv")
     data = pd.read_csv(path)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     keys = data[KEY].drop_duplicates().sort_values(KEY).to_records(index=False).tolist()
     rng = np.random.default_rng(split_seed)
-    order = rng.permutation(len(keys))
-    train_keys = {keys[i] for i in order[: int(0.8 * len(keys))]}
+    if stratify:
+        # 80% of each station's days in each month: the holdout covers the seasons as the
+        # training does.
+        strata = {}
+        for key in keys:
+            strata.setdefault((key[0], key[2]), []).append(key)
+        train_keys = set()
+        for stratum in strata.values():
+            order = rng.permutation(len(stratum))
+            train_keys.update(stratum[i] for i in order[: int(0.8 * len(stratum))])
+    else:
+        order = rng.permutation(len(keys))
+        train_keys = {keys[i] for i in order[: int(0.8 * len(keys))]}
     is_train = np.array([tuple(r) in train_keys for r in data[KEY].to_records(index=False).tolist()])
     os.makedirs(out, exist_ok=True)
     raw[is_train].to_csv(os.path.join(out, "weather_train.csv"), index=False)
@@ -157,7 +171,7 @@ def across_splits(args):
     rows = []
     for split_seed in range(args.splits):
         out = os.path.join(args.out, f"split-{split_seed}")
-        train, holdout = split(args.datasets, out, split_seed)
+        train, holdout = split(args.datasets, out, split_seed, args.stratify)
         toml = dataset_toml(out)
         folder = os.path.join(out, "synthgate")
         subprocess.run([args.synthgate, "--quiet", "dataset", "synth", toml, "--out", folder,
@@ -198,6 +212,7 @@ def main():
     parser.add_argument("--par-epochs", type=int, default=128)
     parser.add_argument("--min-leaf", type=int, default=50)
     parser.add_argument("--splits", type=int, default=0)
+    parser.add_argument("--stratify", action="store_true")
     args = parser.parse_args()
     if args.splits:
         return across_splits(args)
