@@ -1525,6 +1525,29 @@ fn keep_bounds(
     }
 }
 
+/// The bounds the order column `k` is kept in: its own, and, turned round, those of each later
+/// column that keeps its first row's value within every entity (`fixed`) and is kept at or
+/// above or below it (a follow-up time written after the visit day): known from the first row
+/// on, such a column bounds the order column as an earlier one would.
+fn order_bounds(bounds: &[Bound], k: usize, fixed: &[bool]) -> Vec<Bound> {
+    bounds
+        .iter()
+        .filter_map(|b| {
+            if b.column == k {
+                Some(*b)
+            } else if b.other == k && fixed.get(b.column).copied().unwrap_or(false) {
+                Some(Bound {
+                    column: k,
+                    other: b.column,
+                    below: !b.below,
+                })
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// For the order column `k` with a column it is kept at or below (a visit's day and the
 /// follow-up time): the step's `columns` with that column lowered by the smallest gap times
 /// the rows the row's entity has still to come (`rest`), so a row leaves room below the bound
@@ -2650,9 +2673,14 @@ fn sample_sequences(
         let EncodedColumn::Numeric(mut values) = steps[0][k].clone() else {
             continue;
         };
+        let bounds = if order_own == Some(k) {
+            order_bounds(&model.bounds, k, &model.fixed)
+        } else {
+            model.bounds.clone()
+        };
         let room = (order_own == Some(k))
             .then(|| {
-                leave_room(&steps[0], k, &model.bounds, model.min_gap, |i| {
+                leave_room(&steps[0], k, &bounds, model.min_gap, |i| {
                     active.get(i).map_or(0.0, |&p| (per_parent[p] - 1) as f64)
                 })
             })
@@ -2660,7 +2688,7 @@ fn sample_sequences(
         keep_bounds(
             &mut values,
             k,
-            &model.bounds,
+            &bounds,
             room.as_deref().unwrap_or(&steps[0]),
             |value| {
                 let value = value.clamp(low, high);
@@ -2910,9 +2938,24 @@ fn sample_sequences(
                     }
                 })
                 .collect();
+            let turned = is_order.then(|| order_bounds(&model.bounds, k, &model.fixed));
+            let bounds = turned.as_deref().unwrap_or(&model.bounds);
+            // The row's columns so far, then the later ones as the previous row has them (a
+            // fixed column's value, which a turned bound reads).
+            let later = bounds
+                .iter()
+                .any(|b| b.column == k && b.other >= values.len())
+                .then(|| {
+                    values
+                        .iter()
+                        .chain(previous.get(values.len()..).unwrap_or_default())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                });
+            let columns = later.as_deref().unwrap_or(&values);
             let room = is_order
                 .then(|| {
-                    leave_room(&values, k, &model.bounds, model.min_gap, |i| {
+                    leave_room(columns, k, bounds, model.min_gap, |i| {
                         (per_parent[active[i]] - step) as f64
                     })
                 })
@@ -2920,8 +2963,8 @@ fn sample_sequences(
             keep_bounds(
                 &mut now,
                 k,
-                &model.bounds,
-                room.as_deref().unwrap_or(&values),
+                bounds,
+                room.as_deref().unwrap_or(columns),
                 |value| {
                     let value = value.clamp(low, high.max(low));
                     if grid {
