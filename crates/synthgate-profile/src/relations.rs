@@ -557,19 +557,7 @@ pub const ENTITY_IDENTIFIER_ENTITIES: usize = 20;
 /// column would reproduce the values of entities of many rows as they are (and pool the
 /// rest); as identifiers they are written fresh. `entity`: the entity's columns.
 pub fn entity_identifiers(table: &Table, entity: &[usize], candidates: &[usize]) -> Vec<usize> {
-    let rows = table.num_rows();
-    let keys: Vec<Option<String>> = {
-        let parts: Vec<Vec<Option<String>>> = entity.iter().map(|&c| table.key_texts(c)).collect();
-        (0..rows)
-            .map(|r| {
-                parts
-                    .iter()
-                    .map(|part| part[r].as_deref())
-                    .collect::<Option<Vec<&str>>>()
-                    .map(|part| part.join("\u{1f}"))
-            })
-            .collect()
-    };
+    let keys = table.composite_keys(entity);
     let names = table.column_names();
     candidates
         .iter()
