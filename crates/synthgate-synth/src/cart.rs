@@ -1248,6 +1248,19 @@ impl Cart {
         codecs: &[ColumnCodec],
         given_columns: usize,
     ) -> Result<CartModel> {
+        self.fit_given_lines(data, codecs, given_columns, None)
+    }
+
+    /// [`Cart::fit_given`], a numeric column's leaves drawing around lines on the columns
+    /// `lines_on` names for it (earlier numeric columns only; `None`: no lines), whatever
+    /// [`Cart::linear`] says. Without `lines_on`, as `linear` says.
+    pub(crate) fn fit_given_lines(
+        &self,
+        data: &Encoded,
+        codecs: &[ColumnCodec],
+        given_columns: usize,
+        lines_on: Option<&LinesOn<'_>>,
+    ) -> Result<CartModel> {
         let binnings: Vec<Binning> = codecs
             .iter()
             .zip(&data.columns)
@@ -1342,14 +1355,22 @@ impl Cart {
                     }
                     Target::Categorical { .. } => false,
                 };
+                let allowed = lines_on.map(|on| on(column));
                 let settings = Cart {
                     min_leaf: self.leaf_rows(&data.columns[column]),
-                    linear: self.linear && !piled,
+                    linear: match &allowed {
+                        Some(allowed) => allowed.is_some() && !piled,
+                        None => self.linear && !piled,
+                    },
                     ..*self
                 };
                 let lines = if settings.linear && matches!(target, Target::Numeric { .. }) {
                     order[..position]
                         .iter()
+                        .filter(|c| match &allowed {
+                            Some(Some(allowed)) => allowed.contains(c),
+                            _ => true,
+                        })
                         .filter_map(|&c| match &data.columns[c] {
                             EncodedColumn::Numeric(values) => Some((c, values.as_slice())),
                             _ => None,
@@ -1384,6 +1405,10 @@ impl Cart {
         })
     }
 }
+
+/// Per column of a fit (its index), the columns its leaves' lines may use, or `None` for no
+/// lines ([`Cart::fit_given_lines`]).
+pub(crate) type LinesOn<'a> = dyn Fn(usize) -> Option<Vec<usize>> + Sync + 'a;
 
 /// Most attempts at one conditioned row before the condition is called too rare.
 const MAX_ATTEMPTS_PER_ROW: usize = 100_000;
