@@ -1396,17 +1396,8 @@ fn lands_on_ends(
         .iter()
         .zip(ends)
         .map(|(&k, ends)| {
-            let masses = target[k].masses();
-            let present: Vec<f64> = several
-                .iter()
-                .map(|rows| ends[rows[0]])
-                .filter(|e| !e.is_nan())
-                .collect();
-            let on = present
-                .iter()
-                .filter(|&&e| mass_near(e, masses).is_some())
-                .count();
-            !present.is_empty() && on as f64 >= GRID_SHARE * present.len() as f64
+            let firsts: Vec<f64> = several.iter().map(|rows| ends[rows[0]]).collect();
+            mostly_on_masses(&firsts, target[k].masses())
         })
         .collect()
 }
@@ -1420,9 +1411,11 @@ fn on_grid(codec: &ColumnCodec, column: &EncodedColumn) -> bool {
     let (masses, EncodedColumn::Numeric(values)) = (codec.masses(), column) else {
         return false;
     };
-    if masses.is_empty() {
-        return false;
-    }
+    !masses.is_empty() && mostly_on_masses(values, masses)
+}
+
+/// Whether at least [`GRID_SHARE`] of the present `values` (at least one) sit on `masses`.
+fn mostly_on_masses(values: &[f64], masses: &[f64]) -> bool {
     let present = values.iter().filter(|v| !v.is_nan()).count();
     let on = values
         .iter()
@@ -2659,6 +2652,9 @@ fn sample_sequences(
         at + if numeric { 2 } else { 1 }
     });
     let order_own = model.own.iter().position(|&c| c == order_column);
+    // The bounds the order column is kept in ([`order_bounds`]).
+    let turned: Vec<Bound> =
+        order_own.map_or_else(Vec::new, |k| order_bounds(&model.bounds, k, &model.fixed));
     // Per target column, its mean changes by position (numeric own columns only).
     let mut drift_of: Vec<Option<&[f64]>> = vec![None; model.target.len()];
     for (j, &k) in numeric.iter().enumerate() {
@@ -2731,13 +2727,13 @@ fn sample_sequences(
             continue;
         };
         let bounds = if order_own == Some(k) {
-            order_bounds(&model.bounds, k, &model.fixed)
+            &turned
         } else {
-            model.bounds.clone()
+            &model.bounds
         };
         let room = (order_own == Some(k))
             .then(|| {
-                leave_room(&steps[0], k, &bounds, model.min_gap, |i| {
+                leave_room(&steps[0], k, bounds, model.min_gap, |i| {
                     active.get(i).map_or(0.0, |&p| (per_parent[p] - 1) as f64)
                 })
             })
@@ -2745,7 +2741,7 @@ fn sample_sequences(
         keep_bounds(
             &mut values,
             k,
-            &bounds,
+            bounds,
             room.as_deref().unwrap_or(&steps[0]),
             |value| {
                 let value = value.clamp(low, high);
@@ -2996,8 +2992,7 @@ fn sample_sequences(
                     }
                 })
                 .collect();
-            let turned = is_order.then(|| order_bounds(&model.bounds, k, &model.fixed));
-            let bounds = turned.as_deref().unwrap_or(&model.bounds);
+            let bounds = if is_order { &turned } else { &model.bounds };
             // The row's columns so far, then the later ones as the previous row has them (a
             // fixed column's value, which a turned bound reads).
             let later = bounds

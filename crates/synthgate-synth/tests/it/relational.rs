@@ -1407,17 +1407,7 @@ fn lag1_of_changes(table: &Table, name: &str) -> f64 {
             changes.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>()
         })
         .collect();
-    let n = pairs.len() as f64;
-    let (ma, mb) = pairs
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (a, b) in &pairs {
-        sab += (a - ma) * (b - mb);
-        saa += (a - ma).powi(2);
-        sbb += (b - mb).powi(2);
-    }
-    sab / (saa * sbb).sqrt()
+    pearson(&pairs)
 }
 
 /// A made panel of 60 entities over 17 years, each a stock growing steadily at a rate of its
