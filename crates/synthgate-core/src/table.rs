@@ -97,7 +97,11 @@ impl Table {
                 arrow_select::take::take(whole.as_ref(), &indices, None).map_err(failed)
             })
             .collect::<Result<Vec<ArrayRef>>>()?;
-        let batch = RecordBatch::try_new(self.arrow_schema.clone(), columns).map_err(failed)?;
+        // A table of no columns (a split table of its key alone, the key set aside) still
+        // has its rows.
+        let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        let batch = RecordBatch::try_new_with_options(self.arrow_schema.clone(), columns, &options)
+            .map_err(failed)?;
         Table::new(self.arrow_schema.clone(), vec![batch])
     }
 
@@ -438,5 +442,11 @@ mod tests {
         assert_eq!(picked.num_rows(), 2);
         let error = table.select(&["z".to_string()]).expect_err("no column z");
         assert!(error.message().contains("'z'"), "{}", error.message());
+        // No columns at all (a split table of its key alone, the key set aside) still has
+        // rows to take.
+        let none = table.select(&[]).expect("no columns");
+        assert_eq!(none.num_rows(), 2);
+        let taken = none.take(&[Some(1), None, Some(0)]).expect("rows taken");
+        assert_eq!((taken.num_rows(), taken.num_columns()), (3, 0));
     }
 }
