@@ -127,20 +127,42 @@ fn column_index(table: &LoadedTable<'_>, column: &str, named_by: &str) -> Result
 
 /// The key of every row over `columns`: the parts joined by U+001F, `None` when any part is
 /// missing.
+/// Every row's key over `columns`, and the columns' storage types (to show a key as written).
 fn keys(
     table: &LoadedTable<'_>,
     columns: &[String],
     named_by: &str,
-) -> Result<Vec<Option<String>>> {
+) -> Result<(Vec<Option<String>>, Vec<StorageType>)> {
     let indices = columns
         .iter()
         .map(|column| column_index(table, column, named_by))
         .collect::<Result<Vec<usize>>>()?;
-    Ok(table.table.composite_keys(&indices))
+    let storage = indices
+        .iter()
+        .map(|&i| table.table.storage_type(i))
+        .collect();
+    Ok((table.table.composite_keys(&indices), storage))
 }
 
-fn shown(key: &str) -> String {
-    format!("'{}'", key.replace('\u{1f}', "', '"))
+/// A key as its table writes it: each part quoted, dates and times as text (a key holds them as
+/// day and microsecond counts).
+fn shown(key: &str, storage: &[StorageType]) -> String {
+    let parts: Vec<String> = key
+        .split('\u{1f}')
+        .enumerate()
+        .map(|(k, part)| match (storage.get(k), part.parse::<i64>()) {
+            (Some(StorageType::Date), Ok(days)) => i32::try_from(days)
+                .map_or_else(|_| part.to_string(), synthgate_core::text::format_date),
+            (Some(StorageType::Timestamp), Ok(micros)) => {
+                synthgate_core::text::format_timestamp(micros, false)
+            }
+            (Some(StorageType::TimestampUtc), Ok(micros)) => {
+                synthgate_core::text::format_timestamp(micros, true)
+            }
+            _ => part.to_string(),
+        })
+        .collect();
+    format!("'{}'", parts.join("', '"))
 }
 
 /// Rows as people count them: 1-based, after the header line.
@@ -177,7 +199,7 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
             .ok_or_else(|| Error::internal("a table vanished"))?;
         let table = find(tables, name)?;
         if !spec.primary_key.is_empty() {
-            let keys = keys(table, &spec.primary_key, "its primary_key")?;
+            let (keys, storage) = keys(table, &spec.primary_key, "its primary_key")?;
             let key_list = spec.primary_key.join(", ");
             let missing: Vec<usize> = (0..keys.len()).filter(|&r| keys[r].is_none()).collect();
             if !missing.is_empty() {
@@ -202,7 +224,9 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
                 let examples: Vec<String> = repeats
                     .iter()
                     .take(EXAMPLES)
-                    .map(|(key, rows)| format!("{} in rows {}", shown(key), row_list(rows)))
+                    .map(|(key, rows)| {
+                        format!("{} in rows {}", shown(key, &storage), row_list(rows))
+                    })
                     .collect();
                 return Err(Error::input(format!(
                     "table '{name}': its primary key ({key_list}) is not unique: {} value(s) \
@@ -250,7 +274,7 @@ pub fn check(dataset: &DatasetSchema, tables: &[LoadedTable<'_>]) -> Result<Rela
             ))
             .at(Location::file(table.path).column(sequence.order.clone())));
         }
-        let entities = keys(table, &sequence.entity, "its sequence's entity")?;
+        let (entities, _) = keys(table, &sequence.entity, "its sequence's entity")?;
         let mut lengths: HashMap<String, usize> = HashMap::new();
         let mut no_entity = Vec::new();
         for (row, key) in entities.into_iter().enumerate() {
@@ -294,7 +318,7 @@ fn reference_facts(
 ) -> Result<ReferenceFacts> {
     let child = find(tables, &reference.from)?;
     let named_by = format!("its reference to '{}'", reference.to);
-    let keys = keys(child, &reference.columns, &named_by)?;
+    let (keys, storage) = keys(child, &reference.columns, &named_by)?;
     let parent_keys = primary
         .get(reference.to.as_str())
         .ok_or_else(|| Error::internal("a referenced table has no key index"))?;
@@ -310,7 +334,10 @@ fn reference_facts(
             Some(key) => *dangling.entry(key.as_str()).or_default() += 1,
         }
     }
-    let mut examples: Vec<(String, usize)> = dangling.iter().map(|(k, n)| (shown(k), *n)).collect();
+    let mut examples: Vec<(String, usize)> = dangling
+        .iter()
+        .map(|(k, n)| (shown(k, &storage), *n))
+        .collect();
     examples.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     examples.truncate(EXAMPLES);
     let mut counts: Vec<usize> = children.values().copied().collect();
@@ -465,7 +492,7 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             };
             for columns in candidates {
                 if !distinct_of.contains_key(&columns) {
-                    let Ok(child_keys) = keys(table, &columns, "a proposal") else {
+                    let Ok((child_keys, _)) = keys(table, &columns, "a proposal") else {
                         continue;
                     };
                     let present: Vec<String> = child_keys.into_iter().flatten().collect();
@@ -534,7 +561,7 @@ fn is_row_index(set: &HashSet<String>) -> bool {
 
 /// The set of `columns`' keys when they are present and unique in every row.
 fn unique_keys(table: &LoadedTable<'_>, columns: &[String]) -> Option<HashSet<String>> {
-    let keys = keys(table, columns, "a proposal").ok()?;
+    let (keys, _) = keys(table, columns, "a proposal").ok()?;
     let mut set = HashSet::with_capacity(keys.len());
     for key in keys {
         if !set.insert(key?) {

@@ -171,6 +171,14 @@ fn nycflights13_references_and_their_real_gaps() {
     }
     let weather = reference(&["origin", "time_hour"], "weather");
     assert_eq!(weather.dangling + weather.missing, 1_556);
+    // A station-hour missing from weather is shown as the file writes it, not as a count of
+    // microseconds.
+    let (hour, _) = &weather.dangling_examples[0];
+    assert!(
+        hour.starts_with("'EWR', '2013-") && hour.ends_with(":00:00Z'"),
+        "{:?}",
+        weather.dangling_examples
+    );
     let carrier = reference(&["carrier"], "airlines");
     assert_eq!(
         (carrier.dangling, carrier.missing, carrier.childless_parents),
