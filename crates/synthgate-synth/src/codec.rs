@@ -46,8 +46,9 @@ use crate::words::WordModel;
 
 /// The version of the encoding, part of every synthesizer's generator version: a release made
 /// under another cannot be reproduced byte for byte. 2: decimals, point masses and missing-value
-/// tokens. 3: tails at most a fifth of a column's present values ([`tail_rank`]).
-pub const CODEC_VERSION: u32 = 3;
+/// tokens. 3: tails at most a fifth of a column's present values ([`tail_rank`]). 4: a time
+/// placed by its calendar parts and dates kept valid in sampled rows ([`crate::calendar`]).
+pub const CODEC_VERSION: u32 = 4;
 
 /// The code of a missing categorical value.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -780,7 +781,7 @@ pub fn identifier_column(storage: StorageType, first_row: usize, rows: usize) ->
     }
 }
 
-fn numeric_column(
+pub(crate) fn numeric_column(
     storage: StorageType,
     step: f64,
     decimals: Option<u32>,

@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod calendar;
 mod cart;
 pub mod codec;
 mod copula;

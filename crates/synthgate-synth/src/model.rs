@@ -15,6 +15,7 @@ use synthgate_core::{Comparison, Error, Location, Result, Rule, Schema, Seed, Se
 
 use synthgate_core::text::{parse_bool, parse_float};
 
+use crate::calendar::{Calendar, Date};
 use crate::codec::{
     CodecKind, ColumnCodec, Encoded, EncodedColumn, Protections, decode_with, encode, output_schema,
 };
@@ -64,6 +65,15 @@ struct ModelFile {
     /// The differential-privacy statement of a DP fit (format version 2 and later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     privacy: Option<PrivacyStatement>,
+    /// Time columns with their calendar parts, each sampled row's time placed by its drawn
+    /// parts (codec version 4 and later; never in a DP fit, which learns nothing outside its
+    /// noisy measurements).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    calendars: Vec<Calendar>,
+    /// Year, month and day columns that spell a valid date in every training row, each
+    /// sampled row's day past its month's end put on its last day (as `calendars`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dates: Vec<Date>,
 }
 
 /// A fitted model: what the synthesizer learned, ready to sample or save.
@@ -112,6 +122,8 @@ pub fn fit(
         codecs: encoded.codecs,
         parameters,
         privacy: None,
+        calendars: crate::calendar::find(table),
+        dates: crate::calendar::find_dates(table),
     };
     // Every model `fit` returns can be saved and read back: a number JSON cannot hold, or
     // parameters the synthesizer cannot load, are a bug to report, not a file to write.
@@ -213,6 +225,8 @@ pub fn fit_dp(
         codecs: encoded.codecs,
         parameters,
         privacy: Some(privacy),
+        calendars: Vec::new(),
+        dates: Vec::new(),
     };
     check_finite(&file, "the fitted model")?;
     let fitted = synthesizer.load(&file.parameters, file.synthesizer_version)?;
@@ -380,6 +394,7 @@ impl Model {
                 let mut rng = seed.stream("sample", shard as u64);
                 let mut encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
                 self.enforce_rules(&mut encoded, &mut rng, conditions)?;
+                self.keep_calendars(&mut encoded, conditions);
                 // New text for generated rare values comes from a stream of its own, so other
                 // columns draw as they would without it.
                 let mut text = seed.stream("sample/text", shard as u64);
@@ -387,6 +402,23 @@ impl Model {
             })
             .collect::<Result<Vec<_>>>()?;
         Table::new(output_schema(&self.file.codecs), batches)
+    }
+
+    /// Keep every row's date valid and its time on its drawn calendar parts
+    /// ([`crate::calendar`]); a day fixed by a condition is left as it is.
+    fn keep_calendars(&self, encoded: &mut Encoded, conditions: &[Condition]) {
+        let codecs = &self.file.codecs;
+        for date in &self.file.dates {
+            let conditioned = conditions
+                .iter()
+                .any(|c| codecs[c.column].name == date.columns[2]);
+            if !conditioned {
+                date.mend_encoded(codecs, &mut encoded.columns);
+            }
+        }
+        for calendar in &self.file.calendars {
+            calendar.place_encoded(codecs, &mut encoded.columns);
+        }
     }
 
     /// Make every row satisfy the schema's rules: a row that breaks one is drawn again (from

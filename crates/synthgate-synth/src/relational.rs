@@ -46,6 +46,7 @@ use synthgate_core::dataset::{Dangling, DatasetSchema, Reference};
 use synthgate_core::{Error, Result, Schema, Seed, SemanticType, StorageType, Table};
 
 use crate::SHARD_ROWS;
+use crate::calendar::{self, Calendar, Date};
 use crate::cart::{Cart, CartModel};
 use crate::codec::{
     self, CodecKind, ColumnCodec, Encoded, EncodedColumn, MISSING_CODE, Protections,
@@ -121,6 +122,10 @@ struct Plan {
     /// (quarters such as "1998 Q1"): the real values in that order. The column is drawn as
     /// its rank among them, as a number, and written back as the value of the drawn rank.
     order_labels: Option<Vec<String>>,
+    /// Its time columns with their calendar parts, kept agreeing in every synthetic row.
+    calendars: Vec<Calendar>,
+    /// Its year, month and day columns that spell a valid date in every real row.
+    dates: Vec<Date>,
 }
 
 /// One model's columns: the given ones first, then the drawn ones.
@@ -146,7 +151,8 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 7 draws each change around a line on the series' own previous
+/// The sequence model's version: 8 writes a time's calendar parts from it in every table that
+/// holds both ([`calendar`]), or the time from its parts where a parent fixes some of them; 7 draws each change around a line on the series' own previous
 /// change within its leaf and lands a series' last row on its drawn end only where the real
 /// ends sit on point masses ([`lands_on_ends`]); 6 takes the smallest gap the order column keeps from gaps
 /// the tail protection left as they are (not from days it pulled together), leaves room below
@@ -159,7 +165,7 @@ impl Frame {
 /// per numeric column with its first row (the first-row model drawing around lines within its
 /// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
 /// from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 7;
+pub const SEQUENCES_VERSION: u32 = 8;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -456,6 +462,29 @@ pub fn synthesize_dataset(
     let mut kept: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut links: HashMap<usize, Vec<Link>> = HashMap::new();
     let mut notes = unordered;
+    for &name in &order {
+        let Some(plan) = plans.get_mut(name).filter(|p| !p.public) else {
+            continue;
+        };
+        let table = input(name)?.table;
+        plan.calendars = calendar::find(table);
+        plan.dates = calendar::find_dates(table);
+        for found in &plan.calendars {
+            notes.push(format!(
+                "{name}: {} written as the calendar parts of {} in every row (as in every \
+                 real row), {} placed by its parts",
+                found.part_names(),
+                found.time,
+                found.time
+            ));
+        }
+        for found in &plan.dates {
+            notes.push(format!(
+                "{name}: {} kept a valid date in every row, as in every real row",
+                found.columns.join(", ")
+            ));
+        }
+    }
     for &name in &order {
         let table = input(name)?;
         let rows = table.table.num_rows();
@@ -2103,8 +2132,19 @@ fn sample_table(
         None => {
             let drawn = draw(&model.first, width_first, &[], model.rows, seed, "rows")?;
             let mut columns = drawn.columns[model.first_given..].to_vec();
+            // A valid date, and a time placed by its calendar parts, before the key is made
+            // unique.
+            let place = |columns: &mut [EncodedColumn]| {
+                for found in &plan.dates {
+                    found.mend_encoded(&model.target, columns);
+                }
+                for found in &plan.calendars {
+                    found.place_encoded(&model.target, columns);
+                }
+            };
+            place(&mut columns);
             if !plan.entity_key.is_empty() {
-                let left_out = unique_keys(model, plan, &mut columns, seed)?;
+                let left_out = unique_keys(model, plan, &mut columns, seed, &place)?;
                 if left_out > 0 {
                     note = Some(format!(
                         "{name}: {left_out} synthetic row(s) left out: their key ({}) repeated \
@@ -2345,11 +2385,95 @@ fn sample_table(
     let schema = std::sync::Arc::new(ArrowSchema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays)
         .map_err(|error| Error::internal(format!("assembling table '{name}' failed: {error}")))?;
+    let mut table = Table::new(schema, vec![batch])?;
+
+    // Valid dates, and a time and its calendar parts agreeing, in the drawn rows as in the
+    // children's given ones.
+    let fixed: Vec<&str> = written
+        .iter()
+        .chain(&overlaid)
+        .map(|&(c, _, _)| model.codecs[c].name.as_str())
+        .collect();
+    let mut target = target;
+    for found in &plan.dates {
+        let (mended, changed) = found.mend(table, &fixed)?;
+        table = mended;
+        if changed {
+            re_encode(&mut target, model, &table, &found.columns[2]);
+        }
+    }
+    for found in &plan.calendars {
+        let entities = plan.sequence.map(|_| parent_rows.as_slice());
+        let bounds = model
+            .codecs
+            .iter()
+            .find(|c| c.name == found.time)
+            .and_then(|c| match c.kind {
+                CodecKind::Numeric { low, high, .. } => Some((low, high)),
+                _ => None,
+            });
+        let (agreeing, changed, unfit) = found.write(table, &fixed, entities, bounds)?;
+        table = agreeing;
+        for column in changed {
+            re_encode(&mut target, model, &table, &column);
+        }
+        if !unfit.is_empty() {
+            // Rows a sequence's period has no room for are left out, before any child is
+            // drawn under them.
+            let unfit: std::collections::HashSet<usize> = unfit.into_iter().collect();
+            let keep: Vec<Option<usize>> = (0..table.num_rows())
+                .filter(|row| !unfit.contains(row))
+                .map(Some)
+                .collect();
+            table = table.take(&keep)?;
+            target.columns = take_rows(&target.columns, &keep);
+            target.rows = keep.len();
+            let left = format!(
+                "{name}: {} synthetic row(s) left out: their entity had more rows than the \
+                 period its fixed calendar parts give {} has room for (24 readings drawn for \
+                 the 23 hours of a clock going forward, or for a day whose first or last hours \
+                 the tail protection keeps out)",
+                unfit.len(),
+                found.time
+            );
+            note = Some(match note {
+                Some(before) => format!("{before}; {left}"),
+                None => left,
+            });
+        }
+    }
     Ok(Sampled {
         target,
-        table: Table::new(schema, vec![batch])?,
+        table,
         note,
     })
+}
+
+/// `target`'s own column `name` set to `table`'s values of it (a number as itself, a category
+/// by its text where the codec keeps it; other rows as drawn).
+fn re_encode(target: &mut Frame, model: &TableModel, table: &Table, name: &str) {
+    let Some(at) = model.own.iter().position(|&c| model.codecs[c].name == name) else {
+        return;
+    };
+    let Some(index) = table.column_names().iter().position(|n| *n == name) else {
+        return;
+    };
+    let values = table.numbers(index);
+    match (&mut target.columns[at], &model.codecs[model.own[at]].kind) {
+        (EncodedColumn::Numeric(drawn), _) => *drawn = values,
+        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => {
+            let numbers: Vec<Option<f64>> = categories
+                .iter()
+                .map(|text| synthgate_core::text::parse_float(text))
+                .collect();
+            for (code, value) in codes.iter_mut().zip(values) {
+                if let Some(found) = numbers.iter().position(|n| *n == Some(value)) {
+                    *code = found as u32;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `batch` with each fixed column ([`TableModel::fixed`], [`TableModel::fixed_identifiers`])
@@ -3150,13 +3274,15 @@ fn repeated_rows(columns: &[EncodedColumn], codecs: &[ColumnCodec], key: &[usize
 }
 
 /// Keep a root table's key of data values unique: rows that repeat an earlier row's key are
-/// drawn again (from streams of their own) up to [`KEY_ROUNDS`] times, and those still
-/// repeating are left out. Returns how many were left out.
+/// drawn again (from streams of their own) up to [`KEY_ROUNDS`] times, each round `place`d
+/// (a time written from its calendar parts) as the first draw was, and those still repeating
+/// are left out. Returns how many were left out.
 fn unique_keys(
     model: &TableModel,
     plan: &Plan,
     columns: &mut Vec<EncodedColumn>,
     seed: Seed,
+    place: &dyn Fn(&mut [EncodedColumn]),
 ) -> Result<usize> {
     let key: Vec<usize> = plan
         .entity_key
@@ -3190,6 +3316,7 @@ fn unique_keys(
                 }
             }
         }
+        place(columns);
     }
     let repeated = repeated_rows(columns, &model.target, &key);
     let dropped: std::collections::HashSet<usize> = repeated.iter().copied().collect();

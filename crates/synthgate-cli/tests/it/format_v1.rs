@@ -71,7 +71,7 @@ fn a_v1_bundle_verifies_and_its_reproduction_names_both_versions() {
     assert!(!output.status.success(), "{}", stdout(&output));
     let message = stderr(&output);
     assert!(
-        message.contains("synthesizer version '1'") && message.contains("'3 codec-3'"),
+        message.contains("synthesizer version '1'") && message.contains("'3 codec-4'"),
         "{message}"
     );
     assert!(

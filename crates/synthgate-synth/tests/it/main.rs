@@ -2,6 +2,7 @@
 //! privacy protections hold; determinism across thread counts; model files round-trip; bad
 //! model files are refused with clear errors.
 
+mod calendar;
 mod conditional;
 mod datasets;
 mod dp;

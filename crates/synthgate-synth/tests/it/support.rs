@@ -78,3 +78,39 @@ pub(crate) fn builtins() -> Vec<Box<dyn Synthesizer>> {
         .filter(|s| !s.capabilities().differential_privacy)
         .collect()
 }
+
+/// The dates (month, day) of the rows of `table` whose time (`time_hour`, UTC) is not its
+/// parts' (`year`, `month`, `day`, `hour`) on New York's clock: 5 hours behind UTC from
+/// December to February, 4 from April to October, either in March and November (the clocks
+/// change within them).
+pub(crate) fn clock_misses(table: &Table) -> Vec<(i64, i64)> {
+    let at = |name: &str| {
+        table
+            .column_names()
+            .iter()
+            .position(|n| *n == name)
+            .expect("a column")
+    };
+    let [year, month, day, hour, time] =
+        ["year", "month", "day", "hour", "time_hour"].map(|name| table.numbers(at(name)));
+    (0..table.num_rows())
+        .filter(|&row| {
+            let days = synthgate_core::text::days_from_civil(
+                year[row] as i64,
+                month[row] as i64,
+                day[row] as i64,
+            );
+            let valid = synthgate_core::text::civil_from_days(days)
+                == (year[row] as i64, month[row] as i64, day[row] as i64);
+            let naive = (days * 24 + hour[row] as i64) as f64 * 3_600e6;
+            let behind = (time[row] - naive) / 3_600e6;
+            let expected: &[f64] = match month[row] as i64 {
+                12 | 1 | 2 => &[5.0],
+                4..=10 => &[4.0],
+                _ => &[4.0, 5.0],
+            };
+            !valid || !expected.contains(&behind)
+        })
+        .map(|row| (month[row] as i64, day[row] as i64))
+        .collect()
+}
