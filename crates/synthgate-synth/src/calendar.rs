@@ -36,6 +36,8 @@ const MOST_OFFSETS: usize = 4;
 const MOST_RUNS: usize = 64;
 /// The fewest real rows with a time a relation is learnt from.
 const LEAST_ROWS: usize = 20;
+/// The fewest real rows a run of one offset holds (as few as a point mass does).
+const LEAST_RUN_ROWS: usize = 10;
 
 /// One calendar part of a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,26 +126,42 @@ fn offset_at(runs: &[(i64, i64)], at: i64) -> i64 {
 }
 
 /// Runs of one offset along `at`, each started halfway between the last point of the run
-/// before and its own first (so no start is a real value), or `None` past [`MOST_RUNS`].
+/// before and its own first (so no start is a real value), or `None` past [`MOST_RUNS`] or
+/// with a run of fewer than [`LEAST_RUN_ROWS`] rows (a start would tell one row's time).
 fn runs(mut points: Vec<(i64, i64)>) -> Option<Vec<(i64, i64)>> {
     points.sort_unstable();
     let mut runs: Vec<(i64, i64)> = Vec::new();
+    let mut rows = 0;
     let mut last = i64::MIN;
     for (at, offset) in points {
         if runs.last().is_none_or(|&(_, o)| o != offset) {
+            if !runs.is_empty() && rows < LEAST_RUN_ROWS {
+                return None;
+            }
             let start = if runs.is_empty() {
                 i64::MIN
             } else {
                 last + (at - last) / 2
             };
             runs.push((start, offset));
+            rows = 0;
             if runs.len() > MOST_RUNS {
                 return None;
             }
         }
+        rows += 1;
         last = at;
     }
-    Some(runs)
+    (rows >= LEAST_RUN_ROWS).then_some(runs)
+}
+
+/// A time column's codec bounds and grid, in its stored units (the tail protection's lowest
+/// and highest value, and the step its values keep).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Limits {
+    pub low: f64,
+    pub high: f64,
+    pub step: f64,
 }
 
 /// What [`Calendar::write`] gives: the table, the columns it wrote and the rows of a sequence
@@ -254,9 +272,12 @@ fn relation(times: &[i64], naive: &[i64], resolution: i64) -> Option<Runs> {
     distinct.sort_unstable();
     distinct.dedup();
     let (least, most) = (distinct[0], distinct[distinct.len() - 1]);
-    if distinct.len() <= MOST_OFFSETS {
-        let by_time = runs(times.iter().copied().zip(offsets.iter().copied()).collect())?;
-        let by_naive = runs(naive.iter().copied().zip(offsets.iter().copied()).collect())?;
+    if distinct.len() <= MOST_OFFSETS
+        && let (Some(by_time), Some(by_naive)) = (
+            runs(times.iter().copied().zip(offsets.iter().copied()).collect()),
+            runs(naive.iter().copied().zip(offsets.iter().copied()).collect()),
+        )
+    {
         // Every real row's offset is its run's (times of several zones mixed are not).
         let exact = times
             .iter()
@@ -273,8 +294,22 @@ fn relation(times: &[i64], naive: &[i64], resolution: i64) -> Option<Runs> {
 /// day are among its whole-number columns.
 pub(crate) fn find(table: &Table) -> Vec<Calendar> {
     let names = table.column_names();
-    let whole: Vec<Option<Vec<Option<i64>>>> =
-        (0..names.len()).map(|c| whole_numbers(table, c)).collect();
+    let has_time = (0..names.len()).any(|c| {
+        matches!(
+            table.storage_type(c),
+            StorageType::Date | StorageType::Timestamp | StorageType::TimestampUtc
+        )
+    });
+    if !has_time {
+        return Vec::new();
+    }
+    // Whole-number columns whose values could be a part (0 to 9999).
+    let whole: Vec<Option<Vec<Option<i64>>>> = (0..names.len())
+        .map(|c| {
+            whole_numbers(table, c)
+                .filter(|values| values.iter().flatten().all(|v| (0..=9999).contains(v)))
+        })
+        .collect();
     let mut found: Vec<Calendar> = Vec::new();
     let mut taken: Vec<usize> = Vec::new();
     for time in 0..names.len() {
@@ -307,24 +342,25 @@ pub(crate) fn find(table: &Table) -> Vec<Calendar> {
             // From the day on, a part whose offsets make a relation comes first; one that
             // only lies near is taken on trial (a local date's offsets from a UTC time span
             // over a day under daylight saving time; its hour makes them two).
-            let candidates: Vec<(usize, Vec<i64>)> = (0..names.len())
-                .filter(|c| *c != time && !taken.contains(c) && !parts.iter().any(|p| p.0 == *c))
-                .filter_map(|c| whole[c].as_ref().and_then(fits).map(|next| (c, next)))
-                .collect();
-            let related = candidates.iter().find_map(|(c, next)| {
+            let free =
+                |c: &usize| *c != time && !taken.contains(c) && !parts.iter().any(|p| p.0 == *c);
+            let related = (0..names.len()).filter(free).find_map(|c| {
+                let next = whole[c].as_ref().and_then(fits)?;
                 let offsets = if matches!(part, Part::Year | Part::Month) {
                     None
                 } else {
-                    Some(relation(&at, next, part.length())?)
+                    Some(relation(&at, &next, part.length())?)
                 };
-                Some((*c, next, offsets))
+                Some((c, next, offsets))
             });
-            let Some((column, next, offsets)) =
-                related.or_else(|| candidates.first().map(|(c, next)| (*c, next, None)))
-            else {
+            let Some((column, next, offsets)) = related.or_else(|| {
+                (0..names.len())
+                    .filter(free)
+                    .find_map(|c| whole[c].as_ref().and_then(fits).map(|next| (c, next, None)))
+            }) else {
                 break;
             };
-            naive = next.clone();
+            naive = next;
             parts.push((column, part, offsets));
         }
         // The parts up to the finest one that makes a relation.
@@ -379,7 +415,7 @@ impl Calendar {
         table: Table,
         fixed: &[&str],
         entities: Option<&[Option<usize>]>,
-        bounds: Option<(f64, f64)>,
+        bounds: Option<Limits>,
     ) -> Result<Written> {
         let names: Vec<String> = table.column_names().iter().map(|n| n.to_string()).collect();
         let index = |name: &str| names.iter().position(|n| n == name);
@@ -425,6 +461,11 @@ impl Calendar {
                 .map(|p| p.1)
                 .next_back();
             let entity_of = |row: usize| entities.and_then(|e| e.get(row).copied().flatten());
+            // The least step between two rows: the time's grid, at most the finest part.
+            let step = bounds
+                .map(|limits| limits.step as i64 * self.unit)
+                .filter(|&step| step > 0)
+                .map_or(self.resolution, |step| step.min(self.resolution));
             let mut row = 0;
             while row < times.len() {
                 // Rows `row..end`: one entity's rows with a time, or one row.
@@ -449,42 +490,37 @@ impl Calendar {
                     naive_times.push(naive_times[naive_times.len() - 1] + gap);
                 }
                 // Within the period and the codec's bounds (the tail protection keeps the
-                // times of the first and last hours out), each row a step after the one
-                // before; where the rows do not fit, the bounds win and rows run past the
-                // period.
-                let grid = |naive: i64| naive - naive.rem_euclid(self.resolution);
+                // times of the first and last hours out), each row at least one step of the
+                // time (its grid, at most the finest part) after the one before; where the
+                // rows do not fit, the bounds win and the rows past the period are left out.
                 let (least, most) = match bounds {
-                    Some((low, high)) => (
-                        Some(grid(naive_of(low as i64 * self.unit) + self.resolution - 1)),
-                        Some(grid(naive_of(high as i64 * self.unit))),
+                    Some(limits) => (
+                        Some(naive_of(limits.low as i64 * self.unit)),
+                        Some(naive_of(limits.high as i64 * self.unit)),
                     ),
                     None => (None, None),
                 };
-                let closes = period.map(|part| period_end(part, at) - self.resolution);
+                let ends = period.map(|part| period_end(part, at));
                 let down_to = |values: &mut [i64], last: Option<i64>| {
                     let Some(mut last) = last else {
                         return;
                     };
                     for value in values.iter_mut().rev() {
-                        let place = value.rem_euclid(self.resolution);
-                        let floor = (*value - place).min(last);
-                        *value = floor + place;
-                        last = floor - self.resolution;
+                        *value = (*value).min(last);
+                        last = *value - step;
                     }
                 };
                 down_to(
                     &mut naive_times,
-                    match (closes, most) {
+                    match (ends.map(|e| e - step), most) {
                         (Some(closes), Some(most)) => Some(closes.min(most)),
                         (closes, most) => closes.or(most),
                     },
                 );
                 if let Some(mut least) = least {
                     for value in naive_times.iter_mut() {
-                        let place = value.rem_euclid(self.resolution);
-                        let floor = (*value - place).max(least);
-                        *value = floor + place;
-                        least = floor + self.resolution;
+                        *value = (*value).max(least);
+                        least = *value + step;
                     }
                 }
                 down_to(&mut naive_times, most);
@@ -495,18 +531,18 @@ impl Calendar {
                 for (k, value) in naive_times.into_iter().enumerate() {
                     let mut t = value + offset_at(&self.by_naive, value);
                     if let Some(before) = before.filter(|&b| t <= b) {
-                        t = before + self.resolution;
+                        t = before + step;
                     }
                     // Still past a bound or outside the period: more rows than the period
                     // holds (24 readings drawn for the 23 hours of a clock going forward, or
                     // for a first day whose first hours the tail protection keeps out).
-                    let past = bounds.is_some_and(|(low, high)| {
+                    let past = bounds.is_some_and(|limits| {
                         let stored = (t / self.unit) as f64;
-                        stored < low || stored > high
+                        stored < limits.low || stored > limits.high
                     });
                     let naive_time = naive_of(t);
                     let outside = opens.is_some_and(|opens| naive_time < opens)
-                        || closes.is_some_and(|closes| grid(naive_time) > closes);
+                        || ends.is_some_and(|ends| naive_time >= ends);
                     if past || outside {
                         unfit.push(row + k);
                     }
@@ -662,27 +698,39 @@ fn month_days(year: i64, month: i64) -> i64 {
 /// Every date of year, month and day columns in `table` (each column in one date at most).
 pub(crate) fn find_dates(table: &Table) -> Vec<Date> {
     let names = table.column_names();
-    let whole: Vec<Option<Vec<Option<i64>>>> =
-        (0..names.len()).map(|c| whole_numbers(table, c)).collect();
-    let within = |c: usize, low: i64, high: i64| {
-        whole[c].as_ref().is_some_and(|values| {
-            values.iter().flatten().count() >= LEAST_ROWS
-                && values.iter().flatten().all(|v| (low..=high).contains(v))
+    // Whole-number columns that could be a year (1000 to 2999: not a count from 1, not an
+    // identifier), a month or a day, with their least and largest values.
+    let whole: Vec<Option<Vec<Option<i64>>>> = (0..names.len())
+        .map(|c| {
+            whole_numbers(table, c).filter(|values| {
+                values.iter().flatten().count() >= LEAST_ROWS
+                    && values
+                        .iter()
+                        .flatten()
+                        .all(|v| (1..=31).contains(v) || (1000..=2999).contains(v))
+            })
         })
+        .collect();
+    let range: Vec<Option<(i64, i64)>> = whole
+        .iter()
+        .map(|values| {
+            let values = values.as_ref()?;
+            let least = values.iter().flatten().min()?;
+            let most = values.iter().flatten().max()?;
+            Some((*least, *most))
+        })
+        .collect();
+    let within = |c: usize, low: i64, high: i64| {
+        range[c].is_some_and(|(least, most)| least >= low && most <= high)
     };
-    let most = |c: usize| {
-        whole[c]
-            .as_ref()
-            .and_then(|v| v.iter().flatten().max().copied())
-            .unwrap_or(0)
-    };
+    let most = |c: usize| range[c].map_or(0, |r| r.1);
     let mut found: Vec<Date> = Vec::new();
     let mut taken: Vec<usize> = Vec::new();
     for day in (0..names.len()).filter(|&c| within(c, 1, 31) && most(c) > 28) {
         let pick = (0..names.len())
             .filter(|&m| m != day && within(m, 1, 12) && !taken.contains(&m))
             .flat_map(|m| (0..names.len()).map(move |y| (y, m)))
-            .filter(|&(y, m)| y != m && y != day && within(y, 1, 9999) && !taken.contains(&y))
+            .filter(|&(y, m)| y != m && y != day && within(y, 1000, 2999) && !taken.contains(&y))
             .find(|&(y, m)| {
                 let (Some(years), Some(months), Some(days)) = (&whole[y], &whole[m], &whole[day])
                 else {
@@ -1124,6 +1172,41 @@ mod tests {
         // 02:00 taken as daylight saving time is 06:00 UTC, which New York's clock reads as
         // 01:00: the hour written is that.
         assert_eq!(columns[3], EncodedColumn::Numeric(vec![13.0, 1.0]));
+    }
+
+    #[test]
+    fn readings_every_quarter_hour_with_their_utc_hour_are_a_calendar() {
+        // Four offsets (0, 15, 30 and 45 minutes past the hour) alternating row by row: too
+        // many runs for a zone's offsets, all within the hour.
+        let start = days_from_civil(2013, 1, 1) * DAY;
+        let times: Vec<i64> = (0..2_000).map(|k| start + k * 15 * MINUTE).collect();
+        let part = |p: Part| -> ArrayRef {
+            Arc::new(Int64Array::from(
+                times.iter().map(|&t| p.of(t)).collect::<Vec<i64>>(),
+            ))
+        };
+        let mut fields: Vec<Field> = ["year", "month", "day", "hour"]
+            .iter()
+            .map(|name| Field::new(*name, DataType::Int64, true))
+            .collect();
+        fields.push(Field::new(
+            "time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ));
+        let schema = Arc::new(ArrowSchema::new(fields));
+        let columns: Vec<ArrayRef> = vec![
+            part(Part::Year),
+            part(Part::Month),
+            part(Part::Day),
+            part(Part::Hour),
+            Arc::new(TimestampMicrosecondArray::from(times.clone()).with_timezone("UTC")),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns).expect("batch");
+        let table = Table::new(schema, vec![batch]).expect("table");
+        let found = find(&table);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].part_names(), "year, month, day, hour");
     }
 
     #[test]

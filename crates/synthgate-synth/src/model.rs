@@ -393,8 +393,9 @@ impl Model {
                 let count = SHARD_ROWS.min(rows - first);
                 let mut rng = seed.stream("sample", shard as u64);
                 let mut encoded = self.fitted.sample_shard(count, &mut rng, conditions)?;
-                self.enforce_rules(&mut encoded, &mut rng, conditions)?;
+                // Calendars first: the schema's rules have the last word.
                 self.keep_calendars(&mut encoded, conditions);
+                self.enforce_rules(&mut encoded, &mut rng, conditions)?;
                 // New text for generated rare values comes from a stream of its own, so other
                 // columns draw as they would without it.
                 let mut text = seed.stream("sample/text", shard as u64);
@@ -405,19 +406,20 @@ impl Model {
     }
 
     /// Keep every row's date valid and its time on its drawn calendar parts
-    /// ([`crate::calendar`]); a day fixed by a condition is left as it is.
+    /// ([`crate::calendar`]), before the schema's rules are enforced (a rule wins over a
+    /// calendar); a date or calendar with a part fixed by a condition is left as drawn.
     fn keep_calendars(&self, encoded: &mut Encoded, conditions: &[Condition]) {
         let codecs = &self.file.codecs;
+        let conditioned = |name: &str| conditions.iter().any(|c| codecs[c.column].name == name);
         for date in &self.file.dates {
-            let conditioned = conditions
-                .iter()
-                .any(|c| codecs[c.column].name == date.columns[2]);
-            if !conditioned {
+            if !date.columns.iter().any(|c| conditioned(c)) {
                 date.mend_encoded(codecs, &mut encoded.columns);
             }
         }
         for calendar in &self.file.calendars {
-            calendar.place_encoded(codecs, &mut encoded.columns);
+            if !calendar.parts.iter().any(|(name, _)| conditioned(name)) {
+                calendar.place_encoded(codecs, &mut encoded.columns);
+            }
         }
     }
 

@@ -2395,6 +2395,8 @@ fn sample_table(
         .map(|&(c, _, _)| model.codecs[c].name.as_str())
         .collect();
     let mut target = target;
+    // Each row's entity, as rows are left out.
+    let mut entity_rows = parent_rows;
     for found in &plan.dates {
         let (mended, changed) = found.mend(table, &fixed)?;
         table = mended;
@@ -2403,13 +2405,15 @@ fn sample_table(
         }
     }
     for found in &plan.calendars {
-        let entities = plan.sequence.map(|_| parent_rows.as_slice());
+        let entities = plan.sequence.map(|_| entity_rows.as_slice());
         let bounds = model
             .codecs
             .iter()
             .find(|c| c.name == found.time)
             .and_then(|c| match c.kind {
-                CodecKind::Numeric { low, high, .. } => Some((low, high)),
+                CodecKind::Numeric {
+                    low, high, step, ..
+                } => Some(calendar::Limits { low, high, step }),
                 _ => None,
             });
         let (agreeing, changed, unfit) = found.write(table, &fixed, entities, bounds)?;
@@ -2428,6 +2432,7 @@ fn sample_table(
             table = table.take(&keep)?;
             target.columns = take_rows(&target.columns, &keep);
             target.rows = keep.len();
+            entity_rows = keep.iter().flatten().map(|&row| entity_rows[row]).collect();
             let left = format!(
                 "{name}: {} synthetic row(s) left out: their entity had more rows than the \
                  period its fixed calendar parts give {} has room for (24 readings drawn for \
