@@ -17,11 +17,10 @@
 
 use arrow_array::ArrayRef;
 use serde::{Deserialize, Serialize};
-use synthgate_core::text::{civil_from_days, days_from_civil};
+use synthgate_core::text::{civil_from_days, days_from_civil, days_in_month};
 use synthgate_core::{Result, StorageType, Table};
 
 use crate::codec::{self, CodecKind, ColumnCodec, EncodedColumn};
-use synthgate_core::text::parse_float;
 
 const SECOND: i64 = 1_000_000;
 const MINUTE: i64 = 60 * SECOND;
@@ -646,32 +645,13 @@ impl Calendar {
             let naive = t - offset_at(&self.by_time, t);
             let naive = naive - naive.rem_euclid(self.resolution);
             for &(column, part) in &parts {
-                set_encoded(codecs, columns, column, row, part.of(naive));
+                codec::set_numbers(
+                    &mut columns[column],
+                    &codecs[column].kind,
+                    [(row, part.of(naive) as f64)],
+                );
             }
         }
-    }
-}
-
-/// Encoded column `column` at `row` set to `value`: a number as itself, a category to the code
-/// of its text where the codec keeps it (else left as drawn).
-fn set_encoded(
-    codecs: &[ColumnCodec],
-    columns: &mut [EncodedColumn],
-    column: usize,
-    row: usize,
-    value: i64,
-) {
-    match (&mut columns[column], &codecs[column].kind) {
-        (EncodedColumn::Numeric(values), _) => values[row] = value as f64,
-        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => {
-            if let Some(code) = categories
-                .iter()
-                .position(|text| parse_float(text) == Some(value as f64))
-            {
-                codes[row] = code as u32;
-            }
-        }
-        _ => {}
     }
 }
 
@@ -683,16 +663,6 @@ fn set_encoded(
 pub(crate) struct Date {
     /// The year's, the month's and the day's column names.
     pub columns: [String; 3],
-}
-
-/// The days of `month` in `year`.
-fn month_days(year: i64, month: i64) -> i64 {
-    let next = if month == 12 {
-        days_from_civil(year + 1, 1, 1)
-    } else {
-        days_from_civil(year, month + 1, 1)
-    };
-    next - days_from_civil(year, month, 1)
 }
 
 /// Every date of year, month and day columns in `table` (each column in one date at most).
@@ -739,7 +709,7 @@ pub(crate) fn find_dates(table: &Table) -> Vec<Date> {
                 let mut rows = 0;
                 for ((year, month), d) in years.iter().zip(months).zip(days) {
                     if let (Some(year), Some(month), Some(d)) = (year, month, d) {
-                        if *d > month_days(*year, *month) {
+                        if *d > days_in_month(*year, *month) {
                             return false;
                         }
                         rows += 1;
@@ -784,12 +754,12 @@ impl Date {
         let mended: Vec<(usize, i64)> = (0..rows)
             .filter_map(|row| {
                 let (y, m, d) = (number(year, row)?, number(month, row)?, number(day, row)?);
-                let last = ((1..=12).contains(&m)).then(|| month_days(y, m))?;
+                let last = ((1..=12).contains(&m)).then(|| days_in_month(y, m))?;
                 (d > last).then_some((row, last))
             })
             .collect();
         for (row, last) in mended {
-            set_encoded(codecs, columns, day, row, last);
+            codec::set_numbers(&mut columns[day], &codecs[day].kind, [(row, last as f64)]);
         }
     }
 
@@ -812,7 +782,7 @@ impl Date {
             if y.is_nan() || !(1.0..=12.0).contains(m) || y.fract() != 0.0 || m.fract() != 0.0 {
                 continue;
             }
-            let last = month_days(*y as i64, *m as i64) as f64;
+            let last = days_in_month(*y as i64, *m as i64) as f64;
             if *d > last {
                 *d = last;
                 changed = true;
@@ -833,14 +803,7 @@ fn encoded_number(
     column: usize,
     row: usize,
 ) -> Option<i64> {
-    let value = match (&columns[column], &codecs[column].kind) {
-        (EncodedColumn::Numeric(values), _) => values[row],
-        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => categories
-            .get(codes[row] as usize)
-            .and_then(|text| parse_float(text))
-            .unwrap_or(f64::NAN),
-        _ => f64::NAN,
-    };
+    let value = codec::number_at(codecs, columns, column, row);
     (value.fract() == 0.0).then_some(value as i64)
 }
 

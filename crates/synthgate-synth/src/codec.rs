@@ -188,15 +188,51 @@ impl Encoded {
     /// The value of `column` at `row` as a number: numeric values as they are, categories by
     /// their text (`NaN` when missing or not a number).
     pub fn number(&self, codecs: &[ColumnCodec], column: usize, row: usize) -> f64 {
-        match (&self.columns[column], &codecs[column].kind) {
-            (EncodedColumn::Numeric(values), _) => values[row],
-            (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => codes
-                .get(row)
-                .and_then(|&code| categories.get(code as usize))
-                .and_then(|text| parse_float(text).or_else(|| parse_date(text).map(f64::from)))
-                .unwrap_or(f64::NAN),
-            _ => f64::NAN,
+        number_at(codecs, &self.columns, column, row)
+    }
+}
+
+/// Encoded `columns[column]` at `row` as a number: numeric values as they are, categories by
+/// their text (`NaN` when missing or not a number).
+pub(crate) fn number_at(
+    codecs: &[ColumnCodec],
+    columns: &[EncodedColumn],
+    column: usize,
+    row: usize,
+) -> f64 {
+    match (&columns[column], &codecs[column].kind) {
+        (EncodedColumn::Numeric(values), _) => values[row],
+        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => codes
+            .get(row)
+            .and_then(|&code| categories.get(code as usize))
+            .and_then(|text| parse_float(text).or_else(|| parse_date(text).map(f64::from)))
+            .unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+/// Encoded `column` (of codec `kind`) set to `values` at their rows: a number as itself, a
+/// category to the code of its text where the codec keeps it (else left as drawn).
+pub(crate) fn set_numbers(
+    column: &mut EncodedColumn,
+    kind: &CodecKind,
+    values: impl IntoIterator<Item = (usize, f64)>,
+) {
+    match (column, kind) {
+        (EncodedColumn::Numeric(drawn), _) => {
+            for (row, value) in values {
+                drawn[row] = value;
+            }
         }
+        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => {
+            let numbers: Vec<Option<f64>> = categories.iter().map(|t| parse_float(t)).collect();
+            for (row, value) in values {
+                if let Some(found) = numbers.iter().position(|n| *n == Some(value)) {
+                    codes[row] = found as u32;
+                }
+            }
+        }
+        _ => {}
     }
 }
 

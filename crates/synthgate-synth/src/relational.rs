@@ -2464,21 +2464,11 @@ fn re_encode(target: &mut Frame, model: &TableModel, table: &Table, name: &str) 
         return;
     };
     let values = table.numbers(index);
-    match (&mut target.columns[at], &model.codecs[model.own[at]].kind) {
-        (EncodedColumn::Numeric(drawn), _) => *drawn = values,
-        (EncodedColumn::Categorical(codes), CodecKind::Categorical { categories }) => {
-            let numbers: Vec<Option<f64>> = categories
-                .iter()
-                .map(|text| synthgate_core::text::parse_float(text))
-                .collect();
-            for (code, value) in codes.iter_mut().zip(values) {
-                if let Some(found) = numbers.iter().position(|n| *n == Some(value)) {
-                    *code = found as u32;
-                }
-            }
-        }
-        _ => {}
-    }
+    codec::set_numbers(
+        &mut target.columns[at],
+        &model.codecs[model.own[at]].kind,
+        values.into_iter().enumerate(),
+    );
 }
 
 /// `batch` with each fixed column ([`TableModel::fixed`], [`TableModel::fixed_identifiers`])
