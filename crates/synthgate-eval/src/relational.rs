@@ -300,6 +300,49 @@ pub fn summarise_entities(
 
 pub use crate::sequences::DatasetTables;
 
+/// Key columns of table `name` (of its primary key or of a reference from it) of which no
+/// present synthetic value is a value of the training table: keys written fresh (as a
+/// synthesizer writes a composite key's name column that real names could not keep unique).
+/// Like regenerated keys, comparing their values measures nothing.
+pub fn new_key_columns(
+    dataset: &synthgate_core::dataset::DatasetSchema,
+    name: &str,
+    train: &synthgate_core::Table,
+    synthetic: &synthgate_core::Table,
+) -> Vec<String> {
+    let mut keys: Vec<&str> = dataset
+        .table(name)
+        .map(|t| t.primary_key.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    for reference in dataset.references.iter().filter(|r| r.from == name) {
+        keys.extend(reference.columns.iter().map(String::as_str));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let position = |table: &synthgate_core::Table, column: &str| {
+        table.column_names().iter().position(|n| *n == column)
+    };
+    keys.into_iter()
+        .filter(|column| {
+            let (Some(real), Some(drawn)) = (position(train, column), position(synthetic, column))
+            else {
+                return false;
+            };
+            let real: std::collections::HashSet<String> = train
+                .composite_keys(&[real])
+                .into_iter()
+                .flatten()
+                .collect();
+            let mut drawn = synthetic.composite_keys(&[drawn]).into_iter().flatten();
+            let Some(first) = drawn.next() else {
+                return false;
+            };
+            !real.contains(&first) && drawn.all(|value| !real.contains(&value))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// The metrics of a dataset's structure, each against the training tables with the holdout
 /// tables' score as reference and 95% bootstrap intervals (rows resampled within each table):
 ///
@@ -342,23 +385,25 @@ pub fn dataset_metrics(
     let mut metrics = Vec::new();
 
     // A table's schema without its fresh-key columns (none left: a table of keys alone, as
-    // an entity table split with no columns).
-    let modelled =
-        |name: &str, schema: &synthgate_core::Schema| -> Result<Option<synthgate_core::Schema>> {
-            let fresh = dataset.regenerated_columns(name);
-            let columns: Vec<synthgate_core::ColumnSchema> = schema
-                .columns
-                .iter()
-                .filter(|c| !fresh.contains(&c.name.as_str()))
-                .cloned()
-                .collect();
-            if columns.is_empty() {
-                return Ok(None);
-            }
-            synthgate_core::Schema::new(schema.na_tokens.clone(), columns).map(Some)
-        };
+    // an entity table split with no columns): the keys the dataset file regenerates, and key
+    // columns of which no synthetic value is a training value ([`new_key_columns`]).
+    let modelled = |t: &DatasetTables<'_>| -> Result<Option<synthgate_core::Schema>> {
+        let fresh = dataset.regenerated_columns(t.name);
+        let new = new_key_columns(dataset, t.name, t.train, t.synthetic);
+        let columns: Vec<synthgate_core::ColumnSchema> = t
+            .schema
+            .columns
+            .iter()
+            .filter(|c| !fresh.contains(&c.name.as_str()) && !new.contains(&c.name))
+            .cloned()
+            .collect();
+        if columns.is_empty() {
+            return Ok(None);
+        }
+        synthgate_core::Schema::new(t.schema.na_tokens.clone(), columns).map(Some)
+    };
     for t in tables.iter().filter(|t| !t.public) {
-        let Some(schema) = modelled(t.name, t.schema)? else {
+        let Some(schema) = modelled(t)? else {
             continue;
         };
         progress(&format!("column shapes of {}", t.name))?;
@@ -600,10 +645,8 @@ pub fn dataset_metrics(
             continue;
         }
         let to_columns = dataset.target_columns(reference);
-        let (Some(child_schema), Some(parent_schema)) = (
-            modelled(&reference.from, child.schema)?,
-            modelled(&reference.to, parent.schema)?,
-        ) else {
+        let (Some(child_schema), Some(parent_schema)) = (modelled(child)?, modelled(parent)?)
+        else {
             continue;
         };
         let child_columns: Vec<&synthgate_core::ColumnSchema> = child_schema
@@ -776,6 +819,61 @@ pub fn dataset_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table of text columns, one `(name, values)` each.
+    fn text_table(columns: &[(&str, &[&str])]) -> synthgate_core::Table {
+        use std::sync::Arc;
+
+        use arrow_array::{ArrayRef, RecordBatch, StringArray};
+        use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+        let schema = Arc::new(ArrowSchema::new(
+            columns
+                .iter()
+                .map(|(name, _)| Field::new(*name, DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        let arrays: Vec<ArrayRef> = columns
+            .iter()
+            .map(|(_, values)| Arc::new(StringArray::from(values.to_vec())) as ArrayRef)
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), arrays).expect("batch");
+        synthgate_core::Table::new(schema, vec![batch]).expect("table")
+    }
+
+    #[test]
+    fn key_columns_of_only_new_values_are_found_and_no_others() {
+        let dataset = synthgate_core::dataset::DatasetSchema::from_toml(
+            "format_version = 1\n[[tables]]\nname = \"storms\"\npath = \"s.csv\"\n\
+             primary_key = [\"name\", \"year\"]\n",
+            std::path::Path::new("dataset.toml"),
+        )
+        .expect("dataset");
+        let train = text_table(&[
+            ("name", &["Amy", "Bob", "Amy"]),
+            ("year", &["1975", "1975", "1976"]),
+            ("status", &["storm", "storm", "low"]),
+        ]);
+        // Every name new, the years real, a status no real row has (not a key: scored).
+        let fresh = text_table(&[
+            ("name", &["SYN-1", "SYN-2"]),
+            ("year", &["1975", "1980"]),
+            ("status", &["hurricane", "hurricane"]),
+        ]);
+        assert_eq!(
+            new_key_columns(&dataset, "storms", &train, &fresh),
+            ["name"]
+        );
+        // One real name among new ones: the column is data, scored as such.
+        let drawn = text_table(&[
+            ("name", &["SYN-1", "Bob"]),
+            ("year", &["1990", "1991"]),
+            ("status", &["storm", "low"]),
+        ]);
+        assert_eq!(
+            new_key_columns(&dataset, "storms", &train, &drawn),
+            ["year"]
+        );
+    }
 
     fn keys(values: &[Option<&str>]) -> Vec<Option<String>> {
         values.iter().map(|v| v.map(str::to_string)).collect()
