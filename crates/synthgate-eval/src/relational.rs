@@ -384,10 +384,11 @@ pub fn dataset_metrics(
     };
     let mut metrics = Vec::new();
 
-    // A table's schema without its fresh-key columns (none left: a table of keys alone, as
-    // an entity table split with no columns): the keys the dataset file regenerates, and key
-    // columns of which no synthetic value is a training value ([`new_key_columns`]).
-    let modelled = |t: &DatasetTables<'_>| -> Result<Option<synthgate_core::Schema>> {
+    // Each synthesized table's schema without its fresh-key columns (`None` where none are
+    // left: a table of keys alone, as an entity table split with no columns): the keys the
+    // dataset file regenerates, and key columns of which no synthetic value is a training
+    // value ([`new_key_columns`]). Made once per table: the pair trends read it per reference.
+    let schema_of = |t: &DatasetTables<'_>| -> Result<Option<synthgate_core::Schema>> {
         let fresh = dataset.regenerated_columns(t.name);
         let new = new_key_columns(dataset, t.name, t.train, t.synthetic);
         let columns: Vec<synthgate_core::ColumnSchema> = t
@@ -402,14 +403,21 @@ pub fn dataset_metrics(
         }
         synthgate_core::Schema::new(t.schema.na_tokens.clone(), columns).map(Some)
     };
+    let mut modelled: HashMap<&str, Option<synthgate_core::Schema>> = HashMap::new();
     for t in tables.iter().filter(|t| !t.public) {
-        let Some(schema) = modelled(t)? else {
+        modelled.insert(t.name, schema_of(t)?);
+    }
+    let modelled = |t: &DatasetTables<'_>| -> Option<&synthgate_core::Schema> {
+        modelled.get(t.name).and_then(Option::as_ref)
+    };
+    for t in tables.iter().filter(|t| !t.public) {
+        let Some(schema) = modelled(t) else {
             continue;
         };
         progress(&format!("column shapes of {}", t.name))?;
         let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
         let prepared = crate::prepare(
-            &schema,
+            schema,
             &[
                 (&t.train.select(&names)?, "train"),
                 (&t.holdout.select(&names)?, "holdout"),
@@ -645,8 +653,7 @@ pub fn dataset_metrics(
             continue;
         }
         let to_columns = dataset.target_columns(reference);
-        let (Some(child_schema), Some(parent_schema)) = (modelled(child)?, modelled(parent)?)
-        else {
+        let (Some(child_schema), Some(parent_schema)) = (modelled(child), modelled(parent)) else {
             continue;
         };
         let child_columns: Vec<&synthgate_core::ColumnSchema> = child_schema

@@ -1153,7 +1153,7 @@ fn fit_table(
         on_grid(&codec, &column)
             .then(|| commonest(&gaps))
             .flatten()
-            .filter(|step| *step > 0.0)
+            .filter(|step| *step > 0.0 && own.contains(&order_column))
     };
     let order_target = own
         .iter()
@@ -1346,11 +1346,7 @@ fn fit_table(
         calibrate_rows: config.cart.min_leaf,
         first_means,
         end_means,
-        grid_step: if order_target.is_some() {
-            grid_step
-        } else {
-            None
-        },
+        grid_step,
         first_phase,
         fixed,
         fixed_identifiers,
