@@ -446,7 +446,9 @@ pub fn synthesize_dataset(
             .map(|c| column_index(table, c))
             .collect::<Result<_>>()?;
         let storage = coded.codecs[order].storage;
-        let Some((labels, ranks)) = text_order(table.table, order, &entity) else {
+        // Numbers order themselves; a text only where each entity's rows follow its sort.
+        let numbers = matches!(storage, StorageType::Int64 | StorageType::Float64);
+        let Some((labels, ranks)) = text_order(table.table, order, &entity, !numbers) else {
             continue;
         };
         // Numbers coded as categories (occasions 1, 2, 3) are drawn as themselves.
@@ -645,6 +647,9 @@ pub fn synthesize_dataset(
                 }
             ));
         }
+        notes.extend(clipped_children(
+            name, dataset, plan, &model, &links, config,
+        ));
         models.insert(name, model);
     }
 
@@ -676,11 +681,16 @@ pub fn synthesize_dataset(
     Ok(SyntheticDataset { tables, notes })
 }
 
-/// A text order column's values sorted (numerically where they are all numbers, else as
-/// text) and each row's rank among them, when that order has every entity's rows (by its
-/// `entity` columns, in the file's order) strictly increasing; `None` otherwise, or with a
-/// missing value.
-fn text_order(table: &Table, order: usize, entity: &[usize]) -> Option<(Vec<String>, Vec<f64>)> {
+/// An order column's values sorted (numerically where they are all numbers, else as text)
+/// and each row's rank among them; with `in_file_order` (a text, whose sort need not be its
+/// order) only when that order has every entity's rows (by its `entity` columns, in the
+/// file's order) strictly increasing. `None` otherwise, or with a missing value.
+fn text_order(
+    table: &Table,
+    order: usize,
+    entity: &[usize],
+    in_file_order: bool,
+) -> Option<(Vec<String>, Vec<f64>)> {
     let texts = table.key_texts(order);
     let mut labels: Vec<String> = texts.iter().flatten().cloned().collect();
     if labels.len() < texts.len() {
@@ -698,6 +708,9 @@ fn text_order(table: &Table, order: usize, entity: &[usize]) -> Option<(Vec<Stri
         .iter()
         .map(|t| t.as_deref().map_or(f64::NAN, |t| rank[t] as f64))
         .collect();
+    if !in_file_order {
+        return Some((labels, ranks));
+    }
     let keys = table.composite_keys(entity);
     let mut last: HashMap<&str, f64> = HashMap::new();
     for (key, &r) in keys.iter().zip(&ranks) {
@@ -807,6 +820,58 @@ fn state_codec(name: String) -> ColumnCodec {
             categories: STATES.iter().map(|s| s.to_string()).collect(),
         },
     }
+}
+
+/// A note for each reference to `name` whose children belong to so few of its rows that the
+/// tail protection of the children counts (extremes held by fewer than `tail_count` rows are
+/// clipped) takes away more than half of them: the weather of 3 of 1,458 airports, under a
+/// table of airports that is synthesized rather than declared public, would come out empty.
+fn clipped_children(
+    name: &str,
+    dataset: &DatasetSchema,
+    plan: &Plan,
+    model: &TableModel,
+    links: &HashMap<usize, Vec<Link>>,
+    config: &DatasetConfig,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for &reference in &plan.children {
+        let label = format!(
+            "#children:{}",
+            reference_label(&dataset.references[reference])
+        );
+        let Some(CodecKind::Numeric { high, .. }) = model
+            .target
+            .iter()
+            .find(|c| c.name == label)
+            .map(|c| &c.kind)
+        else {
+            continue;
+        };
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for link in &links[&reference] {
+            if let Link::Row(parent) = link {
+                *counts.entry(*parent).or_default() += 1;
+            }
+        }
+        let real: usize = counts.values().sum();
+        let kept: f64 = counts.values().map(|&k| (k as f64).min(*high)).sum();
+        if real == 0 || kept >= 0.5 * real as f64 {
+            continue;
+        }
+        let child = &dataset.references[reference].from;
+        notes.push(format!(
+            "{child}: {real} of its rows belong to {} row(s) of {name}, fewer than the {} a \
+             count of children is kept for (larger counts are clipped to {high}, so extremes \
+             held by few rows are never reproduced): about {:.0}% of them can be drawn. If \
+             {name} is a public reference table, declare it `public = true` (copied as it is, \
+             and the rows of {child} drawn on their own), or leave the reference out",
+            counts.len(),
+            config.protections.tail_count,
+            100.0 * kept / real as f64
+        ));
+    }
+    notes
 }
 
 fn reference_label(reference: &Reference) -> String {
@@ -1150,10 +1215,16 @@ fn fit_table(
             gaps.clone(),
             &config.protections,
         );
+        // Only an order column drawn as numbers has a place on a grid: one of few values
+        // (an event's type, 1 or 2, per patient) is drawn as categories.
+        let numeric_order = own
+            .iter()
+            .position(|&c| c == order_column)
+            .is_some_and(|k| matches!(target.columns[k], EncodedColumn::Numeric(_)));
         on_grid(&codec, &column)
             .then(|| commonest(&gaps))
             .flatten()
-            .filter(|step| *step > 0.0 && own.contains(&order_column))
+            .filter(|step| *step > 0.0 && numeric_order)
     };
     let order_target = own
         .iter()
@@ -2140,7 +2211,9 @@ fn draw(
     seed: Seed,
     purpose: &str,
 ) -> Result<Encoded> {
-    let shards = rows.div_ceil(SHARD_ROWS);
+    // No rows still take one (empty) shard: the model gives each column its kind, which a
+    // table of no rows needs to be written.
+    let shards = rows.div_ceil(SHARD_ROWS).max(1);
     let parts = (0..shards)
         .into_par_iter()
         .map(|shard| {
