@@ -180,15 +180,21 @@ patient's whole history is one record.
     synthgate dataset entities dataset.toml --entity patients --out train_entities.csv
     synthgate dataset entities dataset.toml --entity patients --from synthetic/ --out syn.csv
 
-`dataset propose` drafts such a file from the values of two or more tables: each table's first \
+`dataset propose` drafts such a file from the values of one or more tables: each table's first \
 column (else pair of columns) whose values are present and unique in every row becomes its \
 primary key (a row index such as 1..n only where a column of its name in another table, with \
 repeated values, points at it), and a column of another table whose distinct \
 values fall at least 80% inside that key becomes a reference; the file's comments give each \
-reference's share and the other candidate keys. Every line is a guess to confirm.
+reference's share and the other candidate keys. In each table it looks for a sequence: an \
+entity column and an order column (a time, values the entities share such as years or a visit's \
+number, or values rising within each entity as the file reads) unique within each entity; a \
+column splitting each entity into runs at long gaps joins the entity (a storm's name and its \
+year), and the columns keeping one value within nearly every entity (a patient's sex) move to a \
+table of entities split from the file. Every line is a guess to confirm.
 
     synthgate dataset propose planes.csv flights.csv airports.csv --out dataset.toml
-    synthgate dataset propose patients=p.csv visits=v.csv";
+    synthgate dataset propose patients=p.csv visits=v.csv
+    synthgate dataset propose encounters.csv --out dataset.toml";
 
 /// `synthgate dataset`.
 #[derive(Debug, Args)]
@@ -200,11 +206,11 @@ pub(crate) struct DatasetArgs {
 /// Dataset subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DatasetCommand {
-    /// Propose keys and references from the values of several tables, as a draft dataset
-    /// file to confirm.
+    /// Propose keys, references and sequences from the values of one or more tables, as a
+    /// draft dataset file to confirm.
     Propose {
         /// The tables: FILE (named by its stem, or its folder for data.csv) or NAME=FILE.
-        #[arg(required = true, num_args = 2..)]
+        #[arg(required = true, num_args = 1..)]
         tables: Vec<String>,
         /// Extra missing-value tokens (repeatable), for every table.
         #[arg(long, value_name = "TOKEN")]

@@ -285,6 +285,10 @@ pub struct DatasetProposeRequest {
     pub force: bool,
 }
 
+/// Fewer parents than this named by a reference draw a warning in `dataset propose`: the
+/// default tail protection clips a count of children held by fewer parent rows.
+const FEW_PARENTS: usize = 10;
+
 /// What `dataset propose` found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetProposeOutcome {
@@ -292,6 +296,8 @@ pub struct DatasetProposeOutcome {
     pub api_version: u32,
     /// Every candidate key and reference.
     pub proposals: Vec<synthgate_profile::relations::Proposal>,
+    /// The sequence each table holds, where one was found (an entity and an order column).
+    pub sequences: Vec<synthgate_profile::relations::SequenceProposal>,
     /// The proposed dataset file's text (each table's first candidate key as its primary key,
     /// every reference to such a key).
     pub dataset_toml: String,
@@ -331,12 +337,12 @@ pub fn dataset_propose(
     request: &DatasetProposeRequest,
     events: &mut dyn Events,
 ) -> Result<DatasetProposeOutcome> {
-    use synthgate_core::dataset::{Dangling, Reference, TableSpec};
-    use synthgate_profile::relations::{Proposal, propose};
+    use synthgate_core::dataset::{Dangling, Reference, Sequence, TableSpec};
+    use synthgate_profile::relations::{Proposal, propose, propose_sequence};
 
-    if request.tables.len() < 2 {
+    if request.tables.is_empty() {
         return Err(Error::usage(
-            "dataset propose needs at least two tables: it proposes references between them.",
+            "dataset propose needs at least one table: name its file (NAME=FILE or FILE).",
         ));
     }
     let overwrite = crate::input::overwrite(request.force);
@@ -382,6 +388,22 @@ pub fn dataset_propose(
         .map(|((name, (_, path)), table)| LoadedTable { name, path, table })
         .collect();
     let proposals = propose(&views);
+    events.step("looking for sequences (an entity and an order column) in each table");
+    let sequences: Vec<_> = views
+        .iter()
+        .filter_map(|view| {
+            let references: Vec<Vec<String>> = proposals
+                .iter()
+                .filter_map(|p| match p {
+                    Proposal::Reference { from, columns, .. } if from == view.name => {
+                        Some(columns.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            propose_sequence(view, &references)
+        })
+        .collect();
     // Paths relative to the dataset file's folder when they are inside it, else absolute.
     let base = request
         .out
@@ -404,19 +426,36 @@ pub fn dataset_propose(
             _ => path.to_path_buf(),
         }
     };
+    let sequence_of = |table: &str| sequences.iter().find(|s| s.table == table);
+    // A sequence table keeps a single-column key; a pair found by trying pairs is no key of
+    // its rows unless it is the entity and the order.
     let key_of = |table: &str| -> Vec<String> {
-        proposals
+        let key = proposals
             .iter()
             .find_map(|p| match p {
                 Proposal::Key { table: t, columns } if t == table => Some(columns.clone()),
                 _ => None,
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match sequence_of(table) {
+            Some(sequence) if key.len() > 1 => {
+                let mut whole = sequence.entity.clone();
+                whole.push(sequence.order.clone());
+                if key.iter().all(|k| whole.contains(k)) {
+                    key
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => key,
+        }
     };
     let mut notes = vec![format!(
-        "Proposed by `synthgate dataset propose` from the values of {} tables: every key and \
-         reference below is a guess to confirm (or delete) before you use this file.",
-        names.len()
+        "Proposed by `synthgate dataset propose` from the values of {} table{}: every key, \
+         reference and sequence below is a guess to confirm (or delete) before you use this \
+         file.",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" }
     )];
     let mut references = Vec::new();
     for proposal in &proposals {
@@ -427,12 +466,24 @@ pub fn dataset_propose(
                 to,
                 to_columns,
                 inclusion,
+                parents,
             } if *to_columns == key_of(to) => {
                 notes.push(format!(
-                    "{from} ({}) -> {to} ({}): {:.1}% of the distinct values found",
+                    "{from} ({}) -> {to} ({}): {:.1}% of the distinct values found{}",
                     columns.join(", "),
                     to_columns.join(", "),
-                    100.0 * inclusion
+                    100.0 * inclusion,
+                    if *parents < FEW_PARENTS {
+                        format!(
+                            "; they name only {parents} row(s) of {to}: were {from} drawn \
+                             under a synthesized {to}, few or none of its rows could be (a \
+                             count of children held by fewer than {FEW_PARENTS} rows is \
+                             clipped); declare {to} `public = true` if it is a public reference \
+                             table"
+                        )
+                    } else {
+                        String::new()
+                    }
                 ));
                 references.push(Reference {
                     from: from.clone(),
@@ -452,25 +503,82 @@ pub fn dataset_propose(
             _ => {}
         }
     }
+    let mut specs: Vec<TableSpec> = names
+        .iter()
+        .zip(&request.tables)
+        .map(|(name, (_, path))| TableSpec {
+            name: name.clone(),
+            path: written_path(path),
+            na: request.na.clone(),
+            schema: None,
+            primary_key: key_of(name),
+            public: false,
+            split_from: None,
+            columns: Vec::new(),
+            implied: false,
+        })
+        .collect();
+    for sequence in &sequences {
+        notes.push(format!(
+            "{}: a sequence per ({}) in '{}' order: {} entities, {} of several rows, a median \
+             of {} row(s) each ({})",
+            sequence.table,
+            sequence.entity.join(", "),
+            sequence.order,
+            sequence.entities,
+            sequence.several,
+            sequence.median_length,
+            sequence.evidence
+        ));
+        for (entity, order) in &sequence.alternatives {
+            notes.push(format!(
+                "{}: ({}) in '{}' order fits too",
+                sequence.table,
+                entity.join(", "),
+                order
+            ));
+        }
+        if sequence.attributes.is_empty() {
+            continue;
+        }
+        // The entity's attributes move to a table of entities split from this one.
+        let mut name = format!("{}_entities", sequence.table);
+        let mut n = 2;
+        while specs.iter().any(|t| t.name == name) {
+            name = format!("{}_entities_{n}", sequence.table);
+            n += 1;
+        }
+        notes.push(format!(
+            "{name}: one row per ({}) of '{}', with the columns that keep one value within \
+             nearly every entity ({}); the sequence's rows are drawn given them",
+            sequence.entity.join(", "),
+            sequence.table,
+            sequence.attributes.join(", ")
+        ));
+        specs.push(TableSpec {
+            name,
+            path: PathBuf::new(),
+            na: Vec::new(),
+            schema: None,
+            primary_key: sequence.entity.clone(),
+            public: false,
+            split_from: Some(sequence.table.clone()),
+            columns: sequence.attributes.clone(),
+            implied: false,
+        });
+    }
     let dataset = DatasetSchema {
         format_version: synthgate_core::dataset::DATASET_FORMAT_VERSION,
-        tables: names
+        tables: specs,
+        references,
+        sequences: sequences
             .iter()
-            .zip(&request.tables)
-            .map(|(name, (_, path))| TableSpec {
-                name: name.clone(),
-                path: written_path(path),
-                na: request.na.clone(),
-                schema: None,
-                primary_key: key_of(name),
-                public: false,
-                split_from: None,
-                columns: Vec::new(),
-                implied: false,
+            .map(|s| Sequence {
+                table: s.table.clone(),
+                entity: s.entity.clone(),
+                order: s.order.clone(),
             })
             .collect(),
-        references,
-        sequences: Vec::new(),
     };
     let text = dataset.to_toml(&notes);
     if let Some(out) = &request.out {
@@ -479,6 +587,7 @@ pub fn dataset_propose(
     Ok(DatasetProposeOutcome {
         api_version: API_VERSION,
         proposals,
+        sequences,
         dataset_toml: text,
         written: request.out.clone(),
     })

@@ -10,7 +10,7 @@
 //! Keys are compared as the texts of [`Table::key_texts`]; a composite key is missing when any
 //! of its parts is (SQL's MATCH SIMPLE).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -380,6 +380,8 @@ pub enum Proposal {
         to_columns: Vec<String>,
         /// The share of the child's present values found among the parent's keys.
         inclusion: f64,
+        /// How many of the parent's rows the child's values name.
+        parents: usize,
     },
 }
 
@@ -519,6 +521,7 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
                         to: tables[*parent].name.to_string(),
                         to_columns: key_columns.clone(),
                         inclusion,
+                        parents: inside,
                     });
                 }
             }
@@ -611,4 +614,516 @@ pub fn entity_identifiers(table: &Table, entity: &[usize], candidates: &[usize])
             of_entity.len() >= ENTITY_IDENTIFIER_ENTITIES
         })
         .collect()
+}
+
+/// A sequence [`propose_sequence`] suggests for one table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequenceProposal {
+    /// The table.
+    pub table: String,
+    /// The columns naming the entity.
+    pub entity: Vec<String>,
+    /// The column ordering an entity's rows.
+    pub order: String,
+    /// Entities.
+    pub entities: usize,
+    /// Entities of several rows.
+    pub several: usize,
+    /// The median rows per entity.
+    pub median_length: usize,
+    /// Columns holding one value within (nearly) every entity: its attributes, for a table of
+    /// entities split from this one (none when the entity is a reference to another table,
+    /// which holds the entity's attributes).
+    pub attributes: Vec<String>,
+    /// Why it was proposed, in words.
+    pub evidence: String,
+    /// Other (entity, order) pairs that fit too, the likeliest first (at most three).
+    pub alternatives: Vec<(Vec<String>, String)>,
+}
+
+/// Fewest entities of several rows a sequence is proposed over.
+pub const MIN_SEQUENCE_ENTITIES: usize = 10;
+
+/// The least share of an entity's several rows that must hold one value of a column for it to
+/// be proposed as an attribute of the entity (beyond what chance gives: see
+/// [`MIN_ATTRIBUTE_KAPPA`]).
+pub const MIN_ATTRIBUTE_AGREEMENT: f64 = 0.95;
+
+/// The least chance-corrected share of entities of several rows holding one value of a
+/// column, for an entity attribute: (seen - chance) / (1 - chance), where chance is the share
+/// expected were the rows drawn at random (a column of one common value keeps it within most
+/// entities by chance).
+pub const MIN_ATTRIBUTE_KAPPA: f64 = 0.9;
+
+/// A column's values coded 0..distinct in order of first appearance.
+struct Coded {
+    codes: Vec<u32>,
+    distinct: usize,
+    /// The most rows sharing one value.
+    most: usize,
+}
+
+/// Each row's entity code over `parts` (codes of the parts combined), and how many entities.
+fn entity_codes(parts: &[&Coded], rows: usize) -> (Vec<u32>, usize) {
+    let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+    let codes = (0..rows)
+        .map(|row| {
+            let key: Vec<u32> = parts.iter().map(|p| p.codes[row]).collect();
+            let next = index.len() as u32;
+            *index.entry(key).or_insert(next)
+        })
+        .collect();
+    (codes, index.len())
+}
+
+/// The most rows of a sequence that may repeat another's (entity, order) pair, as a share
+/// of the rows (real tables hold a few: 24 of 19,537 storm readings repeat their time).
+pub const MAX_ORDER_REPEATS: f64 = 0.01;
+
+/// Whether nearly every row's (entity, order) pair is its own: at most
+/// [`MAX_ORDER_REPEATS`] of the rows repeat one.
+fn jointly_unique(entity: &[u32], order: &[u32]) -> bool {
+    let allowed = (MAX_ORDER_REPEATS * entity.len() as f64) as usize;
+    let mut seen: HashSet<u64> = HashSet::with_capacity(entity.len());
+    let mut repeats = 0;
+    for (&e, &o) in entity.iter().zip(order) {
+        if !seen.insert(((e as u64) << 32) | o as u64) {
+            repeats += 1;
+            if repeats > allowed {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The share of consecutive rows of one entity (in the file's order) whose order value rises.
+fn rising_share(entity: &[u32], order: &[f64]) -> f64 {
+    let mut last: HashMap<u32, f64> = HashMap::new();
+    let (mut pairs, mut rising) = (0usize, 0usize);
+    for (&e, &o) in entity.iter().zip(order) {
+        if let Some(previous) = last.insert(e, o) {
+            pairs += 1;
+            rising += usize::from(o > previous);
+        }
+    }
+    if pairs == 0 {
+        0.0
+    } else {
+        rising as f64 / pairs as f64
+    }
+}
+
+/// The least share of consecutive rows of one entity (in the file's order) whose value rises
+/// for a column that is neither a time nor a grid of shared values to be proposed as their
+/// order (a file is mostly written in order).
+pub const MIN_RISING: f64 = 0.9;
+
+/// A column's values as numbers that sort as its values do: dates and times as numbers, text
+/// by its rank among the column's distinct texts.
+fn sort_keys(table: &Table, column: usize) -> Vec<f64> {
+    if table.storage_type(column) != StorageType::String {
+        return table.numbers(column);
+    }
+    let texts = table.key_texts(column);
+    let mut distinct: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    texts
+        .iter()
+        .map(|text| match text {
+            Some(text) => distinct
+                .binary_search(&text.as_str())
+                .map_or(f64::NAN, |k| k as f64),
+            None => f64::NAN,
+        })
+        .collect()
+}
+
+/// Whether a column's values are whole numbers of one contiguous run, each once (a row
+/// number).
+fn row_numbers(table: &Table, column: usize) -> bool {
+    if table.storage_type(column) != StorageType::Int64 {
+        return false;
+    }
+    let mut values = table.numbers(column);
+    values.sort_by(f64::total_cmp);
+    values.windows(2).all(|w| w[1] == w[0] + 1.0)
+}
+
+/// Rows sorted by entity, then order value, then file position.
+fn entity_order(entity: &[u32], order: &[f64]) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..entity.len()).collect();
+    rows.sort_by(|&a, &b| {
+        entity[a]
+            .cmp(&entity[b])
+            .then(order[a].total_cmp(&order[b]))
+            .then(a.cmp(&b))
+    });
+    rows
+}
+
+/// A column that splits each entity into runs at its long gaps (a storm's name reused in
+/// another year: the year splits it): the rows of each (entity, column) value are one run in
+/// the entity's order, at least [`MIN_SEQUENCE_ENTITIES`] entities are split, and nearly
+/// every split (95%) falls at a gap at least 20 times the median gap within the runs. The
+/// coarsest such column (fewest runs) is returned, with the number of runs.
+fn splitting_column(
+    entity: &[u32],
+    order: &[f64],
+    candidates: &[(usize, &Coded)],
+) -> Option<(usize, usize)> {
+    let rows = entity_order(entity, order);
+    let mut best: Option<(usize, usize)> = None;
+    'columns: for &(column, coded) in candidates {
+        let mut seen: HashSet<(u32, u32)> = HashSet::new();
+        let mut split_entities: HashSet<u32> = HashSet::new();
+        let mut within: Vec<f64> = Vec::new();
+        let mut splits: Vec<f64> = Vec::new();
+        for (k, &row) in rows.iter().enumerate() {
+            let value = coded.codes[row];
+            let previous = k.checked_sub(1).map(|p| rows[p]);
+            match previous {
+                Some(p) if entity[p] == entity[row] => {
+                    let gap = order[row] - order[p];
+                    if coded.codes[p] == value {
+                        within.push(gap);
+                        continue;
+                    }
+                    splits.push(gap);
+                    split_entities.insert(entity[row]);
+                }
+                _ => {}
+            }
+            if !seen.insert((entity[row], value)) {
+                continue 'columns; // a value comes back within its entity: no runs
+            }
+        }
+        if split_entities.len() < MIN_SEQUENCE_ENTITIES || within.is_empty() {
+            continue;
+        }
+        within.sort_by(f64::total_cmp);
+        let median = within[within.len() / 2];
+        if median <= 0.0 {
+            continue;
+        }
+        let long = splits.iter().filter(|&&g| g >= 20.0 * median).count();
+        if (long as f64) < 0.95 * splits.len() as f64 {
+            continue;
+        }
+        if best.is_none_or(|(_, runs)| seen.len() < runs) {
+            best = Some((column, seen.len()));
+        }
+    }
+    best
+}
+
+/// Columns holding one value within (nearly) every entity of several rows, beyond chance:
+/// in at least [`MIN_ATTRIBUTE_AGREEMENT`] of them, with a kappa of at least
+/// [`MIN_ATTRIBUTE_KAPPA`], and in at least [`MIN_SEQUENCE_ENTITIES`] of them a value other
+/// than the column's commonest. `values`: every column's values coded, missing as a value of
+/// its own.
+fn entity_attributes(values: &[Coded], entity: &[u32], skip: &[usize]) -> Vec<usize> {
+    let mut rows_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (row, &e) in entity.iter().enumerate() {
+        rows_of.entry(e).or_default().push(row);
+    }
+    let several: Vec<Vec<usize>> = rows_of.into_values().filter(|r| r.len() > 1).collect();
+    if several.is_empty() {
+        return Vec::new();
+    }
+    let n = entity.len() as f64;
+    let mut length_counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for rows in &several {
+        *length_counts.entry(rows.len()).or_default() += 1;
+    }
+    (0..values.len())
+        .filter(|c| !skip.contains(c))
+        .filter(|&c| {
+            let coded = &values[c];
+            let mut counts = vec![0usize; coded.distinct];
+            for &v in &coded.codes {
+                counts[v as usize] += 1;
+            }
+            let commonest = (0..counts.len()).max_by_key(|&v| counts[v]).unwrap_or(0) as u32;
+            let (mut kept, mut kept_rare) = (0usize, 0usize);
+            for rows in &several {
+                let first = coded.codes[rows[0]];
+                if rows.iter().all(|&r| coded.codes[r] == first) {
+                    kept += 1;
+                    kept_rare += usize::from(first != commonest);
+                }
+            }
+            let m = several.len() as f64;
+            let kept_share = kept as f64 / m;
+            if kept_rare < MIN_SEQUENCE_ENTITIES || kept_share < MIN_ATTRIBUTE_AGREEMENT {
+                return false;
+            }
+            // Chance: an entity of k rows keeps one value with probability sum_v p_v^k.
+            let mut chance = 0.0;
+            for (&k, &entities) in &length_counts {
+                let p_k: f64 = counts.iter().map(|&c| (c as f64 / n).powi(k as i32)).sum();
+                chance += entities as f64 * p_k;
+            }
+            let chance = chance / m;
+            chance < 1.0 - 1e-12 && (kept_share - chance) / (1.0 - chance) >= MIN_ATTRIBUTE_KAPPA
+        })
+        .collect()
+}
+
+/// Whether each entity of several rows has its rows stand together in the file (one run
+/// each, for all but 5% of them), and there are at least two such entities. Entities of one
+/// row tell nothing: a column of nearly unique values would stand together by itself.
+fn grouped(entity: &Coded) -> bool {
+    let mut lengths = vec![0usize; entity.distinct];
+    for &code in &entity.codes {
+        lengths[code as usize] += 1;
+    }
+    let several = lengths.iter().filter(|&&k| k > 1).count();
+    let mut runs = 0usize;
+    for (row, &code) in entity.codes.iter().enumerate() {
+        if lengths[code as usize] > 1 && (row == 0 || entity.codes[row - 1] != code) {
+            runs += 1;
+        }
+    }
+    several >= 2 && runs as f64 <= several as f64 * 1.05
+}
+
+/// Suggest the sequence a table holds, for a user to confirm: an entity (a text or
+/// whole-number column, present in every row, with at least [`MIN_SEQUENCE_ENTITIES`]
+/// entities of several rows) and an order column (a date, a time, a number or else a text,
+/// present in every row). The order is unique within each entity: where it is not unique on
+/// its own (visits on day 0 of every patient, one hour at three stations), the entity is what
+/// makes it unique; where it is (an encounter number), the entity must have at least
+/// sqrt(rows) values and some evidence of naming something: it is a reference to another table
+/// (`references`: this table's columns that point at another table's key), its rows stand
+/// together in the file, some columns keep one value within its entities (their attributes),
+/// or its name marks an identifier (`patient_nbr`). Preferred, in turn: a reference; an entity
+/// with such evidence; a date or time order, then a number; an order the entity makes unique;
+/// an order of fewer values (a visit's number before a measurement that happens to differ
+/// within each entity); more entities. A column that splits each entity into runs at its long
+/// gaps (a storm's name, reused in another year) joins the entity. A table without such
+/// columns gets none.
+pub fn propose_sequence(
+    table: &LoadedTable<'_>,
+    references: &[Vec<String>],
+) -> Option<SequenceProposal> {
+    let t = table.table;
+    let rows = t.num_rows();
+    let names = owned_names(table);
+    if rows < 2 * MIN_SEQUENCE_ENTITIES {
+        return None;
+    }
+    let storage: Vec<StorageType> = (0..names.len()).map(|c| t.storage_type(c)).collect();
+    // Every column coded, missing as a value of its own; `present`: columns with no missing.
+    let mut values: Vec<Coded> = Vec::with_capacity(names.len());
+    let mut present: Vec<bool> = Vec::with_capacity(names.len());
+    for c in 0..names.len() {
+        let texts = t.key_texts(c);
+        present.push(texts.iter().all(Option::is_some));
+        let mut index: HashMap<Option<String>, u32> = HashMap::new();
+        let mut counts: Vec<usize> = Vec::new();
+        let codes = texts
+            .into_iter()
+            .map(|text| {
+                let next = index.len() as u32;
+                let code = *index.entry(text).or_insert(next);
+                if code as usize == counts.len() {
+                    counts.push(0);
+                }
+                counts[code as usize] += 1;
+                code
+            })
+            .collect();
+        values.push(Coded {
+            codes,
+            distinct: counts.len(),
+            most: counts.iter().copied().max().unwrap_or(0),
+        });
+    }
+    let order_kind = |c: usize| match storage[c] {
+        StorageType::Date | StorageType::Timestamp | StorageType::TimestampUtc => 2,
+        StorageType::Int64 | StorageType::Float64 => 1,
+        _ => 0,
+    };
+    let entity_like = |c: usize| {
+        present[c]
+            && matches!(storage[c], StorageType::String | StorageType::Int64)
+            && values[c].distinct >= 2
+            && values[c].distinct < rows
+    };
+    let referenced = |c: usize| references.iter().any(|r| r.len() == 1 && r[0] == names[c]);
+    let hinted = |c: usize| crate::lexicon::identifier_hint(&crate::lexicon::tokens(&names[c]));
+    let mut attributes_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut evidence_of: HashMap<usize, (u8, String)> = HashMap::new();
+    let mut sort_keys_of: HashMap<usize, Vec<f64>> = HashMap::new();
+    let mut row_index: HashMap<usize, bool> = HashMap::new();
+    // (rank, entity column, order column, why)
+    type Rank = (u8, bool, bool, u8, std::cmp::Reverse<usize>, usize);
+    let mut found: Vec<(Rank, usize, usize, String)> = Vec::new();
+    for e in (0..names.len()).filter(|&e| entity_like(e)) {
+        let entity = &values[e];
+        let mut lengths = vec![0usize; entity.distinct];
+        for &code in &entity.codes {
+            lengths[code as usize] += 1;
+        }
+        // A handful of entities (three stations) when the rows say so (each entity's rows
+        // stand together, or it points at another table), else MIN_SEQUENCE_ENTITIES.
+        let fewest = if referenced(e) || grouped(entity) {
+            2
+        } else {
+            MIN_SEQUENCE_ENTITIES
+        };
+        if lengths.iter().filter(|&&k| k > 1).count() < fewest {
+            continue;
+        }
+        for o in 0..names.len() {
+            let order = &values[o];
+            if o == e || !present[o] || order.distinct < 2 || entity.distinct < order.most {
+                continue;
+            }
+            let alone = order.distinct == rows;
+            if !alone && !jointly_unique(&entity.codes, &order.codes) {
+                continue;
+            }
+            // A row number (1..n) orders nothing but the file: any column of values the file
+            // is sorted by (diamonds by price) would seem to have each value's rows stand
+            // together, in its order.
+            if alone && *row_index.entry(o).or_insert_with(|| row_numbers(t, o)) {
+                continue;
+            }
+            // An order is a time, or a grid of values the entities share (years, a visit's
+            // number), or rises within the entities as the file reads: a measurement that
+            // happens to differ within each entity is none.
+            let time = order_kind(o) == 2;
+            let shared = order.distinct * 4 <= rows;
+            if !time && !shared {
+                let sort_keys = sort_keys_of.entry(o).or_insert_with(|| sort_keys(t, o));
+                if rising_share(&entity.codes, sort_keys) < MIN_RISING {
+                    continue;
+                }
+            }
+            let (level, evidence) = evidence_of
+                .entry(e)
+                .or_insert_with(|| {
+                    if referenced(e) {
+                        return (3, format!("'{}' points at another table", names[e]));
+                    }
+                    if grouped(entity) {
+                        return (2, format!("the rows of each '{}' stand together", names[e]));
+                    }
+                    if hinted(e) {
+                        return (2, format!("'{}' is named as an identifier", names[e]));
+                    }
+                    let attributes = entity_attributes(&values, &entity.codes, &[e]);
+                    if let Some(&first) = attributes.first() {
+                        let text = format!(
+                            "'{}' keeps one value within each '{}'",
+                            names[first], names[e]
+                        );
+                        attributes_of.insert(e, attributes);
+                        return (1, text);
+                    }
+                    (0, String::new())
+                })
+                .clone();
+            // An order unique on its own (a row number, an encounter's) tells nothing of the
+            // entity: it must stand on its own (columns of one value per entity are no such
+            // evidence: age and an `older` flag, a model and its engine).
+            if alone && (level < 2 || entity.distinct * entity.distinct < rows) {
+                continue;
+            }
+            let why = match (level, alone) {
+                (0, _) => format!(
+                    "'{}' repeats, and is unique within each '{}'",
+                    names[o], names[e]
+                ),
+                (_, true) => evidence,
+                (_, false) => format!(
+                    "{evidence}; '{}' is unique within each '{}'",
+                    names[o], names[e]
+                ),
+            };
+            let rank = (
+                level,
+                time,
+                !alone,
+                order_kind(o),
+                std::cmp::Reverse(order.distinct),
+                entity.distinct,
+            );
+            found.push((rank, e, o, why));
+        }
+    }
+    // The likeliest first; ties in column order.
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // A column splitting each entity into runs at long gaps joins the entity (a storm's name
+    // and its year). An entity with no other evidence is proposed only so split.
+    let mut chosen = None;
+    for (rank, e, o, evidence) in found.iter().take(4) {
+        let (e, o) = (*e, *o);
+        let order_values = sort_keys_of.remove(&o).unwrap_or_else(|| sort_keys(t, o));
+        let split = if !referenced(e) && order_kind(o) > 0 {
+            let candidates: Vec<(usize, &Coded)> = (0..names.len())
+                .filter(|&c| c != e && c != o && entity_like(c))
+                .map(|c| (c, &values[c]))
+                .collect();
+            splitting_column(&values[e].codes, &order_values, &candidates)
+        } else {
+            None
+        };
+        if rank.0 == 0 && split.is_none() {
+            continue;
+        }
+        chosen = Some((e, o, evidence.clone(), split));
+        break;
+    }
+    let (e, o, mut evidence, split) = chosen?;
+    let mut entity_columns = vec![e];
+    let mut codes = values[e].codes.clone();
+    let mut count = values[e].distinct;
+    if let Some((c, runs)) = split {
+        entity_columns.push(c);
+        (codes, count) = entity_codes(&[&values[e], &values[c]], rows);
+        debug_assert_eq!(count, runs);
+        evidence.push_str(&format!(
+            "; '{}' splits each '{}' into runs at long gaps of '{}'",
+            names[c], names[e], names[o]
+        ));
+        attributes_of.remove(&e);
+    }
+    let mut lengths: HashMap<u32, usize> = HashMap::new();
+    for &code in &codes {
+        *lengths.entry(code).or_default() += 1;
+    }
+    let mut sorted: Vec<usize> = lengths.values().copied().collect();
+    sorted.sort_unstable();
+    let attributes = if referenced(e) {
+        Vec::new()
+    } else {
+        let mut skip = entity_columns.clone();
+        skip.push(o);
+        let attributes = match attributes_of.remove(&e) {
+            Some(found) => found.into_iter().filter(|c| !skip.contains(c)).collect(),
+            None => entity_attributes(&values, &codes, &skip),
+        };
+        attributes.into_iter().map(|c| names[c].clone()).collect()
+    };
+    let alternatives = found
+        .iter()
+        .filter(|(rank, a, b, _)| (*a, *b) != (e, o) && rank.0 > 0)
+        .take(3)
+        .map(|(_, e, o, _)| (vec![names[*e].clone()], names[*o].clone()))
+        .collect();
+    Some(SequenceProposal {
+        table: table.name.to_string(),
+        entity: entity_columns.iter().map(|&c| names[c].clone()).collect(),
+        order: names[o].clone(),
+        entities: count,
+        several: sorted.iter().filter(|&&k| k > 1).count(),
+        median_length: sorted[sorted.len() / 2],
+        attributes,
+        evidence,
+        alternatives,
+    })
 }

@@ -207,9 +207,11 @@ fn propose(
     let outcome = outcome?;
     match &outcome.written {
         Some(path) => println!(
-            "wrote {}: a draft to confirm ({} candidate keys and references found)",
+            "wrote {}: a draft to confirm ({} candidate keys and references, {} sequence(s) \
+             found)",
             path.display(),
-            outcome.proposals.len()
+            outcome.proposals.len(),
+            outcome.sequences.len()
         ),
         None => print!("{}", outcome.dataset_toml),
     }

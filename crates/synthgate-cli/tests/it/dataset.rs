@@ -543,3 +543,73 @@ fn dataset_synth(dataset: &Path, out: &Path, seed: u64) -> Output {
         seed.to_string().as_ref(),
     ])
 }
+
+/// One file of several rows per entity is enough for `dataset propose`: diabetes130's
+/// encounters come back as a sequence per `patient_nbr` in `encounter_id` order, with the
+/// patients' race and sex moved to a table of patients, a draft `dataset check` accepts; the
+/// hourly weather of nycflights13's three stations as a sequence per station, which `dataset
+/// synth` then draws station by station from the draft alone. A flat table (Adult) gets no
+/// sequence. Before, one table was refused: propose needed two.
+#[test]
+fn propose_finds_the_sequence_of_one_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shared = crate::support::datasets_dir();
+    let propose = |file: &str, out: &std::path::Path| {
+        let output = synthgate([
+            "dataset".as_ref(),
+            "propose".as_ref(),
+            shared.join(file).as_os_str(),
+            "--na".as_ref(),
+            "?".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--quiet".as_ref(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(out).expect("draft")
+    };
+    let encounters = dir.path().join("encounters.toml");
+    let draft = propose("diabetes130/data.csv", &encounters);
+    for expected in [
+        "[[sequences]]\ntable = \"diabetes130\"\nentity = [\"patient_nbr\"]\norder = \
+         \"encounter_id\"",
+        "name = \"diabetes130_entities\"\nsplit_from = \"diabetes130\"\ncolumns = [\"race\", \
+         \"gender\"",
+        "primary_key = [\"patient_nbr\"]",
+        "diabetes130: a sequence per (patient_nbr) in 'encounter_id' order: 71518 entities",
+    ] {
+        assert!(draft.contains(expected), "{expected}:\n{draft}");
+    }
+    let output = synthgate([
+        "dataset".as_ref(),
+        "check".as_ref(),
+        encounters.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stations = dir.path().join("weather.toml");
+    let draft = propose("nycflights13_weather/data.csv", &stations);
+    assert!(
+        draft.contains("entity = [\"origin\"]\norder = \"time_hour\""),
+        "{draft}"
+    );
+    let out = dir.path().join("synthetic");
+    let output = synthgate([
+        "dataset".as_ref(),
+        "synth".as_ref(),
+        stations.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("row by row as sequences"),
+        "{}",
+        stdout(&output)
+    );
+    let origins = column(&out.join("nycflights13_weather.csv"), "origin");
+    assert!(origins.len() > 20_000, "{}", origins.len());
+    let adult = dir.path().join("adult.toml");
+    let draft = propose("adult/data.csv", &adult);
+    assert!(draft.contains("sequences = []"), "{draft}");
+}

