@@ -151,7 +151,8 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 10 gives each later row where the previous one stands on the
+/// The sequence model's version: 11 takes the order column's smallest gap from gaps at the
+/// ends of its range too where the tail protection clipped nothing there; 10 gives each later row where the previous one stands on the
 /// order column's grid (its value modulo the commonest gap) and starts an entity where the real
 /// ones start on it; 9 draws the order column's end as its mean step from the
 /// entity's first row and shifts no calendar part onto the first rows' mean; 8 writes a time's calendar parts from it in every table that
@@ -168,7 +169,7 @@ impl Frame {
 /// per numeric column with its first row (the first-row model drawing around lines within its
 /// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
 /// from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 10;
+pub const SEQUENCES_VERSION: u32 = 11;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -1110,12 +1111,25 @@ fn fit_table(
     let mut ends: Vec<Vec<f64>> = vec![vec![f64::NAN; rows]; numeric.len()];
     // The smallest gap between an entity's rows, from values the tail protection left as they
     // are: a value at the codec's low or high end may have been pulled in (pbc's two latest
-    // visit days, 4704 and 4714, clipped 10 days apart, made every visit at least 10 days on).
+    // visit days, 4704 and 4714, clipped 10 days apart, made every visit at least 10 days on),
+    // where any real value lay beyond that end. Where none did, the end is real (Sitka's trees
+    // all first measured on day 152: without its gap of 22 days, a smallest gap of 26 pushed
+    // every second measurement off the schedule).
     let clipped = match &coded.codecs[order_column].kind {
-        CodecKind::Numeric { low, high, .. } => Some((*low, *high)),
+        CodecKind::Numeric { low, high, .. } => {
+            let real = raw.numbers(order_column);
+            Some((
+                *low,
+                real.iter().any(|&v| v < *low),
+                *high,
+                real.iter().any(|&v| v > *high),
+            ))
+        }
         _ => None,
     };
-    let unclipped = |v: f64| clipped.is_none_or(|(low, high)| v > low && v < high);
+    let unclipped = |v: f64| {
+        clipped.is_none_or(|(low, below, high, above)| (v > low || !below) && (v < high || !above))
+    };
     let mut min_gap = f64::INFINITY;
     for members in by_parent.values_mut() {
         members.sort_by(|&a, &b| order_values[a].total_cmp(&order_values[b]).then(a.cmp(&b)));
