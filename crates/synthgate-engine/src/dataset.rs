@@ -286,7 +286,7 @@ pub struct DatasetProposeRequest {
 }
 
 /// Fewer parents than this named by a reference draw a warning in `dataset propose`: the
-/// default tail protection clips a count of children held by fewer parent rows.
+/// default tail protection reproduces no count of children held by fewer parent rows.
 const FEW_PARENTS: usize = 10;
 
 /// What `dataset propose` found.
@@ -429,14 +429,43 @@ pub fn dataset_propose(
     let sequence_of = |table: &str| sequences.iter().find(|s| s.table == table);
     // A sequence table keeps a single-column key; a pair found by trying pairs is no key of
     // its rows unless it is the entity and the order.
+    // Of a table's candidate keys, the one other tables point at (first one a column of its
+    // own name points at, as `students.School` at `schools.School` beside the file's row
+    // numbers; then the one most of a column's values fall in), else the first.
     let key_of = |table: &str| -> Vec<String> {
-        let key = proposals
-            .iter()
-            .find_map(|p| match p {
-                Proposal::Key { table: t, columns } if t == table => Some(columns.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let pointed = |columns: &[String]| -> (bool, u64, usize) {
+            let mut best = (false, 0, 0);
+            for p in &proposals {
+                if let Proposal::Reference {
+                    columns: from_columns,
+                    to,
+                    to_columns,
+                    inclusion,
+                    ..
+                } = p
+                    && to == table
+                    && to_columns == columns
+                {
+                    best.0 |= from_columns == columns;
+                    best.1 = best.1.max((inclusion * 1e6).round() as u64);
+                    best.2 += 1;
+                }
+            }
+            best
+        };
+        let mut key: Vec<String> = Vec::new();
+        let mut best = (false, 0, 0);
+        for p in &proposals {
+            if let Proposal::Key { table: t, columns } = p
+                && t == table
+            {
+                let score = pointed(columns);
+                if key.is_empty() || score > best {
+                    key = columns.clone();
+                    best = score;
+                }
+            }
+        }
         match sequence_of(table) {
             Some(sequence) if key.len() > 1 => {
                 let mut whole = sequence.entity.clone();
@@ -476,10 +505,10 @@ pub fn dataset_propose(
                     if *parents < FEW_PARENTS {
                         format!(
                             "; they name only {parents} row(s) of {to}: were {from} drawn \
-                             under a synthesized {to}, few or none of its rows could be (a \
-                             count of children held by fewer than {FEW_PARENTS} rows is \
-                             clipped); declare {to} `public = true` if it is a public reference \
-                             table"
+                             under a synthesized {to}, its rows would be spread over other, \
+                             smaller rows of {to} (a count of children held by fewer than \
+                             {FEW_PARENTS} rows is not reproduced); declare {to} `public = true` \
+                             if it is a public reference table"
                         )
                     } else {
                         String::new()

