@@ -285,10 +285,6 @@ pub struct DatasetProposeRequest {
     pub force: bool,
 }
 
-/// Fewer parents than this named by a reference draw a warning in `dataset propose`: the
-/// default tail protection reproduces no count of children held by fewer parent rows.
-const FEW_PARENTS: usize = 10;
-
 /// What `dataset propose` found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetProposeOutcome {
@@ -298,8 +294,9 @@ pub struct DatasetProposeOutcome {
     pub proposals: Vec<synthgate_profile::relations::Proposal>,
     /// The sequence each table holds, where one was found (an entity and an order column).
     pub sequences: Vec<synthgate_profile::relations::SequenceProposal>,
-    /// The proposed dataset file's text (each table's first candidate key as its primary key,
-    /// every reference to such a key).
+    /// The proposed dataset file's text (each table's candidate key that another table's
+    /// column of its name points at, else its first, as its primary key; every reference to
+    /// such a key).
     pub dataset_toml: String,
     /// Where it was written, if asked.
     pub written: Option<PathBuf>,
@@ -337,6 +334,8 @@ pub fn dataset_propose(
     request: &DatasetProposeRequest,
     events: &mut dyn Events,
 ) -> Result<DatasetProposeOutcome> {
+    use std::collections::HashMap;
+
     use synthgate_core::dataset::{Dangling, Reference, Sequence, TableSpec};
     use synthgate_profile::relations::{Proposal, propose, propose_sequence};
 
@@ -427,12 +426,10 @@ pub fn dataset_propose(
         }
     };
     let sequence_of = |table: &str| sequences.iter().find(|s| s.table == table);
-    // A sequence table keeps a single-column key; a pair found by trying pairs is no key of
-    // its rows unless it is the entity and the order.
     // Of a table's candidate keys, the one other tables point at (first one a column of its
     // own name points at, as `students.School` at `schools.School` beside the file's row
     // numbers; then the one most of a column's values fall in), else the first.
-    let key_of = |table: &str| -> Vec<String> {
+    let choose_key = |table: &str| -> Vec<String> {
         let pointed = |columns: &[String]| -> (bool, u64, usize) {
             let mut best = (false, 0, 0);
             for p in &proposals {
@@ -466,6 +463,8 @@ pub fn dataset_propose(
                 }
             }
         }
+        // A sequence table keeps a single-column key; a pair found by trying pairs is no key
+        // of its rows unless it is the entity and the order.
         match sequence_of(table) {
             Some(sequence) if key.len() > 1 => {
                 let mut whole = sequence.entity.clone();
@@ -479,6 +478,14 @@ pub fn dataset_propose(
             _ => key,
         }
     };
+    let chosen: HashMap<&str, Vec<String>> = names
+        .iter()
+        .map(|name| (name.as_str(), choose_key(name)))
+        .collect();
+    let key_of = |table: &str| chosen.get(table).cloned().unwrap_or_default();
+    // Fewer parents than this named by a reference draw a warning: the default tail protection
+    // reproduces no count of children held by fewer parent rows.
+    let few_parents = synthgate_synth::Protections::default().tail_count;
     let mut notes = vec![format!(
         "Proposed by `synthgate dataset propose` from the values of {} table{}: every key, \
          reference and sequence below is a guess to confirm (or delete) before you use this \
@@ -502,12 +509,12 @@ pub fn dataset_propose(
                     columns.join(", "),
                     to_columns.join(", "),
                     100.0 * inclusion,
-                    if *parents < FEW_PARENTS {
+                    if *parents < few_parents {
                         format!(
                             "; they name only {parents} row(s) of {to}: were {from} drawn \
                              under a synthesized {to}, its rows would be spread over other, \
                              smaller rows of {to} (a count of children held by fewer than \
-                             {FEW_PARENTS} rows is not reproduced); declare {to} `public = true` \
+                             {few_parents} rows is not reproduced); declare {to} `public = true` \
                              if it is a public reference table"
                         )
                     } else {
