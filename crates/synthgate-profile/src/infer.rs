@@ -15,6 +15,7 @@
 //! | 9 | whole numbers | `integer` |
 //! | 10 | other numbers | `continuous` |
 //! | 11 | text, all distinct, at least 20 values, almost none with spaces | `identifier` |
+//! | 11b | text, all distinct, at least 20 values, averaging under 30 characters (a name per row) | `identifier` |
 //! | 12 | text averaging 30+ characters, mostly with spaces, at least half distinct | `free_text` |
 //! | 13 | text with two values that spell yes/no, y/n, t/f or true/false | `boolean` |
 //! | 14 | other text | `categorical` |
@@ -100,6 +101,15 @@ pub(crate) fn semantic_type(
     }
     if all_distinct && stats.with_spaces < 0.05 {
         return (SemanticType::Identifier, "every value distinct".into());
+    }
+    // A short name held by one row each (a state's, a player's, a car model's): it labels its
+    // row as a key would, and every other column is "associated" with it only because no value
+    // repeats.
+    if all_distinct && stats.mean_length < 30.0 {
+        return (
+            SemanticType::Identifier,
+            "every value distinct: a name for each row".into(),
+        );
     }
     if stats.mean_length >= 30.0 && stats.with_spaces >= 0.5 && mostly_distinct {
         return (SemanticType::FreeText, "long, mostly distinct text".into());
