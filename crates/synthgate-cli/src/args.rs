@@ -182,9 +182,10 @@ patient's whole history is one record.
 
 `dataset propose` drafts such a file from the values of one or more tables: of each table's \
 columns (else pairs of columns) whose values are present and unique in every row, the one a \
-column of its name in another table points at (else the first) becomes its primary key (a row \
-index such as 1..n only where a column of its name in another table, with repeated values, \
-points at it), and a column of another table whose distinct \
+column of its name in another table points at (else the first) becomes its primary key (a \
+numbering that fills half its range or more, such as 1..n, only where a column that names it \
+in another table, `id` or `school_id` for `schools.id`, with repeated values, points at it: \
+any age or day count would fall inside it), and a column of another table whose distinct \
 values fall at least 80% inside that key becomes a reference; the file's comments give each \
 reference's share and the other candidate keys. In each table it looks for a sequence: an \
 entity column and an order column (a time, values the entities share such as years or a visit's \

@@ -406,10 +406,12 @@ fn keyable(storage: StorageType) -> bool {
 /// [`MAX_PAIR_ROWS`]); a text or integer column of another table
 /// (a pair with the same names, for a pair key) whose distinct present values fall inside a
 /// candidate key at least [`MIN_INCLUSION`] of the time is a candidate reference. Values are
-/// compared, not names, but for a key whose values are the row numbers 1..n (or 0..n-1): any
-/// small whole number would fall inside it, so it is proposed only where a column of its name
-/// in another table, with repeated values, falls inside it (survival's `pbcseq.id` in
-/// `pbc.id`), after the table's other keys. A column with fewer than two distinct values is
+/// compared, not names, but for a key of whole numbers that fill at least [`DENSE_SHARE`] of
+/// their range (row numbers 1..n, a numbering with a few gaps): any whole number of that range
+/// (an age, a day count) would fall inside it about as often as it fills the range, so it is
+/// proposed only where a column that names it (see [`names_the_key`]) in another table, with
+/// repeated values, falls inside it (survival's `pbcseq.id` in `pbc.id`, `nafld2.id` in
+/// `nafld1.id`), after the table's other keys. A column with fewer than two distinct values is
 /// never proposed.
 pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
     let mut proposals = Vec::new();
@@ -436,10 +438,11 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             let columns = vec![names[c].clone()];
             if let Some(set) = unique_keys(table, &columns) {
                 found = true;
-                // Row numbers (1..n, 0..n-1) are unique but need not name an entity: any
-                // small whole number of another table would seem to point at them. Such a
-                // key is proposed only where a column of its name points at it.
-                if is_row_index(&set) {
+                // Row numbers (1..n, 0..n-1), or any numbering that fills most of its range,
+                // are unique but need not name an entity: whole numbers of another table
+                // (ages, day counts, its own row numbers) would seem to point at them. Such a
+                // key is proposed only where a column that names it points at it.
+                if is_dense_numbers(&set) {
                     index_keys.push((t, columns, set));
                 } else {
                     add_key(&mut proposals, &mut candidate_keys, t, columns, set);
@@ -471,15 +474,15 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
         // Each column's distinct present values (and whether any repeats), read once for
         // every candidate key.
         let mut distinct_of: HashMap<Vec<String>, (HashSet<String>, bool)> = HashMap::new();
-        for &(at, ((parent, key_columns, set), row_index)) in &all_keys {
+        for &(at, ((parent, key_columns, set), dense)) in &all_keys {
             if *parent == t {
                 continue;
             }
-            let candidates: Vec<Vec<String>> = if row_index {
-                // A row index only by a column of its name.
+            let candidates: Vec<Vec<String>> = if dense {
+                // A dense numbering only by a column that names it.
                 names
                     .iter()
-                    .filter(|n| **n == key_columns[0])
+                    .filter(|n| names_the_key(n, tables[*parent].name, &key_columns[0]))
                     .map(|n| vec![n.clone()])
                     .collect()
             } else if key_columns.len() == 1 {
@@ -504,15 +507,15 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
                     distinct_of.insert(columns.clone(), (set, repeats));
                 }
                 let (distinct, repeats) = &distinct_of[&columns];
-                // A row index pointing at a row index (two files' row numbers) is no
+                // A numbering pointing at a numbering (two files' row numbers) is no
                 // reference: its column must repeat, several children per parent.
-                if distinct.len() < 2 || row_index && !repeats {
+                if distinct.len() < 2 || dense && !repeats {
                     continue;
                 }
                 let inside = distinct.iter().filter(|k| set.contains(*k)).count();
                 let inclusion = inside as f64 / distinct.len() as f64;
                 if inclusion >= MIN_INCLUSION {
-                    if row_index {
+                    if dense {
                         pointed_at.insert(at);
                     }
                     references.push(Proposal::Reference {
@@ -527,9 +530,9 @@ pub fn propose(tables: &[LoadedTable<'_>]) -> Vec<Proposal> {
             }
         }
     }
-    // A row index a column of its name points at is a key after the others.
-    for &(at, ((t, columns, _), row_index)) in &all_keys {
-        if row_index && pointed_at.contains(&at) {
+    // A dense numbering a column that names it points at is a key after the others.
+    for &(at, ((t, columns, _), dense)) in &all_keys {
+        if dense && pointed_at.contains(&at) {
             proposals.push(Proposal::Key {
                 table: tables[*t].name.to_string(),
                 columns: columns.clone(),
@@ -549,17 +552,55 @@ fn owned_names(table: &LoadedTable<'_>) -> Vec<String> {
         .collect()
 }
 
-/// Whether a key's values are the whole numbers of one contiguous run (a row index).
-fn is_row_index(set: &HashSet<String>) -> bool {
-    let mut numbers: Vec<i64> = Vec::with_capacity(set.len());
+/// The least share of its range (smallest to largest) a key of whole numbers must fill to be
+/// proposed as referenced only by a column that names it: whole numbers drawn anywhere in the
+/// range fall inside such a key at least this often by chance.
+pub const DENSE_SHARE: f64 = 0.5;
+
+/// Whether a key's values are whole numbers filling at least [`DENSE_SHARE`] of their range (a
+/// row index 1..n, or a numbering with gaps such as survival's `nafld1.id`, 17,549 of 1..17,566).
+fn is_dense_numbers(set: &HashSet<String>) -> bool {
+    let (mut low, mut high) = (i64::MAX, i64::MIN);
     for key in set {
         match key.parse::<i64>() {
-            Ok(n) => numbers.push(n),
+            Ok(n) => {
+                low = low.min(n);
+                high = high.max(n);
+            }
             Err(_) => return false,
         }
     }
-    numbers.sort_unstable();
-    numbers.windows(2).all(|pair| pair[1] == pair[0] + 1)
+    let span = (high as i128 - low as i128 + 1) as f64;
+    set.len() as f64 >= DENSE_SHARE * span
+}
+
+/// Whether a column called `column` names the key `key` of table `table`: the same name, or the
+/// table's name (or its singular) and then the key's (`school_id`, `schoolid`, `school.id` for
+/// `schools.id`), compared without case or separators.
+pub fn names_the_key(column: &str, table: &str, key: &str) -> bool {
+    let plain = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let (column, table, key) = (plain(column), plain(table), plain(key));
+    if column == key {
+        return true;
+    }
+    let mut stems = vec![table.clone()];
+    if let Some(stem) = table.strip_suffix("ies") {
+        stems.push(format!("{stem}y"));
+    }
+    if let Some(stem) = table.strip_suffix("es") {
+        stems.push(stem.to_string());
+    }
+    if let Some(stem) = table.strip_suffix('s') {
+        stems.push(stem.to_string());
+    }
+    stems
+        .iter()
+        .any(|stem| !stem.is_empty() && column == format!("{stem}{key}"))
 }
 
 /// The set of `columns`' keys when they are present and unique in every row.
@@ -1126,4 +1167,36 @@ pub fn propose_sequence(
         evidence,
         alternatives,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_names_a_key_by_its_name_or_the_tables_and_its() {
+        assert!(names_the_key("id", "subjects", "id"));
+        assert!(names_the_key("school_id", "schools", "id"));
+        assert!(names_the_key("SchoolID", "schools", "id"));
+        assert!(names_the_key("city.id", "cities", "id"));
+        assert!(names_the_key("class_id", "classes", "id"));
+        assert!(names_the_key("patient_id", "patient", "id"));
+        // A code of another thing, or of nothing, names no key.
+        assert!(!names_the_key("admission_type_id", "patients", "id"));
+        assert!(!names_the_key("age", "patients", "id"));
+        // "_id" is "id" once separators are dropped: the key's own name.
+        assert!(names_the_key("_id", "s", "id"));
+    }
+
+    #[test]
+    fn a_numbering_is_dense_when_it_fills_half_its_range() {
+        let set = |values: &[i64]| values.iter().map(|v| v.to_string()).collect::<HashSet<_>>();
+        assert!(is_dense_numbers(&set(&[1, 2, 3, 4])));
+        assert!(is_dense_numbers(&set(&[1, 2, 4])));
+        assert!(!is_dense_numbers(&set(&[1, 2, 40])));
+        assert!(!is_dense_numbers(&set(&[12_522, 443_867_166])));
+        assert!(!is_dense_numbers(
+            &["a".to_string(), "b".to_string()].into_iter().collect()
+        ));
+    }
 }

@@ -494,3 +494,67 @@ fn the_sequence_of_one_table_is_proposed_from_its_values() {
     let found = propose_one("adult_by_weight", path);
     assert!(found.is_none(), "adult sorted by fnlwgt: {found:?}");
 }
+
+/// A cohort's subjects and their dated diagnoses, real (survival's `nafld1` and `nafld3`,
+/// written by scripts/nafld_tables.py; `$SYNTHGATE_NAFLD`, set by scripts/test). Both files
+/// hold R's row names, numbers with gaps, and the subjects an `id` of 1..17,566 with gaps: every
+/// whole number of the subjects (their ages, days of follow-up, row names) falls inside the
+/// diagnoses' row names 88-90% of the time by chance alone. Only the diagnoses' `id`, which
+/// names the subjects' key, points at it. Red with only gapless numberings held to their
+/// names: the subjects' rownames, id, age and futime were proposed as references to the
+/// diagnoses' row names.
+#[test]
+fn a_numbering_with_gaps_is_referenced_only_by_a_column_that_names_it() {
+    let folder = std::env::var("SYNTHGATE_NAFLD").unwrap_or_else(|_| {
+        panic!(
+            "SYNTHGATE_NAFLD is not set: scripts/test writes the real cohort tables \
+             (scripts/nafld_tables.py DIR) and names their folder"
+        )
+    });
+    let folder = PathBuf::from(folder);
+    let tables: Vec<(String, PathBuf, Table)> = ["subjects", "events"]
+        .into_iter()
+        .map(|name| {
+            let path = folder.join(format!("{name}.csv"));
+            let table = read(&path);
+            (name.to_string(), path, table)
+        })
+        .collect();
+    let views: Vec<LoadedTable<'_>> = tables
+        .iter()
+        .map(|(name, path, table)| LoadedTable { name, path, table })
+        .collect();
+    let proposals = propose(&views);
+    let keys: Vec<(&str, &str)> = proposals
+        .iter()
+        .filter_map(|p| match p {
+            Proposal::Key { table, columns } => Some((table.as_str(), columns[0].as_str())),
+            _ => None,
+        })
+        .collect();
+    let references: Vec<(&str, &str, &str, &str)> = proposals
+        .iter()
+        .filter_map(|p| match p {
+            Proposal::Reference {
+                from,
+                columns,
+                to,
+                to_columns,
+                ..
+            } => Some((
+                from.as_str(),
+                columns[0].as_str(),
+                to.as_str(),
+                to_columns[0].as_str(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        references,
+        [("events", "id", "subjects", "id")],
+        "{proposals:#?}"
+    );
+    assert!(keys.contains(&("subjects", "id")), "{proposals:#?}");
+    assert!(!keys.iter().any(|(t, _)| *t == "events"), "{proposals:#?}");
+}
