@@ -172,8 +172,9 @@ ones. Same data, file and seed: byte-identical tables.
     synthgate dataset synth examples/diabetes-encounters/dataset.toml --out synthetic/
 
 `dataset entities` writes one row per entity: the entity table's columns, and for each table \
-referencing it the number of children, the mean of each numeric column and the first child's \
-value of every other (identifiers left out). Scoring such summaries of the training, holdout \
+referencing it the number of children, the mean of each numeric column and, of every other, \
+the first child's value in a sequence's order or else the value most children hold \
+(identifiers left out). Scoring such summaries of the training, holdout \
 and synthetic datasets with `synthgate evaluate` measures privacy at the entity level: a \
 patient's whole history is one record.
 

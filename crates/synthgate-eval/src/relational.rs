@@ -93,11 +93,25 @@ pub struct Children<'a> {
     pub order: Option<usize>,
 }
 
+/// The value held by most of `values` (missing counts as a value; ties to the smallest text,
+/// missing first), `None` for no values: the same whatever order the values come in.
+fn most_common<'v>(values: impl Iterator<Item = Option<&'v str>>) -> Option<String> {
+    let mut counts: HashMap<Option<&str>, usize> = HashMap::new();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .and_then(|(value, _)| value.map(str::to_string))
+}
+
 /// One row per entity (a patient with all their encounters as one record, as membership
 /// risk should count them): the entity table's own columns (its key left out), and for each
-/// child table the number of children, the mean of each numeric column over them and the
-/// first child's value of every other column (`first` in the order column's order), with
-/// identifiers left out. Entities without children have a count of 0 and missing summaries.
+/// child table the number of children, the mean of each numeric column over them and, of
+/// every other column, the first child's value where the children have an order (`first`, in
+/// the order column's order) or else the value most of them hold (`most`: which child a file
+/// writes first is no property of the entity), with identifiers left out. Entities without children have a count of 0 and missing summaries.
 /// The harness scores such tables like any other: an entity-level DCR share, detection and
 /// membership attack.
 pub fn entity_summaries(
@@ -182,7 +196,7 @@ pub fn entity_summaries(
                     ));
                     arrays.push(Arc::new(Float64Array::from(means)));
                 }
-                Some(_) => {
+                Some(_) if child.order.is_some() => {
                     let texts = child.table.key_texts(index);
                     let first: Vec<Option<String>> = members
                         .iter()
@@ -194,6 +208,22 @@ pub fn entity_summaries(
                         true,
                     ));
                     arrays.push(Arc::new(StringArray::from(first)));
+                }
+                // Children in no order: which row comes first is the file's accident (a
+                // synthesizer writes a parent's children in any order), so the value most of
+                // them hold stands for them.
+                Some(_) => {
+                    let texts = child.table.key_texts(index);
+                    let most: Vec<Option<String>> = members
+                        .iter()
+                        .map(|m| most_common(m.iter().map(|&r| texts[r].as_deref())))
+                        .collect();
+                    fields.push(Field::new(
+                        format!("{}.{name}.most", child.name),
+                        DataType::Utf8,
+                        true,
+                    ));
+                    arrays.push(Arc::new(StringArray::from(most)));
                 }
             }
         }
@@ -845,6 +875,58 @@ mod tests {
             .collect();
         let batch = RecordBatch::try_new(schema.clone(), arrays).expect("batch");
         synthgate_core::Table::new(schema, vec![batch]).expect("table")
+    }
+
+    /// A parent's children in no order are summarised by the value most of them hold, the
+    /// same whichever child a file writes first (the first in a sequence's order is checked on
+    /// diabetes130's encounters in the CLI's tests). Red with `first` for unordered children:
+    /// the summaries of the two file orders differ.
+    #[test]
+    fn unordered_children_are_summarised_by_their_most_common_value() {
+        let column = |name: &str, semantic| synthgate_core::ColumnSchema {
+            name: name.to_string(),
+            storage: synthgate_core::StorageType::String,
+            semantic,
+            role: synthgate_core::PrivacyRole::None,
+            min: None,
+            max: None,
+            categories: None,
+            missing_token: None,
+            decimals: None,
+            point_masses: None,
+            rare: None,
+        };
+        let schema = synthgate_core::Schema::new(
+            Vec::new(),
+            vec![
+                column("id", synthgate_core::SemanticType::Identifier),
+                column("test", synthgate_core::SemanticType::Categorical),
+            ],
+        )
+        .expect("schema");
+        let parents = text_table(&[("id", &["a", "b"])]);
+        let parent_keys: Vec<Option<String>> = vec![Some("a".into()), Some("b".into())];
+        let summary = |ids: &[&str], tests: &[&str], order: Option<usize>| {
+            let labs = text_table(&[("id", ids), ("test", tests)]);
+            let keys = labs.composite_keys(&[0]);
+            let children = [Children {
+                name: "labs",
+                table: &labs,
+                schema: &schema,
+                keys: &keys,
+                skip: &[0],
+                order,
+            }];
+            let table = entity_summaries(&parents, &parent_keys, &[0], &children).expect("ok");
+            let names: Vec<String> = table.column_names().iter().map(|n| n.to_string()).collect();
+            (names, table.key_texts(1))
+        };
+        // Parent a: hdl, chol, chol; parent b: ldl. Then the same rows, chol first.
+        let (names, one) = summary(&["a", "a", "b", "a"], &["hdl", "chol", "ldl", "chol"], None);
+        let (_, other) = summary(&["a", "b", "a", "a"], &["chol", "ldl", "hdl", "chol"], None);
+        assert_eq!(names, ["labs.count", "labs.test.most"]);
+        assert_eq!(one, other);
+        assert_eq!(one, [Some("chol".to_string()), Some("ldl".to_string())]);
     }
 
     #[test]

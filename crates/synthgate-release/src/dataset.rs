@@ -569,7 +569,8 @@ pub fn run_dataset_pipeline(
         format!(
             "the rows scored by the single-table metrics are whole entities: one row per \
              {}, with its own columns and, per child table, the number of children, \
-             the mean of each numeric column and the first row's other values; privacy is \
+             the mean of each numeric column and of the other columns the first row's value \
+             (in a sequence's order) or the value most rows hold; privacy is \
              measured on entities, as a patient's history is one record.",
             if implied_entity {
                 label.clone()
