@@ -65,6 +65,13 @@ DATASETS = [
     ("US states and ANES respondents (stevedata)", "stevedata",
      [("states", "usa_states", "stateabb"), ("respondents", "anes_partytherms", None)],
      [("respondents", "stateabb", "states")]),
+    # Three tables of the Olmsted County NAFLD cohort: subjects, their lab tests (400,123 rows,
+    # long format) and their dated diagnoses; each control names its matched case (`case.id`,
+    # a reference of the subjects to themselves, stored as decimals for its missing values).
+    ("NAFLD cohort: subjects, lab tests, diagnoses (survival)", "survival",
+     [("subjects", "nafld1", "id"), ("labs", "nafld2", None), ("events", "nafld3", None)],
+     [("labs", "id", "subjects"), ("events", "id", "subjects"),
+      ("subjects", "case.id", "subjects")]),
 ]
 
 SHOWN = [
@@ -175,6 +182,15 @@ def propose(binary, folder, tables):
         return tomllib.load(f), seconds, None
 
 
+def key_texts(column):
+    """A column's present values as key texts: whole numbers stored as decimals (a reference
+    column with missing values, as pandas reads it) written as whole numbers."""
+    present = column.dropna()
+    if present.dtype.kind == "f" and (present % 1 == 0).all():
+        present = present.astype("int64")
+    return present.astype(str)
+
+
 def synth(binary, folder, tables, references, reals):
     out = os.path.join(folder, "synthetic-" + os.path.basename(binary))
     start = time.perf_counter()
@@ -192,10 +208,10 @@ def synth(binary, folder, tables, references, reals):
     keys = {name: key for name, _, key, *_ in tables}
     for child, column, parent in references:
         key = keys[parent]
-        values = set(synthetic[parent][key].dropna().astype(str))
-        present = synthetic[child][column].dropna().astype(str)
-        real_values = set(reals[parent][key].dropna().astype(str))
-        real_present = reals[child][column].dropna().astype(str)
+        values = set(key_texts(synthetic[parent][key]))
+        present = key_texts(synthetic[child][column])
+        real_values = set(key_texts(reals[parent][key]))
+        real_present = key_texts(reals[child][column])
         result["resolves"][f"{child}.{column}"] = (
             float(present.isin(values).mean()) if len(present) else float("nan"),
             float(real_present.isin(real_values).mean()) if len(real_present) else float("nan"))

@@ -17,6 +17,8 @@
 //!   under their weather): then every row is on the training side, because children on
 //!   either side name it, and holding rows out would show the synthesizer references that
 //!   dangle only because of the split. The report's warnings say which tables were kept whole.
+//!   A table that references itself (a control naming its matched case) is split by groups of
+//!   rows that name one another, each group whole on one side.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -223,6 +225,7 @@ pub fn split_dataset(
         .filter(|(index, r)| {
             synthesized(&r.from)
                 && synthesized(&r.to)
+                && r.from != r.to
                 && primary.get(r.from.as_str()) != Some(index)
         })
         .map(|(_, r)| r.to.as_str())
@@ -293,6 +296,17 @@ pub fn split_dataset(
             vec![false; rows]
         } else if rows < 2 {
             vec![false; rows]
+        } else if let Some(groups) = self_referenced_groups(dataset, name, table, &key_indices)? {
+            // Rows that name one another (a case and its matched controls) are one entity:
+            // whole groups go to one side, so no training row names a held-out row.
+            let (_, holdout) = split_rows(groups.len(), fraction, stream);
+            let mut sides = vec![false; rows];
+            for group in holdout {
+                for &row in &groups[group as usize] {
+                    sides[row] = true;
+                }
+            }
+            sides
         } else {
             let (_, holdout) = split_rows(rows, fraction, stream);
             let mut sides = vec![false; rows];
@@ -317,6 +331,73 @@ pub fn split_dataset(
         });
     }
     Ok((out, notes))
+}
+
+/// The positions of columns in a table, named by a reference (an error naming the file for a
+/// column it lacks).
+type KeyIndices<'a> = dyn Fn(&ReadTable, &[String]) -> Result<Vec<usize>> + 'a;
+
+/// The rows of table `name` grouped by its references to itself (a control naming its matched
+/// case: the case and all its controls one group), each group's rows in file order and the
+/// groups in the order of their first row; `None` for a table that references no row of its
+/// own.
+fn self_referenced_groups(
+    dataset: &DatasetSchema,
+    name: &str,
+    table: &ReadTable,
+    key_indices: &KeyIndices<'_>,
+) -> Result<Option<Vec<Vec<usize>>>> {
+    let selves: Vec<_> = dataset
+        .references
+        .iter()
+        .filter(|r| r.from == name && r.to == name)
+        .collect();
+    if selves.is_empty() {
+        return Ok(None);
+    }
+    let rows = table.table.num_rows();
+    let mut parent: Vec<usize> = (0..rows).collect();
+    fn root(parent: &mut [usize], mut row: usize) -> usize {
+        while parent[row] != row {
+            parent[row] = parent[parent[row]];
+            row = parent[row];
+        }
+        row
+    }
+    for reference in selves {
+        let own = table
+            .table
+            .composite_keys(&key_indices(table, dataset.target_columns(reference))?);
+        let position: HashMap<&str, usize> = own
+            .iter()
+            .enumerate()
+            .filter_map(|(row, key)| key.as_deref().map(|k| (k, row)))
+            .collect();
+        let named = table
+            .table
+            .composite_keys(&key_indices(table, &reference.columns)?);
+        for (row, key) in named.iter().enumerate() {
+            if let Some(&other) = key.as_deref().and_then(|k| position.get(k)) {
+                let (a, b) = (root(&mut parent, row), root(&mut parent, other));
+                // The smaller row stands for the group: the same groups whatever the order
+                // of the unions.
+                let (low, high) = (a.min(b), a.max(b));
+                parent[high] = low;
+            }
+        }
+    }
+    let mut index_of: HashMap<usize, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for row in 0..rows {
+        let top = root(&mut parent, row);
+        let next = groups.len();
+        let group = *index_of.entry(top).or_insert(next);
+        if group == groups.len() {
+            groups.push(Vec::new());
+        }
+        groups[group].push(row);
+    }
+    Ok(Some(groups))
 }
 
 /// The table whose rows are the entities the harness scores by default: of the synthesized
