@@ -190,7 +190,10 @@ any age or day count would fall inside it), and a column of another table whose 
 values fall at least 80% inside that key becomes a reference; the file's comments give each \
 reference's share and the other candidate keys. In each table it looks for a sequence: an \
 entity column and an order column (a time, values the entities share such as years or a visit's \
-number, or values rising within each entity as the file reads) unique within each entity; a \
+number, or values rising within each entity as the file reads) unique within each entity (or, \
+for an entity that points at another table or whose rows stand together, a time or number that \
+never falls within an entity as the file reads and rises on 90% of its steps: diagnoses, some on \
+one day; never a numbering of the rows); a \
 column splitting each entity into runs at long gaps joins the entity (a storm's name and its \
 year), and the columns keeping one value within nearly every entity (a patient's sex) move to a \
 table of entities split from the file. Every line is a guess to confirm.

@@ -738,14 +738,15 @@ fn jointly_unique(entity: &[u32], order: &[u32]) -> bool {
     true
 }
 
-/// The share of consecutive rows of one entity (in the file's order) whose order value rises.
-fn rising_share(entity: &[u32], order: &[f64]) -> f64 {
+/// The share of consecutive rows of one entity (in the file's order) whose order value rises
+/// (or, with `ties`, does not fall).
+fn rising_share(entity: &[u32], order: &[f64], ties: bool) -> f64 {
     let mut last: HashMap<u32, f64> = HashMap::new();
     let (mut pairs, mut rising) = (0usize, 0usize);
     for (&e, &o) in entity.iter().zip(order) {
         if let Some(previous) = last.insert(e, o) {
             pairs += 1;
-            rising += usize::from(o > previous);
+            rising += usize::from(o > previous || ties && o == previous);
         }
     }
     if pairs == 0 {
@@ -781,15 +782,19 @@ fn sort_keys(table: &Table, column: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Whether a column's values are whole numbers of one contiguous run, each once (a row
-/// number).
+/// Whether a column's values are whole numbers, each once, filling at least [`DENSE_SHARE`] of
+/// their range (row numbers, or the row numbers of a file some rows were taken from).
 fn row_numbers(table: &Table, column: usize) -> bool {
     if table.storage_type(column) != StorageType::Int64 {
         return false;
     }
     let mut values = table.numbers(column);
     values.sort_by(f64::total_cmp);
-    values.windows(2).all(|w| w[1] == w[0] + 1.0)
+    let (Some(low), Some(high)) = (values.first(), values.last()) else {
+        return false;
+    };
+    values.windows(2).all(|w| w[1] > w[0])
+        && values.len() as f64 >= DENSE_SHARE * (high - low + 1.0)
 }
 
 /// Rows sorted by entity, then order value, then file position.
@@ -1000,7 +1005,7 @@ pub fn propose_sequence(
     let mut sort_keys_of: HashMap<usize, Vec<f64>> = HashMap::new();
     let mut row_index: HashMap<usize, bool> = HashMap::new();
     // (rank, entity column, order column, why)
-    type Rank = (u8, bool, bool, u8, std::cmp::Reverse<usize>, usize);
+    type Rank = (u8, bool, bool, bool, u8, std::cmp::Reverse<usize>, usize);
     let mut found: Vec<(Rank, usize, usize, String)> = Vec::new();
     for e in (0..names.len()).filter(|&e| entity_like(e)) {
         let entity = &values[e];
@@ -1020,12 +1025,26 @@ pub fn propose_sequence(
         }
         for o in 0..names.len() {
             let order = &values[o];
-            if o == e || !present[o] || order.distinct < 2 || entity.distinct < order.most {
+            if o == e || !present[o] || order.distinct < 2 {
                 continue;
             }
             let alone = order.distinct == rows;
-            if !alone && !jointly_unique(&entity.codes, &order.codes) {
-                continue;
+            let unique = alone
+                || entity.distinct >= order.most && jointly_unique(&entity.codes, &order.codes);
+            // An order with a few ties (several diagnoses on one day) only for an entity whose
+            // rows say so (it points at another table, or its rows stand together), and only a
+            // time or a number that never falls within an entity as the file reads and rises
+            // at least MIN_RISING of the time: not the days of lab tests measured in panels,
+            // where a step is as often a tie as a rise.
+            if !unique {
+                let tied = order_kind(o) >= 1 && (referenced(e) || grouped(entity)) && {
+                    let keys = sort_keys_of.entry(o).or_insert_with(|| sort_keys(t, o));
+                    rising_share(&entity.codes, keys, true) >= 1.0 - 1e-12
+                        && rising_share(&entity.codes, keys, false) >= MIN_RISING
+                };
+                if !tied {
+                    continue;
+                }
             }
             // A row number (1..n) orders nothing but the file: any column of values the file
             // is sorted by (diamonds by price) would seem to have each value's rows stand
@@ -1038,9 +1057,9 @@ pub fn propose_sequence(
             // happens to differ within each entity is none.
             let time = order_kind(o) == 2;
             let shared = order.distinct * 4 <= rows;
-            if !time && !shared {
+            if unique && !time && !shared {
                 let sort_keys = sort_keys_of.entry(o).or_insert_with(|| sort_keys(t, o));
-                if rising_share(&entity.codes, sort_keys) < MIN_RISING {
+                if rising_share(&entity.codes, sort_keys, false) < MIN_RISING {
                     continue;
                 }
             }
@@ -1074,19 +1093,25 @@ pub fn propose_sequence(
             if alone && (level < 2 || entity.distinct * entity.distinct < rows) {
                 continue;
             }
-            let why = match (level, alone) {
-                (0, _) => format!(
+            let why = match (level, alone, unique) {
+                (0, _, _) => format!(
                     "'{}' repeats, and is unique within each '{}'",
                     names[o], names[e]
                 ),
-                (_, true) => evidence,
-                (_, false) => format!(
+                (_, true, _) => evidence,
+                (_, false, true) => format!(
                     "{evidence}; '{}' is unique within each '{}'",
+                    names[o], names[e]
+                ),
+                (_, false, false) => format!(
+                    "{evidence}; '{}' never falls within each '{}' as the file reads (some \
+                     rows share one)",
                     names[o], names[e]
                 ),
             };
             let rank = (
                 level,
+                unique,
                 time,
                 !alone,
                 order_kind(o),

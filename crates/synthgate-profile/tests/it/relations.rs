@@ -500,11 +500,11 @@ fn the_sequence_of_one_table_is_proposed_from_its_values() {
 /// hold R's row names, numbers with gaps, and the subjects an `id` of 1..17,566 with gaps: every
 /// whole number of the subjects (their ages, days of follow-up, row names) falls inside the
 /// diagnoses' row names 88-90% of the time by chance alone. Only the diagnoses' `id`, which
-/// names the subjects' key, points at it. Red with only gapless numberings held to their
+/// names the subjects' key, points at it. The diagnoses are a sequence of days. Red with only gapless numberings held to their
 /// names: the subjects' rownames, id, age and futime were proposed as references to the
 /// diagnoses' row names.
 #[test]
-fn a_numbering_with_gaps_is_referenced_only_by_a_column_that_names_it() {
+fn a_numbering_with_gaps_is_referenced_only_by_a_column_that_names_it_and_orders_nothing() {
     let folder = std::env::var("SYNTHGATE_NAFLD").unwrap_or_else(|_| {
         panic!(
             "SYNTHGATE_NAFLD is not set: scripts/test writes the real cohort tables \
@@ -557,4 +557,19 @@ fn a_numbering_with_gaps_is_referenced_only_by_a_column_that_names_it() {
     );
     assert!(keys.contains(&("subjects", "id")), "{proposals:#?}");
     assert!(!keys.iter().any(|(t, _)| *t == "events"), "{proposals:#?}");
+
+    // The diagnoses are a sequence per subject in the order of their days, though 7.6% of the
+    // steps repeat a day (several diagnoses at once): never the row names, a numbering that
+    // rises with the file as any row number does. Red with gapless numberings alone taken for
+    // row numbers (the row names were proposed), or with ties refused (none was).
+    let (_, path, events) = &tables[1];
+    let view = LoadedTable {
+        name: "events",
+        path,
+        table: events,
+    };
+    let sequence = propose_sequence(&view, &[vec!["id".to_string()]]).expect("a sequence");
+    assert_eq!(sequence.entity, ["id"], "{sequence:?}");
+    assert_eq!(sequence.order, "days", "{sequence:?}");
+    assert_eq!(sequence.entities, 12_454, "{sequence:?}");
 }
