@@ -21,7 +21,9 @@ The training readings themselves are scored too (`training_readings`): the holdo
 station-days, so even real data of the training side lands some way from it.
 
 With --stratify (with --splits) each split holds out 20% of each station's days in each month
-instead of 20% of all station-days, so the holdout's seasons are the training's.
+instead of 20% of all station-days, so the holdout's seasons are the training's. With
+--holdout-share S (with --splits) each split holds out that share instead of 20% (0.5: half the
+station-days on each side, the holdout's own noise at its smallest for this data).
 
 With --splits K (Synthgate only): the split is drawn K times (numpy seeds 0..K-1), Synthgate
 seeded with the split's seed, and for each the cross-variable correlations of the training
@@ -31,7 +33,8 @@ holdout station-days the holdout's correlations move by several hundredths from 
 the next.
 
 Usage: bench/.venv-eval/bin/python bench/multitable/weather.py --synthgate BIN [--seeds N]
-       [--no-par] [--par-epochs N] [--min-leaf ROWS] [--splits K [--stratify]]
+       [--no-par] [--par-epochs N] [--min-leaf ROWS] [--splits K [--stratify]
+       [--holdout-share S]]
 """
 
 import argparse
@@ -51,7 +54,7 @@ PROFILE = ["temp", "humid", "pressure"]
 CROSS = ["temp", "dewp", "humid"]
 
 
-def split(datasets, out, split_seed=0, stratify=False):
+def split(datasets, out, split_seed=0, stratify=False, holdout_share=0.2):
     path = os.path.join(datasets, "nycflights13_weather", "data.csv")
     data = pd.read_csv(path)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -66,10 +69,10 @@ def split(datasets, out, split_seed=0, stratify=False):
         train_keys = set()
         for stratum in strata.values():
             order = rng.permutation(len(stratum))
-            train_keys.update(stratum[i] for i in order[: int(0.8 * len(stratum))])
+            train_keys.update(stratum[i] for i in order[: int((1 - holdout_share) * len(stratum))])
     else:
         order = rng.permutation(len(keys))
-        train_keys = {keys[i] for i in order[: int(0.8 * len(keys))]}
+        train_keys = {keys[i] for i in order[: int((1 - holdout_share) * len(keys))]}
     is_train = np.array([tuple(r) in train_keys for r in data[KEY].to_records(index=False).tolist()])
     os.makedirs(out, exist_ok=True)
     raw[is_train].to_csv(os.path.join(out, "weather_train.csv"), index=False)
@@ -171,7 +174,8 @@ def across_splits(args):
     rows = []
     for split_seed in range(args.splits):
         out = os.path.join(args.out, f"split-{split_seed}")
-        train, holdout = split(args.datasets, out, split_seed, args.stratify)
+        train, holdout = split(args.datasets, out, split_seed, args.stratify,
+                               args.holdout_share)
         toml = dataset_toml(out)
         folder = os.path.join(out, "synthgate")
         subprocess.run([args.synthgate, "--quiet", "dataset", "synth", toml, "--out", folder,
@@ -213,6 +217,7 @@ def main():
     parser.add_argument("--min-leaf", type=int, default=50)
     parser.add_argument("--splits", type=int, default=0)
     parser.add_argument("--stratify", action="store_true")
+    parser.add_argument("--holdout-share", type=float, default=0.2)
     args = parser.parse_args()
     if args.splits:
         return across_splits(args)
